@@ -1,0 +1,5 @@
+pub mod path;
+pub mod policy;
+pub mod shell;
+pub mod span;
+pub mod verdict;

@@ -1,0 +1,997 @@
+//! Path classes: what a path *is* to a security rule (a secret, a shell profile,
+//! a build artifact inside the project, ...), computed once per path.
+//!
+//! A glob such as `~/.*` or `*` denotes many paths, so a word gets two sets:
+//! `may` (classes some match could have) and `must` (classes every match has).
+//! A rule predicate whose match makes the outcome stricter looks at `may`; one whose
+//! match loosens it (an `unless`, an allow rule) looks at `must`. So `rm -rf *` may
+//! hit `node_modules` but is not thereby "deleting a build artifact".
+
+use std::fmt;
+
+use bitflags::bitflags;
+use serde::{Deserialize, Serialize};
+
+use super::env::PathEnv;
+use super::resolve::absolutize;
+
+bitflags! {
+    /// A set of [`PathClass`]es.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct PathClasses: u32 {
+        const ROOT = 1 << 0;
+        const HOME = 1 << 1;
+        const SYSTEM = 1 << 2;
+        const SYSTEM_ROOT = 1 << 3;
+        const DEVICE = 1 << 4;
+        const TEMP = 1 << 5;
+        const PROJECT = 1 << 6;
+        const OUTSIDE_PROJECT = 1 << 7;
+        const SECRET = 1 << 8;
+        const SHELL_PROFILE = 1 << 9;
+        const PERSISTENCE = 1 << 10;
+        const AGENT_CONFIG = 1 << 11;
+        const BOUNCER_CONFIG = 1 << 12;
+        const BUILD_ARTIFACT = 1 << 13;
+        const UNKNOWN = 1 << 14;
+    }
+}
+
+/// One class a path can belong to; the names are the ones rule packs use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathClass {
+    /// `/` itself (or everything directly under it).
+    Root,
+    /// A home directory itself: yours, `/root`, `/home/NAME`, `/Users/NAME`.
+    Home,
+    /// Anything under the operating system's directories (`/etc`, `/usr`, ...).
+    System,
+    /// A top-level system directory itself (`/usr`, `/etc`, `/home`, `/usr/local`, ...).
+    SystemRoot,
+    /// A raw disk or memory device (`/dev/sda`, `/dev/nvme0n1`, `/dev/mem`, ...).
+    Device,
+    /// Inside a temporary directory (`/tmp/...`, `$TMPDIR/...`).
+    Temp,
+    /// Under the call's working directory or the project root.
+    Project,
+    /// Not under the working directory or the project root.
+    OutsideProject,
+    /// Keys, `.env*`, cloud, registry and netrc credentials, browser credential stores.
+    Secret,
+    /// Files every new shell runs (`~/.bashrc`, `/etc/profile.d/*`, ...).
+    ShellProfile,
+    /// Places that make code run later: cron, systemd, launch agents, `authorized_keys`, git hooks.
+    Persistence,
+    /// Claude Code settings and hooks, `.mcp.json`, `~/.mstro`.
+    AgentConfig,
+    /// The bouncer's own configuration and rules (user and project scope).
+    BouncerConfig,
+    /// Rebuildable output inside the project (`node_modules`, `target`, `dist`, ...).
+    BuildArtifact,
+    /// Could not be resolved (an unknown variable, a substitution, an unknown cwd).
+    Unknown,
+}
+
+impl PathClass {
+    pub const ALL: [PathClass; 15] = [
+        PathClass::Root,
+        PathClass::Home,
+        PathClass::System,
+        PathClass::SystemRoot,
+        PathClass::Device,
+        PathClass::Temp,
+        PathClass::Project,
+        PathClass::OutsideProject,
+        PathClass::Secret,
+        PathClass::ShellProfile,
+        PathClass::Persistence,
+        PathClass::AgentConfig,
+        PathClass::BouncerConfig,
+        PathClass::BuildArtifact,
+        PathClass::Unknown,
+    ];
+
+    pub fn bit(self) -> PathClasses {
+        match self {
+            PathClass::Root => PathClasses::ROOT,
+            PathClass::Home => PathClasses::HOME,
+            PathClass::System => PathClasses::SYSTEM,
+            PathClass::SystemRoot => PathClasses::SYSTEM_ROOT,
+            PathClass::Device => PathClasses::DEVICE,
+            PathClass::Temp => PathClasses::TEMP,
+            PathClass::Project => PathClasses::PROJECT,
+            PathClass::OutsideProject => PathClasses::OUTSIDE_PROJECT,
+            PathClass::Secret => PathClasses::SECRET,
+            PathClass::ShellProfile => PathClasses::SHELL_PROFILE,
+            PathClass::Persistence => PathClasses::PERSISTENCE,
+            PathClass::AgentConfig => PathClasses::AGENT_CONFIG,
+            PathClass::BouncerConfig => PathClasses::BOUNCER_CONFIG,
+            PathClass::BuildArtifact => PathClasses::BUILD_ARTIFACT,
+            PathClass::Unknown => PathClasses::UNKNOWN,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PathClass::Root => "root",
+            PathClass::Home => "home",
+            PathClass::System => "system",
+            PathClass::SystemRoot => "system-root",
+            PathClass::Device => "device",
+            PathClass::Temp => "temp",
+            PathClass::Project => "project",
+            PathClass::OutsideProject => "outside-project",
+            PathClass::Secret => "secret",
+            PathClass::ShellProfile => "shell-profile",
+            PathClass::Persistence => "persistence",
+            PathClass::AgentConfig => "agent-config",
+            PathClass::BouncerConfig => "bouncer-config",
+            PathClass::BuildArtifact => "build-artifact",
+            PathClass::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for PathClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PathClasses {
+    /// The class names in this set, in declaration order.
+    pub fn names(self) -> Vec<&'static str> {
+        PathClass::ALL
+            .iter()
+            .filter(|c| self.contains(c.bit()))
+            .map(|c| c.name())
+            .collect()
+    }
+}
+
+/// Top-level directories whose loss breaks the machine (and `/home`, `/Users`, which
+/// hold every user's home).
+const SYSTEM_ROOTS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/var",
+    "/snap",
+    "/nix",
+    "/mnt",
+    "/media",
+    "/System",
+    "/Library",
+    "/Applications",
+    "/Users",
+    "/Volumes",
+    "/private",
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/local",
+    "/usr/share",
+    "/usr/include",
+    "/usr/local/bin",
+    "/usr/local/lib",
+    "/var/lib",
+    "/var/log",
+    "/etc/ssl",
+    "/private/etc",
+    "/private/var",
+];
+
+/// Directories whose contents belong to the operating system.
+const SYSTEM_DIRS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/var",
+    "/snap",
+    "/nix",
+    "/mnt",
+    "/media",
+    "/System",
+    "/Library",
+    "/Applications",
+    "/Volumes",
+    "/private",
+    "/tmp",
+];
+
+const TEMP_DIRS: &[&str] = &[
+    "/tmp",
+    "/var/tmp",
+    "/private/tmp",
+    "/private/var/tmp",
+    "/var/folders",
+    "/private/var/folders",
+    "/dev/shm",
+];
+
+/// Directory names that hold rebuildable output when they sit inside a project.
+const ARTIFACT_DIRS: &[&str] = &[
+    "node_modules",
+    "dist",
+    "build",
+    "target",
+    "out",
+    "obj",
+    ".next",
+    ".nuxt",
+    ".output",
+    ".svelte-kit",
+    ".cache",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".tox",
+    ".nox",
+    ".venv",
+    "coverage",
+    "htmlcov",
+    ".nyc_output",
+    ".turbo",
+    ".parcel-cache",
+    ".gradle",
+    ".angular",
+    ".expo",
+    ".eggs",
+    ".dart_tool",
+    ".build",
+    "DerivedData",
+    "_build",
+    ".stack-work",
+    "dist-newstyle",
+    ".terraform",
+    ".docusaurus",
+    ".vercel",
+    ".serverless",
+];
+
+/// Names a glob is tested against to learn what it could match.
+const GLOB_SAMPLES: &[&str] = &[
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".env",
+    ".env.local",
+    "id_rsa",
+    "id_ed25519",
+    "server.pem",
+    "server.key",
+    ".netrc",
+    ".npmrc",
+    ".bashrc",
+    ".zshrc",
+    ".profile",
+    ".bash_profile",
+    ".claude",
+    ".claude.json",
+    ".mcp.json",
+    ".mstro",
+    ".git",
+    "authorized_keys",
+    "credentials",
+    "settings.json",
+    "bouncer.yaml",
+    "rules",
+    "hooks",
+    "config",
+    "node_modules",
+    "target",
+    "build",
+    "dist",
+    "src",
+    "README.md",
+];
+
+/// Classify an absolute, normalised path.
+pub fn classify(abs: &str, env: &PathEnv, cwd: Option<&str>) -> PathClasses {
+    let mut c = PathClasses::empty();
+    if abs == "/" {
+        c |= PathClasses::ROOT;
+    }
+    if abs == env.home || is_a_users_home(abs) {
+        c |= PathClasses::HOME;
+    }
+    if SYSTEM_ROOTS.contains(&abs) {
+        c |= PathClasses::SYSTEM_ROOT;
+    }
+    let temp = is_temp(abs, env);
+    if temp {
+        c |= PathClasses::TEMP;
+    } else if !under(abs, &env.home) && SYSTEM_DIRS.iter().any(|d| under(abs, d)) {
+        c |= PathClasses::SYSTEM;
+    }
+    if is_device(abs) {
+        c |= PathClasses::DEVICE;
+    }
+    match project_root_of(abs, env, cwd) {
+        Some(root) => {
+            c |= PathClasses::PROJECT;
+            if is_artifact(&abs[root.len()..]) {
+                c |= PathClasses::BUILD_ARTIFACT;
+            }
+        }
+        None => c |= PathClasses::OUTSIDE_PROJECT,
+    }
+    let home_rel = home_relative(abs, env);
+    if is_secret(abs, home_rel) {
+        c |= PathClasses::SECRET;
+    }
+    if is_shell_profile(abs, home_rel) {
+        c |= PathClasses::SHELL_PROFILE;
+    }
+    if is_persistence(abs, home_rel) {
+        c |= PathClasses::PERSISTENCE;
+    }
+    if is_bouncer_config(abs, env) {
+        c |= PathClasses::BOUNCER_CONFIG | PathClasses::AGENT_CONFIG;
+    } else if is_agent_config(abs, home_rel, env) {
+        c |= PathClasses::AGENT_CONFIG;
+    }
+    c
+}
+
+/// Classify a shell word or tool path that may be relative, unresolved, or a glob.
+/// Returns `(may, must)`; see the module documentation.
+pub fn classify_word(
+    text: &str,
+    glob: bool,
+    unresolved: bool,
+    env: &PathEnv,
+    cwd: Option<&str>,
+) -> (PathClasses, PathClasses) {
+    let unknown = (PathClasses::UNKNOWN, PathClasses::UNKNOWN);
+    if unresolved {
+        return unknown;
+    }
+    let Some(abs) = absolutize(text, cwd) else {
+        return unknown;
+    };
+    if !glob || !has_glob_chars(&abs) {
+        let c = classify(&abs, env, cwd);
+        return (c, c);
+    }
+    classify_glob(&abs, env, cwd)
+}
+
+fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, PathClasses) {
+    // Split at the first component containing a glob character: `dir` is literal.
+    let first_glob = abs.find(['*', '?', '[']).unwrap_or(abs.len());
+    let dir_end = abs[..first_glob].rfind('/').unwrap_or(0);
+    let dir = if dir_end == 0 { "/" } else { &abs[..dir_end] };
+    let rest = &abs[dir_end + 1..];
+    let (component, tail) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let join = |name: &str| {
+        if dir == "/" {
+            format!("/{name}{tail}")
+        } else {
+            format!("{dir}/{name}{tail}")
+        }
+    };
+
+    let generic = classify(&join("x"), env, cwd);
+    let mut may = generic;
+    let mut must = generic;
+    let Ok(pattern) = glob::Pattern::new(component) else {
+        return (may | PathClasses::UNKNOWN, must);
+    };
+    let mut samples: Vec<&str> = GLOB_SAMPLES.to_vec();
+    if dir == "/" {
+        samples.extend(
+            SYSTEM_ROOTS
+                .iter()
+                .filter(|r| r.matches('/').count() == 1)
+                .map(|r| &r[1..]),
+        );
+    }
+    let options = glob::MatchOptions {
+        require_literal_leading_dot: false,
+        ..Default::default()
+    };
+    for name in samples {
+        if pattern.matches_with(name, options) {
+            let c = classify(&join(name), env, cwd);
+            may |= c;
+            must &= c;
+        }
+    }
+    // A pattern matching every entry of a directory (`*`, `.*`, `**`) empties it, which
+    // for `/`, a home, a system root or the bouncer's own config is as bad as removing it.
+    if tail.is_empty() && matches!(component, "*" | ".*" | "**" | "*.*" | ".[!.]*" | "{.,}*") {
+        let container = PathClasses::ROOT
+            | PathClasses::HOME
+            | PathClasses::SYSTEM_ROOT
+            | PathClasses::BOUNCER_CONFIG
+            | PathClasses::SECRET;
+        may |= classify(dir, env, cwd) & container;
+    }
+    (may, must)
+}
+
+fn has_glob_chars(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// `path` is `dir` or inside it.
+fn under(path: &str, dir: &str) -> bool {
+    if dir == "/" {
+        return true;
+    }
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// `path` is strictly inside `dir`.
+fn strictly_under(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.starts_with('/') && rest.len() > 1)
+}
+
+fn is_a_users_home(abs: &str) -> bool {
+    if abs == "/root" {
+        return true;
+    }
+    ["/home/", "/Users/"].iter().any(|p| {
+        abs.strip_prefix(p)
+            .is_some_and(|n| !n.is_empty() && !n.contains('/'))
+    })
+}
+
+/// The path relative to the home directory it is in (yours or another user's).
+fn home_relative<'a>(abs: &'a str, env: &PathEnv) -> Option<&'a str> {
+    if let Some(rest) = abs
+        .strip_prefix(env.home.as_str())
+        .and_then(|r| r.strip_prefix('/'))
+    {
+        return Some(rest);
+    }
+    if let Some(rest) = abs.strip_prefix("/root/") {
+        return Some(rest);
+    }
+    for base in ["/home/", "/Users/"] {
+        if let Some(rest) = abs.strip_prefix(base) {
+            return rest.split_once('/').map(|(_, r)| r);
+        }
+    }
+    None
+}
+
+fn is_temp(abs: &str, env: &PathEnv) -> bool {
+    TEMP_DIRS.iter().any(|d| strictly_under(abs, d))
+        || env.extra_temp_dirs.iter().any(|d| strictly_under(abs, d))
+}
+
+/// A project root must be a real project: never `/`, a system root or a home itself,
+/// or `cd ~` would make the whole home directory "project".
+fn project_root_of<'a>(abs: &str, env: &'a PathEnv, cwd: Option<&'a str>) -> Option<&'a str> {
+    let usable =
+        |p: &&str| *p != "/" && *p != env.home && !SYSTEM_ROOTS.contains(p) && !is_a_users_home(p);
+    env.project_root
+        .as_deref()
+        .into_iter()
+        .chain(cwd)
+        .filter(usable)
+        .find(|root| under(abs, root))
+}
+
+/// `rel` is the part of a project path after the project root (starting with `/` or empty).
+fn is_artifact(rel: &str) -> bool {
+    rel.split('/').any(|c| {
+        ARTIFACT_DIRS.contains(&c) || c.ends_with(".egg-info") || c.starts_with("cmake-build-")
+    })
+}
+
+fn is_device(abs: &str) -> bool {
+    let Some(dev) = abs.strip_prefix("/dev/") else {
+        return false;
+    };
+    let first = dev.split('/').next().unwrap_or("");
+    if matches!(first, "disk" | "mapper" | "block") && dev.len() > first.len() {
+        return true; // /dev/disk/by-id/..., /dev/mapper/...
+    }
+    if matches!(first, "mem" | "kmem" | "port" | "root") {
+        return true;
+    }
+    let prefixed = |p: &str, next: fn(char) -> bool| {
+        first
+            .strip_prefix(p)
+            .and_then(|r| r.chars().next())
+            .is_some_and(next)
+    };
+    let letter = |c: char| c.is_ascii_lowercase();
+    let digit = |c: char| c.is_ascii_digit();
+    prefixed("sd", letter)
+        || prefixed("hd", letter)
+        || prefixed("vd", letter)
+        || prefixed("xvd", letter)
+        || prefixed("nvme", digit)
+        || prefixed("mmcblk", digit)
+        || prefixed("disk", digit)
+        || prefixed("rdisk", digit)
+        || prefixed("loop", digit)
+        || prefixed("md", digit)
+        || prefixed("dm-", digit)
+        || prefixed("sr", digit)
+        || prefixed("nbd", digit)
+}
+
+fn basename(abs: &str) -> &str {
+    abs.rsplit('/').next().unwrap_or(abs)
+}
+
+fn is_secret(abs: &str, home_rel: Option<&str>) -> bool {
+    let name = basename(abs);
+    if is_secret_name(name) {
+        return true;
+    }
+    // Key and credential directories, and everything in them except public material.
+    let mut comps = abs
+        .split('/')
+        .skip_while(|c| !matches!(*c, ".ssh" | ".gnupg" | ".password-store"));
+    if let Some(dir) = comps.next() {
+        let inner: Vec<&str> = comps.collect();
+        let public = dir == ".ssh"
+            && inner.len() == 1
+            && (name.ends_with(".pub")
+                || name.starts_with("known_hosts")
+                || name.starts_with("authorized_keys")
+                || name == "config");
+        if !public {
+            return true;
+        }
+    }
+    if let Some(rel) = home_rel {
+        const HOME_SECRETS: &[&str] = &[
+            ".aws",
+            ".config/gcloud",
+            ".azure",
+            ".kube/config",
+            ".docker/config.json",
+            ".cargo/credentials",
+            ".cargo/credentials.toml",
+            ".config/gh/hosts.yml",
+            ".local/share/keyrings",
+            "Library/Keychains",
+            ".terraform.d/credentials.tfrc.json",
+            ".config/hub",
+            ".gem/credentials",
+            ".m2/settings.xml",
+            ".gradle/gradle.properties",
+            ".config/op",
+            ".mozilla",
+            ".config/google-chrome",
+            ".config/chromium",
+            "Library/Application Support/Google/Chrome",
+            ".config/git/credentials",
+            ".docker",
+            ".kube",
+        ];
+        if HOME_SECRETS.iter().any(|s| under(rel, s)) {
+            return rel != ".aws/config";
+        }
+    }
+    matches!(abs, "/etc/shadow" | "/etc/gshadow" | "/etc/master.passwd")
+        || abs.starts_with("/etc/ssl/private/")
+        || (abs.starts_with("/etc/ssh/ssh_host_") && !abs.ends_with(".pub"))
+}
+
+/// File names that are secrets wherever they are.
+fn is_secret_name(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        ".env",
+        ".envrc",
+        ".netrc",
+        "_netrc",
+        ".npmrc",
+        ".pypirc",
+        ".git-credentials",
+        ".gitcookies",
+        ".pgpass",
+        ".my.cnf",
+        ".vault-token",
+        ".htpasswd",
+        ".boto",
+        ".s3cfg",
+        ".dockercfg",
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "id_ecdsa_sk",
+        "id_ed25519_sk",
+        "terraform.tfstate",
+        "terraform.tfstate.backup",
+        "logins.json",
+        "key4.db",
+        "Login Data",
+        "Cookies",
+        "credentials.json",
+        "secrets.yaml",
+        "secrets.yml",
+        "secrets.json",
+        "secrets.toml",
+        "kubeconfig",
+    ];
+    if NAMES.contains(&name) {
+        return true;
+    }
+    if let Some(variant) = name.strip_prefix(".env.") {
+        return !matches!(
+            variant,
+            "example" | "sample" | "template" | "dist" | "defaults" | "schema" | "test.example"
+        );
+    }
+    if name.len() > 4 && name.ends_with(".env") {
+        return true;
+    }
+    if name.starts_with("service-account") && name.ends_with(".json") {
+        return true;
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    matches!(
+        ext,
+        "pem" | "key" | "p12" | "pfx" | "jks" | "keystore" | "kdbx" | "ppk" | "tfvars"
+    )
+}
+
+fn is_shell_profile(abs: &str, home_rel: Option<&str>) -> bool {
+    if let Some(rel) = home_rel {
+        const PROFILES: &[&str] = &[
+            ".bashrc",
+            ".bash_profile",
+            ".bash_login",
+            ".bash_logout",
+            ".bash_aliases",
+            ".profile",
+            ".zshrc",
+            ".zshenv",
+            ".zprofile",
+            ".zlogin",
+            ".zlogout",
+            ".kshrc",
+            ".mkshrc",
+            ".cshrc",
+            ".tcshrc",
+            ".login",
+            ".xprofile",
+            ".xsessionrc",
+            ".xinitrc",
+        ];
+        if PROFILES.contains(&rel) || under(rel, ".config/fish") || under(rel, ".oh-my-zsh/custom")
+        {
+            return true;
+        }
+    }
+    const SYSTEM_PROFILES: &[&str] = &[
+        "/etc/profile",
+        "/etc/bash.bashrc",
+        "/etc/bashrc",
+        "/etc/zshrc",
+        "/etc/zprofile",
+        "/etc/zshenv",
+        "/etc/zlogin",
+        "/etc/environment",
+        "/etc/csh.cshrc",
+        "/etc/csh.login",
+    ];
+    SYSTEM_PROFILES.contains(&abs)
+        || strictly_under(abs, "/etc/profile.d")
+        || strictly_under(abs, "/etc/zsh")
+        || strictly_under(abs, "/etc/fish")
+}
+
+fn is_persistence(abs: &str, home_rel: Option<&str>) -> bool {
+    const SYSTEM: &[&str] = &[
+        "/etc/crontab",
+        "/etc/anacrontab",
+        "/etc/cron.d",
+        "/etc/cron.daily",
+        "/etc/cron.hourly",
+        "/etc/cron.weekly",
+        "/etc/cron.monthly",
+        "/var/spool/cron",
+        "/var/spool/anacron",
+        "/etc/systemd",
+        "/lib/systemd",
+        "/usr/lib/systemd",
+        "/etc/init.d",
+        "/etc/init",
+        "/etc/rc.local",
+        "/etc/ld.so.preload",
+        "/etc/ld.so.conf",
+        "/etc/ld.so.conf.d",
+        "/etc/xdg/autostart",
+        "/etc/update-motd.d",
+        "/etc/apt/apt.conf.d",
+        "/etc/pam.d",
+        "/etc/udev/rules.d",
+        "/etc/sudoers",
+        "/etc/sudoers.d",
+        "/etc/passwd",
+        "/etc/shadow",
+        "/etc/group",
+        "/etc/periodic",
+        "/Library/LaunchAgents",
+        "/Library/LaunchDaemons",
+        "/System/Library/LaunchAgents",
+        "/System/Library/LaunchDaemons",
+        "/private/etc/periodic",
+    ];
+    if SYSTEM.iter().any(|d| under(abs, d)) {
+        return true;
+    }
+    if abs.starts_with("/etc/rc") && abs.split('/').nth(2).is_some_and(|c| c.ends_with(".d")) {
+        return true;
+    }
+    if let Some(rel) = home_rel {
+        const HOME: &[&str] = &[
+            "Library/LaunchAgents",
+            ".config/systemd",
+            ".local/share/systemd",
+            ".config/autostart",
+            ".ssh/authorized_keys",
+            ".ssh/authorized_keys2",
+            ".ssh/rc",
+            ".ssh/environment",
+            ".gitconfig",
+            ".config/git/config",
+            ".config/environment.d",
+            ".pam_environment",
+        ];
+        if HOME.iter().any(|d| under(rel, d)) {
+            return true;
+        }
+    }
+    // Git runs hooks, and `core.fsmonitor`/`core.hooksPath` from its config, on ordinary commands.
+    let mut comps = abs.split('/').skip_while(|c| *c != ".git").skip(1);
+    matches!(comps.next(), Some("hooks" | "config"))
+}
+
+fn is_agent_config(abs: &str, home_rel: Option<&str>, env: &PathEnv) -> bool {
+    if let Some(rel) = home_rel
+        && (under(rel, ".claude") || rel == ".claude.json")
+    {
+        return true;
+    }
+    if env
+        .claude_config_dir
+        .as_deref()
+        .is_some_and(|d| under(abs, d))
+        || under(abs, &env.mstro_home)
+    {
+        return true;
+    }
+    let name = basename(abs);
+    if name == ".mcp.json" {
+        return true;
+    }
+    let comps: Vec<&str> = abs.split('/').collect();
+    let in_dir = |dir: &str| comps.iter().rev().skip(1).any(|c| *c == dir);
+    if in_dir(".claude") || ((in_dir(".vscode") || in_dir(".cursor")) && name == "mcp.json") {
+        return true;
+    }
+    under(abs, "/etc/claude-code") || under(abs, "/Library/Application Support/ClaudeCode")
+}
+
+/// The bouncer's own configuration: `MSTRO_HOME` itself, its `bouncer.yaml` and `rules/`,
+/// and a project's `.mstro/bouncer.yaml` and `.mstro/rules/`.
+fn is_bouncer_config(abs: &str, env: &PathEnv) -> bool {
+    if abs == env.mstro_home {
+        return true;
+    }
+    if let Some(rel) = abs
+        .strip_prefix(env.mstro_home.as_str())
+        .and_then(|r| r.strip_prefix('/'))
+        && (rel == "bouncer.yaml" || under(rel, "rules"))
+    {
+        return true;
+    }
+    let mut comps = abs.split('/').skip_while(|c| *c != ".mstro");
+    match (comps.next(), comps.next()) {
+        (Some(_), None) => true,
+        (Some(_), Some("bouncer.yaml" | "rules")) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> PathEnv {
+        PathEnv::fixture()
+    }
+
+    fn names(path: &str) -> Vec<&'static str> {
+        classify(path, &env(), Some("/home/dev/project")).names()
+    }
+
+    fn word(text: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+        let (may, must) = classify_word(text, true, false, &env(), Some("/home/dev/project"));
+        (may.names(), must.names())
+    }
+
+    #[test]
+    fn roots_homes_and_system() {
+        assert!(names("/").contains(&"root"));
+        assert!(names("/home/dev").contains(&"home"));
+        assert!(names("/home/bob").contains(&"home"));
+        assert!(names("/root").contains(&"home"));
+        assert!(names("/usr").contains(&"system-root"));
+        assert!(names("/usr/local").contains(&"system-root"));
+        assert!(names("/usr/local/share/x").contains(&"system"));
+        assert!(!names("/usr/local/share/x").contains(&"system-root"));
+        assert!(!names("/home/dev/notes").contains(&"system"));
+    }
+
+    #[test]
+    fn devices_are_disks_not_pseudo_devices() {
+        for d in [
+            "/dev/sda",
+            "/dev/sdb1",
+            "/dev/nvme0n1",
+            "/dev/mmcblk0",
+            "/dev/disk2",
+            "/dev/xvda",
+            "/dev/vda",
+            "/dev/hda",
+            "/dev/mapper/root",
+            "/dev/mem",
+        ] {
+            assert!(names(d).contains(&"device"), "{d}");
+        }
+        for d in [
+            "/dev/null",
+            "/dev/zero",
+            "/dev/stdout",
+            "/dev/tty",
+            "/dev/urandom",
+            "/dev/shm/x",
+            "/dev/sd",
+        ] {
+            assert!(!names(d).contains(&"device"), "{d}");
+        }
+    }
+
+    #[test]
+    fn temp_is_inside_temp_dirs_only() {
+        assert!(names("/tmp/x").contains(&"temp"));
+        assert!(!names("/tmp").contains(&"temp"));
+        assert!(names("/tmp").contains(&"system"));
+        assert!(names("/var/tmp/a/b").contains(&"temp"));
+    }
+
+    #[test]
+    fn project_and_artifacts() {
+        let n = names("/home/dev/project/target/debug");
+        assert!(n.contains(&"project") && n.contains(&"build-artifact"));
+        let n = names("/home/dev/project/src/main.rs");
+        assert!(n.contains(&"project") && !n.contains(&"build-artifact"));
+        assert!(names("/home/dev/other").contains(&"outside-project"));
+        // A directory named like an artifact outside the project is not an artifact.
+        assert!(!names("/home/dev/build").contains(&"build-artifact"));
+        // The working directory never makes `/` or a home "project".
+        let c = classify("/etc/passwd", &PathEnv::new("/home/dev", None), Some("/"));
+        assert!(c.contains(PathClasses::OUTSIDE_PROJECT));
+    }
+
+    #[test]
+    fn secrets() {
+        for s in [
+            "/home/dev/.ssh/id_rsa",
+            "/home/dev/project/.env",
+            "/home/dev/project/.env.production",
+            "/home/dev/.aws/credentials",
+            "/home/dev/.netrc",
+            "/srv/app/tls/server.key",
+            "/home/dev/.config/gcloud/application_default_credentials.json",
+            "/etc/shadow",
+            "/home/dev/.ssh",
+            "/home/dev/.docker/config.json",
+            "/home/dev/.kube/config",
+        ] {
+            assert!(names(s).contains(&"secret"), "{s}");
+        }
+        for s in [
+            "/home/dev/.ssh/id_rsa.pub",
+            "/home/dev/.ssh/known_hosts",
+            "/home/dev/project/.env.example",
+            "/home/dev/project/src/env.rs",
+            "/home/dev/.aws/config",
+            "/home/dev/project/venv",
+        ] {
+            assert!(!names(s).contains(&"secret"), "{s}");
+        }
+    }
+
+    #[test]
+    fn profiles_persistence_agent_and_bouncer_config() {
+        assert!(names("/home/dev/.bashrc").contains(&"shell-profile"));
+        assert!(names("/etc/profile.d/x.sh").contains(&"shell-profile"));
+        assert!(!names("/home/dev/project/.bashrc").contains(&"shell-profile"));
+        assert!(names("/home/dev/.ssh/authorized_keys").contains(&"persistence"));
+        assert!(names("/home/dev/project/.git/hooks/pre-commit").contains(&"persistence"));
+        assert!(names("/etc/cron.d/job").contains(&"persistence"));
+        assert!(names("/home/dev/.config/systemd/user/x.service").contains(&"persistence"));
+        assert!(!names("/home/dev/project/.git/HEAD").contains(&"persistence"));
+        assert!(names("/home/dev/.claude/settings.json").contains(&"agent-config"));
+        assert!(names("/home/dev/project/.claude/settings.local.json").contains(&"agent-config"));
+        assert!(names("/home/dev/project/.mcp.json").contains(&"agent-config"));
+        let own = names("/home/dev/.mstro/bouncer.yaml");
+        assert!(own.contains(&"bouncer-config") && own.contains(&"agent-config"));
+        assert!(names("/home/dev/project/.mstro/rules/x.yaml").contains(&"bouncer-config"));
+        assert!(!names("/home/dev/project/.mstro/history/s.json").contains(&"bouncer-config"));
+        assert!(names("/home/dev/.mstro/logs/bouncer-audit.jsonl").contains(&"agent-config"));
+    }
+
+    #[test]
+    fn globs_have_may_and_must_sets() {
+        let (may, _) = word("/*");
+        assert!(may.contains(&"root"));
+        let (may, _) = word("/u*");
+        assert!(may.contains(&"system-root"), "{may:?}");
+        let (may, _) = word("~/.*".replace('~', "/home/dev").as_str());
+        assert!(may.contains(&"home") && may.contains(&"secret"));
+        let (may, must) = word("*");
+        assert!(may.contains(&"build-artifact"), "may hit node_modules");
+        assert!(
+            !must.contains(&"build-artifact"),
+            "but is not all artifacts"
+        );
+        assert!(must.contains(&"project"));
+        let (_, must) = word("target/*");
+        assert!(must.contains(&"build-artifact"));
+        let (_, must) = word("/tmp/build-*");
+        assert!(must.contains(&"temp"));
+        let (may, _) = word("/home/dev/*.log");
+        assert!(
+            !may.contains(&"home"),
+            "a selective glob in home is not home"
+        );
+    }
+
+    #[test]
+    fn unresolved_is_unknown() {
+        let (may, must) = classify_word("$X", false, true, &env(), None);
+        assert_eq!(may, PathClasses::UNKNOWN);
+        assert_eq!(must, PathClasses::UNKNOWN);
+        let (may, _) = classify_word("rel", false, false, &env(), None);
+        assert_eq!(may, PathClasses::UNKNOWN);
+    }
+}

@@ -1,0 +1,55 @@
+//! The facts about the machine that path resolution and classification depend on.
+
+use super::resolve::normalize;
+
+/// Where "home", "temp", the project and the bouncer's own files are.
+///
+/// Built once per process from the environment (or fixed, for pack examples),
+/// so that classification never touches the filesystem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathEnv {
+    /// The user's home directory, absolute and normalised.
+    pub home: String,
+    /// The project root when known (e.g. `CLAUDE_PROJECT_DIR`); the cwd also counts as project.
+    pub project_root: Option<String>,
+    /// Temporary directories besides the usual `/tmp`, e.g. `$TMPDIR`.
+    pub extra_temp_dirs: Vec<String>,
+    /// The bouncer's state directory (`MSTRO_HOME`, default `~/.mstro`).
+    pub mstro_home: String,
+    /// `CLAUDE_CONFIG_DIR` when set (default `~/.claude`).
+    pub claude_config_dir: Option<String>,
+}
+
+impl PathEnv {
+    /// A fixed environment for pack examples and tests: home `/home/dev`,
+    /// project and cwd `/home/dev/project`.
+    pub fn fixture() -> Self {
+        PathEnv::new("/home/dev", Some("/home/dev/project"))
+    }
+
+    pub fn new(home: &str, project_root: Option<&str>) -> Self {
+        let home = normalize(home);
+        PathEnv {
+            mstro_home: format!("{home}/.mstro"),
+            home,
+            project_root: project_root.map(normalize),
+            extra_temp_dirs: Vec::new(),
+            claude_config_dir: None,
+        }
+    }
+
+    /// Read `HOME`, `TMPDIR`, `MSTRO_HOME`, `CLAUDE_CONFIG_DIR` and `CLAUDE_PROJECT_DIR`.
+    pub fn from_process_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| v.starts_with('/'));
+        let home = var("HOME").unwrap_or_else(|| "/root".to_owned());
+        let mut env = PathEnv::new(&home, var("CLAUDE_PROJECT_DIR").as_deref());
+        if let Some(t) = var("TMPDIR") {
+            env.extra_temp_dirs.push(normalize(&t));
+        }
+        if let Some(m) = var("MSTRO_HOME") {
+            env.mstro_home = normalize(&m);
+        }
+        env.claude_config_dir = var("CLAUDE_CONFIG_DIR").map(|c| normalize(&c));
+        env
+    }
+}

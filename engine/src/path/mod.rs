@@ -1,0 +1,10 @@
+//! Paths as rules see them: resolved lexically against the call's working directory,
+//! then sorted into [`PathClass`]es once per path.
+
+mod class;
+mod env;
+mod resolve;
+
+pub use class::{PathClass, PathClasses, classify, classify_word};
+pub use env::PathEnv;
+pub use resolve::{absolutize, expand_home_prefix, normalize};

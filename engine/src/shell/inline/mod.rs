@@ -1,0 +1,16 @@
+//! Inline interpreter code (`python -c`, `node -e`, heredocs fed to `ruby`, ...): the
+//! shell commands it runs are extracted and judged as shell; the code itself is kept
+//! for `code:` predicates (`shutil.rmtree`, socket-and-exec one-liners).
+
+mod calls;
+mod lexer;
+
+pub(crate) use calls::Extraction;
+
+use super::invocation::Language;
+
+/// The shell command lines `code` runs, and whether some of them cannot be read.
+pub(crate) fn shell_commands(language: Language, code: &str) -> Extraction {
+    let tokens = lexer::tokenize(language, code);
+    calls::extract(language, code, &tokens)
+}

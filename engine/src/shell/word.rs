@@ -1,0 +1,672 @@
+//! Words after quote removal and expansion, the way bash would see them.
+//!
+//! A word is assembled from [`Piece`]s (literal text, expansions the engine resolved,
+//! expansions it could not), then goes through bash's own order: brace expansion,
+//! tilde expansion, (already done) parameter expansion, field splitting, and a note of
+//! which characters would glob. Quoting is tracked per character so that `"*"` does not
+//! glob, `"~"` stays a tilde and `"$X"` is not split.
+
+use serde::Serialize;
+
+use crate::span::Span;
+
+/// One shell word after quote removal and expansion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Word {
+    /// The value bash would pass (unresolvable parts kept as their source text).
+    pub text: String,
+    /// Where the word is in the original input.
+    pub span: Span,
+    /// Part of the value comes from an expansion the engine could not resolve.
+    pub unresolved: bool,
+    /// Contains an unquoted `*`, `?` or `[` that the shell would expand.
+    pub glob: bool,
+    /// Some part of it was quoted or escaped.
+    pub quoted: bool,
+    /// Its byte range in the text currently being parsed (nested code has its own text),
+    /// which tells the walker which substitutions sit in which word.
+    #[serde(skip)]
+    pub(crate) origin: Span,
+}
+
+impl Word {
+    /// A plain literal word (used for words the engine synthesises, e.g. `sh -c`'s split).
+    pub fn literal(text: impl Into<String>, span: Span) -> Self {
+        Word {
+            text: text.into(),
+            span,
+            unresolved: false,
+            glob: false,
+            quoted: false,
+            origin: span,
+        }
+    }
+
+    /// A stand-in for a value only known at run time (an `xargs` argument, a `find` match).
+    pub fn placeholder(text: impl Into<String>, span: Span) -> Self {
+        Word {
+            text: text.into(),
+            span,
+            unresolved: true,
+            glob: false,
+            quoted: false,
+            origin: span,
+        }
+    }
+}
+
+/// A fragment of a word before expansion is finished.
+#[derive(Debug, Clone)]
+pub(crate) enum Piece {
+    /// Text from the source or from a resolved expansion.
+    Text {
+        text: String,
+        quoted: bool,
+        /// Comes from a variable's value: subject to field splitting when unquoted,
+        /// and never to brace or tilde expansion.
+        expansion: bool,
+    },
+    /// An expansion the engine cannot resolve; `raw` is its source text.
+    Unknown { raw: String },
+    /// A variable with several possible values (assigned in branches, a `for` list).
+    /// `None` stands for "some value the engine does not know"; `raw` is the source text.
+    Choice {
+        options: Vec<Option<String>>,
+        quoted: bool,
+        raw: String,
+    },
+}
+
+/// Most variants of one word the engine will enumerate before giving up and
+/// treating the word as unresolved.
+const MAX_VARIANTS: usize = 8;
+/// Most words a brace expansion may produce.
+const MAX_BRACE_WORDS: usize = 64;
+
+/// What finished expansion needs to know about its surroundings.
+pub(crate) struct ExpandEnv {
+    pub home: String,
+    pub cwd: Option<String>,
+}
+
+/// Finish a word: returns its variants (one unless a variable has several values),
+/// each a list of fields (one unless unquoted expansion or brace expansion splits it).
+pub(crate) fn finish(
+    pieces: Vec<Piece>,
+    span: Span,
+    origin: Span,
+    env: &ExpandEnv,
+) -> Vec<Vec<Word>> {
+    choices(pieces)
+        .into_iter()
+        .map(|variant| expand_variant(variant, span, origin, env))
+        .collect()
+}
+
+/// Enumerate the combinations of `Choice` pieces, capped at [`MAX_VARIANTS`].
+fn choices(pieces: Vec<Piece>) -> Vec<Vec<Piece>> {
+    let count: usize = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Choice { options, .. } => options.len().max(1),
+            _ => 1,
+        })
+        .try_fold(1usize, |acc, n| acc.checked_mul(n))
+        .unwrap_or(usize::MAX);
+    if count <= 1 || count > MAX_VARIANTS {
+        // Single variant; a choice we cannot afford to enumerate is unknown.
+        let flat = pieces
+            .into_iter()
+            .map(|p| match p {
+                Piece::Choice {
+                    mut options,
+                    quoted,
+                    raw,
+                } if options.len() == 1 => match options.pop() {
+                    Some(Some(text)) => Piece::Text {
+                        text,
+                        quoted,
+                        expansion: true,
+                    },
+                    _ => Piece::Unknown { raw },
+                },
+                Piece::Choice { raw, .. } => Piece::Unknown { raw },
+                other => other,
+            })
+            .collect();
+        return vec![flat];
+    }
+    let mut variants: Vec<Vec<Piece>> = vec![Vec::new()];
+    for piece in pieces {
+        match piece {
+            Piece::Choice {
+                options,
+                quoted,
+                raw,
+            } => {
+                let mut next = Vec::with_capacity(variants.len() * options.len());
+                for v in &variants {
+                    for opt in &options {
+                        let mut v = v.clone();
+                        v.push(match opt {
+                            Some(text) => Piece::Text {
+                                text: text.clone(),
+                                quoted,
+                                expansion: true,
+                            },
+                            None => Piece::Unknown { raw: raw.clone() },
+                        });
+                        next.push(v);
+                    }
+                }
+                variants = next;
+            }
+            other => variants.iter_mut().for_each(|v| v.push(other.clone())),
+        }
+    }
+    variants
+}
+
+/// A character with the quoting that decides how bash treats it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct QChar {
+    c: char,
+    quoted: bool,
+    expansion: bool,
+}
+
+fn expand_variant(pieces: Vec<Piece>, span: Span, origin: Span, env: &ExpandEnv) -> Vec<Word> {
+    let unresolved = pieces.iter().any(|p| matches!(p, Piece::Unknown { .. }));
+
+    // Fast path: one unquoted literal with nothing to expand.
+    if let [
+        Piece::Text {
+            text,
+            quoted: false,
+            expansion: false,
+        },
+    ] = pieces.as_slice()
+        && !text.starts_with('~')
+        && !text.contains('{')
+    {
+        return vec![Word {
+            glob: text.contains(['*', '?', '[']),
+            text: text.clone(),
+            span,
+            unresolved: false,
+            quoted: false,
+            origin,
+        }];
+    }
+
+    let mut chars: Vec<QChar> = Vec::new();
+    for piece in &pieces {
+        match piece {
+            Piece::Text {
+                text,
+                quoted,
+                expansion,
+            } => chars.extend(text.chars().map(|c| QChar {
+                c,
+                quoted: *quoted,
+                expansion: *expansion,
+            })),
+            // Unknown text is kept verbatim and treated as quoted: it must not glob or split.
+            Piece::Unknown { raw } => chars.extend(raw.chars().map(|c| QChar {
+                c,
+                quoted: true,
+                expansion: false,
+            })),
+            Piece::Choice { .. } => unreachable!("choices are enumerated before expansion"),
+        }
+    }
+    let had_any_quote = pieces
+        .iter()
+        .any(|p| matches!(p, Piece::Text { quoted: true, .. }));
+
+    let mut words = Vec::new();
+    for braced in brace_expand(chars) {
+        let tilded = tilde_expand(braced, env);
+        for field in split_fields(tilded, had_any_quote) {
+            let quoted = field.iter().any(|q| q.quoted) || had_any_quote;
+            words.push(Word {
+                text: field.iter().map(|q| q.c).collect(),
+                span,
+                unresolved,
+                glob: field
+                    .iter()
+                    .any(|q| !q.quoted && matches!(q.c, '*' | '?' | '[')),
+                quoted,
+                origin,
+            });
+        }
+    }
+    words
+}
+
+/// Bash brace expansion over unquoted source characters: `a{b,c}d`, `{1..3}`, nested.
+fn brace_expand(chars: Vec<QChar>) -> Vec<Vec<QChar>> {
+    let mut out = Vec::new();
+    brace_expand_into(chars, &mut out);
+    out
+}
+
+fn brace_expand_into(chars: Vec<QChar>, out: &mut Vec<Vec<QChar>>) {
+    if out.len() >= MAX_BRACE_WORDS {
+        out.push(chars);
+        return;
+    }
+    let is = |q: &QChar, c: char| q.c == c && !q.quoted && !q.expansion;
+    // Find the first `{` with a matching `}` and a top-level `,` or `..`.
+    for open in 0..chars.len() {
+        if !is(&chars[open], '{') {
+            continue;
+        }
+        let mut depth = 0;
+        let mut commas = Vec::new();
+        let mut close = None;
+        for (i, q) in chars.iter().enumerate().skip(open) {
+            if is(q, '{') {
+                depth += 1;
+            } else if is(q, '}') {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(i);
+                    break;
+                }
+            } else if depth == 1 && is(q, ',') {
+                commas.push(i);
+            }
+        }
+        let Some(close) = close else { continue };
+        let prefix = &chars[..open];
+        let suffix = &chars[close + 1..];
+        let inner = &chars[open + 1..close];
+        let alternatives: Vec<Vec<QChar>> = if !commas.is_empty() {
+            let mut parts = Vec::new();
+            let mut start = open + 1;
+            for &c in commas.iter().chain(std::iter::once(&close)) {
+                parts.push(chars[start..c].to_vec());
+                start = c + 1;
+            }
+            parts
+        } else if let Some(seq) = sequence(inner) {
+            seq
+        } else {
+            continue;
+        };
+        for alt in alternatives {
+            let mut word = prefix.to_vec();
+            word.extend(alt);
+            word.extend_from_slice(suffix);
+            brace_expand_into(word, out);
+        }
+        return;
+    }
+    out.push(chars);
+}
+
+/// `{1..5}`, `{a..e}`, `{10..1..2}` as alternatives; `None` if not a sequence.
+fn sequence(inner: &[QChar]) -> Option<Vec<Vec<QChar>>> {
+    let text: String = inner.iter().map(|q| q.c).collect();
+    let parts: Vec<&str> = text.split("..").collect();
+    if !(2..=3).contains(&parts.len()) {
+        return None;
+    }
+    let step: i64 = parts.get(2).map_or(Some(1), |s| s.parse().ok())?.max(1);
+    let lit = |s: String| {
+        s.chars()
+            .map(|c| QChar {
+                c,
+                quoted: false,
+                expansion: false,
+            })
+            .collect()
+    };
+    if let (Ok(a), Ok(b)) = (parts[0].parse::<i64>(), parts[1].parse::<i64>()) {
+        let n = ((a - b).unsigned_abs() / step as u64) as usize + 1;
+        if n > MAX_BRACE_WORDS {
+            return None;
+        }
+        let dir = if b >= a { step } else { -step };
+        return Some(
+            (0..n)
+                .map(|i| lit((a + dir * i as i64).to_string()))
+                .collect(),
+        );
+    }
+    let (a, b) = (
+        parts[0].chars().collect::<Vec<_>>(),
+        parts[1].chars().collect::<Vec<_>>(),
+    );
+    if let ([a], [b]) = (a.as_slice(), b.as_slice())
+        && a.is_ascii_alphabetic()
+        && b.is_ascii_alphabetic()
+    {
+        let (lo, hi) = ((*a).min(*b) as u8, (*a).max(*b) as u8);
+        let mut seq: Vec<Vec<QChar>> = (lo..=hi)
+            .step_by(step as usize)
+            .map(|c| lit((c as char).to_string()))
+            .collect();
+        if a > b {
+            seq.reverse();
+        }
+        return Some(seq);
+    }
+    None
+}
+
+/// `~`, `~/x`, `~user`, `~+` at the start of an unquoted word.
+fn tilde_expand(chars: Vec<QChar>, env: &ExpandEnv) -> Vec<QChar> {
+    let plain = |q: &QChar| !q.quoted && !q.expansion;
+    if !chars.first().is_some_and(|q| q.c == '~' && plain(q)) {
+        return chars;
+    }
+    let end = chars.iter().position(|q| q.c == '/').unwrap_or(chars.len());
+    if !chars[..end].iter().all(plain) {
+        return chars;
+    }
+    let user: String = chars[1..end].iter().map(|q| q.c).collect();
+    let replacement = match user.as_str() {
+        "" => env.home.clone(),
+        "+" => match &env.cwd {
+            Some(cwd) => cwd.clone(),
+            None => return chars,
+        },
+        "root" => "/root".to_owned(),
+        u if u
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) =>
+        {
+            format!("/home/{u}")
+        }
+        _ => return chars,
+    };
+    let mut out: Vec<QChar> = replacement
+        .chars()
+        .map(|c| QChar {
+            c,
+            quoted: true,
+            expansion: false,
+        })
+        .collect();
+    out.extend_from_slice(&chars[end..]);
+    out
+}
+
+/// Split unquoted expansion results on whitespace, as bash does with the default IFS.
+/// An unquoted expansion that is empty vanishes; `""` stays an empty word.
+fn split_fields(chars: Vec<QChar>, had_any_quote: bool) -> Vec<Vec<QChar>> {
+    let splits = |q: &QChar| q.expansion && !q.quoted && q.c.is_ascii_whitespace();
+    if !chars.iter().any(splits) {
+        if chars.is_empty() && !had_any_quote {
+            return Vec::new();
+        }
+        return vec![chars];
+    }
+    chars
+        .split(splits)
+        .filter(|f| !f.is_empty())
+        .map(<[QChar]>::to_vec)
+        .collect()
+}
+
+/// Remove backslash escapes from unquoted text: `\x` is `x`, `\<newline>` vanishes.
+/// Returns pieces so that escaped characters count as quoted.
+pub(crate) fn unquoted_text_pieces(raw: &str, pieces: &mut Vec<Piece>) {
+    if !raw.contains('\\') {
+        pieces.push(Piece::Text {
+            text: raw.to_owned(),
+            quoted: false,
+            expansion: false,
+        });
+        return;
+    }
+    let mut plain = String::new();
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            plain.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\n') => {}
+            Some(escaped) => {
+                if !plain.is_empty() {
+                    pieces.push(Piece::Text {
+                        text: std::mem::take(&mut plain),
+                        quoted: false,
+                        expansion: false,
+                    });
+                }
+                pieces.push(Piece::Text {
+                    text: escaped.to_string(),
+                    quoted: true,
+                    expansion: false,
+                });
+            }
+            None => plain.push('\\'),
+        }
+    }
+    if !plain.is_empty() {
+        pieces.push(Piece::Text {
+            text: plain,
+            quoted: false,
+            expansion: false,
+        });
+    }
+}
+
+/// Remove the escapes bash honours inside double quotes: `\$ \` \" \\ \<newline>`.
+pub(crate) fn double_quoted_text(raw: &str) -> String {
+    if !raw.contains('\\') {
+        return raw.to_owned();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.peek() {
+                Some('\n') => {
+                    chars.next();
+                    continue;
+                }
+                Some(&e @ ('$' | '`' | '"' | '\\')) => {
+                    chars.next();
+                    out.push(e);
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Decode the body of an ANSI-C quoted string, `$'...'`.
+pub(crate) fn ansi_c_text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        let hex = |max: usize, radix: u32, chars: &mut std::iter::Peekable<std::str::Chars>| {
+            let mut digits = String::new();
+            while digits.len() < max && chars.peek().is_some_and(|d| d.is_digit(radix)) {
+                digits.push(chars.next().unwrap_or('0'));
+            }
+            u32::from_str_radix(&digits, radix)
+                .ok()
+                .and_then(char::from_u32)
+        };
+        match e {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'e' | 'E' => out.push('\x1b'),
+            'f' => out.push('\x0c'),
+            'v' => out.push('\x0b'),
+            '\\' | '\'' | '"' | '?' => out.push(e),
+            'x' => out.extend(hex(2, 16, &mut chars)),
+            'u' => out.extend(hex(4, 16, &mut chars)),
+            'U' => out.extend(hex(8, 16, &mut chars)),
+            '0'..='7' => {
+                let mut digits = e.to_string();
+                while digits.len() < 3 && chars.peek().is_some_and(|d| d.is_digit(8)) {
+                    digits.push(chars.next().unwrap_or('0'));
+                }
+                out.extend(
+                    u32::from_str_radix(&digits, 8)
+                        .ok()
+                        .and_then(char::from_u32),
+                );
+            }
+            'c' => {
+                if let Some(ctl) = chars.next() {
+                    out.push(char::from((ctl.to_ascii_uppercase() as u8) ^ 0x40));
+                }
+            }
+            other => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> ExpandEnv {
+        ExpandEnv {
+            home: "/home/dev".into(),
+            cwd: Some("/home/dev/project".into()),
+        }
+    }
+
+    fn text(t: &str, quoted: bool) -> Piece {
+        Piece::Text {
+            text: t.into(),
+            quoted,
+            expansion: false,
+        }
+    }
+
+    fn var(t: &str, quoted: bool) -> Piece {
+        Piece::Text {
+            text: t.into(),
+            quoted,
+            expansion: true,
+        }
+    }
+
+    fn texts(pieces: Vec<Piece>) -> Vec<Vec<String>> {
+        finish(pieces, Span::default(), Span::default(), &env())
+            .into_iter()
+            .map(|v| v.into_iter().map(|w| w.text).collect())
+            .collect()
+    }
+
+    #[test]
+    fn braces_expand_only_unquoted() {
+        assert_eq!(
+            texts(vec![text("/{bin,usr}", false)]),
+            vec![vec!["/bin", "/usr"]]
+        );
+        assert_eq!(
+            texts(vec![text("a{b,c{d,e}}f", false)]),
+            vec![vec!["abf", "acdf", "acef"]]
+        );
+        assert_eq!(
+            texts(vec![text("{1..3}", false)]),
+            vec![vec!["1", "2", "3"]]
+        );
+        assert_eq!(
+            texts(vec![text("{c..a}", false)]),
+            vec![vec!["c", "b", "a"]]
+        );
+        assert_eq!(texts(vec![text("{a,b}", true)]), vec![vec!["{a,b}"]]);
+        assert_eq!(texts(vec![text("{x}", false)]), vec![vec!["{x}"]]);
+        assert_eq!(texts(vec![text("/{,usr}", false)]), vec![vec!["/", "/usr"]]);
+    }
+
+    #[test]
+    fn tilde_expands_unquoted_prefix_only() {
+        assert_eq!(texts(vec![text("~", false)]), vec![vec!["/home/dev"]]);
+        assert_eq!(texts(vec![text("~/x", false)]), vec![vec!["/home/dev/x"]]);
+        assert_eq!(
+            texts(vec![text("~bob/x", false)]),
+            vec![vec!["/home/bob/x"]]
+        );
+        assert_eq!(texts(vec![text("~root", false)]), vec![vec!["/root"]]);
+        assert_eq!(texts(vec![text("~", true)]), vec![vec!["~"]]);
+        assert_eq!(texts(vec![text("a~", false)]), vec![vec!["a~"]]);
+    }
+
+    #[test]
+    fn unquoted_expansions_split_and_vanish() {
+        assert_eq!(texts(vec![var("rm -rf", false)]), vec![vec!["rm", "-rf"]]);
+        assert_eq!(texts(vec![var("rm -rf", true)]), vec![vec!["rm -rf"]]);
+        assert_eq!(texts(vec![var("", false)]), vec![Vec::<String>::new()]);
+        assert_eq!(texts(vec![text("", true)]), vec![vec![""]]);
+    }
+
+    #[test]
+    fn choices_enumerate_variants() {
+        let pieces = vec![Piece::Choice {
+            options: vec![Some("/".into()), Some("./b".into())],
+            quoted: false,
+            raw: "$d".into(),
+        }];
+        assert_eq!(texts(pieces), vec![vec!["/"], vec!["./b"]]);
+        let unknown = finish(
+            vec![Piece::Choice {
+                options: vec![Some("a".into()), None],
+                quoted: false,
+                raw: "$x".into(),
+            }],
+            Span::default(),
+            Span::default(),
+            &env(),
+        );
+        assert!(!unknown[0][0].unresolved && unknown[1][0].unresolved);
+    }
+
+    #[test]
+    fn globs_only_when_unquoted() {
+        let w = &finish(
+            vec![text("/*", false)],
+            Span::default(),
+            Span::default(),
+            &env(),
+        )[0][0];
+        assert!(w.glob);
+        let w = &finish(
+            vec![text("/", false), text("*", true)],
+            Span::default(),
+            Span::default(),
+            &env(),
+        )[0][0];
+        assert!(!w.glob);
+    }
+
+    #[test]
+    fn escapes() {
+        let mut p = Vec::new();
+        unquoted_text_pieces(r"r\m", &mut p);
+        assert_eq!(texts(p), vec![vec!["rm"]]);
+        assert_eq!(double_quoted_text(r#"a\"b\$c\d"#), r#"a"b$c\d"#);
+        assert_eq!(ansi_c_text(r"a\tb\x41\u00e9\101\'"), "a\tbAéA'");
+    }
+}

@@ -1,0 +1,703 @@
+//! Stripping wrapper programs (`sudo`, `env`, `timeout`, `nice`, ...) to find the command
+//! they run, each with its own option grammar, recursively.
+//!
+//! The table says, per wrapper, which options take a value (so the value is not mistaken
+//! for the command), which options carry a shell string (`su -c`, `flock -c`), and how
+//! many positional arguments come before the command (`timeout DURATION`, `chroot DIR`).
+//! `xargs` and `parallel` are handled in [`super::derived`], since they change the argv.
+
+use super::word::Word;
+
+/// How one wrapper's command line is laid out.
+struct Wrapper {
+    name: &'static str,
+    /// Options that take a value, short (`-u`) and long (`--user`).
+    values: &'static [&'static str],
+    /// Options whose value is a shell command line to run.
+    shell_string: &'static [&'static str],
+    /// Options after which the remaining words form a command line run by a shell
+    /// (`sudo -s cmd args` runs `$SHELL -c 'cmd args'`).
+    shell_join: &'static [&'static str],
+    /// Options that mean no command is run (`command -v`, `ionice -p PID`).
+    no_command: &'static [&'static str],
+    /// Positional arguments before the command.
+    positionals: usize,
+    /// `NAME=value` words may precede the command (`env`).
+    assignments: bool,
+    /// The command is only ever given through an option (`su -c`, `script -c`):
+    /// positional arguments are not a command.
+    command_via_option_only: bool,
+    /// Running through this wrapper raises privileges.
+    privileged: bool,
+}
+
+const fn w(name: &'static str) -> Wrapper {
+    Wrapper {
+        name,
+        values: &[],
+        shell_string: &[],
+        shell_join: &[],
+        no_command: &[],
+        positionals: 0,
+        assignments: false,
+        command_via_option_only: false,
+        privileged: false,
+    }
+}
+
+const WRAPPERS: &[Wrapper] = &[
+    Wrapper {
+        values: &[
+            "-u",
+            "--user",
+            "-g",
+            "--group",
+            "-h",
+            "--host",
+            "-p",
+            "--prompt",
+            "-C",
+            "--close-from",
+            "-D",
+            "--chdir",
+            "-r",
+            "--role",
+            "-t",
+            "--type",
+            "-T",
+            "--command-timeout",
+            "-U",
+            "--other-user",
+            "-R",
+            "--chroot",
+        ],
+        shell_join: &["-s", "--shell", "-i", "--login"],
+        no_command: &[
+            "-l",
+            "--list",
+            "-v",
+            "--validate",
+            "-V",
+            "--version",
+            "-e",
+            "--edit",
+            "-K",
+            "--remove-timestamp",
+        ],
+        privileged: true,
+        ..w("sudo")
+    },
+    Wrapper {
+        values: &["-u", "-C"],
+        shell_join: &["-s"],
+        privileged: true,
+        ..w("doas")
+    },
+    Wrapper {
+        values: &["-u", "--user"],
+        privileged: true,
+        ..w("pkexec")
+    },
+    Wrapper {
+        values: &[
+            "-u",
+            "--user",
+            "-g",
+            "--group",
+            "-D",
+            "--chdir",
+            "--setenv",
+            "--unit",
+            "--property",
+            "--description",
+            "--slice",
+            "--nice",
+        ],
+        privileged: true,
+        ..w("run0")
+    },
+    Wrapper {
+        values: &[
+            "-u",
+            "--user",
+            "-g",
+            "--group",
+            "-G",
+            "--supp-group",
+            "-s",
+            "--shell",
+            "-w",
+            "--whitelist-environment",
+        ],
+        shell_string: &["-c", "--command"],
+        privileged: true,
+        ..w("runuser")
+    },
+    Wrapper {
+        values: &[
+            "-s",
+            "--shell",
+            "-g",
+            "--group",
+            "-G",
+            "--supp-group",
+            "-w",
+            "--whitelist-environment",
+        ],
+        shell_string: &["-c", "--command", "--session-command"],
+        command_via_option_only: true,
+        privileged: true,
+        ..w("su")
+    },
+    Wrapper {
+        values: &[
+            "-u",
+            "--unset",
+            "-C",
+            "--chdir",
+            "--block-signal",
+            "--default-signal",
+            "--ignore-signal",
+        ],
+        // `-S`/`--split-string` is handled by the caller: its value is split into words.
+        assignments: true,
+        ..w("env")
+    },
+    Wrapper {
+        no_command: &["-v", "-V"],
+        ..w("command")
+    },
+    w("builtin"),
+    Wrapper {
+        values: &["-a"],
+        ..w("exec")
+    },
+    w("nohup"),
+    Wrapper {
+        values: &["-n", "--adjustment"],
+        ..w("nice")
+    },
+    Wrapper {
+        values: &[
+            "-c",
+            "--class",
+            "-n",
+            "--classdata",
+            "-p",
+            "--pid",
+            "-P",
+            "--pgid",
+            "-u",
+            "--uid",
+        ],
+        no_command: &["-p", "--pid", "-P", "--pgid", "-u", "--uid"],
+        ..w("ionice")
+    },
+    Wrapper {
+        values: &["-f", "--format", "-o", "--output"],
+        ..w("time")
+    },
+    Wrapper {
+        values: &["-s", "--signal", "-k", "--kill-after"],
+        positionals: 1,
+        ..w("timeout")
+    },
+    Wrapper {
+        values: &["-i", "--input", "-o", "--output", "-e", "--error"],
+        ..w("stdbuf")
+    },
+    w("setsid"),
+    Wrapper {
+        values: &["--userspec", "--groups"],
+        positionals: 1,
+        privileged: true,
+        ..w("chroot")
+    },
+    Wrapper {
+        values: &["-w", "--wait", "--timeout", "-E", "--conflict-exit-code"],
+        shell_string: &["-c", "--command"],
+        positionals: 1,
+        ..w("flock")
+    },
+    w("unbuffer"),
+    Wrapper {
+        values: &[
+            "-E",
+            "--echo",
+            "-I",
+            "--log-in",
+            "-O",
+            "--log-out",
+            "-B",
+            "--log-io",
+            "-T",
+            "--log-timing",
+            "-m",
+            "--logging-format",
+        ],
+        shell_string: &["-c", "--command"],
+        command_via_option_only: true,
+        ..w("script")
+    },
+    w("busybox"),
+    w("coproc"),
+    Wrapper {
+        values: &["-t", "-w"],
+        ..w("caffeinate")
+    },
+    Wrapper {
+        no_command: &["-p", "--pid"],
+        positionals: 1,
+        ..w("taskset")
+    },
+    Wrapper {
+        no_command: &["-p", "--pid"],
+        positionals: 1,
+        ..w("chrt")
+    },
+    Wrapper {
+        values: &["-l", "--lib", "-s", "-i", "--faked"],
+        ..w("fakeroot")
+    },
+    Wrapper {
+        values: &[
+            "-e", "-o", "-p", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-S", "-X", "-P",
+        ],
+        no_command: &["-p"],
+        ..w("strace")
+    },
+    Wrapper {
+        values: &[
+            "-e", "-o", "-p", "-s", "-u", "-a", "-n", "-l", "-x", "-F", "-A", "-D",
+        ],
+        no_command: &["-p"],
+        ..w("ltrace")
+    },
+    Wrapper {
+        values: &["-u", "-p", "-a", "-P"],
+        ..w("torsocks")
+    },
+    Wrapper {
+        values: &["-f"],
+        ..w("proxychains")
+    },
+    Wrapper {
+        values: &["-f"],
+        ..w("proxychains4")
+    },
+    Wrapper {
+        values: &[
+            "-p",
+            "--property",
+            "-E",
+            "--setenv",
+            "-M",
+            "--machine",
+            "--unit",
+            "--description",
+            "--slice",
+            "--uid",
+            "--gid",
+            "--working-directory",
+            "--on-calendar",
+            "--on-active",
+            "--nice",
+        ],
+        ..w("systemd-run")
+    },
+    Wrapper {
+        values: &[
+            "--propagation",
+            "--setgroups",
+            "-S",
+            "--setuid",
+            "-G",
+            "--setgid",
+            "-R",
+            "--root",
+            "-w",
+            "--wd",
+        ],
+        ..w("unshare")
+    },
+    Wrapper {
+        values: &["-t", "--target", "-S", "--setuid", "-G", "--setgid"],
+        ..w("nsenter")
+    },
+    // Package runners execute a package's binary by name: `npx rimraf ~` runs `rimraf`.
+    Wrapper {
+        values: &["-p", "--package"],
+        shell_string: &["-c", "--call"],
+        ..w("npx")
+    },
+    Wrapper {
+        values: &["-p", "--package"],
+        ..w("bunx")
+    },
+    Wrapper {
+        values: &[
+            "--from",
+            "--with",
+            "-p",
+            "--python",
+            "--index",
+            "--index-url",
+        ],
+        ..w("uvx")
+    },
+];
+
+/// What stripping wrappers from a command line found.
+#[derive(Debug, Default)]
+pub(crate) struct Stripped {
+    /// The command that actually runs (may still be a wrapper if it ran nothing).
+    pub argv: Vec<Word>,
+    /// Wrappers stripped, outermost first.
+    pub wrappers: Vec<String>,
+    /// `NAME=value` assignments made by `env`.
+    pub env: Vec<(String, String)>,
+    /// Shell command lines run by a wrapper (`su -c`, `sudo -s`, `watch`, `env -S`).
+    pub shell_strings: Vec<Word>,
+    /// A wrapper that raises privileges was stripped.
+    pub privileged: bool,
+}
+
+/// Most wrappers stripped from one command (`sudo sudo sudo ...` is not a reason to loop).
+const MAX_WRAPPERS: usize = 16;
+
+/// Strip wrappers from `argv`, recursively.
+pub(crate) fn strip(mut argv: Vec<Word>) -> Stripped {
+    let mut out = Stripped::default();
+    for _ in 0..MAX_WRAPPERS {
+        let Some(first) = argv.first() else { break };
+        let name = super::program_name(&first.text);
+        let rest = match name.as_str() {
+            "watch" => strip_watch(&argv, &mut out),
+            "nice" if argv.get(1).is_some_and(|a| is_numeric_option(&a.text)) => {
+                // `nice -10 cmd`: the old numeric form.
+                Some(2)
+            }
+            "env" => strip_env(&argv, &mut out),
+            _ => match WRAPPERS.iter().find(|w| w.name == name) {
+                Some(spec) => strip_one(spec, &argv, &mut out),
+                None => break,
+            },
+        };
+        match rest {
+            Some(start) if start < argv.len() => {
+                out.wrappers.push(name);
+                argv.drain(..start);
+            }
+            // The wrapper runs no command of its own (or only a shell string): it stays
+            // the program, so rules about it (e.g. `sudo -l`, `su`) still see it.
+            _ => break,
+        }
+    }
+    out.argv = argv;
+    out
+}
+
+/// Parse one wrapper's options; returns the index where its command starts.
+fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize> {
+    let mut i = 1;
+    let mut join = false;
+    let mut no_command = false;
+    while let Some(arg) = argv.get(i) {
+        let t = arg.text.as_str();
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if t.len() < 2 || !t.starts_with('-') || arg.unresolved {
+            if spec.assignments && is_assignment(t) {
+                let (k, v) = t.split_once('=').unwrap_or((t, ""));
+                out.env.push((k.to_owned(), v.to_owned()));
+                i += 1;
+                continue;
+            }
+            if spec.command_via_option_only {
+                // `su root -c cmd`: options may follow the user name.
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (format!("--{n}"), Some(v)),
+                None => (t.to_owned(), None),
+            };
+            let value = |i: usize| {
+                inline
+                    .map(|v| Word::literal(v, arg.span))
+                    .or_else(|| argv.get(i + 1).cloned())
+            };
+            if spec.shell_string.contains(&name.as_str()) {
+                out.shell_strings.extend(value(i));
+                i += if inline.is_some() { 1 } else { 2 };
+                no_command |= spec.command_via_option_only;
+                continue;
+            }
+            join |= spec.shell_join.contains(&name.as_str());
+            no_command |= spec.no_command.contains(&name.as_str());
+            i += if spec.values.contains(&name.as_str()) && inline.is_none() {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        // A cluster of short options; the first one taking a value ends it.
+        let mut consumed_next = false;
+        for (k, ch) in t[1..].char_indices() {
+            let opt = format!("-{ch}");
+            let attached = &t[1 + k + ch.len_utf8()..];
+            if spec.shell_string.contains(&opt.as_str()) {
+                if attached.is_empty() {
+                    out.shell_strings.extend(argv.get(i + 1).cloned());
+                    consumed_next = true;
+                } else {
+                    out.shell_strings.push(Word::literal(attached, arg.span));
+                }
+                no_command |= spec.command_via_option_only;
+                break;
+            }
+            join |= spec.shell_join.contains(&opt.as_str());
+            no_command |= spec.no_command.contains(&opt.as_str());
+            if spec.values.contains(&opt.as_str()) {
+                consumed_next = attached.is_empty();
+                break;
+            }
+        }
+        i += if consumed_next { 2 } else { 1 };
+    }
+    if spec.privileged {
+        out.privileged = true;
+    }
+    if no_command || (spec.command_via_option_only && !join) {
+        if !out.shell_strings.is_empty() {
+            out.wrappers.push(spec.name.to_owned());
+        }
+        return None;
+    }
+    let start = i + spec.positionals;
+    // `flock FILE -c 'cmd'`: a shell-string option after the positional arguments.
+    if let Some(opt) = argv.get(start)
+        && spec.shell_string.contains(&opt.text.as_str())
+    {
+        out.shell_strings.extend(argv.get(start + 1).cloned());
+        out.wrappers.push(spec.name.to_owned());
+        return None;
+    }
+    if join && start < argv.len() {
+        // The rest is one command line for a shell: judge it as such.
+        let span = argv[start].span.cover(argv[argv.len() - 1].span);
+        let unresolved = argv[start..].iter().any(|w| w.unresolved);
+        let text = argv[start..]
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let origin = argv[start].origin.cover(argv[argv.len() - 1].origin);
+        out.shell_strings.push(Word {
+            text,
+            span,
+            unresolved,
+            glob: false,
+            quoted: true,
+            origin,
+        });
+        out.wrappers.push(spec.name.to_owned());
+        return None;
+    }
+    Some(start)
+}
+
+/// `env [-i] [-u NAME] [-S STRING] [NAME=VALUE]... [COMMAND [ARG]...]`
+fn strip_env(argv: &[Word], out: &mut Stripped) -> Option<usize> {
+    let spec = WRAPPERS.iter().find(|w| w.name == "env")?;
+    // `-S`/`--split-string`: the value is split into words like a shell would.
+    for (i, arg) in argv.iter().enumerate().skip(1) {
+        let t = arg.text.as_str();
+        let split = if t == "-S" || t == "--split-string" {
+            argv.get(i + 1).map(|v| (v.clone(), i + 2))
+        } else if let Some(v) = t
+            .strip_prefix("--split-string=")
+            .or_else(|| t.strip_prefix("-S"))
+            .filter(|v| !v.is_empty())
+        {
+            Some((
+                Word {
+                    text: v.to_owned(),
+                    ..arg.clone()
+                },
+                i + 1,
+            ))
+        } else {
+            None
+        };
+        if let Some((mut value, after)) = split {
+            let tail: Vec<&str> = argv[after..].iter().map(|w| w.text.as_str()).collect();
+            if !tail.is_empty() {
+                value.text = format!("{} {}", value.text, tail.join(" "));
+            }
+            out.shell_strings.push(value);
+            out.wrappers.push("env".into());
+            return None;
+        }
+        if !t.starts_with('-') {
+            break;
+        }
+    }
+    strip_one(spec, argv, out)
+}
+
+/// `watch [options] command...`: without `-x` the words are joined and run by `sh -c`.
+fn strip_watch(argv: &[Word], out: &mut Stripped) -> Option<usize> {
+    let values = ["-n", "--interval", "-q", "--equexit", "--differences"];
+    let mut i = 1;
+    let mut exec = false;
+    while let Some(arg) = argv.get(i) {
+        let t = arg.text.as_str();
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if !t.starts_with('-') || t.len() < 2 {
+            break;
+        }
+        exec |= t == "-x"
+            || t == "--exec"
+            || (t.starts_with('-') && !t.starts_with("--") && t.contains('x'));
+        i += if values.contains(&t) { 2 } else { 1 };
+    }
+    if i >= argv.len() {
+        return None;
+    }
+    if exec {
+        return Some(i);
+    }
+    let span = argv[i].span.cover(argv[argv.len() - 1].span);
+    let text = argv[i..]
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let unresolved = argv[i..].iter().any(|w| w.unresolved);
+    let origin = argv[i].origin.cover(argv[argv.len() - 1].origin);
+    out.shell_strings.push(Word {
+        text,
+        span,
+        unresolved,
+        glob: false,
+        quoted: true,
+        origin,
+    });
+    out.wrappers.push("watch".into());
+    None
+}
+
+fn is_numeric_option(t: &str) -> bool {
+    t.strip_prefix('-').is_some_and(|n| {
+        !n.is_empty()
+            && n.trim_start_matches('-')
+                .chars()
+                .all(|c| c.is_ascii_digit())
+    })
+}
+
+/// `NAME=value` with a valid shell variable name.
+pub(crate) fn is_assignment(t: &str) -> bool {
+    match t.split_once('=') {
+        Some((name, _)) => {
+            !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::Span;
+
+    fn words(s: &str) -> Vec<Word> {
+        s.split_whitespace()
+            .map(|t| Word::literal(t, Span::default()))
+            .collect()
+    }
+
+    fn stripped(s: &str) -> (String, Vec<String>, Vec<String>) {
+        let out = strip(words(s));
+        let argv = out
+            .argv
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        (
+            argv,
+            out.wrappers,
+            out.shell_strings.into_iter().map(|w| w.text).collect(),
+        )
+    }
+
+    #[test]
+    fn strips_each_wrapper_with_its_own_options() {
+        let cases = [
+            ("sudo -u x rm -rf /", "rm -rf /", vec!["sudo"]),
+            ("sudo -E -H rm -rf /", "rm -rf /", vec!["sudo"]),
+            ("env -i A=1 B=2 rm -rf /", "rm -rf /", vec!["env"]),
+            ("env -u HOME -- rm x", "rm x", vec!["env"]),
+            ("timeout 5 rm -rf /", "rm -rf /", vec!["timeout"]),
+            ("timeout -s KILL -k 2 5 rm x", "rm x", vec!["timeout"]),
+            ("nice -n 10 rm x", "rm x", vec!["nice"]),
+            ("nice -10 rm x", "rm x", vec!["nice"]),
+            ("ionice -c 3 -n7 rm x", "rm x", vec!["ionice"]),
+            ("stdbuf -oL -e 0 rm x", "rm x", vec!["stdbuf"]),
+            ("chroot /mnt rm x", "rm x", vec!["chroot"]),
+            ("flock /tmp/l rm x", "rm x", vec!["flock"]),
+            ("command rm x", "rm x", vec!["command"]),
+            ("exec -a name rm x", "rm x", vec!["exec"]),
+            ("time -p rm x", "rm x", vec!["time"]),
+            (
+                "sudo nohup nice -n 5 timeout 3 env A=1 rm -rf /",
+                "rm -rf /",
+                vec!["sudo", "nohup", "nice", "timeout", "env"],
+            ),
+            ("busybox rm -rf /", "rm -rf /", vec!["busybox"]),
+            ("doas -u root rm x", "rm x", vec!["doas"]),
+            ("setsid -f rm x", "rm x", vec!["setsid"]),
+            ("unbuffer -p rm x", "rm x", vec!["unbuffer"]),
+            ("npx rimraf /", "rimraf /", vec!["npx"]),
+        ];
+        for (input, argv, wrappers) in cases {
+            let (got, w, _) = stripped(input);
+            assert_eq!(got, argv, "{input}");
+            assert_eq!(w, wrappers, "{input}");
+        }
+    }
+
+    #[test]
+    fn shell_strings_from_wrappers() {
+        assert_eq!(stripped("su -c rm").2, vec!["rm"]);
+        assert_eq!(stripped("su root -c rm").2, vec!["rm"]);
+        assert_eq!(stripped("flock /tmp/l -c rm").2, vec!["rm"]);
+        assert_eq!(stripped("script -q -c rm /dev/null").2, vec!["rm"]);
+        assert_eq!(stripped("sudo -s rm -rf /").2, vec!["rm -rf /"]);
+        assert_eq!(stripped("watch -n 1 rm -rf /").2, vec!["rm -rf /"]);
+        assert_eq!(stripped("env -S rm -rf /").2, vec!["rm -rf /"]);
+        assert_eq!(stripped("watch -x rm -rf /").0, "rm -rf /");
+    }
+
+    #[test]
+    fn a_wrapper_that_runs_nothing_stays_the_program() {
+        assert_eq!(stripped("sudo -l").0, "sudo -l");
+        assert_eq!(stripped("command -v rm").0, "command -v rm");
+        assert_eq!(stripped("su").0, "su");
+        assert_eq!(stripped("sudo").0, "sudo");
+        assert_eq!(stripped("ionice -p 42").0, "ionice -p 42");
+    }
+}
