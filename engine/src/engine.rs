@@ -1,0 +1,257 @@
+//! The engine: compiled rules plus the shell model, judging one operation at a time.
+
+use thiserror::Error;
+
+use crate::operation::{InputError, Operation, ToolCall};
+use crate::pack::{PackError, PackSource, builtin_sources};
+use crate::path::PathEnv;
+use crate::policy::Mode;
+use crate::rules::{RuleSet, ShellScene, Subject, ToolScene, compile};
+use crate::shell::{self, Context, Finding, FindingKind, Limits, ShellModel};
+use crate::span::Span;
+use crate::verdict::{Basis, Judgement, RuleId, Severity, Verdict};
+
+/// Why the engine could not be built. The hook turns this into a `deny`.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error("rule packs do not load:\n{}", .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Packs(Vec<PackError>),
+}
+
+/// The bouncer engine.
+#[derive(Debug)]
+pub struct Engine {
+    rules: RuleSet,
+    limits: Limits,
+}
+
+/// A judgement with what led to it.
+#[derive(Debug)]
+pub struct Evaluation {
+    pub judgement: Judgement,
+    pub operation: Operation,
+    /// Every rule that fired anywhere in the operation, in order, without repeats.
+    pub fired: Vec<RuleId>,
+    /// The shell model, for Bash (and MCP calls carrying a command).
+    pub model: Option<ShellModel>,
+}
+
+/// One reason toward a verdict: a rule that fired, or a model finding.
+#[derive(Debug, Clone)]
+struct Hit {
+    verdict: Verdict,
+    severity: Severity,
+    rule: RuleId,
+    reason: String,
+    alternative: Option<String>,
+    span: Span,
+}
+
+impl Engine {
+    /// The engine with the built-in packs.
+    pub fn builtin() -> Result<Engine, EngineError> {
+        let sources = builtin_sources(false).map_err(|e| EngineError::Packs(vec![e]))?;
+        Engine::from_sources(&sources).map_err(EngineError::Packs)
+    }
+
+    /// An engine over these packs (built-in first, then user, then project).
+    pub fn from_sources(sources: &[PackSource]) -> Result<Engine, Vec<PackError>> {
+        Ok(Engine {
+            rules: compile(sources)?,
+            limits: Limits::default(),
+        })
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Judge a tool call. Only malformed input is an error.
+    pub fn judge(
+        &self,
+        call: &ToolCall,
+        env: &PathEnv,
+        mode: Mode,
+    ) -> Result<Evaluation, InputError> {
+        let op = Operation::from_call(call, env)?;
+        Ok(self.judge_operation(op, call.cwd.as_deref(), env, mode))
+    }
+
+    /// Judge a normalised operation.
+    pub fn judge_operation(
+        &self,
+        op: Operation,
+        cwd: Option<&str>,
+        env: &PathEnv,
+        mode: Mode,
+    ) -> Evaluation {
+        let mut hits = Vec::new();
+        let mut fired = Vec::new();
+        let mut vouched = true;
+        let mut unvouched_span = None;
+        let mut unvouched_what = None;
+        let mut model = None;
+
+        let command = match &op {
+            Operation::Bash { command } => Some((command.clone(), Context::Top)),
+            Operation::Mcp {
+                command: Some(c), ..
+            } => Some((c.clone(), Context::ToolInput)),
+            _ => None,
+        };
+        if !matches!(op, Operation::Bash { .. }) {
+            let scene = ToolScene::new(&op, env, cwd);
+            let mut allowed = false;
+            for &r in self.rules.tool_rules.get(&op.kind()).into_iter().flatten() {
+                let rule = &self.rules.rules[r as usize];
+                if self.rules.active(rule, mode) && rule.check(Subject::Tool(&scene)).is_ok() {
+                    allowed |= rule.verdict == Verdict::Allow;
+                    fired.push(rule.id.clone());
+                    hits.push(Hit::of_rule(rule, Span::new(0, op.primary_text().len())));
+                }
+            }
+            if !allowed {
+                vouched = false;
+                unvouched_span = Some(Span::new(0, op.primary_text().len()));
+                unvouched_what = Some(format!("{} call", op.kind()));
+            }
+        }
+        if let Some((command, context)) = command {
+            let m = shell::model_in(&command, env, cwd, &self.limits, context);
+            let scene = ShellScene::new(&m, &self.rules.clis, env);
+            for idx in 0..m.invocations.len() {
+                let mut allowed = false;
+                for r in self.rules.gate.candidates(scene.text(idx)) {
+                    let rule = &self.rules.rules[r as usize];
+                    if self.rules.active(rule, mode)
+                        && rule.check(Subject::Invocation(&scene, idx)).is_ok()
+                    {
+                        allowed |= rule.verdict == Verdict::Allow;
+                        if !fired.contains(&rule.id) {
+                            fired.push(rule.id.clone());
+                        }
+                        hits.push(Hit::of_rule(rule, m.invocations[idx].span));
+                    }
+                }
+                if !allowed && vouched {
+                    vouched = false;
+                    unvouched_span = Some(m.invocations[idx].span);
+                    unvouched_what = Some(format!("`{}`", m.invocations[idx].program));
+                }
+            }
+            hits.extend(m.findings.iter().map(Hit::of_finding));
+            if m.invocations.is_empty() {
+                vouched = false;
+            }
+            drop(scene);
+            model = Some(m);
+        }
+
+        let whole = Span::new(0, op.primary_text().len());
+        let judgement = combine(
+            hits,
+            vouched,
+            unvouched_span.unwrap_or(whole),
+            unvouched_what,
+            whole,
+        );
+        Evaluation {
+            judgement,
+            operation: op,
+            fired,
+            model,
+        }
+    }
+}
+
+impl Hit {
+    fn of_rule(rule: &crate::rules::Rule, span: Span) -> Hit {
+        Hit {
+            verdict: rule.verdict,
+            severity: rule.severity,
+            rule: rule.id.clone(),
+            reason: rule.reason.clone(),
+            alternative: rule.alternative.clone(),
+            span,
+        }
+    }
+
+    fn of_finding(f: &Finding) -> Hit {
+        let severity = match f.kind {
+            FindingKind::Confusable | FindingKind::CodeFromPipe => Severity::High,
+            _ => Severity::Medium,
+        };
+        Hit {
+            verdict: Verdict::Review,
+            severity,
+            rule: f.kind.rule_id().into(),
+            reason: format!("{} ({})", f.kind.reason(), f.detail),
+            alternative: None,
+            span: f.span,
+        }
+    }
+}
+
+/// Deny over review over allow; within a level the most severe hit explains.
+fn combine(
+    mut hits: Vec<Hit>,
+    vouched: bool,
+    unvouched_span: Span,
+    unvouched_what: Option<String>,
+    whole: Span,
+) -> Judgement {
+    for level in [Verdict::Deny, Verdict::Review] {
+        let mut at: Vec<&mut Hit> = hits.iter_mut().filter(|h| h.verdict == level).collect();
+        if at.is_empty() {
+            continue;
+        }
+        at.sort_by(|a, b| b.severity.cmp(&a.severity));
+        let mut rule_ids: Vec<RuleId> = Vec::new();
+        for h in &at {
+            if !rule_ids.contains(&h.rule) {
+                rule_ids.push(h.rule.clone());
+            }
+        }
+        let top = &at[0];
+        return Judgement {
+            verdict: level,
+            basis: Basis::Rule,
+            rule_ids,
+            reason: top.reason.clone(),
+            alternative: top.alternative.clone(),
+            severity: top.severity,
+            span: top.span,
+        };
+    }
+    if vouched && !hits.is_empty() {
+        let mut rule_ids: Vec<RuleId> = Vec::new();
+        for h in &hits {
+            if !rule_ids.contains(&h.rule) {
+                rule_ids.push(h.rule.clone());
+            }
+        }
+        return Judgement {
+            verdict: Verdict::Allow,
+            basis: Basis::Rule,
+            rule_ids,
+            reason: hits[0].reason.clone(),
+            alternative: None,
+            severity: Severity::Low,
+            span: whole,
+        };
+    }
+    let mut j = Judgement::default_allow(unvouched_span);
+    if let Some(what) = unvouched_what {
+        j.reason = format!("no rule matched {what}");
+    }
+    j
+}

@@ -1,0 +1,352 @@
+//! The rule pack format, as written in YAML. Strict: unknown keys are load errors.
+//!
+//! A pack declares program vocabularies (which flags mean what, which options take a
+//! value) and rules. A rule's `when` is a predicate: every field present must hold;
+//! `all`, `any` and `not` combine predicates. `unless` narrows the rule it belongs to.
+//! See `rules/README.md` for the guide and `rules/schema.json` for the schema.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::path::PathClass;
+use crate::policy::Mode;
+use crate::shell::{Context, Language, RedirectOp};
+use crate::verdict::{Severity, Verdict};
+
+/// One rule pack file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackFile {
+    /// The pack id; every rule id starts with it and a dot.
+    pub pack: String,
+    pub description: String,
+    /// Only active in these modes (e.g. the deploy pack). Default: every mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modes: Option<Vec<Mode>>,
+    /// Flag vocabularies and option shapes of the programs the rules talk about.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub programs: BTreeMap<String, ProgramSpec>,
+    pub rules: Vec<RuleSpec>,
+}
+
+/// How a program's command line is shaped.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramSpec {
+    /// Semantic flag names and their spellings: `recursive: [-r, -R, --recursive]`.
+    /// Short spellings also match inside clusters (`-rf`); long ones match unambiguous
+    /// prefixes (`--recur`), as getopt does.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub flags: BTreeMap<String, Vec<String>>,
+    /// Semantic option names whose spellings take a value: `message: [-m, --message]`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, Vec<String>>,
+    /// Options that come before a subcommand and take a value (`git -C DIR`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub global_options: Vec<String>,
+    /// Single-dash words are whole option names, not clusters (`find -delete`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub long_single_dash: bool,
+    /// `key=value` operands are options (`dd of=/dev/sda`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub key_value: bool,
+}
+
+/// One rule.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// `pack.name`, unique across all loaded packs.
+    pub id: String,
+    pub verdict: Verdict,
+    pub severity: Severity,
+    pub when: Predicate,
+    /// Exceptions: when this also matches, the rule does not fire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless: Option<Predicate>,
+    /// One line: what it is and why it matters.
+    pub reason: String,
+    /// A safer way to do it, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<String>,
+    /// MITRE ATT&CK technique ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mitre: Vec<String>,
+    /// Operations this rule must and must not fire on; run through the whole engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub examples: Option<Examples>,
+}
+
+/// A rule's examples.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// The rule fires, and the engine's verdict is at least the rule's.
+    #[serde(default, rename = "match")]
+    pub matches: Vec<Example>,
+    /// The rule does not fire.
+    #[serde(default)]
+    pub no_match: Vec<Example>,
+}
+
+/// An example operation: a Bash command, or any tool call.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Example {
+    Command(String),
+    Call(ExampleCall),
+}
+
+/// A non-Bash example: `{tool: Write, input: {file_path: ~/.bashrc, content: x}}`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleCall {
+    pub tool: String,
+    pub input: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+}
+
+/// A condition on an operation. Every field present must hold.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Predicate {
+    // ---- combinators
+    /// Every predicate holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all: Option<Vec<Predicate>>,
+    /// At least one predicate holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any: Option<Vec<Predicate>>,
+    /// The predicate does not hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<Predicate>>,
+
+    // ---- shell invocations
+    /// The program's name (basename, lower case); globs allowed (`mkfs*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<OneOrMany<String>>,
+    /// The program as written (`./deploy.sh`, `/usr/bin/rm`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program_path: Option<ValueMatch>,
+    /// The leading operands after global options (`reset`, `stash drop`); globs per word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subcommand: Option<OneOrMany<String>>,
+    /// All of these flags are present (semantic names or spellings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<Vec<String>>,
+    /// At least one of these flags is present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any_flag: Option<Vec<String>>,
+    /// The value of an option (semantic name or spelling) matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<BTreeMap<String, ValueMatch>>,
+    /// Positional operands (after the subcommand, when one is matched).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operands: Option<Quantified>,
+    /// Every word after the program.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Quantified>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirects: Option<RedirectQuantified>,
+    /// Some earlier command of the same pipeline matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin_from: Option<Box<Predicate>>,
+    /// Some later command of the same pipeline matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdout_to: Option<Box<Predicate>>,
+    /// Its output is run as code (piped into a shell, `eval "$(...)"`, `bash <(...)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_executed: Option<bool>,
+    /// Calls the shell function it is defined in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_call: Option<bool>,
+    /// Runs in the background (`&`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background: Option<bool>,
+    /// Is part of a pipeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub piped: Option<bool>,
+    /// Runs inside one of these contexts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<OneOrMany<Context>>,
+    /// One of these wrappers was stripped (`sudo`, `xargs`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrappers: Option<OneOrMany<String>>,
+    /// One of these environment variables is assigned (globs allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<OneOrMany<String>>,
+    /// Data a heredoc or here-string feeds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin: Option<TextMatch>,
+    /// Inline interpreter code it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeMatch>,
+    /// Escape hatch: a regex over the normalised invocation (program and arguments
+    /// joined by spaces, after quote removal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+
+    // ---- other tools
+    /// The operation is one of these tools (`Write`, `Edit`, `Read`, `mcp`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<OneOrMany<String>>,
+    /// A path the tool touches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<ValueMatch>,
+    /// Content the tool writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<TextMatch>,
+    /// The URL a tool fetches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<UrlMatch>,
+    /// The MCP server and tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<McpMatch>,
+}
+
+/// A condition on one word (or path). Every field present must hold.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueMatch {
+    /// The resolved path has one of these classes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<OneOrMany<PathClass>>,
+    /// The resolved absolute path matches one of these globs (`/dev/tcp/*`, `**/.git/hooks/**`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_glob: Option<OneOrMany<String>>,
+    /// The word as written matches one of these globs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glob: Option<OneOrMany<String>>,
+    /// The word equals one of these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub literal: Option<OneOrMany<String>>,
+    /// The word starts with one of these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<OneOrMany<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    /// The word is a URL whose host matches one of these globs (WHATWG parsing, so
+    /// `http://2852039166/` is `169.254.169.254`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_host: Option<OneOrMany<String>>,
+    /// The word depends on something only known at run time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unresolved: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any: Option<Vec<ValueMatch>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<ValueMatch>>,
+}
+
+/// Which of a list of words must match.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quantified {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any: Option<ValueMatch>,
+    /// Every word matches (true of an empty list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all: Option<ValueMatch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub none: Option<ValueMatch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<ValueMatch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<ValueMatch>,
+    /// At least this many words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_count: Option<usize>,
+}
+
+/// Which redirections must match.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectQuantified {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any: Option<RedirectMatch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub none: Option<RedirectMatch>,
+}
+
+/// A condition on one redirection.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectMatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<OneOrMany<RedirectOp>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fd: Option<OneOrMany<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<ValueMatch>,
+}
+
+/// A condition on text (heredoc data, file content).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextMatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    /// Contains one of these substrings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<OneOrMany<String>>,
+}
+
+/// A condition on inline interpreter code.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeMatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<OneOrMany<Language>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<OneOrMany<String>>,
+}
+
+/// A condition on a URL.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UrlMatch {
+    /// The host matches one of these globs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<OneOrMany<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<OneOrMany<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+}
+
+/// A condition on an MCP tool call (`mcp__server__tool`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpMatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<OneOrMany<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<OneOrMany<String>>,
+}
+
+/// One value or a list of them: `program: rm` or `program: [rm, unlink]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Through an intermediate value, so that a bad element reports its own error
+        // instead of serde's "did not match any variant of untagged enum".
+        match serde_json::Value::deserialize(d)? {
+            value @ serde_json::Value::Array(_) => Vec::<T>::deserialize(value).map(OneOrMany),
+            value => T::deserialize(value).map(|v| OneOrMany(vec![v])),
+        }
+        .map_err(serde::de::Error::custom)
+    }
+}
+
+impl<T> OneOrMany<T> {
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+}

@@ -1,0 +1,102 @@
+//! Compiled rules: what the engine evaluates. Built from pack files by [`compile`].
+
+mod args;
+mod compile;
+mod gate;
+mod predicate;
+mod value;
+
+use std::collections::HashMap;
+
+pub use args::{FlagSpec, ParsedArgs, ProgramCli};
+pub use compile::compile;
+pub use predicate::Miss;
+pub(crate) use predicate::{ShellScene, Subject, ToolScene};
+pub use value::url_host;
+
+use crate::operation::ToolKind;
+use crate::pack::PackScope;
+use crate::policy::Mode;
+use crate::verdict::{RuleId, Severity, Verdict};
+
+/// Every loaded rule, compiled, with the indexes that make evaluation fast.
+#[derive(Debug)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub packs: Vec<PackInfo>,
+    pub(crate) clis: HashMap<String, ProgramCli>,
+    pub(crate) gate: gate::Gate,
+    pub(crate) tool_rules: HashMap<ToolKind, Vec<u32>>,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: RuleId,
+    /// Index into [`RuleSet::packs`].
+    pub pack: usize,
+    pub verdict: Verdict,
+    pub severity: Severity,
+    pub reason: String,
+    pub alternative: Option<String>,
+    pub mitre: Vec<String>,
+    pub(crate) when: predicate::Pred,
+    pub(crate) unless: Option<predicate::Pred>,
+    pub target: RuleTarget,
+}
+
+/// What a rule judges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleTarget {
+    /// Each shell invocation.
+    Shell,
+    /// Operations of these tools.
+    Tools(Vec<ToolKind>),
+}
+
+/// A loaded pack, for listings and for mode filtering.
+#[derive(Debug, Clone)]
+pub struct PackInfo {
+    pub id: String,
+    pub description: String,
+    pub scope: PackScope,
+    pub file: String,
+    pub modes: Option<Vec<Mode>>,
+    /// Rules by verdict: allow, review, deny.
+    pub counts: [usize; 3],
+}
+
+impl RuleSet {
+    /// Is this rule active in `mode`?
+    pub fn active(&self, rule: &Rule, mode: Mode) -> bool {
+        self.packs[rule.pack]
+            .modes
+            .as_ref()
+            .is_none_or(|m| m.contains(&mode))
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| &*r.id == id)
+    }
+
+    /// Rules that are checked for every invocation (no keyword gate).
+    pub fn ungated_rule_count(&self) -> usize {
+        self.gate.always_count()
+    }
+}
+
+impl Rule {
+    /// Check the rule against a subject: `Ok` when it fires, otherwise why not.
+    pub(crate) fn check(&self, subject: Subject) -> Result<(), Miss> {
+        let skip = std::cell::Cell::new(0);
+        self.when.check(subject, &skip)?;
+        if let Some(unless) = &self.unless
+            && unless
+                .check(subject, &std::cell::Cell::new(skip.get()))
+                .is_ok()
+        {
+            return Err(Miss("unless"));
+        }
+        Ok(())
+    }
+}

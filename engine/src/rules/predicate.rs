@@ -1,0 +1,429 @@
+//! Compiled predicates and how they are checked against an invocation or an operation.
+
+use std::cell::{Cell, OnceCell};
+use std::collections::HashMap;
+
+use super::args::{FlagSpec, ParsedArgs, ProgramCli, long_matches};
+use super::value::{
+    CodeMatch, LazyRegex, McpMatch, NameMatch, Polarity, TextMatch, UrlMatch, ValueMatch, ValueView,
+};
+use crate::operation::{Operation, ToolKind};
+use crate::path::{PathClasses, PathEnv};
+use crate::shell::{ContextSet, Invocation, RedirectOp, ShellModel};
+
+/// Which words a quantified condition looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quant {
+    Any,
+    All,
+    None,
+    First,
+    Last,
+}
+
+/// A condition on one redirection.
+#[derive(Debug)]
+pub struct RedirectMatch {
+    pub ops: Vec<RedirectOp>,
+    pub fds: Vec<u32>,
+    pub target: Option<ValueMatch>,
+}
+
+/// A compiled predicate.
+#[derive(Debug)]
+pub enum Pred {
+    All(Vec<Pred>),
+    Any(Vec<Pred>),
+    Not(Box<Pred>),
+    Program(Vec<NameMatch>),
+    ProgramPath(ValueMatch),
+    Subcommand(Vec<Vec<NameMatch>>),
+    Flag(FlagSpec),
+    OptionValue {
+        spellings: Vec<String>,
+        value: ValueMatch,
+    },
+    Operands {
+        quant: Quant,
+        value: ValueMatch,
+    },
+    OperandCount(usize),
+    Args {
+        quant: Quant,
+        value: ValueMatch,
+    },
+    Redirects {
+        quant: Quant,
+        redirect: RedirectMatch,
+    },
+    StdinFrom(Box<Pred>),
+    StdoutTo(Box<Pred>),
+    OutputExecuted(bool),
+    SelfCall(bool),
+    Background(bool),
+    Piped(bool),
+    Context(ContextSet),
+    Wrappers(Vec<NameMatch>),
+    Env(Vec<NameMatch>),
+    Stdin {
+        text: TextMatch,
+        polarity: Polarity,
+    },
+    Code {
+        code: CodeMatch,
+        polarity: Polarity,
+    },
+    Text {
+        regex: LazyRegex,
+        polarity: Polarity,
+    },
+    Tool(Vec<ToolKind>),
+    Path(ValueMatch),
+    Content {
+        text: TextMatch,
+        polarity: Polarity,
+    },
+    Url {
+        url: UrlMatch,
+        polarity: Polarity,
+    },
+    Mcp(McpMatch),
+}
+
+/// Why a predicate did not hold: the field that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Miss(pub &'static str);
+
+/// Facts about one invocation, computed on first use and shared by every rule.
+pub struct Facts {
+    parsed: OnceCell<ParsedArgs>,
+    text: OnceCell<String>,
+    words: Vec<OnceCell<(PathClasses, PathClasses)>>,
+    redirects: Vec<OnceCell<(PathClasses, PathClasses)>>,
+}
+
+impl Facts {
+    pub fn new(inv: &Invocation) -> Facts {
+        Facts {
+            parsed: OnceCell::new(),
+            text: OnceCell::new(),
+            words: (0..inv.argv.len()).map(|_| OnceCell::new()).collect(),
+            redirects: (0..inv.redirects.len()).map(|_| OnceCell::new()).collect(),
+        }
+    }
+}
+
+/// Everything the invocations of one command are judged with.
+pub struct ShellScene<'a> {
+    pub model: &'a ShellModel,
+    pub facts: Vec<Facts>,
+    pub clis: &'a HashMap<String, ProgramCli>,
+    pub env: &'a PathEnv,
+}
+
+impl<'a> ShellScene<'a> {
+    pub fn new(
+        model: &'a ShellModel,
+        clis: &'a HashMap<String, ProgramCli>,
+        env: &'a PathEnv,
+    ) -> Self {
+        ShellScene {
+            facts: model.invocations.iter().map(Facts::new).collect(),
+            model,
+            clis,
+            env,
+        }
+    }
+
+    pub fn parsed(&self, idx: usize) -> &ParsedArgs {
+        let inv = &self.model.invocations[idx];
+        self.facts[idx]
+            .parsed
+            .get_or_init(|| ParsedArgs::parse(&inv.argv, self.clis.get(&inv.program)))
+    }
+
+    /// Program and arguments joined by spaces: what gates and `text:` see.
+    pub fn text(&self, idx: usize) -> &str {
+        let inv = &self.model.invocations[idx];
+        self.facts[idx].text.get_or_init(|| {
+            let mut s = inv.program.clone();
+            for w in inv.args() {
+                s.push(' ');
+                s.push_str(&w.text);
+            }
+            s
+        })
+    }
+
+    fn word(&self, idx: usize, w: usize) -> ValueView<'_> {
+        let inv = &self.model.invocations[idx];
+        let word = &inv.argv[w];
+        ValueView {
+            text: &word.text,
+            unresolved: word.unresolved,
+            glob: word.glob,
+            env: self.env,
+            cwd: inv.cwd.as_deref(),
+            classes: &self.facts[idx].words[w],
+        }
+    }
+}
+
+/// A non-shell operation and the facts about it.
+pub struct ToolScene<'a> {
+    pub op: &'a Operation,
+    pub env: &'a PathEnv,
+    pub cwd: Option<&'a str>,
+    paths: Vec<(String, bool)>,
+    classes: Vec<OnceCell<(PathClasses, PathClasses)>>,
+}
+
+impl<'a> ToolScene<'a> {
+    pub fn new(op: &'a Operation, env: &'a PathEnv, cwd: Option<&'a str>) -> Self {
+        let paths = op.paths();
+        let classes = paths.iter().map(|_| OnceCell::new()).collect();
+        ToolScene {
+            op,
+            env,
+            cwd,
+            paths,
+            classes,
+        }
+    }
+
+    fn view(&self, i: usize) -> ValueView<'_> {
+        let (path, glob) = &self.paths[i];
+        let v = ValueView {
+            text: path,
+            unresolved: false,
+            glob: *glob,
+            env: self.env,
+            cwd: self.cwd,
+            classes: &self.classes[i],
+        };
+        v.classes
+            .get_or_init(|| crate::path::classify_word(path, *glob, false, self.env, self.cwd));
+        v
+    }
+}
+
+/// What a predicate is checked against.
+#[derive(Clone, Copy)]
+pub enum Subject<'s, 'a> {
+    Invocation(&'s ShellScene<'a>, usize),
+    Tool(&'s ToolScene<'a>),
+}
+
+impl Pred {
+    /// Check the predicate. `skip` carries the number of operands a matched
+    /// `subcommand` consumed, for the `operands` checks that follow it.
+    pub fn check(&self, s: Subject, skip: &Cell<usize>) -> Result<(), Miss> {
+        let ok = |b: bool, field: &'static str| if b { Ok(()) } else { Err(Miss(field)) };
+        match self {
+            Pred::All(ps) => ps.iter().try_for_each(|p| p.check(s, skip)),
+            Pred::Any(ps) => ok(
+                ps.iter()
+                    .any(|p| p.check(s, &Cell::new(skip.get())).is_ok()),
+                "any",
+            ),
+            Pred::Not(p) => ok(p.check(s, &Cell::new(skip.get())).is_err(), "not"),
+            Pred::Tool(kinds) => match s {
+                Subject::Tool(t) => ok(kinds.contains(&t.op.kind()), "tool"),
+                Subject::Invocation(..) => Err(Miss("tool")),
+            },
+            Pred::Path(m) => match s {
+                Subject::Tool(t) => ok((0..t.paths.len()).any(|i| m.matches(&t.view(i))), "path"),
+                Subject::Invocation(..) => Err(Miss("path")),
+            },
+            Pred::Content { text, polarity } => match s {
+                Subject::Tool(t) => ok(
+                    t.op.content().is_some_and(|c| text.matches(c, *polarity)),
+                    "content",
+                ),
+                Subject::Invocation(..) => Err(Miss("content")),
+            },
+            Pred::Url { url, polarity } => match s {
+                Subject::Tool(t) => ok(
+                    matches!(t.op, Operation::WebFetch { url: u } if url.matches(u, *polarity)),
+                    "url",
+                ),
+                Subject::Invocation(..) => Err(Miss("url")),
+            },
+            Pred::Mcp(m) => match s {
+                Subject::Tool(t) => ok(
+                    matches!(t.op, Operation::Mcp { server, tool, .. } if m.matches(server, tool)),
+                    "mcp",
+                ),
+                Subject::Invocation(..) => Err(Miss("mcp")),
+            },
+            shell => match s {
+                Subject::Invocation(scene, idx) => shell.check_invocation(scene, idx, skip),
+                Subject::Tool(_) => Err(Miss("shell predicate on a non-shell operation")),
+            },
+        }
+    }
+
+    fn check_invocation(
+        &self,
+        scene: &ShellScene,
+        idx: usize,
+        skip: &Cell<usize>,
+    ) -> Result<(), Miss> {
+        let inv = &scene.model.invocations[idx];
+        let ok = |b: bool, field: &'static str| if b { Ok(()) } else { Err(Miss(field)) };
+        match self {
+            Pred::Program(names) => ok(names.iter().any(|n| n.matches(&inv.program)), "program"),
+            Pred::ProgramPath(m) => ok(m.matches(&scene.word(idx, 0)), "program_path"),
+            Pred::Subcommand(alternatives) => {
+                let operands = &scene.parsed(idx).operands;
+                for alt in alternatives {
+                    let fits = alt.len() <= operands.len()
+                        && alt
+                            .iter()
+                            .zip(operands)
+                            .all(|(m, &w)| m.matches(&inv.argv[w].text));
+                    if fits {
+                        skip.set(alt.len());
+                        return Ok(());
+                    }
+                }
+                Err(Miss("subcommand"))
+            }
+            Pred::Flag(spec) => ok(spec.present(scene.parsed(idx)), "flags"),
+            Pred::OptionValue { spellings, value } => {
+                let parsed = scene.parsed(idx);
+                let hit = parsed.options.iter().any(|o| {
+                    let named = spellings.iter().any(|s| {
+                        match (s.strip_prefix("--"), o.spelling.strip_prefix("--")) {
+                            (Some(want), Some(given)) => long_matches(want, given),
+                            _ => *s == o.spelling,
+                        }
+                    });
+                    named && {
+                        let cell = OnceCell::new();
+                        let view = ValueView {
+                            text: &o.value,
+                            unresolved: o.unresolved,
+                            glob: false,
+                            env: scene.env,
+                            cwd: inv.cwd.as_deref(),
+                            classes: &cell,
+                        };
+                        value.matches(&view)
+                    }
+                });
+                ok(hit, "options")
+            }
+            Pred::Operands { quant, value } => {
+                let operands = scene.parsed(idx).operands.get(skip.get()..).unwrap_or(&[]);
+                ok(
+                    quantify(*quant, operands.iter().map(|&w| scene.word(idx, w)), |v| {
+                        value.matches(v)
+                    }),
+                    "operands",
+                )
+            }
+            Pred::OperandCount(min) => {
+                let n = scene.parsed(idx).operands.len().saturating_sub(skip.get());
+                ok(n >= *min, "operands")
+            }
+            Pred::Args { quant, value } => ok(
+                quantify(
+                    *quant,
+                    (1..inv.argv.len()).map(|w| scene.word(idx, w)),
+                    |v| value.matches(v),
+                ),
+                "args",
+            ),
+            Pred::Redirects { quant, redirect } => {
+                let views = inv.redirects.iter().enumerate().map(|(j, r)| {
+                    (
+                        r,
+                        ValueView {
+                            text: &r.target.text,
+                            unresolved: r.target.unresolved,
+                            glob: r.target.glob,
+                            env: scene.env,
+                            cwd: inv.cwd.as_deref(),
+                            classes: &scene.facts[idx].redirects[j],
+                        },
+                    )
+                });
+                ok(
+                    quantify(*quant, views, |(r, v)| redirect_matches(redirect, r, v)),
+                    "redirects",
+                )
+            }
+            Pred::StdinFrom(p) => ok(
+                inv.upstream.iter().any(|&u| {
+                    p.check(Subject::Invocation(scene, u), &Cell::new(0))
+                        .is_ok()
+                }),
+                "stdin_from",
+            ),
+            Pred::StdoutTo(p) => ok(
+                inv.downstream.iter().any(|&d| {
+                    p.check(Subject::Invocation(scene, d), &Cell::new(0))
+                        .is_ok()
+                }),
+                "stdout_to",
+            ),
+            Pred::OutputExecuted(b) => ok(inv.output_executed == *b, "output_executed"),
+            Pred::SelfCall(b) => ok(inv.self_call == *b, "self_call"),
+            Pred::Background(b) => ok(inv.background == *b, "background"),
+            Pred::Piped(b) => ok(inv.piped == *b, "piped"),
+            Pred::Context(set) => ok(inv.contexts.intersects(*set), "context"),
+            Pred::Wrappers(names) => ok(
+                inv.wrappers
+                    .iter()
+                    .any(|w| names.iter().any(|n| n.matches(w))),
+                "wrappers",
+            ),
+            Pred::Env(names) => ok(
+                inv.env
+                    .iter()
+                    .any(|(k, _)| names.iter().any(|n| n.matches(k))),
+                "env",
+            ),
+            Pred::Stdin { text, polarity } => ok(
+                inv.stdin
+                    .as_deref()
+                    .is_some_and(|d| text.matches(d, *polarity)),
+                "stdin",
+            ),
+            Pred::Code { code, polarity } => ok(code.matches(inv.code.as_ref(), *polarity), "code"),
+            Pred::Text { regex, polarity } => ok(
+                regex.is_match(scene.text(idx)).unwrap_or(polarity.unsure()),
+                "text",
+            ),
+            Pred::All(_)
+            | Pred::Any(_)
+            | Pred::Not(_)
+            | Pred::Tool(_)
+            | Pred::Path(_)
+            | Pred::Content { .. }
+            | Pred::Url { .. }
+            | Pred::Mcp(_) => self.check(Subject::Invocation(scene, idx), skip),
+        }
+    }
+}
+
+fn redirect_matches(m: &RedirectMatch, r: &crate::shell::Redirect, v: &ValueView) -> bool {
+    (m.ops.is_empty() || m.ops.contains(&r.op))
+        && (m.fds.is_empty() || r.fd.is_some_and(|fd| m.fds.contains(&fd)))
+        && m.target.as_ref().is_none_or(|t| t.matches(v))
+}
+
+fn quantify<T>(
+    quant: Quant,
+    items: impl Iterator<Item = T>,
+    mut pred: impl FnMut(&T) -> bool,
+) -> bool {
+    match quant {
+        Quant::Any => items.into_iter().any(|i| pred(&i)),
+        Quant::All => items.into_iter().all(|i| pred(&i)),
+        Quant::None => !items.into_iter().any(|i| pred(&i)),
+        Quant::First => items.into_iter().next().is_some_and(|i| pred(&i)),
+        Quant::Last => items.into_iter().last().is_some_and(|i| pred(&i)),
+    }
+}

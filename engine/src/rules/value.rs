@@ -1,0 +1,372 @@
+//! Matchers for single values: words and paths, text, inline code, URLs, names.
+
+use std::cell::OnceCell;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::path::{PathClasses, PathEnv, absolutize, classify_word};
+use crate::shell::{InlineCode, Language};
+
+/// Whether a match makes the outcome stricter or looser. Where the engine cannot be
+/// sure (a glob, an unreadable value), it answers so as to err on the strict side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Polarity {
+    /// A match makes the outcome stricter (a deny or review rule's `when`).
+    Strict,
+    /// A match makes the outcome looser (an `unless`, an allow rule's `when`).
+    Lenient,
+}
+
+impl Polarity {
+    pub fn flip(self) -> Polarity {
+        match self {
+            Polarity::Strict => Polarity::Lenient,
+            Polarity::Lenient => Polarity::Strict,
+        }
+    }
+
+    /// The answer when the engine cannot tell.
+    pub fn unsure(self) -> bool {
+        self == Polarity::Strict
+    }
+}
+
+/// A regex compiled on first use, so that start-up does not pay for rules that never
+/// get past their keyword gate.
+#[derive(Debug)]
+pub struct LazyRegex {
+    pub pattern: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    pub fn new(pattern: String) -> Self {
+        LazyRegex {
+            pattern,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// `None` when the regex cannot be compiled (e.g. over the size limit).
+    pub fn is_match(&self, text: &str) -> Option<bool> {
+        self.compiled
+            .get_or_init(|| Regex::new(&self.pattern).ok())
+            .as_ref()
+            .map(|r| r.is_match(text))
+    }
+}
+
+/// A name matched exactly or by glob (`mkfs*`, `delete-*`).
+#[derive(Debug)]
+pub enum NameMatch {
+    Exact(String),
+    Glob(glob::Pattern),
+}
+
+impl NameMatch {
+    pub fn new(s: &str) -> Result<NameMatch, String> {
+        if s.contains(['*', '?', '[']) {
+            glob::Pattern::new(s)
+                .map(NameMatch::Glob)
+                .map_err(|e| format!("bad glob `{s}`: {e}"))
+        } else {
+            Ok(NameMatch::Exact(s.to_owned()))
+        }
+    }
+
+    pub fn matches(&self, name: &str) -> bool {
+        match self {
+            NameMatch::Exact(e) => e == name,
+            NameMatch::Glob(g) => g.matches(name),
+        }
+    }
+
+    /// The literal text every match must start with, for keyword gates.
+    pub fn literal_prefix(&self) -> &str {
+        match self {
+            NameMatch::Exact(e) => e,
+            NameMatch::Glob(g) => {
+                let s = g.as_str();
+                &s[..s.find(['*', '?', '[']).unwrap_or(s.len())]
+            }
+        }
+    }
+}
+
+/// A value being judged: a word, an option value, a path.
+pub struct ValueView<'a> {
+    pub text: &'a str,
+    pub unresolved: bool,
+    pub glob: bool,
+    pub env: &'a PathEnv,
+    pub cwd: Option<&'a str>,
+    /// `(may, must)` path classes, computed on first use and shared with the owner.
+    pub classes: &'a OnceCell<(PathClasses, PathClasses)>,
+}
+
+impl ValueView<'_> {
+    fn classes(&self) -> (PathClasses, PathClasses) {
+        *self.classes.get_or_init(|| {
+            classify_word(self.text, self.glob, self.unresolved, self.env, self.cwd)
+        })
+    }
+}
+
+/// A compiled word/path condition; every part present must hold.
+#[derive(Debug)]
+pub struct ValueMatch {
+    pub classes: PathClasses,
+    /// Globs over the resolved path; `true` marks a `~/` glob matched within the home.
+    pub path_globs: Vec<(bool, glob::Pattern)>,
+    pub globs: Vec<glob::Pattern>,
+    pub literals: Vec<String>,
+    pub prefixes: Vec<String>,
+    pub regex: Option<LazyRegex>,
+    pub url_hosts: Vec<NameMatch>,
+    pub unresolved: Option<bool>,
+    pub any: Vec<ValueMatch>,
+    pub not: Option<Box<ValueMatch>>,
+    pub polarity: Polarity,
+}
+
+const GLOB: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: false,
+    require_literal_leading_dot: false,
+};
+
+impl ValueMatch {
+    pub fn matches(&self, v: &ValueView) -> bool {
+        if let Some(want) = self.unresolved
+            && v.unresolved != want
+        {
+            return false;
+        }
+        if !self.classes.is_empty() {
+            let (may, must) = v.classes();
+            let have = if self.polarity == Polarity::Strict {
+                may
+            } else {
+                must
+            };
+            if !have.intersects(self.classes) {
+                return false;
+            }
+        }
+        if !self.literals.is_empty() && !self.literals.iter().any(|l| l == v.text) {
+            return false;
+        }
+        if !self.prefixes.is_empty()
+            && !self.prefixes.iter().any(|p| v.text.starts_with(p.as_str()))
+        {
+            return false;
+        }
+        if !self.globs.is_empty() && !self.globs.iter().any(|g| g.matches_with(v.text, GLOB)) {
+            return false;
+        }
+        if !self.path_globs.is_empty() {
+            if v.unresolved {
+                return false;
+            }
+            let Some(abs) = absolutize(v.text, v.cwd) else {
+                return false;
+            };
+            let in_home = abs
+                .strip_prefix(v.env.home.as_str())
+                .and_then(|r| r.strip_prefix('/'));
+            let hit = self.path_globs.iter().any(|(home, g)| match home {
+                true => in_home.is_some_and(|rel| g.matches_with(rel, GLOB)),
+                false => g.matches_with(&abs, GLOB),
+            });
+            if !hit {
+                return false;
+            }
+        }
+        if !self.url_hosts.is_empty() {
+            let Some(host) = url_host(v.text) else {
+                return false;
+            };
+            if !self.url_hosts.iter().any(|h| h.matches(&host)) {
+                return false;
+            }
+        }
+        if let Some(re) = &self.regex
+            && !re.is_match(v.text).unwrap_or(self.polarity.unsure())
+        {
+            return false;
+        }
+        if !self.any.is_empty() && !self.any.iter().any(|m| m.matches(v)) {
+            return false;
+        }
+        if let Some(not) = &self.not
+            && not.matches(v)
+        {
+            return false;
+        }
+        true
+    }
+}
+
+/// The host of a URL, lower case, parsed as WHATWG does (what Claude Code's fetch and
+/// browsers do). Also accepts a bare `host/path` as curl does.
+pub fn url_host(text: &str) -> Option<String> {
+    let parsed = url::Url::parse(text)
+        .or_else(|_| url::Url::parse(&format!("http://{text}")))
+        .ok()?;
+    let host = parsed.host_str()?;
+    Some(
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase(),
+    )
+}
+
+/// A condition on text; every part present must hold.
+#[derive(Debug, Default)]
+pub struct TextMatch {
+    pub regex: Option<LazyRegex>,
+    pub contains: Vec<String>,
+}
+
+impl TextMatch {
+    pub fn matches(&self, text: &str, polarity: Polarity) -> bool {
+        if !self.contains.is_empty() && !self.contains.iter().any(|c| text.contains(c.as_str())) {
+            return false;
+        }
+        match &self.regex {
+            Some(re) => re.is_match(text).unwrap_or(polarity.unsure()),
+            None => true,
+        }
+    }
+}
+
+/// A condition on inline interpreter code.
+#[derive(Debug, Default)]
+pub struct CodeMatch {
+    pub languages: Vec<Language>,
+    pub text: TextMatch,
+}
+
+impl CodeMatch {
+    pub fn matches(&self, code: Option<&InlineCode>, polarity: Polarity) -> bool {
+        let Some(code) = code else { return false };
+        if !self.languages.is_empty() && !self.languages.contains(&code.language) {
+            return false;
+        }
+        match &code.text {
+            Some(text) => self.text.matches(text, polarity),
+            // Code the engine could not read may contain anything.
+            None => polarity.unsure(),
+        }
+    }
+}
+
+/// A condition on a URL.
+#[derive(Debug, Default)]
+pub struct UrlMatch {
+    pub hosts: Vec<NameMatch>,
+    pub schemes: Vec<String>,
+    pub regex: Option<LazyRegex>,
+}
+
+impl UrlMatch {
+    pub fn matches(&self, url: &str, polarity: Polarity) -> bool {
+        let parsed = url::Url::parse(url).ok();
+        if !self.schemes.is_empty() {
+            let Some(p) = &parsed else {
+                return polarity.unsure();
+            };
+            if !self
+                .schemes
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(p.scheme()))
+            {
+                return false;
+            }
+        }
+        if !self.hosts.is_empty() {
+            let Some(host) = url_host(url) else {
+                return polarity.unsure();
+            };
+            if !self.hosts.iter().any(|h| h.matches(&host)) {
+                return false;
+            }
+        }
+        match &self.regex {
+            Some(re) => re.is_match(url).unwrap_or(polarity.unsure()),
+            None => true,
+        }
+    }
+}
+
+/// A condition on an MCP call's server and tool names.
+#[derive(Debug, Default)]
+pub struct McpMatch {
+    pub servers: Vec<NameMatch>,
+    pub tools: Vec<NameMatch>,
+}
+
+impl McpMatch {
+    pub fn matches(&self, server: &str, tool: &str) -> bool {
+        (self.servers.is_empty() || self.servers.iter().any(|s| s.matches(server)))
+            && (self.tools.is_empty() || self.tools.iter().any(|t| t.matches(tool)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_hosts_are_parsed_like_a_browser() {
+        assert_eq!(
+            url_host("http://169.254.169.254/latest/meta-data").as_deref(),
+            Some("169.254.169.254")
+        );
+        assert_eq!(
+            url_host("http://2852039166/").as_deref(),
+            Some("169.254.169.254"),
+            "decimal IPv4"
+        );
+        assert_eq!(
+            url_host("http://0xA9FEA9FE/").as_deref(),
+            Some("169.254.169.254"),
+            "hex IPv4"
+        );
+        assert_eq!(
+            url_host("http://evil.com@169.254.169.254/").as_deref(),
+            Some("169.254.169.254")
+        );
+        assert_eq!(
+            url_host("metadata.google.internal/computeMetadata").as_deref(),
+            Some("metadata.google.internal")
+        );
+        assert_eq!(
+            url_host("http://[fd00:ec2::254]/").as_deref(),
+            Some("fd00:ec2::254")
+        );
+        assert_eq!(
+            url_host("HTTPS://Example.COM").as_deref(),
+            Some("example.com")
+        );
+    }
+
+    #[test]
+    fn unreadable_code_answers_by_polarity() {
+        let m = CodeMatch {
+            languages: vec![],
+            text: TextMatch {
+                regex: Some(LazyRegex::new("socket".into())),
+                contains: vec![],
+            },
+        };
+        let unreadable = InlineCode {
+            language: Language::Python,
+            text: None,
+        };
+        assert!(m.matches(Some(&unreadable), Polarity::Strict));
+        assert!(!m.matches(Some(&unreadable), Polarity::Lenient));
+        assert!(!m.matches(None, Polarity::Strict));
+    }
+}

@@ -1,0 +1,68 @@
+//! Every shipped rule's examples, run through the whole engine.
+
+use mstro_engine::Engine;
+use mstro_engine::pack::{builtin_sources, check_examples};
+
+#[test]
+fn every_shipped_example_behaves() {
+    let sources = builtin_sources(true).expect("shipped packs parse");
+    let engine = Engine::from_sources(&sources).unwrap_or_else(|errors| {
+        panic!(
+            "shipped packs compile:\n{}",
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    let failures = check_examples(&engine, &sources);
+    assert!(
+        failures.is_empty(),
+        "{} example(s) misbehave:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .map(|f| format!("  {f}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn every_rule_has_examples_both_ways() {
+    for source in builtin_sources(true).expect("shipped packs parse") {
+        for rule in &source.pack.rules {
+            let ex = rule
+                .examples
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}: rule {} has no examples", source.file, rule.id));
+            assert!(
+                !ex.matches.is_empty(),
+                "{}: rule {} has no `match` examples",
+                source.file,
+                rule.id
+            );
+            assert!(
+                !ex.no_match.is_empty(),
+                "{}: rule {} has no `no_match` examples",
+                source.file,
+                rule.id
+            );
+        }
+    }
+}
+
+#[test]
+fn the_compact_form_loads_the_same_rules() {
+    let full = Engine::from_sources(&builtin_sources(true).unwrap()).unwrap();
+    let compact = Engine::builtin().unwrap();
+    let ids = |e: &Engine| {
+        e.rules()
+            .rules
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&full), ids(&compact));
+}
