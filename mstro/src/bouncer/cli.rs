@@ -1,0 +1,109 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mstro_engine::Mode;
+
+/// The mstro bouncer: decides which tool calls an AI coding agent may make.
+#[derive(Debug, Parser)]
+#[command(name = "mstro-bouncer", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Claude Code PreToolUse hook: read one hook event on stdin, print one decision.
+    Hook(HookArgs),
+    /// Judge commands or tool calls (CI, scripts, evaluation harnesses).
+    Check(CheckArgs),
+    /// Show how the engine reads a command and why it decides what it does.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// How to treat `review` and unvouched operations.
+    #[arg(long, value_enum, default_value_t = ModeArg::Repl)]
+    pub mode: ModeArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Bash commands to judge (with --tool, the tool's main argument or a JSON tool_input).
+    #[arg(value_name = "COMMAND")]
+    pub commands: Vec<String>,
+    /// Read one JSON object per line: {"command": ...} or {"tool_name", "tool_input", "cwd"}.
+    #[arg(long, value_name = "FILE|-")]
+    pub jsonl: Option<PathBuf>,
+    /// The tool the positional arguments are for.
+    #[arg(long, default_value = "Bash")]
+    pub tool: String,
+    /// Working directory of the calls (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ModeArg::Repl)]
+    pub mode: ModeArg,
+    /// Ask an AI reviewer about `review` verdicts (no reviewer is configured yet: `auto` is `off`).
+    #[arg(long, value_enum, default_value_t = AiArg::Off)]
+    pub ai: AiArg,
+    /// Output format (default: text for commands, jsonl for --jsonl).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Exit 1 if any verdict reaches this level.
+    #[arg(long, value_enum, default_value_t = FailOn::Deny)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The Bash command (with --tool, the tool's main argument or a JSON tool_input).
+    pub command: String,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    #[arg(long, default_value = "Bash")]
+    pub tool: String,
+    #[arg(long, value_enum, default_value_t = ModeArg::Repl)]
+    pub mode: ModeArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Repl,
+    Headless,
+    Deploy,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Repl => Mode::Repl,
+            ModeArg::Headless => Mode::Headless,
+            ModeArg::Deploy => Mode::Deploy,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AiArg {
+    Off,
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Deny,
+    Review,
+    Never,
+}

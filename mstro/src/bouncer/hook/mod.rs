@@ -1,0 +1,107 @@
+//! `mstro-bouncer hook`: the Claude Code PreToolUse hook.
+//!
+//! Claude Code treats a hook that crashes, exits non-zero without JSON, or times out
+//! as "no decision" and carries on (protocol reference §1.4): fail-open. So the hook
+//! catches everything itself, always exits 0, and answers every failure with `deny`.
+
+pub mod input;
+pub mod output;
+mod reason;
+
+use std::io::Write;
+use std::panic::{self, AssertUnwindSafe};
+
+use mstro_engine::{Engine, Mode, Outcome, PathEnv, Policy, ToolCall};
+
+use self::output::Decision;
+use super::cli::HookArgs;
+
+/// Run the hook on the process's stdin and stdout. Always returns 0.
+pub fn run(args: &HookArgs) -> i32 {
+    let mode: Mode = args.mode.into();
+    // A panic still produces a decision; the default hook's message goes to stderr,
+    // which Claude Code keeps in its debug log.
+    let result = panic::catch_unwind(AssertUnwindSafe(|| decide(std::io::stdin().lock(), mode)));
+    let line = match result {
+        Ok(Some(line)) => line,
+        Ok(None) => return 0,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            output::render(
+                Decision::Deny,
+                &format!(
+                    "mstro-bouncer failed internally ({what}), so it blocks the call to stay safe"
+                ),
+            )
+        }
+    };
+    emit(&line);
+    0
+}
+
+/// Print a deny for a failure that happened before any input was read.
+pub fn fail_closed(message: &str) -> i32 {
+    emit(&output::render(Decision::Deny, message));
+    0
+}
+
+fn emit(line: &str) {
+    let mut out = std::io::stdout().lock();
+    // Nothing more can be done if stdout is gone; Claude Code then sees no decision.
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// Read one event and decide. `None` means "print nothing" (pass through).
+pub fn decide(stdin: impl std::io::Read, mode: Mode) -> Option<String> {
+    let deny = |why: String| {
+        Some(output::render(
+            Decision::Deny,
+            &format!("mstro-bouncer blocked this call: {why}"),
+        ))
+    };
+    let event = match input::read(stdin) {
+        Ok(e) => e,
+        Err(problem) => return deny(problem.describe()),
+    };
+    if let Some(name) = event.hook_event_name.as_deref()
+        && name != "PreToolUse"
+    {
+        return deny(format!(
+            "it is registered for PreToolUse but received a {name} event; check the hook configuration"
+        ));
+    }
+    let engine = match Engine::builtin() {
+        Ok(e) => e,
+        Err(e) => return deny(format!("its rules failed to load: {e}")),
+    };
+    let mut env = PathEnv::from_process_env();
+    if env.project_root.is_none() {
+        env.project_root = event.cwd.clone().filter(|c| c.starts_with('/'));
+    }
+    let call = ToolCall {
+        tool_name: event.tool_name,
+        tool_input: event.tool_input,
+        cwd: event.cwd,
+    };
+    let evaluation = match engine.judge(&call, &env, mode) {
+        Ok(e) => e,
+        Err(e) => return deny(format!("the tool input is malformed ({e})")),
+    };
+    let j = &evaluation.judgement;
+    let op = &evaluation.operation;
+    match Policy::new(mode).outcome_without_reviewer(j) {
+        Outcome::Deny if j.verdict != mstro_engine::Verdict::Deny => Some(output::render(
+            Decision::Deny,
+            &reason::unreviewed(op, j, mode),
+        )),
+        Outcome::Deny => Some(output::render(Decision::Deny, &reason::deny(op, j))),
+        Outcome::Ask => Some(output::render(Decision::Ask, &reason::ask(op, j))),
+        Outcome::Allow => Some(output::render(Decision::Allow, &reason::allow(j))),
+        Outcome::Pass => None,
+    }
+}

@@ -1,0 +1,34 @@
+//! `mstro-bouncer`: the engine's command line. `hook` for Claude Code's PreToolUse
+//! hook, `check` for CI and evaluation harnesses, `explain` for people.
+
+mod check;
+mod cli;
+mod explain;
+pub mod hook;
+
+use clap::Parser;
+
+pub use cli::{Cli, Command};
+
+/// Run the CLI; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // The hook must answer Claude Code even when invoked wrongly.
+            if std::env::args().nth(1).as_deref() == Some("hook") {
+                return hook::fail_closed(&format!(
+                    "mstro-bouncer hook was called with bad arguments: {}",
+                    e.kind()
+                ));
+            }
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Hook(args) => hook::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Explain(args) => explain::run(&args),
+    }
+}
