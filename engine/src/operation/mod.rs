@@ -258,22 +258,11 @@ impl Operation {
             | Operation::Edit { path, .. }
             | Operation::Read { path }
             | Operation::NotebookEdit { path, .. } => vec![(path.clone(), false)],
-            Operation::Glob { pattern, path } => {
-                let base = path.clone().unwrap_or_default();
-                vec![(
-                    if pattern.starts_with('/') {
-                        pattern.clone()
-                    } else {
-                        format!("{base}/{pattern}")
-                    },
-                    true,
-                )]
-            }
+            Operation::Glob { pattern, path } => vec![(under(path.as_deref(), pattern), true)],
             Operation::Grep { path, glob, .. } => {
-                let base = path.clone().unwrap_or_default();
-                let mut out = vec![(base.clone(), false)];
+                let mut out = vec![(path.clone().unwrap_or_else(|| ".".into()), false)];
                 if let Some(g) = glob {
-                    out.push((format!("{base}/{g}"), true));
+                    out.push((under(path.as_deref(), g), true));
                 }
                 out
             }
@@ -289,6 +278,15 @@ impl Operation {
             Operation::NotebookEdit { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// `pattern` inside `base` (the working directory when there is none).
+fn under(base: Option<&str>, pattern: &str) -> String {
+    match base {
+        _ if pattern.starts_with('/') => pattern.to_owned(),
+        Some(b) => format!("{}/{pattern}", b.trim_end_matches('/')),
+        None => pattern.to_owned(),
     }
 }
 

@@ -51,6 +51,52 @@ pub struct ProgramSpec {
     /// `key=value` operands are options (`dd of=/dev/sda`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub key_value: bool,
+    /// Which operands the program reads (`cat`: all; `cp`: all but the last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<Which>,
+    /// Which operands it writes (`tee`: all; `cp`: the last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes: Option<Which>,
+    /// Which operands it removes (`rm`: all; `mv`: all but the last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletes: Option<Which>,
+    /// Options whose value is a file it reads (`dd if=`, `curl -T`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_options: Vec<String>,
+    /// Options whose value names a file to read after an `@` (`curl -d @f`, `-F k=@f`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_at_options: Vec<String>,
+    /// Options whose value is a file it writes (`dd of=`, `cp -t`, `curl -o`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub write_options: Vec<String>,
+    /// Flags that make it write the files it reads (`sed -i`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub in_place: Vec<String>,
+}
+
+/// Which of a program's operands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Which {
+    All,
+    First,
+    Last,
+    AllButFirst,
+    AllButLast,
+}
+
+impl Which {
+    /// The selected part of `operands`.
+    pub fn select<T>(self, operands: &[T]) -> &[T] {
+        let n = operands.len();
+        match self {
+            Which::All => operands,
+            Which::First => &operands[..n.min(1)],
+            Which::Last => &operands[n.saturating_sub(1)..],
+            Which::AllButFirst => operands.get(1..).unwrap_or(&[]),
+            Which::AllButLast => &operands[..n.saturating_sub(1)],
+        }
+    }
 }
 
 /// One rule.
@@ -91,11 +137,28 @@ pub struct Examples {
 }
 
 /// An example operation: a Bash command, or any tool call.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Example {
     Command(String),
     Call(ExampleCall),
+}
+
+impl<'de> Deserialize<'de> for Example {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => Ok(Example::Command(s)),
+            v @ serde_json::Value::Object(_) => ExampleCall::deserialize(v).map(Example::Call).map_err(|e| {
+                D::Error::custom(format!(
+                    "an example that is a mapping must be a tool call {{tool, input, cwd?}} ({e}); a command containing `: ` must be quoted"
+                ))
+            }),
+            other => Err(D::Error::custom(format!(
+                "an example is a Bash command (a string) or a tool call {{tool, input, cwd?}}, not {other}"
+            ))),
+        }
+    }
 }
 
 /// A non-Bash example: `{tool: Write, input: {file_path: ~/.bashrc, content: x}}`.
@@ -150,6 +213,15 @@ pub struct Predicate {
     pub args: Option<Quantified>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirects: Option<RedirectQuantified>,
+    /// Some file it reads matches (`<` redirects, read operands and options).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<ValueMatch>,
+    /// Some file it writes matches (`>`/`>>` redirects, written operands and options).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes: Option<ValueMatch>,
+    /// Some file it removes matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletes: Option<ValueMatch>,
     /// Some earlier command of the same pipeline matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdin_from: Option<Box<Predicate>>,

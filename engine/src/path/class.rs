@@ -331,7 +331,10 @@ pub fn classify(abs: &str, env: &PathEnv, cwd: Option<&str>) -> PathClasses {
     let temp = is_temp(abs, env);
     if temp {
         c |= PathClasses::TEMP;
-    } else if !under(abs, &env.home) && SYSTEM_DIRS.iter().any(|d| under(abs, d)) {
+    } else if !under(abs, &env.home)
+        && !is_pseudo_device(abs)
+        && SYSTEM_DIRS.iter().any(|d| under(abs, d))
+    {
         c |= PathClasses::SYSTEM;
     }
     if is_device(abs) {
@@ -388,31 +391,36 @@ pub fn classify_word(
 }
 
 fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, PathClasses) {
-    // Split at the first component containing a glob character: `dir` is literal.
+    // `dir` is the literal part before the first component containing a glob character.
     let first_glob = abs.find(['*', '?', '[']).unwrap_or(abs.len());
     let dir_end = abs[..first_glob].rfind('/').unwrap_or(0);
     let dir = if dir_end == 0 { "/" } else { &abs[..dir_end] };
-    let rest = &abs[dir_end + 1..];
-    let (component, tail) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
+    let components: Vec<&str> = abs[dir_end + 1..].split('/').collect();
+    let last = components.last().copied().unwrap_or("");
+    // A stand-in path: glob components become `x`, the last one `name`.
     let join = |name: &str| {
-        if dir == "/" {
-            format!("/{name}{tail}")
+        let mut p = if dir == "/" {
+            String::new()
         } else {
-            format!("{dir}/{name}{tail}")
+            dir.to_owned()
+        };
+        for c in &components[..components.len() - 1] {
+            p.push('/');
+            p.push_str(if has_glob_chars(c) { "x" } else { c });
         }
+        p.push('/');
+        p.push_str(name);
+        p
     };
 
     let generic = classify(&join("x"), env, cwd);
     let mut may = generic;
     let mut must = generic;
-    let Ok(pattern) = glob::Pattern::new(component) else {
+    let Ok(pattern) = glob::Pattern::new(last) else {
         return (may | PathClasses::UNKNOWN, must);
     };
     let mut samples: Vec<&str> = GLOB_SAMPLES.to_vec();
-    if dir == "/" {
+    if dir == "/" && components.len() == 1 {
         samples.extend(
             SYSTEM_ROOTS
                 .iter()
@@ -433,7 +441,7 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, P
     }
     // A pattern matching every entry of a directory (`*`, `.*`, `**`) empties it, which
     // for `/`, a home, a system root or the bouncer's own config is as bad as removing it.
-    if tail.is_empty() && matches!(component, "*" | ".*" | "**" | "*.*" | ".[!.]*" | "{.,}*") {
+    if components.len() == 1 && matches!(last, "*" | ".*" | "**" | "*.*" | ".[!.]*" | "{.,}*") {
         let container = PathClasses::ROOT
             | PathClasses::HOME
             | PathClasses::SYSTEM_ROOT
@@ -515,6 +523,23 @@ fn is_artifact(rel: &str) -> bool {
     rel.split('/').any(|c| {
         ARTIFACT_DIRS.contains(&c) || c.ends_with(".egg-info") || c.starts_with("cmake-build-")
     })
+}
+
+/// `/dev/null`, `/dev/stdout` and the like: reading or writing them touches no file.
+fn is_pseudo_device(abs: &str) -> bool {
+    matches!(
+        abs,
+        "/dev/null"
+            | "/dev/zero"
+            | "/dev/full"
+            | "/dev/stdin"
+            | "/dev/stdout"
+            | "/dev/stderr"
+            | "/dev/tty"
+            | "/dev/random"
+            | "/dev/urandom"
+    ) || abs.starts_with("/dev/fd/")
+        || abs.starts_with("/dev/pts/")
 }
 
 fn is_device(abs: &str) -> bool {
@@ -894,6 +919,9 @@ mod tests {
         assert!(names("/tmp/x").contains(&"temp"));
         assert!(!names("/tmp").contains(&"temp"));
         assert!(names("/tmp").contains(&"system"));
+        assert!(!names("/dev/null").contains(&"system"));
+        assert!(!names("/dev/fd/3").contains(&"system"));
+        assert!(names("/dev/sda").contains(&"system"));
         assert!(names("/var/tmp/a/b").contains(&"temp"));
     }
 
@@ -984,6 +1012,10 @@ mod tests {
             !may.contains(&"home"),
             "a selective glob in home is not home"
         );
+        let (may, _) = word("**/*.rs");
+        assert!(!may.contains(&"secret"), "Rust sources are not secrets");
+        let (may, _) = word("**/.env*");
+        assert!(may.contains(&"secret"));
     }
 
     #[test]

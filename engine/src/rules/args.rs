@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::pack::format::Which;
 use crate::shell::Word;
 
 /// What the packs say about one program's command line, merged across all packs.
@@ -18,6 +19,15 @@ pub struct ProgramCli {
     pub long_single_dash: bool,
     /// `key=value` operands are options (`dd of=/dev/sda`).
     pub key_value: bool,
+    pub reads: Option<Which>,
+    pub writes: Option<Which>,
+    pub deletes: Option<Which>,
+    pub read_options: Vec<String>,
+    /// Options whose value names a file after an `@` (`curl -d @file`).
+    pub read_at_options: Vec<String>,
+    pub write_options: Vec<String>,
+    /// Flags that make it write what it reads (`sed -i`).
+    pub in_place: FlagSpec,
 }
 
 /// The spellings of one flag.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::args::{FlagSpec, ProgramCli};
 use super::gate::{Gate, keywords};
-use super::predicate::{Pred, Quant, RedirectMatch};
+use super::predicate::{Io, Pred, Quant, RedirectMatch};
 use super::value::{
     CodeMatch, LazyRegex, McpMatch, NameMatch, Polarity, TextMatch, UrlMatch, ValueMatch,
 };
@@ -163,6 +163,35 @@ fn merge_vocabularies(
             }
             cli.value_options
                 .extend(spec.global_options.iter().cloned());
+            let io = [
+                ("reads", &mut cli.reads, spec.reads),
+                ("writes", &mut cli.writes, spec.writes),
+                ("deletes", &mut cli.deletes, spec.deletes),
+            ];
+            for (field, mine, theirs) in io {
+                match (*mine, theirs) {
+                    (Some(a), Some(b)) if a != b => errors.push(PackError::new(
+                        &source.file,
+                        format!("programs.{program}.{field}: `{b:?}` conflicts with `{a:?}` declared by another pack"),
+                    )),
+                    (_, Some(b)) => *mine = Some(b),
+                    _ => {}
+                }
+            }
+            for (list, spellings) in [
+                (&mut cli.read_options, &spec.read_options),
+                (&mut cli.read_at_options, &spec.read_at_options),
+                (&mut cli.write_options, &spec.write_options),
+            ] {
+                for s in spellings {
+                    if !list.contains(s) {
+                        list.push(s.clone());
+                    }
+                    cli.value_options.insert(s.clone());
+                }
+            }
+            let in_place = FlagSpec::from_spellings(&spec.in_place, cli.long_single_dash);
+            cli.in_place.merge(&in_place);
         }
     }
     clis
@@ -255,6 +284,9 @@ fn kind_of(p: &format::Predicate) -> Kind {
         || p.operands.is_some()
         || p.args.is_some()
         || p.redirects.is_some()
+        || p.reads.is_some()
+        || p.writes.is_some()
+        || p.deletes.is_some()
         || p.stdin_from.is_some()
         || p.stdout_to.is_some()
         || p.output_executed.is_some()
@@ -395,11 +427,19 @@ impl Cx<'_> {
                 pol,
                 &mut parts,
                 |quant, value| Pred::Args { quant, value },
-                |_| Pred::All(Vec::new()),
+                Pred::ArgCount,
             )?;
-            if q.min_count.is_some() {
-                self.problems
-                    .push("`args` does not take `min_count`; use `operands`".into());
+        }
+        for (io, m) in [
+            (Io::Read, &p.reads),
+            (Io::Write, &p.writes),
+            (Io::Delete, &p.deletes),
+        ] {
+            if let Some(m) = m {
+                parts.push(Pred::Io {
+                    io,
+                    value: self.value(m, pol)?,
+                });
             }
         }
         if let Some(r) = &p.redirects {

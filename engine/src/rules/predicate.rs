@@ -21,6 +21,21 @@ pub enum Quant {
     Last,
 }
 
+/// Which way a command touches files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Io {
+    Read,
+    Write,
+    Delete,
+}
+
+/// A file a command touches: a word, a redirect target, or an option's value.
+enum Target {
+    Word(usize),
+    Redirect(usize),
+    Value { text: String, unresolved: bool },
+}
+
 /// A condition on one redirection.
 #[derive(Debug)]
 pub struct RedirectMatch {
@@ -48,6 +63,7 @@ pub enum Pred {
         value: ValueMatch,
     },
     OperandCount(usize),
+    ArgCount(usize),
     Args {
         quant: Quant,
         value: ValueMatch,
@@ -55,6 +71,10 @@ pub enum Pred {
     Redirects {
         quant: Quant,
         redirect: RedirectMatch,
+    },
+    Io {
+        io: Io,
+        value: ValueMatch,
     },
     StdinFrom(Box<Pred>),
     StdoutTo(Box<Pred>),
@@ -153,6 +173,71 @@ impl<'a> ShellScene<'a> {
             }
             s
         })
+    }
+
+    /// The files an invocation reads, writes or removes, as its program's vocabulary says.
+    fn io_targets(&self, idx: usize, io: Io) -> Vec<Target> {
+        let inv = &self.model.invocations[idx];
+        let mut out = Vec::new();
+        for (j, r) in inv.redirects.iter().enumerate() {
+            let hit = match io {
+                Io::Write => r.op.writes(),
+                Io::Read => matches!(r.op, RedirectOp::Read | RedirectOp::ReadWrite),
+                Io::Delete => false,
+            };
+            if hit {
+                out.push(Target::Redirect(j));
+            }
+        }
+        let Some(cli) = self.clis.get(&inv.program) else {
+            return out;
+        };
+        let parsed = self.parsed(idx);
+        let mut select = |which: Option<crate::pack::format::Which>| {
+            if let Some(w) = which {
+                out.extend(w.select(&parsed.operands).iter().map(|&i| Target::Word(i)));
+            }
+        };
+        match io {
+            Io::Read => select(cli.reads),
+            Io::Write => {
+                select(cli.writes);
+                if cli.in_place.present(parsed) {
+                    select(cli.reads);
+                }
+            }
+            Io::Delete => select(cli.deletes),
+        }
+        let named = |list: &[String], spelling: &str| {
+            list.iter().any(
+                |s| match (s.strip_prefix("--"), spelling.strip_prefix("--")) {
+                    (Some(want), Some(given)) => long_matches(want, given),
+                    _ => s == spelling,
+                },
+            )
+        };
+        let options = match io {
+            Io::Read => &cli.read_options,
+            Io::Write => &cli.write_options,
+            Io::Delete => return out,
+        };
+        for o in &parsed.options {
+            if named(options, &o.spelling) {
+                out.push(Target::Value {
+                    text: o.value.clone(),
+                    unresolved: o.unresolved,
+                });
+            } else if io == Io::Read
+                && named(&cli.read_at_options, &o.spelling)
+                && let Some(file) = at_file(&o.value)
+            {
+                out.push(Target::Value {
+                    text: file.to_owned(),
+                    unresolved: o.unresolved,
+                });
+            }
+        }
+        out
     }
 
     fn word(&self, idx: usize, w: usize) -> ValueView<'_> {
@@ -327,6 +412,7 @@ impl Pred {
                 let n = scene.parsed(idx).operands.len().saturating_sub(skip.get());
                 ok(n >= *min, "operands")
             }
+            Pred::ArgCount(min) => ok(inv.argv.len().saturating_sub(1) >= *min, "args"),
             Pred::Args { quant, value } => ok(
                 quantify(
                     *quant,
@@ -353,6 +439,41 @@ impl Pred {
                     quantify(*quant, views, |(r, v)| redirect_matches(redirect, r, v)),
                     "redirects",
                 )
+            }
+            Pred::Io { io, value } => {
+                let hit = scene.io_targets(idx, *io).into_iter().any(|t| match t {
+                    Target::Word(w) => value.matches(&scene.word(idx, w)),
+                    Target::Redirect(j) => {
+                        let r = &inv.redirects[j].target;
+                        let view = ValueView {
+                            text: &r.text,
+                            unresolved: r.unresolved,
+                            glob: r.glob,
+                            env: scene.env,
+                            cwd: inv.cwd.as_deref(),
+                            classes: &scene.facts[idx].redirects[j],
+                        };
+                        value.matches(&view)
+                    }
+                    Target::Value { text, unresolved } => {
+                        let cell = OnceCell::new();
+                        let view = ValueView {
+                            text: &text,
+                            unresolved,
+                            glob: false,
+                            env: scene.env,
+                            cwd: inv.cwd.as_deref(),
+                            classes: &cell,
+                        };
+                        value.matches(&view)
+                    }
+                });
+                let field = match io {
+                    Io::Read => "reads",
+                    Io::Write => "writes",
+                    Io::Delete => "deletes",
+                };
+                ok(hit, field)
             }
             Pred::StdinFrom(p) => ok(
                 inv.upstream.iter().any(|&u| {
@@ -406,6 +527,20 @@ impl Pred {
             | Pred::Mcp(_) => self.check(Subject::Invocation(scene, idx), skip),
         }
     }
+}
+
+/// The file in `@file`, `name@file`, `name=@file;type=x` or `name=<file`.
+fn at_file(value: &str) -> Option<&str> {
+    let after = match value.strip_prefix('@') {
+        Some(f) => f,
+        None => value
+            .find("=@")
+            .or_else(|| value.find("=<"))
+            .map(|i| &value[i + 2..])
+            .or_else(|| value.find('@').map(|i| &value[i + 1..]))?,
+    };
+    let file = after.split(';').next().unwrap_or(after);
+    (!file.is_empty()).then_some(file)
 }
 
 fn redirect_matches(m: &RedirectMatch, r: &crate::shell::Redirect, v: &ValueView) -> bool {

@@ -11,6 +11,9 @@ use super::word::Word;
 /// How one wrapper's command line is laid out.
 struct Wrapper {
     name: &'static str,
+    /// The subcommand that makes the program a wrapper (`uv run`, `pnpm dlx`); empty
+    /// when the program itself is one.
+    subcommand: &'static str,
     /// Options that take a value, short (`-u`) and long (`--user`).
     values: &'static [&'static str],
     /// Options whose value is a shell command line to run.
@@ -31,9 +34,18 @@ struct Wrapper {
     privileged: bool,
 }
 
+/// A program whose `subcommand` runs the rest of the command line.
+const fn sub(name: &'static str, subcommand: &'static str) -> Wrapper {
+    Wrapper {
+        subcommand,
+        ..w(name)
+    }
+}
+
 const fn w(name: &'static str) -> Wrapper {
     Wrapper {
         name,
+        subcommand: "",
         values: &[],
         shell_string: &[],
         shell_join: &[],
@@ -345,6 +357,127 @@ const WRAPPERS: &[Wrapper] = &[
         ],
         ..w("uvx")
     },
+    // Environment managers and task runners that run a command inside their environment.
+    Wrapper {
+        values: &[
+            "--with",
+            "-p",
+            "--python",
+            "--project",
+            "--directory",
+            "--package",
+            "--extra",
+            "--group",
+            "--env-file",
+            "--index",
+            "--index-url",
+            "--from",
+        ],
+        ..sub("uv", "run")
+    },
+    sub("poetry", "run"),
+    sub("pipenv", "run"),
+    Wrapper {
+        values: &["-p", "--project"],
+        ..sub("pdm", "run")
+    },
+    sub("hatch", "run"),
+    sub("rye", "run"),
+    Wrapper {
+        values: &["-p", "--package", "-c", "--call", "-w", "--workspace"],
+        ..sub("npm", "exec")
+    },
+    Wrapper {
+        values: &["-C", "--dir", "--filter"],
+        ..sub("pnpm", "exec")
+    },
+    Wrapper {
+        values: &["-p", "--package"],
+        ..sub("pnpm", "dlx")
+    },
+    sub("yarn", "exec"),
+    Wrapper {
+        values: &["-p", "--package"],
+        ..sub("yarn", "dlx")
+    },
+    sub("bun", "x"),
+    Wrapper {
+        values: &["-n", "--name", "-p", "--prefix", "--cwd"],
+        ..sub("conda", "run")
+    },
+    Wrapper {
+        values: &["-n", "--name", "-p", "--prefix", "--cwd"],
+        ..sub("mamba", "run")
+    },
+    Wrapper {
+        values: &["-n", "--name", "-p", "--prefix", "--cwd"],
+        ..sub("micromamba", "run")
+    },
+    Wrapper {
+        values: &["-C", "--cd", "-E", "--env"],
+        ..sub("mise", "exec")
+    },
+    Wrapper {
+        values: &["-C", "--cd", "-E", "--env"],
+        ..sub("mise", "x")
+    },
+    sub("asdf", "exec"),
+    Wrapper {
+        positionals: 1,
+        ..sub("direnv", "exec")
+    },
+    sub("devbox", "run"),
+    sub("bundle", "exec"),
+    sub("opam", "exec"),
+    sub("stack", "exec"),
+    sub("cabal", "exec"),
+    Wrapper {
+        values: &["-p", "--profile", "-c", "--config"],
+        ..sub("doppler", "run")
+    },
+    Wrapper {
+        values: &["--env-file"],
+        ..sub("op", "run")
+    },
+    Wrapper {
+        positionals: 1,
+        ..sub("aws-vault", "exec")
+    },
+    Wrapper {
+        shell_string: &["-c", "--command"],
+        ..sub("nix", "develop")
+    },
+    Wrapper {
+        values: &["-p", "--packages", "-I", "--arg", "--argstr"],
+        shell_string: &["--run", "--command"],
+        command_via_option_only: true,
+        ..w("nix-shell")
+    },
+    Wrapper {
+        assignments: true,
+        ..w("cross-env")
+    },
+    Wrapper {
+        values: &["-e", "-v", "-c"],
+        ..w("dotenv")
+    },
+    Wrapper {
+        values: &["-f", "--file", "-e", "--environments"],
+        ..w("env-cmd")
+    },
+    Wrapper {
+        values: &[
+            "-a",
+            "--auto-servernum",
+            "-n",
+            "--server-num",
+            "-s",
+            "--server-args",
+            "-e",
+            "--error-file",
+        ],
+        ..w("xvfb-run")
+    },
 ];
 
 /// What stripping wrappers from a command line found.
@@ -378,10 +511,16 @@ pub(crate) fn strip(mut argv: Vec<Word>) -> Stripped {
                 Some(2)
             }
             "env" => strip_env(&argv, &mut out),
-            _ => match WRAPPERS.iter().find(|w| w.name == name) {
-                Some(spec) => strip_one(spec, &argv, &mut out),
-                None => break,
-            },
+            _ => {
+                let second = argv.get(1).map(|w| w.text.as_str());
+                let spec = WRAPPERS.iter().find(|w| {
+                    w.name == name && (w.subcommand.is_empty() || second == Some(w.subcommand))
+                });
+                match spec {
+                    Some(spec) => strip_one(spec, &argv, &mut out),
+                    None => break,
+                }
+            }
         };
         match rest {
             Some(start) if start < argv.len() => {
@@ -399,7 +538,7 @@ pub(crate) fn strip(mut argv: Vec<Word>) -> Stripped {
 
 /// Parse one wrapper's options; returns the index where its command starts.
 fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize> {
-    let mut i = 1;
+    let mut i = if spec.subcommand.is_empty() { 1 } else { 2 };
     let mut join = false;
     let mut no_command = false;
     while let Some(arg) = argv.get(i) {
@@ -672,6 +811,13 @@ mod tests {
             ("setsid -f rm x", "rm x", vec!["setsid"]),
             ("unbuffer -p rm x", "rm x", vec!["unbuffer"]),
             ("npx rimraf /", "rimraf /", vec!["npx"]),
+            ("uv run --with x rm -rf /", "rm -rf /", vec!["uv"]),
+            ("poetry run pytest -x", "pytest -x", vec!["poetry"]),
+            ("pnpm dlx rimraf ~", "rimraf ~", vec!["pnpm"]),
+            ("conda run -n env rm x", "rm x", vec!["conda"]),
+            ("direnv exec . rm x", "rm x", vec!["direnv"]),
+            ("cross-env NODE_ENV=test jest", "jest", vec!["cross-env"]),
+            ("bundle exec rake test", "rake test", vec!["bundle"]),
         ];
         for (input, argv, wrappers) in cases {
             let (got, w, _) = stripped(input);
@@ -690,6 +836,12 @@ mod tests {
         assert_eq!(stripped("watch -n 1 rm -rf /").2, vec!["rm -rf /"]);
         assert_eq!(stripped("env -S rm -rf /").2, vec!["rm -rf /"]);
         assert_eq!(stripped("watch -x rm -rf /").0, "rm -rf /");
+        assert_eq!(stripped("nix-shell -p jq --run rm").2, vec!["rm"]);
+        assert_eq!(
+            stripped("uv pip install x").0,
+            "uv pip install x",
+            "only `uv run` wraps"
+        );
     }
 
     #[test]
