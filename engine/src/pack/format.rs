@@ -330,6 +330,9 @@ pub struct Quantified {
     /// At least this many words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_count: Option<usize>,
+    /// At most this many words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_count: Option<usize>,
 }
 
 /// Which redirections must match.

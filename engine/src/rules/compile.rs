@@ -418,7 +418,7 @@ impl Cx<'_> {
                 pol,
                 &mut parts,
                 |quant, value| Pred::Operands { quant, value },
-                Pred::OperandCount,
+                |min, max| Pred::OperandCount { min, max },
             )?;
         }
         if let Some(q) = &p.args {
@@ -427,7 +427,7 @@ impl Cx<'_> {
                 pol,
                 &mut parts,
                 |quant, value| Pred::Args { quant, value },
-                Pred::ArgCount,
+                |min, max| Pred::ArgCount { min, max },
             )?;
         }
         for (io, m) in [
@@ -564,7 +564,7 @@ impl Cx<'_> {
         pol: Polarity,
         parts: &mut Vec<Pred>,
         make: impl Fn(Quant, ValueMatch) -> Pred,
-        count: impl Fn(usize) -> Pred,
+        count: impl Fn(usize, Option<usize>) -> Pred,
     ) -> Option<()> {
         let mut any = false;
         for (quant, m) in [
@@ -584,13 +584,13 @@ impl Cx<'_> {
                 any = true;
             }
         }
-        if let Some(n) = q.min_count {
-            parts.push(count(n));
+        if q.min_count.is_some() || q.max_count.is_some() {
+            parts.push(count(q.min_count.unwrap_or(0), q.max_count));
             any = true;
         }
         if !any {
             self.problems.push(
-                "say which words: `any`, `all`, `none`, `first`, `last` or `min_count`".into(),
+                "say which words: `any`, `all`, `none`, `first`, `last`, `min_count` or `max_count`".into(),
             );
         }
         Some(())
@@ -606,8 +606,16 @@ impl Cx<'_> {
         let mut spec = FlagSpec::default();
         let mut found = false;
         for p in programs {
-            if let Some(f) = self.clis.get(p).and_then(|c| c.flags.get(name)) {
+            let Some(cli) = self.clis.get(p) else {
+                continue;
+            };
+            if let Some(f) = cli.flags.get(name) {
                 spec.merge(f);
+                found = true;
+            }
+            // A semantic option named as a flag means "the option is given".
+            if let Some(spellings) = cli.options.get(name) {
+                spec.merge(&FlagSpec::from_spellings(spellings, cli.long_single_dash));
                 found = true;
             }
         }

@@ -62,8 +62,14 @@ pub enum Pred {
         quant: Quant,
         value: ValueMatch,
     },
-    OperandCount(usize),
-    ArgCount(usize),
+    OperandCount {
+        min: usize,
+        max: Option<usize>,
+    },
+    ArgCount {
+        min: usize,
+        max: Option<usize>,
+    },
     Args {
         quant: Quant,
         value: ValueMatch,
@@ -408,11 +414,14 @@ impl Pred {
                     "operands",
                 )
             }
-            Pred::OperandCount(min) => {
+            Pred::OperandCount { min, max } => {
                 let n = scene.parsed(idx).operands.len().saturating_sub(skip.get());
-                ok(n >= *min, "operands")
+                ok(n >= *min && max.is_none_or(|m| n <= m), "operands")
             }
-            Pred::ArgCount(min) => ok(inv.argv.len().saturating_sub(1) >= *min, "args"),
+            Pred::ArgCount { min, max } => {
+                let n = inv.argv.len().saturating_sub(1);
+                ok(n >= *min && max.is_none_or(|m| n <= m), "args")
+            }
             Pred::Args { quant, value } => ok(
                 quantify(
                     *quant,

@@ -66,7 +66,8 @@ pub enum NameMatch {
 
 impl NameMatch {
     pub fn new(s: &str) -> Result<NameMatch, String> {
-        if s.contains(['*', '?', '[']) {
+        // `[` and `[[` are the test builtins, not glob syntax.
+        if s.contains(['*', '?', '[']) && !matches!(s, "[" | "[[") {
             glob::Pattern::new(s)
                 .map(NameMatch::Glob)
                 .map_err(|e| format!("bad glob `{s}`: {e}"))
