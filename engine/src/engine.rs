@@ -82,8 +82,9 @@ impl Engine {
         env: &PathEnv,
         mode: Mode,
     ) -> Result<Evaluation, InputError> {
-        let op = Operation::from_call(call, env)?;
-        Ok(self.judge_operation(op, call.cwd.as_deref(), env, mode))
+        let env = env.for_call(call.cwd.as_deref());
+        let op = Operation::from_call(call, &env)?;
+        Ok(self.judge_operation(op, call.cwd.as_deref(), &env, mode))
     }
 
     /// Judge a normalised operation.

@@ -105,6 +105,7 @@ impl Engine {
         mode: Mode,
     ) -> Result<Explanation, InputError> {
         let start = Instant::now();
+        let env = &*env.for_call(call.cwd.as_deref());
         let op = Operation::from_call(call, env)?;
         let cwd = call.cwd.as_deref();
 

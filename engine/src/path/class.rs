@@ -416,6 +416,13 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, P
     let generic = classify(&join("x"), env, cwd);
     let mut may = generic;
     let mut must = generic;
+    // Inside temporary files or build output, a glob's matches are disposable whatever
+    // they are called.
+    if components.len() == 1
+        && classify(dir, env, cwd).intersects(PathClasses::TEMP | PathClasses::BUILD_ARTIFACT)
+    {
+        return (may, must);
+    }
     let Ok(pattern) = glob::Pattern::new(last) else {
         return (may | PathClasses::UNKNOWN, must);
     };
@@ -835,7 +842,8 @@ fn is_agent_config(abs: &str, home_rel: Option<&str>, env: &PathEnv) -> bool {
 }
 
 /// The bouncer's own configuration: `MSTRO_HOME` itself, its `bouncer.yaml` and `rules/`,
-/// and a project's `.mstro/bouncer.yaml` and `.mstro/rules/`.
+/// and, at the project root, `.mstro` with its `bouncer.yaml` and `rules/`. A `.mstro`
+/// elsewhere is not read by the bouncer.
 fn is_bouncer_config(abs: &str, env: &PathEnv) -> bool {
     if abs == env.mstro_home {
         return true;
@@ -847,12 +855,15 @@ fn is_bouncer_config(abs: &str, env: &PathEnv) -> bool {
     {
         return true;
     }
-    let mut comps = abs.split('/').skip_while(|c| *c != ".mstro");
-    match (comps.next(), comps.next()) {
-        (Some(_), None) => true,
-        (Some(_), Some("bouncer.yaml" | "rules")) => true,
-        _ => false,
-    }
+    env.project_root.as_deref().is_some_and(|root| {
+        let Some(rest) = abs
+            .strip_prefix(root)
+            .and_then(|r| r.strip_prefix("/.mstro"))
+        else {
+            return false;
+        };
+        rest.is_empty() || rest == "/bouncer.yaml" || under(rest, "/rules")
+    })
 }
 
 #[cfg(test)]
@@ -985,6 +996,17 @@ mod tests {
         assert!(own.contains(&"bouncer-config") && own.contains(&"agent-config"));
         assert!(names("/home/dev/project/.mstro/rules/x.yaml").contains(&"bouncer-config"));
         assert!(!names("/home/dev/project/.mstro/history/s.json").contains(&"bouncer-config"));
+        assert!(
+            !names("/home/dev/project/build/.mstro").contains(&"bouncer-config"),
+            "only at the project root"
+        );
+        let (may, _) = word("build/*");
+        assert!(!may.contains(&"bouncer-config"));
+        let (may, _) = word(".*");
+        assert!(
+            may.contains(&"bouncer-config"),
+            "`rm -rf .*` at the root may remove .mstro"
+        );
         assert!(names("/home/dev/.mstro/logs/bouncer-audit.jsonl").contains(&"agent-config"));
     }
 

@@ -38,6 +38,18 @@ impl PathEnv {
         }
     }
 
+    /// This environment for a call made in `cwd`: when no project root is known, the
+    /// call's working directory is the project.
+    pub fn for_call(&self, cwd: Option<&str>) -> std::borrow::Cow<'_, PathEnv> {
+        match (&self.project_root, cwd) {
+            (None, Some(cwd)) if cwd.starts_with('/') => std::borrow::Cow::Owned(PathEnv {
+                project_root: Some(normalize(cwd)),
+                ..self.clone()
+            }),
+            _ => std::borrow::Cow::Borrowed(self),
+        }
+    }
+
     /// Read `HOME`, `TMPDIR`, `MSTRO_HOME`, `CLAUDE_CONFIG_DIR` and `CLAUDE_PROJECT_DIR`.
     pub fn from_process_env() -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| v.starts_with('/'));

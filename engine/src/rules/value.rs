@@ -257,8 +257,9 @@ impl CodeMatch {
         }
         match &code.text {
             Some(text) => self.text.matches(text, polarity),
-            // Code the engine could not read may contain anything.
-            None => polarity.unsure(),
+            // Unreadable code is always a `review` finding of its own; guessing that it
+            // matches a pattern would turn every unreadable one-liner into a deny.
+            None => false,
         }
     }
 }
@@ -354,11 +355,12 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_code_answers_by_polarity() {
+    fn unreadable_code_matches_no_pattern() {
+        let regex = Some(LazyRegex::new("socket".into()));
         let m = CodeMatch {
             languages: vec![],
             text: TextMatch {
-                regex: Some(LazyRegex::new("socket".into())),
+                regex,
                 contains: vec![],
             },
         };
@@ -366,8 +368,13 @@ mod tests {
             language: Language::Python,
             text: None,
         };
-        assert!(m.matches(Some(&unreadable), Polarity::Strict));
+        let readable = InlineCode {
+            language: Language::Python,
+            text: Some("import socket".into()),
+        };
+        assert!(!m.matches(Some(&unreadable), Polarity::Strict));
         assert!(!m.matches(Some(&unreadable), Polarity::Lenient));
+        assert!(m.matches(Some(&readable), Polarity::Strict));
         assert!(!m.matches(None, Polarity::Strict));
     }
 }

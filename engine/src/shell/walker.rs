@@ -851,11 +851,20 @@ impl<'e> Walker<'e> {
             // A substitution runs in a subshell: its assignments do not leak out.
             let mut inner = scope.clone();
             let before = self.out.len();
-            self.walk_block(*sub, src, &f, &mut inner);
+            let targets = self.walk_block(*sub, src, &f, &mut inner);
             if f.output_executed {
                 for inv in &mut self.out[before..] {
                     inv.output_executed = true;
                 }
+            }
+            // Output that runs as code and that the engine knows (`source <(echo ...)`,
+            // `eval "$(printf ...)"`): judge that code too.
+            if is_executed
+                && let [only] = targets.as_slice()
+                && let Some(code) = self.side[*only].emits.clone()
+            {
+                let nested = frame.nested(Context::Heredoc, span);
+                self.walk_code(&code, &nested, &mut inner);
             }
         }
     }

@@ -79,10 +79,7 @@ pub fn decide(stdin: impl std::io::Read, mode: Mode) -> Option<String> {
         Ok(e) => e,
         Err(e) => return deny(format!("its rules failed to load: {e}")),
     };
-    let mut env = PathEnv::from_process_env();
-    if env.project_root.is_none() {
-        env.project_root = event.cwd.clone().filter(|c| c.starts_with('/'));
-    }
+    let env = PathEnv::from_process_env();
     let call = ToolCall {
         tool_name: event.tool_name,
         tool_input: event.tool_input,
