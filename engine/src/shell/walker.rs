@@ -1064,6 +1064,14 @@ impl<'e> Walker<'e> {
         }
         self.side[idx].emits = emitted_text(&self.out[idx], specs);
         self.apply_specs(idx, specs, frame, scope);
+        if frame.span.is_none() {
+            // The redirects are part of the command a person reads (`bash -i >& /dev/tcp/...`).
+            let inv = &mut self.out[idx];
+            inv.span = inv
+                .redirects
+                .iter()
+                .fold(inv.span, |s, r| s.cover(r.target.span));
+        }
 
         if program == "find" {
             let argv = self.out[idx].argv.clone();

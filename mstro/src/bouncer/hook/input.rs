@@ -62,7 +62,12 @@ pub fn read(reader: impl Read) -> Result<HookInput, InputProblem> {
     if buf.iter().all(u8::is_ascii_whitespace) {
         return Err(InputProblem::Empty);
     }
-    serde_json::from_slice(&buf).map_err(|e| InputProblem::Malformed(e.to_string()))
+    let value: serde_json::Value =
+        serde_json::from_slice(&buf).map_err(|e| InputProblem::Malformed(e.to_string()))?;
+    if !value.is_object() {
+        return Err(InputProblem::Malformed("it must be a JSON object".into()));
+    }
+    serde_json::from_value(value).map_err(|e| InputProblem::Malformed(e.to_string()))
 }
 
 #[cfg(test)]

