@@ -215,7 +215,7 @@ fn combine(
         if at.is_empty() {
             continue;
         }
-        at.sort_by(|a, b| b.severity.cmp(&a.severity));
+        at.sort_by_key(|h| std::cmp::Reverse(h.severity));
         let mut rule_ids: Vec<RuleId> = Vec::new();
         for h in &at {
             if !rule_ids.contains(&h.rule) {

@@ -189,9 +189,8 @@ impl ParsedArgs {
                 i += 1;
                 continue;
             }
-            if t.starts_with('-') {
+            if let Some(body) = t.strip_prefix('-') {
                 out.words.push(t.to_owned());
-                let body = &t[1..];
                 if cli.long_single_dash || body.chars().all(|c| c.is_ascii_digit()) {
                     if cli.value_options.contains(t) {
                         if let Some(next) = argv.get(i + 1) {

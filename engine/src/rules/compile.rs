@@ -137,7 +137,7 @@ fn merge_vocabularies(
     for source in sources {
         for (program, spec) in &source.pack.programs {
             let cli = clis.get_mut(program).expect("inserted above");
-            let bad = |s: &String| !(s.starts_with('-') || s.starts_with('+')) && !spec.key_value;
+            let bad = |s: &String| !(s.starts_with('-') || s.starts_with('+') || spec.key_value);
             for (name, spellings) in spec.flags.iter().chain(spec.options.iter()) {
                 if let Some(s) = spellings.iter().find(|s| bad(s)) {
                     errors.push(PackError::new(

@@ -47,8 +47,8 @@ pub(crate) fn xargs(argv: &[Word]) -> Option<Vec<Word>> {
             } else {
                 r.to_owned()
             });
-        } else if t.starts_with("-I") {
-            replace = Some(t[2..].to_owned());
+        } else if let Some(r) = t.strip_prefix("-I") {
+            replace = Some(r.to_owned());
         }
         let takes_next = with_value.contains(&t);
         i += if takes_next { 2 } else { 1 };

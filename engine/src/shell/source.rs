@@ -159,7 +159,8 @@ mod tests {
     #[test]
     fn comments_are_protected() {
         let text = "# note \\\nrm -rf /";
-        let (joined, _) = join_continuations(text, &[0..8]);
+        let comment = 0..8;
+        let (joined, _) = join_continuations(text, std::slice::from_ref(&comment));
         assert_eq!(joined, text);
     }
 }

@@ -660,20 +660,19 @@ fn strip_env(argv: &[Word], out: &mut Stripped) -> Option<usize> {
         let t = arg.text.as_str();
         let split = if t == "-S" || t == "--split-string" {
             argv.get(i + 1).map(|v| (v.clone(), i + 2))
-        } else if let Some(v) = t
-            .strip_prefix("--split-string=")
-            .or_else(|| t.strip_prefix("-S"))
-            .filter(|v| !v.is_empty())
-        {
-            Some((
-                Word {
-                    text: v.to_owned(),
-                    ..arg.clone()
-                },
-                i + 1,
-            ))
         } else {
-            None
+            t.strip_prefix("--split-string=")
+                .or_else(|| t.strip_prefix("-S"))
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    (
+                        Word {
+                            text: v.to_owned(),
+                            ..arg.clone()
+                        },
+                        i + 1,
+                    )
+                })
         };
         if let Some((mut value, after)) = split {
             let tail: Vec<&str> = argv[after..].iter().map(|w| w.text.as_str()).collect();

@@ -167,9 +167,10 @@ impl Lexer {
             Language::Javascript => quote == '`',
             Language::Ruby | Language::Perl | Language::Php => quote != '\'',
         };
-        let escapes = !flags.raw
-            && !(quote == '\''
-                && matches!(self.lang, Language::Ruby | Language::Perl | Language::Php));
+        // Single quotes in Ruby, Perl and PHP only escape the quote and the backslash.
+        let single_quoted_literal =
+            quote == '\'' && matches!(self.lang, Language::Ruby | Language::Perl | Language::Php);
+        let escapes = !(flags.raw || single_quoted_literal);
         let mut text = String::new();
         let mut dynamic = false;
         while let Some(c) = self.peek(0) {
