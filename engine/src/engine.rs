@@ -256,3 +256,71 @@ fn combine(
     }
     j
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(verdict: Verdict, severity: Severity, rule: &str) -> Hit {
+        Hit {
+            verdict,
+            severity,
+            rule: rule.into(),
+            reason: format!("{rule} reason"),
+            alternative: None,
+            span: Span::new(0, 1),
+        }
+    }
+
+    #[test]
+    fn deny_beats_review_beats_allow_and_the_most_severe_explains() {
+        let hits = vec![
+            hit(Verdict::Allow, Severity::Low, "a.allow"),
+            hit(Verdict::Review, Severity::Medium, "a.review-medium"),
+            hit(Verdict::Review, Severity::High, "a.review-high"),
+        ];
+        let j = combine(hits.clone(), true, Span::default(), None, Span::default());
+        assert_eq!(j.verdict, Verdict::Review);
+        assert_eq!(
+            j.rule_ids,
+            vec![
+                RuleId::from("a.review-high"),
+                RuleId::from("a.review-medium")
+            ]
+        );
+        assert_eq!(j.reason, "a.review-high reason");
+        let mut with_deny = hits;
+        with_deny.push(hit(Verdict::Deny, Severity::Critical, "a.deny"));
+        assert_eq!(
+            combine(with_deny, true, Span::default(), None, Span::default()).verdict,
+            Verdict::Deny
+        );
+    }
+
+    #[test]
+    fn an_allow_is_vouched_only_when_every_part_was() {
+        let allow = vec![hit(Verdict::Allow, Severity::Low, "a.allow")];
+        let vouched = combine(allow.clone(), true, Span::default(), None, Span::default());
+        assert_eq!(
+            (vouched.verdict, vouched.basis),
+            (Verdict::Allow, Basis::Rule)
+        );
+        let partly = combine(
+            allow,
+            false,
+            Span::new(3, 5),
+            Some("`x`".into()),
+            Span::default(),
+        );
+        assert_eq!(
+            (partly.verdict, partly.basis),
+            (Verdict::Allow, Basis::Default)
+        );
+        assert_eq!(
+            partly.span,
+            Span::new(3, 5),
+            "points at what no rule vouched for"
+        );
+        assert_eq!(partly.reason, "no rule matched `x`");
+    }
+}

@@ -152,6 +152,25 @@ fn decisions_are_the_expected_ones() {
 }
 
 #[test]
+fn a_panic_still_denies_and_exits_zero() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
+        .arg("hook")
+        .env("MSTRO_BOUNCER_PANIC_FOR_TESTS", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON decision");
+    assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
+    assert!(
+        v["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .contains("failed internally")
+    );
+}
+
+#[test]
 fn deny_reasons_say_what_why_instead_and_how_to_proceed() {
     let (_, args, stdin) = cases().into_iter().find(|c| c.0 == "deny-rm-home").unwrap();
     let (out, _) = run_hook(&args, &stdin);
