@@ -93,23 +93,8 @@ impl PathClass {
     ];
 
     pub fn bit(self) -> PathClasses {
-        match self {
-            PathClass::Root => PathClasses::ROOT,
-            PathClass::Home => PathClasses::HOME,
-            PathClass::System => PathClasses::SYSTEM,
-            PathClass::SystemRoot => PathClasses::SYSTEM_ROOT,
-            PathClass::Device => PathClasses::DEVICE,
-            PathClass::Temp => PathClasses::TEMP,
-            PathClass::Project => PathClasses::PROJECT,
-            PathClass::OutsideProject => PathClasses::OUTSIDE_PROJECT,
-            PathClass::Secret => PathClasses::SECRET,
-            PathClass::ShellProfile => PathClasses::SHELL_PROFILE,
-            PathClass::Persistence => PathClasses::PERSISTENCE,
-            PathClass::AgentConfig => PathClasses::AGENT_CONFIG,
-            PathClass::BouncerConfig => PathClasses::BOUNCER_CONFIG,
-            PathClass::BuildArtifact => PathClasses::BUILD_ARTIFACT,
-            PathClass::Unknown => PathClasses::UNKNOWN,
-        }
+        // The flags are declared in the same order as the variants.
+        PathClasses::from_bits_retain(1 << self as u32)
     }
 
     pub fn name(self) -> &'static str {
@@ -881,6 +866,17 @@ mod tests {
     fn word(text: &str) -> (Vec<&'static str>, Vec<&'static str>) {
         let (may, must) = classify_word(text, true, false, &env(), Some("/home/dev/project"));
         (may.names(), must.names())
+    }
+
+    #[test]
+    fn bits_follow_variant_order() {
+        assert_eq!(PathClass::Root.bit(), PathClasses::ROOT);
+        assert_eq!(PathClass::BouncerConfig.bit(), PathClasses::BOUNCER_CONFIG);
+        assert_eq!(PathClass::Unknown.bit(), PathClasses::UNKNOWN);
+        let all = PathClass::ALL
+            .iter()
+            .fold(PathClasses::empty(), |a, c| a | c.bit());
+        assert_eq!(all, PathClasses::all(), "every flag has its variant");
     }
 
     #[test]

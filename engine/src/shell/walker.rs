@@ -1108,23 +1108,9 @@ impl<'e> Walker<'e> {
                 self.nested_shell(&argv[*word], Context::ShellString, frame, scope, wrappers)
             }
             CodeSource::Eval { from } => {
-                let words = &argv[*from..];
-                let span = words[0].span.cover(words[words.len() - 1].span);
-                let text = words
-                    .iter()
-                    .map(|w| w.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let origin = words[0].origin.cover(words[words.len() - 1].origin);
-                let joined = Word {
-                    text,
-                    span,
-                    unresolved: words.iter().any(|w| w.unresolved),
-                    glob: false,
-                    quoted: true,
-                    origin,
-                };
-                self.nested_shell(&joined, Context::Eval, frame, scope, wrappers);
+                if let Some(joined) = Word::joined(&argv[*from..]) {
+                    self.nested_shell(&joined, Context::Eval, frame, scope, wrappers);
+                }
             }
             CodeSource::Interpreter(interp) => {
                 let mut code_text = String::new();

@@ -42,6 +42,24 @@ impl Word {
         }
     }
 
+    /// Several words joined by spaces into one command line, as `sudo -s`, `watch` and
+    /// `eval` do before a shell reads them. `None` for no words.
+    pub fn joined(words: &[Word]) -> Option<Word> {
+        let (first, last) = (words.first()?, words.last()?);
+        Some(Word {
+            text: words
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            span: first.span.cover(last.span),
+            unresolved: words.iter().any(|w| w.unresolved),
+            glob: false,
+            quoted: true,
+            origin: first.origin.cover(last.origin),
+        })
+    }
+
     /// A stand-in for a value only known at run time (an `xargs` argument, a `find` match).
     pub fn placeholder(text: impl Into<String>, span: Span) -> Self {
         Word {

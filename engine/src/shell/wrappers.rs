@@ -630,22 +630,7 @@ fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize>
     }
     if join && start < argv.len() {
         // The rest is one command line for a shell: judge it as such.
-        let span = argv[start].span.cover(argv[argv.len() - 1].span);
-        let unresolved = argv[start..].iter().any(|w| w.unresolved);
-        let text = argv[start..]
-            .iter()
-            .map(|w| w.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let origin = argv[start].origin.cover(argv[argv.len() - 1].origin);
-        out.shell_strings.push(Word {
-            text,
-            span,
-            unresolved,
-            glob: false,
-            quoted: true,
-            origin,
-        });
+        out.shell_strings.extend(Word::joined(&argv[start..]));
         out.wrappers.push(spec.name.to_owned());
         return None;
     }
@@ -715,22 +700,7 @@ fn strip_watch(argv: &[Word], out: &mut Stripped) -> Option<usize> {
     if exec {
         return Some(i);
     }
-    let span = argv[i].span.cover(argv[argv.len() - 1].span);
-    let text = argv[i..]
-        .iter()
-        .map(|w| w.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let unresolved = argv[i..].iter().any(|w| w.unresolved);
-    let origin = argv[i].origin.cover(argv[argv.len() - 1].origin);
-    out.shell_strings.push(Word {
-        text,
-        span,
-        unresolved,
-        glob: false,
-        quoted: true,
-        origin,
-    });
+    out.shell_strings.extend(Word::joined(&argv[i..]));
     out.wrappers.push("watch".into());
     None
 }
