@@ -6,7 +6,7 @@ use crate::operation::{InputError, Operation, ToolCall};
 use crate::pack::{PackError, PackSource, builtin_sources};
 use crate::path::PathEnv;
 use crate::policy::Mode;
-use crate::rules::{RuleSet, ShellScene, Subject, ToolScene, compile};
+use crate::rules::{RuleSet, RuleTarget, ShellScene, Subject, ToolScene, compile};
 use crate::shell::{self, Context, Finding, FindingKind, Limits, ShellModel};
 use crate::span::Span;
 use crate::verdict::{Basis, Judgement, RuleId, Severity, Verdict};
@@ -131,7 +131,16 @@ impl Engine {
             let scene = ShellScene::new(&m, &self.rules.clis, env);
             for idx in 0..m.invocations.len() {
                 let mut allowed = false;
-                for r in self.rules.gate.candidates(scene.text(idx)) {
+                // A program written as a glob could be any program: no keyword gate applies.
+                let program = &m.invocations[idx].program;
+                let candidates = if program.contains(['*', '?', '[']) {
+                    (0..self.rules.rules.len() as u32)
+                        .filter(|&r| self.rules.rules[r as usize].target == RuleTarget::Shell)
+                        .collect()
+                } else {
+                    self.rules.gate.candidates(scene.text(idx))
+                };
+                for r in candidates {
                     let rule = &self.rules.rules[r as usize];
                     if self.rules.active(rule, mode)
                         && rule.check(Subject::Invocation(&scene, idx)).is_ok()

@@ -262,6 +262,14 @@ const ARTIFACT_DIRS: &[&str] = &[
     ".docusaurus",
     ".vercel",
     ".serverless",
+    "tmp",
+    ".tmp",
+    "temp",
+];
+
+/// Disk device names a glob in `/dev` is tested against.
+const DEVICE_SAMPLES: &[&str] = &[
+    "sda", "sdb1", "nvme0n1", "hda", "vda", "xvda", "mmcblk0", "disk2", "mem",
 ];
 
 /// Names a glob is tested against to learn what it could match.
@@ -363,7 +371,7 @@ pub fn classify_word(
 ) -> (PathClasses, PathClasses) {
     let unknown = (PathClasses::UNKNOWN, PathClasses::UNKNOWN);
     if unresolved {
-        return unknown;
+        return classify_unresolved(text, env, cwd);
     }
     let Some(abs) = absolutize(text, cwd) else {
         return unknown;
@@ -373,6 +381,27 @@ pub fn classify_word(
         return (c, c);
     }
     classify_glob(&abs, env, cwd)
+}
+
+/// A word with a part only known at run time: whatever it becomes lies under its
+/// literal directory prefix (`/etc/$(x)` is somewhere in `/etc`), so it may have the
+/// classes of anything there. It is certainly nothing.
+fn classify_unresolved(text: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, PathClasses) {
+    let literal = &text[..text.find(['$', '`', '<']).unwrap_or(text.len())];
+    let Some(slash) = literal.rfind('/') else {
+        return (PathClasses::UNKNOWN, PathClasses::UNKNOWN);
+    };
+    let dir = if slash == 0 { "/" } else { &literal[..slash] };
+    let Some(abs) = absolutize(dir, cwd) else {
+        return (PathClasses::UNKNOWN, PathClasses::UNKNOWN);
+    };
+    let pattern = if abs == "/" {
+        "/*".to_owned()
+    } else {
+        format!("{abs}/*")
+    };
+    let (may, _) = classify_glob(&pattern, env, cwd);
+    (may | PathClasses::UNKNOWN, PathClasses::UNKNOWN)
 }
 
 fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, PathClasses) {
@@ -398,13 +427,20 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, P
         p
     };
 
+    // A literal last component (`ROOT/**/node_modules`) names what every match is.
+    if !has_glob_chars(last) {
+        let c = classify(&join(last), env, cwd);
+        return (c, c);
+    }
     let generic = classify(&join("x"), env, cwd);
     let mut may = generic;
     let mut must = generic;
     // Inside temporary files or build output, a glob's matches are disposable whatever
     // they are called.
+    let disposable = TEMP_DIRS.contains(&dir) || env.extra_temp_dirs.iter().any(|t| t == dir);
     if components.len() == 1
-        && classify(dir, env, cwd).intersects(PathClasses::TEMP | PathClasses::BUILD_ARTIFACT)
+        && (disposable
+            || classify(dir, env, cwd).intersects(PathClasses::TEMP | PathClasses::BUILD_ARTIFACT))
     {
         return (may, must);
     }
@@ -420,8 +456,12 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, P
                 .map(|r| &r[1..]),
         );
     }
+    if dir == "/dev" {
+        samples.extend(DEVICE_SAMPLES);
+    }
+    // As in bash, `*` and `?` do not match a leading dot; `.*` does.
     let options = glob::MatchOptions {
-        require_literal_leading_dot: false,
+        require_literal_leading_dot: true,
         ..Default::default()
     };
     for name in samples {
@@ -493,8 +533,19 @@ fn home_relative<'a>(abs: &'a str, env: &PathEnv) -> Option<&'a str> {
 }
 
 fn is_temp(abs: &str, env: &PathEnv) -> bool {
+    // Caches in a home directory are disposable too.
+    const HOME_CACHES: &[&str] = &[".cache", "Library/Caches"];
+    let in_cache = || {
+        home_relative(abs, env).is_some_and(|rel| {
+            HOME_CACHES.iter().any(|c| {
+                rel.strip_prefix(c)
+                    .is_some_and(|r| r.len() > 1 && r.starts_with('/'))
+            })
+        })
+    };
     TEMP_DIRS.iter().any(|d| strictly_under(abs, d))
         || env.extra_temp_dirs.iter().any(|d| strictly_under(abs, d))
+        || in_cache()
 }
 
 /// A project root must be a real project: never `/`, a system root or a home itself,
@@ -622,6 +673,10 @@ fn is_secret(abs: &str, home_rel: Option<&str>) -> bool {
         if HOME_SECRETS.iter().any(|s| under(rel, s)) {
             return rel != ".aws/config";
         }
+    }
+    // A process's environment and command line hold its tokens.
+    if abs.starts_with("/proc/") && (abs.ends_with("/environ") || abs.ends_with("/cmdline")) {
+        return true;
     }
     matches!(abs, "/etc/shadow" | "/etc/gshadow" | "/etc/master.passwd")
         || abs.starts_with("/etc/ssl/private/")
@@ -790,6 +845,10 @@ fn is_persistence(abs: &str, home_rel: Option<&str>) -> bool {
             ".config/git/config",
             ".config/environment.d",
             ".pam_environment",
+            // `ProxyCommand` runs code; directories early on PATH shadow real programs.
+            ".ssh/config",
+            ".local/bin",
+            "bin",
         ];
         if HOME.iter().any(|d| under(rel, d)) {
             return true;
@@ -1040,6 +1099,9 @@ mod tests {
     fn unresolved_is_unknown() {
         let (may, must) = classify_word("$X", false, true, &env(), None);
         assert_eq!(may, PathClasses::UNKNOWN);
+        let (may, must_etc) = classify_word("/etc/$(echo passwd)", false, true, &env(), None);
+        assert!(may.contains(PathClasses::SYSTEM), "somewhere in /etc");
+        assert_eq!(must_etc, PathClasses::UNKNOWN);
         assert_eq!(must, PathClasses::UNKNOWN);
         let (may, _) = classify_word("rel", false, false, &env(), None);
         assert_eq!(may, PathClasses::UNKNOWN);

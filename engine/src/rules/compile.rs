@@ -362,7 +362,10 @@ impl Cx<'_> {
             parts.push(Pred::Tool(tool_kinds(t, self.problems)));
         }
         if let Some(names) = &p.program {
-            parts.push(Pred::Program(self.names(names)));
+            parts.push(Pred::Program {
+                names: self.names(names),
+                polarity: pol,
+            });
         }
         if let Some(sub) = &p.subcommand {
             let alternatives = sub

@@ -20,7 +20,7 @@ pub struct Keyword {
 /// Keywords of a predicate: `None` when some match could contain none of them.
 pub fn keywords(pred: &Pred) -> Option<Vec<Keyword>> {
     match pred {
-        Pred::Program(names) => names
+        Pred::Program { names, .. } => names
             .iter()
             .map(|n| {
                 let prefix = n.literal_prefix();

@@ -50,7 +50,11 @@ pub enum Pred {
     All(Vec<Pred>),
     Any(Vec<Pred>),
     Not(Box<Pred>),
-    Program(Vec<NameMatch>),
+    /// Program names; a program written as a glob (`/bin/r?`) may be any of them.
+    Program {
+        names: Vec<NameMatch>,
+        polarity: Polarity,
+    },
     ProgramPath(ValueMatch),
     Subcommand(Vec<Vec<NameMatch>>),
     Flag(FlagSpec),
@@ -163,9 +167,9 @@ impl<'a> ShellScene<'a> {
 
     pub fn parsed(&self, idx: usize) -> &ParsedArgs {
         let inv = &self.model.invocations[idx];
-        self.facts[idx]
-            .parsed
-            .get_or_init(|| ParsedArgs::parse(&inv.argv, self.clis.get(&inv.program)))
+        self.facts[idx].parsed.get_or_init(|| {
+            ParsedArgs::parse(&inv.argv, self.clis_of(&inv.program).first().copied())
+        })
     }
 
     /// Program and arguments joined by spaces: what gates and `text:` see.
@@ -195,25 +199,11 @@ impl<'a> ShellScene<'a> {
                 out.push(Target::Redirect(j));
             }
         }
-        let Some(cli) = self.clis.get(&inv.program) else {
+        let clis = self.clis_of(&inv.program);
+        if clis.is_empty() {
             return out;
-        };
-        let parsed = self.parsed(idx);
-        let mut select = |which: Option<crate::pack::format::Which>| {
-            if let Some(w) = which {
-                out.extend(w.select(&parsed.operands).iter().map(|&i| Target::Word(i)));
-            }
-        };
-        match io {
-            Io::Read => select(cli.reads),
-            Io::Write => {
-                select(cli.writes);
-                if cli.in_place.present(parsed) {
-                    select(cli.reads);
-                }
-            }
-            Io::Delete => select(cli.deletes),
         }
+        let parsed = self.parsed(idx);
         let named = |list: &[String], spelling: &str| {
             list.iter().any(
                 |s| match (s.strip_prefix("--"), spelling.strip_prefix("--")) {
@@ -222,28 +212,62 @@ impl<'a> ShellScene<'a> {
                 },
             )
         };
-        let options = match io {
-            Io::Read => &cli.read_options,
-            Io::Write => &cli.write_options,
-            Io::Delete => return out,
-        };
-        for o in &parsed.options {
-            if named(options, &o.spelling) {
-                out.push(Target::Value {
-                    text: o.value.clone(),
-                    unresolved: o.unresolved,
-                });
-            } else if io == Io::Read
-                && named(&cli.read_at_options, &o.spelling)
-                && let Some(file) = at_file(&o.value)
-            {
-                out.push(Target::Value {
-                    text: file.to_owned(),
-                    unresolved: o.unresolved,
-                });
+        for cli in clis {
+            let mut select = |which: Option<crate::pack::format::Which>| {
+                if let Some(w) = which {
+                    out.extend(w.select(&parsed.operands).iter().map(|&i| Target::Word(i)));
+                }
+            };
+            match io {
+                Io::Read => select(cli.reads),
+                Io::Write => {
+                    select(cli.writes);
+                    if cli.in_place.present(parsed) {
+                        select(cli.reads);
+                    }
+                }
+                Io::Delete => select(cli.deletes),
+            }
+            let options = match io {
+                Io::Read => &cli.read_options,
+                Io::Write => &cli.write_options,
+                Io::Delete => continue,
+            };
+            for o in &parsed.options {
+                if named(options, &o.spelling) {
+                    out.push(Target::Value {
+                        text: o.value.clone(),
+                        unresolved: o.unresolved,
+                    });
+                } else if io == Io::Read
+                    && named(&cli.read_at_options, &o.spelling)
+                    && let Some(file) = at_file(&o.value)
+                {
+                    out.push(Target::Value {
+                        text: file.to_owned(),
+                        unresolved: o.unresolved,
+                    });
+                }
             }
         }
         out
+    }
+
+    /// The vocabularies for a program: its own, or for a program written as a glob
+    /// (`/bin/d?`), those of every known program it may be.
+    fn clis_of(&self, program: &str) -> Vec<&ProgramCli> {
+        if let Some(cli) = self.clis.get(program) {
+            return vec![cli];
+        }
+        if !program.contains(['*', '?', '[']) {
+            return Vec::new();
+        }
+        let Ok(pattern) = glob::Pattern::new(program) else {
+            return Vec::new();
+        };
+        let mut names: Vec<&String> = self.clis.keys().filter(|n| pattern.matches(n)).collect();
+        names.sort();
+        names.into_iter().filter_map(|n| self.clis.get(n)).collect()
     }
 
     fn word(&self, idx: usize, w: usize) -> ValueView<'_> {
@@ -363,7 +387,11 @@ impl Pred {
         let inv = &scene.model.invocations[idx];
         let ok = |b: bool, field: &'static str| if b { Ok(()) } else { Err(Miss(field)) };
         match self {
-            Pred::Program(names) => ok(names.iter().any(|n| n.matches(&inv.program)), "program"),
+            Pred::Program { names, polarity } => {
+                let hit = names.iter().any(|n| n.matches(&inv.program))
+                    || (*polarity == Polarity::Strict && program_glob_matches(&inv.program, names));
+                ok(hit, "program")
+            }
             Pred::ProgramPath(m) => ok(m.matches(&scene.word(idx, 0)), "program_path"),
             Pred::Subcommand(alternatives) => {
                 let operands = &scene.parsed(idx).operands;
@@ -536,6 +564,26 @@ impl Pred {
             | Pred::Mcp(_) => self.check(Subject::Invocation(scene, idx), skip),
         }
     }
+}
+
+/// A program name written as a glob (`r?`, `/bin/r[m]`) that could run one of `names`.
+fn program_glob_matches(program: &str, names: &[NameMatch]) -> bool {
+    if !program.contains(['*', '?', '[']) {
+        return false;
+    }
+    let Ok(pattern) = glob::Pattern::new(program) else {
+        return true;
+    };
+    names.iter().any(|n| match n {
+        NameMatch::Exact(e) => pattern.matches(e),
+        // `mk?s.ext4` against `mkfs.*`: complete the rule's literal prefix with the rest of
+        // the program name.
+        NameMatch::Glob(g) => {
+            let prefix = g.as_str().trim_end_matches(['*', '?']);
+            let rest = program.get(prefix.len()..).unwrap_or("");
+            pattern.matches(&format!("{prefix}{rest}")) || pattern.matches(prefix)
+        }
+    })
 }
 
 /// The file in `@file`, `name@file`, `name=@file;type=x` or `name=<file`.

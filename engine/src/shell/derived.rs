@@ -158,42 +158,85 @@ pub(crate) struct ParallelJobs {
     pub shell_strings: Vec<Word>,
 }
 
-/// The commands `find` runs with `-exec`, `-execdir`, `-ok` and `-okdir`, with `{}`
-/// as a placeholder for each found path.
+/// The commands `find` runs with `-exec`, `-execdir`, `-ok` and `-okdir`. `{}` stands
+/// for the matches: a glob under each starting point (`ROOT/**/NAME` with the `-name`
+/// pattern when there is one), so rules see where the matches can be.
 pub(crate) fn find_exec(argv: &[Word]) -> Vec<Vec<Word>> {
+    let roots = find_roots(argv);
+    let name = argv
+        .windows(2)
+        .find(|w| matches!(w[0].text.as_str(), "-name" | "-iname"))
+        .map(|w| w[1].clone());
     let mut commands = Vec::new();
     let mut i = 1;
     while i < argv.len() {
-        if matches!(
+        if !matches!(
             argv[i].text.as_str(),
             "-exec" | "-execdir" | "-ok" | "-okdir"
         ) {
-            let start = i + 1;
-            let end = argv[start..]
-                .iter()
-                .position(|w| w.text == ";" || (w.text == "+" && argv[start..].len() > 1))
-                .map_or(argv.len(), |p| start + p);
-            let mut cmd = argv[start..end].to_vec();
-            let placeholder = Word::placeholder("{find-match}", argv[i].span);
-            substitute(&mut cmd, "{}", &placeholder);
-            if !cmd.is_empty() {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let end = argv[start..]
+            .iter()
+            .position(|w| w.text == ";" || (w.text == "+" && argv[start..].len() > 1))
+            .map_or(argv.len(), |p| start + p);
+        let cmd = &argv[start..end];
+        if !cmd.is_empty() {
+            for root in &roots {
+                let mut matches = root.clone();
+                matches.text = match &name {
+                    Some(n) => format!("{}/**/{}", root.text.trim_end_matches('/'), n.text),
+                    None => format!("{}/**", root.text.trim_end_matches('/')),
+                };
+                matches.glob = true;
+                matches.unresolved |= name.as_ref().is_some_and(|n| n.unresolved);
+                let mut cmd = cmd.to_vec();
+                substitute(&mut cmd, "{}", &matches);
                 commands.push(cmd);
             }
-            i = end + 1;
-        } else {
-            i += 1;
         }
+        i = end + 1;
     }
     commands
 }
 
-/// Replace `pattern` inside words with the placeholder; a word containing it becomes
-/// unresolved.
+/// `find`'s starting points: the words before the first expression (default `.`).
+fn find_roots(argv: &[Word]) -> Vec<Word> {
+    let mut i = 1;
+    // Leading options: -H -L -P, -D debugopts, -Olevel.
+    while let Some(w) = argv.get(i) {
+        match w.text.as_str() {
+            "-H" | "-L" | "-P" => i += 1,
+            "-D" => i += 2,
+            t if t.starts_with("-O") => i += 1,
+            _ => break,
+        }
+    }
+    let roots: Vec<Word> = argv[i.min(argv.len())..]
+        .iter()
+        .take_while(|w| {
+            !(w.text.starts_with('-') || matches!(w.text.as_str(), "(" | "!" | ")" | ","))
+        })
+        .take(4)
+        .cloned()
+        .collect();
+    if roots.is_empty() {
+        vec![Word::literal(".", argv[0].span)]
+    } else {
+        roots
+    }
+}
+
+/// Replace `pattern` inside words with the placeholder, which carries its own
+/// uncertainty (unresolved, glob) into the words it lands in.
 fn substitute(words: &mut [Word], pattern: &str, placeholder: &Word) {
     for w in words.iter_mut().skip(1) {
         if w.text.contains(pattern) {
             w.text = w.text.replace(pattern, &placeholder.text);
             w.unresolved |= placeholder.unresolved;
+            w.glob |= placeholder.glob;
         }
     }
 }
@@ -246,8 +289,13 @@ mod tests {
             "find . -name x -exec rm -rf {} ; -execdir echo {} +",
         ));
         assert_eq!(cmds.len(), 2);
-        assert_eq!(texts(&cmds[0]), "rm -rf {find-match}");
-        assert!(cmds[0][2].unresolved);
+        assert_eq!(texts(&cmds[0]), "rm -rf ./**/x");
+        assert!(cmds[0][2].glob && !cmds[0][2].unresolved);
+        let cmds = find_exec(&words("find -L ~ /tmp -type f -exec rm {} +"));
+        assert_eq!(
+            cmds.iter().map(|c| texts(c)).collect::<Vec<_>>(),
+            vec!["rm ~/**", "rm /tmp/**"]
+        );
         assert!(find_exec(&words("find . -name x")).is_empty());
     }
 }

@@ -64,6 +64,16 @@ pub(crate) fn is_shell(program: &str) -> bool {
     matches!(
         program,
         "sh" | "bash"
+            | "csh"
+            | "tcsh"
+            | "nu"
+            | "elvish"
+            | "xonsh"
+            | "osh"
+            | "oil"
+            | "ysh"
+            | "pwsh"
+            | "powershell"
             | "zsh"
             | "dash"
             | "ksh"
@@ -86,6 +96,9 @@ pub(crate) fn interpreter_language(program: &str) -> Option<Language> {
         "ruby" | "jruby" => Some(Language::Ruby),
         "perl" => Some(Language::Perl),
         "php" => Some(Language::Php),
+        "lua" | "luajit" | "tclsh" | "wish" | "rscript" | "r" | "julia" | "groovy" | "erl"
+        | "escript" | "elixir" | "iex" | "guile" | "racket" | "osascript" | "jshell" | "raku"
+        | "perl6" | "scala" | "kotlin" | "dart" => Some(Language::Other),
         _ => None,
     }
 }
@@ -96,6 +109,14 @@ pub(crate) fn code_source(program: &str, argv: &[Word]) -> CodeSource {
         return shell(argv);
     }
     match program {
+        // `trap 'code' SIGNAL...` runs the code later, in this shell.
+        "trap" => {
+            let code = argv.get(1).filter(|w| !w.text.starts_with('-'));
+            return match code {
+                Some(_) if argv.len() > 2 => CodeSource::ShellString { word: 1 },
+                _ => CodeSource::None,
+            };
+        }
         "eval" => {
             return if argv.len() > 1 {
                 CodeSource::Eval { from: 1 }
@@ -166,6 +187,14 @@ pub(crate) fn code_source(program: &str, argv: &[Word]) -> CodeSource {
             1,
             &["-r", "-B", "-R", "-E"],
             &["-d", "-c", "-z", "-f", "-t", "-S"],
+            &[],
+        ),
+        _ if language == Language::Other => interpreter(
+            language,
+            argv,
+            1,
+            &["-e", "-eval", "-c", "--eval", "-E"],
+            &["-l", "-I", "-L", "-s", "-p", "-f"],
             &[],
         ),
         _ => CodeSource::None,
@@ -440,6 +469,8 @@ mod tests {
         assert_eq!(src("source x"), CodeSource::Source { word: 1 });
         assert_eq!(src(". x"), CodeSource::Source { word: 1 });
         assert_eq!(src("eval"), CodeSource::None);
+        assert_eq!(src("trap X EXIT"), CodeSource::ShellString { word: 1 });
+        assert_eq!(src("trap -p"), CodeSource::None);
     }
 
     fn code(s: &str) -> Vec<usize> {

@@ -174,14 +174,28 @@ fn with_gaps<'t>(
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
         if child.start_byte() > pos {
-            unquoted_text_pieces(src.get(pos..child.start_byte()).unwrap_or(""), out);
+            gap_pieces(
+                src.get(pos..child.start_byte()).unwrap_or(""),
+                child.kind() == "string",
+                out,
+            );
         }
         push(child, src, scope, subs, quoted, out);
         pos = child.end_byte();
     }
     if node.end_byte() > pos {
-        unquoted_text_pieces(src.get(pos..node.end_byte()).unwrap_or(""), out);
+        gap_pieces(src.get(pos..node.end_byte()).unwrap_or(""), false, out);
     }
+}
+
+/// Text between the parts of a word that tree-sitter keeps as bare tokens: an empty
+/// substitution (`` r``m ``) is nothing, and the `$` of a `$"..."` string is not text.
+fn gap_pieces(gap: &str, before_string: bool, out: &mut Vec<Piece>) {
+    let mut gap = gap.replace("``", "");
+    if before_string && gap.ends_with('$') {
+        gap.pop();
+    }
+    unquoted_text_pieces(&gap, out);
 }
 
 /// `$NAME`: what the scope knows of it.

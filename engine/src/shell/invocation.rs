@@ -32,10 +32,12 @@ pub enum Context {
     Function,
     /// A command given to a non-shell tool call (an MCP tool's `command` argument).
     ToolInput,
+    /// A command run on another machine or in a container (`ssh host CMD`, `docker exec`).
+    Remote,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Top,
         Context::Substitution,
         Context::ProcessSubstitution,
@@ -45,6 +47,7 @@ impl Context {
         Context::InlineCode,
         Context::Function,
         Context::ToolInput,
+        Context::Remote,
     ];
 
     pub fn bit(self) -> ContextSet {
@@ -62,6 +65,7 @@ impl Context {
             Context::InlineCode => "inline-code",
             Context::Function => "function",
             Context::ToolInput => "tool-input",
+            Context::Remote => "remote",
         }
     }
 }
@@ -145,6 +149,9 @@ pub enum Language {
     Ruby,
     Perl,
     Php,
+    /// Lua, Tcl, R, Julia, Erlang/Elixir, AppleScript and other languages the engine does
+    /// not read: their code is reviewed when it may run commands.
+    Other,
 }
 
 impl Language {
@@ -155,6 +162,7 @@ impl Language {
             Language::Ruby => "ruby",
             Language::Perl => "perl",
             Language::Php => "php",
+            Language::Other => "other",
         }
     }
 }

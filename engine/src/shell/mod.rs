@@ -6,6 +6,7 @@
 //! Rules judge invocations, never the raw string, so that a safe part of a command
 //! line can never vouch for a dangerous part.
 
+mod carriers;
 mod confusables;
 mod derived;
 mod execution;

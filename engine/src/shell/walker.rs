@@ -316,18 +316,7 @@ impl<'e> Walker<'e> {
                     .collect();
                 self.walk_pipeline(stages, src, frame, scope)
             }
-            "list" => {
-                let mut targets = Vec::new();
-                for (i, child) in statement_children(node).into_iter().enumerate() {
-                    let f = if i == 0 {
-                        frame.clone()
-                    } else {
-                        frame.conditional()
-                    };
-                    targets.extend(self.walk_statement(child, src, &f, scope));
-                }
-                targets
-            }
+            "list" => self.walk_list(node, src, frame, scope),
             "subshell" => {
                 let mut inner = scope.clone();
                 self.walk_block(node, src, frame, &mut inner)
@@ -445,6 +434,41 @@ impl<'e> Walker<'e> {
                 Vec::new()
             }
         }
+    }
+
+    /// `a && b || c`: within an `&&` chain each command runs only if the ones before it
+    /// succeeded, so their effects (`cd`, assignments) hold for the rest of the chain;
+    /// after the chain they may or may not have happened. `||` runs on failure only.
+    fn walk_list(&mut self, node: Node, src: &Src, frame: &Frame, scope: &mut Scope) -> Vec<usize> {
+        let mut chain = Vec::new();
+        flatten_list(node, None, &mut chain);
+        let mut targets = Vec::new();
+        let mut before_rest: Option<Scope> = None;
+        for (op, child) in chain {
+            match op {
+                None => targets.extend(self.walk_statement(child, src, frame, scope)),
+                Some("&&") => {
+                    before_rest.get_or_insert_with(|| scope.clone());
+                    targets.extend(self.walk_statement(child, src, frame, scope));
+                }
+                Some(_) => {
+                    before_rest.get_or_insert_with(|| scope.clone());
+                    let mut branch = scope.clone();
+                    targets.extend(self.walk_statement(
+                        child,
+                        src,
+                        &frame.conditional(),
+                        &mut branch,
+                    ));
+                    scope.join_branch(branch);
+                }
+            }
+        }
+        if let Some(mut certain) = before_rest {
+            certain.join_branch(scope.clone());
+            *scope = certain;
+        }
+        targets
     }
 
     /// A branch that may or may not run: walked on a copy of the scope, then joined.
@@ -1017,6 +1041,16 @@ impl<'e> Walker<'e> {
         let span = frame
             .span
             .unwrap_or_else(|| argv.iter().fold(first.span, |s, w| s.cover(w.span)));
+        if first.glob {
+            self.finding(
+                FindingKind::UnresolvedProgram,
+                first.span,
+                format!(
+                    "`{}` is a pattern; the shell runs whatever file it matches",
+                    first.text
+                ),
+            );
+        }
         if first.unresolved {
             self.finding(
                 FindingKind::UnresolvedProgram,
@@ -1056,6 +1090,7 @@ impl<'e> Walker<'e> {
             self.nested_shell(s, Context::ShellString, frame, scope, &wrappers);
         }
         self.run_code_source(idx, &code, frame, scope, &wrappers);
+        self.run_carried(idx, frame, scope, &wrappers);
         if code.reads_stdin() {
             self.side[idx].reads_code = Some(match &code {
                 CodeSource::Interpreter(i) => StdinCode::Interpreter(i.language),
@@ -1108,8 +1143,18 @@ impl<'e> Walker<'e> {
                 self.nested_shell(&argv[*word], Context::ShellString, frame, scope, wrappers)
             }
             CodeSource::Eval { from } => {
+                // `eval` runs in this shell: its `cd` and assignments hold afterwards.
                 if let Some(joined) = Word::joined(&argv[*from..]) {
-                    self.nested_shell(&joined, Context::Eval, frame, scope, wrappers);
+                    if joined.unresolved {
+                        self.finding(
+                            FindingKind::UnreadableCode,
+                            joined.span,
+                            "the command string depends on values only known at run time",
+                        );
+                    }
+                    let mut f = frame.nested(Context::Eval, joined.span);
+                    f.wrappers = wrappers.to_vec();
+                    self.walk_code(&joined.text, &f, scope);
                 }
             }
             CodeSource::Interpreter(interp) => {
@@ -1164,6 +1209,28 @@ impl<'e> Walker<'e> {
             | CodeSource::ShellScript { .. }
             | CodeSource::ShellStdin
             | CodeSource::Source { .. } => {}
+        }
+    }
+
+    /// Commands other programs carry in their arguments (`tar --to-command`, `ssh host CMD`).
+    fn run_carried(&mut self, idx: usize, frame: &Frame, scope: &mut Scope, wrappers: &[String]) {
+        let program = self.out[idx].program.clone();
+        let argv = self.out[idx].argv.clone();
+        for carried in super::carriers::carried(&program, &argv) {
+            match carried {
+                super::carriers::Carried::Line(word, context) => {
+                    self.nested_shell(&word, context, frame, scope, wrappers)
+                }
+                super::carriers::Carried::Argv(words, context) => {
+                    let span = words[0].span.cover(words[words.len() - 1].span);
+                    let mut f = frame.nested(context, span);
+                    f.wrappers = wrappers.to_vec();
+                    self.emit(words, Vec::new(), &[], &f, scope, &[]);
+                }
+                super::carriers::Carried::Unreadable(word, why) => {
+                    self.finding(FindingKind::UnreadableCode, word.span, why)
+                }
+            }
         }
     }
 
@@ -1470,6 +1537,13 @@ impl<'e> Walker<'e> {
 
     fn assign(&mut self, node: Node, src: &Src, frame: &Frame, scope: &mut Scope) {
         let mut subs = Vec::new();
+        // `a[$(cmd)]=1`: bash runs substitutions in a subscript.
+        if let Some(name) = node
+            .child_by_field_name("name")
+            .filter(|n| n.kind() == "subscript")
+        {
+            collect_substitutions(name, &mut subs);
+        }
         let Some(name) = node
             .child_by_field_name("name")
             .map(|n| text(n, src.text).to_owned())
@@ -1708,37 +1782,43 @@ fn emitted_text(inv: &Invocation, specs: &[RedirectSpec]) -> Option<String> {
     }
 }
 
-/// Enough of `printf` to know what it prints: `%s`, `%b`, `%d`, escapes, reuse of the format.
+/// Enough of `printf` to know what it prints: `%s`, `%b`, `%d`, escapes (`\n`, `\x72`,
+/// `\162`), and reuse of the format while arguments remain.
 fn printf(format: &str, values: &[Word]) -> String {
     let mut out = String::new();
     let mut values = values.iter().map(|w| w.text.as_str());
-    let mut rounds = 0;
-    loop {
-        let mut chars = format.chars().peekable();
+    for _round in 0..16 {
+        let mut literal = String::new();
         let mut used = false;
+        let mut chars = format.chars().peekable();
         while let Some(c) = chars.next() {
-            match c {
-                '%' => match chars.next() {
-                    Some('%') => out.push('%'),
-                    Some('b') => {
-                        out.push_str(&super::word::ansi_c_text(values.next().unwrap_or("")));
-                        used = true;
-                    }
-                    Some(_) => {
-                        out.push_str(values.next().unwrap_or(""));
-                        used = true;
-                    }
-                    None => out.push('%'),
-                },
-                '\\' => {
-                    let e: String = chars.next().map(|e| format!("\\{e}")).unwrap_or_default();
-                    out.push_str(&super::word::ansi_c_text(&e));
+            if c != '%' {
+                literal.push(c);
+                continue;
+            }
+            out.push_str(&super::word::ansi_c_text(&std::mem::take(&mut literal)));
+            // Skip flags, width and precision: `%-10s`, `%.3s`.
+            while chars
+                .peek()
+                .is_some_and(|c| matches!(c, '-' | '+' | ' ' | '#' | '0'..='9' | '.'))
+            {
+                chars.next();
+            }
+            match chars.next() {
+                Some('%') => out.push('%'),
+                Some('b') => {
+                    out.push_str(&super::word::ansi_c_text(values.next().unwrap_or("")));
+                    used = true;
                 }
-                c => out.push(c),
+                Some(_) => {
+                    out.push_str(values.next().unwrap_or(""));
+                    used = true;
+                }
+                None => out.push('%'),
             }
         }
-        rounds += 1;
-        if !used || values.len() == 0 || rounds > 16 {
+        out.push_str(&super::word::ansi_c_text(&literal));
+        if !used || values.len() == 0 {
             break;
         }
     }
@@ -1769,6 +1849,35 @@ fn operator_text(node: Node, src: &str) -> String {
         .map(|c| text(c, src).to_owned())
         .next()
         .unwrap_or_default()
+}
+
+/// The commands of a (left-nested) `&&`/`||` list, each with the operator before it.
+fn flatten_list<'t>(
+    node: Node<'t>,
+    op: Option<&'static str>,
+    out: &mut Vec<(Option<&'static str>, Node<'t>)>,
+) {
+    let mut next_op = op;
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        match child.kind() {
+            "&&" => next_op = Some("&&"),
+            "||" => next_op = Some("||"),
+            "comment" => {}
+            _ if !child.is_named() => {}
+            "list"
+                if out.is_empty()
+                    || next_op.is_some() && child.start_byte() == node.start_byte() =>
+            {
+                flatten_list(child, next_op, out);
+                next_op = None;
+            }
+            _ => {
+                out.push((next_op, child));
+                next_op = None;
+            }
+        }
+    }
 }
 
 /// Named children that are statements.

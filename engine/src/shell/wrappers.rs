@@ -443,10 +443,113 @@ const WRAPPERS: &[Wrapper] = &[
         positionals: 1,
         ..sub("aws-vault", "exec")
     },
+    // More runners that take a command line as their argument list.
     Wrapper {
-        shell_string: &["-c", "--command"],
-        ..sub("nix", "develop")
+        values: &[
+            "--reuid",
+            "--regid",
+            "--groups",
+            "--inh-caps",
+            "--ambient-caps",
+            "--bounding-set",
+            "--securebits",
+            "--selinux-label",
+            "--apparmor-profile",
+        ],
+        privileged: true,
+        ..w("setpriv")
     },
+    Wrapper {
+        values: &["--directory", "--env", "--forward-fd"],
+        ..w("flatpak-spawn")
+    },
+    w("eatmydata"),
+    w("torify"),
+    w("catchsegv"),
+    Wrapper {
+        values: &["--log-file", "--suppressions"],
+        ..w("valgrind")
+    },
+    Wrapper {
+        values: &["--profile", "--private", "--net", "--ip", "--name"],
+        ..w("firejail")
+    },
+    w("toybox"),
+    Wrapper {
+        values: &["-l", "--limit", "-p", "--pid", "-e", "--exe"],
+        no_command: &["-p", "--pid", "-e", "--exe"],
+        ..w("cpulimit")
+    },
+    Wrapper {
+        values: &["-g"],
+        ..w("cgexec")
+    },
+    Wrapper {
+        values: &[
+            "-C",
+            "--physcpubind",
+            "-N",
+            "--cpunodebind",
+            "-m",
+            "--membind",
+            "-i",
+            "--interleave",
+            "-p",
+            "--preferred",
+        ],
+        ..w("numactl")
+    },
+    Wrapper {
+        values: &["-p", "--pid"],
+        no_command: &["-p", "--pid"],
+        ..w("prlimit")
+    },
+    Wrapper {
+        values: &[
+            "-u", "-U", "-e", "-/", "-n", "-l", "-L", "-m", "-d", "-o", "-p", "-f", "-c", "-r",
+            "-t",
+        ],
+        ..w("chpst")
+    },
+    Wrapper {
+        values: &["-c", "-p", "-l", "-u", "-e", "-o", "-E"],
+        ..w("daemonize")
+    },
+    w("tsp"),
+    w("nq"),
+    w("dbus-launch"),
+    Wrapper {
+        values: &[
+            "-g",
+            "--group",
+            "-w",
+            "--working-directory",
+            "-l",
+            "--label",
+            "-d",
+            "--delay",
+            "-a",
+            "--after",
+        ],
+        ..sub("pueue", "add")
+    },
+    sub("rbenv", "exec"),
+    sub("pyenv", "exec"),
+    sub("nodenv", "exec"),
+    sub("jenv", "exec"),
+    sub("goenv", "exec"),
+    Wrapper {
+        positionals: 1,
+        privileged: true,
+        ..w("gosu")
+    },
+    Wrapper {
+        positionals: 1,
+        privileged: true,
+        ..w("su-exec")
+    },
+    // `cmake -E rm -rf DIR` is `rm -rf DIR`.
+    sub("cmake", "-E"),
     Wrapper {
         values: &["-p", "--packages", "-I", "--arg", "--argstr"],
         shell_string: &["--run", "--command"],

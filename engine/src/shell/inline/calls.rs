@@ -71,6 +71,7 @@ fn exec_call(lang: Language, code: &str, tokens: &[Token], i: usize, name: &str)
     let q = qualifier.as_deref();
     let line_or_argv = Some(Style::Line);
     match lang {
+        Language::Other => None,
         Language::Python => {
             let imported = |module: &str| code.contains(&format!("from {module} import"));
             match (q, name) {

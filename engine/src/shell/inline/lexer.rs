@@ -166,6 +166,7 @@ impl Lexer {
             Language::Python => flags.format,
             Language::Javascript => quote == '`',
             Language::Ruby | Language::Perl | Language::Php => quote != '\'',
+            Language::Other => false,
         };
         // Single quotes in Ruby, Perl and PHP only escape the quote and the backslash.
         let single_quoted_literal =
@@ -219,6 +220,7 @@ impl Lexer {
     fn interpolates_at(&self, quote: char) -> bool {
         let (c, next) = (self.peek(0), self.peek(1));
         match self.lang {
+            Language::Other => false,
             Language::Python => c == Some('{') && next != Some('{'),
             Language::Javascript => quote == '`' && c == Some('$') && next == Some('{'),
             Language::Ruby => c == Some('#') && next == Some('{'),

@@ -11,6 +11,17 @@ use super::invocation::Language;
 
 /// The shell command lines `code` runs, and whether some of them cannot be read.
 pub(crate) fn shell_commands(language: Language, code: &str) -> Extraction {
+    if language == Language::Other {
+        // Not read, only scanned: code that may run commands is unreadable.
+        const RUNS: &[&str] = &[
+            "execute", "system", "exec", "spawn", "popen", "shell", "run(", "Command", "process",
+            "os:cmd", "cmd.run",
+        ];
+        return Extraction {
+            commands: Vec::new(),
+            unreadable: RUNS.iter().any(|r| code.contains(r)),
+        };
+    }
     let tokens = lexer::tokenize(language, code);
     calls::extract(language, code, &tokens)
 }
