@@ -96,6 +96,7 @@ pub(crate) fn interpreter_language(program: &str) -> Option<Language> {
         "ruby" | "jruby" => Some(Language::Ruby),
         "perl" => Some(Language::Perl),
         "php" => Some(Language::Php),
+        "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => Some(Language::Awk),
         "lua" | "luajit" | "tclsh" | "wish" | "rscript" | "r" | "julia" | "groovy" | "erl"
         | "escript" | "elixir" | "iex" | "guile" | "racket" | "osascript" | "jshell" | "raku"
         | "perl6" | "scala" | "kotlin" | "dart" => Some(Language::Other),
@@ -189,6 +190,37 @@ pub(crate) fn code_source(program: &str, argv: &[Word]) -> CodeSource {
             &["-d", "-c", "-z", "-f", "-t", "-S"],
             &[],
         ),
+        // awk's program is its first operand (or `-e`/`--source`), unless `-f FILE` names one.
+        _ if language == Language::Awk => {
+            let mut interp = interpreter(
+                language,
+                argv,
+                1,
+                &["-e", "--source"],
+                &[
+                    "-F",
+                    "-v",
+                    "-f",
+                    "--file",
+                    "-i",
+                    "--include",
+                    "-l",
+                    "--load",
+                ],
+                &[],
+            );
+            if let CodeSource::Interpreter(i) = &mut interp {
+                let script_file = argv.iter().any(|w| {
+                    matches!(w.text.as_str(), "-f" | "--file") || w.text.starts_with("--file=")
+                });
+                if i.code_words.is_empty() && !script_file {
+                    i.code_words = i.script.take().into_iter().map(CodeWord::whole).collect();
+                }
+                // awk reads data, not code, from stdin.
+                i.stdin = false;
+            }
+            interp
+        }
         _ if language == Language::Other => interpreter(
             language,
             argv,

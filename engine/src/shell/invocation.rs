@@ -149,6 +149,8 @@ pub enum Language {
     Ruby,
     Perl,
     Php,
+    /// awk programs (`system()`, pipes to commands, `print > "file"`).
+    Awk,
     /// Lua, Tcl, R, Julia, Erlang/Elixir, AppleScript and other languages the engine does
     /// not read: their code is reviewed when it may run commands.
     Other,
@@ -162,6 +164,7 @@ impl Language {
             Language::Ruby => "ruby",
             Language::Perl => "perl",
             Language::Php => "php",
+            Language::Awk => "awk",
             Language::Other => "other",
         }
     }

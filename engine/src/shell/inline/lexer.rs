@@ -12,6 +12,8 @@ pub(crate) enum Token {
     Str(Option<String>),
     /// A command run by the language's own syntax: backticks, `%x{}`, `qx{}`.
     Command(Option<String>),
+    /// A list of words: Perl's `qw(a b c)`.
+    List(Vec<String>),
     Punct(char),
     /// End of a line, which ends a call without parentheses in Ruby and Perl.
     Newline,
@@ -49,7 +51,7 @@ impl Lexer {
                     self.pos += 1;
                 }
                 c if c.is_whitespace() => self.pos += 1,
-                '#' if matches!(self.lang, Python | Ruby | Perl | Php) => self.skip_line(),
+                '#' if matches!(self.lang, Python | Ruby | Perl | Php | Awk) => self.skip_line(),
                 '/' if self.peek(1) == Some('/') && matches!(self.lang, Javascript | Php) => {
                     self.skip_line()
                 }
@@ -67,6 +69,22 @@ impl Lexer {
                     } else {
                         Token::Command(s)
                     });
+                }
+                // Ruby symbols (`send(:system, ...)`) name methods; `::` is a scope.
+                ':' if self.lang == Ruby
+                    && self.peek(1).is_some_and(|c| c.is_alphabetic() || c == '_')
+                    && self.out.last() != Some(&Token::Punct(':')) =>
+                {
+                    let start = self.pos + 1;
+                    self.pos += 1;
+                    while self
+                        .peek(0)
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    {
+                        self.pos += 1;
+                    }
+                    let name: String = self.chars[start..self.pos].iter().collect();
+                    self.out.push(Token::Str(Some(name)));
                 }
                 '%' if self.lang == Ruby
                     && self.peek(1) == Some('x')
@@ -142,14 +160,19 @@ impl Lexer {
         }
         // Perl `qx{...}`, `q{...}`, `qq{...}`.
         if self.lang == Language::Perl
-            && matches!(name.as_str(), "qx" | "q" | "qq")
+            && matches!(name.as_str(), "qx" | "q" | "qq" | "qw")
             && self.peek(0).is_some_and(is_delimiter)
         {
             let s = self.delimited();
-            self.out.push(if name == "qx" {
-                Token::Command(s)
-            } else {
-                Token::Str(s)
+            self.out.push(match name.as_str() {
+                "qx" => Token::Command(s),
+                "qw" => Token::List(
+                    s.unwrap_or_default()
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect(),
+                ),
+                _ => Token::Str(s),
             });
             return;
         }
@@ -166,7 +189,7 @@ impl Lexer {
             Language::Python => flags.format,
             Language::Javascript => quote == '`',
             Language::Ruby | Language::Perl | Language::Php => quote != '\'',
-            Language::Other => false,
+            Language::Other | Language::Awk => false,
         };
         // Single quotes in Ruby, Perl and PHP only escape the quote and the backslash.
         let single_quoted_literal =
@@ -190,6 +213,34 @@ impl Lexer {
                 match (escapes, next) {
                     (true, Some('n')) => text.push('\n'),
                     (true, Some('t')) => text.push('\t'),
+                    (true, Some('r')) => text.push('\r'),
+                    (true, Some(e @ ('x' | 'u' | 'U' | '0'..='7'))) => {
+                        // `\x72`, `\u0072`, `\162`: decoded so `"\x72\x6d"` reads as `rm`.
+                        let digits: usize = match e {
+                            'x' => 2,
+                            'u' => 4,
+                            'U' => 8,
+                            _ => 2,
+                        };
+                        let radix = if e.is_ascii_digit() { 8 } else { 16 };
+                        let mut value = String::new();
+                        if e.is_ascii_digit() {
+                            value.push(e);
+                        }
+                        while value.len() < digits + usize::from(e.is_ascii_digit())
+                            && self.peek(0).is_some_and(|d| d.is_digit(radix))
+                        {
+                            value.push(self.peek(0).unwrap_or('0'));
+                            self.pos += 1;
+                        }
+                        match u32::from_str_radix(&value, radix)
+                            .ok()
+                            .and_then(char::from_u32)
+                        {
+                            Some(c) => text.push(c),
+                            None => text.push(e),
+                        }
+                    }
                     (true, Some(e)) => text.push(e),
                     (false, Some(e)) if e == quote || e == '\\' => text.push(e),
                     (false, Some(e)) => {
@@ -220,7 +271,7 @@ impl Lexer {
     fn interpolates_at(&self, quote: char) -> bool {
         let (c, next) = (self.peek(0), self.peek(1));
         match self.lang {
-            Language::Other => false,
+            Language::Other | Language::Awk => false,
             Language::Python => c == Some('{') && next != Some('{'),
             Language::Javascript => quote == '`' && c == Some('$') && next == Some('{'),
             Language::Ruby => c == Some('#') && next == Some('{'),

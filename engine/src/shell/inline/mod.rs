@@ -23,5 +23,14 @@ pub(crate) fn shell_commands(language: Language, code: &str) -> Extraction {
         };
     }
     let tokens = lexer::tokenize(language, code);
-    calls::extract(language, code, &tokens)
+    extract_all(language, code, &tokens)
+}
+
+/// Every kind of extraction for `language`.
+fn extract_all(language: Language, code: &str, tokens: &[lexer::Token]) -> Extraction {
+    let mut ex = calls::extract(language, code, tokens);
+    if language == Language::Awk {
+        calls::awk_pipes(tokens, &mut ex);
+    }
+    ex
 }
