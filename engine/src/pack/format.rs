@@ -72,6 +72,11 @@ pub struct ProgramSpec {
     /// Flags that make it write the files it reads (`sed -i`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub in_place: Vec<String>,
+    /// It copies or moves its sources into a directory: the one one of these options
+    /// names (`cp -t DIR a b`), or else perhaps its last operand (`cp a b DIR`). It then
+    /// writes `DIR/<name of each source>`, and with the option every operand is a source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub into_directory: Option<Vec<String>>,
 }
 
 /// Which of a program's operands.

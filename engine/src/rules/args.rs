@@ -28,6 +28,9 @@ pub struct ProgramCli {
     pub write_options: Vec<String>,
     /// Flags that make it write what it reads (`sed -i`).
     pub in_place: FlagSpec,
+    /// Options naming the directory it copies or moves into (`cp -t`); `Some` when the
+    /// program may treat its last operand as that directory too.
+    pub into_directory: Option<Vec<String>>,
 }
 
 /// The spellings of one flag.

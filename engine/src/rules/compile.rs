@@ -192,6 +192,15 @@ fn merge_vocabularies(
             }
             let in_place = FlagSpec::from_spellings(&spec.in_place, cli.long_single_dash);
             cli.in_place.merge(&in_place);
+            if let Some(spellings) = &spec.into_directory {
+                let mine = cli.into_directory.get_or_insert_with(Vec::new);
+                for s in spellings {
+                    if !mine.contains(s) {
+                        mine.push(s.clone());
+                    }
+                    cli.value_options.insert(s.clone());
+                }
+            }
         }
     }
     clis

@@ -213,7 +213,21 @@ impl<'a> ShellScene<'a> {
             )
         };
         for cli in clis {
-            let mut select = |which: Option<crate::pack::format::Which>| {
+            use crate::pack::format::Which;
+            let into = cli.into_directory.as_ref().map(|spellings| {
+                parsed
+                    .options
+                    .iter()
+                    .find(|o| named(spellings, &o.spelling))
+            });
+            // `cp -t DIR a b`: every operand is a source, none is the destination.
+            let option_dir = matches!(into, Some(Some(_)));
+            let mut select = |which: Option<Which>| {
+                let which = match which {
+                    Some(Which::AllButLast) if option_dir => Some(Which::All),
+                    Some(Which::Last) if option_dir => None,
+                    other => other,
+                };
                 if let Some(w) = which {
                     out.extend(w.select(&parsed.operands).iter().map(|&i| Target::Word(i)));
                 }
@@ -227,6 +241,36 @@ impl<'a> ShellScene<'a> {
                     }
                 }
                 Io::Delete => select(cli.deletes),
+            }
+            if io == Io::Write
+                && let Some(dir) = into
+            {
+                let (dir, sources) = match dir {
+                    Some(o) => ((o.value.as_str(), o.unresolved), &parsed.operands[..]),
+                    None => match parsed.operands.split_last() {
+                        Some((&last, sources)) => {
+                            let w = &inv.argv[last];
+                            ((w.text.as_str(), w.unresolved), sources)
+                        }
+                        None => (("", false), &[][..]),
+                    },
+                };
+                for &s in sources {
+                    let source = &inv.argv[s];
+                    let name = source
+                        .text
+                        .trim_end_matches('/')
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("");
+                    if name.is_empty() || name == "." || name == ".." {
+                        continue;
+                    }
+                    out.push(Target::Value {
+                        text: format!("{}/{name}", dir.0.trim_end_matches('/')),
+                        unresolved: dir.1 || source.unresolved,
+                    });
+                }
             }
             let options = match io {
                 Io::Read => &cli.read_options,
