@@ -176,6 +176,95 @@ fn cases() -> Vec<Case> {
             "alias r='rm -rf'; r ~",
             "alias r='rm -rf'; r build",
         ),
+        deny(
+            "suffix removal",
+            "rm -rf ${HOME%/}",
+            "rm -rf ${HOME%/}/project/build",
+        ),
+        deny("pattern removal", "rm -rf ${PWD%/*}", "rm -rf ${PWD}/build"),
+        deny(
+            "replacement",
+            "D=/xhome/dev; rm -rf ${D/x/}",
+            "D=buildx; rm -rf ${D/x/}",
+        ),
+        deny(
+            "case conversion",
+            "X=RM; ${X,,} -rf ~",
+            "X=RM; ${X,,} -rf build",
+        ),
+        deny(
+            "substring",
+            "D=xx/; rm -rf ${D:2}",
+            "D=xxbuild; rm -rf ${D:2}",
+        ),
+        deny(
+            "indirection",
+            "A=HOME; rm -rf ${!A}",
+            "A=PWD; rm -rf ${!A}/build",
+        ),
+        // An unset variable may still be set by the environment: review, not allow.
+        Case {
+            construct: "default value",
+            dangerous: "rm -rf ${UNSET:-~}",
+            rule: ROOT,
+            verdict: Deny,
+            twin: "rm -rf ${UNSET:-build}",
+            twin_at_most: Review,
+        },
+        deny(
+            "echo substitution",
+            "rm -rf $(echo ~)",
+            "rm -rf $(echo build)",
+        ),
+        deny(
+            "pwd substitution",
+            "cd ~ && rm -rf $(pwd)",
+            "rm -rf $(pwd)/build",
+        ),
+        deny(
+            "array",
+            "x=(/ ~); rm -rf \"${x[@]}\"",
+            "x=(build dist); rm -rf \"${x[@]}\"",
+        ),
+        deny(
+            "array element",
+            "x=(build ~); rm -rf ${x[1]}",
+            "x=(~ build); rm -rf ${x[1]}",
+        ),
+        deny(
+            "set -- and \"$@\"",
+            "set -- -rf ~; rm \"$@\"",
+            "set -- -rf build; rm \"$@\"",
+        ),
+        deny(
+            "set -- and $1",
+            "set -- / ; rm -rf $1",
+            "set -- build; rm -rf $1",
+        ),
+        deny(
+            "shift",
+            "set -- build ~; shift; rm -rf $1",
+            "set -- ~ build; shift; rm -rf $1",
+        ),
+        // The body is also judged where it is defined, with arguments unknown.
+        Case {
+            construct: "function arguments",
+            dangerous: "f() { rm -rf \"$1\"; }; f ~",
+            rule: ROOT,
+            verdict: Deny,
+            twin: "f() { rm -rf \"$1\"; }; f build",
+            twin_at_most: Review,
+        },
+        deny(
+            "symlink made earlier",
+            "ln -s ~ dist; rm -rf dist/",
+            "ln -s ./out dist; rm -rf dist/",
+        ),
+        deny(
+            "symlink with a glob",
+            "ln -sfn / node_modules && rm -rf node_modules/*",
+            "ln -sfn ./build/cache node_modules && rm -rf node_modules/*",
+        ),
         // Nested code.
         deny(
             "command substitution",
@@ -183,6 +272,26 @@ fn cases() -> Vec<Case> {
             "echo $(rm -rf build)",
         ),
         deny("backticks", "echo `rm -rf ~`", "echo `rm -rf build`"),
+        deny(
+            "backticks in a default",
+            "echo ${x:=`rm -rf ~`}",
+            "echo ${x:=`rm -rf build`}",
+        ),
+        deny(
+            "array subscript in declare",
+            "declare \"a[\\$(rm -rf ~)]=1\"",
+            "declare \"a[\\$(rm -rf build)]=1\"",
+        ),
+        deny(
+            "array subscript in printf -v",
+            "printf -v 'a[$(rm -rf ~)]' x",
+            "printf -v 'a[$(rm -rf build)]' x",
+        ),
+        deny(
+            "prompt expansion",
+            "x='$(rm -rf ~)'; echo ${x@P}",
+            "x='$(rm -rf build)'; echo ${x@P}",
+        ),
         deny(
             "process substitution <()",
             "cat <(rm -rf ~)",

@@ -4,8 +4,12 @@
 
 use tree_sitter::Node;
 
+use super::parameter::Operator;
 use super::scope::{Scope, Value};
-use super::word::{Piece, ansi_c_text, double_quoted_text, unquoted_text_pieces};
+use super::word::{
+    ExpandEnv, Piece, ansi_c_text, double_quoted_text, finish, unquoted_text_pieces,
+};
+use crate::span::Span;
 
 pub(crate) fn text<'a>(node: Node, src: &'a str) -> &'a str {
     src.get(node.byte_range()).unwrap_or("")
@@ -91,7 +95,20 @@ fn push<'t>(
             out.push(variable(name, raw, scope, quoted));
         }
         "expansion" => out.push(braced_expansion(node, src, scope, subs, quoted)),
-        "command_substitution" | "process_substitution" => {
+        "command_substitution" => {
+            subs.push(node);
+            out.push(match static_output(node, src, scope) {
+                Some(text) => Piece::Text {
+                    text,
+                    quoted,
+                    expansion: true,
+                },
+                None => Piece::Unknown {
+                    raw: raw.to_owned(),
+                },
+            });
+        }
+        "process_substitution" => {
             subs.push(node);
             out.push(Piece::Unknown {
                 raw: raw.to_owned(),
@@ -103,7 +120,7 @@ fn push<'t>(
             with_gaps(node, src, scope, subs, quoted, out)
         }
         _ => {
-            collect_substitutions(node, subs);
+            collect_substitutions(node, src, subs);
             out.push(Piece::Unknown {
                 raw: raw.to_owned(),
             });
@@ -200,6 +217,7 @@ fn gap_pieces(gap: &str, before_string: bool, out: &mut Vec<Piece>) {
 
 /// `$NAME`: what the scope knows of it.
 fn variable(name: &str, raw: &str, scope: &Scope, quoted: bool) -> Piece {
+    let quoted = quoted && !splits(name);
     match scope.lookup(name) {
         Some(Value {
             known,
@@ -229,7 +247,8 @@ fn variable(name: &str, raw: &str, scope: &Scope, quoted: bool) -> Piece {
     }
 }
 
-/// `${NAME}`, `${NAME:-default}`; anything fancier is unknown.
+/// `${NAME}`, defaults, array elements, indirection and the value operators of
+/// [`Operator`]; anything else is unknown.
 fn braced_expansion<'t>(
     node: Node<'t>,
     src: &str,
@@ -237,42 +256,178 @@ fn braced_expansion<'t>(
     subs: &mut Vec<Node<'t>>,
     quoted: bool,
 ) -> Piece {
-    collect_substitutions(node, subs);
+    collect_substitutions(node, src, subs);
     let raw = text(node, src);
+    let unknown = || Piece::Unknown {
+        raw: raw.to_owned(),
+    };
     let inner = raw
         .strip_prefix("${")
         .and_then(|r| r.strip_suffix('}'))
         .unwrap_or("");
+    // `${!ref}`: the variable whose name `ref` holds.
+    let (indirect, inner) = match inner.strip_prefix('!') {
+        Some(r) if !r.is_empty() => (true, r),
+        _ => (false, inner),
+    };
     let name_end = inner
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(inner.len());
-    let (name, rest) = inner.split_at(name_end);
+    let (mut name, mut rest) = inner.split_at(name_end);
+    if name.is_empty() && !indirect && matches!(rest.chars().next(), Some('@' | '*')) {
+        // `${@}`, `${*}`, `${@:2}`.
+        (name, rest) = rest.split_at(1);
+    }
     if name.is_empty() {
-        return Piece::Unknown {
+        return unknown();
+    }
+    let mut key = name.to_owned();
+    if let Some(r) = rest.strip_prefix('[') {
+        let Some((index, after)) = r.split_once(']') else {
+            return unknown();
+        };
+        key = format!("{name}[{index}]");
+        rest = after;
+    }
+    if indirect {
+        if !rest.is_empty() {
+            return unknown();
+        }
+        return match scope.lookup(&key) {
+            Some(Value {
+                known,
+                maybe_unknown: false,
+            }) if known.len() == 1 => variable(&known[0], raw, scope, quoted),
+            _ => unknown(),
+        };
+    }
+    if rest == "@P" {
+        // Prompt expansion runs the substitutions inside the value: the walker reads it.
+        subs.push(node);
+        return unknown();
+    }
+    let known = scope.lookup(&key);
+    if rest.is_empty() {
+        return variable(&key, raw, scope, quoted);
+    }
+    // `${X:-d}`, `${X-d}`, `${X:=d}`: X's value if it has one, else possibly the default.
+    if let Some(default) = ["-", ":-", "=", ":="]
+        .iter()
+        .find_map(|op| rest.strip_prefix(op))
+    {
+        if known.is_some() {
+            return variable(&key, raw, scope, quoted);
+        }
+        if default.contains(['$', '`', '\\', '\'', '"']) {
+            return unknown();
+        }
+        let default = match default.strip_prefix('~') {
+            Some(r) if r.is_empty() || r.starts_with('/') => format!("{}{r}", scope.home()),
+            _ => default.to_owned(),
+        };
+        return Piece::Choice {
+            options: vec![Some(default), None],
+            quoted,
             raw: raw.to_owned(),
         };
     }
-    let known = scope.lookup(name);
-    match (rest, known) {
-        ("", _) => variable(name, raw, scope, quoted),
-        // `${X:-d}` / `${X-d}` with X known: its value; otherwise possibly the default.
-        (r, Some(_)) if r.starts_with(":-") || r.starts_with('-') => {
-            variable(name, raw, scope, quoted)
+    let (Some(op), Some(value)) = (Operator::parse(rest), known) else {
+        return unknown();
+    };
+    let mut options: Vec<Option<String>> = Vec::new();
+    for v in &value.known {
+        match op.apply(v) {
+            Some(out) => options.push(Some(out)),
+            None => return unknown(),
         }
-        _ => Piece::Unknown {
+    }
+    if value.maybe_unknown {
+        options.push(None);
+    }
+    let quoted = quoted && !splits(&key);
+    match options.as_slice() {
+        [Some(only)] => Piece::Text {
+            text: only.clone(),
+            quoted,
+            expansion: true,
+        },
+        [] => unknown(),
+        _ => Piece::Choice {
+            options,
+            quoted,
             raw: raw.to_owned(),
         },
     }
 }
 
+/// `$@`, `${x[@]}`: each item is its own word, even inside double quotes.
+fn splits(name: &str) -> bool {
+    matches!(name, "@" | "*") || name.ends_with("[@]") || name.ends_with("[*]")
+}
+
+/// What a command substitution prints, for the few commands whose output the engine
+/// knows without running anything: `$(echo ~)`, `$(pwd)`.
+fn static_output(node: Node, src: &str, scope: &Scope) -> Option<String> {
+    let mut cursor = node.walk();
+    let mut named = node.named_children(&mut cursor);
+    let command = named.next().filter(|c| c.kind() == "command")?;
+    if named.next().is_some() {
+        return None;
+    }
+    let mut words = Vec::new();
+    let mut cursor = command.walk();
+    for (i, child) in command.children(&mut cursor).enumerate() {
+        match command.field_name_for_child(i as u32) {
+            Some("name") | Some("argument") => {
+                let mut subs = Vec::new();
+                let pieces = pieces(child, src, scope, &mut subs);
+                if !subs.is_empty() {
+                    return None;
+                }
+                let env = ExpandEnv {
+                    home: scope.home().to_owned(),
+                    cwd: scope.cwd().map(str::to_owned),
+                };
+                let mut variants = finish(pieces, Span::default(), Span::default(), &env);
+                if variants.len() != 1 {
+                    return None;
+                }
+                for w in variants.pop().unwrap_or_default() {
+                    if w.unresolved || w.glob {
+                        return None;
+                    }
+                    words.push(w.text);
+                }
+            }
+            _ if child.is_named() => return None,
+            _ => {}
+        }
+    }
+    let (program, args) = words.split_first()?;
+    match program.as_str() {
+        "echo" if args.first().is_none_or(|a| !a.starts_with('-')) => Some(args.join(" ")),
+        "pwd" if args.is_empty() => scope.cwd().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// tree-sitter reads `` ${x:-`cmd`} ``'s default as a plain word; bash runs the backticks.
+pub(crate) fn is_backtick_word(node: Node, src: &str) -> bool {
+    node.kind() == "word"
+        && node.parent().is_some_and(|p| p.kind() == "expansion")
+        && text(node, src).contains('`')
+}
+
 /// Every command or process substitution inside `node`.
-pub(crate) fn collect_substitutions<'t>(node: Node<'t>, subs: &mut Vec<Node<'t>>) {
-    if matches!(node.kind(), "command_substitution" | "process_substitution") {
+pub(crate) fn collect_substitutions<'t>(node: Node<'t>, src: &str, subs: &mut Vec<Node<'t>>) {
+    if matches!(node.kind(), "command_substitution" | "process_substitution")
+        || is_backtick_word(node, src)
+    {
         subs.push(node);
         return;
     }
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
-        collect_substitutions(child, subs);
+        collect_substitutions(child, src, subs);
     }
 }

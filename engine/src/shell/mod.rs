@@ -9,10 +9,13 @@
 mod carriers;
 mod confusables;
 mod derived;
+mod embedded;
 mod execution;
 mod expand;
 mod inline;
 mod invocation;
+mod links;
+mod parameter;
 mod scope;
 mod source;
 mod walker;

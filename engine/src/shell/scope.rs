@@ -54,6 +54,11 @@ impl Value {
 pub(crate) struct Scope {
     vars: HashMap<String, Value>,
     aliases: HashMap<String, String>,
+    /// Shell functions defined so far, by name: their body's source text.
+    functions: HashMap<String, String>,
+    /// Links made earlier in the input (`ln -s ~ dist`): absolute link path to the
+    /// absolute path it points at.
+    links: Vec<(String, String)>,
     /// `None` when a `cd` made it unknown.
     cwd: Option<String>,
     home: String,
@@ -64,6 +69,8 @@ impl Scope {
         Scope {
             vars: HashMap::new(),
             aliases: HashMap::new(),
+            functions: HashMap::new(),
+            links: Vec::new(),
             cwd: cwd.map(str::to_owned),
             home: env.home.clone(),
         }
@@ -114,6 +121,104 @@ impl Scope {
         self.aliases.insert(name.to_owned(), value.to_owned());
     }
 
+    /// `set -- a b`, or a function call's arguments: `$1`, `$2`, ..., `$@`, `$*`, `$#`.
+    /// `None` is an argument the engine cannot know.
+    pub fn set_positional(&mut self, args: &[Option<String>], conditional: bool) {
+        let old = self
+            .lookup("#")
+            .and_then(|v| v.known.first().and_then(|n| n.parse::<usize>().ok()))
+            .unwrap_or(9);
+        for i in args.len() + 1..=old.max(9) {
+            self.assign(&i.to_string(), Value::known(String::new()), conditional);
+        }
+        for (i, a) in args.iter().enumerate() {
+            let v = a.clone().map(Value::known).unwrap_or_else(Value::unknown);
+            self.assign(&(i + 1).to_string(), v, conditional);
+        }
+        self.assign("#", Value::known(args.len().to_string()), conditional);
+        self.assign_list("@", args, conditional);
+        self.assign_list("*", args, conditional);
+    }
+
+    /// The positional parameters, to restore after a function call.
+    pub fn positional(&self) -> Vec<(String, Option<Value>)> {
+        let mut names: Vec<String> = (1..=9).map(|i| i.to_string()).collect();
+        names.extend(["#", "@", "*"].map(str::to_owned));
+        names
+            .into_iter()
+            .map(|n| {
+                let v = self.vars.get(&n).cloned();
+                (n, v)
+            })
+            .collect()
+    }
+
+    pub fn restore_positional(&mut self, saved: Vec<(String, Option<Value>)>) {
+        for (name, value) in saved {
+            match value {
+                Some(v) => self.vars.insert(name, v),
+                None => self.vars.remove(&name),
+            };
+        }
+    }
+
+    /// `x=(a b c)`: `${x[0]}`..., `${x[@]}`, and `$x` as the first element.
+    pub fn assign_array(
+        &mut self,
+        name: &str,
+        items: Option<&[Option<String>]>,
+        conditional: bool,
+    ) {
+        let Some(items) = items else {
+            for key in [name.to_owned(), format!("{name}[@]"), format!("{name}[*]")] {
+                self.assign(&key, Value::unknown(), conditional);
+            }
+            return;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let v = item
+                .clone()
+                .map(Value::known)
+                .unwrap_or_else(Value::unknown);
+            self.assign(&format!("{name}[{i}]"), v.clone(), conditional);
+            if i == 0 {
+                self.assign(name, v, conditional);
+            }
+        }
+        self.assign_list(&format!("{name}[@]"), items, conditional);
+        self.assign_list(&format!("{name}[*]"), items, conditional);
+    }
+
+    /// A list variable holds its items joined by spaces; it is expanded unquoted so
+    /// that each item becomes its own word again.
+    fn assign_list(&mut self, name: &str, items: &[Option<String>], conditional: bool) {
+        let value = match items.iter().cloned().collect::<Option<Vec<String>>>() {
+            Some(known) => Value::known(known.join(" ")),
+            None => Value::unknown(),
+        };
+        self.assign(name, value, conditional);
+    }
+
+    pub fn function(&self, name: &str) -> Option<&str> {
+        self.functions.get(name).map(String::as_str)
+    }
+
+    pub fn define_function(&mut self, name: &str, body: &str) {
+        self.functions.insert(name.to_owned(), body.to_owned());
+    }
+
+    pub fn links(&self) -> &[(String, String)] {
+        &self.links
+    }
+
+    /// Remember a link; a link made on some paths only is still remembered, since
+    /// judging a command both through it and not is the safe reading.
+    pub fn add_link(&mut self, link: String, target: String) {
+        if self.links.len() < 32 && !self.links.iter().any(|(l, t)| *l == link && *t == target) {
+            self.links.push((link, target));
+        }
+    }
+
     /// `cd target`: `None` target means "somewhere unknown".
     pub fn change_dir(&mut self, target: Option<&str>, conditional: bool) {
         let next = target.and_then(|t| absolutize(t, self.cwd.as_deref()));
@@ -134,6 +239,12 @@ impl Scope {
         }
         for (name, value) in branch.aliases {
             self.aliases.entry(name).or_insert(value);
+        }
+        for (name, body) in branch.functions {
+            self.functions.entry(name).or_insert(body);
+        }
+        for (link, target) in branch.links {
+            self.add_link(link, target);
         }
         if branch.cwd != self.cwd {
             self.cwd = None;

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use tree_sitter::{Node, Parser, Tree};
 
 use super::derived;
+use super::embedded;
 use super::execution::{self, CodeSource};
 use super::expand::{self, collect_substitutions, text};
 use super::inline;
@@ -17,6 +18,7 @@ use super::invocation::{
     Context, ContextSet, Finding, FindingKind, InlineCode, Invocation, Language, Redirect,
     RedirectOp,
 };
+use super::links;
 use super::scope::{Scope, Value};
 use super::source::{Cuts, has_continuation, join_continuations};
 use super::word::{ExpandEnv, Piece, Word, finish};
@@ -130,6 +132,8 @@ pub(crate) struct Walker<'e> {
     findings: Vec<Finding>,
     next_pipeline: u32,
     stopped: bool,
+    /// Emitting the copy of a command as it reaches a link's target.
+    following_links: bool,
 }
 
 impl<'e> Walker<'e> {
@@ -147,6 +151,7 @@ impl<'e> Walker<'e> {
             findings: Vec::new(),
             next_pipeline: 0,
             stopped: false,
+            following_links: false,
         }
     }
 
@@ -378,6 +383,9 @@ impl<'e> Walker<'e> {
                 let name = node
                     .child_by_field_name("name")
                     .map(|n| text(n, src.text).to_owned());
+                if let (Some(n), Some(body)) = (&name, node.child_by_field_name("body")) {
+                    scope.define_function(n, text(body, src.text));
+                }
                 let mut f = frame.clone();
                 f.context = Context::Function;
                 f.contexts |= Context::Function.bit();
@@ -854,6 +862,19 @@ impl<'e> Walker<'e> {
             let span = self.span(*sub, src, frame);
             let (start, end) = (sub.start_byte(), sub.end_byte());
             let is_executed = executed.iter().any(|e| e.start <= start && end <= e.end);
+            if matches!(sub.kind(), "word" | "expansion") {
+                let codes = match sub.kind() {
+                    "word" => embedded::substitutions(text(*sub, src.text)),
+                    _ => self.prompt_expansion_code(*sub, src, span, scope),
+                };
+                let mut f = frame.nested(Context::Substitution, span);
+                f.conditional = frame.conditional;
+                f.output_executed = frame.output_executed || is_executed;
+                for code in codes {
+                    self.walk_code(&code, &f, &mut scope.clone());
+                }
+                continue;
+            }
             let context = if sub.kind() == "process_substitution" {
                 Context::ProcessSubstitution
             } else {
@@ -881,6 +902,19 @@ impl<'e> Walker<'e> {
                     inv.output_executed = true;
                 }
             }
+            // `tee >(sh)`: whatever the outer command writes is the code.
+            if text(*sub, src.text).starts_with(">(") {
+                for &idx in &targets {
+                    if self.side[idx].reads_code.take().is_some() {
+                        let program = self.out[idx].program.clone();
+                        self.finding(
+                            FindingKind::CodeFromPipe,
+                            span,
+                            format!("`{program}` runs whatever is written to it"),
+                        );
+                    }
+                }
+            }
             // Output that runs as code and that the engine knows (`source <(echo ...)`,
             // `eval "$(printf ...)"`): judge that code too.
             if is_executed
@@ -889,6 +923,40 @@ impl<'e> Walker<'e> {
             {
                 let nested = frame.nested(Context::Heredoc, span);
                 self.walk_code(&code, &nested, &mut inner);
+            }
+        }
+    }
+
+    /// `${x@P}` expands prompt escapes in x's value, running any substitution in it.
+    fn prompt_expansion_code(
+        &mut self,
+        node: Node,
+        src: &Src,
+        span: Span,
+        scope: &Scope,
+    ) -> Vec<String> {
+        let raw = text(node, src.text);
+        let name = raw
+            .strip_prefix("${")
+            .and_then(|r| r.strip_suffix("@P}"))
+            .unwrap_or("");
+        match scope.lookup(name) {
+            Some(Value {
+                known,
+                maybe_unknown: false,
+            }) => known
+                .iter()
+                .flat_map(|v| embedded::substitutions(v))
+                .collect(),
+            _ => {
+                self.finding(
+                    FindingKind::UnreadableCode,
+                    span,
+                    format!(
+                        "`{raw}` runs any command substitution in a value only known at run time"
+                    ),
+                );
+                Vec::new()
             }
         }
     }
@@ -911,7 +979,7 @@ impl<'e> Walker<'e> {
             {
                 continue;
             }
-            collect_substitutions(child, &mut subs);
+            collect_substitutions(child, src.text, &mut subs);
         }
         self.walk_substitution_nodes(&subs, &[], src, frame, scope);
     }
@@ -1117,6 +1185,16 @@ impl<'e> Walker<'e> {
             }
         }
         self.scope_effects(idx, frame, scope);
+        if wrappers.iter().any(|w| w == "coproc") && code.reads_stdin() {
+            self.finding(
+                FindingKind::CodeFromPipe,
+                span,
+                format!("`{program}` runs as a coprocess whatever is later written to it"),
+            );
+        }
+        self.reevaluated_text(idx, frame, scope);
+        self.call_function(idx, frame, scope, &wrappers);
+        self.through_links(idx, frame, scope, &wrappers);
 
         let argv = &self.out[idx].argv;
         let mut executed: Vec<Span> = vec![argv[0].origin];
@@ -1126,6 +1204,112 @@ impl<'e> Walker<'e> {
                 .filter_map(|i| argv.get(i).map(|w| w.origin)),
         );
         Some((idx, executed))
+    }
+
+    /// Builtins that evaluate an array subscript in their argument text run any
+    /// substitution in it: `declare 'a[$(cmd)]=1'`, `printf -v 'a[$(cmd)]'`, `let`.
+    fn reevaluated_text(&mut self, idx: usize, frame: &Frame, scope: &mut Scope) {
+        let inv = &self.out[idx];
+        let program = inv.program.as_str();
+        if !matches!(
+            program,
+            "let"
+                | "declare"
+                | "typeset"
+                | "local"
+                | "export"
+                | "readonly"
+                | "printf"
+                | "read"
+                | "unset"
+                | "test"
+                | "["
+                | "mapfile"
+                | "readarray"
+        ) {
+            return;
+        }
+        let mut codes = Vec::new();
+        for w in inv.args() {
+            if !w.unresolved && (program == "let" || w.text.contains('[')) {
+                codes.extend(
+                    embedded::substitutions(&w.text)
+                        .into_iter()
+                        .map(|c| (c, w.span)),
+                );
+            }
+        }
+        for (code, span) in codes {
+            let mut f = frame.nested(Context::Substitution, span);
+            f.conditional = frame.conditional;
+            self.walk_code(&code, &f, &mut scope.clone());
+        }
+    }
+
+    /// A call to a shell function defined earlier runs its body with these arguments.
+    fn call_function(&mut self, idx: usize, frame: &Frame, scope: &mut Scope, wrappers: &[String]) {
+        let program = self.out[idx].program.clone();
+        // Recursion is judged once, at the definition.
+        if frame.function.as_deref() == Some(program.as_str()) {
+            return;
+        }
+        let Some(body) = scope.function(&program).map(str::to_owned) else {
+            return;
+        };
+        let args: Vec<Option<String>> = self.out[idx]
+            .args()
+            .iter()
+            .map(|w| (!w.unresolved && !w.glob).then(|| w.text.clone()))
+            .collect();
+        let saved = scope.positional();
+        scope.set_positional(&args, false);
+        let mut f = frame.nested(Context::Function, self.out[idx].span);
+        f.conditional = frame.conditional;
+        f.function = Some(program);
+        f.wrappers = wrappers.to_vec();
+        self.walk_code(&body, &f, scope);
+        scope.restore_positional(saved);
+    }
+
+    /// A command that names a path through a link made earlier in the input
+    /// (`ln -s ~ dist; rm -rf dist/`) is judged a second time as it reaches the target.
+    fn through_links(&mut self, idx: usize, frame: &Frame, scope: &mut Scope, wrappers: &[String]) {
+        if scope.links().is_empty() || self.following_links {
+            return;
+        }
+        let inv = &self.out[idx];
+        let cwd = inv.cwd.as_deref();
+        // Removing the link itself does not touch what it points at; `dist/` does.
+        let removes = matches!(
+            inv.program.as_str(),
+            "rm" | "unlink" | "rmdir" | "mv" | "rimraf"
+        );
+        let mut changed = false;
+        let mut argv = inv.argv.clone();
+        for w in argv.iter_mut().skip(1) {
+            if let Some(text) = links::follow(&w.text, cwd, scope.links(), removes) {
+                w.text = text;
+                changed = true;
+            }
+        }
+        let mut specs = Vec::new();
+        for r in &inv.redirects {
+            let mut r = r.clone();
+            if let Some(text) = links::follow(&r.target.text, cwd, scope.links(), false) {
+                r.target.text = text;
+                changed = true;
+            }
+            specs.push(RedirectSpec::File(r));
+        }
+        if !changed {
+            return;
+        }
+        let env = inv.env.clone();
+        let mut f = frame.clone();
+        f.wrappers = wrappers.to_vec();
+        self.following_links = true;
+        self.emit(argv, env, &specs, &f, scope, &[]);
+        self.following_links = false;
     }
 
     /// Walk the code an invocation runs from its own arguments.
@@ -1542,7 +1726,7 @@ impl<'e> Walker<'e> {
             .child_by_field_name("name")
             .filter(|n| n.kind() == "subscript")
         {
-            collect_substitutions(name, &mut subs);
+            collect_substitutions(name, src.text, &mut subs);
         }
         let Some(name) = node
             .child_by_field_name("name")
@@ -1552,6 +1736,15 @@ impl<'e> Walker<'e> {
         };
         let value = match node.child_by_field_name("value") {
             None => Value::known(String::new()),
+            Some(v) if v.kind() == "array" => {
+                let appends = text(node, src.text).contains("+=");
+                let items = (!appends)
+                    .then(|| self.array_items(v, src, scope, &mut subs))
+                    .flatten();
+                self.walk_substitution_nodes(&subs, &[], src, frame, scope);
+                scope.assign_array(&name, items.as_deref(), frame.conditional);
+                return;
+            }
             Some(_) if text(node, src.text).contains("+=") => Value::unknown(),
             Some(v) => {
                 let pieces = expand::pieces(v, src.text, scope, &mut subs);
@@ -1579,6 +1772,37 @@ impl<'e> Walker<'e> {
         };
         self.walk_substitution_nodes(&subs, &[], src, frame, scope);
         scope.assign(&name, value, frame.conditional);
+    }
+
+    /// The items of `(a b c)`, each `None` when unknown; `None` when they cannot be
+    /// told apart (an unknown expansion may be any number of items).
+    fn array_items<'t>(
+        &self,
+        array: Node<'t>,
+        src: &Src,
+        scope: &Scope,
+        subs: &mut Vec<Node<'t>>,
+    ) -> Option<Vec<Option<String>>> {
+        let env = self.expand_env(scope);
+        let mut items = Vec::new();
+        let mut cursor = array.walk();
+        for element in array.named_children(&mut cursor) {
+            if element.kind() == "comment" {
+                continue;
+            }
+            let pieces = expand::pieces(element, src.text, scope, subs);
+            let mut variants = finish(pieces, Span::default(), origin(element), &env);
+            if variants.len() != 1 {
+                return None;
+            }
+            for w in variants.pop().unwrap_or_default() {
+                if w.unresolved {
+                    return None;
+                }
+                items.push((!w.glob).then_some(w.text));
+            }
+        }
+        Some(items)
     }
 
     /// `NAME=value` of a prefix assignment or declaration, as text.
@@ -1632,10 +1856,16 @@ impl<'e> Walker<'e> {
                 }
                 self.assign(child, src, frame, scope);
             } else {
-                argv.push(Word::literal(
-                    text(child, src.text),
-                    self.span(child, src, frame),
-                ));
+                let span = self.span(child, src, frame);
+                let pieces = expand::pieces(child, src.text, scope, &mut subs);
+                let env_x = self.expand_env(scope);
+                match finish(pieces, span, origin(child), &env_x)
+                    .into_iter()
+                    .next()
+                {
+                    Some(fields) => argv.extend(fields),
+                    None => argv.push(Word::placeholder(text(child, src.text), span)),
+                }
             }
         }
         self.walk_substitution_nodes(&subs, &[], src, frame, scope);
@@ -1675,6 +1905,53 @@ impl<'e> Walker<'e> {
                 }
             }
             "popd" => scope.change_dir(None, frame.conditional),
+            "set" => {
+                let args = inv.args();
+                let positional = match args.iter().position(|w| w.text == "--") {
+                    Some(i) => Some(&args[i + 1..]),
+                    None if args
+                        .first()
+                        .is_some_and(|w| !w.text.starts_with(['-', '+'])) =>
+                    {
+                        Some(args)
+                    }
+                    None => None,
+                };
+                if let Some(words) = positional {
+                    let values: Vec<Option<String>> = words
+                        .iter()
+                        .map(|w| (!w.unresolved && !w.glob).then(|| w.text.clone()))
+                        .collect();
+                    scope.set_positional(&values, frame.conditional);
+                }
+            }
+            "shift" => {
+                let n = match inv.args().first() {
+                    None => Some(1),
+                    Some(w) => w.text.parse::<usize>().ok(),
+                };
+                let count = scope
+                    .lookup("#")
+                    .filter(|v| !v.maybe_unknown && v.known.len() == 1)
+                    .and_then(|v| v.known[0].parse::<usize>().ok());
+                let values = match (n, count) {
+                    (Some(n), Some(count)) if count <= 9 => (n + 1..=count)
+                        .map(|i| {
+                            scope
+                                .lookup(&i.to_string())
+                                .filter(|v| !v.maybe_unknown && v.known.len() == 1)
+                                .map(|v| v.known[0].clone())
+                        })
+                        .collect(),
+                    _ => vec![None],
+                };
+                scope.set_positional(&values, frame.conditional);
+            }
+            "ln" => {
+                for (link, target) in links::made_by_ln(&inv.argv, inv.cwd.as_deref()) {
+                    scope.add_link(link, target);
+                }
+            }
             "alias" => {
                 let defs: Vec<(String, String)> = inv
                     .args()
