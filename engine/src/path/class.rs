@@ -432,7 +432,9 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, P
         let c = classify(&join(last), env, cwd);
         return (c, c);
     }
-    let generic = classify(&join("x"), env, cwd);
+    // What a match the samples do not cover would be: the pattern with its wildcards
+    // filled in (`sd?` is `sdx`), so that `/dev/sd?` is a disk whatever it matches.
+    let generic = classify(&join(&instantiate(last)), env, cwd);
     let mut may = generic;
     let mut must = generic;
     // Inside temporary files or build output, a glob's matches are disposable whatever
@@ -482,6 +484,41 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, P
         may |= classify(dir, env, cwd) & container;
     }
     (may, must)
+}
+
+/// A name `pattern` matches, with every wildcard filled by `x` (or a bracket's first
+/// choice); `x` when that does not work out.
+fn instantiate(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' | '?' => out.push('x'),
+            '[' => {
+                let negated = chars.peek().is_some_and(|c| matches!(c, '!' | '^'));
+                let mut first = None;
+                for c in chars.by_ref() {
+                    if c == ']' && first.is_some() {
+                        break;
+                    }
+                    if first.is_none() && !matches!(c, '!' | '^') {
+                        first = Some(c);
+                    }
+                }
+                if negated {
+                    return "x".to_owned();
+                }
+                out.extend(first);
+            }
+            c => out.push(c),
+        }
+    }
+    let matches = glob::Pattern::new(pattern).is_ok_and(|p| p.matches(&out));
+    if matches && !out.starts_with('.') {
+        out
+    } else {
+        "x".to_owned()
+    }
 }
 
 fn has_glob_chars(s: &str) -> bool {
@@ -1093,6 +1130,22 @@ mod tests {
         assert!(!may.contains(&"secret"), "Rust sources are not secrets");
         let (may, _) = word("**/.env*");
         assert!(may.contains(&"secret"));
+        // Whatever `/dev/sd?` matches is a disk; `/dev/*` may be one but need not be.
+        let (_, must) = word("/dev/sd?");
+        assert!(must.contains(&"device"), "{must:?}");
+        let (may, must) = word("/dev/*");
+        assert!(may.contains(&"device") && !must.contains(&"device"));
+        let (_, must) = word("/dev/nvme[0-9]n1");
+        assert!(must.contains(&"device"), "{must:?}");
+    }
+
+    #[test]
+    fn instantiated_patterns_match_themselves() {
+        assert_eq!(instantiate("sd?"), "sdx");
+        assert_eq!(instantiate("id_*"), "id_x");
+        assert_eq!(instantiate("[ab]c"), "ac");
+        assert_eq!(instantiate("[!a]c"), "x");
+        assert_eq!(instantiate(".*"), "x", "a dot name is not generic");
     }
 
     #[test]

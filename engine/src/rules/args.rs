@@ -108,6 +108,12 @@ pub struct OptionValue {
     pub spelling: String,
     pub value: String,
     pub unresolved: bool,
+    /// The value is a pattern the shell expands (`of=/dev/sd?`).
+    pub glob: bool,
+}
+
+fn is_pattern(s: &str) -> bool {
+    s.contains(['*', '?', '['])
 }
 
 /// The words of an invocation, read.
@@ -152,6 +158,7 @@ impl ParsedArgs {
                         spelling: k.to_owned(),
                         value: v.to_owned(),
                         unresolved: w.unresolved,
+                        glob: w.glob && is_pattern(v),
                     });
                     out.words.push(k.to_owned());
                 } else {
@@ -176,6 +183,7 @@ impl ParsedArgs {
                         spelling: format!("--{name}"),
                         value: v.to_owned(),
                         unresolved: w.unresolved,
+                        glob: w.glob && is_pattern(v),
                     }),
                     (None, true) => {
                         if let Some(next) = argv.get(i + 1) {
@@ -183,6 +191,7 @@ impl ParsedArgs {
                                 spelling: format!("--{name}"),
                                 value: next.text.clone(),
                                 unresolved: next.unresolved,
+                                glob: next.glob,
                             });
                         }
                         i += 1;
@@ -201,6 +210,7 @@ impl ParsedArgs {
                                 spelling: t.to_owned(),
                                 value: next.text.clone(),
                                 unresolved: next.unresolved,
+                                glob: next.glob,
                             });
                         }
                         i += 1;
@@ -220,6 +230,7 @@ impl ParsedArgs {
                                     spelling,
                                     value: next.text.clone(),
                                     unresolved: next.unresolved,
+                                    glob: next.glob,
                                 });
                             }
                             i += 1;
@@ -228,6 +239,7 @@ impl ParsedArgs {
                                 spelling,
                                 value: attached.to_owned(),
                                 unresolved: w.unresolved,
+                                glob: w.glob && is_pattern(attached),
                             });
                         }
                         break;

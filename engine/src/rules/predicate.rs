@@ -33,7 +33,11 @@ pub enum Io {
 enum Target {
     Word(usize),
     Redirect(usize),
-    Value { text: String, unresolved: bool },
+    Value {
+        text: String,
+        unresolved: bool,
+        glob: bool,
+    },
 }
 
 /// A condition on one redirection.
@@ -269,6 +273,7 @@ impl<'a> ShellScene<'a> {
                     out.push(Target::Value {
                         text: format!("{}/{name}", dir.0.trim_end_matches('/')),
                         unresolved: dir.1 || source.unresolved,
+                        glob: source.glob,
                     });
                 }
             }
@@ -282,6 +287,7 @@ impl<'a> ShellScene<'a> {
                     out.push(Target::Value {
                         text: o.value.clone(),
                         unresolved: o.unresolved,
+                        glob: o.glob,
                     });
                 } else if io == Io::Read
                     && named(&cli.read_at_options, &o.spelling)
@@ -290,6 +296,7 @@ impl<'a> ShellScene<'a> {
                     out.push(Target::Value {
                         text: file.to_owned(),
                         unresolved: o.unresolved,
+                        glob: o.glob,
                     });
                 }
             }
@@ -536,12 +543,16 @@ impl Pred {
                         };
                         value.matches(&view)
                     }
-                    Target::Value { text, unresolved } => {
+                    Target::Value {
+                        text,
+                        unresolved,
+                        glob,
+                    } => {
                         let cell = OnceCell::new();
                         let view = ValueView {
                             text: &text,
                             unresolved,
-                            glob: false,
+                            glob,
                             env: scene.env,
                             cwd: inv.cwd.as_deref(),
                             classes: &cell,
