@@ -254,6 +254,10 @@ pub struct Predicate {
     /// One of these environment variables is assigned (globs allowed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<OneOrMany<String>>,
+    /// Each of these environment variables is assigned a matching value
+    /// (`NODE_OPTIONS: {regex: '--require'}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env_values: Option<BTreeMap<String, ValueMatch>>,
     /// Data a heredoc or here-string feeds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdin: Option<TextMatch>,

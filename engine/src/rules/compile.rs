@@ -305,6 +305,7 @@ fn kind_of(p: &format::Predicate) -> Kind {
         || p.context.is_some()
         || p.wrappers.is_some()
         || p.env.is_some()
+        || p.env_values.is_some()
         || p.stdin.is_some()
         || p.code.is_some()
         || p.text.is_some();
@@ -413,6 +414,12 @@ impl Cx<'_> {
         }
         if let Some(e) = &p.env {
             parts.push(Pred::Env(self.names(e)));
+        }
+        for (name, m) in p.env_values.iter().flatten() {
+            parts.push(Pred::EnvValue {
+                name: name.clone(),
+                value: self.value(m, pol)?,
+            });
         }
         if let Some(pp) = &p.program_path {
             parts.push(Pred::ProgramPath(self.value(pp, pol)?));

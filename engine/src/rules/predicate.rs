@@ -66,6 +66,11 @@ pub enum Pred {
         spellings: Vec<String>,
         value: ValueMatch,
     },
+    /// The environment variable is assigned a value that matches.
+    EnvValue {
+        name: String,
+        value: ValueMatch,
+    },
     Operands {
         quant: Quant,
         value: ValueMatch,
@@ -474,7 +479,7 @@ impl Pred {
                         let view = ValueView {
                             text: &o.value,
                             unresolved: o.unresolved,
-                            glob: false,
+                            glob: o.glob,
                             env: scene.env,
                             cwd: inv.cwd.as_deref(),
                             classes: &cell,
@@ -591,6 +596,23 @@ impl Pred {
                     .iter()
                     .any(|w| names.iter().any(|n| n.matches(w))),
                 "wrappers",
+            ),
+            Pred::EnvValue { name, value } => ok(
+                inv.env.iter().any(|(k, v)| {
+                    k == name && {
+                        let cell = OnceCell::new();
+                        let view = ValueView {
+                            text: v,
+                            unresolved: false,
+                            glob: false,
+                            env: scene.env,
+                            cwd: inv.cwd.as_deref(),
+                            classes: &cell,
+                        };
+                        value.matches(&view)
+                    }
+                }),
+                "env_values",
             ),
             Pred::Env(names) => ok(
                 inv.env
