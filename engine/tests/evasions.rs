@@ -265,6 +265,28 @@ const NOT_DENIED: &[&str] = &["rm *", "rm -rf *", "rm -rf ./*"];
 
 /// Everyday commands that must stay allowed.
 const ALLOWED: &[&str] = &[
+    // Near misses of the rules the evasions above drove.
+    "docker run --rm -v \"$PWD\":/app -w /app node:20 npm test",
+    "GIT_PAGER=cat git log -p",
+    "GIT_SSH_COMMAND='ssh -i ~/.ssh/deploy_key' git fetch",
+    "EDITOR=vim git commit",
+    "tar -xzf release.tar.gz",
+    "tar -xzf release.tgz -C vendor",
+    "unzip archive.zip -d /tmp/archive",
+    "jq .version package.json",
+    "cp .env.example .env.local.example",
+    "psql -c 'select count(*) from users'",
+    "psql -c 'DELETE FROM sessions WHERE expires_at < now()'",
+    "rails db:migrate",
+    "npx prisma migrate dev",
+    "php artisan migrate",
+    "uv run pytest",
+    "nohup npm start > server.log 2>&1 &",
+    "f() { echo \"$1\"; }; f ~",
+    "x=(src tests); ls \"${x[@]}\"",
+    "ln -s ../shared/config.yaml config.yaml && cat config.yaml",
+    "set -- a b; echo \"$@\"",
+    "echo ${HOME%/}",
     "rm -rf /tmp/*",
     "cd /tmp && rm -rf *",
     "rm -rf tmp",

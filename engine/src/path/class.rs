@@ -761,9 +761,11 @@ fn is_secret_name(name: &str) -> bool {
         return true;
     }
     if let Some(variant) = name.strip_prefix(".env.") {
+        // `.env.example`, `.env.local.sample`: templates checked into the repository.
+        let last = variant.rsplit('.').next().unwrap_or(variant);
         return !matches!(
-            variant,
-            "example" | "sample" | "template" | "dist" | "defaults" | "schema" | "test.example"
+            last,
+            "example" | "sample" | "template" | "dist" | "defaults" | "schema" | "tmpl"
         );
     }
     if name.len() > 4 && name.ends_with(".env") {
@@ -1063,6 +1065,7 @@ mod tests {
             "/home/dev/.ssh/id_rsa.pub",
             "/home/dev/.ssh/known_hosts",
             "/home/dev/project/.env.example",
+            "/home/dev/project/.env.local.example",
             "/home/dev/project/src/env.rs",
             "/home/dev/.aws/config",
             "/home/dev/project/venv",
