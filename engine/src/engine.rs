@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+use crate::config::{Config, ConfigError, SwitchKind};
 use crate::operation::{InputError, Operation, ToolCall};
 use crate::pack::{PackError, PackSource, builtin_sources};
 use crate::path::PathEnv;
@@ -34,6 +35,9 @@ pub struct Evaluation {
     pub fired: Vec<RuleId>,
     /// The shell model, for Bash (and MCP calls carrying a command).
     pub model: Option<ShellModel>,
+    /// `critical` rules the user overrode that would have fired here. Consumers report
+    /// every one: an override is never silent.
+    pub overridden: Vec<RuleId>,
 }
 
 /// One reason toward a verdict: a rule that fired, or a model finding.
@@ -58,6 +62,40 @@ impl Engine {
     pub fn from_sources(sources: &[PackSource]) -> Result<Engine, Vec<PackError>> {
         Ok(Engine {
             rules: compile(sources)?,
+            limits: Limits::default(),
+        })
+    }
+
+    /// An engine over every configuration layer, with the user's switches applied.
+    /// An unknown rule id, or a `critical` rule in `disabled_rules`, is an error.
+    pub fn from_config(config: &Config) -> Result<Engine, ConfigError> {
+        let mut rules = compile(&config.sources)?;
+        let mut errors = Vec::new();
+        for switch in &config.switches {
+            let located = |message: String| PackError {
+                line: switch.line,
+                ..PackError::for_rule(&switch.file, &switch.rule, message)
+            };
+            let Some(index) = rules.index_of(&switch.rule) else {
+                errors.push(located(
+                    "there is no rule with this id (see `mstro-bouncer packs list`)".into(),
+                ));
+                continue;
+            };
+            let critical = rules.rules[index as usize].severity == Severity::Critical;
+            if switch.kind == SwitchKind::Disabled && critical {
+                errors.push(located(
+                    "is a critical rule and cannot be disabled; to switch it off anyway, list it under `critical_overrides:` (every use is then reported)".into(),
+                ));
+                continue;
+            }
+            rules.switched_off.insert(index, switch.kind);
+        }
+        if !errors.is_empty() {
+            return Err(ConfigError(errors));
+        }
+        Ok(Engine {
+            rules,
             limits: Limits::default(),
         })
     }
@@ -101,6 +139,7 @@ impl Engine {
         let mut unvouched_span = None;
         let mut unvouched_what = None;
         let mut model = None;
+        let mut overridden = Vec::new();
 
         let command = match &op {
             Operation::Bash { command } => Some((command.clone(), Context::Top)),
@@ -114,7 +153,7 @@ impl Engine {
             let mut allowed = false;
             for &r in self.rules.tool_rules.get(&op.kind()).into_iter().flatten() {
                 let rule = &self.rules.rules[r as usize];
-                if self.rules.active(rule, mode) && rule.check(Subject::Tool(&scene)).is_ok() {
+                if self.fires(r, Subject::Tool(&scene), mode, &mut overridden) {
                     allowed |= rule.verdict == Verdict::Allow;
                     fired.push(rule.id.clone());
                     hits.push(Hit::of_rule(rule, Span::new(0, op.primary_text().len())));
@@ -142,9 +181,7 @@ impl Engine {
                 };
                 for r in candidates {
                     let rule = &self.rules.rules[r as usize];
-                    if self.rules.active(rule, mode)
-                        && rule.check(Subject::Invocation(&scene, idx)).is_ok()
-                    {
+                    if self.fires(r, Subject::Invocation(&scene, idx), mode, &mut overridden) {
                         allowed |= rule.verdict == Verdict::Allow;
                         if !fired.contains(&rule.id) {
                             fired.push(rule.id.clone());
@@ -179,6 +216,26 @@ impl Engine {
             operation: op,
             fired,
             model,
+            overridden,
+        }
+    }
+
+    /// Does rule `r` fire on `subject`? A rule under a critical override never fires,
+    /// but when it would have, it is noted in `overridden`.
+    fn fires(&self, r: u32, subject: Subject, mode: Mode, overridden: &mut Vec<RuleId>) -> bool {
+        let rule = &self.rules.rules[r as usize];
+        if !self.rules.active(rule, mode) {
+            return false;
+        }
+        match self.rules.switch(r) {
+            Some(SwitchKind::Disabled) => false,
+            Some(SwitchKind::CriticalOverride) => {
+                if rule.check(subject).is_ok() && !overridden.contains(&rule.id) {
+                    overridden.push(rule.id.clone());
+                }
+                false
+            }
+            None => rule.check(subject).is_ok(),
         }
     }
 }

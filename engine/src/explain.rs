@@ -5,11 +5,12 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::config::SwitchKind;
 use crate::engine::Engine;
 use crate::operation::{InputError, Operation, ToolCall};
 use crate::path::{PathEnv, absolutize, classify_word};
 use crate::policy::Mode;
-use crate::rules::{ShellScene, Subject, ToolScene};
+use crate::rules::{RuleSet, ShellScene, Subject, ToolScene};
 use crate::shell::{self, Context, Finding};
 use crate::span::Span;
 use crate::verdict::{Judgement, RuleId, Verdict};
@@ -84,6 +85,30 @@ pub struct CandidateReport {
     pub fired: bool,
     /// The condition that did not hold (`program`, `flags`, `operands`, `unless`, ...).
     pub why_not: Option<String>,
+    /// The user switched it off: it never fires (a critical override is still reported).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub switched_off: Option<SwitchKind>,
+}
+
+impl CandidateReport {
+    fn new(rules: &RuleSet, r: u32, result: Result<(), crate::rules::Miss>) -> Self {
+        let rule = &rules.rules[r as usize];
+        let switched_off = rules.switch(r);
+        CandidateReport {
+            rule: rule.id.clone(),
+            verdict: rule.verdict,
+            fired: result.is_ok() && switched_off.is_none(),
+            why_not: match (&result, switched_off) {
+                (Err(m), _) => Some(m.0.to_owned()),
+                (Ok(()), Some(SwitchKind::Disabled)) => Some("disabled_rules".to_owned()),
+                (Ok(()), Some(SwitchKind::CriticalOverride)) => {
+                    Some("critical_overrides (would have fired)".to_owned())
+                }
+                (Ok(()), None) => None,
+            },
+            switched_off,
+        }
+    }
 }
 
 const SHOWN: usize = 200;
@@ -133,16 +158,11 @@ impl Engine {
                     .gate
                     .candidates(scene.text(idx))
                     .into_iter()
-                    .map(|r| &rules.rules[r as usize])
-                    .filter(|rule| rules.active(rule, mode))
-                    .map(|rule| {
-                        let result = rule.check(Subject::Invocation(&scene, idx));
-                        CandidateReport {
-                            rule: rule.id.clone(),
-                            verdict: rule.verdict,
-                            fired: result.is_ok(),
-                            why_not: result.err().map(|m| m.0.to_owned()),
-                        }
+                    .filter(|&r| rules.active(&rules.rules[r as usize], mode))
+                    .map(|r| {
+                        let result =
+                            rules.rules[r as usize].check(Subject::Invocation(&scene, idx));
+                        CandidateReport::new(rules, r, result)
                     })
                     .collect();
                 let shell_rules = rules
@@ -252,12 +272,7 @@ impl Engine {
                     continue;
                 }
                 let result = rule.check(Subject::Tool(&scene));
-                tool_rules.push(CandidateReport {
-                    rule: rule.id.clone(),
-                    verdict: rule.verdict,
-                    fired: result.is_ok(),
-                    why_not: result.err().map(|m| m.0.to_owned()),
-                });
+                tool_rules.push(CandidateReport::new(rules, r, result));
             }
         }
 

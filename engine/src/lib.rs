@@ -9,6 +9,7 @@
 //!
 //! The engine never fails open: what it cannot read, it does not allow.
 
+pub mod config;
 mod engine;
 pub mod explain;
 pub mod operation;
@@ -20,6 +21,7 @@ pub mod shell;
 pub mod span;
 pub mod verdict;
 
+pub use config::{Config, ConfigError, ConfigPaths};
 pub use engine::{Engine, EngineError, Evaluation};
 pub use operation::{Operation, ToolCall, ToolKind};
 pub use path::PathEnv;

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::verdict::{Basis, Judgement, Verdict};
 
 /// Where the engine is running, which decides what `review` and default allows become.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// The plain Claude Code REPL: a person is there to answer Claude Code's own prompt.
@@ -56,7 +58,7 @@ impl FromStr for Mode {
 }
 
 /// What finally happens to a tool call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Allow,
@@ -79,7 +81,9 @@ impl Outcome {
 }
 
 /// What the REPL hook does with an `allow` that no rule vouched for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DefaultAllow {
     /// Allow it (skipping Claude Code's own prompt).

@@ -9,6 +9,7 @@ fn check(args: &[&str], stdin: &str) -> Output {
         .arg("check")
         .args(args)
         .env("HOME", "/home/dev")
+        .env_remove("MSTRO_HOME")
         .env_remove("CLAUDE_PROJECT_DIR")
         .current_dir(std::env::temp_dir())
         .stdin(Stdio::piped())

@@ -17,6 +17,7 @@ fn run_hook(args: &[&str], stdin: &[u8]) -> (String, i32) {
         .args(args)
         .env_clear()
         .env("HOME", "/home/dev")
+        .env_remove("MSTRO_HOME")
         .env("CLAUDE_PROJECT_DIR", "/home/dev/project")
         .env("PATH", "/usr/bin:/bin")
         .stdin(Stdio::piped())

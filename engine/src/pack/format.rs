@@ -15,7 +15,7 @@ use crate::shell::{Context, Language, RedirectOp};
 use crate::verdict::{Severity, Verdict};
 
 /// One rule pack file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PackFile {
     /// The pack id; every rule id starts with it and a dot.
@@ -31,7 +31,7 @@ pub struct PackFile {
 }
 
 /// How a program's command line is shaped.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramSpec {
     /// Semantic flag names and their spellings: `recursive: [-r, -R, --recursive]`.
@@ -80,7 +80,7 @@ pub struct ProgramSpec {
 }
 
 /// Which of a program's operands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Which {
     All,
@@ -105,7 +105,7 @@ impl Which {
 }
 
 /// One rule.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// `pack.name`, unique across all loaded packs.
@@ -130,7 +130,7 @@ pub struct RuleSpec {
 }
 
 /// A rule's examples.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Examples {
     /// The rule fires, and the engine's verdict is at least the rule's.
@@ -166,8 +166,22 @@ impl<'de> Deserialize<'de> for Example {
     }
 }
 
+impl schemars::JsonSchema for Example {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Example".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let call = generator.subschema_for::<ExampleCall>();
+        schemars::json_schema!({
+            "description": "A Bash command, or a tool call `{tool, input, cwd?}`.",
+            "anyOf": [{"type": "string"}, call]
+        })
+    }
+}
+
 /// A non-Bash example: `{tool: Write, input: {file_path: ~/.bashrc, content: x}}`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExampleCall {
     pub tool: String,
@@ -177,7 +191,7 @@ pub struct ExampleCall {
 }
 
 /// A condition on an operation. Every field present must hold.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Predicate {
     // ---- combinators
@@ -288,7 +302,7 @@ pub struct Predicate {
 }
 
 /// A condition on one word (or path). Every field present must hold.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValueMatch {
     /// The resolved path has one of these classes.
@@ -322,7 +336,7 @@ pub struct ValueMatch {
 }
 
 /// Which of a list of words must match.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Quantified {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -345,7 +359,7 @@ pub struct Quantified {
 }
 
 /// Which redirections must match.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedirectQuantified {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -355,7 +369,7 @@ pub struct RedirectQuantified {
 }
 
 /// A condition on one redirection.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedirectMatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -367,7 +381,7 @@ pub struct RedirectMatch {
 }
 
 /// A condition on text (heredoc data, file content).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextMatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -378,7 +392,7 @@ pub struct TextMatch {
 }
 
 /// A condition on inline interpreter code.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeMatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -390,7 +404,7 @@ pub struct CodeMatch {
 }
 
 /// A condition on a URL.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UrlMatch {
     /// The host matches one of these globs.
@@ -403,7 +417,7 @@ pub struct UrlMatch {
 }
 
 /// A condition on an MCP tool call (`mcp__server__tool`).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct McpMatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -426,6 +440,20 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
             value => T::deserialize(value).map(|v| OneOrMany(vec![v])),
         }
         .map_err(serde::de::Error::custom)
+    }
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for OneOrMany<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("OneOrMany_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let one = generator.subschema_for::<T>();
+        schemars::json_schema!({
+            "description": "One value or a list of them.",
+            "anyOf": [one, {"type": "array", "items": one}]
+        })
     }
 }
 

@@ -38,7 +38,7 @@ bitflags! {
 }
 
 /// One class a path can belong to; the names are the ones rule packs use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PathClass {
     /// `/` itself (or everything directly under it).

@@ -118,6 +118,7 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, Vec<PackError>> {
         clis,
         gate,
         tool_rules,
+        switched_off: HashMap::new(),
     })
 }
 

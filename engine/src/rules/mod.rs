@@ -14,6 +14,7 @@ pub use predicate::Miss;
 pub(crate) use predicate::{ShellScene, Subject, ToolScene};
 pub use value::url_host;
 
+use crate::config::SwitchKind;
 use crate::operation::ToolKind;
 use crate::pack::PackScope;
 use crate::policy::Mode;
@@ -27,6 +28,8 @@ pub struct RuleSet {
     pub(crate) clis: HashMap<String, ProgramCli>,
     pub(crate) gate: gate::Gate,
     pub(crate) tool_rules: HashMap<ToolKind, Vec<u32>>,
+    /// Rules the user switched off, by index.
+    pub switched_off: HashMap<u32, SwitchKind>,
 }
 
 /// One compiled rule.
@@ -67,12 +70,25 @@ pub struct PackInfo {
 }
 
 impl RuleSet {
-    /// Is this rule active in `mode`?
+    /// Is this rule's pack on in `mode`? (Whether the user switched the rule off is
+    /// [`RuleSet::switched_off`].)
     pub fn active(&self, rule: &Rule, mode: Mode) -> bool {
         self.packs[rule.pack]
             .modes
             .as_ref()
             .is_none_or(|m| m.contains(&mode))
+    }
+
+    /// How the rule at `index` is switched off, if it is.
+    pub fn switch(&self, index: u32) -> Option<SwitchKind> {
+        self.switched_off.get(&index).copied()
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<u32> {
+        self.rules
+            .iter()
+            .position(|r| &*r.id == id)
+            .map(|i| i as u32)
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {

@@ -11,7 +11,7 @@ use crate::span::Span;
 
 /// Where an invocation's code came from. Rules can restrict themselves to some
 /// contexts (`context: [substitution]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Context {
     /// The command line itself (including subshells, groups, loops and conditionals).
@@ -101,7 +101,7 @@ impl Serialize for ContextSet {
 }
 
 /// What a redirection does with its target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RedirectOp {
     /// `<`
@@ -140,7 +140,7 @@ pub struct Redirect {
 }
 
 /// A language whose inline code the engine reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Python,

@@ -12,6 +12,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use mstro_engine::{Engine, PathEnv, Policy, ToolCall, Verdict};
+
+use super::configured::Configured;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -102,16 +104,18 @@ fn run_inner(args: &CheckArgs) -> anyhow::Result<i32> {
     if args.jsonl.is_none() && args.commands.is_empty() {
         anyhow::bail!("nothing to check: give a command, or --jsonl FILE (- for stdin)");
     }
-    let engine = Engine::builtin().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let env = PathEnv::from_process_env();
     let default_cwd = match &args.cwd {
         Some(dir) => std::path::absolute(dir)?.to_string_lossy().into_owned(),
         None => std::env::current_dir()?.to_string_lossy().into_owned(),
     };
-    let policy = Policy::new(args.mode.into());
+    // The configuration of the default working directory's project applies to every
+    // request, whatever its own `cwd`.
+    let configured = Configured::load(Some(&default_cwd), false)
+        .map_err(|e| anyhow::anyhow!("the configuration does not load: {e}"))?;
+    let policy = configured.policy(configured.mode(args.mode.map(Into::into)));
     let mut checker = Checker {
-        engine: &engine,
-        env: &env,
+        engine: &configured.engine,
+        env: &configured.env,
         policy,
         cwd: default_cwd,
         worst: None,

@@ -25,9 +25,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct HookArgs {
-    /// How to treat `review` and unvouched operations.
-    #[arg(long, value_enum, default_value_t = ModeArg::Repl)]
-    pub mode: ModeArg,
+    /// How to treat `review` and unvouched operations (default: `mode` in
+    /// ~/.mstro/bouncer.yaml, else repl).
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
 }
 
 #[derive(Debug, Args)]
@@ -44,8 +45,9 @@ pub struct CheckArgs {
     /// Working directory of the calls (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub cwd: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = ModeArg::Repl)]
-    pub mode: ModeArg,
+    /// The mode (default: `mode` in ~/.mstro/bouncer.yaml, else repl).
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
     /// Ask an AI reviewer about `review` verdicts (no reviewer is configured yet: `auto` is `off`).
     #[arg(long, value_enum, default_value_t = AiArg::Off)]
     pub ai: AiArg,
@@ -67,8 +69,9 @@ pub struct ExplainArgs {
     pub cwd: Option<PathBuf>,
     #[arg(long, default_value = "Bash")]
     pub tool: String,
-    #[arg(long, value_enum, default_value_t = ModeArg::Repl)]
-    pub mode: ModeArg,
+    /// The mode (default: `mode` in ~/.mstro/bouncer.yaml, else repl).
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,8 +2,10 @@
 
 use std::fmt::Write as _;
 
+use mstro_engine::ToolCall;
 use mstro_engine::explain::{CandidateReport, Explanation, PathReport};
-use mstro_engine::{Engine, PathEnv, ToolCall};
+
+use super::configured::Configured;
 use serde_json::Value;
 
 use super::cli::ExplainArgs;
@@ -19,12 +21,14 @@ pub fn run(args: &ExplainArgs) -> i32 {
 }
 
 fn run_inner(args: &ExplainArgs) -> anyhow::Result<()> {
-    let engine = Engine::builtin().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let env = PathEnv::from_process_env();
     let cwd = match &args.cwd {
         Some(dir) => std::path::absolute(dir)?.to_string_lossy().into_owned(),
         None => std::env::current_dir()?.to_string_lossy().into_owned(),
     };
+    let configured = Configured::load(Some(&cwd), false)
+        .map_err(|e| anyhow::anyhow!("the configuration does not load: {e}"))?;
+    let mode = configured.mode(args.mode.map(Into::into));
+    let (engine, env) = (&configured.engine, &configured.env);
     let call = if args.tool.eq_ignore_ascii_case("bash") {
         ToolCall::bash(args.command.clone()).with_cwd(cwd)
     } else {
@@ -41,7 +45,7 @@ fn run_inner(args: &ExplainArgs) -> anyhow::Result<()> {
         }
     };
     let explanation = engine
-        .explain(&call, &env, args.mode.into())
+        .explain(&call, env, mode)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&explanation)?);

@@ -3,8 +3,10 @@
 
 mod check;
 mod cli;
+mod configured;
 mod explain;
 pub mod hook;
+mod overrides;
 
 use clap::Parser;
 

@@ -11,14 +11,16 @@ mod reason;
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 
-use mstro_engine::{Engine, Mode, Outcome, PathEnv, Policy, ToolCall};
+use mstro_engine::{Mode, Outcome, ToolCall};
 
 use self::output::Decision;
 use super::cli::HookArgs;
+use super::configured::Configured;
+use super::overrides;
 
 /// Run the hook on the process's stdin and stdout. Always returns 0.
 pub fn run(args: &HookArgs) -> i32 {
-    let mode: Mode = args.mode.into();
+    let mode: Option<Mode> = args.mode.map(Into::into);
     // A panic still produces a decision; the default hook's message goes to stderr,
     // which Claude Code keeps in its debug log.
     let result = panic::catch_unwind(AssertUnwindSafe(|| decide(std::io::stdin().lock(), mode)));
@@ -56,8 +58,9 @@ fn emit(line: &str) {
     let _ = out.flush();
 }
 
-/// Read one event and decide. `None` means "print nothing" (pass through).
-pub fn decide(stdin: impl std::io::Read, mode: Mode) -> Option<String> {
+/// Read one event and decide. `None` means "print nothing" (pass through). Without a
+/// `mode`, the configured default applies.
+pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>) -> Option<String> {
     // Lets the test suite prove that a panic still ends in a deny.
     if std::env::var_os("MSTRO_BOUNCER_PANIC_FOR_TESTS").is_some() {
         panic!("panic requested by MSTRO_BOUNCER_PANIC_FOR_TESTS");
@@ -79,23 +82,31 @@ pub fn decide(stdin: impl std::io::Read, mode: Mode) -> Option<String> {
             "it is registered for PreToolUse but received a {name} event; check the hook configuration"
         ));
     }
-    let engine = match Engine::builtin() {
-        Ok(e) => e,
-        Err(e) => return deny(format!("its rules failed to load: {e}")),
+    let configured = match Configured::load(event.cwd.as_deref(), false) {
+        Ok(c) => c,
+        Err(e) => {
+            return deny(format!(
+                "its configuration does not load ({e}); fix the file, then check with `mstro-bouncer doctor`"
+            ));
+        }
     };
-    let env = PathEnv::from_process_env();
+    let mode = configured.mode(mode);
+    let (engine, env) = (&configured.engine, &configured.env);
     let call = ToolCall {
         tool_name: event.tool_name,
         tool_input: event.tool_input,
         cwd: event.cwd,
     };
-    let evaluation = match engine.judge(&call, &env, mode) {
+    let evaluation = match engine.judge(&call, env, mode) {
         Ok(e) => e,
         Err(e) => return deny(format!("the tool input is malformed ({e})")),
     };
     let j = &evaluation.judgement;
     let op = &evaluation.operation;
-    match Policy::new(mode).outcome_without_reviewer(j) {
+    if !evaluation.overridden.is_empty() {
+        overrides::report(&configured, &call, &evaluation, mode);
+    }
+    match configured.policy(mode).outcome_without_reviewer(j) {
         Outcome::Deny if j.verdict != mstro_engine::Verdict::Deny => Some(output::render(
             Decision::Deny,
             &reason::unreviewed(op, j, mode),

@@ -1,0 +1,378 @@
+//! Finding and reading the configuration files of every scope.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::file::{ConfigFile, ReviewerConfig};
+use crate::pack::format::PackFile;
+use crate::pack::{PackError, PackScope, PackSource, builtin_sources, parse_yaml};
+use crate::path::PathEnv;
+use crate::policy::{DefaultAllow, Mode};
+
+/// Largest configuration or pack file read; anything bigger is an error, not a hang.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Where each scope's configuration lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigPaths {
+    /// `$MSTRO_HOME`, or `~/.mstro`.
+    pub user_dir: PathBuf,
+    /// `<project>/.mstro`, when the project has one.
+    pub project_dir: Option<PathBuf>,
+}
+
+impl ConfigPaths {
+    /// The user's directory, and the project's `.mstro`: under `$CLAUDE_PROJECT_DIR`
+    /// (the environment's project root) when it has one, else in the nearest ancestor
+    /// of `cwd` that has one. The user's own directory is never taken for a project's,
+    /// even when the work happens under the home directory.
+    pub fn discover(env: &PathEnv, cwd: Option<&str>) -> ConfigPaths {
+        let user_dir = PathBuf::from(&env.mstro_home);
+        let is_project_dir = |dir: &Path| {
+            dir != user_dir && (dir.join("bouncer.yaml").exists() || dir.join("rules").is_dir())
+        };
+        let mut project_dir = env
+            .project_root
+            .as_deref()
+            .map(|root| Path::new(root).join(".mstro"))
+            .filter(|d| is_project_dir(d));
+        if project_dir.is_none()
+            && let Some(cwd) = cwd
+        {
+            project_dir = Path::new(cwd)
+                .ancestors()
+                .map(|a| a.join(".mstro"))
+                .find(|d| is_project_dir(d));
+        }
+        ConfigPaths {
+            user_dir,
+            project_dir,
+        }
+    }
+}
+
+/// Everything the configuration layers say, ready to build an engine from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The default mode, when the command line gives none.
+    pub mode: Option<Mode>,
+    pub default_allow: DefaultAllow,
+    pub reviewer: Option<ReviewerConfig>,
+    /// Packs in layer order: built-in, user, project.
+    pub sources: Vec<PackSource>,
+    /// Rules the user switched off.
+    pub switches: Vec<RuleSwitch>,
+    /// The files that were read, in order.
+    pub files: Vec<LoadedFile>,
+}
+
+/// A configuration file that took part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadedFile {
+    pub path: String,
+    pub scope: PackScope,
+}
+
+/// A rule switched off in a user's `bouncer.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleSwitch {
+    pub rule: String,
+    pub kind: SwitchKind,
+    /// Where it was switched off, for errors and listings.
+    pub file: String,
+    pub line: Option<usize>,
+}
+
+/// How a rule is switched off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SwitchKind {
+    /// `disabled_rules`: the rule is not evaluated.
+    Disabled,
+    /// `critical_overrides`: a critical rule no longer decides, but every call it would
+    /// have caught is reported.
+    CriticalOverride,
+}
+
+/// The configuration does not load. Every problem is listed with its file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<PackError>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<Vec<PackError>> for ConfigError {
+    fn from(errors: Vec<PackError>) -> Self {
+        ConfigError(errors)
+    }
+}
+
+impl Config {
+    /// Only the built-in packs, with default settings.
+    pub fn builtin() -> Result<Config, ConfigError> {
+        Ok(Config {
+            mode: None,
+            default_allow: DefaultAllow::default(),
+            reviewer: None,
+            sources: builtin_sources(false).map_err(|e| ConfigError(vec![e]))?,
+            switches: Vec::new(),
+            files: Vec::new(),
+        })
+    }
+
+    /// Read every scope. With `with_examples`, packs keep their examples (for
+    /// `packs test`); the built-ins then come from their YAML rather than the
+    /// precompiled form.
+    pub fn load(paths: &ConfigPaths, with_examples: bool) -> Result<Config, ConfigError> {
+        let mut config = Config {
+            sources: builtin_sources(with_examples).map_err(|e| ConfigError(vec![e]))?,
+            ..Config::builtin_settings()
+        };
+        let mut errors = Vec::new();
+        config.read_scope(&paths.user_dir, PackScope::User, &mut errors);
+        if let Some(dir) = &paths.project_dir {
+            config.read_scope(dir, PackScope::Project, &mut errors);
+        }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError(errors))
+        }
+    }
+
+    fn builtin_settings() -> Config {
+        Config {
+            mode: None,
+            default_allow: DefaultAllow::default(),
+            reviewer: None,
+            sources: Vec::new(),
+            switches: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+
+    /// `bouncer.yaml`, then `rules/*.yaml` in name order.
+    fn read_scope(&mut self, dir: &Path, scope: PackScope, errors: &mut Vec<PackError>) {
+        let settings = dir.join("bouncer.yaml");
+        match read_text(&settings) {
+            Ok(Some(text)) => self.apply_settings(&settings, &text, scope, errors),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+        let rules_dir = dir.join("rules");
+        let entries = match std::fs::read_dir(&rules_dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => {
+                errors.push(PackError::new(
+                    &display(&rules_dir),
+                    format!("cannot read the directory: {e}"),
+                ));
+                return;
+            }
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .collect();
+        files.sort();
+        for path in files {
+            match read_text(&path) {
+                Ok(Some(text)) => match parse_yaml(&text, &display(&path), scope) {
+                    Ok(source) => {
+                        self.files.push(LoadedFile {
+                            path: display(&path),
+                            scope,
+                        });
+                        self.sources.push(source);
+                    }
+                    Err(e) => errors.push(e),
+                },
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+
+    fn apply_settings(
+        &mut self,
+        path: &Path,
+        text: &str,
+        scope: PackScope,
+        errors: &mut Vec<PackError>,
+    ) {
+        let file = display(path);
+        // An empty file (or one with only comments) is an empty configuration.
+        let parsed = if text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            Ok(ConfigFile::default())
+        } else {
+            serde_yaml::from_str::<ConfigFile>(text)
+        };
+        let settings = match parsed {
+            Ok(s) => s,
+            Err(e) => {
+                let location = e.location();
+                let message = e.to_string();
+                errors.push(PackError {
+                    file,
+                    line: location.as_ref().map(|l| l.line()),
+                    column: location.map(|l| l.column()),
+                    rule: None,
+                    message: message
+                        .split(" at line ")
+                        .next()
+                        .unwrap_or(&message)
+                        .to_owned(),
+                });
+                return;
+            }
+        };
+        self.files.push(LoadedFile {
+            path: file.clone(),
+            scope,
+        });
+        if scope == PackScope::Project {
+            let forbidden = settings.user_only_keys();
+            for key in &forbidden {
+                errors.push(PackError {
+                    line: line_of_key(text, key),
+                    ..PackError::new(
+                        &file,
+                        format!(
+                            "a project may only tighten: `{key}` is read from your user configuration (~/.mstro/bouncer.yaml), not from a project"
+                        ),
+                    )
+                });
+            }
+            for rule in settings
+                .disabled_rules
+                .iter()
+                .chain(&settings.critical_overrides)
+            {
+                errors.push(PackError {
+                    line: line_of_item(text, rule),
+                    ..PackError::for_rule(&file, rule, "a project may not switch rules off")
+                });
+            }
+            if !forbidden.is_empty() {
+                return;
+            }
+        } else {
+            self.mode = settings.mode.or(self.mode);
+            self.default_allow = settings.default_allow.unwrap_or(self.default_allow);
+            self.reviewer = settings.reviewer.clone().or(self.reviewer.take());
+            for (rules, kind) in [
+                (&settings.disabled_rules, SwitchKind::Disabled),
+                (&settings.critical_overrides, SwitchKind::CriticalOverride),
+            ] {
+                for rule in rules {
+                    self.switches.push(RuleSwitch {
+                        rule: rule.clone(),
+                        kind,
+                        file: file.clone(),
+                        line: line_of_item(text, rule),
+                    });
+                }
+            }
+        }
+        if !settings.rules.is_empty() {
+            let pack = match scope {
+                PackScope::Project => "project",
+                _ => "user",
+            };
+            self.sources.push(PackSource {
+                scope,
+                file: file.clone(),
+                text: Some(text.to_owned()),
+                pack: PackFile {
+                    pack: pack.to_owned(),
+                    description: format!("Rules in {file}"),
+                    modes: None,
+                    programs: settings.programs,
+                    rules: settings.rules,
+                },
+            });
+        }
+    }
+}
+
+/// A file's text; `None` when it does not exist.
+fn read_text(path: &Path) -> Result<Option<String>, PackError> {
+    let file = display(path);
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(PackError::new(&file, format!("cannot read it: {e}"))),
+    };
+    if !meta.is_file() {
+        return Err(PackError::new(&file, "is not a regular file"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(PackError::new(
+            &file,
+            format!(
+                "is {} bytes; configuration files are limited to {MAX_FILE_BYTES}",
+                meta.len()
+            ),
+        ));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| PackError::new(&file, format!("cannot read it: {e}")))?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| PackError::new(&file, "is not UTF-8 text"))
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// The line (1-based) of a top-level `key:`.
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
+}
+
+/// The line of a list item or inline list entry naming `item`.
+fn line_of_item(text: &str, item: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            l.split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '"' | '\''))
+                .any(|w| w == item)
+        })
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_of_keys_and_items() {
+        let text = "mode: repl\ndisabled_rules:\n  - git.destructive-reset\ncritical_overrides: [a.b, c.d]\n";
+        assert_eq!(line_of_key(text, "disabled_rules"), Some(2));
+        assert_eq!(line_of_item(text, "git.destructive-reset"), Some(3));
+        assert_eq!(line_of_item(text, "c.d"), Some(4));
+        assert_eq!(line_of_item(text, "git"), None);
+    }
+}
