@@ -66,3 +66,41 @@ fn the_compact_form_loads_the_same_rules() {
     };
     assert_eq!(ids(&full), ids(&compact));
 }
+
+/// The commands a rule's `alternative` suggests (its backticked spans), which must
+/// never be denied, nor trip the rule that suggested them.
+#[test]
+fn suggested_alternatives_are_not_denied() {
+    let sources = builtin_sources(true).expect("shipped packs parse");
+    let engine = Engine::from_sources(&sources).unwrap();
+    let env = mstro_engine::PathEnv::fixture();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for source in &sources {
+        for rule in &source.pack.rules {
+            let Some(alternative) = &rule.alternative else {
+                continue;
+            };
+            for command in alternative.split('`').skip(1).step_by(2) {
+                checked += 1;
+                let call = mstro_engine::ToolCall::bash(command).with_cwd("/home/dev/project");
+                let e = engine
+                    .judge(&call, &env, mstro_engine::Mode::Repl)
+                    .expect("a command");
+                let own = e.fired.iter().any(|id| **id == rule.id);
+                if e.judgement.verdict == mstro_engine::Verdict::Deny || own {
+                    wrong.push(format!(
+                        "{}: `{command}` is {} {:?}",
+                        rule.id, e.judgement.verdict, e.judgement.rule_ids
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} suggested commands found");
+    assert!(
+        wrong.is_empty(),
+        "alternatives that trip rules:\n  {}",
+        wrong.join("\n  ")
+    );
+}

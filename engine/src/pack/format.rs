@@ -20,6 +20,7 @@ use crate::verdict::{Severity, Verdict};
 pub struct PackFile {
     /// The pack id; every rule id starts with it and a dot.
     pub pack: String,
+    /// What the pack is about, for `packs list` and the generated reference.
     pub description: String,
     /// Only active in these modes (e.g. the deploy pack). Default: every mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,6 +28,7 @@ pub struct PackFile {
     /// Flag vocabularies and option shapes of the programs the rules talk about.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub programs: BTreeMap<String, ProgramSpec>,
+    /// The rules, each judged on its own.
     pub rules: Vec<RuleSpec>,
 }
 
@@ -110,8 +112,11 @@ impl Which {
 pub struct RuleSpec {
     /// `pack.name`, unique across all loaded packs.
     pub id: String,
+    /// `allow`, `review` or `deny` when the rule fires.
     pub verdict: Verdict,
+    /// `low`, `medium`, `high` or `critical`; only the user can switch a critical rule off.
     pub severity: Severity,
+    /// The condition under which the rule fires.
     pub when: Predicate,
     /// Exceptions: when this also matches, the rule does not fire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -184,8 +189,11 @@ impl schemars::JsonSchema for Example {
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExampleCall {
+    /// The Claude Code tool name (`Write`, `Read`, `WebFetch`, `mcp__server__tool`, ...).
     pub tool: String,
+    /// The tool input, as Claude Code sends it.
     pub input: serde_json::Value,
+    /// Working directory of the call (default `/home/dev/project`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
 }
@@ -230,6 +238,7 @@ pub struct Predicate {
     /// Every word after the program.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args: Option<Quantified>,
+    /// Its redirections (`> file`, `2>&1`, `<<EOF`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirects: Option<RedirectQuantified>,
     /// Some file it reads matches (`<` redirects, read operands and options).
@@ -320,6 +329,7 @@ pub struct ValueMatch {
     /// The word starts with one of these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<OneOrMany<String>>,
+    /// The word matches this regular expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// The word is a URL whose host matches one of these globs (WHATWG parsing, so
@@ -329,8 +339,10 @@ pub struct ValueMatch {
     /// The word depends on something only known at run time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unresolved: Option<bool>,
+    /// Any of these matches holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub any: Option<Vec<ValueMatch>>,
+    /// This match does not hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<ValueMatch>>,
 }
@@ -339,15 +351,19 @@ pub struct ValueMatch {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Quantified {
+    /// Some word matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub any: Option<ValueMatch>,
     /// Every word matches (true of an empty list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all: Option<ValueMatch>,
+    /// No word matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub none: Option<ValueMatch>,
+    /// The first word matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first: Option<ValueMatch>,
+    /// The last word matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<ValueMatch>,
     /// At least this many words.
@@ -362,8 +378,10 @@ pub struct Quantified {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedirectQuantified {
+    /// Some redirection matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub any: Option<RedirectMatch>,
+    /// No redirection matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub none: Option<RedirectMatch>,
 }
@@ -372,10 +390,13 @@ pub struct RedirectQuantified {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedirectMatch {
+    /// The operator: `read`, `write`, `append`, `read-write`, `duplicate`, `heredoc`, `herestring`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub op: Option<OneOrMany<RedirectOp>>,
+    /// The file descriptor it applies to (`2` in `2>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fd: Option<OneOrMany<u32>>,
+    /// The file it redirects to or from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<ValueMatch>,
 }
@@ -384,6 +405,7 @@ pub struct RedirectMatch {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextMatch {
+    /// Matches this regular expression (Rust `regex` syntax).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// Contains one of these substrings.
@@ -395,10 +417,13 @@ pub struct TextMatch {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeMatch {
+    /// The code is in one of these languages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<OneOrMany<Language>>,
+    /// The code matches this regular expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
+    /// The code contains one of these substrings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains: Option<OneOrMany<String>>,
 }
@@ -410,8 +435,10 @@ pub struct UrlMatch {
     /// The host matches one of these globs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<OneOrMany<String>>,
+    /// The scheme is one of these (`http`, `file`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<OneOrMany<String>>,
+    /// The whole URL matches this regular expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
 }
@@ -420,8 +447,10 @@ pub struct UrlMatch {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct McpMatch {
+    /// The MCP server name matches one of these globs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<OneOrMany<String>>,
+    /// The MCP tool name matches one of these globs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<OneOrMany<String>>,
 }

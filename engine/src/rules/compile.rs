@@ -25,10 +25,27 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, Vec<PackError>> {
     let mut rules = Vec::new();
     let mut packs = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
+    let mut pack_files: HashMap<&str, &str> = HashMap::new();
     for (pack_index, source) in sources.iter().enumerate() {
         let pack = &source.pack;
         let file = source.file.as_str();
         let err = |e: PackError| e.locate(source.text.as_deref());
+        if let Some(other) = pack_files.insert(&pack.pack, file) {
+            errors.push(PackError {
+                line: source.text.as_deref().and_then(|t| {
+                    t.lines()
+                        .position(|l| l.starts_with("pack:"))
+                        .map(|i| i + 1)
+                }),
+                ..PackError::new(
+                    file,
+                    format!(
+                        "pack id `{}` is already used by {other}; choose another",
+                        pack.pack
+                    ),
+                )
+            });
+        }
         if pack.pack.is_empty()
             || !pack
                 .pack

@@ -21,6 +21,58 @@ pub enum Command {
     Check(CheckArgs),
     /// Show how the engine reads a command and why it decides what it does.
     Explain(ExplainArgs),
+    /// Tools for rule pack authors: list, show, validate, test, schema.
+    #[command(subcommand)]
+    Packs(PacksCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PacksCommand {
+    /// The loaded packs: built-in, user and project, with rule counts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One pack's rules, or one rule with its examples.
+    Show {
+        /// A pack id (`git`) or a rule id (`git.reset-hard`).
+        id: String,
+    },
+    /// Check pack files: schema, regexes, predicates, duplicate ids, and every example
+    /// run through the whole engine.
+    Validate {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Validate as project packs (which may only tighten).
+        #[arg(long)]
+        project: bool,
+    },
+    /// Run the examples of the given packs (default: every loaded pack), or measure the
+    /// rules against a corpus of labelled tool calls.
+    Test {
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// A JSONL corpus: {"tool_name", "tool_input", "cwd"?, "expect": "allow|review|deny|block"}.
+        #[arg(long, value_name = "FILE.jsonl")]
+        corpus: Option<PathBuf>,
+        /// With --corpus: exit 1 when the recall of any expectation is below this (0 to 1).
+        #[arg(long, value_name = "RATIO", requires = "corpus")]
+        min_recall: Option<f64>,
+        /// With --corpus: the mode verdicts are reported in.
+        #[arg(long, value_enum)]
+        mode: Option<ModeArg>,
+        /// Treat FILE as project packs (which may only tighten).
+        #[arg(long)]
+        project: bool,
+    },
+    /// Print the JSON Schema of the pack format (or of bouncer.yaml with --config).
+    Schema {
+        #[arg(long)]
+        config: bool,
+    },
+    /// Print the pack reference (rules/README.md) generated from the loaded packs.
+    #[command(hide = true)]
+    Docs,
 }
 
 #[derive(Debug, Args)]

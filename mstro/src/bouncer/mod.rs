@@ -7,6 +7,7 @@ mod configured;
 mod explain;
 pub mod hook;
 mod overrides;
+pub mod packs;
 
 use clap::Parser;
 
@@ -32,5 +33,6 @@ pub fn main() -> i32 {
         Command::Hook(args) => hook::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Packs(command) => packs::run(&command),
     }
 }
