@@ -8,15 +8,26 @@ use mstro_tests::fake_api::{FakeApi, Reply, result_text, tool_results};
 use mstro_tests::{binaries, claude, require};
 use serde_json::json;
 
-/// A temp HOME whose user settings run the bouncer before every tool call.
+/// A temp HOME where `mstro-bouncer install` registered the hook, the way a person
+/// sets it up; Claude Code ignores a settings file it does not accept, so these tests
+/// also prove that what `install` writes is valid.
 fn home_with_hook(matcher: &str) -> tempfile::TempDir {
     let home = tempfile::tempdir().expect("a temp dir");
-    let settings_dir = home.path().join(".claude");
-    std::fs::create_dir_all(&settings_dir).expect("create ~/.claude");
-    let command = format!("'{}' hook", binaries::mstro_bouncer().display());
-    let settings = json!({"hooks": {"PreToolUse": [{"matcher": matcher, "hooks": [{"type": "command", "command": command, "timeout": 30}]}]}});
-    std::fs::write(settings_dir.join("settings.json"), settings.to_string())
-        .expect("write settings.json");
+    let out = std::process::Command::new(binaries::mstro_bouncer())
+        .args(["install", "--matcher", matcher])
+        .env("HOME", home.path())
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("MSTRO_HOME")
+        .output()
+        .expect("run mstro-bouncer install");
+    assert!(
+        out.status.success(),
+        "install failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let settings = std::fs::read_to_string(home.path().join(".claude/settings.json"))
+        .expect("install wrote ~/.claude/settings.json");
+    assert!(settings.contains("mstro-bouncer"), "{settings}");
     home
 }
 

@@ -24,6 +24,37 @@ pub enum Command {
     /// Tools for rule pack authors: list, show, validate, test, schema.
     #[command(subcommand)]
     Packs(PacksCommand),
+    /// Register the hook in Claude Code's settings (keeps every other hook).
+    Install(InstallArgs),
+    /// Remove our hook from Claude Code's settings, and nothing else.
+    Uninstall(UninstallArgs),
+    /// Check the whole chain: binary, settings, registration, a round trip, configuration.
+    Doctor,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Register in <project>/.claude/settings.json (the current directory) instead of
+    /// ~/.claude/settings.json.
+    #[arg(long)]
+    pub project: bool,
+    /// Which tools the hook runs for, in Claude Code's matcher syntax.
+    #[arg(long, default_value = "*")]
+    pub matcher: String,
+    /// The binary the hook runs (default: this one).
+    #[arg(long, value_name = "PATH")]
+    pub binary: Option<PathBuf>,
+    /// Seconds Claude Code waits for the hook. A timed-out hook does not block the call,
+    /// so keep it generous.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Remove it from <project>/.claude/settings.json instead of ~/.claude/settings.json.
+    #[arg(long)]
+    pub project: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ mod cli;
 mod configured;
 mod explain;
 pub mod hook;
+mod install;
 mod overrides;
 pub mod packs;
 
@@ -34,5 +35,8 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Packs(command) => packs::run(&command),
+        Command::Install(args) => install::install(&args),
+        Command::Uninstall(args) => install::uninstall(&args),
+        Command::Doctor => install::doctor::run(),
     }
 }

@@ -1,0 +1,433 @@
+//! A Claude Code `settings.json`, edited without losing anything: parsed (with the
+//! position of any syntax error), our hook entry added or removed while every other key
+//! and hook stays as it was, a timestamped backup kept, and the result written
+//! atomically and read back.
+//!
+//! Claude Code silently ignores a settings file that does not validate (protocol
+//! reference §1.1), so a broken write would mean no hook at all: refusing to touch a
+//! file whose shape we do not understand is the safe choice.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+use thiserror::Error;
+
+/// What went wrong with a settings file.
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is not valid JSON (line {line}, column {column}: {message}); Claude Code ignores a file like this, so fix it first"
+    )]
+    Syntax {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {what}; fix it by hand first, it is not safe to edit automatically")]
+    Shape { path: String, what: String },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// The hook entry we install: `<binary> hook`, run for `matcher`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookEntry {
+    pub command: String,
+    pub matcher: String,
+    /// Seconds. A hook that times out is skipped by Claude Code (fail-open), so this is
+    /// generous: room for an AI review with its retry.
+    pub timeout: u64,
+}
+
+/// One settings file, parsed.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where it is written: the file a symlink points to, so a dotfile manager's link
+    /// stays a link.
+    pub path: PathBuf,
+    pub value: Value,
+    pub existed: bool,
+}
+
+impl Settings {
+    /// Read `path`; a missing file is an empty object.
+    pub fn load(path: &Path) -> Result<Settings, SettingsError> {
+        let shown = path.display().to_string();
+        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let text = match std::fs::read_to_string(&target) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Settings {
+                    path: target,
+                    value: json!({}),
+                    existed: false,
+                });
+            }
+            Err(source) => {
+                return Err(SettingsError::Read {
+                    path: shown,
+                    source,
+                });
+            }
+        };
+        let value = parse(&text, &shown)?;
+        if !value.is_object() {
+            return Err(SettingsError::Shape {
+                path: shown,
+                what: "the top level is not a JSON object".into(),
+            });
+        }
+        Ok(Settings {
+            path: target,
+            value,
+            existed: true,
+        })
+    }
+
+    /// The `PreToolUse` groups, checked for the shape Claude Code expects.
+    fn pre_tool_use(&mut self) -> Result<&mut Vec<Value>, SettingsError> {
+        let path = self.path.display().to_string();
+        let shape = |what: &str| SettingsError::Shape {
+            path: path.clone(),
+            what: what.to_owned(),
+        };
+        let root = self
+            .value
+            .as_object_mut()
+            .ok_or_else(|| shape("the top level is not an object"))?;
+        let hooks = root
+            .entry("hooks")
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .ok_or_else(|| shape("`hooks` is not an object"))?;
+        let groups = hooks
+            .entry("PreToolUse")
+            .or_insert_with(|| Value::Array(Vec::new()))
+            .as_array_mut()
+            .ok_or_else(|| shape("`hooks.PreToolUse` is not a list"))?;
+        for g in groups.iter() {
+            if !g.get("hooks").is_some_and(Value::is_array) {
+                return Err(shape("a `hooks.PreToolUse` entry has no `hooks` list"));
+            }
+        }
+        Ok(groups)
+    }
+
+    /// Add our entry, or bring an existing one up to date. Returns whether anything changed.
+    pub fn install(&mut self, entry: &HookEntry) -> Result<bool, SettingsError> {
+        let before = self.value.clone();
+        let ours = json!({"type": "command", "command": entry.command, "timeout": entry.timeout});
+        let groups = self.pre_tool_use()?;
+        let mut found = false;
+        for group in groups.iter_mut() {
+            let same_matcher =
+                group.get("matcher").and_then(Value::as_str) == Some(entry.matcher.as_str());
+            let handlers = group["hooks"]
+                .as_array_mut()
+                .expect("checked in pre_tool_use");
+            for handler in handlers.iter_mut() {
+                if is_ours(handler) {
+                    if !found && same_matcher {
+                        *handler = ours.clone();
+                        found = true;
+                    } else {
+                        // A stale copy (another matcher or a duplicate): dropped below.
+                        *handler = Value::Null;
+                    }
+                }
+            }
+            handlers.retain(|h| !h.is_null());
+        }
+        groups.retain(|g| g["hooks"].as_array().is_some_and(|h| !h.is_empty()));
+        if !found {
+            groups.push(json!({"matcher": entry.matcher, "hooks": [ours]}));
+        }
+        Ok(self.value != before)
+    }
+
+    /// Remove every entry of ours, and what that leaves empty. Returns how many went.
+    pub fn uninstall(&mut self) -> Result<usize, SettingsError> {
+        let had_hooks = self.value.get("hooks").is_some();
+        let had_pre = self.value.pointer("/hooks/PreToolUse").is_some();
+        let groups = self.pre_tool_use()?;
+        let mut removed = 0;
+        for group in groups.iter_mut() {
+            let handlers = group["hooks"]
+                .as_array_mut()
+                .expect("checked in pre_tool_use");
+            let before = handlers.len();
+            handlers.retain(|h| !is_ours(h));
+            removed += before - handlers.len();
+            if before != handlers.len() && handlers.is_empty() {
+                group["hooks"] = Value::Null;
+            }
+        }
+        groups.retain(|g| !g["hooks"].is_null());
+        let empty_groups = groups.is_empty();
+        let root = self.value.as_object_mut().expect("an object");
+        if let Some(hooks) = root.get_mut("hooks").and_then(Value::as_object_mut) {
+            if empty_groups && (removed > 0 || !had_pre) {
+                hooks.remove("PreToolUse");
+            }
+            if hooks.is_empty() && (removed > 0 || !had_hooks) {
+                root.remove("hooks");
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Our entries, with the matcher of their group.
+    pub fn ours(&self) -> Vec<(Option<String>, String)> {
+        let mut out = Vec::new();
+        for group in self
+            .value
+            .pointer("/hooks/PreToolUse")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let matcher = group
+                .get("matcher")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            for h in group
+                .get("hooks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if is_ours(h) {
+                    out.push((
+                        matcher.clone(),
+                        h["command"].as_str().unwrap_or("").to_owned(),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// Keep a timestamped copy of the file as it is on disk, write the new content to a
+    /// temporary file beside it, rename it over the original, and read it back.
+    /// Returns the backup's path.
+    pub fn save(&self) -> Result<Option<PathBuf>, SettingsError> {
+        let shown = self.path.display().to_string();
+        let write_err = |source| SettingsError::Write {
+            path: shown.clone(),
+            source,
+        };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(write_err)?;
+        let backup = if self.existed {
+            let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                .to_string()
+                .replace(':', "-");
+            let name = format!(
+                "{}.mstro-backup-{stamp}",
+                self.path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("settings.json")
+            );
+            let backup = dir.join(name);
+            std::fs::copy(&self.path, &backup).map_err(write_err)?;
+            Some(backup)
+        } else {
+            None
+        };
+        let mut text = serde_json::to_string_pretty(&self.value).expect("a JSON value serialises");
+        text.push('\n');
+        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
+        std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(write_err)?;
+        if let Ok(meta) = std::fs::metadata(&self.path) {
+            let _ = std::fs::set_permissions(temp.path(), meta.permissions());
+        }
+        temp.as_file().sync_all().map_err(write_err)?;
+        temp.persist(&self.path).map_err(|e| write_err(e.error))?;
+        // Read back what Claude Code will read.
+        let written = Settings::load(&self.path)?;
+        if written.value != self.value {
+            return Err(SettingsError::Shape {
+                path: shown,
+                what: "the file read back differs from what was written".into(),
+            });
+        }
+        Ok(backup)
+    }
+}
+
+/// Parse JSON, locating a syntax error.
+pub fn parse(text: &str, path: &str) -> Result<Value, SettingsError> {
+    serde_json::from_str(text).map_err(|e| SettingsError::Syntax {
+        path: path.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_owned(),
+    })
+}
+
+/// A hook handler that runs `mstro-bouncer hook`.
+pub fn is_ours(handler: &Value) -> bool {
+    let Some(command) = handler.get("command").and_then(Value::as_str) else {
+        return false;
+    };
+    let words = shell_words(command);
+    let program = words.first().map(|p| p.rsplit('/').next().unwrap_or(p));
+    program == Some("mstro-bouncer") && words.get(1).map(String::as_str) == Some("hook")
+}
+
+/// `path` as one shell word.
+pub fn quote(path: &str) -> String {
+    if !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%=,".contains(c))
+    {
+        path.to_owned()
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    }
+}
+
+/// Split a simple command line into words (single and double quotes, backslashes).
+fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = command.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => word.extend(chars.next()),
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                word.extend(chars.next());
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> HookEntry {
+        HookEntry {
+            command: format!("{} hook", quote("/opt/my tools/mstro-bouncer")),
+            matcher: "*".into(),
+            timeout: 120,
+        }
+    }
+
+    #[test]
+    fn ours_is_recognised_however_it_is_quoted() {
+        assert!(is_ours(
+            &json!({"command": "'/opt/my tools/mstro-bouncer' hook"})
+        ));
+        assert!(is_ours(
+            &json!({"command": "mstro-bouncer hook --mode headless"})
+        ));
+        assert!(!is_ours(&json!({"command": "mstro-bouncer check x"})));
+        assert!(!is_ours(&json!({"command": "/usr/bin/other-guard hook"})));
+        assert_eq!(
+            quote("/opt/my tools/mstro-bouncer"),
+            "'/opt/my tools/mstro-bouncer'"
+        );
+        assert_eq!(
+            quote("/usr/local/bin/mstro-bouncer"),
+            "/usr/local/bin/mstro-bouncer"
+        );
+    }
+
+    #[test]
+    fn install_merges_and_uninstall_restores() {
+        let original = json!({
+            "model": "x",
+            "hooks": {
+                "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "other-guard"}]}],
+                "PostToolUse": [{"hooks": [{"type": "command", "command": "log"}]}]
+            }
+        });
+        let mut s = Settings {
+            path: "s.json".into(),
+            value: original.clone(),
+            existed: true,
+        };
+        let mut e = entry();
+        assert!(s.install(&e).unwrap());
+        assert!(!s.install(&e).unwrap(), "idempotent");
+        assert_eq!(s.ours().len(), 1);
+        assert_eq!(
+            s.value["hooks"]["PreToolUse"][0],
+            original["hooks"]["PreToolUse"][0]
+        );
+        e.command = "/new/place/mstro-bouncer hook".into();
+        assert!(s.install(&e).unwrap(), "a moved binary is updated in place");
+        assert_eq!(
+            s.ours(),
+            vec![(Some("*".into()), "/new/place/mstro-bouncer hook".into())]
+        );
+        assert_eq!(s.uninstall().unwrap(), 1);
+        assert_eq!(s.value, original);
+
+        let mut empty = Settings {
+            path: "s.json".into(),
+            value: json!({}),
+            existed: false,
+        };
+        empty.install(&entry()).unwrap();
+        empty.uninstall().unwrap();
+        assert_eq!(empty.value, json!({}));
+    }
+
+    #[test]
+    fn a_shape_we_do_not_know_is_refused() {
+        let mut s = Settings {
+            path: "s.json".into(),
+            value: json!({"hooks": []}),
+            existed: true,
+        };
+        assert!(matches!(
+            s.install(&entry()),
+            Err(SettingsError::Shape { .. })
+        ));
+        let err = parse("{\n  \"a\": 1,\n}", "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3"), "{err}");
+    }
+}
