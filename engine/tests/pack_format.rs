@@ -31,10 +31,11 @@ fn rule(body: &str) -> String {
 
 #[test]
 fn a_valid_user_pack_takes_effect() {
-    let yaml = rule("    when: {program: terraform, subcommand: apply}\n");
+    // A program no shipped pack judges, so only the user rule can fire.
+    let yaml = rule("    when: {program: acme-deploy, subcommand: apply}\n");
     let engine = load(&yaml, PackScope::User).expect("loads");
     let call =
-        mstro_engine::ToolCall::bash("terraform apply -auto-approve").with_cwd("/home/dev/project");
+        mstro_engine::ToolCall::bash("acme-deploy apply --yes").with_cwd("/home/dev/project");
     let j = engine
         .judge(
             &call,
