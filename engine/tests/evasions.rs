@@ -158,6 +158,18 @@ const CASES: &[(&str, Verdict)] = &[
     ("ssh prod 'rm -rf /'", Deny),
     ("docker exec -it c rm -rf /", Deny),
     ("kubectl exec -it pod -- rm -rf /data", Review),
+    // Options before the subcommand must not hide the carried command.
+    ("kubectl -n prod exec pod -- rm -rf /", Deny),
+    ("docker --context prod exec c rm -rf /", Deny),
+    ("docker compose -f dev.yml exec app rm -rf /", Deny),
+    ("docker-compose exec app rm -rf /", Deny),
+    ("docker container exec db rm -rf /", Deny),
+    (
+        "docker -H ssh://prod exec -it db psql -c 'DROP TABLE users'",
+        Review,
+    ),
+    ("nerdctl run alpine rm -rf /", Deny),
+    ("aws-vault exec prod -- rm -rf ~", Deny),
     ("docker run -v /:/host alpine rm -rf /host/etc", Review),
     (
         "docker run --privileged --pid=host alpine nsenter -t 1 -m sh",

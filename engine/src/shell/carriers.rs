@@ -465,6 +465,86 @@ const CARRIERS: &[Carrier] = &[
     ),
     remote(
         "docker",
+        &["container", "exec"],
+        Place::Rest {
+            values: DOCKER_EXEC_VALUES,
+            skip: 1,
+        },
+    ),
+    remote(
+        "docker",
+        &["container", "run"],
+        Place::Rest {
+            values: DOCKER_RUN_VALUES,
+            skip: 1,
+        },
+    ),
+    remote(
+        "podman",
+        &["container", "exec"],
+        Place::Rest {
+            values: DOCKER_EXEC_VALUES,
+            skip: 1,
+        },
+    ),
+    remote(
+        "podman",
+        &["container", "run"],
+        Place::Rest {
+            values: DOCKER_RUN_VALUES,
+            skip: 1,
+        },
+    ),
+    remote(
+        "nerdctl",
+        &["exec"],
+        Place::Rest {
+            values: DOCKER_EXEC_VALUES,
+            skip: 1,
+        },
+    ),
+    remote(
+        "nerdctl",
+        &["run"],
+        Place::Rest {
+            values: DOCKER_RUN_VALUES,
+            skip: 1,
+        },
+    ),
+    remote(
+        "docker-compose",
+        &["run"],
+        Place::Rest {
+            values: DOCKER_RUN_VALUES,
+            skip: 1,
+        },
+    ),
+    remote(
+        "docker-compose",
+        &["exec"],
+        Place::Rest {
+            values: DOCKER_EXEC_VALUES,
+            skip: 1,
+        },
+    ),
+    remote(
+        "podman",
+        &["compose", "run"],
+        Place::Rest {
+            values: DOCKER_RUN_VALUES,
+            skip: 1,
+        },
+    ),
+    remote(
+        "podman",
+        &["compose", "exec"],
+        Place::Rest {
+            values: DOCKER_EXEC_VALUES,
+            skip: 1,
+        },
+    ),
+    remote(
+        "docker",
         &["compose", "run"],
         Place::Rest {
             values: DOCKER_RUN_VALUES,
@@ -559,7 +639,7 @@ pub(crate) fn carried_by_env(name: &str) -> bool {
 pub(crate) fn carried(program: &str, argv: &[Word]) -> Vec<Carried> {
     let mut out = Vec::new();
     for carrier in CARRIERS.iter().filter(|c| c.program == program) {
-        let Some(start) = after_subcommand(argv, carrier.subcommand) else {
+        let Some(start) = after_subcommand(program, argv, carrier.subcommand) else {
             continue;
         };
         let ctx = carrier.context;
@@ -643,22 +723,104 @@ pub(crate) fn carried(program: &str, argv: &[Word]) -> Vec<Carried> {
 
 /// The index after the subcommand words, skipping options before them; `None` if the
 /// command does not use that subcommand.
-fn after_subcommand(argv: &[Word], subcommand: &[&str]) -> Option<usize> {
+/// Where the carried part starts: after the subcommand words, skipping the options
+/// that may come before and between them (`kubectl -n prod exec`,
+/// `docker compose -f dev.yml run`).
+fn after_subcommand(program: &str, argv: &[Word], subcommand: &[&str]) -> Option<usize> {
     if subcommand.is_empty() {
         return Some(1);
     }
+    let takes_value = global_value_options(program);
     let mut i = 1;
     let mut matched = 0;
     while i < argv.len() && matched < subcommand.len() {
         let t = argv[i].text.as_str();
         if t == subcommand[matched] {
             matched += 1;
-        } else if matched > 0 || !t.starts_with('-') {
+        } else if t.starts_with('-') {
+            if takes_value.contains(&t) {
+                i += 1;
+            }
+        } else {
             return None;
         }
         i += 1;
     }
     (matched == subcommand.len()).then_some(i)
+}
+
+/// Options before a subcommand that take a separate value.
+fn global_value_options(program: &str) -> &'static [&'static str] {
+    match program {
+        "kubectl" | "oc" => &[
+            "-n",
+            "--namespace",
+            "--context",
+            "--cluster",
+            "--user",
+            "--kubeconfig",
+            "-s",
+            "--server",
+            "--token",
+            "--as",
+            "--as-group",
+            "--certificate-authority",
+            "--client-certificate",
+            "--client-key",
+            "--request-timeout",
+            "-v",
+            "--v",
+            "--profile",
+            "--cache-dir",
+        ],
+        "docker" | "podman" | "nerdctl" => &[
+            "-c",
+            "--context",
+            "-H",
+            "--host",
+            "--config",
+            "-l",
+            "--log-level",
+            "--tlscacert",
+            "--tlscert",
+            "--tlskey",
+            "--connection",
+            "--url",
+            "--identity",
+            "--root",
+            "--runroot",
+            "--namespace",
+            "--address",
+            "--storage-driver",
+            // `docker compose` options between `compose` and its command.
+            "-f",
+            "--file",
+            "-p",
+            "--project-name",
+            "--env-file",
+            "--profile",
+            "--project-directory",
+            "--ansi",
+            "--progress",
+            "--parallel",
+        ],
+        "docker-compose" | "podman-compose" => &[
+            "-f",
+            "--file",
+            "-p",
+            "--project-name",
+            "--env-file",
+            "--profile",
+            "--project-directory",
+            "--ansi",
+            "--progress",
+            "--parallel",
+            "-H",
+            "--host",
+            "--context",
+        ],
+        _ => &[],
+    }
 }
 
 /// Values of the given options: `--opt=V`, `--opt V`, `-o V`, `-oV`, `-exec V`.

@@ -722,7 +722,11 @@ fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize>
         }
         return None;
     }
-    let start = i + spec.positionals;
+    let mut start = i + spec.positionals;
+    // `aws-vault exec PROFILE -- cmd`: the end of options after the positional arguments.
+    if spec.positionals > 0 && argv.get(start).is_some_and(|w| w.text == "--") {
+        start += 1;
+    }
     // `flock FILE -c 'cmd'`: a shell-string option after the positional arguments.
     if let Some(opt) = argv.get(start)
         && spec.shell_string.contains(&opt.text.as_str())
@@ -890,6 +894,16 @@ mod tests {
             ("direnv exec . rm x", "rm x", vec!["direnv"]),
             ("cross-env NODE_ENV=test jest", "jest", vec!["cross-env"]),
             ("bundle exec rake test", "rake test", vec!["bundle"]),
+            (
+                "aws-vault exec prod -- rm -rf ~",
+                "rm -rf ~",
+                vec!["aws-vault"],
+            ),
+            (
+                "aws-vault exec --duration=1h prod rm x",
+                "rm x",
+                vec!["aws-vault"],
+            ),
         ];
         for (input, argv, wrappers) in cases {
             let (got, w, _) = stripped(input);
