@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod explain;
 pub mod hook;
+mod scan;
 
 use clap::Parser;
 
