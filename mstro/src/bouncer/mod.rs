@@ -1,5 +1,6 @@
 //! `mstro-bouncer`: the engine's command line. `hook` for Claude Code's PreToolUse
-//! hook, `check` for CI and evaluation harnesses, `explain` for people.
+//! hook, `check` for CI and evaluation harnesses, `scan` for the commands files will
+//! run, `explain` for people.
 
 mod check;
 mod cli;
@@ -31,5 +32,6 @@ pub fn main() -> i32 {
         Command::Hook(args) => hook::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Scan(args) => scan::run(&args),
     }
 }
