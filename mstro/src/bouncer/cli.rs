@@ -30,6 +30,9 @@ pub enum Command {
     Uninstall(UninstallArgs),
     /// Check the whole chain: binary, settings, registration, a round trip, configuration.
     Doctor,
+    /// Find dangerous commands in scripts, Dockerfiles, CI files, Makefiles,
+    /// package.json scripts and compose files.
+    Scan(ScanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -140,6 +143,41 @@ pub struct CheckArgs {
     /// Exit 1 if any verdict reaches this level.
     #[arg(long, value_enum, default_value_t = FailOn::Deny)]
     pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan (directories are walked, honouring .gitignore).
+    /// With --staged, limits the scan to these paths. Default: the current directory.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Scan the files staged in git's index, as they will be committed.
+    #[arg(long)]
+    pub staged: bool,
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Exit 1 if any finding (not in the baseline) reaches this level.
+    #[arg(long, value_enum, default_value_t = FailOn::Deny)]
+    pub fail_on: FailOn,
+    /// Leave out findings whose fingerprints are in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the fingerprints of all current findings to FILE, accepting them.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+/// How `scan` prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// `path:line:col: DENY [rule] reason`, then the command.
+    Text,
+    /// One JSON document with findings, errors and a summary.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...`), shown as annotations.
+    Github,
 }
 
 #[derive(Debug, Args)]

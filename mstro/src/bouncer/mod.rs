@@ -1,5 +1,6 @@
 //! `mstro-bouncer`: the engine's command line. `hook` for Claude Code's PreToolUse
-//! hook, `check` for CI and evaluation harnesses, `explain` for people.
+//! hook, `check` for CI and evaluation harnesses, `scan` for the commands files will
+//! run, `explain` for people.
 
 mod check;
 mod cli;
@@ -9,6 +10,7 @@ pub mod hook;
 mod install;
 mod overrides;
 pub mod packs;
+mod scan;
 
 use clap::Parser;
 
@@ -38,5 +40,6 @@ pub fn main() -> i32 {
         Command::Install(args) => install::install(&args),
         Command::Uninstall(args) => install::uninstall(&args),
         Command::Doctor => install::doctor::run(),
+        Command::Scan(args) => scan::run(&args),
     }
 }
