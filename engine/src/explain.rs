@@ -59,6 +59,10 @@ pub struct InvocationReport {
     pub self_call: bool,
     pub stdin: Option<String>,
     pub code: Option<String>,
+    /// Semantic flags present, as the packs' vocabulary for the program names them.
+    pub flags: Vec<String>,
+    /// Options with their values, as written (`--namespace=prod`).
+    pub options: Vec<String>,
     pub operands: Vec<PathReport>,
     /// Rules the keyword gate let through, and what they made of it.
     pub candidates: Vec<CandidateReport>,
@@ -195,7 +199,27 @@ impl Engine {
                         }
                     })
                     .collect();
+                let parsed = scene.parsed(idx);
+                let mut flags: Vec<String> = rules
+                    .clis
+                    .get(&inv.program)
+                    .map(|cli| {
+                        cli.flags
+                            .iter()
+                            .filter(|(_, spec)| spec.present(parsed))
+                            .map(|(name, _)| name.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                flags.sort();
+                let options = parsed
+                    .options
+                    .iter()
+                    .map(|o| format!("{}={}", o.spelling, shorten(&o.value)))
+                    .collect();
                 invocations.push(InvocationReport {
+                    flags,
+                    options,
                     index: idx,
                     program: inv.program.clone(),
                     argv: inv

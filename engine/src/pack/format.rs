@@ -138,7 +138,8 @@ pub struct RuleSpec {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Examples {
-    /// The rule fires, and the engine's verdict is at least the rule's.
+    /// The rule fires, and the engine's verdict is at least the rule's (for an `allow`
+    /// rule, exactly `allow`: the example shows something that really runs).
     #[serde(default, rename = "match")]
     pub matches: Vec<Example>,
     /// The rule does not fire.
@@ -220,7 +221,9 @@ pub struct Predicate {
     /// The program as written (`./deploy.sh`, `/usr/bin/rm`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_path: Option<ValueMatch>,
-    /// The leading operands after global options (`reset`, `stash drop`); globs per word.
+    /// The leading operands after global options (`reset`, `stash drop`): whole words,
+    /// case-sensitive, a glob per word; options between the words are skipped. A word
+    /// like `ns/prod` or `pods,ns` is one operand: match such forms with `operands`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subcommand: Option<OneOrMany<String>>,
     /// All of these flags are present (semantic names or spellings).
@@ -317,7 +320,9 @@ pub struct ValueMatch {
     /// The resolved path has one of these classes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<OneOrMany<PathClass>>,
-    /// The resolved absolute path matches one of these globs (`/dev/tcp/*`, `**/.git/hooks/**`).
+    /// The resolved absolute path matches one of these globs: absolute (`/dev/tcp/*`),
+    /// in the user's home (`~/.aws/**`; the home is `/home/dev` in examples), or at any
+    /// depth (`**/.git/hooks/**`). `DIR/**` matches what is inside DIR, not DIR itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_glob: Option<OneOrMany<String>>,
     /// The word as written matches one of these globs.
@@ -329,7 +334,8 @@ pub struct ValueMatch {
     /// The word starts with one of these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<OneOrMany<String>>,
-    /// The word matches this regular expression.
+    /// The word matches this regular expression (Rust `regex` syntax, unanchored;
+    /// `(?i)` ignores case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// The word is a URL whose host matches one of these globs (WHATWG parsing, so

@@ -84,6 +84,11 @@ impl RuleSet {
         self.switched_off.get(&index).copied()
     }
 
+    /// What the packs together say about a program's command line.
+    pub fn program(&self, name: &str) -> Option<&ProgramCli> {
+        self.clis.get(name)
+    }
+
     pub fn index_of(&self, id: &str) -> Option<u32> {
         self.rules
             .iter()

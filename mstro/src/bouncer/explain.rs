@@ -114,6 +114,12 @@ fn render(e: &Explanation) -> String {
         if let Some(code) = &inv.code {
             let _ = writeln!(s, "  code      {}", code.replace('\n', "⏎"));
         }
+        if !inv.flags.is_empty() {
+            let _ = writeln!(s, "  flags     {}", inv.flags.join(", "));
+        }
+        if !inv.options.is_empty() {
+            let _ = writeln!(s, "  options   {}", inv.options.join(" "));
+        }
         for p in &inv.operands {
             let _ = writeln!(s, "  operand   {}", path_line(p));
         }

@@ -27,10 +27,19 @@ pub fn readme() -> anyhow::Result<String> {
     s.push_str(GUIDE);
 
     s.push_str("\n## Format reference\n\nEvery key, from the schema. Keys are optional unless marked *required*.\n");
-    let sections: [(&str, &str, &str); 12] = [
+    let sections: [(&str, &str, &str); 13] = [
         ("PackFile", "A pack file", ""),
         ("RuleSpec", "A rule", "`rules:` items."),
-        ("Examples", "Examples", "A rule's `examples:`."),
+        (
+            "Examples",
+            "Examples",
+            "A rule's `examples:`. Each example is a Bash command (a string; quote it when it contains `: `), or a tool call.",
+        ),
+        (
+            "ExampleCall",
+            "A tool call example",
+            "`{tool: Write, input: {file_path: ~/.bashrc, content: x}}`: the input exactly as Claude Code sends it.",
+        ),
         (
             "Predicate",
             "Predicates",

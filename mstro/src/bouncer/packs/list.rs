@@ -68,7 +68,7 @@ pub fn run(json: bool) -> anyhow::Result<i32> {
         return Ok(0);
     }
     println!(
-        "{:<18} {:<9} {:>5} {:>6} {:>4}  {:<14} FILE",
+        "{:<18} {:<9} {:>5} {:>6} {:>4}  {:<18} FILE",
         "PACK", "SOURCE", "ALLOW", "REVIEW", "DENY", "ENABLED"
     );
     for l in &listed {
@@ -78,7 +78,7 @@ pub fn run(json: bool) -> anyhow::Result<i32> {
             (Some(m), false) => format!("no ({} only)", m.join(",")),
         };
         println!(
-            "{:<18} {:<9} {:>5} {:>6} {:>4}  {:<14} {}",
+            "{:<18} {:<9} {:>5} {:>6} {:>4}  {:<18} {}",
             l.id, l.source, l.rules.allow, l.rules.review, l.rules.deny, enabled, l.file
         );
         if !l.switched_off.is_empty() {

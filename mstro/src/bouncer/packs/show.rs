@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use mstro_engine::pack::format::{Example, RuleSpec};
 use mstro_engine::pack::{PackSource, line_of_rule};
+use mstro_engine::rules::{FlagSpec, ProgramCli};
 
 use super::current_dir;
 use crate::bouncer::configured::Configured;
@@ -30,8 +31,91 @@ pub fn run(id: &str) -> anyhow::Result<i32> {
             return Ok(0);
         }
     }
-    eprintln!("mstro-bouncer packs show: no pack or rule `{id}` (see `mstro-bouncer packs list`)");
+    if let Some(cli) = configured.engine.rules().program(id) {
+        print!("{}", program(id, cli));
+        return Ok(0);
+    }
+    eprintln!(
+        "mstro-bouncer packs show: no pack, rule or program `{id}` (see `mstro-bouncer packs list`)"
+    );
     Ok(1)
+}
+
+/// A program's vocabulary, merged from every pack that declares it.
+fn program(name: &str, cli: &ProgramCli) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "program     {name} (merged from every pack that declares it)"
+    );
+    let spellings = |f: &FlagSpec| {
+        let mut all: Vec<String> = f.shorts.iter().map(|c| format!("-{c}")).collect();
+        all.extend(f.longs.iter().map(|l| format!("--{l}")));
+        all.extend(f.exact.iter().cloned());
+        all.join(" ")
+    };
+    let mut flags: Vec<_> = cli.flags.iter().collect();
+    flags.sort_by_key(|(k, _)| k.as_str());
+    if !flags.is_empty() {
+        let _ = writeln!(s, "flags");
+        for (k, f) in flags {
+            let _ = writeln!(s, "  {k:<18} {}", spellings(f));
+        }
+    }
+    let mut options: Vec<_> = cli.options.iter().collect();
+    options.sort_by_key(|(k, _)| k.as_str());
+    if !options.is_empty() {
+        let _ = writeln!(s, "options (take a value)");
+        for (k, o) in options {
+            let _ = writeln!(s, "  {k:<18} {}", o.join(" "));
+        }
+    }
+    let named: Vec<&String> = cli.options.values().flatten().collect();
+    let mut others: Vec<&String> = cli
+        .value_options
+        .iter()
+        .filter(|v| !named.contains(v))
+        .collect();
+    others.sort();
+    if !others.is_empty() {
+        let _ = writeln!(
+            s,
+            "other options taking a value (global options, file options)"
+        );
+        let _ = writeln!(
+            s,
+            "  {}",
+            others
+                .iter()
+                .map(|o| o.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    for (what, which) in [
+        ("reads", cli.reads),
+        ("writes", cli.writes),
+        ("deletes", cli.deletes),
+    ] {
+        if let Some(w) = which {
+            let _ = writeln!(s, "{what:<11} {w:?} operands");
+        }
+    }
+    for (what, list) in [
+        ("read opts", &cli.read_options),
+        ("write opts", &cli.write_options),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(s, "{what:<11} {}", list.join(" "));
+        }
+    }
+    if cli.long_single_dash {
+        let _ = writeln!(s, "single-dash words are whole option names (`-name`)");
+    }
+    if cli.key_value {
+        let _ = writeln!(s, "`key=value` operands are options");
+    }
+    s
 }
 
 fn pack(source: &PackSource) -> String {

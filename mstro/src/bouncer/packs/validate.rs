@@ -14,7 +14,9 @@ use super::current_dir;
 use crate::bouncer::configured::Configured;
 
 pub fn validate(files: &[PathBuf], project: bool) -> anyhow::Result<i32> {
-    let (sources, mut errors) = read_packs(files, project);
+    let (sources, errors) = read_packs(files, project);
+    // Rules without examples are reported, but the other examples still run.
+    let mut lint = Vec::new();
     if errors.is_empty() {
         for source in &sources {
             for rule in &source.pack.rules {
@@ -25,7 +27,7 @@ pub fn validate(files: &[PathBuf], project: bool) -> anyhow::Result<i32> {
                     Some(_) => None,
                 };
                 if let Some(what) = missing {
-                    errors.push(
+                    lint.push(
                         PackError::for_rule(
                             &source.file,
                             &rule.id,
@@ -39,13 +41,13 @@ pub fn validate(files: &[PathBuf], project: bool) -> anyhow::Result<i32> {
             }
         }
     }
-    finish(sources, errors)
+    finish(sources, errors, lint)
 }
 
 pub fn test(files: &[PathBuf], project: bool) -> anyhow::Result<i32> {
     if !files.is_empty() {
         let (sources, errors) = read_packs(files, project);
-        return finish(sources, errors);
+        return finish(sources, errors, Vec::new());
     }
     // Every loaded pack, against the engine as configured.
     let configured = Configured::load(Some(&current_dir()?), true)
@@ -97,8 +99,13 @@ fn read_packs(files: &[PathBuf], project: bool) -> (Vec<PackSource>, Vec<PackErr
     (sources, errors)
 }
 
-/// Compile the packs over the built-ins, run their examples, print, and pick the exit code.
-fn finish(sources: Vec<PackSource>, mut errors: Vec<PackError>) -> anyhow::Result<i32> {
+/// Compile the packs over the built-ins, run their examples, print, and pick the exit
+/// code. `lint` problems do not stop the examples from running.
+fn finish(
+    sources: Vec<PackSource>,
+    mut errors: Vec<PackError>,
+    lint: Vec<PackError>,
+) -> anyhow::Result<i32> {
     let mut engine = None;
     if errors.is_empty() {
         let mut all = builtin_sources(false).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -108,15 +115,22 @@ fn finish(sources: Vec<PackSource>, mut errors: Vec<PackError>) -> anyhow::Resul
             Err(es) => errors.extend(es),
         }
     }
-    for e in &errors {
+    for e in errors.iter().chain(&lint) {
         println!("{e}");
     }
     match engine {
-        Some(engine) if errors.is_empty() => {
-            Ok(report(&sources, &check_examples(&engine, &sources)))
+        Some(engine) => {
+            let code = report(&sources, &check_examples(&engine, &sources));
+            if lint.is_empty() {
+                Ok(code)
+            } else {
+                println!("{} problem(s)", lint.len());
+                Ok(1)
+            }
         }
-        _ => {
-            println!("{} problem(s); nothing was loaded", errors.len());
+        None => {
+            // The YAML parser stops at the first problem in a file: fix it and run again.
+            println!("{} problem(s); the packs do not load", errors.len());
             Ok(1)
         }
     }
