@@ -466,9 +466,15 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, P
         require_literal_leading_dot: true,
         ..Default::default()
     };
+    // A pattern matching every name says nothing about secrets in an ordinary
+    // directory (`/var/lib/apt/lists/*`); in a secret one the directory says it.
+    let match_all = matches!(last, "*" | "**" | "*.*");
     for name in samples {
         if pattern.matches_with(name, options) {
-            let c = classify(&join(name), env, cwd);
+            let mut c = classify(&join(name), env, cwd);
+            if match_all {
+                c.remove(PathClasses::SECRET);
+            }
             may |= c;
             must &= c;
         }

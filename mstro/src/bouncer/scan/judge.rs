@@ -52,8 +52,15 @@ impl<'a> Judge<'a> {
         }
     }
 
-    /// The places in `command` (a shell command line run in `cwd`) that are not allowed.
-    pub fn hits(&mut self, command: &str, cwd: &str, env: &PathEnv) -> Vec<Hit> {
+    /// The places in `command` (a shell command line run in `cwd`) that are not allowed,
+    /// leaving out the rules that do not apply where it runs.
+    pub fn hits(
+        &mut self,
+        command: &str,
+        cwd: &str,
+        env: &PathEnv,
+        not_applicable: &[&str],
+    ) -> Vec<Hit> {
         let call = ToolCall::bash(command).with_cwd(cwd);
         let judgement = match self.engine.judge(&call, env, MODE) {
             Ok(e) => e.judgement,
@@ -74,6 +81,7 @@ impl<'a> Judge<'a> {
             return Vec::new();
         }
         let mut raw = Vec::new();
+        let mut set_aside = false;
         if let Ok(explanation) = self.engine.explain(&call, env, MODE) {
             for inv in &explanation.invocations {
                 for c in inv.candidates.iter().filter(|c| c.fired) {
@@ -83,6 +91,10 @@ impl<'a> Judge<'a> {
                     let Some(rule) = self.by_id.get(&*c.rule).copied() else {
                         continue;
                     };
+                    if not_applicable.contains(&&*rule.id) {
+                        set_aside = true;
+                        continue;
+                    }
                     self.note_rule(
                         &rule.id,
                         &rule.reason,
@@ -113,6 +125,10 @@ impl<'a> Judge<'a> {
                     alternative: None,
                 });
             }
+        }
+        if raw.is_empty() && set_aside {
+            // Only rules that do not apply here fired.
+            return Vec::new();
         }
         if raw.is_empty() {
             // The explanation did not show what decided (it should): report the
@@ -223,7 +239,7 @@ mod tests {
         let mut judge = Judge::new(&engine);
         let env = PathEnv::new("/home/dev", Some("/home/dev/project"));
         judge
-            .hits(command, "/home/dev/project", &env)
+            .hits(command, "/home/dev/project", &env, &[])
             .into_iter()
             .map(|h| (h.span, h.verdict, h.rule_ids))
             .collect()

@@ -303,7 +303,10 @@ impl<'a> Scanner<'a> {
                 Cwd::Root => &root_str,
             };
             let judged = extracted.shell.command_line(&extracted.command);
-            for hit in self.judge.hits(judged.as_str(), cwd, &env) {
+            for hit in self
+                .judge
+                .hits(judged.as_str(), cwd, &env, kind.rules_not_applicable())
+            {
                 let finding = self.finding(display, kind, extracted, &judged, &index, hit);
                 self.report.findings.push(finding);
             }

@@ -42,6 +42,34 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// Rules written for an agent on a developer's machine that say nothing about a
+    /// command in this kind of file. A scan judges the repository's own files, so
+    /// running the repository's scripts (`execution.local-script`) is what they are
+    /// for. A Dockerfile `RUN` or a compose command runs inside a container as its
+    /// root, where system paths are the image's own; a CI step runs on a throwaway
+    /// runner where `sudo apt-get install` is routine. Critical rules (`rm -rf /`,
+    /// disk writes, reverse shells) apply everywhere.
+    pub fn rules_not_applicable(self) -> &'static [&'static str] {
+        const EVERYWHERE: &[&str] = &["execution.local-script"];
+        const CONTAINER: &[&str] = &[
+            "execution.local-script",
+            "privilege.escalation",
+            "filesystem.recursive-delete",
+            "filesystem.delete-system-files",
+            "system.write-system-path",
+        ];
+        const RUNNER: &[&str] = &[
+            "execution.local-script",
+            "privilege.escalation",
+            "system.write-system-path",
+        ];
+        match self {
+            SourceKind::Dockerfile | SourceKind::Compose => CONTAINER,
+            SourceKind::GitHubActions | SourceKind::GitLabCi => RUNNER,
+            SourceKind::ShellScript | SourceKind::Makefile | SourceKind::PackageJson => EVERYWHERE,
+        }
+    }
+
     /// A stable name for reports.
     pub fn as_str(self) -> &'static str {
         match self {
