@@ -273,6 +273,11 @@ fn cases() -> Vec<Case> {
         ),
         deny("backticks", "echo `rm -rf ~`", "echo `rm -rf build`"),
         deny(
+            "heredoc into the last command of a pipeline",
+            "ls | bash <<'EOF'\nrm -rf ~\nEOF",
+            "ls | bash <<'EOF'\nrm -rf build\nEOF",
+        ),
+        deny(
             "backticks in a default",
             "echo ${x:=`rm -rf ~`}",
             "echo ${x:=`rm -rf build`}",

@@ -675,6 +675,25 @@ impl<'e> Walker<'e> {
         frame: &Frame,
         scope: &mut Scope,
     ) -> Vec<usize> {
+        // `a | b <<EOF`: bash attaches the redirections to the last command of the
+        // pipeline (tree-sitter to the whole of it), so the heredoc, not the pipe, is
+        // what `b` reads.
+        if let Some(b) = body
+            && b.kind() == "pipeline"
+            && !redirects.is_empty()
+        {
+            let mut stages: Vec<Stage> =
+                statement_children(b).into_iter().map(Stage::Node).collect();
+            if let Some(Stage::Node(last)) = stages.pop() {
+                stages.push(Stage::Head {
+                    body: Some(last),
+                    redirects,
+                    whole,
+                });
+                return self.walk_pipeline(stages, src, frame, scope);
+            }
+            return Vec::new();
+        }
         let specs = self.redirect_specs(&redirects, src, frame, scope);
         match body {
             Some(b) if b.kind() == "command" => {

