@@ -193,6 +193,32 @@ proptest! {
     }
 }
 
+/// Text made of shell syntax, words and characters from every plane.
+fn shellish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        select(
+            &[
+                "{", "}", "(", ")", "$(", "`", "'", "\"", "\\", "|", "&&", "||", ";", "&", ">",
+                ">>", "<", "<<EOF\n", "\nEOF\n", "<<<", "$", "${", "[[", "]]", "((", "))", "=",
+                "~", "*", "?", "[", "]", "#", "\n", " ", "\\\n", "..", "1", "-rf", "rm", "bash -c",
+                "eval", "sudo", "/", "$'\\x72'",
+            ][..]
+        )
+        .prop_map(str::to_owned),
+        "\\PC{1,3}",
+        any::<char>().prop_map(|c| c.to_string()),
+    ];
+    proptest::collection::vec(piece, 0..40).prop_map(|p| p.concat())
+}
+
+proptest! {
+    /// Whatever the text, the engine answers (and never panics or crashes).
+    #[test]
+    fn any_text_gets_a_verdict(command in shellish()) {
+        let _ = verdict(engine(), &command);
+    }
+}
+
 #[test]
 fn the_base_commands_have_the_verdicts_the_properties_assume() {
     let e = engine();

@@ -171,6 +171,35 @@ fn a_panic_still_denies_and_exits_zero() {
     );
 }
 
+/// A crash (a segfault in C code, an abort, a stack overflow) would otherwise leave
+/// Claude Code without a decision, which it treats as no hook at all.
+#[cfg(unix)]
+#[test]
+fn a_crash_still_denies_and_exits_zero() {
+    for how in ["segv", "abort", "stack"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
+            .arg("hook")
+            .env("MSTRO_BOUNCER_CRASH_FOR_TESTS", how)
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{how}");
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{how}: {e}"));
+        assert_eq!(
+            v["hookSpecificOutput"]["permissionDecision"], "deny",
+            "{how}"
+        );
+        assert!(
+            v["hookSpecificOutput"]["permissionDecisionReason"]
+                .as_str()
+                .unwrap()
+                .contains("crashed"),
+            "{how}"
+        );
+    }
+}
+
 #[test]
 fn deny_reasons_say_what_why_instead_and_how_to_proceed() {
     let (_, args, stdin) = cases().into_iter().find(|c| c.0 == "deny-rm-home").unwrap();

@@ -4,6 +4,7 @@
 //! as "no decision" and carries on (protocol reference §1.4): fail-open. So the hook
 //! catches everything itself, always exits 0, and answers every failure with `deny`.
 
+mod crash;
 pub mod input;
 pub mod output;
 mod reason;
@@ -20,6 +21,10 @@ use super::overrides;
 
 /// Run the hook on the process's stdin and stdout. Always returns 0.
 pub fn run(args: &HookArgs) -> i32 {
+    crash::install(output::render(
+        Decision::Deny,
+        "mstro-bouncer crashed while judging this call, so it blocks it to stay safe; run `mstro-bouncer doctor`",
+    ));
     let mode: Option<Mode> = args.mode.map(Into::into);
     // A panic still produces a decision; the default hook's message goes to stderr,
     // which Claude Code keeps in its debug log.
@@ -58,12 +63,34 @@ fn emit(line: &str) {
     let _ = out.flush();
 }
 
+/// A real crash of the kind the hook must survive.
+fn crash_for_tests(how: &str) {
+    // Unbounded on purpose: a stack overflow is one of the crashes being tested.
+    #[allow(unconditional_recursion)]
+    fn recurse(n: u64) -> u64 {
+        let frame = [n; 64];
+        std::hint::black_box(&frame);
+        recurse(n + 1) + frame[0]
+    }
+    match how {
+        "stack" => {
+            std::hint::black_box(recurse(0));
+        }
+        "abort" => std::process::abort(),
+        // SAFETY: deliberately faulting, which is what is being tested.
+        _ => unsafe { std::ptr::null_mut::<u64>().write_volatile(1) },
+    }
+}
+
 /// Read one event and decide. `None` means "print nothing" (pass through). Without a
 /// `mode`, the configured default applies.
 pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>) -> Option<String> {
-    // Lets the test suite prove that a panic still ends in a deny.
+    // Lets the test suite prove that a panic or a crash still ends in a deny.
     if std::env::var_os("MSTRO_BOUNCER_PANIC_FOR_TESTS").is_some() {
         panic!("panic requested by MSTRO_BOUNCER_PANIC_FOR_TESTS");
+    }
+    if let Some(how) = std::env::var_os("MSTRO_BOUNCER_CRASH_FOR_TESTS") {
+        crash_for_tests(&how.to_string_lossy());
     }
     let deny = |why: String| {
         Some(output::render(
