@@ -176,6 +176,8 @@ impl Engine {
                         r.target == crate::rules::RuleTarget::Shell && rules.active(r, mode)
                     })
                     .count();
+                // The report reads the words with every scope's vocabulary.
+                scene.read_with(u8::MAX);
                 let operands = scene
                     .parsed(idx)
                     .operands
@@ -201,8 +203,7 @@ impl Engine {
                     .collect();
                 let parsed = scene.parsed(idx);
                 let mut flags: Vec<String> = rules
-                    .clis
-                    .get(&inv.program)
+                    .program(&inv.program)
                     .map(|cli| {
                         cli.flags
                             .iter()

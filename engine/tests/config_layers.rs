@@ -300,6 +300,57 @@ rules:
     assert!(err.contains("`default_allow`"), "{err}");
 }
 
+/// A pack's program vocabulary reads its own rules' command lines, never a built-in
+/// rule's: declaring `-r` an option of `rm` must not turn `rm -r /` into no flag.
+#[test]
+fn later_scopes_cannot_reshape_how_built_in_rules_read_a_command() {
+    let layers = Layers::new();
+    let dummy = |pack: &str, programs: &str| {
+        format!(
+            "pack: {pack}\ndescription: d\nprograms:\n{programs}\nrules:\n  - id: {pack}.x\n    verdict: deny\n    severity: low\n    when: {{program: no-such-tool}}\n    reason: r\n"
+        )
+    };
+    layers.write(
+        "project/.mstro/rules/p.yaml",
+        &dummy("p", "  rm: {long_single_dash: true}"),
+    );
+    layers.write(
+        "user/rules/u.yaml",
+        &dummy(
+            "u",
+            "  rm: {options: {x: [-r, -f]}}\n  chmod: {key_value: true}",
+        ),
+    );
+    let engine = layers.engine().unwrap();
+    for cmd in ["rm -rf /", "rm -r -f ~", "rm -rf $HOME", "chmod -R 777 /"] {
+        assert_eq!(
+            judge(&engine, cmd).judgement.verdict,
+            Verdict::Deny,
+            "{cmd}"
+        );
+    }
+    // The pack's own rules do read with its vocabulary.
+    layers.write(
+        "user/rules/y.yaml",
+        r#"pack: y
+description: d
+programs:
+  yarn: {global_options: [--cwd]}
+rules:
+  - id: y.deploy
+    verdict: review
+    severity: low
+    when: {program: yarn, subcommand: deploy}
+    reason: r
+"#,
+    );
+    let engine = layers.engine().unwrap();
+    assert_eq!(
+        judge(&engine, "yarn --cwd app deploy").judgement.verdict,
+        Verdict::Review
+    );
+}
+
 #[test]
 fn broken_packs_and_files_are_reported_with_file_and_line() {
     let layers = Layers::new();

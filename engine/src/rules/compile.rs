@@ -10,7 +10,7 @@ use super::predicate::{Io, Pred, Quant, RedirectMatch};
 use super::value::{
     CodeMatch, LazyRegex, McpMatch, NameMatch, Polarity, TextMatch, UrlMatch, ValueMatch,
 };
-use super::{PackInfo, Rule, RuleSet, RuleTarget};
+use super::{PackInfo, Rule, RuleSet, RuleTarget, Vocabulary};
 use crate::operation::ToolKind;
 use crate::pack::{PackError, PackScope, PackSource, format};
 use crate::path::PathClasses;
@@ -21,7 +21,7 @@ use crate::verdict::Verdict;
 /// is reported, not just the first.
 pub fn compile(sources: &[PackSource]) -> Result<RuleSet, Vec<PackError>> {
     let mut errors = Vec::new();
-    let clis = merge_vocabularies(sources, &mut errors);
+    let clis = layered_vocabularies(sources, &mut errors);
     let mut rules = Vec::new();
     let mut packs = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
@@ -90,8 +90,10 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, Vec<PackError>> {
                 continue;
             }
             let mut problems = Vec::new();
-            match compile_rule(spec, pack_index, &clis, &mut problems) {
-                Some(rule) if problems.is_empty() => {
+            let layer = layer_of(source.scope);
+            match compile_rule(spec, pack_index, &clis[layer as usize], &mut problems) {
+                Some(mut rule) if problems.is_empty() => {
+                    rule.vocab = layer;
                     counts[rule.verdict as usize] += 1;
                     rules.push(rule);
                 }
@@ -139,12 +141,39 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, Vec<PackError>> {
     })
 }
 
-/// Program vocabularies from every pack, merged: they describe the program, not a rule.
+/// Program vocabularies by layer: the built-in packs', then with the user's added, then
+/// with the project's. A rule reads command lines with the vocabulary of its own layer,
+/// so a user or project pack can never change how a built-in rule parses `rm -rf /`
+/// (declaring `-r` an option that takes a value would otherwise turn it into no flag).
+fn layered_vocabularies(sources: &[PackSource], errors: &mut Vec<PackError>) -> Vec<Vocabulary> {
+    let mut layers: Vec<Vocabulary> = Vec::with_capacity(SCOPES.len());
+    let mut current: Vocabulary = Arc::new(HashMap::new());
+    for scope in SCOPES {
+        let scoped: Vec<&PackSource> = sources.iter().filter(|s| s.scope == scope).collect();
+        if !scoped.is_empty() {
+            let mut clis = (*current).clone();
+            merge_vocabularies(&mut clis, &scoped, errors);
+            current = Arc::new(clis);
+        }
+        layers.push(Arc::clone(&current));
+    }
+    layers
+}
+
+/// The vocabulary layer of a scope.
+pub(crate) fn layer_of(scope: PackScope) -> u8 {
+    SCOPES.iter().position(|s| *s == scope).unwrap_or(0) as u8
+}
+
+const SCOPES: [PackScope; 3] = [PackScope::BuiltIn, PackScope::User, PackScope::Project];
+
+/// Program vocabularies from packs of one scope, merged into `clis`: they describe the
+/// program, not a rule.
 fn merge_vocabularies(
-    sources: &[PackSource],
+    clis: &mut HashMap<String, ProgramCli>,
+    sources: &[&PackSource],
     errors: &mut Vec<PackError>,
-) -> HashMap<String, ProgramCli> {
-    let mut clis: HashMap<String, ProgramCli> = HashMap::new();
+) {
     for source in sources {
         for (program, spec) in &source.pack.programs {
             let cli = clis.entry(program.clone()).or_default();
@@ -221,7 +250,6 @@ fn merge_vocabularies(
             }
         }
     }
-    clis
 }
 
 fn compile_rule(
@@ -279,6 +307,7 @@ fn compile_rule(
         when,
         unless,
         target,
+        vocab: 0,
     })
 }
 

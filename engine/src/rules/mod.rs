@@ -25,7 +25,8 @@ use crate::verdict::{RuleId, Severity, Verdict};
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub packs: Vec<PackInfo>,
-    pub(crate) clis: HashMap<String, ProgramCli>,
+    /// Program vocabularies by layer (built-in, + user, + project); see [`Rule::vocab`].
+    pub(crate) clis: Vec<Vocabulary>,
     pub(crate) gate: gate::Gate,
     pub(crate) tool_rules: HashMap<ToolKind, Vec<u32>>,
     /// Rules the user switched off, by index.
@@ -46,7 +47,13 @@ pub struct Rule {
     pub(crate) when: predicate::Pred,
     pub(crate) unless: Option<predicate::Pred>,
     pub target: RuleTarget,
+    /// The vocabulary layer its command lines are read with: its own scope's and those
+    /// below it, never a later scope's.
+    pub(crate) vocab: u8,
 }
+
+/// Program vocabularies, shared between layers that add nothing.
+pub(crate) type Vocabulary = std::sync::Arc<HashMap<String, ProgramCli>>;
 
 /// What a rule judges.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,9 +91,9 @@ impl RuleSet {
         self.switched_off.get(&index).copied()
     }
 
-    /// What the packs together say about a program's command line.
+    /// What the packs of every scope together say about a program's command line.
     pub fn program(&self, name: &str) -> Option<&ProgramCli> {
-        self.clis.get(name)
+        self.clis.last().and_then(|c| c.get(name))
     }
 
     pub fn index_of(&self, id: &str) -> Option<u32> {
@@ -109,6 +116,9 @@ impl RuleSet {
 impl Rule {
     /// Check the rule against a subject: `Ok` when it fires, otherwise why not.
     pub(crate) fn check(&self, subject: Subject) -> Result<(), Miss> {
+        if let Subject::Invocation(scene, _) = subject {
+            scene.read_with(self.vocab);
+        }
         let skip = std::cell::Cell::new(0);
         self.when.check(subject, &skip)?;
         if let Some(unless) = &self.unless

@@ -1,8 +1,8 @@
 //! Compiled predicates and how they are checked against an invocation or an operation.
 
 use std::cell::{Cell, OnceCell};
-use std::collections::HashMap;
 
+use super::Vocabulary;
 use super::args::{FlagSpec, ParsedArgs, ProgramCli, long_matches};
 use super::value::{
     CodeMatch, LazyRegex, McpMatch, NameMatch, Polarity, TextMatch, UrlMatch, ValueMatch, ValueView,
@@ -135,7 +135,8 @@ pub struct Miss(pub &'static str);
 
 /// Facts about one invocation, computed on first use and shared by every rule.
 pub struct Facts {
-    parsed: OnceCell<ParsedArgs>,
+    /// The words as each vocabulary layer reads them.
+    parsed: [OnceCell<ParsedArgs>; 3],
     text: OnceCell<String>,
     words: Vec<OnceCell<(PathClasses, PathClasses)>>,
     redirects: Vec<OnceCell<(PathClasses, PathClasses)>>,
@@ -144,7 +145,7 @@ pub struct Facts {
 impl Facts {
     pub fn new(inv: &Invocation) -> Facts {
         Facts {
-            parsed: OnceCell::new(),
+            parsed: Default::default(),
             text: OnceCell::new(),
             words: (0..inv.argv.len()).map(|_| OnceCell::new()).collect(),
             redirects: (0..inv.redirects.len()).map(|_| OnceCell::new()).collect(),
@@ -156,27 +157,34 @@ impl Facts {
 pub struct ShellScene<'a> {
     pub model: &'a ShellModel,
     pub facts: Vec<Facts>,
-    pub clis: &'a HashMap<String, ProgramCli>,
+    clis: &'a [Vocabulary],
+    /// The vocabulary layer of the rule being checked (see [`super::Rule::vocab`]).
+    layer: Cell<u8>,
     pub env: &'a PathEnv,
 }
 
 impl<'a> ShellScene<'a> {
-    pub fn new(
-        model: &'a ShellModel,
-        clis: &'a HashMap<String, ProgramCli>,
-        env: &'a PathEnv,
-    ) -> Self {
+    pub fn new(model: &'a ShellModel, clis: &'a [Vocabulary], env: &'a PathEnv) -> Self {
         ShellScene {
             facts: model.invocations.iter().map(Facts::new).collect(),
             model,
             clis,
+            layer: Cell::new(0),
             env,
         }
     }
 
+    /// Read command lines with this vocabulary layer from now on.
+    pub(crate) fn read_with(&self, layer: u8) {
+        self.layer
+            .set(layer.min(self.clis.len().saturating_sub(1) as u8));
+    }
+
+    /// The words of invocation `idx`, read with the current layer's vocabulary.
     pub fn parsed(&self, idx: usize) -> &ParsedArgs {
         let inv = &self.model.invocations[idx];
-        self.facts[idx].parsed.get_or_init(|| {
+        let layer = self.layer.get() as usize;
+        self.facts[idx].parsed[layer].get_or_init(|| {
             ParsedArgs::parse(&inv.argv, self.clis_of(&inv.program).first().copied())
         })
     }
@@ -312,7 +320,10 @@ impl<'a> ShellScene<'a> {
     /// The vocabularies for a program: its own, or for a program written as a glob
     /// (`/bin/d?`), those of every known program it may be.
     fn clis_of(&self, program: &str) -> Vec<&ProgramCli> {
-        if let Some(cli) = self.clis.get(program) {
+        let Some(clis) = self.clis.get(self.layer.get() as usize) else {
+            return Vec::new();
+        };
+        if let Some(cli) = clis.get(program) {
             return vec![cli];
         }
         if !program.contains(['*', '?', '[']) {
@@ -321,9 +332,9 @@ impl<'a> ShellScene<'a> {
         let Ok(pattern) = glob::Pattern::new(program) else {
             return Vec::new();
         };
-        let mut names: Vec<&String> = self.clis.keys().filter(|n| pattern.matches(n)).collect();
+        let mut names: Vec<&String> = clis.keys().filter(|n| pattern.matches(n)).collect();
         names.sort();
-        names.into_iter().filter_map(|n| self.clis.get(n)).collect()
+        names.into_iter().filter_map(|n| clis.get(n)).collect()
     }
 
     fn word(&self, idx: usize, w: usize) -> ValueView<'_> {
