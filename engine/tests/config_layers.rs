@@ -42,7 +42,7 @@ impl Layers {
     fn paths(&self) -> ConfigPaths {
         ConfigPaths {
             user_dir: self.user.clone(),
-            project_dir: Some(self.project.join(".mstro")),
+            project_dirs: vec![self.project.join(".mstro")],
         }
     }
 
@@ -370,24 +370,138 @@ fn broken_packs_and_files_are_reported_with_file_and_line() {
     );
 }
 
+fn env_for(layers: &Layers) -> PathEnv {
+    let home = layers.user.parent().unwrap();
+    let mut env = PathEnv::new(home.to_str().unwrap(), None);
+    env.mstro_home = layers.user.to_string_lossy().into_owned();
+    env
+}
+
 #[test]
 fn the_project_is_found_from_a_subdirectory_but_never_the_users_own_directory() {
     let layers = Layers::new();
     layers.write("project/.mstro/bouncer.yaml", "");
-    let root = layers.user.parent().unwrap();
-    let mut env = PathEnv::new(root.to_str().unwrap(), None);
-    env.mstro_home = layers.user.to_string_lossy().into_owned();
+    let env = env_for(&layers);
     let deep = layers.project.join("src/nested");
     fs::create_dir_all(&deep).unwrap();
     let paths = ConfigPaths::discover(&env, deep.to_str());
-    assert_eq!(
-        paths.project_dir.as_deref(),
-        Some(layers.project.join(".mstro").as_path())
-    );
+    assert_eq!(paths.project_dirs, vec![layers.project.join(".mstro")]);
 
     // Work directly under the home directory: its .mstro is the user's, not a project's.
     layers.write("user/bouncer.yaml", "");
-    let paths = ConfigPaths::discover(&env, root.join("scratch").to_str());
-    assert_eq!(paths.project_dir, None);
+    let home = layers.user.parent().unwrap();
+    let paths = ConfigPaths::discover(&env, home.join("scratch").to_str());
+    assert!(paths.project_dirs.is_empty());
     assert!(Path::new(&paths.user_dir).ends_with(".mstro"));
+
+    // Nor when the home directory is reached through a symbolic link.
+    #[cfg(unix)]
+    {
+        let link = layers
+            .user
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("home-link");
+        std::os::unix::fs::symlink(home, &link).unwrap();
+        let mut env = env_for(&layers);
+        env.home = link.to_string_lossy().into_owned();
+        env.mstro_home = link.join(".mstro").to_string_lossy().into_owned();
+        let paths = ConfigPaths::discover(&env, home.join("scratch").to_str());
+        assert!(paths.project_dirs.is_empty(), "{:?}", paths.project_dirs);
+    }
+}
+
+/// Every `.mstro` from the repository's root down to the working directory counts, so an
+/// empty one made deeper down cannot hide the root's rules.
+#[test]
+fn nested_project_directories_all_apply() {
+    let layers = Layers::new();
+    fs::create_dir_all(layers.project.join(".git")).unwrap();
+    layers.write(
+        "project/.mstro/rules/root.yaml",
+        "pack: root\ndescription: d\nrules:\n  - id: root.no-deploy\n    verdict: deny\n    severity: high\n    when: {program: make, subcommand: deploy}\n    reason: r\n",
+    );
+    layers.write("project/pkg/x/.mstro/rules/.keep", "");
+    let env = env_for(&layers);
+    let cwd = layers.project.join("pkg/x");
+    let paths = ConfigPaths::discover(&env, cwd.to_str());
+    assert_eq!(
+        paths.project_dirs,
+        vec![layers.project.join(".mstro"), cwd.join(".mstro")]
+    );
+    let engine = Engine::from_config(&Config::load(&paths, false).unwrap()).unwrap();
+    assert_eq!(
+        judge(&engine, "make deploy").judgement.verdict,
+        Verdict::Deny
+    );
+}
+
+/// Outside any repository only the working directory's own `.mstro` counts: one left in
+/// `/tmp` by someone else does not apply to work in `/tmp/x`.
+#[test]
+fn without_a_root_only_the_working_directorys_own_applies() {
+    let layers = Layers::new();
+    let outside = layers
+        .user
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("scratch");
+    fs::create_dir_all(outside.join(".mstro/rules")).unwrap();
+    fs::create_dir_all(outside.join("x")).unwrap();
+    let env = env_for(&layers);
+    let paths = ConfigPaths::discover(&env, outside.join("x").to_str());
+    assert!(paths.project_dirs.is_empty(), "{:?}", paths.project_dirs);
+    let paths = ConfigPaths::discover(&env, outside.to_str());
+    assert_eq!(paths.project_dirs, vec![outside.join(".mstro")]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_projects_symbolic_links_are_refused_and_reads_are_bounded() {
+    let layers = Layers::new();
+    let secret = layers.project.join(".env");
+    fs::write(
+        &secret,
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&secret, layers.project.join(".mstro/bouncer.yaml")).unwrap();
+    let err = layers.load().unwrap_err();
+    assert!(err.contains("symbolic link"), "{err}");
+    assert!(!err.contains("wJalr"), "no contents in the message: {err}");
+    fs::remove_file(layers.project.join(".mstro/bouncer.yaml")).unwrap();
+
+    fs::create_dir_all(layers.project.join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(
+        layers.project.join("elsewhere"),
+        layers.project.join(".mstro/rules"),
+    )
+    .unwrap();
+    assert!(layers.load().unwrap_err().contains("symbolic link"));
+    fs::remove_file(layers.project.join(".mstro/rules")).unwrap();
+
+    // The user may link their own files, but a file that never ends is cut short.
+    if Path::new("/proc/self/pagemap").exists() {
+        fs::create_dir_all(layers.user.join("rules")).unwrap();
+        std::os::unix::fs::symlink("/proc/self/pagemap", layers.user.join("rules/a.yaml")).unwrap();
+        let started = std::time::Instant::now();
+        let err = layers.load().unwrap_err();
+        assert!(err.contains("a.yaml"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+}
+
+#[test]
+fn parser_messages_do_not_repeat_long_input() {
+    let layers = Layers::new();
+    layers.write(
+        "user/bouncer.yaml",
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY OTHER=1\n",
+    );
+    let err = layers.load().unwrap_err();
+    assert!(!err.contains("bPxRfiCYEXAMPLEKEY"), "{err}");
 }

@@ -196,6 +196,13 @@ const CASES: &[(&str, Verdict)] = &[
         Deny,
     ),
     ("chmod 000 ~/.mstro/bouncer.yaml", Review),
+    // Every project `.mstro` counts, not only the one at the project root.
+    ("rm pkg/.mstro/rules/team.yaml", Deny),
+    ("mkdir -p pkg/x/.mstro/rules", Review),
+    (
+        "mstro-bouncer scan --write-baseline ~/.claude/settings.json .",
+        Review,
+    ),
     ("rm -rf ~/.claude", Deny),
     ("mv ~/.claude ~/.claude.bak", Deny),
     ("shred -u ~/.claude/settings.json", Deny),

@@ -621,3 +621,29 @@ fn exit_codes() {
     assert_eq!(code(&["--format", "yaml"]), Some(2), "usage error");
     assert_eq!(code(&["missing-dir"]), Some(2));
 }
+
+#[test]
+fn write_baseline_never_replaces_a_file_that_is_not_a_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("deploy.sh"), "#!/bin/sh\nrm -rf ~\n").unwrap();
+    std::fs::write(d.join("settings.json"), "{\"hooks\": {}}\n").unwrap();
+    let out = scan(d, &["--write-baseline", "settings.json", "deploy.sh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a baseline"));
+    assert_eq!(
+        std::fs::read_to_string(d.join("settings.json")).unwrap(),
+        "{\"hooks\": {}}\n"
+    );
+    // A baseline may be rewritten.
+    assert!(
+        scan(d, &["--write-baseline", "b.json", "deploy.sh"])
+            .status
+            .success()
+    );
+    assert!(
+        scan(d, &["--write-baseline", "b.json", "deploy.sh"])
+            .status
+            .success()
+    );
+}

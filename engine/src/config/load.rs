@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::file::{ConfigFile, ReviewerConfig};
 use crate::pack::format::PackFile;
-use crate::pack::{PackError, PackScope, PackSource, builtin_sources, parse_yaml};
+use crate::pack::{PackError, PackScope, PackSource, builtin_sources, parse_yaml, parser_message};
 use crate::path::PathEnv;
 use crate::policy::{DefaultAllow, Mode};
 
@@ -19,38 +19,72 @@ const MAX_FILE_BYTES: u64 = 1024 * 1024;
 pub struct ConfigPaths {
     /// `$MSTRO_HOME`, or `~/.mstro`.
     pub user_dir: PathBuf,
-    /// `<project>/.mstro`, when the project has one.
-    pub project_dir: Option<PathBuf>,
+    /// The project's `.mstro` directories, outermost first: every one from the
+    /// project's root down to the working directory, so that a nested, emptier
+    /// `.mstro` can never hide a stricter one above it (a project only tightens).
+    pub project_dirs: Vec<PathBuf>,
 }
 
 impl ConfigPaths {
-    /// The user's directory, and the project's `.mstro`: under `$CLAUDE_PROJECT_DIR`
-    /// (the environment's project root) when it has one, else in the nearest ancestor
-    /// of `cwd` that has one. The user's own directory is never taken for a project's,
-    /// even when the work happens under the home directory.
+    /// The user's directory, and the project's `.mstro` directories: those in the
+    /// working directory and its ancestors up to the project's root (a directory with
+    /// `.git`, or `$CLAUDE_PROJECT_DIR`), never the home directory or above it. With no
+    /// root in sight (work outside any repository), only the working directory's own
+    /// `.mstro` counts, so that a `/tmp/.mstro` someone else left cannot apply. The
+    /// user's own directory, however it is spelled, is never taken for a project's.
     pub fn discover(env: &PathEnv, cwd: Option<&str>) -> ConfigPaths {
         let user_dir = PathBuf::from(&env.mstro_home);
-        let is_project_dir = |dir: &Path| {
-            dir != user_dir && (dir.join("bouncer.yaml").exists() || dir.join("rules").is_dir())
+        let user_real = std::fs::canonicalize(&user_dir).ok();
+        let is_users = |d: &Path| {
+            d == user_dir || user_real.is_some() && std::fs::canonicalize(d).ok() == user_real
         };
-        let mut project_dir = env
-            .project_root
-            .as_deref()
-            .map(|root| Path::new(root).join(".mstro"))
-            .filter(|d| is_project_dir(d));
-        if project_dir.is_none()
-            && let Some(cwd) = cwd
-        {
-            project_dir = Path::new(cwd)
-                .ancestors()
-                .map(|a| a.join(".mstro"))
-                .find(|d| is_project_dir(d));
+        let is_project_dir = |d: &Path| {
+            !is_users(d) && (exists(&d.join("bouncer.yaml")) || exists(&d.join("rules")))
+        };
+        let home = Path::new(&env.home);
+        let root = env.project_root.as_deref().map(Path::new);
+        let mut found = Vec::new();
+        let mut bounded = false;
+        if let Some(cwd) = cwd {
+            let cwd_path = Path::new(cwd);
+            let under_home = cwd_path.starts_with(home) && cwd_path != home;
+            for dir in cwd_path.ancestors() {
+                if under_home && dir == home {
+                    bounded = true;
+                    break;
+                }
+                let candidate = dir.join(".mstro");
+                if is_project_dir(&candidate) {
+                    found.push(candidate);
+                }
+                if Some(dir) == root || exists(&dir.join(".git")) {
+                    bounded = true;
+                    break;
+                }
+            }
+            if !bounded {
+                found.truncate(usize::from(
+                    found.first().is_some_and(|d| d.parent() == Some(cwd_path)),
+                ));
+            }
         }
+        if let Some(root) = root {
+            let candidate = root.join(".mstro");
+            if !found.contains(&candidate) && is_project_dir(&candidate) {
+                found.push(candidate);
+            }
+        }
+        found.reverse();
         ConfigPaths {
             user_dir,
-            project_dir,
+            project_dirs: found,
         }
     }
+}
+
+/// Whether anything is at `path`, a symbolic link included (a broken one too).
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// Everything the configuration layers say, ready to build an engine from.
@@ -143,7 +177,7 @@ impl Config {
         };
         let mut errors = Vec::new();
         config.read_scope(&paths.user_dir, PackScope::User, &mut errors);
-        if let Some(dir) = &paths.project_dir {
+        for dir in &paths.project_dirs {
             config.read_scope(dir, PackScope::Project, &mut errors);
         }
         if errors.is_empty() {
@@ -164,15 +198,30 @@ impl Config {
         }
     }
 
-    /// `bouncer.yaml`, then `rules/*.yaml` in name order.
+    /// `bouncer.yaml`, then `rules/*.yaml` in name order. A project's files must be
+    /// regular files in the repository: a symbolic link could point anywhere (a
+    /// `/proc` file that never ends, a `.env` whose contents an error would echo).
     fn read_scope(&mut self, dir: &Path, scope: PackScope, errors: &mut Vec<PackError>) {
+        let follow = scope != PackScope::Project;
+        let mut budget = ScopeBudget::default();
+        if !follow && let Err(e) = not_a_link(dir) {
+            errors.push(e);
+            return;
+        }
         let settings = dir.join("bouncer.yaml");
-        match read_text(&settings) {
+        match read_text(&settings, follow, &mut budget) {
             Ok(Some(text)) => self.apply_settings(&settings, &text, scope, errors),
             Ok(None) => {}
             Err(e) => errors.push(e),
         }
         let rules_dir = dir.join("rules");
+        if !follow
+            && exists(&rules_dir)
+            && let Err(e) = not_a_link(&rules_dir)
+        {
+            errors.push(e);
+            return;
+        }
         let entries = match std::fs::read_dir(&rules_dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
@@ -184,14 +233,54 @@ impl Config {
                 return;
             }
         };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-            .collect();
+        let mut files = Vec::new();
+        for entry in entries {
+            let path = match entry {
+                Ok(e) => e.path(),
+                Err(e) => {
+                    errors.push(PackError::new(
+                        &display(&rules_dir),
+                        format!("cannot read the directory: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("yaml" | "yml") => files.push(path),
+                Some(ext)
+                    if ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml") =>
+                {
+                    errors.push(PackError::new(
+                        &display(&path),
+                        "is not read: pack files end in `.yaml` or `.yml` (lower case); rename it",
+                    ));
+                }
+                _ => {}
+            }
+        }
         files.sort();
+        if files.len() > MAX_FILES_PER_SCOPE {
+            errors.push(PackError::new(
+                &display(&rules_dir),
+                format!(
+                    "holds {} pack files; at most {MAX_FILES_PER_SCOPE} are read",
+                    files.len()
+                ),
+            ));
+            return;
+        }
         for path in files {
-            match read_text(&path) {
+            match read_text(&path, follow, &mut budget) {
                 Ok(Some(text)) => match parse_yaml(&text, &display(&path), scope) {
+                    Ok(source) if matches!(source.pack.pack.as_str(), "user" | "project") => {
+                        errors.push(PackError::new(
+                            &display(&path),
+                            format!(
+                                "pack id `{}` is reserved for the rules in bouncer.yaml; choose another",
+                                source.pack.pack
+                            ),
+                        ));
+                    }
                     Ok(source) => {
                         self.files.push(LoadedFile {
                             path: display(&path),
@@ -234,11 +323,7 @@ impl Config {
                     line: location.as_ref().map(|l| l.line()),
                     column: location.map(|l| l.column()),
                     rule: None,
-                    message: message
-                        .split(" at line ")
-                        .next()
-                        .unwrap_or(&message)
-                        .to_owned(),
+                    message: parser_message(&message),
                 });
                 return;
             }
@@ -255,7 +340,7 @@ impl Config {
                     ..PackError::new(
                         &file,
                         format!(
-                            "a project may only tighten: `{key}` is read from your user configuration (~/.mstro/bouncer.yaml), not from a project"
+                            "a project may only tighten: `{key}` is read from your user configuration (bouncer.yaml in ~/.mstro or $MSTRO_HOME), not from a project"
                         ),
                     )
                 });
@@ -312,28 +397,70 @@ impl Config {
     }
 }
 
-/// A file's text; `None` when it does not exist.
-fn read_text(path: &Path) -> Result<Option<String>, PackError> {
+/// Most pack files read from one scope's `rules/`.
+const MAX_FILES_PER_SCOPE: usize = 64;
+
+/// Most bytes read from one scope, all files together: every hook call reads them.
+const MAX_SCOPE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Bytes left to read in one scope.
+#[derive(Debug)]
+struct ScopeBudget(u64);
+
+impl Default for ScopeBudget {
+    fn default() -> Self {
+        ScopeBudget(MAX_SCOPE_BYTES)
+    }
+}
+
+fn not_a_link(path: &Path) -> Result<(), PackError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(PackError::new(
+            &display(path),
+            "is a symbolic link; a project's configuration must be regular files and directories in the project",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A file's text; `None` when it does not exist. Reads at most [`MAX_FILE_BYTES`] (and
+/// what is left of the scope's budget) whatever the file claims its size is.
+fn read_text(
+    path: &Path,
+    follow_links: bool,
+    budget: &mut ScopeBudget,
+) -> Result<Option<String>, PackError> {
+    use std::io::Read;
     let file = display(path);
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
+    match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(PackError::new(&file, format!("cannot read it: {e}"))),
-    };
+        Ok(_) if !follow_links => not_a_link(path)?,
+        Ok(_) => {}
+    }
+    let opened = std::fs::File::open(path)
+        .map_err(|e| PackError::new(&file, format!("cannot read it: {e}")))?;
+    let meta = opened
+        .metadata()
+        .map_err(|e| PackError::new(&file, format!("cannot read it: {e}")))?;
     if !meta.is_file() {
         return Err(PackError::new(&file, "is not a regular file"));
     }
-    if meta.len() > MAX_FILE_BYTES {
+    let limit = MAX_FILE_BYTES.min(budget.0);
+    let mut bytes = Vec::new();
+    opened
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| PackError::new(&file, format!("cannot read it: {e}")))?;
+    if bytes.len() as u64 > limit {
         return Err(PackError::new(
             &file,
             format!(
-                "is {} bytes; configuration files are limited to {MAX_FILE_BYTES}",
-                meta.len()
+                "is too big: configuration files are limited to {MAX_FILE_BYTES} bytes, and a scope's files to {MAX_SCOPE_BYTES} together"
             ),
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| PackError::new(&file, format!("cannot read it: {e}")))?;
+    budget.0 -= bytes.len() as u64;
     String::from_utf8(bytes)
         .map(Some)
         .map_err(|_| PackError::new(&file, "is not UTF-8 text"))

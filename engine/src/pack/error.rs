@@ -32,6 +32,34 @@ impl fmt::Display for PackError {
     }
 }
 
+/// A parser's message made fit to show: without the location it appends (reported
+/// separately), with any quoted piece of the input cut short, and bounded. The message
+/// may reach the model, and the input it quotes may be anything (a symlinked `.env`).
+pub fn parser_message(message: &str) -> String {
+    const QUOTE_CHARS: usize = 24;
+    const MESSAGE_CHARS: usize = 300;
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let mut out = String::new();
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '"' || c == '`' {
+            let quoted: String = chars.by_ref().take_while(|&q| q != c).collect();
+            if quoted.chars().count() > QUOTE_CHARS {
+                out.extend(quoted.chars().take(QUOTE_CHARS));
+                out.push('…');
+            } else {
+                out.push_str(&quoted);
+            }
+            out.push(c);
+        }
+    }
+    if out.chars().count() > MESSAGE_CHARS {
+        out = out.chars().take(MESSAGE_CHARS).collect::<String>() + "…";
+    }
+    out
+}
+
 impl PackError {
     pub fn new(file: &str, message: impl Into<String>) -> Self {
         PackError {

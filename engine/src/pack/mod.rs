@@ -7,7 +7,7 @@ mod examples;
 pub mod format;
 
 pub use builtin::{BuiltinPack, builtin_packs, builtin_sources};
-pub use error::{PackError, line_of_rule, rule_at_line};
+pub use error::{PackError, line_of_rule, parser_message, rule_at_line};
 pub use examples::{ExampleFailure, check_examples};
 pub use format::PackFile;
 
@@ -61,13 +61,7 @@ pub fn parse_yaml(text: &str, file: &str, scope: PackScope) -> Result<PackSource
         Err(e) => {
             let location = e.location();
             let line = location.as_ref().map(|l| l.line());
-            let message = e.to_string();
-            // serde_yaml appends " at line N column M"; the location is reported separately.
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
+            let message = parser_message(&e.to_string());
             Err(PackError {
                 file: file.to_owned(),
                 line,

@@ -931,8 +931,9 @@ fn is_agent_config(abs: &str, home_rel: Option<&str>, env: &PathEnv) -> bool {
 }
 
 /// The bouncer's own configuration: `MSTRO_HOME` itself, its `bouncer.yaml` and `rules/`,
-/// and, at the project root, `.mstro` with its `bouncer.yaml` and `rules/`. A `.mstro`
-/// elsewhere is not read by the bouncer.
+/// and any project `.mstro` with its `bouncer.yaml` and `rules/`: the bouncer reads
+/// every one between the repository's root and the working directory, so where one
+/// counts depends on where the agent stands.
 fn is_bouncer_config(abs: &str, env: &PathEnv) -> bool {
     if abs == env.mstro_home {
         return true;
@@ -944,15 +945,10 @@ fn is_bouncer_config(abs: &str, env: &PathEnv) -> bool {
     {
         return true;
     }
-    env.project_root.as_deref().is_some_and(|root| {
-        let Some(rest) = abs
-            .strip_prefix(root)
-            .and_then(|r| r.strip_prefix("/.mstro"))
-        else {
-            return false;
-        };
-        rest.is_empty() || rest == "/bouncer.yaml" || under(rest, "/rules")
-    })
+    let Some((_, rest)) = abs.split_once("/.mstro") else {
+        return false;
+    };
+    rest.is_empty() || rest == "/bouncer.yaml" || under(rest, "/rules")
 }
 
 #[cfg(test)]
@@ -1098,9 +1094,11 @@ mod tests {
         assert!(names("/home/dev/project/.mstro/rules/x.yaml").contains(&"bouncer-config"));
         assert!(!names("/home/dev/project/.mstro/history/s.json").contains(&"bouncer-config"));
         assert!(
-            !names("/home/dev/project/build/.mstro").contains(&"bouncer-config"),
-            "only at the project root"
+            names("/home/dev/project/pkg/.mstro/rules/team.yaml").contains(&"bouncer-config"),
+            "a nested project's too"
         );
+        assert!(names("/home/dev/project/pkg/.mstro").contains(&"bouncer-config"));
+        assert!(!names("/home/dev/project/pkg/.mstro-notes.txt").contains(&"bouncer-config"));
         let (may, _) = word("build/*");
         assert!(!may.contains(&"bouncer-config"));
         let (may, _) = word(".*");

@@ -30,7 +30,11 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, Vec<PackError>> {
         let pack = &source.pack;
         let file = source.file.as_str();
         let err = |e: PackError| e.locate(source.text.as_deref());
-        if let Some(other) = pack_files.insert(&pack.pack, file) {
+        // `user` and `project` hold the rules of each `bouncer.yaml`; there may be several.
+        let inline = matches!(pack.pack.as_str(), "user" | "project");
+        if let Some(other) = pack_files.insert(&pack.pack, file)
+            && !inline
+        {
             errors.push(PackError {
                 line: source.text.as_deref().and_then(|t| {
                     t.lines()

@@ -41,6 +41,8 @@ pub enum BaselineError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{} exists and is not a baseline; not replacing it (give a new file, or remove it first)", path.display())]
+    NotABaseline { path: PathBuf },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -90,8 +92,15 @@ pub fn load(path: &Path) -> Result<HashSet<String>, BaselineError> {
     Ok(file.findings.into_iter().map(|e| e.fingerprint).collect())
 }
 
-/// Write the findings' fingerprints, atomically (a temporary file renamed over).
+/// Write the findings' fingerprints, atomically (a temporary file renamed over). An
+/// existing file is only replaced when it is a baseline itself: a mistyped path must
+/// not clobber, say, `~/.claude/settings.json`.
 pub fn write(path: &Path, findings: &[Finding]) -> Result<(), BaselineError> {
+    if std::fs::symlink_metadata(path).is_ok() && load(path).is_err() {
+        return Err(BaselineError::NotABaseline {
+            path: path.to_owned(),
+        });
+    }
     let mut entries: Vec<Entry> = findings
         .iter()
         .map(|f| Entry {
