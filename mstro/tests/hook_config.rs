@@ -7,6 +7,17 @@ use std::process::{Command, Stdio};
 use tempfile::TempDir;
 
 fn hook(mstro_home: &Path, cwd: &Path, command: &str, args: &[&str]) -> (String, String) {
+    // The home is where the temporary configuration lives, as for a real user.
+    hook_in(mstro_home.parent().unwrap_or(mstro_home), mstro_home, cwd, command, args)
+}
+
+fn hook_in(
+    home: &Path,
+    mstro_home: &Path,
+    cwd: &Path,
+    command: &str,
+    args: &[&str],
+) -> (String, String) {
     let event = serde_json::json!({
         "hook_event_name": "PreToolUse",
         "tool_name": "Bash",
@@ -19,6 +30,7 @@ fn hook(mstro_home: &Path, cwd: &Path, command: &str, args: &[&str]) -> (String,
         .args(args)
         .current_dir(cwd)
         .env("MSTRO_HOME", mstro_home)
+        .env("HOME", home)
         .env_remove("CLAUDE_PROJECT_DIR")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -134,4 +146,24 @@ fn a_broken_configuration_fails_closed_naming_the_file_and_line() {
         reason.contains("bouncer.yaml:2") && reason.contains("critical"),
         "{reason}"
     );
+}
+
+/// A project's `.claude/settings.json` can set the hook's environment; an `MSTRO_HOME`
+/// inside the project must not become the "user" configuration that switches rules off.
+#[test]
+fn mstro_home_inside_the_project_is_not_the_users() {
+    let dir = TempDir::new().unwrap();
+    let project = dir.path().join("project");
+    let evil = project.join(".evil");
+    std::fs::create_dir_all(&evil).unwrap();
+    std::fs::write(
+        evil.join("bouncer.yaml"),
+        "critical_overrides: [filesystem.rm-root-or-home]\ndisabled_rules: [filesystem.recursive-delete]\n",
+    )
+    .unwrap();
+    for mstro_home in [evil.clone(), std::path::PathBuf::from("/proc/self/cwd/.evil")] {
+        let (out, err) = hook_in(dir.path(), &mstro_home, &project, "rm -rf ~", &[]);
+        assert_eq!(decision(&out).0, "deny", "{mstro_home:?}: {out}");
+        assert!(err.contains("ignoring MSTRO_HOME"), "{err}");
+    }
 }

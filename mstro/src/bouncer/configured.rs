@@ -16,7 +16,16 @@ impl Configured {
     /// Load every layer for work in `cwd`. With `with_examples`, packs keep their
     /// examples (for `packs test`).
     pub fn load(cwd: Option<&str>, with_examples: bool) -> Result<Configured, ConfigError> {
-        let env = PathEnv::from_process_env();
+        let mut env = PathEnv::from_process_env();
+        if let Some(why) = untrusted_mstro_home(&env, cwd) {
+            // A project's `.claude/settings.json` can set the hook's environment: it must
+            // not be able to pick the "user" configuration, which may switch rules off.
+            eprintln!(
+                "mstro-bouncer: ignoring MSTRO_HOME={} ({why}); using {}/.mstro",
+                env.mstro_home, env.home
+            );
+            env.mstro_home = format!("{}/.mstro", env.home.trim_end_matches('/'));
+        }
         let paths = ConfigPaths::discover(&env, cwd);
         let config = Config::load(&paths, with_examples)?;
         let engine = Engine::from_config(&config)?;
@@ -39,4 +48,28 @@ impl Configured {
             default_allow: self.config.default_allow,
         }
     }
+}
+
+/// Why `$MSTRO_HOME` cannot be the user's configuration, if it cannot: it lies inside
+/// the project or the working directory (where the agent and the repository write),
+/// or in `/proc`.
+fn untrusted_mstro_home(env: &PathEnv, cwd: Option<&str>) -> Option<&'static str> {
+    let home = std::path::Path::new(&env.mstro_home);
+    let default = format!("{}/.mstro", env.home.trim_end_matches('/'));
+    if env.mstro_home == default {
+        return None;
+    }
+    if home.starts_with("/proc") {
+        return Some("it is under /proc");
+    }
+    let inside = |dir: Option<&str>| dir.is_some_and(|d| home.starts_with(d));
+    if inside(env.project_root.as_deref()) {
+        return Some("it is inside the project");
+    }
+    // Work in the home directory itself is no project: `~/.config/mstro` is fine there.
+    let cwd_is_home_or_above = cwd.is_some_and(|c| std::path::Path::new(&env.home).starts_with(c));
+    if inside(cwd) && !cwd_is_home_or_above {
+        return Some("it is inside the working directory");
+    }
+    None
 }
