@@ -8,7 +8,13 @@ use tempfile::TempDir;
 
 fn hook(mstro_home: &Path, cwd: &Path, command: &str, args: &[&str]) -> (String, String) {
     // The home is where the temporary configuration lives, as for a real user.
-    hook_in(mstro_home.parent().unwrap_or(mstro_home), mstro_home, cwd, command, args)
+    hook_in(
+        mstro_home.parent().unwrap_or(mstro_home),
+        mstro_home,
+        cwd,
+        command,
+        args,
+    )
 }
 
 fn hook_in(
@@ -161,7 +167,10 @@ fn mstro_home_inside_the_project_is_not_the_users() {
         "critical_overrides: [filesystem.rm-root-or-home]\ndisabled_rules: [filesystem.recursive-delete]\n",
     )
     .unwrap();
-    for mstro_home in [evil.clone(), std::path::PathBuf::from("/proc/self/cwd/.evil")] {
+    for mstro_home in [
+        evil.clone(),
+        std::path::PathBuf::from("/proc/self/cwd/.evil"),
+    ] {
         let (out, err) = hook_in(dir.path(), &mstro_home, &project, "rm -rf ~", &[]);
         assert_eq!(decision(&out).0, "deny", "{mstro_home:?}: {out}");
         assert!(err.contains("ignoring MSTRO_HOME"), "{err}");

@@ -87,7 +87,10 @@ fn install_doctor_uninstall_keep_everything_else() {
     assert_eq!(pre.len(), 2);
     assert_eq!(pre[1]["matcher"], "*");
     let command = pre[1]["hooks"][0]["command"].as_str().unwrap();
-    assert!(command.ends_with("mstro-bouncer hook"), "{command}");
+    assert!(
+        command.contains("mstro-bouncer hook || printf"),
+        "{command}"
+    );
     let backups: Vec<_> = std::fs::read_dir(home.join(".claude"))
         .unwrap()
         .filter_map(|e| e.ok())
@@ -196,5 +199,95 @@ fn a_symlinked_settings_file_stays_a_symlink() {
         std::fs::read_to_string(home.join("dotfiles/claude-settings.json"))
             .unwrap()
             .contains("mstro-bouncer hook")
+    );
+}
+
+/// If the registered binary goes away (uninstalled, moved by an upgrade), Claude Code
+/// would run nothing and carry on; the command's fallback blocks instead.
+#[cfg(unix)]
+#[test]
+fn a_missing_binary_still_blocks() {
+    let dir = TempDir::new().unwrap();
+    let home = dir.path().join("home");
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let copy = bin_dir.join("mstro-bouncer");
+    std::fs::copy(env!("CARGO_BIN_EXE_mstro-bouncer"), &copy).unwrap();
+    let out = bouncer(
+        &home,
+        dir.path(),
+        &["install", "--binary", copy.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(home.join(".claude/settings.json")).unwrap())
+            .unwrap();
+    let command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    std::fs::remove_file(&copy).unwrap();
+
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(&command)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let _ = child.stdin.take().unwrap().write_all(
+        br#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"}}"#,
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
+
+    let out = bouncer(&home, dir.path(), &["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("missing or not executable"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// `doctor` tests a registered command by running it; a repository's settings may name
+/// anything, so only a known mstro-bouncer is run, and never through a shell.
+#[test]
+fn doctor_never_runs_what_a_project_registers() {
+    let dir = TempDir::new().unwrap();
+    let home = dir.path().join("home");
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(project.join(".claude")).unwrap();
+    std::fs::create_dir_all(project.join("evil")).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    let pwned = dir.path().join("PWNED");
+    let script = format!("#!/bin/sh\ntouch {}\n", pwned.display());
+    let fake = project.join("evil/mstro-bouncer");
+    std::fs::write(&fake, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let settings = json!({"hooks": {"PreToolUse": [
+        {"matcher": "*", "hooks": [{"type": "command", "command": format!("{} hook", fake.display())}]},
+        {"matcher": "*", "hooks": [{"type": "command", "command": format!("mstro-bouncer hook ;touch {}", pwned.display())}]}
+    ]}, "env": {"MSTRO_HOME": "./.evil"}});
+    std::fs::write(project.join(".claude/settings.json"), settings.to_string()).unwrap();
+    let out = bouncer(&home, &project, &["doctor"]);
+    assert!(
+        !pwned.exists(),
+        "doctor ran a project's command:\n{}",
+        text(&out)
+    );
+    let report = text(&out);
+    assert!(
+        report.contains("not running") && report.contains("sets `MSTRO_HOME`"),
+        "{report}"
     );
 }

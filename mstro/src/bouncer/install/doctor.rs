@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::matcher;
-use super::settings::{Settings, SettingsError};
+use super::settings::{BouncerEntry, Settings, SettingsError};
 use super::user_claude_dir;
 use crate::bouncer::configured::Configured;
 
 /// The tools the hook must see for the guard to mean anything.
-const REQUIRED_TOOLS: &[&str] = &[
+pub const REQUIRED_TOOLS: &[&str] = &[
     "Bash",
     "Write",
     "Edit",
@@ -66,50 +66,45 @@ impl Check {
 
 pub fn run() -> i32 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut checks = Vec::new();
-    checks.push(binary_on_path());
+    let mut checks = vec![binary_on_path()];
 
-    // Every settings source Claude Code reads, most specific last.
-    let mut files = vec![user_claude_dir().join("settings.json")];
-    files.push(cwd.join(".claude/settings.json"));
-    files.push(cwd.join(".claude/settings.local.json"));
-    let managed = Path::new("/etc/claude-code/managed-settings.json");
-    if managed.exists() {
-        files.push(managed.to_path_buf());
+    // Every settings source Claude Code reads; the project's are the repository's.
+    let mut files: Vec<(PathBuf, bool)> = vec![(user_claude_dir().join("settings.json"), false)];
+    files.push((cwd.join(".claude/settings.json"), true));
+    files.push((cwd.join(".claude/settings.local.json"), true));
+    for managed in [
+        "/etc/claude-code/managed-settings.json",
+        "/Library/Application Support/ClaudeCode/managed-settings.json",
+    ] {
+        if Path::new(managed).exists() {
+            files.push((PathBuf::from(managed), false));
+        }
     }
-    let mut commands = Vec::new();
-    let mut matchers = Vec::new();
-    for path in &files {
+    let mut seen = Vec::new();
+    files.retain(|(p, _)| {
+        let key = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        let new = !seen.contains(&key);
+        seen.push(key);
+        new
+    });
+
+    let mut entries: Vec<(BouncerEntry, bool)> = Vec::new();
+    for (path, from_project) in &files {
         match Settings::load(path) {
             Ok(s) if !s.existed => {}
             Ok(s) => {
-                if s.value.get("disableAllHooks") == Some(&Value::Bool(true)) {
-                    checks.push(Check::fail(
-                        format!(
-                            "{}: `disableAllHooks` is true, so no hook runs",
-                            path.display()
-                        ),
-                        "remove `disableAllHooks` from that file",
-                    ));
-                }
-                let ours = s.ours();
+                checks.extend(settings_warnings(path, &s.value, *from_project));
+                let found = s.bouncer_entries();
                 checks.push(Check::pass(format!(
                     "{}: valid JSON{}",
                     path.display(),
-                    if ours.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            ", registers mstro-bouncer ({} entr{})",
-                            ours.len(),
-                            if ours.len() == 1 { "y" } else { "ies" }
-                        )
+                    match found.len() {
+                        0 => String::new(),
+                        1 => ", registers mstro-bouncer (1 entry)".to_owned(),
+                        n => format!(", registers mstro-bouncer ({n} entries)"),
                     }
                 )));
-                for (m, c) in ours {
-                    matchers.push(m);
-                    commands.push(c);
-                }
+                entries.extend(found.into_iter().map(|e| (e, *from_project)));
             }
             Err(e @ SettingsError::Syntax { .. }) | Err(e @ SettingsError::Shape { .. }) => {
                 checks.push(Check::fail(
@@ -121,10 +116,14 @@ pub fn run() -> i32 {
         }
     }
 
-    checks.push(registration(&matchers));
-    for command in dedup(&commands) {
-        checks.push(installed_binary(&command));
-        checks.push(round_trip(&command, &cwd));
+    checks.push(registration(&entries));
+    let mut tried = Vec::new();
+    for (entry, _) in &entries {
+        if tried.contains(&entry.parsed) {
+            continue;
+        }
+        tried.push(entry.parsed.clone());
+        checks.push(round_trip(entry, &cwd));
     }
     checks.push(configuration(&cwd));
 
@@ -150,23 +149,44 @@ pub fn run() -> i32 {
     }
 }
 
-fn dedup(items: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for i in items {
-        if !out.contains(i) {
-            out.push(i.clone());
+/// Settings that switch hooks off or redirect the bouncer, wherever they are.
+fn settings_warnings(path: &Path, value: &Value, from_project: bool) -> Vec<Check> {
+    let mut out = Vec::new();
+    let shown = path.display();
+    if value.get("disableAllHooks") == Some(&Value::Bool(true)) {
+        out.push(Check::fail(
+            format!("{shown}: `disableAllHooks` is true, so no hook runs"),
+            "remove `disableAllHooks` from that file",
+        ));
+    }
+    if value.get("allowManagedHooksOnly") == Some(&Value::Bool(true)) {
+        out.push(Check::warn(
+            format!("{shown}: `allowManagedHooksOnly` is true, so only managed-settings hooks run"),
+            "register the hook in the managed settings, or remove the setting",
+        ));
+    }
+    for var in ["MSTRO_HOME", "HOME", "PATH"] {
+        if from_project && value.pointer(&format!("/env/{var}")).is_some() {
+            out.push(Check::fail(
+                format!("{shown}: sets `{var}` for the session, which changes what the hook reads and runs"),
+                "remove it: a repository must not choose the bouncer's configuration or binary",
+            ));
         }
     }
     out
 }
 
-fn binary_on_path() -> Check {
-    let found = std::env::var_os("PATH").and_then(|paths| {
+/// The first executable `name` on PATH.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
-            .map(|d| d.join("mstro-bouncer"))
+            .map(|d| d.join(name))
             .find(|p| is_executable(p))
-    });
-    match found {
+    })
+}
+
+fn binary_on_path() -> Check {
+    match on_path("mstro-bouncer") {
         Some(p) => Check::pass(format!(
             "mstro-bouncer {} on PATH: {}",
             env!("CARGO_PKG_VERSION"),
@@ -191,8 +211,8 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
-fn registration(matchers: &[Option<String>]) -> Check {
-    if matchers.is_empty() {
+fn registration(entries: &[(BouncerEntry, bool)]) -> Check {
+    if entries.is_empty() {
         return Check::fail(
             "no settings file registers the mstro-bouncer hook",
             "run `mstro-bouncer install` (or `install --project` for this repository only)",
@@ -202,21 +222,17 @@ fn registration(matchers: &[Option<String>]) -> Check {
         .iter()
         .copied()
         .filter(|tool| {
-            !matchers
+            !entries
                 .iter()
-                .any(|m| matcher::matches(m.as_deref(), tool))
+                .any(|(e, _)| matcher::matches(e.matcher.as_deref(), tool))
         })
         .collect();
-    if missing.is_empty() {
-        Check::pass(format!(
-            "the hook runs for Bash, Write, Edit, NotebookEdit, WebFetch and MCP tools (matcher {})",
-            matchers
-                .iter()
-                .map(|m| format!("{:?}", m.as_deref().unwrap_or("")))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    } else {
+    let matchers = entries
+        .iter()
+        .map(|(e, _)| format!("{:?}", e.matcher.as_deref().unwrap_or("")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !missing.is_empty() {
         let shown: Vec<&str> = missing
             .iter()
             .map(|t| {
@@ -227,32 +243,74 @@ fn registration(matchers: &[Option<String>]) -> Check {
                 }
             })
             .collect();
-        Check::fail(
+        return Check::fail(
             format!("the hook does not run for {}", shown.join(", ")),
             "run `mstro-bouncer install` again (its default matcher is \"*\"), or widen --matcher",
-        )
-    }
-}
-
-fn installed_binary(command: &str) -> Check {
-    let program = command
-        .strip_suffix(" hook")
-        .or_else(|| command.split(" hook ").next())
-        .unwrap_or(command)
-        .trim_matches('\'');
-    let path = Path::new(program);
-    if path.is_absolute() && !is_executable(path) {
-        return Check::fail(
-            format!("the registered binary {program} is missing or not executable"),
-            "run `mstro-bouncer install` from the binary you want to use",
         );
     }
-    Check::pass(format!("registered command: {command}"))
+    if let Some((short, _)) = entries
+        .iter()
+        .find(|(e, _)| e.timeout.is_some_and(|t| t < 10))
+    {
+        return Check::warn(
+            format!(
+                "the hook's timeout is {} s; Claude Code skips a hook that times out",
+                short.timeout.unwrap_or(0)
+            ),
+            "run `mstro-bouncer install` again (it sets 120 s)",
+        );
+    }
+    if entries.iter().all(|(_, from_project)| *from_project) {
+        return Check::warn(
+            format!(
+                "the hook runs for Bash, Write, Edit, NotebookEdit, WebFetch and MCP tools (matcher {matchers}), but only in this project"
+            ),
+            "run `mstro-bouncer install` to guard every project",
+        );
+    }
+    Check::pass(format!(
+        "the hook runs for Bash, Write, Edit, NotebookEdit, WebFetch and MCP tools (matcher {matchers})"
+    ))
 }
 
-/// Run the registered command the way Claude Code does (through bash, with an event on
-/// stdin) for a dangerous and a harmless call.
-fn round_trip(command: &str, cwd: &Path) -> Check {
+/// Run a registered bouncer for a dangerous and a harmless call. Only a binary known
+/// to be mstro-bouncer (this one, or the one on PATH) is run, directly and never
+/// through a shell: a settings file in a repository could name anything.
+fn round_trip(entry: &BouncerEntry, cwd: &Path) -> Check {
+    let command = &entry.parsed;
+    let resolved = if command.binary.contains('/') {
+        Some(PathBuf::from(&command.binary))
+    } else {
+        on_path(&command.binary)
+    };
+    let Some(binary) = resolved.filter(|p| is_executable(p)) else {
+        let fix = if command.fallback {
+            "the hook now blocks every call: run `mstro-bouncer install` from the binary you want to use"
+        } else {
+            "Claude Code carries on without the hook when it cannot run: run `mstro-bouncer install` from the binary you want to use"
+        };
+        return Check::fail(
+            format!(
+                "the registered binary {} is missing or not executable",
+                command.binary
+            ),
+            fix,
+        );
+    };
+    let known: Vec<PathBuf> = [std::env::current_exe().ok(), on_path("mstro-bouncer")]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    if !std::fs::canonicalize(&binary).is_ok_and(|b| known.contains(&b)) {
+        return Check::warn(
+            format!(
+                "not running {} to test it: it is not this mstro-bouncer nor the one on PATH",
+                binary.display()
+            ),
+            "run `mstro-bouncer doctor` with that binary, or `mstro-bouncer install` to register this one",
+        );
+    }
     let start = Instant::now();
     let ask = |bash: &str| -> Result<Option<String>, String> {
         let event = serde_json::json!({
@@ -262,9 +320,12 @@ fn round_trip(command: &str, cwd: &Path) -> Check {
             "tool_input": {"command": bash},
             "cwd": cwd,
         });
-        let mut child = Command::new("bash")
-            .arg("-c")
-            .arg(command)
+        let mut cmd = Command::new(&binary);
+        cmd.arg("hook");
+        if let Some(mode) = &command.mode {
+            cmd.args(["--mode", mode]);
+        }
+        let mut child = cmd
             .current_dir(cwd)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -283,7 +344,11 @@ fn round_trip(command: &str, cwd: &Path) -> Check {
                 }
                 _ => {
                     let _ = child.kill();
-                    return Err(format!("no answer within {} s", ROUND_TRIP_LIMIT.as_secs()));
+                    let _ = child.wait();
+                    return Err(format!(
+                        "gave no answer within {} s",
+                        ROUND_TRIP_LIMIT.as_secs()
+                    ));
                 }
             }
         }
@@ -306,7 +371,8 @@ fn round_trip(command: &str, cwd: &Path) -> Check {
     let fix = "run `mstro-bouncer install` again; if it persists, run the command by hand with an event on stdin";
     match (ask("rm -rf ~"), ask("ls")) {
         (Ok(Some(d)), Ok(harmless)) if d == "deny" => Check::pass(format!(
-            "round trip: `rm -rf ~` is denied, `ls` is {} ({} ms)",
+            "round trip through {}: `rm -rf ~` is denied, `ls` is {} ({} ms)",
+            binary.display(),
             harmless.unwrap_or_else(|| "passed to Claude Code".into()),
             start.elapsed().as_millis()
         )),

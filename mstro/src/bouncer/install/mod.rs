@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use mstro_engine::PathEnv;
 
-use self::settings::{HookEntry, Settings, quote};
+use self::settings::{HookCommand, HookEntry, Settings};
 use super::cli::{InstallArgs, UninstallArgs};
 
 /// The settings file a scope registers the hook in.
@@ -51,25 +51,43 @@ fn report(result: anyhow::Result<()>) -> i32 {
     }
 }
 
+/// Shortest hook timeout accepted: a hook that times out is skipped (fail-open).
+const MIN_TIMEOUT_SECONDS: u64 = 10;
+
 fn run_install(args: &InstallArgs) -> anyhow::Result<()> {
-    let binary = match &args.binary {
-        Some(b) => std::path::absolute(b)?,
-        None => std::env::current_exe()?,
-    };
-    let binary = std::fs::canonicalize(&binary).unwrap_or(binary);
-    if !binary.is_file() {
+    if args.timeout < MIN_TIMEOUT_SECONDS {
         anyhow::bail!(
-            "{} is not a file; give the installed binary with --binary",
-            binary.display()
+            "--timeout {} is too short: Claude Code skips a hook that times out, so the call would go unchecked; use at least {MIN_TIMEOUT_SECONDS}",
+            args.timeout
         );
     }
+    let uncovered: Vec<&str> = doctor::REQUIRED_TOOLS
+        .iter()
+        .copied()
+        .filter(|t| !matcher::matches(Some(&args.matcher), t))
+        .collect();
+    if !uncovered.is_empty() {
+        eprintln!(
+            "mstro-bouncer: warning: matcher {:?} does not select {}; those calls will not be checked",
+            args.matcher,
+            uncovered.join(", ")
+        );
+    }
+    let binary = hook_binary(args)?;
     let entry = HookEntry {
-        command: format!("{} hook", quote(&binary.to_string_lossy())),
+        command: HookCommand::render(&binary),
         matcher: args.matcher.clone(),
         timeout: args.timeout,
     };
     let path = settings_path(args.project)?;
     let mut settings = Settings::load(&path)?;
+    for other in settings.bouncer_entries().iter().filter(|b| !b.ours) {
+        eprintln!(
+            "mstro-bouncer: note: {} also has a hand-made entry `{}`; left as it is",
+            path.display(),
+            other.command
+        );
+    }
     if !settings.install(&entry)? {
         println!(
             "already installed in {} (matcher {:?})",
@@ -87,6 +105,39 @@ fn run_install(args: &InstallArgs) -> anyhow::Result<()> {
     }
     println!("check the chain with `mstro-bouncer doctor`");
     Ok(())
+}
+
+/// The binary the hook runs. For a project (whose settings are committed and shared),
+/// `mstro-bouncer` as found on each machine's PATH. For the user, the path the command
+/// was started from when it is the `mstro-bouncer` on PATH (a stable name that survives
+/// upgrades, unlike a package manager's versioned directory), else this binary's path.
+fn hook_binary(args: &InstallArgs) -> anyhow::Result<String> {
+    if let Some(b) = &args.binary {
+        let b = std::path::absolute(b)?;
+        if !b.is_file() {
+            anyhow::bail!(
+                "{} is not a file; give the installed binary with --binary",
+                b.display()
+            );
+        }
+        if b.file_name().and_then(|n| n.to_str()) != Some("mstro-bouncer") {
+            anyhow::bail!(
+                "the binary must be called `mstro-bouncer` (it is {})",
+                b.display()
+            );
+        }
+        return Ok(b.to_string_lossy().into_owned());
+    }
+    if args.project {
+        return Ok("mstro-bouncer".to_owned());
+    }
+    let me = std::env::current_exe()?;
+    if let Some(on_path) = doctor::on_path("mstro-bouncer")
+        && std::fs::canonicalize(&on_path).ok() == std::fs::canonicalize(&me).ok()
+    {
+        return Ok(on_path.to_string_lossy().into_owned());
+    }
+    Ok(me.to_string_lossy().into_owned())
 }
 
 fn run_uninstall(args: &UninstallArgs) -> anyhow::Result<()> {

@@ -122,7 +122,10 @@ impl Settings {
         Ok(groups)
     }
 
-    /// Add our entry, or bring an existing one up to date. Returns whether anything changed.
+    /// Add our entry, or bring an existing one up to date. Only entries exactly as
+    /// `install` writes them are ours to change ([`is_ours`]); another hand-made
+    /// `mstro-bouncer hook` entry (with `if`, a status message, ...) stays as it is.
+    /// Returns whether anything changed.
     pub fn install(&mut self, entry: &HookEntry) -> Result<bool, SettingsError> {
         let before = self.value.clone();
         let ours = json!({"type": "command", "command": entry.command, "timeout": entry.timeout});
@@ -134,6 +137,7 @@ impl Settings {
             let handlers = group["hooks"]
                 .as_array_mut()
                 .expect("checked in pre_tool_use");
+            let had = handlers.len();
             for handler in handlers.iter_mut() {
                 if is_ours(handler) {
                     if !found && same_matcher {
@@ -146,8 +150,12 @@ impl Settings {
                 }
             }
             handlers.retain(|h| !h.is_null());
+            if had > 0 && handlers.is_empty() {
+                group["hooks"] = Value::Null;
+            }
         }
-        groups.retain(|g| g["hooks"].as_array().is_some_and(|h| !h.is_empty()));
+        // Only groups we emptied go; an empty group someone else left stays.
+        groups.retain(|g| !g["hooks"].is_null());
         if !found {
             groups.push(json!({"matcher": entry.matcher, "hooks": [ours]}));
         }
@@ -185,8 +193,9 @@ impl Settings {
         Ok(removed)
     }
 
-    /// Our entries, with the matcher of their group.
-    pub fn ours(&self) -> Vec<(Option<String>, String)> {
+    /// Every `PreToolUse` handler that runs `mstro-bouncer hook`, ours or hand-made,
+    /// with the matcher of its group.
+    pub fn bouncer_entries(&self) -> Vec<BouncerEntry> {
         let mut out = Vec::new();
         for group in self
             .value
@@ -205,11 +214,17 @@ impl Settings {
                 .into_iter()
                 .flatten()
             {
-                if is_ours(h) {
-                    out.push((
-                        matcher.clone(),
-                        h["command"].as_str().unwrap_or("").to_owned(),
-                    ));
+                let Some(command) = h.get("command").and_then(Value::as_str) else {
+                    continue;
+                };
+                if let Some(parsed) = HookCommand::parse(command) {
+                    out.push(BouncerEntry {
+                        matcher: matcher.clone(),
+                        command: command.to_owned(),
+                        parsed,
+                        ours: is_ours(h),
+                        timeout: h.get("timeout").and_then(Value::as_u64),
+                    });
                 }
             }
         }
@@ -238,9 +253,7 @@ impl Settings {
                     .and_then(|n| n.to_str())
                     .unwrap_or("settings.json")
             );
-            let backup = dir.join(name);
-            std::fs::copy(&self.path, &backup).map_err(write_err)?;
-            Some(backup)
+            Some(copy_to_new(&self.path, &dir.join(name)).map_err(write_err)?)
         } else {
             None
         };
@@ -265,29 +278,133 @@ impl Settings {
     }
 }
 
+/// Copy `from` to `to`, or to `to.1`, `to.2`, ... : a backup never overwrites another.
+fn copy_to_new(from: &Path, to: &Path) -> std::io::Result<PathBuf> {
+    let bytes = std::fs::read(from)?;
+    for n in 0..1000 {
+        let candidate = if n == 0 {
+            to.to_path_buf()
+        } else {
+            PathBuf::from(format!("{}.{n}", to.display()))
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(mut file) => {
+                std::io::Write::write_all(&mut file, &bytes)?;
+                return Ok(candidate);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("too many backups with the same name"))
+}
+
 /// Parse JSON, locating a syntax error.
 pub fn parse(text: &str, path: &str) -> Result<Value, SettingsError> {
     serde_json::from_str(text).map_err(|e| SettingsError::Syntax {
         path: path.to_owned(),
         line: e.line(),
         column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or("")
-            .to_owned(),
+        message: mstro_engine::pack::parser_message(&e.to_string()),
     })
 }
 
-/// A hook handler that runs `mstro-bouncer hook`.
+/// A registered handler that runs `mstro-bouncer hook`.
+#[derive(Debug, Clone)]
+pub struct BouncerEntry {
+    pub matcher: Option<String>,
+    pub command: String,
+    pub parsed: HookCommand,
+    /// Exactly as `install` writes it (so `install` and `uninstall` may change it).
+    pub ours: bool,
+    pub timeout: Option<u64>,
+}
+
+/// The command line of a `mstro-bouncer hook` handler, read strictly: the binary,
+/// `hook`, an optional `--mode`, and optionally the fallback `install` appends. Anything
+/// else on the line makes it not a bouncer command, and `doctor` never runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookCommand {
+    pub binary: String,
+    pub mode: Option<String>,
+    /// It ends with `|| printf ... deny`, so that a missing binary still blocks.
+    pub fallback: bool,
+}
+
+impl HookCommand {
+    pub fn parse(command: &str) -> Option<HookCommand> {
+        let words = shell_words(command);
+        let (binary, rest) = words.split_first()?;
+        let program = binary.rsplit('/').next().unwrap_or(binary);
+        if program != "mstro-bouncer" || rest.first().map(String::as_str) != Some("hook") {
+            return None;
+        }
+        let mut rest = &rest[1..];
+        let mut mode = None;
+        if let [flag, value, tail @ ..] = rest
+            && flag == "--mode"
+        {
+            if !matches!(value.as_str(), "repl" | "headless" | "deploy") {
+                return None;
+            }
+            mode = Some(value.clone());
+            rest = tail;
+        }
+        let fallback = match rest {
+            [] => false,
+            [or, printf, format, line] if or == "||" && printf == "printf" && format == "%s\\n" => {
+                let v: Value = serde_json::from_str(line).ok()?;
+                if v.pointer("/hookSpecificOutput/permissionDecision") != Some(&Value::from("deny"))
+                {
+                    return None;
+                }
+                true
+            }
+            _ => return None,
+        };
+        Some(HookCommand {
+            binary: binary.clone(),
+            mode,
+            fallback,
+        })
+    }
+
+    /// `BINARY hook || printf '%s\n' '<deny>'`: if bash cannot run the binary (moved,
+    /// uninstalled), the fallback still answers, and blocks, rather than leave Claude
+    /// Code without a decision (which it treats as no hook at all).
+    pub fn render(binary: &str) -> String {
+        let deny = json!({"hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": "mstro-bouncer could not run, so this call is blocked; is it still installed? Run `mstro-bouncer doctor`, or `mstro-bouncer install` again.",
+        }});
+        format!(
+            "{} hook || printf '%s\\n' {}",
+            quote(binary),
+            quote(&deny.to_string())
+        )
+    }
+}
+
+/// A handler exactly as `install` writes it: a command handler running
+/// [`HookCommand::render`]'s line, with at most a `timeout` besides.
 pub fn is_ours(handler: &Value) -> bool {
-    let Some(command) = handler.get("command").and_then(Value::as_str) else {
+    let Some(object) = handler.as_object() else {
         return false;
     };
-    let words = shell_words(command);
-    let program = words.first().map(|p| p.rsplit('/').next().unwrap_or(p));
-    program == Some("mstro-bouncer") && words.get(1).map(String::as_str) == Some("hook")
+    let known = object
+        .keys()
+        .all(|k| matches!(k.as_str(), "type" | "command" | "timeout"));
+    let command = object.get("command").and_then(Value::as_str);
+    known
+        && object.get("type").and_then(Value::as_str) == Some("command")
+        && command
+            .and_then(HookCommand::parse)
+            .is_some_and(|c| c.mode.is_none() && c.fallback)
 }
 
 /// `path` as one shell word.
@@ -347,22 +464,45 @@ mod tests {
 
     fn entry() -> HookEntry {
         HookEntry {
-            command: format!("{} hook", quote("/opt/my tools/mstro-bouncer")),
+            command: HookCommand::render("/opt/my tools/mstro-bouncer"),
             matcher: "*".into(),
             timeout: 120,
         }
     }
 
+    fn handler(command: &str) -> Value {
+        json!({"type": "command", "command": command})
+    }
+
     #[test]
-    fn ours_is_recognised_however_it_is_quoted() {
-        assert!(is_ours(
-            &json!({"command": "'/opt/my tools/mstro-bouncer' hook"})
-        ));
-        assert!(is_ours(
-            &json!({"command": "mstro-bouncer hook --mode headless"})
-        ));
-        assert!(!is_ours(&json!({"command": "mstro-bouncer check x"})));
-        assert!(!is_ours(&json!({"command": "/usr/bin/other-guard hook"})));
+    fn only_the_entry_install_writes_is_ours() {
+        let rendered = HookCommand::render("/opt/my tools/mstro-bouncer");
+        assert!(is_ours(&handler(&rendered)));
+        let parsed = HookCommand::parse(&rendered).unwrap();
+        assert_eq!(parsed.binary, "/opt/my tools/mstro-bouncer");
+        assert!(parsed.fallback);
+        // Hand-made entries are bouncer commands, but not ours to change.
+        assert!(!is_ours(&handler("mstro-bouncer hook --mode headless")));
+        assert_eq!(
+            HookCommand::parse("mstro-bouncer hook --mode headless")
+                .unwrap()
+                .mode
+                .as_deref(),
+            Some("headless")
+        );
+        let mut with_if = handler(&rendered);
+        with_if["if"] = "Bash(git *)".into();
+        assert!(!is_ours(&with_if));
+        // Anything more on the line is not a bouncer command at all.
+        for other in [
+            "mstro-bouncer check x",
+            "/usr/bin/other-guard hook",
+            "mstro-bouncer hook ;touch /tmp/pwned",
+            "mstro-bouncer hook || rm -rf ~",
+            "mstro-bouncer hook --mode lenient",
+        ] {
+            assert!(HookCommand::parse(other).is_none(), "{other}");
+        }
         assert_eq!(
             quote("/opt/my tools/mstro-bouncer"),
             "'/opt/my tools/mstro-bouncer'"
@@ -378,7 +518,11 @@ mod tests {
         let original = json!({
             "model": "x",
             "hooks": {
-                "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "other-guard"}]}],
+                "PreToolUse": [
+                    {"matcher": "Bash", "hooks": [{"type": "command", "command": "other-guard"}]},
+                    {"matcher": "Bash", "hooks": [{"type": "command", "command": "mstro-bouncer hook --mode headless", "if": "Bash(git *)"}]},
+                    {"matcher": "Empty", "hooks": []}
+                ],
                 "PostToolUse": [{"hooks": [{"type": "command", "command": "log"}]}]
             }
         });
@@ -390,17 +534,19 @@ mod tests {
         let mut e = entry();
         assert!(s.install(&e).unwrap());
         assert!(!s.install(&e).unwrap(), "idempotent");
-        assert_eq!(s.ours().len(), 1);
-        assert_eq!(
-            s.value["hooks"]["PreToolUse"][0],
-            original["hooks"]["PreToolUse"][0]
-        );
-        e.command = "/new/place/mstro-bouncer hook".into();
+        let ours: Vec<_> = s.bouncer_entries().into_iter().filter(|b| b.ours).collect();
+        assert_eq!(ours.len(), 1);
+        assert_eq!(s.bouncer_entries().len(), 2, "the hand-made one stays");
+        for i in 0..3 {
+            assert_eq!(
+                s.value["hooks"]["PreToolUse"][i],
+                original["hooks"]["PreToolUse"][i]
+            );
+        }
+        e.command = HookCommand::render("/new/place/mstro-bouncer");
         assert!(s.install(&e).unwrap(), "a moved binary is updated in place");
-        assert_eq!(
-            s.ours(),
-            vec![(Some("*".into()), "/new/place/mstro-bouncer hook".into())]
-        );
+        let ours: Vec<_> = s.bouncer_entries().into_iter().filter(|b| b.ours).collect();
+        assert_eq!(ours[0].parsed.binary, "/new/place/mstro-bouncer");
         assert_eq!(s.uninstall().unwrap(), 1);
         assert_eq!(s.value, original);
 
