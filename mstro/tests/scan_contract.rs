@@ -647,3 +647,53 @@ fn write_baseline_never_replaces_a_file_that_is_not_a_baseline() {
             .success()
     );
 }
+
+/// A change under review must not hide a file from the scan by listing it in
+/// `.ignore` or `.gitignore`: tracked files are always read.
+#[test]
+fn ignore_files_cannot_hide_tracked_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    std::fs::write(d.join("deploy.sh"), "#!/bin/sh\nrm -rf ~\n").unwrap();
+    std::fs::write(d.join("Makefile"), "all:\n\trm -rf /\n").unwrap();
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "x"]);
+    std::fs::write(d.join(".ignore"), "*\n").unwrap();
+    std::fs::write(d.join(".gitignore"), "deploy.sh\nMakefile\nbuild/\n").unwrap();
+    std::fs::create_dir_all(d.join("build")).unwrap();
+    std::fs::write(d.join("build/generated.sh"), "#!/bin/sh\nrm -rf ~\n").unwrap();
+    let out = scan(d, &["--format", "json", "."]);
+    let doc = json(&out);
+    let files: BTreeSet<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(files.iter().any(|f| f.ends_with("deploy.sh")), "{files:?}");
+    assert!(files.iter().any(|f| f.ends_with("Makefile")), "{files:?}");
+    assert!(
+        !files.iter().any(|f| f.contains("build/")),
+        "untracked ignored output stays out: {files:?}"
+    );
+}
+
+/// A file committed as a symbolic link and staged as a script is a type change (`T`).
+#[cfg(unix)]
+#[test]
+fn staged_type_changes_are_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    std::fs::write(d.join("real.sh"), "#!/bin/sh\necho hi\n").unwrap();
+    std::os::unix::fs::symlink("real.sh", d.join("deploy.sh")).unwrap();
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "x"]);
+    std::fs::remove_file(d.join("deploy.sh")).unwrap();
+    std::fs::write(d.join("deploy.sh"), "#!/bin/sh\nrm -rf ~\n").unwrap();
+    git(d, &["add", "deploy.sh"]);
+    let out = scan(d, &["--staged", "--format", "json"]);
+    let doc = json(&out);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "{doc}");
+}

@@ -1,7 +1,9 @@
 //! Which files a scan reads: the paths given, with directories walked by ripgrep's
-//! walker (the `ignore` crate), so `.gitignore`, `.ignore` and git's excludes are
-//! honoured. Hidden files are walked (`.github/`, `.gitlab-ci.yml` are hidden); `.git`
-//! and `node_modules` never are.
+//! walker (the `ignore` crate), so that what git ignores (build output) is skipped.
+//! But every file git tracks is read, ignored or not, and `.ignore` files are not
+//! honoured: a change under review must not be able to hide a file from the scan by
+//! listing it. Hidden files are walked (`.github/`, `.gitlab-ci.yml` are hidden);
+//! `.git` and `node_modules` never are.
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +47,7 @@ pub fn walk(paths: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>) {
         }
         let walker = WalkBuilder::new(root)
             .hidden(false)
+            .ignore(false)
             .filter_entry(|e| {
                 !(e.file_type().is_some_and(|t| t.is_dir())
                     && e.file_name()
@@ -70,8 +73,47 @@ pub fn walk(paths: &[PathBuf]) -> (Vec<Found>, Vec<WalkError>) {
                 }),
             }
         }
+        for path in tracked(root) {
+            if !found.iter().any(|f| f.path == path) {
+                found.push(Found {
+                    kind: SourceKind::from_path(&path),
+                    path,
+                    explicit: false,
+                });
+            }
+        }
     }
+    found.sort_by(|a, b| a.path.cmp(&b.path));
     (found, errors)
+}
+
+/// The files git tracks under `root`, as paths joined to `root` (none outside a
+/// repository, or without git).
+fn tracked(root: &Path) -> Vec<PathBuf> {
+    let Ok(out) = std::process::Command::new("git")
+        .args(["ls-files", "-z", "--"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .output()
+    else {
+        return Vec::new();
+    };
+    if !out.status.success() {
+        return Vec::new();
+    }
+    out.stdout
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| std::str::from_utf8(p).ok())
+        .map(|p| root.join(p))
+        .filter(|p| {
+            p.components().all(|c| {
+                !c.as_os_str()
+                    .to_str()
+                    .is_some_and(|n| SKIPPED_DIRS.contains(&n))
+            }) && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
+        })
+        .collect()
 }
 
 fn error_path(e: &ignore::Error) -> Option<&Path> {

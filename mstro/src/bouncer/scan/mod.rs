@@ -90,6 +90,11 @@ fn run_inner(args: &ScanArgs) -> Result<i32, ScanError> {
         scanner.paths(&args.paths);
     }
     let mut report = scanner.finish();
+    if report.files_scanned == 0 && report.errors.is_empty() && !args.staged {
+        eprintln!(
+            "mstro-bouncer scan: warning: no file scan reads was found (see docs/scan.md for the kinds it reads)"
+        );
+    }
 
     if let Some(path) = &args.write_baseline {
         baseline::write(path, &report.findings)?;
@@ -192,7 +197,7 @@ impl<'a> Scanner<'a> {
                     }
                     continue;
                 };
-                match std::fs::read(&f.path) {
+                match read_bounded(&f.path) {
                     Ok(bytes) => {
                         let abs: PathBuf = self
                             .cwd
@@ -401,6 +406,23 @@ impl<'a> Scanner<'a> {
         self.report.finish();
         self.report
     }
+}
+
+/// Largest file a scan reads. Commands live in small files; a bigger one is reported as
+/// not scanned (exit 2), not read into memory whole.
+const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(io::Error::other(format!(
+            "larger than {} MiB; not scanned",
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
 }
 
 /// The kind of a file its name did not identify, from its first line.

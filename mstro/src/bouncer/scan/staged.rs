@@ -3,7 +3,7 @@
 //! pre-commit hook judges exactly what will be committed.
 //!
 //! git runs as a subprocess (the porcelain-free plumbing output is stable):
-//! `git diff --cached --raw -z --no-renames --diff-filter=ACM` names the files and
+//! `git diff --cached --raw -z --no-renames --diff-filter=d` names the files and
 //! their index blobs (renames show as additions, so a moved file is scanned; symlinks
 //! and submodules are left out), and one `git cat-file --batch` reads the blobs. Blobs
 //! are read as stored, without the textconv or smudge filters `git show` may apply.
@@ -48,7 +48,7 @@ pub fn staged_files(
         "-z",
         "--no-renames",
         "--no-ext-diff",
-        "--diff-filter=ACM",
+        "--diff-filter=d",
         "--",
     ]
     .iter()
