@@ -70,10 +70,14 @@ pub struct ReviewerConfig {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum ReviewerProvider {
+    /// No reviewer: `review` goes to the person (REPL) or is denied (headless, deploy).
     #[default]
     Off,
+    /// The Anthropic Messages API.
     Anthropic,
+    /// `claude -p`, with the person's Claude login.
     ClaudeCli,
+    /// Any OpenAI-compatible `/v1/chat/completions` endpoint.
     Openai,
 }
 

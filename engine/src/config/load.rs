@@ -92,7 +92,9 @@ fn exists(path: &Path) -> bool {
 pub struct Config {
     /// The default mode, when the command line gives none.
     pub mode: Option<Mode>,
+    /// What the REPL hook does with an `allow` no rule vouched for.
     pub default_allow: DefaultAllow,
+    /// The AI reviewer's settings, when the user configured one.
     pub reviewer: Option<ReviewerConfig>,
     /// Packs in layer order: built-in, user, project.
     pub sources: Vec<PackSource>,
@@ -105,14 +107,18 @@ pub struct Config {
 /// A configuration file that took part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoadedFile {
+    /// The file, as read.
     pub path: String,
+    /// The layer it belongs to.
     pub scope: PackScope,
 }
 
 /// A rule switched off in a user's `bouncer.yaml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleSwitch {
+    /// The rule id.
     pub rule: String,
+    /// Disabled, or a critical override.
     pub kind: SwitchKind,
     /// Where it was switched off, for errors and listings.
     pub file: String,

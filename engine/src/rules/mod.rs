@@ -96,6 +96,7 @@ impl RuleSet {
         self.clis.last().and_then(|c| c.get(name))
     }
 
+    /// The index of the rule with this id.
     pub fn index_of(&self, id: &str) -> Option<u32> {
         self.rules
             .iter()

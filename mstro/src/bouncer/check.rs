@@ -11,9 +11,10 @@ use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use mstro_engine::{Engine, PathEnv, Policy, ToolCall, Verdict};
+use mstro_engine::{Policy, ToolCall, Verdict};
 
 use super::configured::Configured;
+use super::overrides;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -114,8 +115,7 @@ fn run_inner(args: &CheckArgs) -> anyhow::Result<i32> {
         .map_err(|e| anyhow::anyhow!("the configuration does not load: {e}"))?;
     let policy = configured.policy(configured.mode(args.mode.map(Into::into)));
     let mut checker = Checker {
-        engine: &configured.engine,
-        env: &configured.env,
+        configured: &configured,
         policy,
         cwd: default_cwd,
         worst: None,
@@ -181,8 +181,7 @@ fn run_inner(args: &CheckArgs) -> anyhow::Result<i32> {
 }
 
 struct Checker<'a> {
-    engine: &'a Engine,
-    env: &'a PathEnv,
+    configured: &'a Configured,
     policy: Policy,
     cwd: String,
     worst: Option<Verdict>,
@@ -213,11 +212,19 @@ impl Checker<'_> {
 
     fn judge(&mut self, call: &ToolCall) -> Outcome {
         let start = Instant::now();
-        let evaluation = match self.engine.judge(call, self.env, self.policy.mode) {
-            Ok(e) => e,
-            Err(e) => return self.error(&e.to_string()),
-        };
+        let evaluation =
+            match self
+                .configured
+                .engine
+                .judge(call, &self.configured.env, self.policy.mode)
+            {
+                Ok(e) => e,
+                Err(e) => return self.error(&e.to_string()),
+            };
         let latency_us = start.elapsed().as_micros() as u64;
+        if !evaluation.overridden.is_empty() {
+            overrides::report(self.configured, call, &evaluation, self.policy.mode);
+        }
         let j = &evaluation.judgement;
         let decision = self.policy.reported_verdict(j);
         self.worst = self.worst.max(Some(decision));

@@ -104,7 +104,7 @@ pub enum PacksCommand {
         #[arg(long)]
         config: bool,
     },
-    /// Print the pack reference (rules/README.md) generated from the loaded packs.
+    /// Print the pack reference (rules/README.md), generated from the built-in packs.
     #[command(hide = true)]
     Docs,
 }

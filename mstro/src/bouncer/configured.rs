@@ -6,9 +6,13 @@ use mstro_engine::{Engine, Mode, PathEnv, Policy};
 
 /// An engine with the configuration it was built from.
 pub struct Configured {
+    /// The engine over every layer.
     pub engine: Engine,
+    /// What the layers said.
     pub config: Config,
+    /// Home, project root, temporary and configuration directories, as resolved.
     pub env: PathEnv,
+    /// Where the configuration was looked for.
     pub paths: ConfigPaths,
 }
 

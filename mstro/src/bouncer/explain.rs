@@ -179,8 +179,16 @@ fn path_line(p: &PathReport) -> String {
 }
 
 fn candidate_line(c: &CandidateReport) -> String {
-    match &c.why_not {
-        None => format!("FIRED   {} ({})", c.rule, c.verdict),
-        Some(why) => format!("no      {} ({}): `{why}` did not hold", c.rule, c.verdict),
+    use mstro_engine::config::SwitchKind;
+    match (&c.why_not, c.switched_off) {
+        (None, _) => format!("FIRED   {} ({})", c.rule, c.verdict),
+        (Some(_), Some(SwitchKind::Disabled)) => {
+            format!("off     {} ({}): in disabled_rules", c.rule, c.verdict)
+        }
+        (Some(_), Some(SwitchKind::CriticalOverride)) => format!(
+            "off     {} ({}): in critical_overrides, and would have fired",
+            c.rule, c.verdict
+        ),
+        (Some(why), None) => format!("no      {} ({}): `{why}` did not hold", c.rule, c.verdict),
     }
 }

@@ -15,6 +15,7 @@ use super::configured::Configured;
 /// Longest operation text kept in a log line.
 const MAX_OPERATION_CHARS: usize = 500;
 
+/// Report one call on which overridden critical rules would have fired.
 pub fn report(configured: &Configured, call: &ToolCall, evaluation: &Evaluation, mode: Mode) {
     let rules: Vec<String> = evaluation
         .overridden

@@ -112,8 +112,13 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>) -> Option<String> {
     let configured = match Configured::load(event.cwd.as_deref(), false) {
         Ok(c) => c,
         Err(e) => {
+            // Reasons stay short: the first problems are enough to find the file.
+            let mut problems = e.to_string();
+            if problems.chars().count() > 600 {
+                problems = problems.chars().take(600).collect::<String>() + "…";
+            }
             return deny(format!(
-                "its configuration does not load ({e}); fix the file, then check with `mstro-bouncer doctor`"
+                "its configuration does not load ({problems}); a person needs to fix that file (`mstro-bouncer doctor` shows the problem)"
             ));
         }
     };

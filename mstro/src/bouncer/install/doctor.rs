@@ -126,6 +126,7 @@ pub fn run() -> i32 {
         checks.push(round_trip(entry, &cwd));
     }
     checks.push(configuration(&cwd));
+    checks.extend(configuration_permissions());
 
     let mut healthy = true;
     for c in &checks {
@@ -385,6 +386,29 @@ fn round_trip(entry: &BouncerEntry, cwd: &Path) -> Check {
             fix,
         ),
     }
+}
+
+/// The user's configuration decides what is allowed: nobody else may write it.
+fn configuration_permissions() -> Vec<Check> {
+    let env = mstro_engine::PathEnv::from_process_env();
+    let dir = PathBuf::from(&env.mstro_home);
+    let mut out = Vec::new();
+    #[cfg(unix)]
+    for path in [dir.clone(), dir.join("rules"), dir.join("bouncer.yaml")] {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(&path)
+            && meta.permissions().mode() & 0o022 != 0
+        {
+            out.push(Check::fail(
+                format!(
+                    "{} is writable by other users, who could switch rules off",
+                    path.display()
+                ),
+                format!("chmod go-w {}", path.display()),
+            ));
+        }
+    }
+    out
 }
 
 fn configuration(cwd: &Path) -> Check {

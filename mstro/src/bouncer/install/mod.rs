@@ -33,10 +33,12 @@ pub fn user_claude_dir() -> PathBuf {
     }
 }
 
+/// `mstro-bouncer install`; returns the exit code.
 pub fn install(args: &InstallArgs) -> i32 {
     report(run_install(args))
 }
 
+/// `mstro-bouncer uninstall`; returns the exit code.
 pub fn uninstall(args: &UninstallArgs) -> i32 {
     report(run_uninstall(args))
 }
