@@ -382,7 +382,7 @@ impl Config {
                 }
             }
         }
-        if !settings.rules.is_empty() {
+        if !settings.rules.is_empty() || !settings.programs.is_empty() {
             let pack = match scope {
                 PackScope::Project => "project",
                 _ => "user",
