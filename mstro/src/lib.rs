@@ -2,3 +2,8 @@
 //! remote workspace.
 
 pub mod bouncer;
+
+/// Entry points of the fuzz targets in `fuzz/`, also run on their findings by the test
+/// suite (`mstro/tests/fuzz_regressions.rs`). Not an API.
+#[doc(hidden)]
+pub mod fuzzing;

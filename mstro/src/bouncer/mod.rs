@@ -10,7 +10,7 @@ pub mod hook;
 mod install;
 mod overrides;
 pub mod packs;
-mod scan;
+pub(crate) mod scan;
 
 use clap::Parser;
 

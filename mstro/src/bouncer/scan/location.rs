@@ -32,6 +32,20 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, starts }
     }
 
+    /// Lines as YAML counts them: a lone `\r` breaks a line too (YAML 1.2, 5.4), so a
+    /// YAML parser's line numbers must be read with this index.
+    pub fn yaml(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        let starts = std::iter::once(0)
+            .chain(bytes.iter().enumerate().filter_map(|(i, &b)| match b {
+                b'\n' => Some(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => Some(i + 1),
+                _ => None,
+            }))
+            .collect();
+        LineIndex { text, starts }
+    }
+
     /// The position of the character at (or containing) byte `offset`; offsets past the
     /// end are clamped to it.
     pub fn position(&self, offset: usize) -> Position {

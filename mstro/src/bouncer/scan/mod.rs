@@ -24,9 +24,9 @@ mod baseline;
 mod discover;
 mod finding;
 mod judge;
-mod location;
+pub(crate) mod location;
 mod report;
-mod sources;
+pub(crate) mod sources;
 mod staged;
 
 use std::io::{self, BufWriter, Read, Write};

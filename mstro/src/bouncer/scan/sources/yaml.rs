@@ -60,7 +60,7 @@ impl Node {
 
 /// Parse every document in `text`.
 pub fn load(text: &str) -> Result<Vec<Node>, SourceError> {
-    let index = LineIndex::new(text);
+    let index = LineIndex::yaml(text);
     let docs = MarkedYaml::load_from_str(text).map_err(|e| {
         let m = e.marker();
         SourceError::at(
@@ -125,7 +125,9 @@ fn align(value: &str, text: &str, raw: Range<usize>) -> MappedText {
             }
             i += r.len_utf8();
         }
-        out.push_char(raw.start + i.min(src.len().saturating_sub(1)), c);
+        // Never past the file's last byte, even for a scalar the parser placed at its end.
+        let at = (raw.start + i.min(src.len().saturating_sub(1))).min(text.len().saturating_sub(1));
+        out.push_char(at, c);
         if let Some(r) = src[i..].chars().next() {
             i += r.len_utf8();
         }

@@ -1,0 +1,6 @@
+//! `scan`'s extractors: the first byte picks the kind of file, the rest is the file.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    mstro::fuzzing::scan_extract(data);
+});
