@@ -94,10 +94,11 @@ impl Engine {
         if !errors.is_empty() {
             return Err(ConfigError(errors));
         }
-        Ok(Engine {
-            rules,
-            limits: Limits::default(),
-        })
+        let mut limits = Limits::default();
+        if let Some(deadline) = config.deadline {
+            limits.deadline = deadline;
+        }
+        Ok(Engine { rules, limits })
     }
 
     pub fn with_limits(mut self, limits: Limits) -> Self {
@@ -140,6 +141,7 @@ impl Engine {
         let mut unvouched_what = None;
         let mut model = None;
         let mut overridden = Vec::new();
+        let started = std::time::Instant::now();
 
         let command = match &op {
             Operation::Bash { command } => Some((command.clone(), Context::Top)),
@@ -168,7 +170,22 @@ impl Engine {
         if let Some((command, context)) = command {
             let m = shell::model_in(&command, env, cwd, &self.limits, context);
             let scene = ShellScene::new(&m, &self.rules.clis, env);
+            let mut late = None;
             for idx in 0..m.invocations.len() {
+                if started.elapsed() > self.limits.deadline {
+                    late = Some(Finding {
+                        kind: FindingKind::TooSlow,
+                        span: m.invocations[idx].span,
+                        detail: format!(
+                            "over {} ms; {} of {} commands judged",
+                            self.limits.deadline.as_millis(),
+                            idx,
+                            m.invocations.len()
+                        ),
+                    });
+                    vouched = false;
+                    break;
+                }
                 let mut allowed = false;
                 // A program written as a glob could be any program: no keyword gate applies.
                 let program = &m.invocations[idx].program;
@@ -195,7 +212,7 @@ impl Engine {
                     unvouched_what = Some(format!("`{}`", m.invocations[idx].program));
                 }
             }
-            hits.extend(m.findings.iter().map(Hit::of_finding));
+            hits.extend(m.findings.iter().chain(&late).map(Hit::of_finding));
             if m.invocations.is_empty() {
                 vouched = false;
             }

@@ -37,6 +37,10 @@ pub struct ConfigFile {
     /// `project.` (project scope); a project may only add `review` and `deny` rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleSpec>,
+    /// The longest one judgement may take, in milliseconds (default 50); past it the
+    /// call is reviewed, never allowed. User scope only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_ms: Option<u32>,
     /// The AI reviewer that answers `review` verdicts. User scope only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewer: Option<ReviewerConfig>,
@@ -99,6 +103,9 @@ impl ConfigFile {
         }
         if self.reviewer.is_some() {
             keys.push("reviewer");
+        }
+        if self.deadline_ms.is_some() {
+            keys.push("deadline_ms");
         }
         keys
     }

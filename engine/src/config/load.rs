@@ -96,6 +96,8 @@ pub struct Config {
     pub default_allow: DefaultAllow,
     /// The AI reviewer's settings, when the user configured one.
     pub reviewer: Option<ReviewerConfig>,
+    /// The judgement's time budget, when the user set one.
+    pub deadline: Option<std::time::Duration>,
     /// Packs in layer order: built-in, user, project.
     pub sources: Vec<PackSource>,
     /// Rules the user switched off.
@@ -167,6 +169,7 @@ impl Config {
             mode: None,
             default_allow: DefaultAllow::default(),
             reviewer: None,
+            deadline: None,
             sources: builtin_sources(false).map_err(|e| ConfigError(vec![e]))?,
             switches: Vec::new(),
             files: Vec::new(),
@@ -198,6 +201,7 @@ impl Config {
             mode: None,
             default_allow: DefaultAllow::default(),
             reviewer: None,
+            deadline: None,
             sources: Vec::new(),
             switches: Vec::new(),
             files: Vec::new(),
@@ -368,6 +372,9 @@ impl Config {
             self.mode = settings.mode.or(self.mode);
             self.default_allow = settings.default_allow.unwrap_or(self.default_allow);
             self.reviewer = settings.reviewer.clone().or(self.reviewer.take());
+            if let Some(ms) = settings.deadline_ms {
+                self.deadline = Some(std::time::Duration::from_millis(u64::from(ms.max(1))));
+            }
             for (rules, kind) in [
                 (&settings.disabled_rules, SwitchKind::Disabled),
                 (&settings.critical_overrides, SwitchKind::CriticalOverride),

@@ -268,6 +268,8 @@ pub enum FindingKind {
     TooManyInvocations,
     /// Input larger than the engine reads.
     TooLarge,
+    /// Judging took longer than the time budget.
+    TooSlow,
 }
 
 impl FindingKind {
@@ -281,6 +283,7 @@ impl FindingKind {
             FindingKind::TooDeep => "budget.nesting-depth",
             FindingKind::TooManyInvocations => "budget.invocation-count",
             FindingKind::TooLarge => "budget.input-size",
+            FindingKind::TooSlow => "budget.deadline",
         }
     }
 
@@ -301,6 +304,7 @@ impl FindingKind {
                 "the command has more parts than the bouncer evaluates"
             }
             FindingKind::TooLarge => "the input is larger than the bouncer reads",
+            FindingKind::TooSlow => "judging it took longer than the bouncer's time budget",
         }
     }
 }

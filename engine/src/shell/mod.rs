@@ -48,6 +48,8 @@ pub struct Limits {
     pub max_depth: u8,
     /// Most invocations evaluated for one command line.
     pub max_invocations: usize,
+    /// Longest the whole judgement may take, from parsing to the last rule.
+    pub deadline: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -56,6 +58,7 @@ impl Default for Limits {
             max_input_bytes: 512 * 1024,
             max_depth: 8,
             max_invocations: 1000,
+            deadline: std::time::Duration::from_millis(50),
         }
     }
 }

@@ -134,6 +134,8 @@ pub(crate) struct Walker<'e> {
     stopped: bool,
     /// Emitting the copy of a command as it reaches a link's target.
     following_links: bool,
+    /// When the walk started, for [`Limits::deadline`].
+    started: std::time::Instant,
 }
 
 impl<'e> Walker<'e> {
@@ -152,6 +154,7 @@ impl<'e> Walker<'e> {
             next_pipeline: 0,
             stopped: false,
             following_links: false,
+            started: std::time::Instant::now(),
         }
     }
 
@@ -309,6 +312,19 @@ impl<'e> Walker<'e> {
         scope: &mut Scope,
     ) -> Vec<usize> {
         if self.stopped {
+            return Vec::new();
+        }
+        if self.started.elapsed() > self.limits.deadline {
+            let span = self.span(node, src, frame);
+            self.finding(
+                FindingKind::TooSlow,
+                span,
+                format!(
+                    "the model took over {} ms",
+                    self.limits.deadline.as_millis()
+                ),
+            );
+            self.stopped = true;
             return Vec::new();
         }
         match node.kind() {
