@@ -76,20 +76,30 @@ impl Engine {
                 line: switch.line,
                 ..PackError::for_rule(&switch.file, &switch.rule, message)
             };
-            let Some(index) = rules.index_of(&switch.rule) else {
-                errors.push(located(
-                    "there is no rule with this id (see `mstro-bouncer packs list`)".into(),
-                ));
-                continue;
+            let index = rules.index_of(&switch.rule);
+            // A shipped rule this call did not need is not loaded (see `Relevance`), but
+            // the same configuration must be as valid for every call.
+            let critical = match index {
+                Some(i) => rules.rules[i as usize].severity == Severity::Critical,
+                None => match crate::pack::builtin_rule(&switch.rule) {
+                    Some(r) => r.critical,
+                    None => {
+                        errors.push(located(
+                            "there is no rule with this id (see `mstro-bouncer packs list`)".into(),
+                        ));
+                        continue;
+                    }
+                },
             };
-            let critical = rules.rules[index as usize].severity == Severity::Critical;
             if switch.kind == SwitchKind::Disabled && critical {
                 errors.push(located(
                     "is a critical rule and cannot be disabled; to switch it off anyway, list it under `critical_overrides:` (every use is then reported)".into(),
                 ));
                 continue;
             }
-            rules.switched_off.insert(index, switch.kind);
+            if let Some(index) = index {
+                rules.switched_off.insert(index, switch.kind);
+            }
         }
         if !errors.is_empty() {
             return Err(ConfigError(errors));

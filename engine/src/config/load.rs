@@ -7,7 +7,10 @@ use serde::Serialize;
 
 use super::file::{ConfigFile, ReviewerConfig};
 use crate::pack::format::PackFile;
-use crate::pack::{PackError, PackScope, PackSource, builtin_sources, parse_yaml, parser_message};
+use crate::pack::{
+    PackError, PackScope, PackSource, Relevance, builtin_sources, builtin_sources_for, parse_yaml,
+    parser_message,
+};
 use crate::path::PathEnv;
 use crate::policy::{DefaultAllow, Mode};
 
@@ -180,8 +183,21 @@ impl Config {
     /// `packs test`); the built-ins then come from their YAML rather than the
     /// precompiled form.
     pub fn load(paths: &ConfigPaths, with_examples: bool) -> Result<Config, ConfigError> {
+        let builtin = builtin_sources(with_examples).map_err(|e| ConfigError(vec![e]))?;
+        Config::load_with(paths, builtin)
+    }
+
+    /// As [`Config::load`], with only the shipped rules `relevance` needs (the hook's
+    /// way: it judges one call and starts for every call). User and project packs are
+    /// always read whole: they are few, and their errors must always show.
+    pub fn load_for(paths: &ConfigPaths, relevance: &Relevance) -> Result<Config, ConfigError> {
+        let builtin = builtin_sources_for(relevance).map_err(|e| ConfigError(vec![e]))?;
+        Config::load_with(paths, builtin)
+    }
+
+    fn load_with(paths: &ConfigPaths, builtin: Vec<PackSource>) -> Result<Config, ConfigError> {
         let mut config = Config {
-            sources: builtin_sources(with_examples).map_err(|e| ConfigError(vec![e]))?,
+            sources: builtin,
             ..Config::builtin_settings()
         };
         let mut errors = Vec::new();

@@ -11,6 +11,8 @@
 
 mod file;
 mod load;
+mod relevance;
 
 pub use file::{ConfigFile, ReviewerConfig, ReviewerProvider};
 pub use load::{Config, ConfigError, ConfigPaths, LoadedFile, RuleSwitch, SwitchKind};
+pub use relevance::relevance_of;

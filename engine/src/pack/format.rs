@@ -468,14 +468,69 @@ pub struct OneOrMany<T>(pub Vec<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // Through an intermediate value, so that a bad element reports its own error
-        // instead of serde's "did not match any variant of untagged enum".
-        match serde_json::Value::deserialize(d)? {
-            value @ serde_json::Value::Array(_) => Vec::<T>::deserialize(value).map(OneOrMany),
-            value => T::deserialize(value).map(|v| OneOrMany(vec![v])),
-        }
-        .map_err(serde::de::Error::custom)
+        d.deserialize_any(OneOrManyVisitor(std::marker::PhantomData))
     }
+}
+
+/// A list is many; anything else is handed to `T` itself, so that a bad value reports
+/// `T`'s own error (not serde's "did not match any variant"), and nothing is buffered
+/// (the hook deserialises every built-in pack on each start).
+struct OneOrManyVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for OneOrManyVisitor<T> {
+    type Value = OneOrMany<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a value or a list of values")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(OneOrMany(items))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        T::deserialize(serde::de::value::StrDeserializer::new(v)).map(one)
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+        T::deserialize(serde::de::value::StringDeserializer::new(v)).map(one)
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        T::deserialize(serde::de::value::BorrowedStrDeserializer::new(v)).map(one)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        T::deserialize(serde::de::value::U64Deserializer::new(v)).map(one)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        T::deserialize(serde::de::value::I64Deserializer::new(v)).map(one)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        T::deserialize(serde::de::value::F64Deserializer::new(v)).map(one)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        T::deserialize(serde::de::value::BoolDeserializer::new(v)).map(one)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(one)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        T::deserialize(serde::de::value::UnitDeserializer::new()).map(one)
+    }
+}
+
+fn one<T>(value: T) -> OneOrMany<T> {
+    OneOrMany(vec![value])
 }
 
 impl<T: schemars::JsonSchema> schemars::JsonSchema for OneOrMany<T> {

@@ -6,7 +6,10 @@ mod error;
 mod examples;
 pub mod format;
 
-pub use builtin::{BuiltinPack, builtin_packs, builtin_sources};
+pub use builtin::{
+    BuiltinPack, BuiltinRule, Relevance, RuleGate, builtin_packs, builtin_rule, builtin_sources,
+    builtin_sources_for,
+};
 pub use error::{PackError, line_of_rule, parser_message, rule_at_line};
 pub use examples::{ExampleFailure, check_examples};
 pub use format::PackFile;

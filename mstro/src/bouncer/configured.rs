@@ -1,8 +1,8 @@
 //! The engine as this run is configured: built-in packs, then the user's `~/.mstro`
 //! (`$MSTRO_HOME`), then the project's `.mstro`, found from the working directory.
 
-use mstro_engine::config::{Config, ConfigError, ConfigPaths};
-use mstro_engine::{Engine, Mode, PathEnv, Policy};
+use mstro_engine::config::{Config, ConfigError, ConfigPaths, relevance_of};
+use mstro_engine::{Engine, Mode, PathEnv, Policy, ToolCall};
 
 /// An engine with the configuration it was built from.
 pub struct Configured {
@@ -20,6 +20,22 @@ impl Configured {
     /// Load every layer for work in `cwd`. With `with_examples`, packs keep their
     /// examples (for `packs test`).
     pub fn load(cwd: Option<&str>, with_examples: bool) -> Result<Configured, ConfigError> {
+        Configured::load_with(cwd, |paths| Config::load(paths, with_examples))
+    }
+
+    /// Load every layer for judging `call` alone: of the shipped rules, only those that
+    /// can concern it are compiled (the hook starts anew for every call).
+    pub fn load_for_call(call: &ToolCall) -> Result<Configured, ConfigError> {
+        let relevance = relevance_of(call, &PathEnv::from_process_env());
+        Configured::load_with(call.cwd.as_deref(), |paths| {
+            Config::load_for(paths, &relevance)
+        })
+    }
+
+    fn load_with(
+        cwd: Option<&str>,
+        load: impl FnOnce(&ConfigPaths) -> Result<Config, ConfigError>,
+    ) -> Result<Configured, ConfigError> {
         let mut env = PathEnv::from_process_env();
         if let Some(why) = untrusted_mstro_home(&env, cwd) {
             // A project's `.claude/settings.json` can set the hook's environment: it must
@@ -31,7 +47,7 @@ impl Configured {
             env.mstro_home = format!("{}/.mstro", env.home.trim_end_matches('/'));
         }
         let paths = ConfigPaths::discover(&env, cwd);
-        let config = Config::load(&paths, with_examples)?;
+        let config = load(&paths)?;
         let engine = Engine::from_config(&config)?;
         Ok(Configured {
             engine,

@@ -109,7 +109,12 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>) -> Option<String> {
             "it is registered for PreToolUse but received a {name} event; check the hook configuration"
         ));
     }
-    let configured = match Configured::load(event.cwd.as_deref(), false) {
+    let call = ToolCall {
+        tool_name: event.tool_name,
+        tool_input: event.tool_input,
+        cwd: event.cwd,
+    };
+    let configured = match Configured::load_for_call(&call) {
         Ok(c) => c,
         Err(e) => {
             // Reasons stay short: the first problems are enough to find the file.
@@ -124,11 +129,6 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>) -> Option<String> {
     };
     let mode = configured.mode(mode);
     let (engine, env) = (&configured.engine, &configured.env);
-    let call = ToolCall {
-        tool_name: event.tool_name,
-        tool_input: event.tool_input,
-        cwd: event.cwd,
-    };
     let evaluation = match engine.judge(&call, env, mode) {
         Ok(e) => e,
         Err(e) => return deny(format!("the tool input is malformed ({e})")),

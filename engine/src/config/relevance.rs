@@ -1,0 +1,43 @@
+//! Which shipped rules a call can need, read from the call before the engine is built:
+//! the hook then compiles those rules only (see `pack::builtin`).
+
+use std::collections::BTreeSet;
+
+use crate::operation::{Operation, ToolCall};
+use crate::pack::Relevance;
+use crate::path::PathEnv;
+use crate::shell::{self, Context, Limits};
+
+/// The programs `call` runs (every invocation, nested ones included), and whether it is
+/// a tool other than Bash. A program written as a glob could be any program, and a call
+/// that does not parse could be anything: both need every rule.
+pub fn relevance_of(call: &ToolCall, env: &PathEnv) -> Relevance {
+    let env = env.for_call(call.cwd.as_deref());
+    let Ok(op) = Operation::from_call(call, &env) else {
+        return Relevance::All;
+    };
+    let (command, context, tools) = match &op {
+        Operation::Bash { command } => (Some(command.as_str()), Context::Top, false),
+        Operation::Mcp {
+            command: Some(c), ..
+        } => (Some(c.as_str()), Context::ToolInput, true),
+        _ => (None, Context::Top, true),
+    };
+    let mut programs = BTreeSet::new();
+    if let Some(command) = command {
+        let model = shell::model_in(
+            command,
+            &env,
+            call.cwd.as_deref(),
+            &Limits::default(),
+            context,
+        );
+        for inv in &model.invocations {
+            if inv.program.contains(['*', '?', '[']) {
+                return Relevance::All;
+            }
+            programs.insert(inv.program.clone());
+        }
+    }
+    Relevance::Only { programs, tools }
+}
