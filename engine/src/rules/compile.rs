@@ -95,7 +95,14 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, Vec<PackError>> {
             }
             let mut problems = Vec::new();
             let layer = layer_of(source.scope);
-            match compile_rule(spec, pack_index, &clis[layer as usize], &mut problems) {
+            let trusted = source.scope == PackScope::BuiltIn && source.text.is_none();
+            match compile_rule(
+                spec,
+                pack_index,
+                &clis[layer as usize],
+                trusted,
+                &mut problems,
+            ) {
                 Some(mut rule) if problems.is_empty() => {
                     rule.vocab = layer;
                     counts[rule.verdict as usize] += 1;
@@ -260,6 +267,7 @@ fn compile_rule(
     spec: &format::RuleSpec,
     pack: usize,
     clis: &HashMap<String, ProgramCli>,
+    trusted: bool,
     problems: &mut Vec<String>,
 ) -> Option<Rule> {
     let when_kind = kind_of(&spec.when);
@@ -294,7 +302,11 @@ fn compile_rule(
     } else {
         Polarity::Strict
     };
-    let mut cx = Cx { clis, problems };
+    let mut cx = Cx {
+        clis,
+        problems,
+        trusted,
+    };
     let when = cx.pred(&spec.when, polarity, &[])?;
     let unless = match &spec.unless {
         Some(u) => Some(cx.pred(u, polarity.flip(), &programs_of(&spec.when))?),
@@ -409,6 +421,9 @@ fn tool_kinds(names: &format::OneOrMany<String>, problems: &mut Vec<String>) -> 
 struct Cx<'a> {
     clis: &'a HashMap<String, ProgramCli>,
     problems: &'a mut Vec<String>,
+    /// A built-in rule: its regexes were checked when the packs were tested, so the hook
+    /// does not pay to parse them again on every start.
+    trusted: bool,
 }
 
 impl Cx<'_> {
@@ -814,6 +829,9 @@ impl Cx<'_> {
 
     /// Checked now (syntax), compiled on first use.
     fn regex(&mut self, pattern: &str) -> Option<LazyRegex> {
+        if self.trusted {
+            return Some(LazyRegex::new(pattern.to_owned()));
+        }
         match regex_syntax::parse(pattern) {
             Ok(_) => Some(LazyRegex::new(pattern.to_owned())),
             Err(e) => {
