@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mstro_bench::{Op, pathological, realistic};
-use mstro_engine::config::{Config, ConfigPaths};
+use mstro_engine::config::{Config, ConfigPaths, relevance_of};
 use mstro_engine::shell::{Limits, model};
-use mstro_engine::{Engine, Mode, PathEnv};
+use mstro_engine::{Engine, Mode, PathEnv, ToolCall};
 
 fn by_kind() -> BTreeMap<String, Vec<Op>> {
     let mut kinds: BTreeMap<String, Vec<Op>> = BTreeMap::new();
@@ -74,6 +74,15 @@ fn load(c: &mut Criterion) {
     group.bench_function("configured", |b| {
         b.iter(|| {
             let config = Config::load(&paths, false).expect("loads");
+            std::hint::black_box(Engine::from_config(&config).expect("builds"))
+        })
+    });
+    // What the hook actually builds: only the rules `git status` can need.
+    let call = ToolCall::bash("git status").with_cwd("/home/dev/project");
+    let relevance = relevance_of(&call, &PathEnv::new("/home/dev", Some("/home/dev/project")));
+    group.bench_function("relevant-to-git-status", |b| {
+        b.iter(|| {
+            let config = Config::load_for(&paths, &relevance).expect("loads");
             std::hint::black_box(Engine::from_config(&config).expect("builds"))
         })
     });

@@ -3,7 +3,7 @@
 //! rule's keywords occurs in it (rules the compiler could not derive keywords for are
 //! always checked).
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::literal::Extractor;
 
 use super::predicate::Pred;
@@ -101,6 +101,9 @@ impl Gate {
         }
         let automaton = (!texts.is_empty()).then(|| {
             AhoCorasickBuilder::new()
+                // A DFA matches a little faster but costs far more to build, and the
+                // hook builds this once per process to scan one short input.
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .build(texts.iter().map(|(t, _)| t.as_str()))

@@ -115,7 +115,9 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>) -> Option<String> {
         cwd: event.cwd,
     };
     let configured = match Configured::load_for_call(&call) {
-        Ok(c) => c,
+        // The process ends right after this decision: freeing the engine's thousands
+        // of small allocations one by one would only delay the answer.
+        Ok(c) => std::mem::ManuallyDrop::new(c),
         Err(e) => {
             // Reasons stay short: the first problems are enough to find the file.
             let mut problems = e.to_string();
