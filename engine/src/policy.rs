@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::review::{ReviewAnswer, ReviewDecision};
 use crate::verdict::{Basis, Judgement, Verdict};
 
 /// Where the engine is running, which decides what `review` and default allows become.
@@ -160,6 +161,152 @@ impl Policy {
     }
 }
 
+/// Which part of the bouncer made the final decision (the audit log's `layer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layer {
+    /// An explicit rule decided, or sent it to a person with no reviewer involved.
+    Rule,
+    /// No rule matched; the mode's default applied.
+    Default,
+    /// A reviewer decision remembered from earlier in the session.
+    Cache,
+    /// The AI reviewer decided.
+    Ai,
+    /// The reviewer failed (error, bad answer, low-confidence allow): the failure outcome.
+    AiError,
+    /// The input was too big, too deep or too slow to judge: never reviewed, never allowed.
+    Budget,
+}
+
+impl Layer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Rule => "rule",
+            Layer::Default => "default",
+            Layer::Cache => "cache",
+            Layer::Ai => "ai",
+            Layer::AiError => "ai-error",
+            Layer::Budget => "budget",
+        }
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What asking the reviewer gave.
+#[derive(Debug, Clone)]
+pub enum Reviewed {
+    /// No reviewer is available and none was required: the failure outcome applies, as
+    /// it would without AI review at all.
+    NoReviewer,
+    /// A well-formed answer, fresh or from the cache.
+    Answer { answer: ReviewAnswer, cached: bool },
+    /// No usable answer (or a reviewer was required and none is available).
+    Failed(String),
+}
+
+/// How a judgement was resolved, with what the person and the model are told.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    pub outcome: Outcome,
+    pub layer: Layer,
+    pub detail: Detail,
+}
+
+/// Why the resolution is what it is.
+#[derive(Debug, Clone)]
+pub enum Detail {
+    /// The table decided without a reviewer.
+    Decided,
+    /// A cap was hit: sent to the failure outcome without asking a reviewer.
+    OverBudget,
+    /// The reviewer's answer was taken.
+    Reviewed(ReviewAnswer),
+    /// The reviewer allowed with less confidence than the threshold.
+    LowConfidence { answer: ReviewAnswer, threshold: u8 },
+    /// The reviewer failed.
+    ReviewFailed(String),
+    /// No reviewer available.
+    Unreviewed,
+}
+
+impl Resolution {
+    /// The reviewer's confidence, when a reviewer answered.
+    pub fn confidence(&self) -> Option<u8> {
+        match &self.detail {
+            Detail::Reviewed(a) | Detail::LowConfidence { answer: a, .. } => Some(a.confidence),
+            _ => None,
+        }
+    }
+}
+
+impl Policy {
+    /// Resolve a judgement to its final outcome, asking `review` only when the table
+    /// sends it to a reviewer. A reviewer can turn `review` into `allow` or `deny`; every
+    /// failure, and every allow below `threshold`, becomes the mode's failure outcome.
+    pub fn resolve(
+        &self,
+        judgement: &Judgement,
+        threshold: u8,
+        review: impl FnOnce() -> Reviewed,
+    ) -> Resolution {
+        let plain = if judgement.basis == Basis::Rule || judgement.verdict == Verdict::Deny {
+            Layer::Rule
+        } else {
+            Layer::Default
+        };
+        let on_failure = match self.step(judgement) {
+            Step::Final(outcome) => {
+                return Resolution {
+                    outcome,
+                    layer: plain,
+                    detail: Detail::Decided,
+                };
+            }
+            Step::Review { on_failure } => on_failure,
+        };
+        if judgement.rule_ids.iter().any(|r| r.starts_with("budget.")) {
+            return Resolution {
+                outcome: on_failure,
+                layer: Layer::Budget,
+                detail: Detail::OverBudget,
+            };
+        }
+        let failed = |layer, detail| Resolution {
+            outcome: on_failure,
+            layer,
+            detail,
+        };
+        match review() {
+            Reviewed::NoReviewer => failed(plain, Detail::Unreviewed),
+            Reviewed::Failed(why) => failed(Layer::AiError, Detail::ReviewFailed(why)),
+            Reviewed::Answer { answer, cached } => {
+                let layer = if cached { Layer::Cache } else { Layer::Ai };
+                match answer.decision {
+                    ReviewDecision::Deny => Resolution {
+                        outcome: Outcome::Deny,
+                        layer,
+                        detail: Detail::Reviewed(answer),
+                    },
+                    ReviewDecision::Allow if answer.confidence >= threshold => Resolution {
+                        outcome: Outcome::Allow,
+                        layer,
+                        detail: Detail::Reviewed(answer),
+                    },
+                    ReviewDecision::Allow => {
+                        failed(Layer::AiError, Detail::LowConfidence { answer, threshold })
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +367,90 @@ mod tests {
             Policy::new(Mode::Repl).reported_verdict(&unvouched),
             Verdict::Allow
         );
+    }
+
+    fn answer(decision: ReviewDecision, confidence: u8) -> Reviewed {
+        Reviewed::Answer {
+            answer: ReviewAnswer {
+                decision,
+                confidence,
+                reasoning: "because".into(),
+                threat_level: crate::review::ThreatLevel::Low,
+            },
+            cached: false,
+        }
+    }
+
+    /// The table with a reviewer: every reviewer outcome in every mode. No failure and
+    /// no low-confidence allow ever allows.
+    #[test]
+    fn table_with_reviewer() {
+        use Outcome::*;
+        let review = judgement(Verdict::Review, Basis::Rule);
+        type Case = (fn() -> Reviewed, [Outcome; 3], Layer);
+        let cases: [Case; 6] = [
+            (
+                || answer(ReviewDecision::Allow, 90),
+                [Allow, Allow, Allow],
+                Layer::Ai,
+            ),
+            (
+                || answer(ReviewDecision::Allow, 70),
+                [Allow, Allow, Allow],
+                Layer::Ai,
+            ),
+            (
+                || answer(ReviewDecision::Allow, 69),
+                [Ask, Deny, Deny],
+                Layer::AiError,
+            ),
+            (
+                || answer(ReviewDecision::Deny, 10),
+                [Deny, Deny, Deny],
+                Layer::Ai,
+            ),
+            (
+                || Reviewed::Failed("timeout".into()),
+                [Ask, Deny, Deny],
+                Layer::AiError,
+            ),
+            (|| Reviewed::NoReviewer, [Ask, Deny, Deny], Layer::Rule),
+        ];
+        for (reviewed, expected, layer) in cases {
+            for (mode, want) in Mode::ALL.into_iter().zip(expected) {
+                let r = Policy::new(mode).resolve(&review, 70, reviewed);
+                assert_eq!(
+                    (r.outcome, r.layer),
+                    (want, layer),
+                    "{mode}: {:?}",
+                    reviewed()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_reviewer_is_asked_only_when_the_table_says_so() {
+        for (verdict, basis) in [(Verdict::Deny, Basis::Rule), (Verdict::Allow, Basis::Rule)] {
+            for mode in Mode::ALL {
+                let r = Policy::new(mode).resolve(&judgement(verdict, basis), 70, || {
+                    panic!("reviewer asked about {verdict:?} in {mode}")
+                });
+                assert_eq!(r.layer, Layer::Rule);
+            }
+        }
+        let mut unvouched = judgement(Verdict::Allow, Basis::Default);
+        let r = Policy::new(Mode::Deploy).resolve(&unvouched, 70, || Reviewed::NoReviewer);
+        assert_eq!((r.outcome, r.layer), (Outcome::Deny, Layer::Default));
+        unvouched.rule_ids = vec!["budget.deadline".into()];
+        let mut over = judgement(Verdict::Review, Basis::Rule);
+        over.rule_ids = vec!["budget.deadline".into()];
+        for mode in Mode::ALL {
+            let r =
+                Policy::new(mode).resolve(&over, 70, || panic!("a budget hit is never reviewed"));
+            assert_eq!(r.layer, Layer::Budget);
+            assert_ne!(r.outcome, Outcome::Allow);
+        }
     }
 
     #[test]

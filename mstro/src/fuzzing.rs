@@ -9,7 +9,11 @@ use crate::bouncer::scan::sources::{self, SourceKind};
 /// The hook's decision for arbitrary stdin: always one JSON decision (or, with
 /// `default_allow: pass`, nothing), never a panic.
 pub fn hook_stdin(data: &[u8]) {
-    if let Some(line) = crate::bouncer::hook::decide(data, Some(Mode::Repl)) {
+    if let Some(line) = crate::bouncer::hook::decide(
+        data,
+        Some(Mode::Repl),
+        crate::bouncer::review::AiChoice::Off,
+    ) {
         let v: serde_json::Value = serde_json::from_str(&line).expect("the hook prints JSON");
         assert!(v["hookSpecificOutput"]["permissionDecision"].is_string());
     }

@@ -120,10 +120,16 @@ fn a_critical_override_is_logged_on_every_use() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2, "one line per use, none for `ls`: {log}");
-    assert_eq!(lines[0]["event"], "critical-override");
-    assert_eq!(lines[0]["rule_ids"][0], "disk.write-raw-device");
-    assert!(lines[1]["operation"].as_str().unwrap().contains("/dev/sdc"));
+    assert_eq!(lines.len(), 3, "one record per decision: {log}");
+    for (line, device) in lines[..2].iter().zip(["/dev/sdb", "/dev/sdc"]) {
+        assert_eq!(line["overridden"][0], "disk.write-raw-device", "{line}");
+        assert!(line["operation"].as_str().unwrap().contains(device));
+    }
+    assert!(
+        lines[2].get("overridden").is_none(),
+        "`ls` overrides nothing: {}",
+        lines[2]
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -63,9 +63,16 @@ pub struct ReviewerConfig {
     /// Name of the environment variable holding the API key (never the key itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_env: Option<String>,
-    /// Seconds to wait for one answer (default 15).
+    /// Seconds to wait for one answer (default 15, at most 60); one retry follows a
+    /// timeout, a 429 or a 5xx.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u32>,
+    /// Reviewer allows below this confidence (0-100, default 70) count as failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence_threshold: Option<u8>,
+    /// For `claude-cli`: the `claude` executable (default: `claude` on PATH).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
 }
 
 /// The reviewer backends.

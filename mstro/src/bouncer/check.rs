@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::cli::{CheckArgs, FailOn, Format};
+use super::review::cache::ReviewCache;
+use super::review::{AiChoice, ReviewSetup};
 
 /// One result line: exactly the contract's fields, in its order.
 #[derive(Debug, Serialize)]
@@ -30,6 +32,12 @@ struct Line {
     severity: &'static str,
     span: [usize; 2],
     latency_us: u64,
+    /// With `--ai`: which layer decided a `review` (`ai`, `cache`, `ai-error`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<&'static str>,
+    /// With `--ai`: the reviewer's confidence, when it answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence: Option<u8>,
 }
 
 /// The result for one request.
@@ -114,8 +122,16 @@ fn run_inner(args: &CheckArgs) -> anyhow::Result<i32> {
     let configured = Configured::load(Some(&default_cwd), false)
         .map_err(|e| anyhow::anyhow!("the configuration does not load: {e}"))?;
     let policy = configured.policy(configured.mode(args.mode.map(Into::into)));
+    let review = (args.ai != AiChoice::Off).then(|| {
+        ReviewSetup::new(
+            args.ai,
+            configured.config.reviewer.as_ref(),
+            ReviewCache::Off,
+        )
+    });
     let mut checker = Checker {
         configured: &configured,
+        review,
         policy,
         cwd: default_cwd,
         worst: None,
@@ -182,6 +198,8 @@ fn run_inner(args: &CheckArgs) -> anyhow::Result<i32> {
 
 struct Checker<'a> {
     configured: &'a Configured,
+    /// With `--ai`: `review` verdicts go to the reviewer.
+    review: Option<ReviewSetup>,
     policy: Policy,
     cwd: String,
     worst: Option<Verdict>,
@@ -223,16 +241,33 @@ impl Checker<'_> {
             };
         let latency_us = start.elapsed().as_micros() as u64;
         if !evaluation.overridden.is_empty() {
-            overrides::report(self.configured, call, &evaluation, self.policy.mode);
+            overrides::report_for_check(self.configured, call, &evaluation, self.policy.mode);
         }
         let j = &evaluation.judgement;
-        let decision = self.policy.reported_verdict(j);
+        let mut decision = self.policy.reported_verdict(j);
+        let (mut reason, mut layer, mut confidence) = (j.reason.clone(), None, None);
+        if decision == Verdict::Review
+            && let Some(setup) = &self.review
+        {
+            let resolved = setup.resolve(&self.policy, call, &evaluation, None, || None);
+            let r = &resolved.resolution;
+            decision = match r.outcome {
+                mstro_engine::Outcome::Allow | mstro_engine::Outcome::Pass => Verdict::Allow,
+                mstro_engine::Outcome::Deny => Verdict::Deny,
+                mstro_engine::Outcome::Ask => Verdict::Review,
+            };
+            reason = super::hook::reason::resolved(&evaluation.operation, j, r, self.policy.mode);
+            layer = Some(r.layer.as_str());
+            confidence = r.confidence();
+        }
         self.worst = self.worst.max(Some(decision));
         let line = Line {
             decision,
+            layer,
+            confidence,
             basis: j.basis.as_str(),
             rule_ids: j.rule_ids.iter().map(|r| r.to_string()).collect(),
-            reason: j.reason.clone(),
+            reason,
             severity: j.severity.as_str(),
             span: [j.span.start, j.span.end],
             latency_us,

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mstro_engine::Mode;
 
+pub use super::review::AiChoice;
+
 /// The mstro bouncer: decides which tool calls an AI coding agent may make.
 #[derive(Debug, Parser)]
 #[command(name = "mstro-bouncer", version, about, long_about = None)]
@@ -33,6 +35,11 @@ pub enum Command {
     /// Find dangerous commands in scripts, Dockerfiles, CI files, Makefiles,
     /// package.json scripts and compose files.
     Scan(ScanArgs),
+    /// Read the audit log of the hook's and the permission tool's decisions.
+    Audit(AuditArgs),
+    /// MCP permission tool for headless sessions (`--permission-prompt-tool
+    /// mcp__mstro-bouncer__approval_prompt`), speaking MCP on stdin and stdout.
+    Mcp(McpArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +122,51 @@ pub struct HookArgs {
     /// ~/.mstro/bouncer.yaml, else repl).
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
+    /// Ask an AI reviewer about `review` verdicts (see `reviewer:` in bouncer.yaml).
+    #[arg(long, value_enum, default_value_t = AiChoice::Auto)]
+    pub ai: AiChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// How to treat `review` and unvouched operations; a headless session has nobody
+    /// to ask, so reviewer failures deny.
+    #[arg(long, value_enum, default_value_t = ModeArg::Headless, env = "MSTRO_BOUNCER_MODE")]
+    pub mode: ModeArg,
+    /// Ask an AI reviewer about `review` verdicts.
+    #[arg(long, value_enum, default_value_t = AiChoice::Auto)]
+    pub ai: AiChoice,
+    /// The session these calls belong to (keys the review cache and the audit log).
+    #[arg(long, env = "MSTRO_SESSION_ID")]
+    pub session_id: Option<String>,
+    /// What the person asked for, shown to the reviewer as their request.
+    #[arg(long, env = "MSTRO_USER_REQUEST")]
+    pub user_request: Option<String>,
+    /// Working directory of the session (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Show only the last N decisions (default: all; 10 with --follow).
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+    /// Keep printing decisions as they are made.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Only decisions with this engine verdict.
+    #[arg(long, value_enum)]
+    pub decision: Option<VerdictArg>,
+    /// Only decisions since a time (2026-11-21T09:00:00Z) or for a duration (30m, 2h).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// One JSON object per line (with --stats, one JSON summary).
+    #[arg(long)]
+    pub json: bool,
+    /// Counts per verdict, outcome, layer and rule, and latency percentiles.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Args)]
@@ -134,9 +186,11 @@ pub struct CheckArgs {
     /// The mode (default: `mode` in ~/.mstro/bouncer.yaml, else repl).
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
-    /// Ask an AI reviewer about `review` verdicts (no reviewer is configured yet: `auto` is `off`).
-    #[arg(long, value_enum, default_value_t = AiArg::Off)]
-    pub ai: AiArg,
+    /// Ask an AI reviewer about `review` verdicts: `auto` uses the configured reviewer
+    /// or the Messages API when ANTHROPIC_API_KEY is set; `on` fails the review when
+    /// none is available.
+    #[arg(long, value_enum, default_value_t = AiChoice::Off)]
+    pub ai: AiChoice,
     /// Output format (default: text for commands, jsonl for --jsonl).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -212,10 +266,22 @@ impl From<ModeArg> for Mode {
     }
 }
 
+/// `--decision` of `audit`: the engine verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AiArg {
-    Off,
-    Auto,
+pub enum VerdictArg {
+    Allow,
+    Review,
+    Deny,
+}
+
+impl From<VerdictArg> for mstro_engine::Verdict {
+    fn from(v: VerdictArg) -> Self {
+        match v {
+            VerdictArg::Allow => mstro_engine::Verdict::Allow,
+            VerdictArg::Review => mstro_engine::Verdict::Review,
+            VerdictArg::Deny => mstro_engine::Verdict::Deny,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

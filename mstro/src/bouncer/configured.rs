@@ -12,8 +12,6 @@ pub struct Configured {
     pub config: Config,
     /// Home, project root, temporary and configuration directories, as resolved.
     pub env: PathEnv,
-    /// Where the configuration was looked for.
-    pub paths: ConfigPaths,
 }
 
 impl Configured {
@@ -53,7 +51,6 @@ impl Configured {
             engine,
             config,
             env,
-            paths,
         })
     }
 

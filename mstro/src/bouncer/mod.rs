@@ -2,14 +2,17 @@
 //! hook, `check` for CI and evaluation harnesses, `scan` for the commands files will
 //! run, `explain` for people.
 
+mod audit;
 mod check;
 mod cli;
 mod configured;
 mod explain;
 pub mod hook;
 mod install;
+mod mcp;
 mod overrides;
 pub mod packs;
+pub(crate) mod review;
 pub(crate) mod scan;
 
 use clap::Parser;
@@ -41,5 +44,7 @@ pub fn main() -> i32 {
         Command::Uninstall(args) => install::uninstall(&args),
         Command::Doctor => install::doctor::run(),
         Command::Scan(args) => scan::run(&args),
+        Command::Audit(args) => audit::run(&args),
+        Command::Mcp(args) => mcp::run(&args),
     }
 }

@@ -7,7 +7,7 @@
 mod crash;
 pub mod input;
 pub mod output;
-mod reason;
+pub(crate) mod reason;
 
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
@@ -15,9 +15,13 @@ use std::panic::{self, AssertUnwindSafe};
 use mstro_engine::{Mode, Outcome, ToolCall};
 
 use self::output::Decision;
+use super::audit::{AuditLog, AuditRecord};
 use super::cli::HookArgs;
 use super::configured::Configured;
 use super::overrides;
+use super::review::cache::{DiskCache, ReviewCache};
+use super::review::transcript::recent_request;
+use super::review::{AiChoice, ReviewSetup};
 
 /// Run the hook on the process's stdin and stdout. Always returns 0.
 pub fn run(args: &HookArgs) -> i32 {
@@ -28,7 +32,9 @@ pub fn run(args: &HookArgs) -> i32 {
     let mode: Option<Mode> = args.mode.map(Into::into);
     // A panic still produces a decision; the default hook's message goes to stderr,
     // which Claude Code keeps in its debug log.
-    let result = panic::catch_unwind(AssertUnwindSafe(|| decide(std::io::stdin().lock(), mode)));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        decide(std::io::stdin().lock(), mode, args.ai)
+    }));
     let line = match result {
         Ok(Some(line)) => line,
         Ok(None) => return 0,
@@ -84,7 +90,7 @@ fn crash_for_tests(how: &str) {
 
 /// Read one event and decide. `None` means "print nothing" (pass through). Without a
 /// `mode`, the configured default applies.
-pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>) -> Option<String> {
+pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>, ai: AiChoice) -> Option<String> {
     // Lets the test suite prove that a panic or a crash still ends in a deny.
     if std::env::var_os("MSTRO_BOUNCER_PANIC_FOR_TESTS").is_some() {
         panic!("panic requested by MSTRO_BOUNCER_PANIC_FOR_TESTS");
@@ -109,6 +115,8 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>) -> Option<String> {
             "it is registered for PreToolUse but received a {name} event; check the hook configuration"
         ));
     }
+    let started = std::time::Instant::now();
+    let (session, transcript) = (event.session_id, event.transcript_path);
     let call = ToolCall {
         tool_name: event.tool_name,
         tool_input: event.tool_input,
@@ -135,19 +143,66 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>) -> Option<String> {
         Ok(e) => e,
         Err(e) => return deny(format!("the tool input is malformed ({e})")),
     };
-    let j = &evaluation.judgement;
-    let op = &evaluation.operation;
     if !evaluation.overridden.is_empty() {
-        overrides::report(&configured, &call, &evaluation, mode);
+        overrides::warn(&evaluation);
     }
-    match configured.policy(mode).outcome_without_reviewer(j) {
-        Outcome::Deny if j.verdict != mstro_engine::Verdict::Deny => Some(output::render(
-            Decision::Deny,
-            &reason::unreviewed(op, j, mode),
-        )),
-        Outcome::Deny => Some(output::render(Decision::Deny, &reason::deny(op, j))),
-        Outcome::Ask => Some(output::render(Decision::Ask, &reason::ask(op, j))),
-        Outcome::Allow => Some(output::render(Decision::Allow, &reason::allow(j))),
+    let home = std::path::Path::new(&env.mstro_home);
+    let setup = ReviewSetup::new(
+        ai,
+        configured.config.reviewer.as_ref(),
+        ReviewCache::Disk(DiskCache::under(home)),
+    );
+    let resolved = setup.resolve(
+        &configured.policy(mode),
+        &call,
+        &evaluation,
+        session.as_deref(),
+        || {
+            transcript
+                .as_deref()
+                .and_then(|p| recent_request(std::path::Path::new(p)))
+        },
+    );
+    let j = &evaluation.judgement;
+    let r = &resolved.resolution;
+    let text = reason::resolved(&evaluation.operation, j, r, mode);
+    let record = AuditRecord {
+        time: AuditRecord::now(),
+        source: "hook".into(),
+        session,
+        cwd: call.cwd.clone(),
+        tool: call.tool_name.clone(),
+        operation: AuditRecord::operation_for_log(&audit_operation(&call)),
+        verdict: j.verdict,
+        outcome: r.outcome,
+        layer: r.layer,
+        rule_ids: j.rule_ids.iter().map(|r| r.to_string()).collect(),
+        overridden: evaluation
+            .overridden
+            .iter()
+            .map(|r| r.to_string())
+            .collect(),
+        reason: text.clone(),
+        confidence: r.confidence(),
+        reviewer: resolved.reviewer.clone(),
+        latency_us: started.elapsed().as_micros() as u64,
+        mode,
+    };
+    if let Err(e) = AuditLog::under(home).append(&record) {
+        eprintln!("mstro-bouncer: could not write the audit log: {e}");
+    }
+    match r.outcome {
+        Outcome::Deny => Some(output::render(Decision::Deny, &text)),
+        Outcome::Ask => Some(output::render(Decision::Ask, &text)),
+        Outcome::Allow => Some(output::render(Decision::Allow, &text)),
         Outcome::Pass => None,
+    }
+}
+
+/// The operation as the audit log shows it: the command, or the tool input as JSON.
+pub(crate) fn audit_operation(call: &ToolCall) -> String {
+    match call.tool_input.get("command").and_then(|c| c.as_str()) {
+        Some(c) => c.to_owned(),
+        None => call.tool_input.to_string(),
     }
 }

@@ -74,3 +74,85 @@ pub fn allow(j: &Judgement) -> String {
         mstro_engine::Basis::Default => format!("mstro-bouncer found nothing risky ({})", j.reason),
     }
 }
+
+/// The reason for a resolved call, whichever layer decided it.
+pub fn resolved(
+    op: &Operation,
+    j: &Judgement,
+    resolution: &mstro_engine::Resolution,
+    mode: mstro_engine::Mode,
+) -> String {
+    use mstro_engine::Outcome;
+    use mstro_engine::policy::Detail;
+    let what = excerpt(op, j);
+    let because = j.reason.trim_end_matches('.');
+    let cached = if resolution.layer == mstro_engine::Layer::Cache {
+        " (remembered from earlier in this session)"
+    } else {
+        ""
+    };
+    match (&resolution.detail, resolution.outcome) {
+        (Detail::Reviewed(a), Outcome::Allow) => format!(
+            "mstro-bouncer's reviewer allowed `{what}`{} with {}% confidence{cached}: {}",
+            rules(j),
+            a.confidence,
+            a.reasoning
+        ),
+        (Detail::Reviewed(a), _) => format!(
+            "mstro-bouncer's reviewer blocked `{what}`{}{cached}: {} (rules: {because}).{} If a person really wants this, they can run it themselves outside the agent.",
+            rules(j),
+            a.reasoning.trim_end_matches('.'),
+            safer(j)
+        ),
+        (Detail::LowConfidence { answer, threshold }, outcome) => {
+            let unsure = format!(
+                "the reviewer leaned towards allowing it but only with {}% confidence (below {threshold}%)",
+                answer.confidence
+            );
+            failure(&what, j, outcome, &unsure, mode)
+        }
+        (Detail::ReviewFailed(why), outcome) => failure(
+            &what,
+            j,
+            outcome,
+            &format!("the reviewer failed: {why}"),
+            mode,
+        ),
+        (Detail::OverBudget, Outcome::Ask) => ask(op, j),
+        (Detail::OverBudget, _) => format!(
+            "mstro-bouncer blocked `{what}`{}: {because}; nothing too big or too slow to judge is allowed.",
+            rules(j)
+        ),
+        (Detail::Decided | Detail::Unreviewed, Outcome::Deny)
+            if j.verdict != mstro_engine::Verdict::Deny =>
+        {
+            unreviewed(op, j, mode)
+        }
+        (Detail::Decided | Detail::Unreviewed, Outcome::Deny) => deny(op, j),
+        (Detail::Decided | Detail::Unreviewed, Outcome::Ask) => ask(op, j),
+        (Detail::Decided | Detail::Unreviewed, _) => allow(j),
+    }
+}
+
+fn failure(
+    what: &str,
+    j: &Judgement,
+    outcome: mstro_engine::Outcome,
+    why: &str,
+    mode: mstro_engine::Mode,
+) -> String {
+    let because = j.reason.trim_end_matches('.');
+    if outcome == mstro_engine::Outcome::Ask {
+        format!(
+            "mstro-bouncer asks a person to approve `{what}`{}: {because}; {why}.{} Approve only if you expected this.",
+            rules(j),
+            safer(j)
+        )
+    } else {
+        format!(
+            "mstro-bouncer blocked `{what}`{} because it needs review and {why} (nobody can approve it in {mode} mode): {because}.{}",
+            rules(j),
+            safer(j)
+        )
+    }
+}

@@ -1,0 +1,362 @@
+//! Reviewer decisions remembered per session and operation, so an agent repeating a
+//! call does not pay for (or wait on) a second review.
+//!
+//! Only well-formed decisions at or above the confidence threshold are stored, never
+//! failures, and the key always contains the session id: the same command in another
+//! session is reviewed afresh. Long-lived processes (`mcp`) keep them in memory; the
+//! one-shot hook keeps them on disk under `~/.mstro/cache/reviews/`, one 0600 file per
+//! key, bounded in number and age.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use mstro_engine::ToolCall;
+use mstro_engine::review::ReviewAnswer;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// How long a decision is reused.
+pub const TTL: Duration = Duration::from_secs(60 * 60);
+/// Most entries kept, in memory or on disk.
+pub const CAPACITY: usize = 512;
+
+/// Identifies one operation in one session: a SHA-256 over both.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CacheKey(String);
+
+impl CacheKey {
+    /// `None` without a session id: nothing is shared between unknown sessions.
+    pub fn new(session: Option<&str>, call: &ToolCall) -> Option<CacheKey> {
+        let session = session.filter(|s| !s.is_empty())?;
+        let mut input = call.tool_input.clone();
+        // Bash's `description` is the model's prose about the command, not the command.
+        if let Some(o) = input.as_object_mut() {
+            o.remove("description");
+        }
+        let mut h = Sha256::new();
+        for part in [
+            session,
+            &call.tool_name.to_ascii_lowercase(),
+            call.cwd.as_deref().unwrap_or(""),
+            &canonical(&input),
+        ] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        Some(CacheKey(hex(&h.finalize())))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// JSON with object keys sorted, so key order never makes two calls differ.
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let parts: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{}:{}", Value::String(k.clone()), canonical(&map[k])))
+                .collect();
+            format!("{{{}}}", parts.join(","))
+        }
+        Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(canonical).collect::<Vec<_>>().join(",")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A stored decision.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Stored {
+    key: String,
+    stored_at: u64,
+    reviewer: String,
+    answer: ReviewAnswer,
+}
+
+/// Where reviewer decisions are remembered.
+pub enum ReviewCache {
+    /// Nothing is remembered.
+    Off,
+    Memory(Mutex<MemoryCache>),
+    Disk(DiskCache),
+}
+
+impl ReviewCache {
+    pub fn memory() -> ReviewCache {
+        ReviewCache::Memory(Mutex::new(MemoryCache::default()))
+    }
+
+    pub fn get(&self, key: &CacheKey) -> Option<(String, ReviewAnswer)> {
+        match self {
+            ReviewCache::Off => None,
+            ReviewCache::Memory(m) => m.lock().ok()?.get(key),
+            ReviewCache::Disk(d) => d.get(key),
+        }
+    }
+
+    pub fn put(&self, key: &CacheKey, reviewer: &str, answer: &ReviewAnswer) {
+        match self {
+            ReviewCache::Off => {}
+            ReviewCache::Memory(m) => {
+                if let Ok(mut m) = m.lock() {
+                    m.put(key, reviewer, answer)
+                }
+            }
+            ReviewCache::Disk(d) => {
+                if let Err(e) = d.put(key, reviewer, answer) {
+                    eprintln!("mstro-bouncer: could not cache the review: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// LRU with TTL, for long-lived processes.
+#[derive(Default)]
+pub struct MemoryCache {
+    entries: HashMap<CacheKey, (Instant, u64, String, ReviewAnswer)>,
+    tick: u64,
+}
+
+impl MemoryCache {
+    fn get(&mut self, key: &CacheKey) -> Option<(String, ReviewAnswer)> {
+        self.tick += 1;
+        let tick = self.tick;
+        let entry = self.entries.get_mut(key)?;
+        if entry.0.elapsed() > TTL {
+            self.entries.remove(key);
+            return None;
+        }
+        entry.1 = tick;
+        Some((entry.2.clone(), entry.3.clone()))
+    }
+
+    fn put(&mut self, key: &CacheKey, reviewer: &str, answer: &ReviewAnswer) {
+        self.tick += 1;
+        if self.entries.len() >= CAPACITY && !self.entries.contains_key(key) {
+            // Least recently used out; O(n) is fine at this size and this rate.
+            if let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.1)
+                .map(|(k, _)| k.clone())
+            {
+                self.entries.remove(&oldest);
+            }
+        }
+        self.entries.insert(
+            key.clone(),
+            (
+                Instant::now(),
+                self.tick,
+                reviewer.to_owned(),
+                answer.clone(),
+            ),
+        );
+    }
+}
+
+/// One file per key under a private directory, for the one-shot hook.
+pub struct DiskCache {
+    dir: PathBuf,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl DiskCache {
+    /// `~/.mstro/cache/reviews` under the given mstro home.
+    pub fn under(mstro_home: &Path) -> DiskCache {
+        DiskCache {
+            dir: mstro_home.join("cache").join("reviews"),
+        }
+    }
+
+    fn path(&self, key: &CacheKey) -> PathBuf {
+        self.dir.join(format!("{}.json", key.0))
+    }
+
+    fn get(&self, key: &CacheKey) -> Option<(String, ReviewAnswer)> {
+        let path = self.path(key);
+        let meta = fs::symlink_metadata(&path).ok()?;
+        // Only our own private regular files count: anything else is ignored.
+        if !meta.is_file() || meta.len() > 16 * 1024 || !private(&meta) {
+            return None;
+        }
+        let stored: Stored = serde_json::from_slice(&fs::read(&path).ok()?).ok()?;
+        let age = now().saturating_sub(stored.stored_at);
+        if stored.key != key.0 || age > TTL.as_secs() || stored.stored_at > now() + 60 {
+            let _ = fs::remove_file(&path);
+            return None;
+        }
+        Some((stored.reviewer, stored.answer))
+    }
+
+    fn put(&self, key: &CacheKey, reviewer: &str, answer: &ReviewAnswer) -> std::io::Result<()> {
+        create_private_dir(&self.dir)?;
+        let stored = Stored {
+            key: key.0.clone(),
+            stored_at: now(),
+            reviewer: reviewer.to_owned(),
+            answer: answer.clone(),
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".review-")
+            .tempfile_in(&self.dir)?;
+        tmp.write_all(&serde_json::to_vec(&stored)?)?;
+        tmp.persist(self.path(key)).map_err(|e| e.error)?;
+        self.prune();
+        Ok(())
+    }
+
+    /// Expired entries out, then the oldest until at most `CAPACITY` remain.
+    fn prune(&self) {
+        let Ok(read) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut files: Vec<(SystemTime, PathBuf)> = read
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        let cutoff = SystemTime::now() - TTL;
+        files.retain(|(at, path)| {
+            let keep = *at > cutoff;
+            if !keep {
+                let _ = fs::remove_file(path);
+            }
+            keep
+        });
+        if files.len() > CAPACITY {
+            files.sort();
+            for (_, path) in &files[..files.len() - CAPACITY] {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn private(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    meta.mode() & 0o077 == 0 && meta.uid() == unsafe { libc::geteuid() }
+}
+
+#[cfg(not(unix))]
+fn private(_: &fs::Metadata) -> bool {
+    true
+}
+
+/// Create `dir` (and parents) with mode 0700 for what we create.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mstro_engine::review::{ReviewDecision, ThreatLevel};
+
+    fn answer() -> ReviewAnswer {
+        ReviewAnswer {
+            decision: ReviewDecision::Allow,
+            confidence: 90,
+            reasoning: "fine".into(),
+            threat_level: ThreatLevel::Low,
+        }
+    }
+
+    fn call(command: &str) -> ToolCall {
+        let mut c = ToolCall::bash(command).with_cwd("/p");
+        c.tool_input["description"] = "anything".into();
+        c
+    }
+
+    #[test]
+    fn keys_separate_sessions_and_ignore_key_order_and_descriptions() {
+        let a = CacheKey::new(Some("s1"), &call("make")).unwrap();
+        assert_eq!(
+            a,
+            CacheKey::new(Some("s1"), &ToolCall::bash("make").with_cwd("/p")).unwrap()
+        );
+        assert_ne!(a, CacheKey::new(Some("s2"), &call("make")).unwrap());
+        assert_ne!(a, CacheKey::new(Some("s1"), &call("make install")).unwrap());
+        assert_ne!(
+            a,
+            CacheKey::new(Some("s1"), &call("make").with_cwd("/q")).unwrap()
+        );
+        assert!(CacheKey::new(None, &call("make")).is_none());
+        assert_eq!(
+            canonical(&serde_json::json!({"b": 1, "a": [{"d": 2, "c": 3}]})),
+            canonical(&serde_json::json!({"a": [{"c": 3, "d": 2}], "b": 1}))
+        );
+    }
+
+    #[test]
+    fn the_disk_cache_round_trips_privately_and_ignores_foreign_files() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = ReviewCache::Disk(DiskCache::under(home.path()));
+        let key = CacheKey::new(Some("s"), &call("make")).unwrap();
+        assert!(cache.get(&key).is_none());
+        cache.put(&key, "anthropic:m", &answer());
+        assert_eq!(cache.get(&key).unwrap().1, answer());
+        let ReviewCache::Disk(d) = &cache else {
+            unreachable!()
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let path = d.path(&key);
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            // A file others can write is not trusted.
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+            assert!(cache.get(&key).is_none());
+        }
+        // A file stored under another key's name is not used.
+        let other = CacheKey::new(Some("s"), &call("make clean")).unwrap();
+        cache.put(&other, "anthropic:m", &answer());
+        fs::copy(d.path(&other), d.path(&key)).unwrap();
+        assert!(cache.get(&key).is_none());
+    }
+
+    #[test]
+    fn memory_cache_evicts_the_least_recently_used() {
+        let mut m = MemoryCache::default();
+        let keys: Vec<CacheKey> = (0..=CAPACITY)
+            .map(|i| CacheKey::new(Some("s"), &call(&format!("make {i}"))).unwrap())
+            .collect();
+        for k in &keys[..CAPACITY] {
+            m.put(k, "r", &answer());
+        }
+        assert!(m.get(&keys[0]).is_some()); // now recently used
+        m.put(&keys[CAPACITY], "r", &answer());
+        assert!(m.get(&keys[0]).is_some());
+        assert!(m.get(&keys[1]).is_none());
+        assert_eq!(m.entries.len(), CAPACITY);
+    }
+}
