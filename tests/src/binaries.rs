@@ -1,5 +1,8 @@
-//! The workspace's binaries, built once per test process in the same profile and
-//! target directory as the tests themselves, so a test never runs a stale binary.
+//! The workspace's binaries, built once per test process in the same profile as the
+//! tests themselves, so a test never runs a stale binary. They are built in their own
+//! target directory (`<target>/e2e-bins`): the workspace build unifies features across
+//! all packages, so sharing its directory would rebuild the bouncer inside every test
+//! run and queue each test behind cargo's lock on it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,7 +21,10 @@ fn build(package: &str, bin: &str) -> PathBuf {
         .parent()
         .and_then(Path::parent)
         .expect("tests run from <target>/<profile>/deps");
-    let target_dir = profile_dir.parent().expect("a target directory");
+    let target_dir = profile_dir
+        .parent()
+        .expect("a target directory")
+        .join("e2e-bins");
     let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") | None => "dev",
         Some(other) => other,
@@ -36,12 +42,14 @@ fn build(package: &str, bin: &str) -> PathBuf {
             profile,
             "--target-dir",
         ])
-        .arg(target_dir)
+        .arg(&target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("cargo runs");
     assert!(status.success(), "building {bin} failed");
-    let path = profile_dir.join(bin);
+    let path = target_dir
+        .join(profile_dir.file_name().expect("a profile"))
+        .join(bin);
     assert!(path.exists(), "{} was not built", path.display());
     path
 }

@@ -1,6 +1,10 @@
 //! A fake Anthropic Messages API on loopback, for the real Claude Code CLI (protocol
 //! reference §4). A test scripts the replies; the fake records every request, so the
 //! test can read what the CLI sent back (tool results carry the bouncer's reasons).
+//!
+//! The same fake serves mstro-bouncer's AI reviewer (protocol reference §5): requests
+//! whose system prompt is the reviewer's go to a separate script, which can answer with
+//! any text, any HTTP error, or slowly.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +31,10 @@ pub enum Reply {
         kind: String,
         message: String,
     },
+    /// Any HTTP status and JSON body, as is.
+    Raw { status: u16, body: Value },
+    /// Wait, then reply.
+    Slow(std::time::Duration, Box<Reply>),
 }
 
 impl Reply {
@@ -42,8 +50,35 @@ type Script = dyn Fn(&Value) -> Reply + Send + Sync;
 
 struct Shared {
     requests: Mutex<Vec<Value>>,
+    reviews: Mutex<Vec<Value>>,
     script: Box<Script>,
+    reviewer: Box<Script>,
     ids: AtomicU64,
+}
+
+/// Does this request come from mstro-bouncer's reviewer?
+pub fn is_review(request: &Value) -> bool {
+    request["system"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("You are mstro-bouncer's security reviewer"))
+}
+
+/// The reviewer's answer as the Messages API returns it: one text block.
+pub fn review_text(text: &str) -> Reply {
+    Reply::Raw {
+        status: 200,
+        body: json!({"id": "msg_review", "type": "message", "role": "assistant", "model": "claude-haiku-4-5",
+            "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": null,
+            "usage": {"input_tokens": 50, "output_tokens": 20}}),
+    }
+}
+
+/// A well-formed reviewer decision.
+pub fn review(decision: &str, confidence: u8) -> Reply {
+    review_text(
+        &json!({"decision": decision, "confidence": confidence, "reasoning": format!("scripted {decision}"), "threat_level": "medium"})
+            .to_string(),
+    )
 }
 
 /// A running fake API; stops when dropped.
@@ -58,9 +93,23 @@ impl FakeApi {
     /// Start on a free loopback port. `script` sees each conversation request (those
     /// that offer tools) and picks the reply; side requests get a short text.
     pub fn start(script: impl Fn(&Value) -> Reply + Send + Sync + 'static) -> FakeApi {
+        FakeApi::with_reviewer(script, |_| Reply::Error {
+            status: 500,
+            kind: "api_error".into(),
+            message: "no reviewer scripted".into(),
+        })
+    }
+
+    /// Start with a conversation script and a reviewer script.
+    pub fn with_reviewer(
+        script: impl Fn(&Value) -> Reply + Send + Sync + 'static,
+        reviewer: impl Fn(&Value) -> Reply + Send + Sync + 'static,
+    ) -> FakeApi {
         let shared = Arc::new(Shared {
             requests: Mutex::new(Vec::new()),
+            reviews: Mutex::new(Vec::new()),
             script: Box::new(script),
+            reviewer: Box::new(reviewer),
             ids: AtomicU64::new(1),
         });
         let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
@@ -101,6 +150,15 @@ impl FakeApi {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Every reviewer request received so far, in order (not in `requests`).
+    pub fn reviews(&self) -> Vec<Value> {
+        self.shared
+            .reviews
+            .lock()
+            .expect("no test panicked holding the lock")
+            .clone()
     }
 
     /// Every `POST /v1/messages` body received so far, in order.
@@ -166,13 +224,22 @@ async fn messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         Ok(v) => v,
         Err(e) => return error(400, "invalid_request_error", &format!("bad JSON: {e}")),
     };
-    shared.requests.lock().expect("lock").push(request.clone());
-    let conversation = request["tools"].as_array().is_some_and(|t| !t.is_empty());
-    let reply = if conversation {
-        (shared.script)(&request)
+    let mut reply = if is_review(&request) {
+        shared.reviews.lock().expect("lock").push(request.clone());
+        (shared.reviewer)(&request)
     } else {
-        Reply::Text("ok".into())
+        shared.requests.lock().expect("lock").push(request.clone());
+        let conversation = request["tools"].as_array().is_some_and(|t| !t.is_empty());
+        if conversation {
+            (shared.script)(&request)
+        } else {
+            Reply::Text("ok".into())
+        }
     };
+    while let Reply::Slow(delay, then) = reply {
+        tokio::time::sleep(delay).await;
+        reply = *then;
+    }
     let n = shared.ids.fetch_add(1, Ordering::Relaxed);
     let model = request["model"]
         .as_str()
@@ -185,6 +252,11 @@ async fn messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
             kind,
             message,
         } => return error(status, &kind, &message),
+        Reply::Raw { status, body } => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (code, axum::Json(body)).into_response();
+        }
+        Reply::Slow(..) => unreachable!("unwrapped above"),
         Reply::Text(text) => (json!({"type": "text", "text": text}), "end_turn"),
         Reply::Tool { name, input } => (
             json!({"type": "tool_use", "id": format!("toolu_fake{n:020}"), "name": name, "input": input}),
