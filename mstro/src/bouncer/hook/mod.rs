@@ -160,7 +160,7 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>, ai: AiChoice) -> Op
         || {
             transcript
                 .as_deref()
-                .and_then(|p| recent_request(std::path::Path::new(p)))
+                .and_then(|p| request_from_transcript(std::path::Path::new(p)))
         },
     );
     let j = &evaluation.judgement;
@@ -197,6 +197,19 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>, ai: AiChoice) -> Op
         Outcome::Allow => Some(output::render(Decision::Allow, &text)),
         Outcome::Pass => None,
     }
+}
+
+/// The person's latest request. Claude Code writes its transcript asynchronously, so
+/// the turn that led to this call may not be on disk yet: wait briefly for it (this
+/// runs only on the review path, which is about to wait for a reviewer anyway).
+fn request_from_transcript(path: &std::path::Path) -> Option<String> {
+    for _ in 0..10 {
+        if let Some(request) = recent_request(path) {
+            return Some(request);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(30));
+    }
+    None
 }
 
 /// The operation as the audit log shows it: the command, or the tool input as JSON.
