@@ -439,10 +439,9 @@ mod tests {
                 assert_eq!(r.layer, Layer::Rule);
             }
         }
-        let mut unvouched = judgement(Verdict::Allow, Basis::Default);
+        let unvouched = judgement(Verdict::Allow, Basis::Default);
         let r = Policy::new(Mode::Deploy).resolve(&unvouched, 70, || Reviewed::NoReviewer);
         assert_eq!((r.outcome, r.layer), (Outcome::Deny, Layer::Default));
-        unvouched.rule_ids = vec!["budget.deadline".into()];
         let mut over = judgement(Verdict::Review, Basis::Rule);
         over.rule_ids = vec!["budget.deadline".into()];
         for mode in Mode::ALL {

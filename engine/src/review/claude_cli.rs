@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::prompt::Prompt;
+use super::retry::with_one_retry;
 use super::{ReviewAnswer, ReviewError, ReviewRequest, Reviewer};
 
 /// Reviews by running `claude -p --output-format json` with the prompt on stdin.
@@ -112,11 +113,7 @@ impl Reviewer for ClaudeCliReviewer {
 
     fn review(&self, request: &ReviewRequest) -> Result<ReviewAnswer, ReviewError> {
         let prompt = Prompt::new(request);
-        let first = self.run(&prompt).and_then(|out| answer_of(&out));
-        match first {
-            Err(e) if e.is_transient() => self.run(&prompt).and_then(|out| answer_of(&out)),
-            other => other,
-        }
+        with_one_retry(|| Ok(answer_of(&self.run(&prompt)?)?))
     }
 }
 

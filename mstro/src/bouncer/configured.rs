@@ -18,23 +18,26 @@ impl Configured {
     /// Load every layer for work in `cwd`. With `with_examples`, packs keep their
     /// examples (for `packs test`).
     pub fn load(cwd: Option<&str>, with_examples: bool) -> Result<Configured, ConfigError> {
-        Configured::load_with(cwd, |paths| Config::load(paths, with_examples))
+        Configured::load_with(PathEnv::from_process_env(), cwd, |paths| {
+            Config::load(paths, with_examples)
+        })
     }
 
     /// Load every layer for judging `call` alone: of the shipped rules, only those that
     /// can concern it are compiled (the hook starts anew for every call).
     pub fn load_for_call(call: &ToolCall) -> Result<Configured, ConfigError> {
-        let relevance = relevance_of(call, &PathEnv::from_process_env());
-        Configured::load_with(call.cwd.as_deref(), |paths| {
+        let env = PathEnv::from_process_env();
+        let relevance = relevance_of(call, &env);
+        Configured::load_with(env, call.cwd.as_deref(), |paths| {
             Config::load_for(paths, &relevance)
         })
     }
 
     fn load_with(
+        mut env: PathEnv,
         cwd: Option<&str>,
         load: impl FnOnce(&ConfigPaths) -> Result<Config, ConfigError>,
     ) -> Result<Configured, ConfigError> {
-        let mut env = PathEnv::from_process_env();
         if let Some(why) = untrusted_mstro_home(&env, cwd) {
             // A project's `.claude/settings.json` can set the hook's environment: it must
             // not be able to pick the "user" configuration, which may switch rules off.

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use super::audit::{AuditLog, AuditRecord};
 use super::cli::McpArgs;
 use super::configured::Configured;
-use super::hook::{audit_operation, reason};
+use super::hook::reason;
 use super::review::ReviewSetup;
 use super::review::cache::ReviewCache;
 
@@ -71,7 +71,8 @@ fn serve(args: &McpArgs) -> anyhow::Result<()> {
                 args.ai,
                 configured.config.reviewer.as_ref(),
                 ReviewCache::memory(),
-            );
+            )
+            .prepare();
             Ok(Arc::new(Session {
                 audit: AuditLog::under(std::path::Path::new(&configured.env.mstro_home)),
                 configured,
@@ -202,31 +203,16 @@ fn decide(session: &Session, tool_name: String, input: JsonObject) -> Value {
             deny(text.clone())
         }
     };
+    // What the session saw: an `ask` was answered with a deny.
+    let mut logged = r.clone();
+    if logged.outcome == Outcome::Ask {
+        logged.outcome = Outcome::Deny;
+    }
     let record = AuditRecord {
-        time: AuditRecord::now(),
-        source: "mcp".into(),
         session: session.id.clone(),
-        cwd: call.cwd.clone(),
-        tool: call.tool_name.clone(),
-        operation: AuditRecord::operation_for_log(&audit_operation(&call)),
-        verdict: j.verdict,
-        outcome: if r.outcome == Outcome::Ask {
-            Outcome::Deny
-        } else {
-            r.outcome
-        },
-        layer: r.layer,
-        rule_ids: j.rule_ids.iter().map(|r| r.to_string()).collect(),
-        overridden: evaluation
-            .overridden
-            .iter()
-            .map(|r| r.to_string())
-            .collect(),
-        reason: text,
-        confidence: r.confidence(),
         reviewer: resolved.reviewer.clone(),
         latency_us: started.elapsed().as_micros() as u64,
-        mode: session.mode,
+        ..AuditRecord::new("mcp", &call, &evaluation, &logged, text, session.mode)
     };
     if let Err(e) = session.audit.append(&record) {
         eprintln!("mstro-bouncer mcp: could not write the audit log: {e}");

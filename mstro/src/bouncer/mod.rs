@@ -12,6 +12,7 @@ mod install;
 mod mcp;
 mod overrides;
 pub mod packs;
+mod private_dir;
 pub(crate) mod review;
 pub(crate) mod scan;
 

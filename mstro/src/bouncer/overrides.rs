@@ -31,33 +31,18 @@ pub fn report_for_check(
 ) {
     warn(evaluation);
     let j = &evaluation.judgement;
-    let policy = configured.policy(mode);
-    let record = AuditRecord {
-        time: AuditRecord::now(),
-        source: "check".into(),
-        session: None,
-        cwd: call.cwd.clone(),
-        tool: call.tool_name.clone(),
-        operation: AuditRecord::operation_for_log(&super::hook::audit_operation(call)),
-        verdict: j.verdict,
-        outcome: policy.outcome_without_reviewer(j),
-        layer: if j.basis == mstro_engine::Basis::Rule {
-            mstro_engine::Layer::Rule
-        } else {
-            mstro_engine::Layer::Default
-        },
-        rule_ids: j.rule_ids.iter().map(|r| r.to_string()).collect(),
-        overridden: evaluation
-            .overridden
-            .iter()
-            .map(|r| r.to_string())
-            .collect(),
-        reason: j.reason.clone(),
-        confidence: None,
-        reviewer: None,
-        latency_us: 0,
+    // `check` asks no reviewer: the outcome is the table's without one.
+    let resolution = configured
+        .policy(mode)
+        .resolve(j, 100, || mstro_engine::Reviewed::NoReviewer);
+    let record = AuditRecord::new(
+        "check",
+        call,
+        evaluation,
+        &resolution,
+        j.reason.clone(),
         mode,
-    };
+    );
     if let Err(e) =
         AuditLog::under(std::path::Path::new(&configured.env.mstro_home)).append(&record)
     {

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::AuditRecord;
-use crate::bouncer::review::cache::create_private_dir;
+use crate::bouncer::private_dir::create_private_dir;
 
 /// Rotate when the log would grow past this.
 pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;

@@ -1,9 +1,10 @@
 //! One audit record: the fields ENGINE.md ("Audit") lists.
 
-use mstro_engine::{Layer, Mode, Outcome, Verdict};
+use mstro_engine::{Evaluation, Layer, Mode, Outcome, Resolution, ToolCall, Verdict};
 use serde::{Deserialize, Serialize};
 
 use super::redact::redact;
+use crate::bouncer::review::operation_text;
 
 /// The longest operation kept, after redaction.
 pub const MAX_OPERATION_CHARS: usize = 2000;
@@ -40,6 +41,41 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
+    /// The record of one resolved call. Session, reviewer and latency are the caller's
+    /// to add.
+    pub fn new(
+        source: &str,
+        call: &ToolCall,
+        evaluation: &Evaluation,
+        resolution: &Resolution,
+        reason: String,
+        mode: Mode,
+    ) -> AuditRecord {
+        let j = &evaluation.judgement;
+        AuditRecord {
+            time: AuditRecord::now(),
+            source: source.to_owned(),
+            session: None,
+            cwd: call.cwd.clone(),
+            tool: call.tool_name.clone(),
+            operation: AuditRecord::operation_for_log(&operation_text(call)),
+            verdict: j.verdict,
+            outcome: resolution.outcome,
+            layer: resolution.layer,
+            rule_ids: j.rule_ids.iter().map(|r| r.to_string()).collect(),
+            overridden: evaluation
+                .overridden
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
+            reason,
+            confidence: resolution.confidence(),
+            reviewer: None,
+            latency_us: 0,
+            mode,
+        }
+    }
+
     /// The operation as it may be stored: secrets out, then cut to size.
     pub fn operation_for_log(text: &str) -> String {
         let redacted = redact(text);

@@ -167,26 +167,10 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>, ai: AiChoice) -> Op
     let r = &resolved.resolution;
     let text = reason::resolved(&evaluation.operation, j, r, mode);
     let record = AuditRecord {
-        time: AuditRecord::now(),
-        source: "hook".into(),
         session,
-        cwd: call.cwd.clone(),
-        tool: call.tool_name.clone(),
-        operation: AuditRecord::operation_for_log(&audit_operation(&call)),
-        verdict: j.verdict,
-        outcome: r.outcome,
-        layer: r.layer,
-        rule_ids: j.rule_ids.iter().map(|r| r.to_string()).collect(),
-        overridden: evaluation
-            .overridden
-            .iter()
-            .map(|r| r.to_string())
-            .collect(),
-        reason: text.clone(),
-        confidence: r.confidence(),
         reviewer: resolved.reviewer.clone(),
         latency_us: started.elapsed().as_micros() as u64,
-        mode,
+        ..AuditRecord::new("hook", &call, &evaluation, r, text.clone(), mode)
     };
     if let Err(e) = AuditLog::under(home).append(&record) {
         eprintln!("mstro-bouncer: could not write the audit log: {e}");
@@ -210,12 +194,4 @@ fn request_from_transcript(path: &std::path::Path) -> Option<String> {
         std::thread::sleep(std::time::Duration::from_millis(30));
     }
     None
-}
-
-/// The operation as the audit log shows it: the command, or the tool input as JSON.
-pub(crate) fn audit_operation(call: &ToolCall) -> String {
-    match call.tool_input.get("command").and_then(|c| c.as_str()) {
-        Some(c) => c.to_owned(),
-        None => call.tool_input.to_string(),
-    }
 }

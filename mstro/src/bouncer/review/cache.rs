@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::bouncer::private_dir::create_private_dir;
+
 /// How long a decision is reused.
 pub const TTL: Duration = Duration::from_secs(60 * 60);
 /// Most entries kept, in memory or on disk.
@@ -263,15 +265,6 @@ fn private(meta: &fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn private(_: &fs::Metadata) -> bool {
     true
-}
-
-/// Create `dir` (and parents) with mode 0700 for what we create.
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 #[cfg(test)]

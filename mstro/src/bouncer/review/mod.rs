@@ -6,6 +6,8 @@
 pub mod cache;
 pub mod transcript;
 
+use std::sync::OnceLock;
+
 use mstro_engine::config::ReviewerConfig;
 use mstro_engine::review::{
     Availability, Escalation, ReviewRequest, Reviewer, confidence_threshold, select_reviewer,
@@ -29,8 +31,11 @@ pub enum AiChoice {
 /// The reviewer side of a run: who reviews, how confident an allow must be, and where
 /// answers are remembered.
 pub struct ReviewSetup {
-    reviewer: Result<Box<dyn Reviewer>, String>,
-    required: bool,
+    ai: AiChoice,
+    config: Option<ReviewerConfig>,
+    /// Built on first use: building an HTTP client costs more than judging a call, and
+    /// most calls never reach review (the hook is a new process for every call).
+    reviewer: OnceLock<Result<Box<dyn Reviewer>, String>>,
     threshold: u8,
     cache: ReviewCache,
 }
@@ -43,21 +48,32 @@ pub struct Resolved {
 
 impl ReviewSetup {
     pub fn new(ai: AiChoice, config: Option<&ReviewerConfig>, cache: ReviewCache) -> Self {
-        let reviewer = match ai {
+        ReviewSetup {
+            ai,
+            config: config.cloned(),
+            reviewer: OnceLock::new(),
+            threshold: confidence_threshold(config),
+            cache,
+        }
+    }
+
+    /// Build the reviewer now rather than on first review (for `mcp`, whose blocking
+    /// HTTP client must be created outside the async runtime).
+    pub fn prepare(self) -> Self {
+        self.reviewer();
+        self
+    }
+
+    fn reviewer(&self) -> &Result<Box<dyn Reviewer>, String> {
+        self.reviewer.get_or_init(|| match self.ai {
             AiChoice::Off => Err("AI review is off (--ai off)".to_owned()),
             AiChoice::Auto | AiChoice::On => {
-                match select_reviewer(config, &|name| std::env::var(name).ok()) {
+                match select_reviewer(self.config.as_ref(), &|name| std::env::var(name).ok()) {
                     Availability::Ready(r) => Ok(r),
                     Availability::Unavailable(why) => Err(why),
                 }
             }
-        };
-        ReviewSetup {
-            reviewer,
-            required: ai == AiChoice::On,
-            threshold: confidence_threshold(config),
-            cache,
-        }
+        })
     }
 
     /// Resolve `evaluation` under `policy`, asking the reviewer only when the table sends
@@ -72,9 +88,9 @@ impl ReviewSetup {
     ) -> Resolved {
         let mut consulted = None;
         let resolution = policy.resolve(&evaluation.judgement, self.threshold, || {
-            let reviewer = match &self.reviewer {
+            let reviewer = match self.reviewer() {
                 Ok(r) => r,
-                Err(why) if self.required => return Reviewed::Failed(why.clone()),
+                Err(why) if self.ai == AiChoice::On => return Reviewed::Failed(why.clone()),
                 Err(_) => return Reviewed::NoReviewer,
             };
             let key = CacheKey::new(session, call);
@@ -85,7 +101,8 @@ impl ReviewSetup {
                     cached: true,
                 };
             }
-            consulted = Some(reviewer.name());
+            let name = reviewer.name();
+            consulted = Some(name.clone());
             let request = ReviewRequest {
                 tool: call.tool_name.clone(),
                 operation: operation_text(call),
@@ -106,7 +123,7 @@ impl ReviewSetup {
                     if answer.confidence >= self.threshold
                         && let Some(k) = &key
                     {
-                        self.cache.put(k, &reviewer.name(), &answer);
+                        self.cache.put(k, &name, &answer);
                     }
                     Reviewed::Answer {
                         answer,
@@ -123,9 +140,9 @@ impl ReviewSetup {
     }
 }
 
-/// What the reviewer reads as the operation: a command as it is, anything else as the
-/// tool input's JSON.
-fn operation_text(call: &ToolCall) -> String {
+/// The operation as the reviewer and the audit log read it: a Bash command as it is,
+/// anything else as the tool input's JSON.
+pub fn operation_text(call: &ToolCall) -> String {
     match call.tool_input.get("command").and_then(|c| c.as_str()) {
         Some(command) if call.tool_name.eq_ignore_ascii_case("bash") => command.to_owned(),
         _ => serde_json::to_string_pretty(&call.tool_input).unwrap_or_default(),
