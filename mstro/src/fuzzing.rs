@@ -9,6 +9,15 @@ use crate::bouncer::scan::sources::{self, SourceKind};
 /// The hook's decision for arbitrary stdin: always one JSON decision (or, with
 /// `default_allow: pass`, nothing), never a panic.
 pub fn hook_stdin(data: &[u8]) {
+    // The hook writes an audit record of every decision: into a throwaway home, not the
+    // fuzzing person's.
+    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = tempfile::tempdir().expect("a temporary directory");
+        // SAFETY: set once, on the fuzzer's single thread, before any decision reads it.
+        unsafe { std::env::set_var("MSTRO_HOME", home.path()) };
+        home
+    });
     if let Some(line) = crate::bouncer::hook::decide(
         data,
         Some(Mode::Repl),
