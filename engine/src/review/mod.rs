@@ -18,7 +18,7 @@ mod retry;
 mod select;
 
 pub use answer::{ReviewAnswer, ReviewDecision, ThreatLevel};
-pub use anthropic::AnthropicReviewer;
+pub use anthropic::{AnthropicReviewer, Credential};
 pub use claude_cli::ClaudeCliReviewer;
 pub use openai::OpenAiReviewer;
 pub use select::{
