@@ -249,7 +249,7 @@ impl Checker<'_> {
         if decision == Verdict::Review
             && let Some(setup) = &self.review
         {
-            let resolved = setup.resolve(&self.policy, call, &evaluation, None, || None);
+            let resolved = setup.resolve(&self.policy, call, j, None, || None);
             let r = &resolved.resolution;
             decision = match r.outcome {
                 mstro_engine::Outcome::Allow | mstro_engine::Outcome::Pass => Verdict::Allow,

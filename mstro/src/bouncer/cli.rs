@@ -219,6 +219,12 @@ pub struct ScanArgs {
     /// Write the fingerprints of all current findings to FILE, accepting them.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Ask an AI reviewer about `review` findings (not in the baseline): its allow
+    /// clears a finding, its deny makes it `deny`, a failure leaves it `review`. `auto`
+    /// uses the configured reviewer or the Messages API when ANTHROPIC_API_KEY is set;
+    /// `on` reports "no reviewer" as a failure on each finding.
+    #[arg(long, value_enum, default_value_t = AiChoice::Off)]
+    pub ai: AiChoice,
 }
 
 /// How `scan` prints its results.

@@ -184,12 +184,13 @@ fn decide(session: &Session, tool_name: String, input: JsonObject) -> Value {
         super::overrides::warn(&evaluation);
     }
     let policy = configured.policy(session.mode);
-    let resolved =
-        session
-            .setup
-            .resolve(&policy, &call, &evaluation, session.id.as_deref(), || {
-                session.user_request.clone()
-            });
+    let resolved = session.setup.resolve(
+        &policy,
+        &call,
+        &evaluation.judgement,
+        session.id.as_deref(),
+        || session.user_request.clone(),
+    );
     let j = &evaluation.judgement;
     let r = &resolved.resolution;
     let mut text = reason::resolved(&evaluation.operation, j, r, session.mode);

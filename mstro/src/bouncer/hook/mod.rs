@@ -155,7 +155,7 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>, ai: AiChoice) -> Op
     let resolved = setup.resolve(
         &configured.policy(mode),
         &call,
-        &evaluation,
+        &evaluation.judgement,
         session.as_deref(),
         || {
             transcript

@@ -12,7 +12,7 @@ use mstro_engine::config::ReviewerConfig;
 use mstro_engine::review::{
     Availability, Escalation, ReviewRequest, Reviewer, confidence_threshold, select_reviewer,
 };
-use mstro_engine::{Evaluation, Policy, Resolution, Reviewed, ToolCall};
+use mstro_engine::{Judgement, Policy, Resolution, Reviewed, ToolCall};
 
 use self::cache::{CacheKey, ReviewCache};
 
@@ -76,18 +76,19 @@ impl ReviewSetup {
         })
     }
 
-    /// Resolve `evaluation` under `policy`, asking the reviewer only when the table sends
-    /// the call to review. `user_request` is read only then.
+    /// Resolve `judgement` (the engine's about `call`) under `policy`, asking the
+    /// reviewer only when the table sends the call to review. `user_request` is read
+    /// only then.
     pub fn resolve(
         &self,
         policy: &Policy,
         call: &ToolCall,
-        evaluation: &Evaluation,
+        judgement: &Judgement,
         session: Option<&str>,
         user_request: impl FnOnce() -> Option<String>,
     ) -> Resolved {
         let mut consulted = None;
-        let resolution = policy.resolve(&evaluation.judgement, self.threshold, || {
+        let resolution = policy.resolve(judgement, self.threshold, || {
             let reviewer = match self.reviewer() {
                 Ok(r) => r,
                 Err(why) if self.ai == AiChoice::On => return Reviewed::Failed(why.clone()),
@@ -107,13 +108,8 @@ impl ReviewSetup {
                 tool: call.tool_name.clone(),
                 operation: operation_text(call),
                 escalation: Escalation {
-                    rule_ids: evaluation
-                        .judgement
-                        .rule_ids
-                        .iter()
-                        .map(|r| r.to_string())
-                        .collect(),
-                    reason: evaluation.judgement.reason.clone(),
+                    rule_ids: judgement.rule_ids.iter().map(|r| r.to_string()).collect(),
+                    reason: judgement.reason.clone(),
                 },
                 cwd: call.cwd.clone().unwrap_or_default(),
                 user_request: user_request(),

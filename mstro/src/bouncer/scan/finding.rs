@@ -6,6 +6,7 @@ use mstro_engine::{Severity, Verdict};
 use serde::Serialize;
 
 use super::location::Position;
+use super::review::FindingReview;
 
 /// A command in a file that the engine (or the extractor) would not allow.
 #[derive(Debug, Clone, Serialize)]
@@ -27,8 +28,16 @@ pub struct Finding {
     pub source: &'static str,
     /// Where in the file the command comes from (`RUN`, `jobs.test.steps[2].run`, ...).
     pub origin: String,
-    /// The part of the command that decided it, as the engine read it.
+    /// The part of the command that decided it, as the engine read it (on one line,
+    /// shortened for reports).
     pub command: String,
+    /// The whole command it is part of, exactly as judged: what the reviewer of
+    /// `scan --ai` reads. `None` for the extractors' own findings, which are not
+    /// commands.
+    #[serde(skip)]
+    pub operation: Option<String>,
+    /// What the reviewer made of it, with `--ai`.
+    pub review: Option<FindingReview>,
     /// Stable across unrelated edits: see [`super::baseline::fingerprint`].
     pub fingerprint: String,
 }
@@ -90,7 +99,8 @@ impl Report {
             .count()
     }
 
-    /// The strongest verdict among the findings.
+    /// The strongest verdict among the findings (a finding the reviewer allowed is
+    /// `allow`, the weakest, and fails nothing).
     pub fn worst(&self) -> Option<Verdict> {
         self.findings.iter().map(|f| f.verdict).max()
     }

@@ -26,6 +26,7 @@ mod finding;
 mod judge;
 pub(crate) mod location;
 mod report;
+mod review;
 pub(crate) mod sources;
 mod staged;
 
@@ -44,6 +45,8 @@ use self::sources::{Cwd, Extracted, Flagged, SourceKind};
 use self::staged::StagedError;
 use super::cli::{FailOn, ScanArgs};
 use super::configured::Configured;
+use super::review::cache::ReviewCache;
+use super::review::{AiChoice, ReviewSetup};
 
 /// What stops a scan as a whole (a file that cannot be read stops nothing: it is a
 /// [`FileError`] in the report).
@@ -61,12 +64,6 @@ pub enum ScanError {
     Output(#[source] io::Error),
 }
 
-/// The engine every scanned command is judged by, as the user and the scanned
-/// project configure it. Built once per scan.
-pub fn engine(cwd: &Path) -> Result<Engine, ConfigError> {
-    Configured::load(cwd.to_str(), false).map(|c| c.engine)
-}
-
 pub fn run(args: &ScanArgs) -> i32 {
     match run_inner(args) {
         Ok(code) => code,
@@ -80,8 +77,8 @@ pub fn run(args: &ScanArgs) -> i32 {
 fn run_inner(args: &ScanArgs) -> Result<i32, ScanError> {
     let cwd = std::env::current_dir().map_err(ScanError::Cwd)?;
     let known = args.baseline.as_deref().map(baseline::load).transpose()?;
-    let engine = engine(&cwd)?;
-    let mut scanner = Scanner::new(&engine, cwd.clone());
+    let configured = Configured::load(cwd.to_str(), false)?;
+    let mut scanner = Scanner::new(&configured.engine, cwd.clone());
     if args.staged {
         scanner.staged(&args.paths)?;
     } else if args.paths.is_empty() {
@@ -115,6 +112,14 @@ fn run_inner(args: &ScanArgs) -> Result<i32, ScanError> {
         report.findings.clear();
     }
     report.finish();
+    if args.ai != AiChoice::Off {
+        let setup = ReviewSetup::new(
+            args.ai,
+            configured.config.reviewer.as_ref(),
+            ReviewCache::memory(),
+        );
+        review::review_findings(&mut report.findings, &setup, &cwd);
+    }
 
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -359,6 +364,8 @@ impl<'a> Scanner<'a> {
             source: kind.as_str(),
             origin: extracted.origin.clone(),
             command: shown(text),
+            operation: Some(judged.as_str().to_owned()),
+            review: None,
         }
     }
 
@@ -394,6 +401,8 @@ impl<'a> Scanner<'a> {
             source: kind.as_str(),
             origin: f.origin.clone(),
             command: shown(snippet),
+            operation: None,
+            review: None,
             fingerprint: baseline::fingerprint(file, f.rule_id, snippet),
         }
     }

@@ -1,6 +1,7 @@
 //! GitHub Actions workflow commands, which the runner shows as annotations on the
 //! files: `::error file=F,line=L,col=C,endLine=..,endColumn=..,title=T::message`
-//! (`::warning` for `review`). Unscanned files are `::error` too.
+//! (`::warning` for `review`, `::notice` for a finding the reviewer allowed). Unscanned
+//! files are `::error` too.
 //!
 //! Escaping follows the runner's rules: in the message `%`, `\r` and `\n`; in property
 //! values also `:` and `,`, which would otherwise end the value.
@@ -16,11 +17,15 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for f in &report.findings {
         let level = match f.verdict {
             Verdict::Deny => "error",
-            _ => "warning",
+            Verdict::Review => "warning",
+            Verdict::Allow => "notice",
         };
         let mut message = format!("{}\n{}", f.reason, f.command);
         if let Some(alt) = &f.alternative {
             message.push_str(&format!("\nSafer: {alt}"));
+        }
+        if let Some(r) = &f.review {
+            message.push_str(&format!("\nReviewed ({}): {}", r.layer, r.reasoning));
         }
         writeln!(
             out,

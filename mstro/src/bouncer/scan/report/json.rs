@@ -1,7 +1,10 @@
 //! One JSON document: `{"version", "tool", "findings", "errors", "summary"}`. Findings
 //! have `file`, `line`, `column`, `end_line`, `end_column`, `verdict`, `severity`,
-//! `rule_id`, `rule_ids`, `reason`, `alternative`, `source`, `origin`, `command` and
-//! `fingerprint`; errors `file`, `line`, `column` (null when unknown) and `message`.
+//! `rule_id`, `rule_ids`, `reason`, `alternative`, `source`, `origin`, `command`,
+//! `fingerprint` and `review` (null unless `--ai` asked a reviewer: `layer`,
+//! `reviewer`, `confidence`, `reasoning`); errors `file`, `line`, `column` (null when
+//! unknown) and `message`. The summary counts `allowed` findings, those the reviewer
+//! cleared.
 
 use std::io::{self, Write};
 
@@ -10,6 +13,7 @@ use serde::Serialize;
 
 use super::{TOOL, VERSION};
 use crate::bouncer::scan::finding::Report;
+use crate::bouncer::scan::review::FindingReview;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -43,6 +47,7 @@ struct Finding<'a> {
     origin: &'a str,
     command: &'a str,
     fingerprint: &'a str,
+    review: Option<&'a FindingReview>,
 }
 
 #[derive(Serialize)]
@@ -59,6 +64,7 @@ struct Summary {
     findings: usize,
     deny: usize,
     review: usize,
+    allowed: usize,
     suppressed: usize,
     errors: usize,
 }
@@ -89,6 +95,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 origin: &f.origin,
                 command: &f.command,
                 fingerprint: &f.fingerprint,
+                review: f.review.as_ref(),
             })
             .collect(),
         errors: report
@@ -106,6 +113,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             findings: report.findings.len(),
             deny: report.count(Verdict::Deny),
             review: report.count(Verdict::Review),
+            allowed: report.count(Verdict::Allow),
             suppressed: report.suppressed,
             errors: report.errors.len(),
         },

@@ -99,6 +99,9 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     if let Some(i) = rule_index {
         r["ruleIndex"] = json!(i);
     }
+    if let Some(review) = &f.review {
+        r["properties"]["review"] = json!(review);
+    }
     r
 }
 

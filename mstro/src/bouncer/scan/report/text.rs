@@ -23,6 +23,18 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let Some(alt) = &f.alternative {
             writeln!(out, "    safer: {alt}")?;
         }
+        if let Some(r) = &f.review {
+            let who = r.reviewer.as_deref().unwrap_or("no reviewer");
+            let confidence = r
+                .confidence
+                .map(|c| format!(", confidence {c}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    reviewed ({}, {who}{confidence}): {}",
+                r.layer, r.reasoning
+            )?;
+        }
     }
     for e in &report.errors {
         match e.position {
@@ -37,14 +49,21 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", summary(report))
 }
 
-/// `2 findings (1 deny, 1 review) in 14 files; 3 in the baseline; 1 file could not be scanned`
+/// `2 findings (1 deny, 1 review) in 14 files; 3 in the baseline; 1 file could not be
+/// scanned`, with `, 1 allowed by the reviewer` in the parentheses after `scan --ai`.
 pub fn summary(report: &Report) -> String {
     let n = report.findings.len();
+    let allowed = report.count(Verdict::Allow);
     let mut s = format!(
-        "{n} finding{} ({} deny, {} review) in {} file{} scanned",
+        "{n} finding{} ({} deny, {} review{}) in {} file{} scanned",
         plural(n),
         report.count(Verdict::Deny),
         report.count(Verdict::Review),
+        if allowed > 0 {
+            format!(", {allowed} allowed by the reviewer")
+        } else {
+            String::new()
+        },
         report.files_scanned,
         plural(report.files_scanned),
     );
