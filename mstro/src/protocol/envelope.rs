@@ -1,0 +1,171 @@
+//! The envelope every WebSocket frame is: `{type, id?, tabId?, data}`, plus the routing
+//! fields only the relay and the machine set (`from`, `to`, `permission`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::ErrorCode;
+
+/// Frames larger than this are refused by the relay and the machine alike.
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+
+/// What a browser may do on a machine. Set by the relay from its own records, never
+/// taken from a browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Permission {
+    /// The machine's owner: everything.
+    Owner,
+    /// Shared read-only: reads, never mutations or execution.
+    View,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Owner => "owner",
+            Permission::View => "view",
+        }
+    }
+}
+
+/// One frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The message type (`readFile`, `machineStatus`, `error`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Chosen by the browser; replies echo it. A string or a number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+    #[serde(rename = "tabId", default, skip_serializing_if = "Option::is_none")]
+    pub tab_id: Option<String>,
+    #[serde(default)]
+    pub data: Value,
+    /// Relay → machine: the browser connection the frame came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Machine → relay: the one browser a reply is for (absent: every browser on the
+    /// machine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Relay → machine: what the sending browser's user may do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<Permission>,
+}
+
+/// Why a frame is not an envelope.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("the frame is {0} bytes, over the {MAX_FRAME_BYTES}-byte limit")]
+    TooLarge(usize),
+    #[error("the frame is not a JSON object with a string `type`: {0}")]
+    Malformed(String),
+}
+
+impl Envelope {
+    /// A frame of `kind` with `data`.
+    pub fn new(kind: impl Into<String>, data: Value) -> Envelope {
+        Envelope {
+            kind: kind.into(),
+            id: None,
+            tab_id: None,
+            data,
+            from: None,
+            to: None,
+            permission: None,
+        }
+    }
+
+    /// Parse a text frame from the outside, bounded.
+    pub fn parse(text: &str) -> Result<Envelope, FrameError> {
+        if text.len() > MAX_FRAME_BYTES {
+            return Err(FrameError::TooLarge(text.len()));
+        }
+        // serde would also read a struct from a JSON array (`["readFile", 1]`).
+        if !text.trim_start().starts_with('{') {
+            return Err(FrameError::Malformed("not a JSON object".to_owned()));
+        }
+        let envelope: Envelope =
+            serde_json::from_str(text).map_err(|e| FrameError::Malformed(e.to_string()))?;
+        if envelope.kind.is_empty() {
+            return Err(FrameError::Malformed("`type` is empty".to_owned()));
+        }
+        Ok(envelope)
+    }
+
+    /// The reply to this frame: same `type` and `id`, addressed to its sender.
+    pub fn reply(&self, data: Value) -> Envelope {
+        Envelope {
+            kind: self.kind.clone(),
+            id: self.id.clone(),
+            tab_id: self.tab_id.clone(),
+            data,
+            from: None,
+            to: self.from.clone(),
+            permission: None,
+        }
+    }
+
+    /// An `error` reply to this frame.
+    pub fn error_reply(&self, code: ErrorCode, message: impl Into<String>) -> Envelope {
+        Envelope {
+            kind: "error".to_owned(),
+            ..self.reply(error_data(code, message))
+        }
+    }
+
+    /// An `error` frame about something that could not even be read as an envelope.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Envelope {
+        Envelope::new("error", error_data(code, message))
+    }
+
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).expect("an envelope always serialises")
+    }
+}
+
+fn error_data(code: ErrorCode, message: impl Into<String>) -> Value {
+    serde_json::json!({ "code": code, "message": message.into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_replies() {
+        let e = Envelope::parse(r#"{"type":"readFile","id":7,"data":{"path":"a"},"from":"b1"}"#)
+            .unwrap();
+        assert_eq!(e.kind, "readFile");
+        let r = e.reply(serde_json::json!({"ok":true}));
+        assert_eq!(r.to.as_deref(), Some("b1"));
+        assert_eq!(r.id, Some(7.into()));
+        let text = e.error_reply(ErrorCode::Forbidden, "no").to_text();
+        assert!(text.contains(r#""type":"error""#) && text.contains(r#""code":"forbidden""#));
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_envelope() {
+        for bad in [
+            "[]",
+            "1",
+            "{}",
+            r#"{"type":5}"#,
+            r#"{"type":""}"#,
+            "not json",
+        ] {
+            assert!(Envelope::parse(bad).is_err(), "{bad}");
+        }
+        let big = format!(r#"{{"type":"x","data":"{}"}}"#, "a".repeat(MAX_FRAME_BYTES));
+        assert!(matches!(
+            Envelope::parse(&big),
+            Err(FrameError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn a_permission_that_is_not_one_is_malformed() {
+        assert!(Envelope::parse(r#"{"type":"x","permission":"admin"}"#).is_err());
+    }
+}
