@@ -1,0 +1,105 @@
+//! The signed-in user's machines: the list, its live updates, and sharing.
+
+use std::convert::Infallible;
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::{ApiError, JsonBody};
+use super::session::SignedIn;
+use crate::relay::state::RelayState;
+use crate::relay::store::Permission;
+
+/// The user's machines as the web app shows them.
+async fn machines_json(state: &RelayState, user_id: String) -> Result<Value, ApiError> {
+    let rows = state.db(move |s| s.machines_for_user(&user_id)).await?;
+    let machines: Vec<Value> = rows
+        .into_iter()
+        .map(|(m, permission)| {
+            json!({
+                "id": m.id,
+                "name": m.name,
+                "hostname": m.hostname,
+                "osType": m.os_type,
+                "cpuArch": m.cpu_arch,
+                "workingDir": m.working_dir,
+                "online": state.hub.is_online(&m.id),
+                "lastSeen": m.last_seen.and_then(rfc3339),
+                "permission": permission,
+            })
+        })
+        .collect();
+    Ok(json!({ "machines": machines }))
+}
+
+fn rfc3339(secs: i64) -> Option<String> {
+    let t = UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(secs).ok()?))?;
+    Some(humantime::format_rfc3339_seconds(t).to_string())
+}
+
+pub async fn list(
+    State(state): State<RelayState>,
+    SignedIn(user): SignedIn,
+) -> Result<Json<Value>, ApiError> {
+    machines_json(&state, user.id).await.map(Json)
+}
+
+/// `text/event-stream` of the list, sent on connect and whenever a machine goes on- or
+/// offline.
+pub async fn events(
+    State(state): State<RelayState>,
+    SignedIn(user): SignedIn,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let presence = state.hub.presence();
+    let stream = futures_util::stream::unfold(
+        (state, user.id, presence, true),
+        |(state, user_id, mut presence, first)| async move {
+            // Missed ticks (`Lagged`) still mean "something changed".
+            if !first
+                && let Err(tokio::sync::broadcast::error::RecvError::Closed) = presence.recv().await
+            {
+                return None;
+            }
+            let event = match machines_json(&state, user_id.clone()).await {
+                Ok(v) => Event::default().event("machines").data(v.to_string()),
+                Err(e) => Event::default().event("error").data(e.message),
+            };
+            Some((Ok(event), (state, user_id, presence, false)))
+        },
+    );
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+}
+
+#[derive(Deserialize)]
+pub struct Share {
+    user: String,
+    #[serde(default)]
+    permission: Option<Permission>,
+}
+
+pub async fn share(
+    State(state): State<RelayState>,
+    SignedIn(owner): SignedIn,
+    Path(machine_id): Path<String>,
+    JsonBody(body): JsonBody<Share>,
+) -> Result<StatusCode, ApiError> {
+    if body.permission.is_some_and(|p| p != Permission::View) {
+        return Err(ApiError::bad_request("only `view` sharing exists"));
+    }
+    let id = machine_id.clone();
+    let owner_id = owner.id.clone();
+    let permission = state.db(move |s| s.permission(&owner_id, &id)).await?;
+    if permission != Some(Permission::Owner) {
+        return Err(ApiError::not_found("machine"));
+    }
+    state
+        .db(move |s| s.share_machine(&machine_id, &owner.id, &body.user))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,88 @@
+//! Signing in (password or one-time link), signing out, and who is signed in.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+
+use super::error::{ApiError, JsonBody};
+use super::session::{SESSION_TTL_SECS, SignedIn, session_token, set_cookie};
+use crate::relay::state::{RelayState, now};
+use crate::relay::store::User;
+
+#[derive(Deserialize)]
+pub struct Login {
+    name: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+pub struct Link {
+    token: String,
+}
+
+pub async fn login(
+    State(state): State<RelayState>,
+    JsonBody(body): JsonBody<Login>,
+) -> Result<impl IntoResponse, ApiError> {
+    if body.name.len() > 256 || body.password.len() > 1024 {
+        return Err(ApiError::bad_request("name or password too long"));
+    }
+    let user = state
+        .db(move |s| s.check_password(&body.name, &body.password))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "wrong name or password",
+            )
+        })?;
+    signed_in(&state, user).await
+}
+
+pub async fn redeem_link(
+    State(state): State<RelayState>,
+    JsonBody(body): JsonBody<Link>,
+) -> Result<impl IntoResponse, ApiError> {
+    if body.token.len() > 128 {
+        return Err(ApiError::bad_request("not a sign-in token"));
+    }
+    let user = state
+        .db(move |s| s.redeem_sign_in_link(&body.token, now()))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_link",
+                "this sign-in link has already been used or has expired",
+            )
+        })?;
+    signed_in(&state, user).await
+}
+
+async fn signed_in(state: &RelayState, user: User) -> Result<impl IntoResponse + use<>, ApiError> {
+    let id = user.id.clone();
+    let token = state
+        .db(move |s| s.create_session(&id, now(), SESSION_TTL_SECS))
+        .await?;
+    Ok((
+        [set_cookie(state, Some(&token))],
+        Json(serde_json::json!({ "user": user })),
+    ))
+}
+
+pub async fn logout(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Some(token) = session_token(&headers) {
+        state.db(move |s| s.delete_session(&token)).await?;
+    }
+    Ok((StatusCode::NO_CONTENT, [set_cookie(&state, None)]))
+}
+
+pub async fn me(SignedIn(user): SignedIn) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "user": user }))
+}

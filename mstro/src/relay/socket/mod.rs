@@ -1,0 +1,25 @@
+//! The relay's two WebSocket endpoints: machines (`/ws/client`) and browsers
+//! (`/ws/web`).
+
+pub mod browser;
+pub mod machine;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt;
+use futures_util::stream::SplitSink;
+
+use crate::protocol::MAX_FRAME_BYTES;
+
+/// The largest WebSocket message accepted (a little over a frame, for the envelope).
+pub const MAX_MESSAGE_BYTES: usize = MAX_FRAME_BYTES + 4096;
+
+/// Close a socket with a code and a reason.
+pub async fn close(sink: &mut SplitSink<WebSocket, Message>, code: u16, reason: &str) {
+    let _ = sink
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.to_owned().into(),
+        })))
+        .await;
+    let _ = sink.close().await;
+}
