@@ -1,0 +1,746 @@
+//! listDirectory and readFile.
+//!
+//! Both are synchronous (the dispatcher runs them with `spawn_blocking`) and take every
+//! path through [`Workspace::resolve`]; see `machine::workspace` for the confinement rules
+//! and their limits.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read};
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::machine::workspace::{PathError, Workspace};
+
+/// At most this many bytes of a file are read and sent.
+pub const MAX_READ_BYTES: u64 = 1024 * 1024;
+/// A listing holds at most this many entries; [`Listing::truncated`] says it was cut.
+pub const MAX_ENTRIES: usize = 10_000;
+/// A NUL byte in this many leading bytes makes a file binary.
+const BINARY_SNIFF_BYTES: usize = 8 * 1024;
+
+/// One directory entry, as `listDirectory` reports it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// The file name (lossy if it is not UTF-8).
+    pub name: String,
+    /// The entry's display path (relative to the root, `/`-separated).
+    pub path: String,
+    pub kind: EntryKind,
+    /// The length in bytes for files (and, for symlinks, of the link itself); 0 for
+    /// directories and other kinds.
+    pub size: u64,
+    /// Last modification, RFC 3339 UTC to the second (`2026-11-21T10:00:00Z`); `None` when
+    /// the platform does not say or the year is outside 0000–9999.
+    pub modified: Option<String>,
+}
+
+/// What an entry is, without following symlinks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+/// The reply to `listDirectory`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listing {
+    /// The display path of the directory listed (`""` for the root). For a directory
+    /// reached through a symlink this is its real (canonical) place.
+    pub path: String,
+    /// Directories first, then everything else; each group by case-insensitive name (ties
+    /// by exact name).
+    pub entries: Vec<Entry>,
+    /// The directory has more than [`MAX_ENTRIES`] entries and reading stopped there. The
+    /// entries kept are the first ones the OS returned (an arbitrary subset), sorted as
+    /// usual.
+    pub truncated: bool,
+}
+
+/// The reply to `readFile`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileContent {
+    /// The display path of the file read (its real place if reached through a symlink).
+    pub path: String,
+    /// The file's full size in bytes.
+    pub size: u64,
+    /// The content is not UTF-8 text; `content` is then `None`.
+    pub binary: bool,
+    /// Only the first [`MAX_READ_BYTES`] bytes were read.
+    pub truncated: bool,
+    /// The text read. When truncated in the middle of a multi-byte character, the partial
+    /// character is dropped.
+    pub content: Option<String>,
+}
+
+/// Why `listDirectory` or `readFile` failed. Messages name display paths only.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error(transparent)]
+    Path(#[from] PathError),
+    #[error("not a directory: {0}")]
+    NotADirectory(String),
+    #[error("is a directory: {0}")]
+    IsADirectory(String),
+    #[error("cannot read {0}: {1}")]
+    Io(String, #[source] io::Error),
+}
+
+impl FileError {
+    /// The wire error code (docs/relay-api.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            FileError::Path(e) => e.code(),
+            FileError::NotADirectory(_) => "not_a_directory",
+            FileError::IsADirectory(_) => "is_a_directory",
+            FileError::Io(..) => "io",
+        }
+    }
+}
+
+/// `listDirectory`: the entries of the directory at `path` (relative to the root).
+///
+/// Entries are described by `symlink_metadata`: a symlink is reported as
+/// [`EntryKind::Symlink`] and never followed. An entry that vanishes while the directory
+/// is read is left out.
+pub fn list_directory(ws: &Workspace, path: &str) -> Result<Listing, FileError> {
+    list_directory_limited(ws, path, MAX_ENTRIES)
+}
+
+fn list_directory_limited(
+    ws: &Workspace,
+    path: &str,
+    max_entries: usize,
+) -> Result<Listing, FileError> {
+    let dir = ws.resolve(path)?;
+    let shown = ws.display(&dir);
+    let io_error = |e: io::Error| {
+        if e.kind() == io::ErrorKind::NotFound {
+            FileError::Path(PathError::NotFound(shown.clone()))
+        } else {
+            FileError::Io(shown.clone(), e)
+        }
+    };
+    // `dir` is canonical, so this is the thing itself, not a symlink to it.
+    let meta = fs::symlink_metadata(&dir).map_err(io_error)?;
+    if !meta.is_dir() {
+        return Err(FileError::NotADirectory(shown));
+    }
+    let mut entries = Vec::new();
+    let mut truncated = false;
+    for item in fs::read_dir(&dir).map_err(io_error)? {
+        let item = item.map_err(io_error)?;
+        if entries.len() >= max_entries {
+            truncated = true;
+            break;
+        }
+        let child = dir.join(item.file_name());
+        let meta = match fs::symlink_metadata(&child) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(FileError::Io(ws.display(&child), e)),
+        };
+        let file_type = meta.file_type();
+        let kind = if file_type.is_symlink() {
+            EntryKind::Symlink
+        } else if file_type.is_dir() {
+            EntryKind::Dir
+        } else if file_type.is_file() {
+            EntryKind::File
+        } else {
+            EntryKind::Other
+        };
+        let size = match kind {
+            EntryKind::File | EntryKind::Symlink => meta.len(),
+            EntryKind::Dir | EntryKind::Other => 0,
+        };
+        entries.push(Entry {
+            name: item.file_name().to_string_lossy().into_owned(),
+            path: ws.display(&child),
+            kind,
+            size,
+            modified: meta.modified().ok().and_then(format_rfc3339),
+        });
+    }
+    entries.sort_by_cached_key(|e| {
+        (
+            e.kind != EntryKind::Dir,
+            e.name.to_lowercase(),
+            e.name.clone(),
+        )
+    });
+    Ok(Listing {
+        path: shown,
+        entries,
+        truncated,
+    })
+}
+
+/// `readFile`: at most [`MAX_READ_BYTES`] of the regular file at `path`.
+///
+/// Binary (`binary: true`, `content: None`) when there is a NUL byte in the first 8 KiB, or
+/// the bytes read are not UTF-8, except for a multi-byte character cut by the read limit
+/// (that partial character is dropped and the rest is text). Directories are
+/// [`FileError::IsADirectory`]; other non-regular files (FIFOs, devices, sockets) are
+/// refused as [`FileError::Io`] rather than read.
+pub fn read_file(ws: &Workspace, path: &str) -> Result<FileContent, FileError> {
+    let canonical = ws.resolve(path)?;
+    let shown = ws.display(&canonical);
+    let io_error = |e: io::Error| {
+        if e.kind() == io::ErrorKind::NotFound {
+            FileError::Path(PathError::NotFound(shown.clone()))
+        } else {
+            FileError::Io(shown.clone(), e)
+        }
+    };
+    if fs::symlink_metadata(&canonical).map_err(io_error)?.is_dir() {
+        return Err(FileError::IsADirectory(shown));
+    }
+    let mut file = open_for_read(&canonical).map_err(io_error)?;
+    // Checked again on the open file: the path may have changed since.
+    let meta = file.metadata().map_err(io_error)?;
+    if meta.is_dir() {
+        return Err(FileError::IsADirectory(shown));
+    }
+    if !meta.is_file() {
+        return Err(FileError::Io(shown, io::Error::other("not a regular file")));
+    }
+    let size = meta.len();
+    let capacity = size.min(MAX_READ_BYTES) as usize + 1;
+    let mut buf = Vec::with_capacity(capacity);
+    // One byte more than the limit, to notice a file that grew since `metadata`.
+    file.by_ref()
+        .take(MAX_READ_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(io_error)?;
+    let mut truncated = size > MAX_READ_BYTES;
+    if buf.len() as u64 > MAX_READ_BYTES {
+        buf.truncate(MAX_READ_BYTES as usize);
+        truncated = true;
+    }
+    let content = decode_text(buf, truncated);
+    Ok(FileContent {
+        path: shown,
+        size,
+        binary: content.is_none(),
+        truncated,
+        content,
+    })
+}
+
+/// Opens `path` for reading. On Unix with `O_NOFOLLOW` (a final component that became a
+/// symlink after `resolve` is refused with `ELOOP`) and `O_NONBLOCK` (opening a FIFO does
+/// not hang; regular files are unaffected).
+fn open_for_read(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// The bytes read as text, or `None` if they are binary (see [`read_file`]).
+fn decode_text(buf: Vec<u8>, truncated: bool) -> Option<String> {
+    let sniff = &buf[..buf.len().min(BINARY_SNIFF_BYTES)];
+    if sniff.contains(&0) {
+        return None;
+    }
+    match String::from_utf8(buf) {
+        Ok(text) => Some(text),
+        // `error_len() == None`: the input ended inside a valid multi-byte sequence. That is
+        // explained by the cut only if there was a cut.
+        Err(e) if truncated && e.utf8_error().error_len().is_none() => {
+            let valid = e.utf8_error().valid_up_to();
+            let mut bytes = e.into_bytes();
+            bytes.truncate(valid);
+            String::from_utf8(bytes).ok()
+        }
+        Err(_) => None,
+    }
+}
+
+/// `time` as RFC 3339 UTC to the second, e.g. `2026-11-21T10:00:00Z`; `None` outside years
+/// 0000–9999.
+fn format_rfc3339(time: SystemTime) -> Option<String> {
+    let seconds: i64 = match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).ok()?,
+        Err(before) => {
+            let before = before.duration();
+            let whole = i64::try_from(before.as_secs()).ok()?;
+            // Round down (towards the past) to a whole second.
+            -whole - i64::from(before.subsec_nanos() > 0)
+        }
+    };
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    Some(format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    ))
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day); Howard Hinnant's
+/// `civil_from_days`.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // [0, 146096]
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // [0, 11], March-based
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    struct Fixture {
+        _tmp: tempfile::TempDir,
+        base: PathBuf,
+        ws: Workspace,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let tmp = tempfile::tempdir().unwrap();
+            let base = fs::canonicalize(tmp.path()).unwrap();
+            fs::create_dir(base.join("root")).unwrap();
+            fs::create_dir(base.join("outside")).unwrap();
+            fs::write(base.join("outside/secret"), "secret").unwrap();
+            let ws = Workspace::new(&base.join("root")).unwrap();
+            Fixture {
+                _tmp: tmp,
+                base,
+                ws,
+            }
+        }
+
+        fn root(&self) -> PathBuf {
+            self.base.join("root")
+        }
+
+        fn write(&self, relative: &str, bytes: impl AsRef<[u8]>) {
+            let path = self.root().join(relative);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, bytes).unwrap();
+        }
+    }
+
+    fn err_code<T: std::fmt::Debug>(result: Result<T, FileError>) -> &'static str {
+        match result {
+            Ok(value) => panic!("expected an error, got {value:?}"),
+            Err(e) => e.code(),
+        }
+    }
+
+    fn names(listing: &Listing) -> Vec<&str> {
+        listing.entries.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    fn is_rfc3339_utc(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 20
+            && b.iter().enumerate().all(|(i, c)| match i {
+                4 | 7 => *c == b'-',
+                10 => *c == b'T',
+                13 | 16 => *c == b':',
+                19 => *c == b'Z',
+                _ => c.is_ascii_digit(),
+            })
+    }
+
+    #[test]
+    fn root_listing_order_and_kinds() {
+        let f = Fixture::new();
+        fs::create_dir(f.root().join("beta")).unwrap();
+        fs::create_dir(f.root().join("Alpha")).unwrap();
+        f.write("b.txt", "bb");
+        f.write("A.txt", "a");
+        f.write("c", "");
+        f.write("_under", "");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("beta", f.root().join("Link")).unwrap();
+
+        let listing = list_directory(&f.ws, "").unwrap();
+        assert_eq!(listing.path, "");
+        assert!(!listing.truncated);
+        let mut expected = vec!["Alpha", "beta", "_under", "A.txt", "b.txt", "c"];
+        if cfg!(unix) {
+            expected.push("Link");
+        }
+        assert_eq!(names(&listing), expected);
+
+        let by_name = |n: &str| listing.entries.iter().find(|e| e.name == n).unwrap();
+        assert_eq!(by_name("Alpha").kind, EntryKind::Dir);
+        assert_eq!(by_name("Alpha").size, 0);
+        assert_eq!(by_name("b.txt").kind, EntryKind::File);
+        assert_eq!(by_name("b.txt").size, 2);
+        assert_eq!(by_name("b.txt").path, "b.txt");
+        if cfg!(unix) {
+            // A symlink to a directory is a symlink, listed with the non-directories.
+            assert_eq!(by_name("Link").kind, EntryKind::Symlink);
+            assert_eq!(by_name("Link").path, "Link");
+        }
+        for entry in &listing.entries {
+            let modified = entry.modified.as_deref().unwrap();
+            assert!(is_rfc3339_utc(modified), "{modified}");
+        }
+
+        // "." and "" and "./" are the same listing.
+        for path in [".", "./", ".//."] {
+            assert_eq!(names(&list_directory(&f.ws, path).unwrap()), expected);
+        }
+    }
+
+    #[test]
+    fn case_insensitive_order_ties_by_exact_name() {
+        let f = Fixture::new();
+        for name in ["b", "B2", "a", "Ab", "aa"] {
+            f.write(name, "");
+        }
+        let listing = list_directory(&f.ws, "").unwrap();
+        assert_eq!(names(&listing), ["a", "aa", "Ab", "b", "B2"]);
+    }
+
+    #[test]
+    fn nested_listing_has_child_paths() {
+        let f = Fixture::new();
+        f.write("src/machine/mod.rs", "//");
+        fs::create_dir(f.root().join("src/machine/dispatch")).unwrap();
+        for path in ["src/machine", "src//machine/", "./src/./machine"] {
+            let listing = list_directory(&f.ws, path).unwrap();
+            assert_eq!(listing.path, "src/machine");
+            let paths: Vec<&str> = listing.entries.iter().map(|e| e.path.as_str()).collect();
+            assert_eq!(paths, ["src/machine/dispatch", "src/machine/mod.rs"]);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn listing_through_an_inside_symlink_shows_the_real_place() {
+        let f = Fixture::new();
+        f.write("real/x", "");
+        std::os::unix::fs::symlink("real", f.root().join("alias")).unwrap();
+        let listing = list_directory(&f.ws, "alias").unwrap();
+        assert_eq!(listing.path, "real");
+        assert_eq!(listing.entries[0].path, "real/x");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn non_utf8_names_are_lossy() {
+        use std::os::unix::ffi::OsStrExt;
+        let f = Fixture::new();
+        let name = std::ffi::OsStr::from_bytes(b"bad\xffname");
+        fs::write(f.root().join(name), "").unwrap();
+        let listing = list_directory(&f.ws, "").unwrap();
+        assert_eq!(names(&listing), ["bad\u{FFFD}name"]);
+        assert_eq!(listing.entries[0].path, "bad\u{FFFD}name");
+    }
+
+    #[test]
+    fn listing_is_cut_at_the_limit() {
+        let f = Fixture::new();
+        for i in 0..5 {
+            f.write(&format!("f{i}"), "");
+        }
+        let cut = list_directory_limited(&f.ws, "", 3).unwrap();
+        assert_eq!(cut.entries.len(), 3);
+        assert!(cut.truncated);
+        let exact = list_directory_limited(&f.ws, "", 5).unwrap();
+        assert_eq!(exact.entries.len(), 5);
+        assert!(!exact.truncated);
+        assert!(!list_directory(&f.ws, "").unwrap().truncated);
+    }
+
+    #[test]
+    fn listing_errors() {
+        let f = Fixture::new();
+        f.write("file.txt", "x");
+        let err = list_directory(&f.ws, "file.txt").unwrap_err();
+        assert_eq!(err.code(), "not_a_directory");
+        assert_eq!(err.to_string(), "not a directory: file.txt");
+        assert_eq!(err_code(list_directory(&f.ws, "missing")), "not_found");
+        assert_eq!(err_code(list_directory(&f.ws, "..")), "outside_workspace");
+        assert_eq!(err_code(list_directory(&f.ws, "/")), "outside_workspace");
+        assert_eq!(err_code(list_directory(&f.ws, "a\0")), "malformed");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(f.base.join("outside"), f.root().join("out")).unwrap();
+            assert_eq!(err_code(list_directory(&f.ws, "out")), "outside_workspace");
+        }
+    }
+
+    #[test]
+    fn listing_serialises_as_documented() {
+        let f = Fixture::new();
+        f.write("d/x.txt", "xyz");
+        let value = serde_json::to_value(list_directory(&f.ws, "d").unwrap()).unwrap();
+        assert_eq!(value["path"], "d");
+        assert_eq!(value["truncated"], false);
+        let entry = &value["entries"][0];
+        assert_eq!(entry["name"], "x.txt");
+        assert_eq!(entry["path"], "d/x.txt");
+        assert_eq!(entry["kind"], "file");
+        assert_eq!(entry["size"], 3);
+        assert!(entry["modified"].is_string());
+        let mut keys: Vec<&String> = entry.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["kind", "modified", "name", "path", "size"]);
+        assert_eq!(serde_json::to_value(EntryKind::Dir).unwrap(), "dir");
+        assert_eq!(serde_json::to_value(EntryKind::Symlink).unwrap(), "symlink");
+        assert_eq!(serde_json::to_value(EntryKind::Other).unwrap(), "other");
+    }
+
+    #[test]
+    fn reads_text() {
+        let f = Fixture::new();
+        f.write("dir/hello.txt", "héllo\nwörld\n");
+        let read = read_file(&f.ws, "dir//./hello.txt").unwrap();
+        assert_eq!(read.path, "dir/hello.txt");
+        assert_eq!(read.size, "héllo\nwörld\n".len() as u64);
+        assert!(!read.binary);
+        assert!(!read.truncated);
+        assert_eq!(read.content.as_deref(), Some("héllo\nwörld\n"));
+        let value = serde_json::to_value(&read).unwrap();
+        assert_eq!(value["content"], "héllo\nwörld\n");
+        assert_eq!(value["binary"], false);
+
+        f.write("empty", "");
+        let empty = read_file(&f.ws, "empty").unwrap();
+        assert_eq!((empty.size, empty.binary), (0, false));
+        assert_eq!(empty.content.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn big_file_is_truncated() {
+        let f = Fixture::new();
+        let size = MAX_READ_BYTES as usize + 1000;
+        f.write("big.txt", "a".repeat(size));
+        let read = read_file(&f.ws, "big.txt").unwrap();
+        assert_eq!(read.size, size as u64);
+        assert!(read.truncated);
+        assert!(!read.binary);
+        assert_eq!(read.content.unwrap().len(), MAX_READ_BYTES as usize);
+
+        f.write("exact.txt", "a".repeat(MAX_READ_BYTES as usize));
+        let exact = read_file(&f.ws, "exact.txt").unwrap();
+        assert!(!exact.truncated);
+        assert_eq!(exact.content.unwrap().len(), MAX_READ_BYTES as usize);
+    }
+
+    #[test]
+    fn binary_detection() {
+        let f = Fixture::new();
+        f.write("nul.bin", b"text\0more text");
+        let nul = read_file(&f.ws, "nul.bin").unwrap();
+        assert!(nul.binary);
+        assert_eq!(nul.content, None);
+        assert_eq!(
+            serde_json::to_value(&nul).unwrap()["content"],
+            serde_json::Value::Null
+        );
+
+        f.write("invalid.bin", b"abc\xff\xfedef");
+        assert!(read_file(&f.ws, "invalid.bin").unwrap().binary);
+
+        // A file that itself ends in half a character is not explained by a cut.
+        f.write("half.bin", b"abc\xc3");
+        assert!(read_file(&f.ws, "half.bin").unwrap().binary);
+
+        // A NUL past the first 8 KiB is valid UTF-8: text.
+        let mut late = vec![b'a'; BINARY_SNIFF_BYTES];
+        late.push(0);
+        f.write("late-nul.txt", &late);
+        let read = read_file(&f.ws, "late-nul.txt").unwrap();
+        assert!(!read.binary);
+        assert_eq!(read.content.unwrap().len(), BINARY_SNIFF_BYTES + 1);
+        // ... but a NUL at its last byte is binary.
+        let mut edge = vec![b'a'; BINARY_SNIFF_BYTES - 1];
+        edge.push(0);
+        f.write("edge-nul.bin", &edge);
+        assert!(read_file(&f.ws, "edge-nul.bin").unwrap().binary);
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_truncated_file_is_binary() {
+        let f = Fixture::new();
+        let mut bytes = vec![b'a'; MAX_READ_BYTES as usize + 10];
+        bytes[1000] = 0xff;
+        f.write("bad.txt", &bytes);
+        let read = read_file(&f.ws, "bad.txt").unwrap();
+        assert!(read.truncated);
+        assert!(read.binary);
+        assert_eq!(read.content, None);
+    }
+
+    #[test]
+    fn character_cut_at_the_limit_is_still_text() {
+        let f = Fixture::new();
+        let max = MAX_READ_BYTES as usize;
+        // A 2-byte and a 4-byte character, cut after each possible byte.
+        for (ch, keep) in [("é", 1), ("😀", 1), ("😀", 2), ("😀", 3)] {
+            let mut text = "a".repeat(max - keep);
+            text.push_str(ch);
+            text.push_str("tail");
+            f.write("cut.txt", &text);
+            let read = read_file(&f.ws, "cut.txt").unwrap();
+            assert!(read.truncated);
+            assert!(!read.binary, "{ch} cut after {keep}");
+            let content = read.content.unwrap();
+            assert_eq!(content.len(), max - keep);
+            assert!(content.bytes().all(|b| b == b'a'));
+        }
+    }
+
+    #[test]
+    fn read_errors() {
+        let f = Fixture::new();
+        f.write("d/x", "");
+        let err = read_file(&f.ws, "d").unwrap_err();
+        assert_eq!(err.code(), "is_a_directory");
+        assert_eq!(err.to_string(), "is a directory: d");
+        assert_eq!(err_code(read_file(&f.ws, "")), "is_a_directory");
+        assert_eq!(err_code(read_file(&f.ws, "missing")), "not_found");
+        assert_eq!(err_code(read_file(&f.ws, "d/x/y")), "not_found");
+        assert_eq!(
+            err_code(read_file(&f.ws, "../outside/secret")),
+            "outside_workspace"
+        );
+        assert_eq!(
+            err_code(read_file(&f.ws, "/etc/passwd")),
+            "outside_workspace"
+        );
+        assert_eq!(err_code(read_file(&f.ws, "C:\\x")), "malformed");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_follows_inside_symlinks_only() {
+        let f = Fixture::new();
+        f.write("real.txt", "real");
+        std::os::unix::fs::symlink("real.txt", f.root().join("alias")).unwrap();
+        let read = read_file(&f.ws, "alias").unwrap();
+        assert_eq!(read.path, "real.txt");
+        assert_eq!(read.content.as_deref(), Some("real"));
+        std::os::unix::fs::symlink(f.base.join("outside/secret"), f.root().join("s")).unwrap();
+        assert_eq!(err_code(read_file(&f.ws, "s")), "outside_workspace");
+        std::os::unix::fs::symlink(f.base.join("outside"), f.root().join("o")).unwrap();
+        assert_eq!(err_code(read_file(&f.ws, "o/secret")), "outside_workspace");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn open_refuses_a_final_symlink() {
+        // What a symlink swapped in after `resolve` meets.
+        let f = Fixture::new();
+        f.write("real.txt", "real");
+        let link = f.root().join("link");
+        std::os::unix::fs::symlink("real.txt", &link).unwrap();
+        assert!(open_for_read(&link).is_err());
+        assert!(open_for_read(&f.root().join("real.txt")).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifo_is_refused_without_hanging() {
+        let f = Fixture::new();
+        let fifo =
+            std::ffi::CString::new(f.root().join("pipe").into_os_string().into_encoded_bytes())
+                .unwrap();
+        // SAFETY: a valid NUL-terminated path; mkfifo has no other preconditions.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let listing = list_directory(&f.ws, "").unwrap();
+        assert_eq!(listing.entries[0].kind, EntryKind::Other);
+        assert_eq!(err_code(read_file(&f.ws, "pipe")), "io");
+    }
+
+    #[test]
+    fn rfc3339_formatting() {
+        let at = |s: i64| {
+            let t = if s >= 0 {
+                UNIX_EPOCH + Duration::from_secs(s as u64)
+            } else {
+                UNIX_EPOCH - Duration::from_secs(s.unsigned_abs())
+            };
+            format_rfc3339(t)
+        };
+        assert_eq!(at(0).unwrap(), "1970-01-01T00:00:00Z");
+        assert_eq!(at(-1).unwrap(), "1969-12-31T23:59:59Z");
+        assert_eq!(at(951_782_400).unwrap(), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_700_000_000).unwrap(), "2023-11-14T22:13:20Z");
+        assert_eq!(at(1_795_255_200).unwrap(), "2026-11-21T10:00:00Z");
+        assert_eq!(at(253_402_300_799).unwrap(), "9999-12-31T23:59:59Z");
+        assert_eq!(at(253_402_300_800), None);
+        assert_eq!(at(-62_135_596_800).unwrap(), "0001-01-01T00:00:00Z");
+        // Sub-second times round down, before the epoch too.
+        assert_eq!(
+            format_rfc3339(UNIX_EPOCH + Duration::from_millis(1999)).unwrap(),
+            "1970-01-01T00:00:01Z"
+        );
+        assert_eq!(
+            format_rfc3339(UNIX_EPOCH - Duration::from_millis(1)).unwrap(),
+            "1969-12-31T23:59:59Z"
+        );
+    }
+
+    #[test]
+    fn civil_from_days_round_trips_every_day_of_a_leap_cycle() {
+        // Walk day by day from 1969-01-01 across 400+ years and check the calendar steps.
+        let (mut y, mut m, mut d) = (1969_i64, 1_u32, 1_u32);
+        for days in -365..(146_097 + 365) {
+            assert_eq!(civil_from_days(days), (y, m, d), "day {days}");
+            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            let month_len = match m {
+                2 if leap => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            d += 1;
+            if d > month_len {
+                d = 1;
+                m += 1;
+                if m > 12 {
+                    m = 1;
+                    y += 1;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn error_codes() {
+        assert_eq!(
+            FileError::from(PathError::NotFound("x".into())).code(),
+            "not_found"
+        );
+        assert_eq!(
+            FileError::NotADirectory("x".into()).code(),
+            "not_a_directory"
+        );
+        assert_eq!(FileError::IsADirectory("x".into()).code(), "is_a_directory");
+        assert_eq!(
+            FileError::Io("x".into(), io::Error::other("e")).code(),
+            "io"
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! The relay's HTTP API as the machine uses it: device login, token refresh and
+//! verification, deregistration, health.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::protocol::device::{
+    DeviceGrant, DeviceRequest, Poll, PollError, Refreshed, Token, Verified,
+};
+
+/// Why a call to the relay failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    #[error("cannot reach the relay at {url}: {source}")]
+    Unreachable {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The relay refused the token (401/403).
+    #[error("the relay does not accept this machine's token; run `mstro login --force`")]
+    Unauthorized,
+    #[error("the relay answered {status}: {body}")]
+    Status { status: StatusCode, body: String },
+    #[error("the relay's answer is not what mstro expects: {0}")]
+    Invalid(String),
+}
+
+/// One poll's outcome.
+#[derive(Debug)]
+pub enum PollResult {
+    Approved(Token),
+    /// `authorization_pending`, `slow_down`, `expired_token`, `access_denied`, ...
+    NotYet(String),
+}
+
+/// A client for one relay.
+pub struct Platform {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Platform {
+    pub fn new(base: &str) -> Platform {
+        Platform {
+            base: base.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(15))
+                .build()
+                .expect("a TLS client builds"),
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, PlatformError> {
+        request
+            .send()
+            .await
+            .map_err(|source| PlatformError::Unreachable {
+                url: self.base.clone(),
+                source,
+            })
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<T, PlatformError> {
+        let status = response.status();
+        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            return Err(PlatformError::Unauthorized);
+        }
+        let body = response
+            .text()
+            .await
+            .map_err(|source| PlatformError::Unreachable {
+                url: self.base.clone(),
+                source,
+            })?;
+        if !status.is_success() {
+            return Err(PlatformError::Status { status, body });
+        }
+        serde_json::from_str(&body).map_err(|e| PlatformError::Invalid(format!("{e}: {body}")))
+    }
+
+    /// `GET /health`.
+    pub async fn health(&self) -> Result<serde_json::Value, PlatformError> {
+        let r = self.send(self.http.get(self.url("/health"))).await?;
+        self.json(r).await
+    }
+
+    pub async fn request_device_code(
+        &self,
+        body: &DeviceRequest,
+    ) -> Result<DeviceGrant, PlatformError> {
+        let r = self
+            .send(
+                self.http
+                    .post(self.url("/api/auth/device/request"))
+                    .json(body),
+            )
+            .await?;
+        self.json(r).await
+    }
+
+    pub async fn poll(&self, device_code: &str) -> Result<PollResult, PlatformError> {
+        let body = Poll {
+            device_code: device_code.to_owned(),
+        };
+        let r = self
+            .send(
+                self.http
+                    .post(self.url("/api/auth/device/poll"))
+                    .json(&body),
+            )
+            .await?;
+        if r.status() == StatusCode::BAD_REQUEST {
+            let text = r.text().await.unwrap_or_default();
+            return match serde_json::from_str::<PollError>(&text) {
+                Ok(e) => Ok(PollResult::NotYet(e.error)),
+                Err(_) => Err(PlatformError::Invalid(text)),
+            };
+        }
+        self.json(r).await.map(PollResult::Approved)
+    }
+
+    pub async fn verify(&self, token: &str) -> Result<Verified, PlatformError> {
+        let r = self
+            .send(
+                self.http
+                    .post(self.url("/api/auth/device/verify"))
+                    .bearer_auth(token),
+            )
+            .await?;
+        self.json(r).await
+    }
+
+    pub async fn refresh(&self, token: &str) -> Result<Refreshed, PlatformError> {
+        let r = self
+            .send(
+                self.http
+                    .post(self.url("/api/auth/device/refresh"))
+                    .bearer_auth(token),
+            )
+            .await?;
+        self.json(r).await
+    }
+
+    pub async fn deregister(&self, token: &str) -> Result<(), PlatformError> {
+        let r = self
+            .send(
+                self.http
+                    .post(self.url("/api/auth/device/deregister"))
+                    .bearer_auth(token),
+            )
+            .await?;
+        match r.status() {
+            s if s.is_success() => Ok(()),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(PlatformError::Unauthorized),
+            status => Err(PlatformError::Status {
+                status,
+                body: r.text().await.unwrap_or_default(),
+            }),
+        }
+    }
+}
