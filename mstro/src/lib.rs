@@ -2,6 +2,11 @@
 //! remote workspace.
 
 pub mod bouncer;
+pub mod commands;
+pub mod home;
+pub mod machine;
+pub mod protocol;
+pub mod relay;
 
 /// Entry points of the fuzz targets in `fuzz/`, also run on their findings by the test
 /// suite (`mstro/tests/fuzz_regressions.rs`). Not an API.

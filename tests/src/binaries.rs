@@ -14,6 +14,12 @@ pub fn mstro_bouncer() -> &'static Path {
     PATH.get_or_init(|| build("mstro", "mstro-bouncer"))
 }
 
+/// `mstro`, freshly built.
+pub fn mstro() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| build("mstro", "mstro"))
+}
+
 fn build(package: &str, bin: &str) -> PathBuf {
     // The test executable lives in <target>/<profile>/deps/.
     let exe = std::env::current_exe().expect("the test knows its own path");

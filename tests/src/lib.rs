@@ -5,6 +5,7 @@
 pub mod binaries;
 pub mod claude;
 pub mod fake_api;
+pub mod relay;
 
 /// Are we in CI, where a missing dependency is a failure rather than a skip?
 pub fn in_ci() -> bool {

@@ -4,15 +4,15 @@
 
 mod audit;
 mod check;
-mod cli;
+pub(crate) mod cli;
 mod configured;
 mod explain;
 pub mod hook;
-mod install;
+pub(crate) mod install;
 mod mcp;
 mod overrides;
 pub mod packs;
-mod private_dir;
+pub(crate) mod private_dir;
 pub(crate) mod review;
 pub(crate) mod scan;
 

@@ -1,0 +1,121 @@
+//! `mstro relay`: run the self-hosted relay, and manage its users.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use crate::home::MstroHome;
+use crate::relay::store::{Store, StoreError};
+use crate::relay::{RelayConfig, default_public_url, sign_in_link};
+
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    #[command(subcommand)]
+    command: Option<RelayCommand>,
+    /// The address to listen on. Anything but loopback exposes the relay to the
+    /// network: put TLS in front of it.
+    #[arg(long, default_value = super::DEFAULT_LISTEN, global = true)]
+    listen: String,
+    /// The store's directory (default: ~/.mstro/relay).
+    #[arg(long, value_name = "DIR", global = true)]
+    data: Option<PathBuf>,
+    /// The URL people reach the relay at, when not http://<listen> (behind a proxy).
+    #[arg(long, value_name = "URL", global = true)]
+    public_url: Option<String>,
+    /// Seconds between a machine's polls during device login (tests shorten it).
+    #[arg(long, default_value_t = 5, hide = true)]
+    device_poll_interval: i64,
+}
+
+#[derive(Debug, Subcommand)]
+enum RelayCommand {
+    /// Create a user and print a one-time sign-in link.
+    AddUser {
+        name: String,
+        /// Also set a password, read from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Print a new one-time sign-in link for an existing user.
+    Link { name: String },
+}
+
+pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
+    let listen = super::parse_listen(&args.listen)?;
+    let data = args.data.clone().unwrap_or_else(|| home.relay_dir());
+    let public_url = args
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| default_public_url(listen));
+    match args.command {
+        Some(RelayCommand::AddUser {
+            name,
+            password_stdin,
+        }) => add_user(&data, &public_url, &name, password_stdin),
+        Some(RelayCommand::Link { name }) => {
+            let store = Store::open(&data)?;
+            let Some(user) = store.user_by_name(&name)? else {
+                anyhow::bail!(
+                    "no user named {name:?}; create one with `mstro relay add-user {name}`"
+                );
+            };
+            println!("{}", sign_in_link(&store, &public_url, &user.id)?);
+            Ok(0)
+        }
+        None => {
+            if !listen.ip().is_loopback() {
+                eprintln!(
+                    "mstro relay: listening on {listen}, reachable from the network. Serve it behind TLS (https) and pass --public-url."
+                );
+            }
+            let relay = crate::relay::start(RelayConfig {
+                public_url: args.public_url,
+                device_poll_interval_secs: args.device_poll_interval,
+                ..RelayConfig::new(listen, data)
+            })
+            .await?;
+            println!(
+                "mstro relay: serving {} (listening on {})",
+                relay.public_url, relay.addr
+            );
+            println!("Add a user with `mstro relay add-user NAME`.");
+            tokio::select! {
+                _ = super::interrupted() => {}
+                _ = wait(relay) => {}
+            }
+            Ok(0)
+        }
+    }
+}
+
+async fn wait(relay: crate::relay::RunningRelay) {
+    relay.wait().await;
+}
+
+fn add_user(
+    data: &std::path::Path,
+    public_url: &str,
+    name: &str,
+    password_stdin: bool,
+) -> anyhow::Result<i32> {
+    let store = Store::open(data)?;
+    let user = match store.create_user(name) {
+        Ok(u) => u,
+        Err(StoreError::NameTaken(_)) => anyhow::bail!(
+            "a user named {name:?} exists already; `mstro relay link {name}` prints a new sign-in link"
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        store.set_password(&user.id, line.trim_end_matches(['\r', '\n']))?;
+    }
+    println!(
+        "Created {}. One-time sign-in link (valid 24 hours):",
+        user.name
+    );
+    println!("{}", sign_in_link(&store, public_url, &user.id)?);
+    Ok(0)
+}

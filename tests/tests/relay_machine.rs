@@ -1,0 +1,595 @@
+//! The relay, the machine and the browser side on loopback, as real processes: device
+//! login, pairing, reading files through the relay, a relay restart with frames
+//! queued on the machine, a revoked token, `view` sharing, and isolation between
+//! browsers and users.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use mstro::machine::relay_client::{self, ClientConfig, ConnectionState};
+use mstro::protocol::Envelope;
+use mstro_tests::binaries;
+use mstro_tests::relay::{RelayProcess, Session};
+use serde_json::{Value, json};
+
+/// A machine's home and working directory.
+struct MachineDirs {
+    dir: tempfile::TempDir,
+}
+
+impl MachineDirs {
+    fn new() -> MachineDirs {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("work/src")).unwrap();
+        std::fs::write(
+            dir.path().join("work/hello.txt"),
+            "hello from the machine\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("work/src/main.rs"), "fn main() {}\n").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "outside the workspace").unwrap();
+        MachineDirs { dir }
+    }
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+    fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+    fn mstro(&self) -> Command {
+        let mut c = Command::new(binaries::mstro());
+        c.env("MSTRO_HOME", self.home())
+            .env_remove("PLATFORM_URL")
+            .env_remove("PORT");
+        c
+    }
+    fn token(&self) -> String {
+        let c: Value = serde_json::from_str(
+            &std::fs::read_to_string(self.home().join("credentials.json")).unwrap(),
+        )
+        .unwrap();
+        c["token"].as_str().unwrap().to_owned()
+    }
+
+    /// `mstro login` approved by `session` in the relay.
+    async fn login(&self, relay: &str, session: &Session) {
+        let mut child = self
+            .mstro()
+            .args(["login", "--platform", relay])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let code = loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(20))
+                .expect("mstro login prints a code");
+            if let Some((_, code)) = line.split_once("shows the code") {
+                break code.trim().to_owned();
+            }
+        };
+        let (status, body) = session
+            .post("/api/device/lookup", json!({ "userCode": code }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["device"]["osType"], std::env::consts::OS);
+        let (status, body) = session
+            .post(
+                "/api/device/approve",
+                json!({ "userCode": code.to_lowercase() }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let status = wait_exit(&mut child, Duration::from_secs(30));
+        assert_eq!(status, Some(0), "mstro login exits 0");
+    }
+
+    /// `mstro -w work` in the background.
+    fn start(&self, relay: &str) -> MachineProcess {
+        let child = self
+            .mstro()
+            .args(["--platform", relay, "-w"])
+            .arg(self.work())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        MachineProcess { child }
+    }
+}
+
+struct MachineProcess {
+    child: Child,
+}
+
+impl Drop for MachineProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+/// A relay with one signed-in user.
+async fn relay_with_user(name: &str) -> (tempfile::TempDir, RelayProcess, Session) {
+    let data = tempfile::tempdir().unwrap();
+    let relay = RelayProcess::start(data.path(), 0);
+    let token = relay.add_user(name);
+    let session = Session::sign_in(&relay.url, &token).await;
+    (data, relay, session)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_login_pairing_and_reading_files_through_the_relay() {
+    let (_data, relay, ada) = relay_with_user("ada").await;
+
+    // The device endpoints by hand: pending, then slow_down for polling too fast.
+    let http = reqwest::Client::new();
+    let grant: Value = http
+        .post(format!("{}/api/auth/device/request", relay.url))
+        .json(&json!({"clientId": "c-1", "machineHostname": "h", "osType": "linux", "cpuArch": "x86_64", "cliVersion": "0"}))
+        .send().await.unwrap().json().await.unwrap();
+    assert!(
+        grant["verificationUrlComplete"]
+            .as_str()
+            .unwrap()
+            .contains(grant["userCode"].as_str().unwrap())
+    );
+    let poll = || async {
+        let r = http
+            .post(format!("{}/api/auth/device/poll", relay.url))
+            .json(&json!({ "deviceCode": grant["deviceCode"] }))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(
+        poll().await,
+        (400, json!({"error": "authorization_pending"}))
+    );
+    assert_eq!(poll().await, (400, json!({"error": "slow_down"})));
+    // A signed-out browser cannot approve.
+    let anonymous = http
+        .post(format!("{}/api/device/approve", relay.url))
+        .json(&json!({ "userCode": grant["userCode"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    // The CLI's whole flow, approved in the relay.
+    let machine = MachineDirs::new();
+    machine.login(&relay.url, &ada).await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(machine.home().join("credentials.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let mode = std::fs::metadata(machine.home())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+    let whoami = machine.mstro().arg("whoami").output().unwrap();
+    assert!(
+        whoami.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whoami.stderr)
+    );
+    assert!(String::from_utf8_lossy(&whoami.stdout).contains("ada"));
+
+    let _running = machine.start(&relay.url);
+    let id = ada.wait_online().await;
+    let mut socket = ada.socket(&id).await.unwrap();
+    let status = socket.next().await;
+    assert_eq!(status["type"], "machineStatus");
+
+    let listing = socket.request("listDirectory", json!({ "path": "" })).await;
+    let names: Vec<&str> = listing["data"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["src", "hello.txt"], "{listing}");
+    let file = socket
+        .request("readFile", json!({ "path": "hello.txt" }))
+        .await;
+    assert_eq!(file["type"], "readFile");
+    assert_eq!(file["data"]["content"], "hello from the machine\n");
+    assert!(
+        file.get("to").is_none() && file.get("from").is_none(),
+        "routing fields are the relay's: {file}"
+    );
+    let escape = socket
+        .request("readFile", json!({ "path": "../secret.txt" }))
+        .await;
+    assert_eq!(escape["type"], "error");
+    assert_eq!(escape["data"]["code"], "outside_workspace");
+    let unknown = socket.request("launchMissiles", json!({})).await;
+    assert_eq!(unknown["data"]["code"], "unknown_type");
+    socket.send(json!(["not", "an", "envelope"])).await;
+    assert_eq!(socket.next().await["data"]["code"], "malformed");
+
+    // status lists the running instance.
+    let status = machine.mstro().arg("status").output().unwrap();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("reachable") && text.contains("instance:  http://127.0.0.1:"),
+        "{text}"
+    );
+}
+
+/// A machine's relay client in this process (so the test can queue frames on it)
+/// against a relay process the test kills and restarts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_restart_loses_no_queued_frame() {
+    let (data, mut relay, ada) = relay_with_user("ada").await;
+    let machine = MachineDirs::new();
+    machine.login(&relay.url, &ada).await;
+    let token = Arc::new(RwLock::new(machine.token()));
+    let config = ClientConfig {
+        relay_url: relay.url.clone(),
+        hello: mstro::machine::hello("c-restart", &machine.work().display().to_string()),
+    };
+    let (handle, _inbound, _task) = relay_client::spawn(config, token);
+    let mut state = handle.state.clone();
+    let paired = |s: &ConnectionState| s.is_paired();
+    tokio::time::timeout(Duration::from_secs(20), state.wait_for(paired))
+        .await
+        .unwrap()
+        .unwrap();
+    let id = ada.wait_online().await;
+    let port = relay.addr.port();
+
+    // The scenario needs the browser attached before the machine re-pairs; if the
+    // machine wins that race (its backoff is random), run it again.
+    for attempt in 0..3 {
+        relay.kill();
+        tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| !s.is_paired()))
+            .await
+            .unwrap()
+            .unwrap();
+        for n in 0..200 {
+            handle.outbox.push(&Envelope::new(
+                "event",
+                json!({ "attempt": attempt, "n": n }),
+            ));
+        }
+        relay = RelayProcess::start(data.path(), port);
+        let mut socket = ada.socket(&id).await.unwrap();
+        let first = socket.next().await;
+        if first["data"]["online"] == true {
+            eprintln!("the machine re-paired before the browser attached; again");
+            continue;
+        }
+        let mut seen = Vec::new();
+        while seen.len() < 200 {
+            let frame = socket.next().await;
+            match frame["type"].as_str() {
+                Some("event") => seen.push(frame["data"]["n"].as_u64().unwrap()),
+                Some("machineStatus") => assert_eq!(frame["data"]["online"], true),
+                other => panic!("unexpected frame {other:?}: {frame}"),
+            }
+        }
+        assert_eq!(
+            seen,
+            (0..200).collect::<Vec<u64>>(),
+            "every queued frame, in order"
+        );
+        assert!(handle.outbox.is_empty());
+        return;
+    }
+    panic!("the browser never attached before the machine re-paired");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_is_one_clear_failure_and_no_reconnect_storm() {
+    let (_data, relay, ada) = relay_with_user("ada").await;
+    let machine = MachineDirs::new();
+    machine.login(&relay.url, &ada).await;
+    let mut running = machine.start(&relay.url);
+    ada.wait_online().await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/auth/device/deregister", relay.url))
+        .bearer_auth(machine.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let code = wait_exit(&mut running.child, Duration::from_secs(15));
+    assert_eq!(code, Some(1), "the machine stops instead of retrying");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(running.child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("mstro login --force"), "{stderr}");
+
+    // A client started with the dead token fails once and stays failed.
+    let token = Arc::new(RwLock::new(machine.token()));
+    let config = ClientConfig {
+        relay_url: relay.url.clone(),
+        hello: mstro::machine::hello("c-revoked", ""),
+    };
+    let (handle, _inbound, task) = relay_client::spawn(config, token);
+    let mut state = handle.state.clone();
+    let failed = tokio::time::timeout(
+        Duration::from_secs(15),
+        state.wait_for(|s| matches!(s, ConnectionState::AuthFailed { .. })),
+    )
+    .await;
+    assert!(failed.is_ok(), "auth failure reported");
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the client stops")
+        .unwrap();
+
+    let whoami = machine.mstro().arg("whoami").output().unwrap();
+    assert_eq!(whoami.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&whoami.stderr).contains("mstro login --force"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_user_is_refused_every_mutating_type_and_users_never_see_each_others_replies() {
+    let (_data, relay, ada) = relay_with_user("ada").await;
+    let bob = Session::sign_in(&relay.url, &relay.add_user("bob")).await;
+    let machine = MachineDirs::new();
+    machine.login(&relay.url, &ada).await;
+    let _running = machine.start(&relay.url);
+    let id = ada.wait_online().await;
+
+    // Bob cannot open Ada's machine until she shares it.
+    assert!(bob.socket(&id).await.is_err());
+    let (status, _) = bob
+        .post(
+            &format!("/api/machines/{id}/shares"),
+            json!({ "user": "bob" }),
+        )
+        .await;
+    assert_eq!(status, 404, "only the owner shares");
+    let (status, body) = ada
+        .post(
+            &format!("/api/machines/{id}/shares"),
+            json!({ "user": "bob", "permission": "view" }),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(bob.machines().await[0]["permission"], "view");
+
+    let mut viewer = bob.socket(&id).await.unwrap();
+    let mutating = [
+        "execute",
+        "cancel",
+        "createTab",
+        "removeTab",
+        "new",
+        "deleteSession",
+        "writeFile",
+        "createFile",
+        "createDirectory",
+        "deleteFile",
+        "renameFile",
+        "terminalInit",
+        "terminalInput",
+        "terminalResize",
+        "terminalClose",
+        "gitStage",
+        "gitCommit",
+        "gitCheckout",
+        "uploadChunk",
+        "somethingNew",
+    ];
+    for kind in mutating {
+        let reply = viewer
+            .request(kind, json!({ "path": "x", "prompt": "rm -rf ~" }))
+            .await;
+        assert_eq!(reply["data"]["code"], "forbidden", "{kind}: {reply}");
+    }
+    // A permission the browser claims for itself is overwritten by the relay.
+    viewer
+        .send(json!({ "type": "writeFile", "id": "forged", "permission": "owner", "data": {} }))
+        .await;
+    loop {
+        let f = viewer.next().await;
+        if f["id"] == "forged" {
+            assert_eq!(f["data"]["code"], "forbidden");
+            break;
+        }
+    }
+    let read = viewer
+        .request("readFile", json!({ "path": "hello.txt" }))
+        .await;
+    assert_eq!(read["data"]["content"], "hello from the machine\n");
+
+    // Two browsers on the same machine: a reply reaches only the one that asked.
+    let mut owner = ada.socket(&id).await.unwrap();
+    let mut other_tab = ada.socket(&id).await.unwrap();
+    let _ = owner.next().await; // machineStatus
+    let _ = other_tab.next().await;
+    let reply = owner
+        .request("readFile", json!({ "path": "src/main.rs" }))
+        .await;
+    assert_eq!(reply["data"]["content"], "fn main() {}\n");
+    assert!(
+        other_tab
+            .next_within(Duration::from_millis(500))
+            .await
+            .is_none(),
+        "another browser saw the reply"
+    );
+    assert!(
+        viewer
+            .next_within(Duration::from_millis(200))
+            .await
+            .is_none(),
+        "another user saw the reply"
+    );
+
+    // Bob's own machine: Ada cannot reach it at all.
+    let bobs = MachineDirs::new();
+    bobs.login(&relay.url, &bob).await;
+    let _bobs_running = bobs.start(&relay.url);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let bobs_id = loop {
+        let own: Vec<Value> = bob
+            .machines()
+            .await
+            .into_iter()
+            .filter(|m| m["permission"] == "owner" && m["online"] == true)
+            .collect();
+        if let Some(m) = own.first() {
+            break m["id"].as_str().unwrap().to_owned();
+        }
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(ada.socket(&bobs_id).await.is_err());
+    assert!(
+        ada.machines()
+            .await
+            .iter()
+            .all(|m| m["id"] != bobs_id.as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mstro_up_gives_a_working_sign_in_link_on_loopback_only() {
+    let machine = MachineDirs::new();
+    let mut child = machine
+        .mstro()
+        .args(["up", "--listen", "127.0.0.1:0", "--user", "newcomer", "-w"])
+        .arg(machine.work())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut printed = String::new();
+    let link = loop {
+        let line = lines.next().expect("mstro up prints a link").unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("/#/link/") {
+            break line.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let relay = link.split("/#/").next().unwrap().to_owned();
+    assert!(relay.starts_with("http://127.0.0.1:"), "{printed}");
+    let token = mstro_tests::relay::link_token(&link).unwrap();
+
+    // The page itself, with its security headers.
+    let page = reqwest::get(format!("{relay}/")).await.unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(page.text().await.unwrap().contains("/js/main.js"));
+
+    let session = Session::sign_in(&relay, &token).await;
+    let id = session.wait_online().await;
+    let mut socket = session.socket(&id).await.unwrap();
+    let file = socket
+        .request("readFile", json!({ "path": "hello.txt" }))
+        .await;
+    assert_eq!(file["data"]["content"], "hello from the machine\n");
+    // The link worked once.
+    let again = reqwest::Client::new()
+        .post(format!("{relay}/api/auth/link"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
+
+    // Both listeners (the relay's and the machine's local server) are loopback only.
+    let instances: Vec<PathBuf> = std::fs::read_dir(machine.home().join("instances"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(instances.len(), 1);
+    let instance: Value =
+        serde_json::from_str(&std::fs::read_to_string(&instances[0]).unwrap()).unwrap();
+    let relay_port: u16 = relay.rsplit(':').next().unwrap().parse().unwrap();
+    let local_port = instance["port"].as_u64().unwrap() as u16;
+    let health: Value = reqwest::get(format!("http://127.0.0.1:{local_port}/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    for port in [relay_port, local_port] {
+        let addrs = listening_addresses(port);
+        assert!(!addrs.is_empty(), "nothing listens on {port}");
+        assert!(
+            addrs.iter().all(|a| a == "0100007F"),
+            "port {port} listens on {addrs:?}"
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The local IPv4 addresses (hex, as /proc/net/tcp writes them) listening on `port`.
+fn listening_addresses(port: u16) -> Vec<String> {
+    let mut found = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(state)) = (fields.get(1), fields.get(3)) else {
+                continue;
+            };
+            let Some((addr, p)) = local.split_once(':') else {
+                continue;
+            };
+            if *state == "0A" && u16::from_str_radix(p, 16) == Ok(port) {
+                found.push(addr.to_owned());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn unknown_subcommands_are_errors_not_a_server() {
+    let out = Command::new(binaries::mstro())
+        .arg("frobnicate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("frobnicate"));
+}
