@@ -38,7 +38,8 @@ async fn machines_json(state: &RelayState, user_id: String) -> Result<Value, Api
     Ok(json!({ "machines": machines }))
 }
 
-fn rfc3339(secs: i64) -> Option<String> {
+/// Unix seconds as RFC 3339 (UTC).
+pub fn rfc3339(secs: i64) -> Option<String> {
     let t = UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(secs).ok()?))?;
     Some(humantime::format_rfc3339_seconds(t).to_string())
 }
@@ -68,7 +69,8 @@ pub async fn events(
             }
             let event = match machines_json(&state, user_id.clone()).await {
                 Ok(v) => Event::default().event("machines").data(v.to_string()),
-                Err(e) => Event::default().event("error").data(e.message),
+                // Not `error`: EventSource uses that name for its own connection errors.
+                Err(e) => Event::default().event("problem").data(e.message),
             };
             Some((Ok(event), (state, user_id, presence, false)))
         },

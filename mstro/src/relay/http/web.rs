@@ -13,11 +13,9 @@ pub async fn asset(uri: Uri) -> Response {
     let path = if path.is_empty() { "index.html" } else { path };
     match Assets::get(path) {
         Some(file) => {
-            let cache = if path == "index.html" {
-                "no-cache"
-            } else {
-                "public, max-age=300"
-            };
+            // Revalidate everything: after an upgrade a browser must not mix old and
+            // new modules.
+            let cache = "no-cache";
             (
                 [
                     (header::CONTENT_TYPE, file.metadata.mimetype().to_owned()),
