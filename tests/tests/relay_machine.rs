@@ -308,6 +308,32 @@ async fn a_relay_restart_loses_no_queued_frame() {
     panic!("the browser never attached before the machine re-paired");
 }
 
+/// The `mstro` process itself, cut off by a relay killed with -9, comes back by
+/// itself when the relay does, and serves the same browser session again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_process_reconnects_after_a_relay_restart() {
+    let (data, mut relay, ada) = relay_with_user("ada").await;
+    let machine = MachineDirs::new();
+    machine.login(&relay.url, &ada).await;
+    let _running = machine.start(&relay.url);
+    let id = ada.wait_online().await;
+    let port = relay.addr.port();
+    relay.kill();
+    assert!(ada.socket(&id).await.is_err(), "the relay is down");
+    relay = RelayProcess::start(data.path(), port);
+    assert_eq!(
+        ada.wait_online().await,
+        id,
+        "the same machine, the same session cookie"
+    );
+    let mut socket = ada.socket(&id).await.unwrap();
+    let file = socket
+        .request("readFile", json!({ "path": "hello.txt" }))
+        .await;
+    assert_eq!(file["data"]["content"], "hello from the machine\n");
+    drop(relay);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_token_is_one_clear_failure_and_no_reconnect_storm() {
     let (_data, relay, ada) = relay_with_user("ada").await;
