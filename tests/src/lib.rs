@@ -6,6 +6,7 @@ pub mod binaries;
 pub mod claude;
 pub mod fake_api;
 pub mod relay;
+pub mod webdriver;
 
 /// Are we in CI, where a missing dependency is a failure rather than a skip?
 pub fn in_ci() -> bool {
