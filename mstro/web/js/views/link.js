@@ -27,8 +27,11 @@ export function mount(root, route, ctx) {
 
   function expiredMessage() {
     return [
-      'This sign-in link has already been used or has expired. Ask for a new one: ',
-      code('mstro relay add-user NAME'),
+      'This sign-in link has already been used or has expired. Get a new one with ',
+      code('mstro relay link NAME'),
+      ' (or run ',
+      code('mstro up'),
+      ' again).',
     ];
   }
 

@@ -1,0 +1,262 @@
+//! The web app in a real browser (headless Chromium over WebDriver), as a new user
+//! meets it: `mstro up`, the one-time sign-in link it prints, the live machine list,
+//! the file tree and viewer, and a reload that keeps the session.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use mstro_tests::webdriver::{self, Chromedriver, wait_for};
+use mstro_tests::{binaries, require};
+
+const USER: &str = "newcomer";
+const HELLO: &str = "hello from the machine\n";
+const MAIN_RS: &str = "fn main() {}\n";
+/// Generous: a slow two-core CI machine starting Chromium and a machine at once.
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// `mstro up` in the background with its own home, killed on drop.
+struct MstroUp {
+    child: Child,
+    /// The one-time sign-in link it printed.
+    link: String,
+}
+
+impl MstroUp {
+    fn start(home: &std::path::Path, work: &std::path::Path) -> MstroUp {
+        let mut child = Command::new(binaries::mstro())
+            .args(["up", "--listen", "127.0.0.1:0", "--user", USER, "-w"])
+            .arg(work)
+            .env("MSTRO_HOME", home)
+            .env_remove("PLATFORM_URL")
+            .env_remove("PORT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("mstro up starts");
+        // Read stdout on a thread (and keep draining it) so a silent `mstro up` is a
+        // clear failure rather than a hang.
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut up = MstroUp {
+            child,
+            link: String::new(),
+        };
+        let mut printed = String::new();
+        let deadline = Instant::now() + LIMIT;
+        while up.link.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    printed.push_str(&line);
+                    printed.push('\n');
+                    if line.contains("/#/link/") {
+                        up.link = line.trim().to_owned();
+                    }
+                }
+                Err(e) => panic!("mstro up printed no sign-in link ({e}); it printed:\n{printed}"),
+            }
+        }
+        assert!(
+            up.link.starts_with("http://127.0.0.1:")
+                && mstro_tests::relay::link_token(&up.link).is_some(),
+            "an unexpected sign-in link in:\n{printed}"
+        );
+        up
+    }
+}
+
+impl Drop for MstroUp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The text of the first element matching `css`, if there is one.
+async fn text_of(client: &Client, css: &str) -> Option<String> {
+    client.find(Locator::Css(css)).await.ok()?.text().await.ok()
+}
+
+/// The exact text content (`getText` trims and normalises; this does not) of the
+/// first element matching `css`.
+async fn content_of(client: &Client, css: &str) -> Option<String> {
+    let element = client.find(Locator::Css(css)).await.ok()?;
+    element.prop("textContent").await.ok()?
+}
+
+/// Click the element matching `css` once it is there. A click that WebDriver carried
+/// out is never repeated (a second click on a directory would fold it again).
+async fn click(client: &Client, what: &str, css: &str) {
+    wait_for(
+        client,
+        &format!("{what} ({css}) to be clickable"),
+        LIMIT,
+        async |c| c.find(Locator::Css(css)).await.ok()?.click().await.ok(),
+    )
+    .await;
+}
+
+/// Wait until the file viewer shows `path` with exactly `content`.
+async fn wait_for_file(client: &Client, path: &str, content: &str) {
+    let css = format!("#file-view[data-path=\"{path}\"] #file-content");
+    let shown = wait_for(
+        client,
+        &format!("the viewer to show {path}"),
+        LIMIT,
+        async |c| content_of(c, &css).await,
+    )
+    .await;
+    assert_eq!(shown, content, "the viewer shows {path} as it is on disk");
+    // What a person sees: WebDriver's getText may drop the trailing newline.
+    let visible = text_of(client, &css).await.unwrap_or_default();
+    assert_eq!(visible.trim_end(), content.trim_end(), "{path} is visible");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_user_signs_in_with_the_link_and_reads_files_in_the_browser() {
+    let driver = require!(Chromedriver::start().await);
+
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(work.join("src")).unwrap();
+    std::fs::write(work.join("hello.txt"), HELLO).unwrap();
+    std::fs::write(work.join("src/main.rs"), MAIN_RS).unwrap();
+    let up = MstroUp::start(&dir.path().join("home"), &work);
+
+    let browser = driver.connect().await;
+    browser
+        .goto(&up.link)
+        .await
+        .expect("the browser opens the link");
+
+    // Signed in by the link, on the machine list, with `mstro up`'s machine online.
+    wait_for(&browser, "the header to name the user", LIMIT, async |c| {
+        (text_of(c, "#user-name").await? == USER).then_some(())
+    })
+    .await;
+    let id = wait_for(
+        &browser,
+        "an online machine in #machine-list",
+        LIMIT,
+        async |c| {
+            let card = c
+                .find(Locator::Css("#machine-list a.machine[data-machine-id]"))
+                .await
+                .ok()?;
+            let status = card.find(Locator::Css(".status")).await.ok()?;
+            let online = status.text().await.ok()? == "online"
+                && status.attr("data-online").await.ok()?? == "true";
+            if online {
+                card.attr("data-machine-id").await.ok()?
+            } else {
+                None
+            }
+        },
+    )
+    .await;
+    let machines = browser
+        .find_all(Locator::Css("#machine-list a.machine"))
+        .await
+        .unwrap();
+    assert_eq!(machines.len(), 1, "mstro up connects exactly one machine");
+
+    // The machine: its tree, then a file.
+    click(
+        &browser,
+        "the machine",
+        &format!("a.machine[data-machine-id=\"{id}\"]"),
+    )
+    .await;
+    wait_for(&browser, "the machine view, online", LIMIT, async |c| {
+        c.find(Locator::Css(&format!(
+            "#machine-view[data-machine-id=\"{id}\"][data-online=\"true\"]"
+        )))
+        .await
+        .ok()
+    })
+    .await;
+    let hello = r#"#file-tree [role="treeitem"][data-path="hello.txt"][data-kind="file"]"#;
+    wait_for(&browser, "hello.txt in the tree", LIMIT, async |c| {
+        c.find(Locator::Css(hello)).await.ok()
+    })
+    .await;
+    click(&browser, "hello.txt in the tree", hello).await;
+    wait_for_file(&browser, "hello.txt", HELLO).await;
+
+    // A directory, then a file in it.
+    click(
+        &browser,
+        "src in the tree",
+        r#"#file-tree [role="treeitem"][data-path="src"][data-kind="dir"]"#,
+    )
+    .await;
+    let main_rs = r#"#file-tree [role="treeitem"][data-path="src/main.rs"][data-kind="file"]"#;
+    wait_for(&browser, "src/main.rs in the tree", LIMIT, async |c| {
+        c.find(Locator::Css(main_rs)).await.ok()
+    })
+    .await;
+    click(&browser, "src/main.rs in the tree", main_rs).await;
+    wait_for_file(&browser, "src/main.rs", MAIN_RS).await;
+    assert_eq!(
+        webdriver::error_messages(&browser).await,
+        Vec::<String>::new()
+    );
+    match webdriver::screenshot(&browser, "browser-test.png").await {
+        Ok(path) => eprintln!("screenshot: {}", path.display()),
+        Err(why) => eprintln!("no screenshot: {why}"),
+    }
+
+    // A reload keeps the session: still signed in, back on the same file.
+    let address = browser.current_url().await.unwrap();
+    assert!(
+        address.fragment() == Some(format!("/m/{id}/src/main.rs").as_str()),
+        "the address names the file: {address}"
+    );
+    browser
+        .execute("window.beforeReload = true", vec![])
+        .await
+        .unwrap();
+    browser.refresh().await.expect("the page reloads");
+    wait_for(
+        &browser,
+        "a fresh page after the reload",
+        LIMIT,
+        async |c| {
+            let fresh = c
+                .execute("return window.beforeReload === undefined", vec![])
+                .await
+                .ok()?;
+            (fresh == serde_json::Value::Bool(true)).then_some(())
+        },
+    )
+    .await;
+    wait_for(
+        &browser,
+        "the header to name the user after the reload",
+        LIMIT,
+        async |c| (text_of(c, "#user-name").await? == USER).then_some(()),
+    )
+    .await;
+    wait_for_file(&browser, "src/main.rs", MAIN_RS).await;
+    assert!(
+        browser
+            .find_all(Locator::Css("#signin-form"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "no sign-in form after the reload:\n{}",
+        webdriver::describe_page(&browser).await
+    );
+    assert_eq!(browser.current_url().await.unwrap(), address);
+
+    browser.close().await.expect("the browser session ends");
+}
