@@ -233,6 +233,24 @@ async fn device_login_pairing_and_reading_files_through_the_relay() {
     assert_eq!(escape["data"]["code"], "outside_workspace");
     let unknown = socket.request("launchMissiles", json!({})).await;
     assert_eq!(unknown["data"]["code"], "unknown_type");
+    // A file over the read cap, full of characters JSON escapes: the reply grows past
+    // 1 MiB and must still arrive, and the machine stay connected.
+    let big: String = "\"quoted\"\tline\n".repeat(100_000);
+    std::fs::write(machine.work().join("big.txt"), &big).unwrap();
+    let read = socket
+        .request("readFile", json!({ "path": "big.txt" }))
+        .await;
+    assert_eq!(
+        read["data"]["truncated"],
+        true,
+        "{}",
+        &read.to_string()[..200]
+    );
+    assert_eq!(read["data"]["content"].as_str().unwrap().len(), 1024 * 1024);
+    let again = socket
+        .request("readFile", json!({ "path": "hello.txt" }))
+        .await;
+    assert_eq!(again["data"]["content"], "hello from the machine\n");
     socket.send(json!(["not", "an", "envelope"])).await;
     assert_eq!(socket.next().await["data"]["code"], "malformed");
 

@@ -23,6 +23,9 @@ use crate::home::instances::{HEARTBEAT_EVERY, Registration};
 use crate::protocol::PROTOCOL_VERSION;
 use crate::protocol::handshake::MachineHello;
 
+/// Requests a machine works on at once.
+const MAX_CONCURRENT_REQUESTS: usize = 16;
+
 /// Everything a machine needs to run.
 #[derive(Debug, Clone)]
 pub struct MachineConfig {
@@ -48,6 +51,10 @@ pub enum MachineError {
     Io(#[from] std::io::Error),
     #[error("the relay refused this machine ({0}). Run `mstro login --force` to sign it in again.")]
     AuthFailed(String),
+    #[error(
+        "another mstro signed in as this machine connected to the relay and took over; stop one of them (`mstro status` lists them)"
+    )]
+    Replaced,
 }
 
 /// A running machine.
@@ -104,12 +111,23 @@ impl Machine {
         let dispatcher = Arc::new(Dispatcher::new(workspace.clone()));
         let outbox = relay.outbox.clone();
         let dispatch_task = tokio::spawn(async move {
+            // Requests in progress at once; more are answered `busy` rather than queued
+            // without bound (a flood of 1 MiB reads must not exhaust memory).
+            let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_REQUESTS));
             while let Some(frame) = inbound.recv().await {
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    outbox.push(&frame.error_reply(
+                        crate::protocol::ErrorCode::Busy,
+                        "the machine is busy; try again",
+                    ));
+                    continue;
+                };
                 let dispatcher = dispatcher.clone();
                 let outbox = outbox.clone();
                 tokio::spawn(async move {
                     let reply = dispatcher.handle(&frame).await;
                     outbox.push(&reply);
+                    drop(slot);
                 });
             }
         });
@@ -144,8 +162,10 @@ impl Machine {
                     }
                     let now = state.borrow_and_update().clone();
                     report(&now);
-                    if let ConnectionState::AuthFailed { reason } = now {
-                        break Err(MachineError::AuthFailed(reason));
+                    match now {
+                        ConnectionState::AuthFailed { reason } => break Err(MachineError::AuthFailed(reason)),
+                        ConnectionState::Replaced => break Err(MachineError::Replaced),
+                        _ => {}
                     }
                 }
             }

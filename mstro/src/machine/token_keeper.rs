@@ -46,6 +46,9 @@ pub async fn refresh_if_due(
     };
     let current = token.read().unwrap_or_else(|p| p.into_inner()).clone();
     if credentials.token != current {
+        // Another instance (or `mstro login`) replaced it: use the newer one from the
+        // next connection on.
+        *token.write().unwrap_or_else(|p| p.into_inner()) = credentials.token;
         return Ok(false);
     }
     let age = humantime::parse_rfc3339(&credentials.last_refreshed_at)

@@ -6,8 +6,13 @@ use serde_json::Value;
 
 use super::error::ErrorCode;
 
-/// Frames larger than this are refused by the relay and the machine alike.
+/// A browser's frames larger than this are refused (by the relay, and by the machine
+/// after the relay's stamp).
 pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// A machine's frames may be larger: a 1 MiB file read grows when escaped as JSON.
+pub const MAX_MACHINE_FRAME_BYTES: usize = 8 * 1024 * 1024;
+/// Longest `id` (as a string) or `tabId`: they are echoed in every reply.
+const MAX_ID_BYTES: usize = 128;
 
 /// What a browser may do on a machine. Set by the relay from its own records, never
 /// taken from a browser.
@@ -57,7 +62,7 @@ pub struct Envelope {
 /// Why a frame is not an envelope.
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
-    #[error("the frame is {0} bytes, over the {MAX_FRAME_BYTES}-byte limit")]
+    #[error("the frame is {0} bytes, over the limit")]
     TooLarge(usize),
     #[error("the frame is not a JSON object with a string `type`: {0}")]
     Malformed(String),
@@ -77,9 +82,14 @@ impl Envelope {
         }
     }
 
-    /// Parse a text frame from the outside, bounded.
+    /// Parse a browser's text frame, bounded by [`MAX_FRAME_BYTES`].
     pub fn parse(text: &str) -> Result<Envelope, FrameError> {
-        if text.len() > MAX_FRAME_BYTES {
+        Envelope::parse_within(text, MAX_FRAME_BYTES)
+    }
+
+    /// Parse a text frame of at most `limit` bytes.
+    pub fn parse_within(text: &str, limit: usize) -> Result<Envelope, FrameError> {
+        if text.len() > limit {
             return Err(FrameError::TooLarge(text.len()));
         }
         // serde would also read a struct from a JSON array (`["readFile", 1]`).
@@ -88,8 +98,25 @@ impl Envelope {
         }
         let envelope: Envelope =
             serde_json::from_str(text).map_err(|e| FrameError::Malformed(e.to_string()))?;
-        if envelope.kind.is_empty() {
-            return Err(FrameError::Malformed("`type` is empty".to_owned()));
+        if envelope.kind.is_empty() || envelope.kind.len() > MAX_ID_BYTES {
+            return Err(FrameError::Malformed(
+                "`type` is empty or too long".to_owned(),
+            ));
+        }
+        let id_ok = match &envelope.id {
+            None | Some(Value::Number(_)) => true,
+            Some(Value::String(s)) => s.len() <= MAX_ID_BYTES,
+            Some(_) => false,
+        };
+        if !id_ok
+            || envelope
+                .tab_id
+                .as_ref()
+                .is_some_and(|t| t.len() > MAX_ID_BYTES)
+        {
+            return Err(FrameError::Malformed(format!(
+                "`id` must be a number or a string, and `id`/`tabId` at most {MAX_ID_BYTES} bytes"
+            )));
         }
         Ok(envelope)
     }
@@ -162,6 +189,16 @@ mod tests {
             Envelope::parse(&big),
             Err(FrameError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn ids_are_short_strings_or_numbers() {
+        assert!(Envelope::parse(r#"{"type":"x","id":"abc"}"#).is_ok());
+        assert!(Envelope::parse(&format!(r#"{{"type":"x","id":"{}"}}"#, "a".repeat(129))).is_err());
+        assert!(Envelope::parse(r#"{"type":"x","id":{"big":[1,2,3]}}"#).is_err());
+        assert!(
+            Envelope::parse(&format!(r#"{{"type":"x","tabId":"{}"}}"#, "a".repeat(129))).is_err()
+        );
     }
 
     #[test]

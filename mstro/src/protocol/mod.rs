@@ -7,7 +7,7 @@ pub mod envelope;
 pub mod error;
 pub mod handshake;
 
-pub use envelope::{Envelope, MAX_FRAME_BYTES, Permission};
+pub use envelope::{Envelope, MAX_FRAME_BYTES, MAX_MACHINE_FRAME_BYTES, Permission};
 pub use error::ErrorCode;
 
 /// The machine ⇄ relay protocol version this build speaks (`protocolVersion=`).

@@ -4,13 +4,13 @@
 //! browser on the machine.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{Notify, broadcast, mpsc};
 
 /// Frames queued for one socket. A socket that falls this far behind is cut off
 /// rather than slowing everyone else down.
-pub const SOCKET_QUEUE: usize = 1024;
+pub const SOCKET_QUEUE: usize = 256;
 
 /// What a socket task is told to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,14 +19,51 @@ pub enum Outbound {
     Close(u16, String),
 }
 
+/// One socket's queue, and the switch that ends its task at once (for when the queue
+/// is full and even a Close frame cannot be queued).
+#[derive(Clone)]
+pub struct Link {
+    pub tx: mpsc::Sender<Outbound>,
+    pub kill: Arc<Notify>,
+}
+
+impl Link {
+    pub fn new(tx: mpsc::Sender<Outbound>) -> Link {
+        Link {
+            tx,
+            kill: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Close with `code`, or cut the socket off if its queue is full.
+    fn close(&self, code: u16, reason: &str) {
+        if self
+            .tx
+            .try_send(Outbound::Close(code, reason.to_owned()))
+            .is_err()
+        {
+            self.kill.notify_one();
+        }
+    }
+
+    fn deliver(&self, text: &str) {
+        if let Err(mpsc::error::TrySendError::Full(_)) =
+            self.tx.try_send(Outbound::Text(text.to_owned()))
+        {
+            // Not reading: cut it off; it reconnects and catches up.
+            self.kill.notify_one();
+        }
+    }
+}
+
 struct MachineLink {
     connection_id: String,
-    tx: mpsc::Sender<Outbound>,
+    link: Link,
 }
 
 struct BrowserLink {
     machine_id: String,
-    tx: mpsc::Sender<Outbound>,
+    link: Link,
 }
 
 #[derive(Default)]
@@ -65,24 +102,19 @@ impl Hub {
     }
 
     /// Register a machine's socket, replacing (and closing) an older one.
-    pub fn attach_machine(
-        &self,
-        machine_id: &str,
-        connection_id: &str,
-        tx: mpsc::Sender<Outbound>,
-    ) {
+    pub fn attach_machine(&self, machine_id: &str, connection_id: &str, link: Link) {
         let old = self.links().machines.insert(
             machine_id.to_owned(),
             MachineLink {
                 connection_id: connection_id.to_owned(),
-                tx,
+                link,
             },
         );
         if let Some(old) = old {
-            let _ = old.tx.try_send(Outbound::Close(
+            old.link.close(
                 crate::protocol::handshake::CLOSE_REPLACED,
-                "replaced by a newer connection".to_owned(),
-            ));
+                "replaced by a newer connection",
+            );
         }
         self.machine_status_changed(machine_id, true);
     }
@@ -111,7 +143,7 @@ impl Hub {
     /// Close a machine's socket (its device was revoked).
     pub fn disconnect_machine(&self, machine_id: &str, code: u16, reason: &str) {
         if let Some(l) = self.links().machines.get(machine_id) {
-            let _ = l.tx.try_send(Outbound::Close(code, reason.to_owned()));
+            l.link.close(code, reason);
         }
     }
 
@@ -129,12 +161,12 @@ impl Hub {
         self.presence.subscribe()
     }
 
-    pub fn attach_browser(&self, browser_id: &str, machine_id: &str, tx: mpsc::Sender<Outbound>) {
+    pub fn attach_browser(&self, browser_id: &str, machine_id: &str, link: Link) {
         self.links().browsers.insert(
             browser_id.to_owned(),
             BrowserLink {
                 machine_id: machine_id.to_owned(),
-                tx,
+                link,
             },
         );
     }
@@ -146,11 +178,15 @@ impl Hub {
     /// A browser's frame (already stamped with `from` and `permission`) to its machine.
     pub fn to_machine(&self, machine_id: &str, text: String) -> Result<(), SendError> {
         let links = self.links();
-        let link = links.machines.get(machine_id).ok_or(SendError::Offline)?;
-        link.tx.try_send(Outbound::Text(text)).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => SendError::Busy,
-            mpsc::error::TrySendError::Closed(_) => SendError::Offline,
-        })
+        let machine = links.machines.get(machine_id).ok_or(SendError::Offline)?;
+        machine
+            .link
+            .tx
+            .try_send(Outbound::Text(text))
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => SendError::Busy,
+                mpsc::error::TrySendError::Closed(_) => SendError::Offline,
+            })
     }
 
     /// A machine's frame: to the browser named `to` if it is on this machine, else to
@@ -162,7 +198,7 @@ impl Hub {
                 if let Some(b) = links.browsers.get(browser)
                     && b.machine_id == machine_id
                 {
-                    Self::deliver(&b.tx, text);
+                    b.link.deliver(text);
                 }
             }
             None => self.to_browsers_of(machine_id, text),
@@ -176,16 +212,7 @@ impl Hub {
             .values()
             .filter(|b| b.machine_id == machine_id)
         {
-            Self::deliver(&b.tx, text);
-        }
-    }
-
-    fn deliver(tx: &mpsc::Sender<Outbound>, text: &str) {
-        if let Err(mpsc::error::TrySendError::Full(_)) =
-            tx.try_send(Outbound::Text(text.to_owned()))
-        {
-            // The browser is not reading: cut it off; it reconnects and catches up.
-            let _ = tx.try_send(Outbound::Close(1013, "too slow".to_owned()));
+            b.link.deliver(text);
         }
     }
 }
@@ -206,13 +233,13 @@ mod tests {
     fn replies_reach_only_the_browser_that_asked_on_that_machine() {
         let hub = Hub::default();
         let (m1, mut m1_rx) = mpsc::channel(8);
-        hub.attach_machine("m1", "c1", m1);
+        hub.attach_machine("m1", "c1", Link::new(m1));
         let (a, mut a_rx) = mpsc::channel(8);
         let (b, mut b_rx) = mpsc::channel(8);
         let (c, mut c_rx) = mpsc::channel(8);
-        hub.attach_browser("a", "m1", a);
-        hub.attach_browser("b", "m1", b);
-        hub.attach_browser("c", "m2", c);
+        hub.attach_browser("a", "m1", Link::new(a));
+        hub.attach_browser("b", "m1", Link::new(b));
+        hub.attach_browser("c", "m2", Link::new(c));
         hub.to_machine("m1", "x".into()).unwrap();
         assert_eq!(recv(&mut m1_rx), [Outbound::Text("x".into())]);
         hub.from_machine("m1", Some("a"), "reply");
@@ -232,13 +259,30 @@ mod tests {
         let hub = Hub::default();
         let (old, mut old_rx) = mpsc::channel(8);
         let (new, _new_rx) = mpsc::channel(8);
-        hub.attach_machine("m", "1", old);
-        hub.attach_machine("m", "2", new);
+        hub.attach_machine("m", "1", Link::new(old));
+        hub.attach_machine("m", "2", Link::new(new));
         assert!(matches!(recv(&mut old_rx)[..], [Outbound::Close(4000, _)]));
         // The old socket's task ending does not take the new one offline.
         hub.detach_machine("m", "1");
         assert!(hub.is_online("m"));
         hub.detach_machine("m", "2");
         assert!(!hub.is_online("m"));
+    }
+
+    #[tokio::test]
+    async fn a_browser_that_does_not_read_is_cut_off() {
+        let hub = Hub::default();
+        let (m, _m_rx) = mpsc::channel(8);
+        hub.attach_machine("m", "c", Link::new(m));
+        let (b, _b_rx) = mpsc::channel(2);
+        let link = Link::new(b);
+        let kill = link.kill.clone();
+        hub.attach_browser("b", "m", link);
+        for _ in 0..3 {
+            hub.from_machine("m", None, "event");
+        }
+        tokio::time::timeout(std::time::Duration::from_secs(1), kill.notified())
+            .await
+            .expect("the socket task is told to end");
     }
 }

@@ -128,6 +128,7 @@ pub async fn start(config: RelayConfig) -> Result<RunningRelay, RelayError> {
         hub: Arc::new(Hub::default()),
         public_url: public_url.clone().into(),
         device_poll_interval_secs: config.device_poll_interval_secs.max(1),
+        password_checks: Arc::new(tokio::sync::Semaphore::new(state::PASSWORD_CHECKS)),
     };
     let app = http::router(state);
     let task = tokio::spawn(async move {

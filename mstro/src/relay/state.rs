@@ -15,7 +15,13 @@ pub struct RelayState {
     pub public_url: Arc<str>,
     /// How often machines may poll during device login.
     pub device_poll_interval_secs: i64,
+    /// Password checks at once: each argon2 verification takes ~19 MiB and real CPU,
+    /// and anyone can ask for one.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many password checks run at once.
+pub const PASSWORD_CHECKS: usize = 2;
 
 impl RelayState {
     /// The cookie gets `Secure` when people reach the relay over https.

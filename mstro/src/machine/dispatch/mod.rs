@@ -15,6 +15,10 @@ use self::request::{KNOWN, Request};
 use super::workspace::Workspace;
 use crate::protocol::{Envelope, ErrorCode};
 
+/// The largest reply sent: the relay takes machine frames up to
+/// [`MAX_MACHINE_FRAME_BYTES`](crate::protocol::MAX_MACHINE_FRAME_BYTES); leave room.
+const MAX_REPLY_BYTES: usize = crate::protocol::MAX_MACHINE_FRAME_BYTES - 64 * 1024;
+
 /// The machine's request handlers.
 pub struct Dispatcher {
     workspace: Arc<Workspace>,
@@ -25,8 +29,19 @@ impl Dispatcher {
         Dispatcher { workspace }
     }
 
-    /// The answer to one frame from the relay.
+    /// The answer to one frame from the relay, never larger than the relay accepts.
     pub async fn handle(&self, frame: &Envelope) -> Envelope {
+        let reply = self.answer(frame).await;
+        if reply.to_text().len() > MAX_REPLY_BYTES {
+            return frame.error_reply(
+                ErrorCode::TooLarge,
+                "the answer is too large to send through the relay",
+            );
+        }
+        reply
+    }
+
+    async fn answer(&self, frame: &Envelope) -> Envelope {
         if !permission::allows(frame.permission, &frame.kind) {
             return frame.error_reply(
                 ErrorCode::Forbidden,

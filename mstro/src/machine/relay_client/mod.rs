@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 pub use self::backoff::Backoff;
 pub use self::outbox::Outbox;
 pub use self::state::ConnectionState;
-use crate::protocol::handshake::{Auth, CLOSE_UNAUTHORIZED, MachineHello, Paired};
+use crate::protocol::handshake::{Auth, CLOSE_REPLACED, CLOSE_UNAUTHORIZED, MachineHello, Paired};
 use crate::protocol::{Envelope, MAX_FRAME_BYTES};
 
 /// The machine pings this often...
@@ -61,6 +61,7 @@ impl RelayHandle {
 enum Ended {
     Lost { paired: bool, why: String },
     AuthFailed(String),
+    Replaced,
     Shutdown,
 }
 
@@ -127,6 +128,10 @@ async fn run(
             }
             Ended::AuthFailed(reason) => {
                 let _ = state.send(ConnectionState::AuthFailed { reason });
+                return;
+            }
+            Ended::Replaced => {
+                let _ = state.send(ConnectionState::Replaced);
                 return;
             }
             Ended::Lost { paired, why } => {
@@ -243,19 +248,21 @@ async fn connection(
     let lost = |why: String| Ended::Lost { paired: true, why };
 
     let mut ping = tokio::time::interval(PING_EVERY);
+    // After a long flush, one ping, not a burst that counts as missed pongs.
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ping.tick().await; // the first tick is immediate
     let mut missed = 0;
     loop {
         // Flush everything queued, in order; a frame is forgotten only once sent.
         while let Some(frame) = outbox.next() {
-            if let Err(e) = ws.send(Message::Text(frame.into())).await {
+            if let Err(e) = ws.send(Message::Text(frame.text.into())).await {
                 return lost(e.to_string());
             }
-            outbox.sent();
+            outbox.sent(frame.seq);
         }
         tokio::select! {
             incoming = ws.next() => match incoming {
-                Some(Ok(Message::Text(text))) => match Envelope::parse(&text) {
+                Some(Ok(Message::Text(text))) => match Envelope::parse_within(&text, MAX_FRAME_BYTES + 4096) {
                     Ok(envelope) => {
                         if inbound.send(envelope).await.is_err() {
                             return Ended::Shutdown;
@@ -266,6 +273,11 @@ async fn connection(
                 Some(Ok(Message::Pong(_))) => missed = 0,
                 Some(Ok(Message::Close(Some(frame)))) if u16::from(frame.code) == CLOSE_UNAUTHORIZED => {
                     return Ended::AuthFailed("the relay revoked the token (4001)".to_owned());
+                }
+                // Another process with this machine's identity connected: two of us
+                // replacing each other every second helps nobody.
+                Some(Ok(Message::Close(Some(frame)))) if u16::from(frame.code) == CLOSE_REPLACED => {
+                    return Ended::Replaced;
                 }
                 Some(Ok(Message::Close(frame))) => return lost(format!("closed by the relay: {frame:?}")),
                 Some(Ok(_)) => {}

@@ -17,9 +17,19 @@ pub const MAX_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Default)]
 struct Queue {
-    frames: VecDeque<String>,
+    /// Each frame with its sequence number, so that [`Outbox::sent`] removes exactly
+    /// the frame that went out even if overflow moved the queue meanwhile.
+    frames: VecDeque<(u64, String)>,
     bytes: usize,
     dropped: u64,
+    next_seq: u64,
+}
+
+/// A frame to send, and the number that acknowledges it ([`Outbox::sent`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub seq: u64,
+    pub text: String,
 }
 
 /// The bounded outbound queue.
@@ -59,11 +69,13 @@ impl Outbox {
         {
             let mut q = self.queue();
             q.bytes += text.len();
-            q.frames.push_back(text);
+            let seq = q.next_seq;
+            q.next_seq += 1;
+            q.frames.push_back((seq, text));
             while q.frames.len() > self.max_frames
                 || (q.bytes > self.max_bytes && q.frames.len() > 1)
             {
-                let Some(old) = q.frames.pop_front() else {
+                let Some((_, old)) = q.frames.pop_front() else {
                     break;
                 };
                 q.bytes -= old.len();
@@ -75,7 +87,7 @@ impl Outbox {
 
     /// The next frame to send, without taking it (see [`Outbox::sent`]). A `gap` frame
     /// comes first when frames were dropped.
-    pub fn next(&self) -> Option<String> {
+    pub fn next(&self) -> Option<Pending> {
         let mut q = self.queue();
         if q.dropped > 0 {
             let gap = Envelope::new("gap", serde_json::json!({ "dropped": q.dropped })).to_text();
@@ -85,15 +97,22 @@ impl Outbox {
             );
             q.dropped = 0;
             q.bytes += gap.len();
-            q.frames.push_front(gap);
+            let seq = q.next_seq;
+            q.next_seq += 1;
+            q.frames.push_front((seq, gap));
         }
-        q.frames.front().cloned()
+        q.frames.front().map(|(seq, text)| Pending {
+            seq: *seq,
+            text: text.clone(),
+        })
     }
 
-    /// The frame [`Outbox::next`] gave was sent.
-    pub fn sent(&self) {
+    /// The frame numbered `seq` was sent: forget it (unless overflow already did).
+    pub fn sent(&self, seq: u64) {
         let mut q = self.queue();
-        if let Some(f) = q.frames.pop_front() {
+        if let Some(i) = q.frames.iter().position(|(s, _)| *s == seq)
+            && let Some((_, f)) = q.frames.remove(i)
+        {
             q.bytes -= f.len();
         }
     }
@@ -128,8 +147,8 @@ mod tests {
         }
         let first = o.next().unwrap();
         assert_eq!(o.next().unwrap(), first, "not taken until sent");
-        o.sent();
-        assert!(o.next().unwrap().contains(r#""n":1"#));
+        o.sent(first.seq);
+        assert!(o.next().unwrap().text.contains(r#""n":1"#));
         assert_eq!(o.len(), 2);
     }
 
@@ -141,10 +160,30 @@ mod tests {
         }
         let gap = o.next().unwrap();
         assert!(
-            gap.contains(r#""type":"gap""#) && gap.contains(r#""dropped":2"#),
-            "{gap}"
+            gap.text.contains(r#""type":"gap""#) && gap.text.contains(r#""dropped":2"#),
+            "{gap:?}"
         );
-        o.sent();
-        assert!(o.next().unwrap().contains(r#""n":2"#));
+        o.sent(gap.seq);
+        assert!(o.next().unwrap().text.contains(r#""n":2"#));
+    }
+
+    #[test]
+    fn overflow_while_a_frame_is_in_flight_removes_nothing_else() {
+        let o = Outbox::with_limits(2, usize::MAX);
+        o.push(&frame(0));
+        o.push(&frame(1));
+        let in_flight = o.next().unwrap();
+        // Frame 0 is dropped by overflow while it is being sent...
+        o.push(&frame(2));
+        // ...and acknowledging it must not remove frame 1, which was never sent.
+        o.sent(in_flight.seq);
+        let rest: Vec<String> = std::iter::from_fn(|| {
+            let p = o.next()?;
+            o.sent(p.seq);
+            Some(p.text)
+        })
+        .collect();
+        assert_eq!(rest.len(), 3, "gap, 1, 2: {rest:?}");
+        assert!(rest[1].contains(r#""n":1"#) && rest[2].contains(r#""n":2"#));
     }
 }

@@ -6,6 +6,8 @@
 //!     └──────── Backoff ◀──────────┴─────── lost ────────────┘
 //!                                  ▼
 //!                             AuthFailed (stops: no retry can fix a bad token)
+//!
+//! A socket replaced by another process of the same machine (4000) ends in Replaced.
 //! ```
 
 use std::time::Duration;
@@ -28,6 +30,9 @@ pub enum ConnectionState {
     AuthFailed {
         reason: String,
     },
+    /// Another process signed in as this machine connected and the relay closed this
+    /// socket (4000). Terminal.
+    Replaced,
     /// Shut down on request. Terminal.
     Stopped,
 }

@@ -29,6 +29,13 @@ pub async fn login(
     if body.name.len() > 256 || body.password.len() > 1024 {
         return Err(ApiError::bad_request("name or password too long"));
     }
+    let _slot = state.password_checks.acquire().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the relay is stopping",
+        )
+    })?;
     let user = state
         .db(move |s| s.check_password(&body.name, &body.password))
         .await?

@@ -15,7 +15,7 @@ use super::{MAX_MESSAGE_BYTES, close};
 use crate::protocol::{Envelope, ErrorCode, Permission};
 use crate::relay::http::error::ApiError;
 use crate::relay::http::session::SignedIn;
-use crate::relay::hub::{Outbound, SOCKET_QUEUE, SendError};
+use crate::relay::hub::{Link, Outbound, SOCKET_QUEUE, SendError};
 use crate::relay::state::RelayState;
 
 #[derive(Deserialize)]
@@ -30,7 +30,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    if !same_origin(&headers) {
+    if !same_origin(&headers, &state.public_url) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "cross_origin",
@@ -51,11 +51,19 @@ pub async fn upgrade(
 }
 
 /// A page of another site must not ride on the person's cookie (SameSite=Strict
-/// already stops that; this is the second lock). Non-browser clients send no Origin.
-fn same_origin(headers: &HeaderMap) -> bool {
+/// already stops that; this is the second lock). The Origin must be the relay's public
+/// URL, or name the Host asked for (a proxy may rewrite Host). Non-browser clients send
+/// no Origin.
+fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
+    if origin
+        .to_str()
+        .is_ok_and(|o| o.eq_ignore_ascii_case(public_url.trim_end_matches('/')))
+    {
+        return true;
+    }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin_host = origin
         .to_str()
@@ -69,9 +77,9 @@ async fn run(socket: WebSocket, state: RelayState, machine_id: String, permissio
     let (mut sink, mut stream) = socket.split();
     let browser_id = uuid::Uuid::new_v4().to_string();
     let (tx, mut rx) = mpsc::channel(SOCKET_QUEUE);
-    state
-        .hub
-        .attach_browser(&browser_id, &machine_id, tx.clone());
+    let link = Link::new(tx.clone());
+    let kill = link.kill.clone();
+    state.hub.attach_browser(&browser_id, &machine_id, link);
     let status = Envelope::new(
         "machineStatus",
         serde_json::json!({ "online": state.hub.is_online(&machine_id) }),
@@ -80,6 +88,7 @@ async fn run(socket: WebSocket, state: RelayState, machine_id: String, permissio
 
     loop {
         tokio::select! {
+            _ = kill.notified() => break,
             incoming = stream.next() => {
                 let message = match incoming {
                     Some(Ok(m)) => m,

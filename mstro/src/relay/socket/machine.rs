@@ -9,11 +9,11 @@ use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
-use super::{MAX_MESSAGE_BYTES, close};
-use crate::protocol::Envelope;
+use super::close;
 use crate::protocol::handshake::{Auth, CLOSE_UNAUTHORIZED, MachineHello, Paired};
+use crate::protocol::{Envelope, MAX_MACHINE_FRAME_BYTES};
 use crate::relay::http::error::ApiError;
-use crate::relay::hub::{Outbound, SOCKET_QUEUE};
+use crate::relay::hub::{Link, Outbound, SOCKET_QUEUE};
 use crate::relay::state::{RelayState, now};
 use crate::relay::store::MachineInfo;
 
@@ -46,7 +46,7 @@ pub async fn upgrade(
         )));
     }
     Ok(ws
-        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_message_size(MAX_MACHINE_FRAME_BYTES + 4096)
         .on_upgrade(move |socket| run(socket, state, hello)))
 }
 
@@ -62,16 +62,22 @@ async fn run(socket: WebSocket, state: RelayState, hello: MachineHello) {
         _ => None,
     };
     let device = match token.filter(|t| t.len() <= 128) {
-        Some(token) => state
-            .db(move |s| s.device_by_token(&token))
-            .await
-            .ok()
-            .flatten(),
-        None => None,
+        Some(token) => state.db(move |s| s.device_by_token(&token)).await,
+        None => Ok(None),
     };
-    let Some(device) = device else {
-        close(&mut sink, CLOSE_UNAUTHORIZED, "unauthorized").await;
-        return;
+    let device = match device {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            close(&mut sink, CLOSE_UNAUTHORIZED, "unauthorized").await;
+            return;
+        }
+        // Our failure, not the token's: the machine must retry, not give up (4001
+        // would tell it to log in again).
+        Err(e) => {
+            eprintln!("mstro relay: cannot check a machine token: {e}");
+            close(&mut sink, 1011, "the relay's store failed; try again").await;
+            return;
+        }
     };
     let machine_id = device.machine_id.clone();
     let info = MachineInfo {
@@ -99,17 +105,25 @@ async fn run(socket: WebSocket, state: RelayState, hello: MachineHello) {
         return;
     }
     let (tx, mut rx) = mpsc::channel(SOCKET_QUEUE);
-    state.hub.attach_machine(&machine_id, &connection_id, tx);
+    let link = Link::new(tx);
+    let kill = link.kill.clone();
+    state.hub.attach_machine(&machine_id, &connection_id, link);
 
+    // Only what the machine sends keeps it alive (its pings every 25 s at least).
+    let idle = tokio::time::sleep(IDLE_TIMEOUT);
+    tokio::pin!(idle);
     loop {
         tokio::select! {
-            incoming = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => {
+            _ = &mut idle => break,
+            _ = kill.notified() => break,
+            incoming = stream.next() => {
                 let message = match incoming {
-                    Ok(Some(Ok(m))) => m,
-                    _ => break, // silent too long, closed, or broken
+                    Some(Ok(m)) => m,
+                    _ => break, // closed or broken
                 };
+                idle.as_mut().reset(tokio::time::Instant::now() + IDLE_TIMEOUT);
                 match message {
-                    Message::Text(text) => match Envelope::parse(&text) {
+                    Message::Text(text) => match Envelope::parse_within(&text, MAX_MACHINE_FRAME_BYTES) {
                         Ok(mut envelope) => {
                             let to = envelope.to.take();
                             envelope.from = None;
