@@ -637,3 +637,95 @@ fn unknown_subcommands_are_errors_not_a_server() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("frobnicate"));
 }
+
+/// The token keeper replaces a token older than a week (the old one stops working,
+/// the saved one works); `logout` deregisters; `telemetry` persists its setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_refresh_logout_and_preferences() {
+    use mstro::home::MstroHome;
+    use mstro::home::credentials::Credentials;
+    use mstro::machine::platform::{Platform, PlatformError};
+    use mstro::machine::token_keeper::refresh_if_due;
+
+    let (_data, relay, ada) = relay_with_user("ada").await;
+    let machine = MachineDirs::new();
+    machine.login(&relay.url, &ada).await;
+    let home = MstroHome::at(machine.home());
+    let platform = Platform::new(&relay.url);
+    let old = machine.token();
+    let token = RwLock::new(old.clone());
+
+    assert!(
+        !refresh_if_due(&platform, &token, &home).await.unwrap(),
+        "a fresh token is kept"
+    );
+    let mut credentials = Credentials::load(&home).unwrap().unwrap();
+    credentials.last_refreshed_at = "2020-01-01T00:00:00Z".to_owned();
+    credentials.save(&home).unwrap();
+    assert!(refresh_if_due(&platform, &token, &home).await.unwrap());
+    let new = machine.token();
+    assert_ne!(new, old);
+    assert_eq!(
+        *token.read().unwrap(),
+        new,
+        "the running machine uses the new token"
+    );
+    assert!(matches!(
+        platform.verify(&old).await,
+        Err(PlatformError::Unauthorized)
+    ));
+    assert_eq!(platform.verify(&new).await.unwrap().user.name, "ada");
+    assert_eq!(
+        machine
+            .mstro()
+            .arg("whoami")
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+
+    let out = machine.mstro().arg("logout").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!machine.home().join("credentials.json").exists());
+    assert!(
+        matches!(
+            platform.verify(&new).await,
+            Err(PlatformError::Unauthorized)
+        ),
+        "deregistered"
+    );
+    assert_eq!(
+        machine
+            .mstro()
+            .arg("whoami")
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(1)
+    );
+
+    let out = machine.mstro().args(["telemetry", "on"]).output().unwrap();
+    assert!(out.status.success());
+    let config: Value =
+        serde_json::from_str(&std::fs::read_to_string(machine.home().join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["telemetry"], true);
+    let out = machine.mstro().arg("telemetry").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("telemetry: on"));
+    assert!(
+        machine
+            .mstro()
+            .arg("setup-terminal")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+}
