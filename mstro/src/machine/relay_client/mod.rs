@@ -71,6 +71,10 @@ pub fn spawn(
     config: ClientConfig,
     token: Arc<RwLock<String>>,
 ) -> (RelayHandle, mpsc::Receiver<Envelope>, JoinHandle<()>) {
+    // wss needs a rustls crypto provider; when a build links more than one (feature
+    // unification across a workspace can), rustls will not guess. Ours is ring, as
+    // reqwest's. An already installed provider is kept.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let outbox = Arc::new(Outbox::default());
     let (state_tx, state_rx) = watch::channel(ConnectionState::Connecting { attempt: 0 });
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -302,5 +306,36 @@ async fn connection(
                 return Ended::Shutdown;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(relay_url: &str) -> ClientConfig {
+        ClientConfig {
+            relay_url: relay_url.to_owned(),
+            hello: crate::machine::hello("client-1", "/w"),
+        }
+    }
+
+    #[test]
+    fn the_socket_url_follows_the_relay_scheme_and_carries_no_token() {
+        let url = socket_url(&config("http://relay.example:4100/")).unwrap();
+        assert_eq!(url.scheme(), "ws");
+        assert_eq!(url.path(), "/ws/client");
+        let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(query["clientId"], "client-1");
+        assert_eq!(query["protocolVersion"], "1");
+        assert!(!url.as_str().contains("token"));
+        assert_eq!(
+            socket_url(&config("https://relay.example"))
+                .unwrap()
+                .scheme(),
+            "wss"
+        );
+        assert!(socket_url(&config("ftp://relay.example")).is_err());
+        assert!(socket_url(&config("not a url")).is_err());
     }
 }
