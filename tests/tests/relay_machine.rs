@@ -46,6 +46,11 @@ impl MachineDirs {
             .env_remove("PORT");
         c
     }
+    /// `mstro ARGS` to completion.
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.mstro().args(args).output().unwrap()
+    }
+
     fn token(&self) -> String {
         let c: Value = serde_json::from_str(
             &std::fs::read_to_string(self.home().join("credentials.json")).unwrap(),
@@ -195,7 +200,7 @@ async fn device_login_pairing_and_reading_files_through_the_relay() {
             .mode();
         assert_eq!(mode & 0o777, 0o700);
     }
-    let whoami = machine.mstro().arg("whoami").output().unwrap();
+    let whoami = machine.run(&["whoami"]);
     assert!(
         whoami.status.success(),
         "{}",
@@ -255,7 +260,7 @@ async fn device_login_pairing_and_reading_files_through_the_relay() {
     assert_eq!(socket.next().await["data"]["code"], "malformed");
 
     // status lists the running instance.
-    let status = machine.mstro().arg("status").output().unwrap();
+    let status = machine.run(&["status"]);
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(
         text.contains("reachable") && text.contains("instance:  http://127.0.0.1:"),
@@ -391,7 +396,7 @@ async fn a_revoked_token_is_one_clear_failure_and_no_reconnect_storm() {
         .expect("the client stops")
         .unwrap();
 
-    let whoami = machine.mstro().arg("whoami").output().unwrap();
+    let whoami = machine.run(&["whoami"]);
     assert_eq!(whoami.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&whoami.stderr).contains("mstro login --force"));
 }
@@ -675,18 +680,9 @@ async fn token_refresh_logout_and_preferences() {
         Err(PlatformError::Unauthorized)
     ));
     assert_eq!(platform.verify(&new).await.unwrap().user.name, "ada");
-    assert_eq!(
-        machine
-            .mstro()
-            .arg("whoami")
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(machine.run(&["whoami"]).status.code(), Some(0));
 
-    let out = machine.mstro().arg("logout").output().unwrap();
+    let out = machine.run(&["logout"]);
     assert!(
         out.status.success(),
         "{}",
@@ -700,32 +696,15 @@ async fn token_refresh_logout_and_preferences() {
         ),
         "deregistered"
     );
-    assert_eq!(
-        machine
-            .mstro()
-            .arg("whoami")
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(1)
-    );
+    assert_eq!(machine.run(&["whoami"]).status.code(), Some(1));
 
-    let out = machine.mstro().args(["telemetry", "on"]).output().unwrap();
+    let out = machine.run(&["telemetry", "on"]);
     assert!(out.status.success());
     let config: Value =
         serde_json::from_str(&std::fs::read_to_string(machine.home().join("config.json")).unwrap())
             .unwrap();
     assert_eq!(config["telemetry"], true);
-    let out = machine.mstro().arg("telemetry").output().unwrap();
+    let out = machine.run(&["telemetry"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("telemetry: on"));
-    assert!(
-        machine
-            .mstro()
-            .arg("setup-terminal")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    assert!(machine.run(&["setup-terminal"]).status.success());
 }

@@ -1,6 +1,6 @@
 //! `login`, `logout`, `whoami`, `status`: this machine's account on the relay.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::home::MstroHome;
 use crate::home::client_id::client_id;
@@ -8,10 +8,6 @@ use crate::home::credentials::Credentials;
 use crate::home::instances;
 use crate::machine::platform::{Platform, PlatformError, PollResult};
 use crate::protocol::device::DeviceRequest;
-
-fn now_rfc3339() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
-}
 
 /// Device-code login; the credentials are saved on success.
 pub async fn login(home: &MstroHome, relay: &str, force: bool) -> anyhow::Result<i32> {
@@ -77,7 +73,7 @@ pub async fn device_login(
         }
         match platform.poll(&grant.device_code).await {
             Ok(PollResult::Approved(token)) => {
-                let now = now_rfc3339();
+                let now = crate::timestamp::now();
                 let credentials = Credentials {
                     token: token.access_token,
                     user_id: token.user.id,

@@ -60,8 +60,7 @@ pub async fn refresh_if_due(
     }
     let refreshed = platform.refresh(&current).await?;
     credentials.token = refreshed.access_token.clone();
-    credentials.last_refreshed_at =
-        humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    credentials.last_refreshed_at = crate::timestamp::now();
     if let Err(e) = credentials.save(home) {
         eprintln!("mstro: cannot save the refreshed token: {e}");
     }

@@ -7,7 +7,6 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::machine::workspace::{PathError, Workspace};
 
@@ -162,7 +161,7 @@ fn list_directory_limited(
             path: ws.display(&child),
             kind,
             size,
-            modified: meta.modified().ok().and_then(format_rfc3339),
+            modified: meta.modified().ok().and_then(crate::timestamp::rfc3339),
         });
     }
     entries.sort_by_cached_key(|e| {
@@ -265,52 +264,10 @@ fn decode_text(buf: Vec<u8>, truncated: bool) -> Option<String> {
     }
 }
 
-/// `time` as RFC 3339 UTC to the second, e.g. `2026-11-21T10:00:00Z`; `None` outside years
-/// 0000–9999.
-fn format_rfc3339(time: SystemTime) -> Option<String> {
-    let seconds: i64 = match time.duration_since(UNIX_EPOCH) {
-        Ok(after) => i64::try_from(after.as_secs()).ok()?,
-        Err(before) => {
-            let before = before.duration();
-            let whole = i64::try_from(before.as_secs()).ok()?;
-            // Round down (towards the past) to a whole second.
-            -whole - i64::from(before.subsec_nanos() > 0)
-        }
-    };
-    let days = seconds.div_euclid(86_400);
-    let of_day = seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    if !(0..=9999).contains(&year) {
-        return None;
-    }
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60
-    ))
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day); Howard Hinnant's
-/// `civil_from_days`.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11], March-based
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::path::PathBuf;
-    use std::time::Duration;
 
     struct Fixture {
         _tmp: tempfile::TempDir,
@@ -671,60 +628,6 @@ mod tests {
         let listing = list_directory(&f.ws, "").unwrap();
         assert_eq!(listing.entries[0].kind, EntryKind::Other);
         assert_eq!(err_code(read_file(&f.ws, "pipe")), "io");
-    }
-
-    #[test]
-    fn rfc3339_formatting() {
-        let at = |s: i64| {
-            let t = if s >= 0 {
-                UNIX_EPOCH + Duration::from_secs(s as u64)
-            } else {
-                UNIX_EPOCH - Duration::from_secs(s.unsigned_abs())
-            };
-            format_rfc3339(t)
-        };
-        assert_eq!(at(0).unwrap(), "1970-01-01T00:00:00Z");
-        assert_eq!(at(-1).unwrap(), "1969-12-31T23:59:59Z");
-        assert_eq!(at(951_782_400).unwrap(), "2000-02-29T00:00:00Z");
-        assert_eq!(at(1_700_000_000).unwrap(), "2023-11-14T22:13:20Z");
-        assert_eq!(at(1_795_255_200).unwrap(), "2026-11-21T10:00:00Z");
-        assert_eq!(at(253_402_300_799).unwrap(), "9999-12-31T23:59:59Z");
-        assert_eq!(at(253_402_300_800), None);
-        assert_eq!(at(-62_135_596_800).unwrap(), "0001-01-01T00:00:00Z");
-        // Sub-second times round down, before the epoch too.
-        assert_eq!(
-            format_rfc3339(UNIX_EPOCH + Duration::from_millis(1999)).unwrap(),
-            "1970-01-01T00:00:01Z"
-        );
-        assert_eq!(
-            format_rfc3339(UNIX_EPOCH - Duration::from_millis(1)).unwrap(),
-            "1969-12-31T23:59:59Z"
-        );
-    }
-
-    #[test]
-    fn civil_from_days_round_trips_every_day_of_a_leap_cycle() {
-        // Walk day by day from 1969-01-01 across 400+ years and check the calendar steps.
-        let (mut y, mut m, mut d) = (1969_i64, 1_u32, 1_u32);
-        for days in -365..(146_097 + 365) {
-            assert_eq!(civil_from_days(days), (y, m, d), "day {days}");
-            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-            let month_len = match m {
-                2 if leap => 29,
-                2 => 28,
-                4 | 6 | 9 | 11 => 30,
-                _ => 31,
-            };
-            d += 1;
-            if d > month_len {
-                d = 1;
-                m += 1;
-                if m > 12 {
-                    m = 1;
-                    y += 1;
-                }
-            }
-        }
     }
 
     #[test]

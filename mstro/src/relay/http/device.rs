@@ -219,7 +219,7 @@ pub async fn lookup(
         "osType": request.info.os_type,
         "cpuArch": request.info.cpu_arch,
         "cliVersion": request.info.cli_version,
-        "requestedAt": super::machines::rfc3339(request.requested_at),
+        "requestedAt": crate::timestamp::rfc3339_unix(request.requested_at),
     }})))
 }
 

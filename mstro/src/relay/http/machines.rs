@@ -1,7 +1,7 @@
 //! The signed-in user's machines: the list, its live updates, and sharing.
 
 use std::convert::Infallible;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -30,18 +30,12 @@ async fn machines_json(state: &RelayState, user_id: String) -> Result<Value, Api
                 "cpuArch": m.cpu_arch,
                 "workingDir": m.working_dir,
                 "online": state.hub.is_online(&m.id),
-                "lastSeen": m.last_seen.and_then(rfc3339),
+                "lastSeen": m.last_seen.and_then(crate::timestamp::rfc3339_unix),
                 "permission": permission,
             })
         })
         .collect();
     Ok(json!({ "machines": machines }))
-}
-
-/// Unix seconds as RFC 3339 (UTC).
-pub fn rfc3339(secs: i64) -> Option<String> {
-    let t = UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(secs).ok()?))?;
-    Some(humantime::format_rfc3339_seconds(t).to_string())
 }
 
 pub async fn list(

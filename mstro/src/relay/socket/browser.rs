@@ -7,11 +7,11 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use super::{MAX_MESSAGE_BYTES, close};
+use super::{MAX_MESSAGE_BYTES, write};
 use crate::protocol::{Envelope, ErrorCode, Permission};
 use crate::relay::http::error::ApiError;
 use crate::relay::http::session::SignedIn;
@@ -104,18 +104,11 @@ async fn run(socket: WebSocket, state: RelayState, machine_id: String, permissio
                     let _ = tx.try_send(Outbound::Text(reply.to_text()));
                 }
             }
-            out = rx.recv() => match out {
-                Some(Outbound::Text(text)) => {
-                    if sink.send(Message::Text(text.into())).await.is_err() {
-                        break;
-                    }
-                }
-                Some(Outbound::Close(code, reason)) => {
-                    close(&mut sink, code, &reason).await;
+            out = rx.recv() => {
+                if !write(&mut sink, out).await {
                     break;
                 }
-                None => break,
-            },
+            }
         }
     }
     state.hub.detach_browser(&browser_id);

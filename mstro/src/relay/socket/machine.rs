@@ -9,11 +9,11 @@ use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
-use super::close;
+use super::{close, write};
 use crate::protocol::handshake::{Auth, CLOSE_UNAUTHORIZED, MachineHello, Paired};
 use crate::protocol::{Envelope, MAX_MACHINE_FRAME_BYTES};
 use crate::relay::http::error::ApiError;
-use crate::relay::hub::{Link, Outbound, SOCKET_QUEUE};
+use crate::relay::hub::{Link, SOCKET_QUEUE};
 use crate::relay::state::{RelayState, now};
 use crate::relay::store::MachineInfo;
 
@@ -137,18 +137,11 @@ async fn run(socket: WebSocket, state: RelayState, hello: MachineHello) {
                     _ => {}
                 }
             }
-            out = rx.recv() => match out {
-                Some(Outbound::Text(text)) => {
-                    if sink.send(Message::Text(text.into())).await.is_err() {
-                        break;
-                    }
-                }
-                Some(Outbound::Close(code, reason)) => {
-                    close(&mut sink, code, &reason).await;
+            out = rx.recv() => {
+                if !write(&mut sink, out).await {
                     break;
                 }
-                None => break,
-            },
+            }
         }
     }
     state.hub.detach_machine(&machine_id, &connection_id);

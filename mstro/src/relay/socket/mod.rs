@@ -8,10 +8,24 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 
+use super::hub::Outbound;
 use crate::protocol::MAX_FRAME_BYTES;
 
 /// The largest WebSocket message accepted (a little over a frame, for the envelope).
 pub const MAX_MESSAGE_BYTES: usize = MAX_FRAME_BYTES + 4096;
+
+/// Write what the hub queued for a socket; whether the socket lives on (a Close, a
+/// failed write or a dropped queue end it).
+pub async fn write(sink: &mut SplitSink<WebSocket, Message>, out: Option<Outbound>) -> bool {
+    match out {
+        Some(Outbound::Text(text)) => sink.send(Message::Text(text.into())).await.is_ok(),
+        Some(Outbound::Close(code, reason)) => {
+            close(sink, code, &reason).await;
+            false
+        }
+        None => false,
+    }
+}
 
 /// Close a socket with a code and a reason.
 pub async fn close(sink: &mut SplitSink<WebSocket, Message>, code: u16, reason: &str) {

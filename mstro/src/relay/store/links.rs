@@ -3,9 +3,15 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::tokens::{new_token, token_hash};
-use super::users::{require_user, user_by_id};
+use super::tokens::{UserTokens, token_hash};
+use super::users::user_by_id;
 use super::{Store, StoreError, User};
+
+/// Links that can no longer be redeemed are swept when a new one is made.
+const LINKS: UserTokens = UserTokens {
+    table: "sign_in_links",
+    sweep: "DELETE FROM sign_in_links WHERE expires_at <= ?1 OR used_at IS NOT NULL",
+};
 
 impl Store {
     /// A new sign-in link token for user `user_id`, valid once until `now + ttl_secs`.
@@ -18,26 +24,9 @@ impl Store {
         now: i64,
         ttl_secs: i64,
     ) -> Result<String, StoreError> {
-        let token = new_token();
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        require_user(&tx, user_id)?;
-        // Links that can no longer be redeemed are clutter; creating one is rare enough
-        // to be the moment to sweep them.
-        tx.execute(
-            "DELETE FROM sign_in_links WHERE expires_at <= ?1 OR used_at IS NOT NULL",
-            [now],
-        )?;
-        tx.execute(
-            "INSERT INTO sign_in_links (token_hash, user_id, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![
-                token_hash(&token),
-                user_id,
-                now,
-                now.saturating_add(ttl_secs)
-            ],
-        )?;
+        let token = LINKS.issue(&tx, user_id, now, ttl_secs)?;
         tx.commit()?;
         Ok(token)
     }

@@ -2,9 +2,15 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::tokens::{new_token, token_hash};
-use super::users::{require_user, user_from_row};
+use super::tokens::{UserTokens, token_hash};
+use super::users::user_from_row;
 use super::{Store, StoreError, User};
+
+/// Expired sessions are swept at sign-in.
+const SESSIONS: UserTokens = UserTokens {
+    table: "sessions",
+    sweep: "DELETE FROM sessions WHERE expires_at <= ?1",
+};
 
 impl Store {
     /// A new session token for user `user_id`, valid until `now + ttl_secs`.
@@ -16,23 +22,9 @@ impl Store {
         now: i64,
         ttl_secs: i64,
     ) -> Result<String, StoreError> {
-        let token = new_token();
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        require_user(&tx, user_id)?;
-        // Sweep expired sessions at sign-in rather than run a timer: the table stays as
-        // small as the number of live sessions.
-        tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
-        tx.execute(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![
-                token_hash(&token),
-                user_id,
-                now,
-                now.saturating_add(ttl_secs)
-            ],
-        )?;
+        let token = SESSIONS.issue(&tx, user_id, now, ttl_secs)?;
         tx.commit()?;
         Ok(token)
     }

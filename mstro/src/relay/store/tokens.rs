@@ -8,7 +8,44 @@
 //! of the secret.
 
 use rand::Rng;
+use rusqlite::{Transaction, params};
 use sha2::{Digest, Sha256};
+
+use super::StoreError;
+use super::users::require_user;
+
+/// A table of tokens that stand for a user until they expire (sessions, sign-in
+/// links): `(token_hash, user_id, created_at, expires_at)`.
+pub(super) struct UserTokens {
+    pub table: &'static str,
+    /// Deletes the rows that can no longer be used (`?1` is now). Issuing a token is
+    /// the moment to sweep: no timer, and the table stays as small as what is live.
+    pub sweep: &'static str,
+}
+
+impl UserTokens {
+    /// A new token for `user_id`, valid until `now + ttl_secs`; the table keeps only
+    /// its hash. [`StoreError::NotFound`] for an unknown user.
+    pub fn issue(
+        &self,
+        tx: &Transaction<'_>,
+        user_id: &str,
+        now: i64,
+        ttl_secs: i64,
+    ) -> Result<String, StoreError> {
+        require_user(tx, user_id)?;
+        tx.execute(self.sweep, [now])?;
+        let token = new_token();
+        tx.execute(
+            &format!(
+                "INSERT INTO {} (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                self.table
+            ),
+            params![token_hash(&token), user_id, now, now.saturating_add(ttl_secs)],
+        )?;
+        Ok(token)
+    }
+}
 
 /// A fresh token: 32 random bytes, lowercase hex.
 pub(super) fn new_token() -> String {
