@@ -126,7 +126,7 @@ impl Machine {
                 let outbox = outbox.clone();
                 tokio::spawn(async move {
                     let reply = dispatcher.handle(&frame).await;
-                    outbox.push(&reply);
+                    outbox.push_text(reply);
                     drop(slot);
                 });
             }

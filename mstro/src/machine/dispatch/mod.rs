@@ -30,13 +30,16 @@ impl Dispatcher {
     }
 
     /// The answer to one frame from the relay, never larger than the relay accepts.
-    pub async fn handle(&self, frame: &Envelope) -> Envelope {
-        let reply = self.answer(frame).await;
-        if reply.to_text().len() > MAX_REPLY_BYTES {
-            return frame.error_reply(
-                ErrorCode::TooLarge,
-                "the answer is too large to send through the relay",
-            );
+    /// Serialised once, here: the size check needs the text, and so does the relay.
+    pub async fn handle(&self, frame: &Envelope) -> String {
+        let reply = self.answer(frame).await.to_text();
+        if reply.len() > MAX_REPLY_BYTES {
+            return frame
+                .error_reply(
+                    ErrorCode::TooLarge,
+                    "the answer is too large to send through the relay",
+                )
+                .to_text();
         }
         reply
     }
