@@ -7,6 +7,7 @@ pub mod home;
 pub mod machine;
 pub mod protocol;
 pub mod relay;
+pub mod session;
 pub mod timestamp;
 
 /// Entry points of the fuzz targets in `fuzz/`, also run on their findings by the test

@@ -1,0 +1,390 @@
+//! One movement: start `claude -p` with the bouncer in the loop, turn what it prints
+//! and what the bouncer reports into tab events, watch for stalls, honour a cancel, and
+//! end with exactly one terminal event. Never hangs, never fails silently.
+//!
+//! - [`command`]: the command line and the MCP configuration.
+//! - [`process`]: the process group, stdin, bounded stdout lines, stderr's tail.
+
+pub mod command;
+pub mod process;
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+
+use self::command::{Binaries, Invocation};
+use self::process::{ClaudeProcess, Line};
+use super::coalesce::{COALESCE_EVERY, Coalescer};
+use super::decision_report::{DecisionListener, DecisionReport};
+use super::event::{
+    BouncerDecision, MovementComplete, MovementError, MovementErrorKind, MovementStatus,
+    MovementWarning, TabEvent, ToolPhase,
+};
+use super::stream::Translator;
+use super::stream::translate::usage;
+use super::watchdog::{Alarm, Watchdog, WatchdogConfig};
+
+/// How runs are started and stopped.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    pub binaries: Binaries,
+    pub watchdog: WatchdogConfig,
+    /// Between SIGTERM and SIGKILL.
+    pub cancel_grace: Duration,
+}
+
+impl RunnerConfig {
+    /// The defaults, with the environment's overrides (docs/sessions.md).
+    pub fn from_env() -> RunnerConfig {
+        let grace = std::env::var("MSTRO_CANCEL_GRACE_MS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(Duration::from_secs(3), Duration::from_millis);
+        RunnerConfig {
+            binaries: Binaries::from_env(),
+            watchdog: WatchdogConfig::from_env(),
+            cancel_grace: grace,
+        }
+    }
+}
+
+/// Tools Claude Code runs without asking its permission tool: their results are not
+/// held back waiting for a bouncer report that will not come.
+const NEVER_ASKED: &[&str] = &[
+    "Read",
+    "Glob",
+    "Grep",
+    "LS",
+    "TodoWrite",
+    "Task",
+    "Agent",
+    "ExitPlanMode",
+    "BashOutput",
+    "KillShell",
+];
+/// How long a tool's result waits for the bouncer's report about it. The report is
+/// written before the bouncer answers Claude Code, so it is normally already there.
+const REPORT_WAIT: Duration = Duration::from_millis(30);
+
+/// Run one movement to its end. Events go to `emit` as they happen (text coalesced);
+/// the terminal event (`movementComplete` or `movementError`) is returned, not emitted.
+pub async fn run(
+    config: &RunnerConfig,
+    movement_id: &str,
+    invocation: Invocation<'_>,
+    mut cancel: watch::Receiver<bool>,
+    emit: &mut (dyn FnMut(TabEvent) + Send),
+) -> TabEvent {
+    let fail = |kind, message: String| {
+        TabEvent::MovementError(MovementError {
+            movement_id: movement_id.to_owned(),
+            kind,
+            message,
+            exit_code: None,
+            usage: None,
+            claude_session_id: None,
+            finished_at: crate::timestamp::now(),
+        })
+    };
+    let prepared = match prepare(config, &invocation) {
+        Ok(p) => p,
+        Err(message) => return fail(MovementErrorKind::Setup, message),
+    };
+    let mut command = tokio::process::Command::new(&config.binaries.claude);
+    command
+        .args(command::arguments(&invocation, &prepared.config_path))
+        .current_dir(invocation.workspace);
+    let mut process = match ClaudeProcess::spawn(command, invocation.prompt.to_owned()) {
+        Ok(p) => p,
+        Err(e) => {
+            let claude = config.binaries.claude.display();
+            return fail(
+                MovementErrorKind::ClaudeMissing,
+                format!(
+                    "Claude Code could not be started (`{claude}`: {e}). Install it with \
+                     `npm install -g @anthropic-ai/claude-code`, or point MSTRO_CLAUDE_BIN at it."
+                ),
+            );
+        }
+    };
+    let mut decisions = prepared.decisions;
+    let mut driver = Driver {
+        movement_id,
+        translator: Translator::new(movement_id),
+        coalescer: Coalescer::default(),
+        watchdog: Watchdog::new(config.watchdog, Instant::now()),
+        decided: std::collections::HashSet::new(),
+        emit,
+    };
+    let mut flush_at: Option<tokio::time::Instant> = None;
+    let ending = loop {
+        if *cancel.borrow_and_update() {
+            process.terminate(config.cancel_grace).await;
+            break Ending::Cancelled;
+        }
+        let deadline = tokio::time::Instant::from_std(driver.watchdog.next_deadline());
+        tokio::select! {
+            biased;
+            changed = cancel.changed() => {
+                if changed.is_err() || *cancel.borrow() {
+                    process.terminate(config.cancel_grace).await;
+                    break Ending::Cancelled;
+                }
+            }
+            Some(report) = decisions.recv() => driver.decision(report),
+            line = process.stdout.next() => match line {
+                Ok(Line::Text(text)) => driver.line(&text, &mut decisions).await,
+                Ok(Line::TooLong) => driver.watchdog.output(Instant::now()),
+                Ok(Line::Eof) | Err(_) => break Ending::Exited,
+            },
+            _ = sleep_until(flush_at), if flush_at.is_some() => {
+                flush_at = None;
+                driver.flush();
+            }
+            _ = tokio::time::sleep_until(deadline) => match driver.watchdog.check(Instant::now()) {
+                Some(Alarm::Warn(silent)) => driver.send(TabEvent::MovementWarning(MovementWarning {
+                    movement_id: movement_id.to_owned(),
+                    message: format!(
+                        "Claude Code has printed nothing for {}; it may be stuck. Stop the run if it does not recover.",
+                        humantime::format_duration(Duration::from_secs(silent.as_secs()))
+                    ),
+                    silent_secs: silent.as_secs(),
+                })),
+                Some(Alarm::Kill(silent)) => {
+                    process.terminate(config.cancel_grace).await;
+                    break Ending::Stalled(silent);
+                }
+                None => {}
+            },
+        }
+        if flush_at.is_none() && !driver.coalescer.is_empty() {
+            flush_at = Some(tokio::time::Instant::now() + COALESCE_EVERY);
+        }
+    };
+    // Reports written just before the end (a denial that ended the turn) still count.
+    while let Ok(Some(report)) = tokio::time::timeout(REPORT_WAIT, decisions.recv()).await {
+        driver.decision(report);
+    }
+    driver.flush();
+    let status = match ending {
+        Ending::Exited => {
+            match tokio::time::timeout(config.cancel_grace, process.child.wait()).await {
+                Ok(Ok(status)) => Some(status),
+                _ => {
+                    process.terminate(config.cancel_grace).await;
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    drop(prepared.listener);
+    drop(prepared.dir);
+    driver.terminal(ending, status, &process.stderr_tail())
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// How the loop ended.
+enum Ending {
+    Exited,
+    Cancelled,
+    Stalled(Duration),
+}
+
+/// What a run needs on disk: a private directory with the MCP configuration and the
+/// decision socket, removed when the run ends.
+struct Prepared {
+    dir: tempfile::TempDir,
+    config_path: std::path::PathBuf,
+    listener: DecisionListener,
+    decisions: mpsc::Receiver<DecisionReport>,
+}
+
+fn prepare(config: &RunnerConfig, invocation: &Invocation<'_>) -> Result<Prepared, String> {
+    let bouncer = &config.binaries.bouncer;
+    if !bouncer.is_file() {
+        // Never run Claude Code without the bouncer.
+        return Err(format!(
+            "mstro-bouncer was not found at {}; it must sit beside mstro (reinstall mstro) or be named by MSTRO_BOUNCER_BIN. Nothing was run.",
+            bouncer.display()
+        ));
+    }
+    // A short path in the system's temp directory: Unix socket paths are limited to
+    // about 100 bytes. TempDir is created 0700.
+    let dir = tempfile::Builder::new()
+        .prefix("mstro-run-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a private directory for the run: {e}"))?;
+    let (listener, decisions) = DecisionListener::bind(dir.path())
+        .map_err(|e| format!("cannot listen for the bouncer's decisions: {e}"))?;
+    let config_path = dir.path().join("mcp.json");
+    let mcp = command::mcp_config(bouncer, invocation, &listener.path, &listener.token);
+    crate::home::atomic::write_atomic(&config_path, mcp.to_string().as_bytes(), 0o600)
+        .map_err(|e| format!("cannot write the MCP configuration: {e}"))?;
+    Ok(Prepared {
+        dir,
+        config_path,
+        listener,
+        decisions,
+    })
+}
+
+/// The state of one run's event flow.
+struct Driver<'a> {
+    movement_id: &'a str,
+    translator: Translator,
+    coalescer: Coalescer,
+    watchdog: Watchdog,
+    /// Tool calls the bouncer has reported on.
+    decided: std::collections::HashSet<String>,
+    emit: &'a mut (dyn FnMut(TabEvent) + Send),
+}
+
+impl Driver<'_> {
+    fn send(&mut self, event: TabEvent) {
+        for ready in self.coalescer.push(event) {
+            (self.emit)(ready);
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some(e) = self.coalescer.flush() {
+            (self.emit)(e);
+        }
+    }
+
+    fn decision(&mut self, report: DecisionReport) {
+        self.watchdog.output(Instant::now());
+        if let Some(id) = &report.tool_use_id {
+            self.decided.insert(id.clone());
+        }
+        self.send(TabEvent::BouncerDecision(BouncerDecision {
+            movement_id: self.movement_id.to_owned(),
+            tool_use_id: report.tool_use_id,
+            tool: report.tool,
+            operation: report.operation,
+            verdict: report.verdict,
+            outcome: report.outcome,
+            reason: report.reason,
+            rule_ids: report.rule_ids,
+            layer: report.layer,
+            latency_ms: report.latency_ms,
+            reviewer_reason: report.reviewer_reason,
+        }));
+    }
+
+    async fn line(&mut self, text: &str, decisions: &mut mpsc::Receiver<DecisionReport>) {
+        let now = Instant::now();
+        self.watchdog.output(now);
+        for event in self.translator.line(text) {
+            if let TabEvent::ToolUse(t) = &event {
+                match t.phase {
+                    ToolPhase::Start | ToolPhase::Input => {
+                        self.watchdog.tool(&t.name, t.input.as_ref(), now)
+                    }
+                    ToolPhase::Result => {
+                        // The bouncer's decision comes before the result it allowed
+                        // or refused, as it happened.
+                        if !self.decided.contains(&t.tool_use_id)
+                            && !NEVER_ASKED.contains(&t.name.as_str())
+                        {
+                            let id = t.tool_use_id.clone();
+                            let wait = tokio::time::sleep(REPORT_WAIT);
+                            tokio::pin!(wait);
+                            while !self.decided.contains(&id) {
+                                tokio::select! {
+                                    Some(r) = decisions.recv() => self.decision(r),
+                                    _ = &mut wait => break,
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            self.send(event);
+        }
+    }
+
+    fn terminal(
+        &mut self,
+        ending: Ending,
+        status: Option<std::process::ExitStatus>,
+        stderr: &str,
+    ) -> TabEvent {
+        let now = crate::timestamp::now();
+        let result = self.translator.result();
+        let usage = result.map(usage);
+        let claude_session_id = self.translator.claude_session_id().map(str::to_owned);
+        let error = |kind, message: String, exit_code| {
+            TabEvent::MovementError(MovementError {
+                movement_id: self.movement_id.to_owned(),
+                kind,
+                message,
+                exit_code,
+                usage: usage.clone(),
+                claude_session_id: claude_session_id.clone(),
+                finished_at: now.clone(),
+            })
+        };
+        match ending {
+            Ending::Cancelled => TabEvent::MovementComplete(MovementComplete {
+                movement_id: self.movement_id.to_owned(),
+                status: MovementStatus::Cancelled,
+                result: None,
+                usage: usage.clone(),
+                claude_session_id: claude_session_id.clone(),
+                finished_at: now.clone(),
+            }),
+            Ending::Stalled(silent) => error(
+                MovementErrorKind::Stalled,
+                format!(
+                    "Claude Code printed nothing for {} and was stopped. Raise MSTRO_STALL_KILL_SECS if runs this quiet are expected.",
+                    humantime::format_duration(Duration::from_secs(silent.as_secs()))
+                ),
+                None,
+            ),
+            Ending::Exited => {
+                let code = status.and_then(|s| s.code());
+                match result {
+                    Some(r) if !r.is_error => TabEvent::MovementComplete(MovementComplete {
+                        movement_id: self.movement_id.to_owned(),
+                        status: MovementStatus::Completed,
+                        result: r.result.clone(),
+                        usage: usage.clone(),
+                        claude_session_id: claude_session_id.clone(),
+                        finished_at: now.clone(),
+                    }),
+                    Some(r) => error(MovementErrorKind::ClaudeError, r.error_message(), code),
+                    None => {
+                        let how = match (code, status) {
+                            (Some(c), _) => format!("exited with code {c}"),
+                            (None, Some(s)) => format!("was killed ({s})"),
+                            (None, None) => "did not exit after closing its output".to_owned(),
+                        };
+                        let detail = if stderr.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", last_lines(stderr, 5))
+                        };
+                        error(
+                            MovementErrorKind::Crashed,
+                            format!("Claude Code {how} without a result{detail}"),
+                            code,
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join(" / ")
+}

@@ -1,0 +1,632 @@
+//! The machine's tabs (MSTRO.md §5–6, docs/sessions.md): each shows one history
+//! session and runs one prompt at a time; everything a run does is logged per tab,
+//! broadcast to the machine's browsers, and recorded in the session's history file.
+//!
+//! One lock guards all tabs. Events are appended and handed to the outbox under it,
+//! so every browser sees one tab's events in `seq` order; nothing under the lock waits
+//! on the disk or the network (history is written on the blocking pool afterwards).
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use super::event::{MovementStart, TabEvent, TabState, TabStateChanged};
+use super::event_log::{Catchup, EventLog, LogLimits};
+use super::history::{HistoryError, HistoryStore, MovementRecord, SessionRecord};
+use super::ids;
+use super::runner::command::{Invocation, valid_model};
+use super::runner::{self, RunnerConfig};
+use crate::machine::relay_client::Outbox;
+use crate::protocol::{Envelope, ErrorCode, Permission};
+
+/// Tabs one machine keeps open at once.
+const MAX_TABS: usize = 32;
+/// The longest prompt taken.
+pub const MAX_PROMPT_BYTES: usize = 256 * 1024;
+/// A snapshot stays well inside one relay frame; older movements are left out (the
+/// browser can still open the whole session with `getSessionById`).
+const MAX_SNAPSHOT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why a request about tabs or sessions was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
+        Refusal {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<HistoryError> for Refusal {
+    fn from(e: HistoryError) -> Refusal {
+        let code = match &e {
+            HistoryError::NotFound(_) => ErrorCode::NotFound,
+            HistoryError::BadId => ErrorCode::Malformed,
+            _ => ErrorCode::Io,
+        };
+        Refusal::new(code, e.to_string())
+    }
+}
+
+/// The reply to `execute`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecuteAck {
+    pub msg_id: String,
+    pub movement_id: String,
+    pub duplicate: bool,
+}
+
+/// The tabs of this machine process.
+#[derive(Clone)]
+pub struct Sessions {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// Changes with every start of this process: a browser's seqs from before mean nothing.
+    epoch: String,
+    workspace: PathBuf,
+    history: Arc<HistoryStore>,
+    runner: RunnerConfig,
+    outbox: Arc<Outbox>,
+    limits: LogLimits,
+    tabs: Mutex<Tabs>,
+}
+
+#[derive(Default)]
+struct Tabs {
+    by_id: HashMap<String, Tab>,
+    /// Creation order, for `getActiveTabs`.
+    order: Vec<String>,
+}
+
+struct Tab {
+    log: EventLog,
+    /// The session shown; `None` until the first prompt (or after `new`).
+    record: Option<SessionRecord>,
+    run: Option<ActiveRun>,
+    /// Every prompt id this tab has seen, so a replayed prompt never runs twice.
+    msg_ids: HashSet<String>,
+    /// `removeTab` came while a run was stopping: gone once it has.
+    removing: bool,
+}
+
+struct ActiveRun {
+    cancel: watch::Sender<bool>,
+}
+
+impl Tab {
+    fn state(&self) -> TabState {
+        if self.removing {
+            TabState::Removed
+        } else if self.run.is_some() {
+            TabState::Running
+        } else {
+            TabState::Idle
+        }
+    }
+
+    fn session_id(&self) -> Option<String> {
+        self.record.as_ref().map(|r| r.id.clone())
+    }
+
+    /// Log, record and broadcast one event.
+    fn emit(&mut self, outbox: &Outbox, event: TabEvent) {
+        if let (Some(record), Some(movement)) = (&mut self.record, event.movement_id())
+            && let Some(m) = record.movements.last_mut()
+            && m.movement_id == movement
+        {
+            m.push(event.clone());
+        }
+        outbox.push(&self.log.append(&event));
+    }
+
+    fn state_changed(&mut self, outbox: &Outbox) {
+        let event = TabEvent::TabStateChanged(TabStateChanged {
+            state: self.state(),
+            session_id: self.session_id(),
+        });
+        self.emit(outbox, event);
+    }
+}
+
+impl Sessions {
+    pub fn new(
+        workspace: PathBuf,
+        runner: RunnerConfig,
+        outbox: Arc<Outbox>,
+        limits: LogLimits,
+    ) -> Sessions {
+        Sessions {
+            shared: Arc::new(Shared {
+                epoch: ids::fresh("e"),
+                history: Arc::new(HistoryStore::new(&workspace)),
+                workspace,
+                runner,
+                outbox,
+                limits,
+                tabs: Mutex::new(Tabs::default()),
+            }),
+        }
+    }
+
+    pub fn epoch(&self) -> &str {
+        &self.shared.epoch
+    }
+
+    pub fn history(&self) -> Arc<HistoryStore> {
+        self.shared.history.clone()
+    }
+
+    fn tabs(&self) -> MutexGuard<'_, Tabs> {
+        self.shared.tabs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `getActiveTabs`.
+    pub fn active_tabs(&self) -> Value {
+        let tabs = self.tabs();
+        let list: Vec<Value> = tabs
+            .order
+            .iter()
+            .filter_map(|id| tabs.by_id.get(id).map(|t| (id, t)))
+            .filter(|(_, t)| !t.removing)
+            .map(|(id, t)| {
+                json!({
+                    "tabId": id,
+                    "sessionId": t.session_id(),
+                    "title": t.record.as_ref().map(|r| r.title.clone()),
+                    "state": t.state(),
+                    "seq": t.log.last_seq(),
+                })
+            })
+            .collect();
+        json!({ "epoch": self.shared.epoch, "tabs": list })
+    }
+
+    /// `createTab {tabId?, sessionId?}`: idempotent for a known tab id; a session
+    /// already open in a tab is answered with that tab.
+    pub async fn create_tab(
+        &self,
+        tab_id: Option<String>,
+        session_id: Option<String>,
+    ) -> Result<Value, Refusal> {
+        let tab_id = match tab_id {
+            Some(id) => checked(id, "tabId")?,
+            None => ids::fresh("t"),
+        };
+        let session_id = session_id.map(|s| checked(s, "sessionId")).transpose()?;
+        {
+            let tabs = self.tabs();
+            if let Some(tab) = tabs.by_id.get(&tab_id).filter(|t| !t.removing) {
+                return Ok(self.tab_info(&tab_id, tab));
+            }
+            if let Some(sid) = &session_id
+                && let Some((id, tab)) = tabs
+                    .by_id
+                    .iter()
+                    .find(|(_, t)| !t.removing && t.session_id().as_ref() == Some(sid))
+            {
+                return Ok(self.tab_info(id, tab));
+            }
+        }
+        let record = match session_id {
+            Some(sid) => Some(self.load(sid).await?),
+            None => None,
+        };
+        let mut tabs = self.tabs();
+        if tabs.by_id.len() >= MAX_TABS {
+            return Err(Refusal::new(
+                ErrorCode::Busy,
+                format!("this machine keeps at most {MAX_TABS} tabs; close one first"),
+            ));
+        }
+        // Another request may have created it meanwhile; theirs stands.
+        if !tabs.by_id.contains_key(&tab_id) {
+            let msg_ids = record
+                .as_ref()
+                .map(|r| r.msg_ids().map(str::to_owned).collect())
+                .unwrap_or_default();
+            tabs.by_id.insert(
+                tab_id.clone(),
+                Tab {
+                    log: EventLog::new(&self.shared.epoch, &tab_id, self.shared.limits),
+                    record,
+                    run: None,
+                    msg_ids,
+                    removing: false,
+                },
+            );
+            tabs.order.push(tab_id.clone());
+        }
+        let tab = &tabs.by_id[&tab_id];
+        Ok(self.tab_info(&tab_id, tab))
+    }
+
+    fn tab_info(&self, tab_id: &str, tab: &Tab) -> Value {
+        json!({
+            "tabId": tab_id,
+            "sessionId": tab.session_id(),
+            "state": tab.state(),
+            "epoch": self.shared.epoch,
+            "seq": tab.log.last_seq(),
+        })
+    }
+
+    async fn load(&self, session_id: String) -> Result<SessionRecord, Refusal> {
+        let history = self.shared.history.clone();
+        blocking(move || history.load(&session_id).map_err(Refusal::from)).await
+    }
+
+    /// `initTab {epoch?, lastSeenSeq?, sessionId?}`: what the browser missed, or a
+    /// snapshot. An owner's unknown tab is created (the machine restarted); a viewer's
+    /// is `not_found`.
+    pub async fn init_tab(
+        &self,
+        tab_id: String,
+        epoch: Option<String>,
+        last_seen: Option<u64>,
+        session_id: Option<String>,
+        permission: Option<Permission>,
+    ) -> Result<Value, Refusal> {
+        let tab_id = checked(tab_id, "tabId")?;
+        let known = self.tabs().by_id.contains_key(&tab_id);
+        if !known {
+            if permission != Some(Permission::Owner) {
+                return Err(Refusal::new(ErrorCode::NotFound, "no such tab"));
+            }
+            self.create_tab(Some(tab_id.clone()), session_id).await?;
+        }
+        let mut tabs = self.tabs();
+        let tab = tabs
+            .by_id
+            .get_mut(&tab_id)
+            .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such tab"))?;
+        match tab.log.catch_up(epoch.as_deref(), last_seen) {
+            Catchup::Replay(frames) => {
+                let events: Vec<Value> = frames
+                    .iter()
+                    .map(|f| json!({"type": f.kind, "tabId": f.tab_id, "data": f.data}))
+                    .collect();
+                Ok(json!({"mode": "replay", "epoch": self.shared.epoch, "events": events}))
+            }
+            Catchup::Snapshot => Ok(json!({
+                "mode": "snapshot",
+                "epoch": self.shared.epoch,
+                "seq": tab.log.last_seq(),
+                "snapshot": snapshot(&tab_id, tab),
+            })),
+        }
+    }
+
+    /// `execute {prompt, msgId, model?}`: start a movement, unless this prompt ran
+    /// already (a duplicate) or the tab is busy (refused, never queued).
+    pub fn execute(
+        &self,
+        tab_id: String,
+        prompt: String,
+        msg_id: String,
+        model: Option<String>,
+    ) -> Result<ExecuteAck, Refusal> {
+        let tab_id = checked(tab_id, "tabId")?;
+        let msg_id = checked(msg_id, "msgId")?;
+        if prompt.trim().is_empty() {
+            return Err(Refusal::new(ErrorCode::Malformed, "the prompt is empty"));
+        }
+        if prompt.len() > MAX_PROMPT_BYTES {
+            return Err(Refusal::new(
+                ErrorCode::Malformed,
+                format!("the prompt is over {} KiB", MAX_PROMPT_BYTES / 1024),
+            ));
+        }
+        if let Some(m) = &model
+            && !valid_model(m)
+        {
+            return Err(Refusal::new(ErrorCode::Malformed, "not a model name"));
+        }
+        let movement_id = ids::fresh("m");
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let (record, session_id, resume) = {
+            let mut tabs = self.tabs();
+            let tab = tabs
+                .by_id
+                .get_mut(&tab_id)
+                .filter(|t| !t.removing)
+                .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such tab"))?;
+            if tab.msg_ids.contains(&msg_id) {
+                return Ok(ExecuteAck {
+                    msg_id,
+                    movement_id: String::new(),
+                    duplicate: true,
+                });
+            }
+            if tab.run.is_some() {
+                return Err(Refusal::new(
+                    ErrorCode::TabBusy,
+                    "this tab is running a prompt; wait for it or stop it first",
+                ));
+            }
+            tab.msg_ids.insert(msg_id.clone());
+            let now = crate::timestamp::now();
+            let record = tab
+                .record
+                .get_or_insert_with(|| SessionRecord::new(ids::fresh("s"), &prompt, now.clone()));
+            let resume = record.claude_session_id.clone();
+            record.updated_at = now.clone();
+            record.movements.push(MovementRecord {
+                movement_id: movement_id.clone(),
+                msg_id: msg_id.clone(),
+                prompt: prompt.clone(),
+                started_at: now.clone(),
+                events: Vec::new(),
+            });
+            let session_id = record.id.clone();
+            tab.run = Some(ActiveRun { cancel: cancel_tx });
+            let start = TabEvent::MovementStart(MovementStart {
+                movement_id: movement_id.clone(),
+                msg_id: msg_id.clone(),
+                prompt: prompt.clone(),
+                started_at: now,
+                resume: resume.clone(),
+            });
+            tab.emit(&self.shared.outbox, start);
+            tab.state_changed(&self.shared.outbox);
+            (tab.record.clone(), session_id, resume)
+        };
+        // The prompt is on disk before Claude Code starts: a crash loses no request.
+        if let Some(record) = record {
+            self.save(record);
+        }
+        let sessions = self.clone();
+        let ack = ExecuteAck {
+            msg_id,
+            movement_id: movement_id.clone(),
+            duplicate: false,
+        };
+        tokio::spawn(async move {
+            sessions
+                .drive(
+                    tab_id,
+                    movement_id,
+                    session_id,
+                    prompt,
+                    resume,
+                    model,
+                    cancel_rx,
+                )
+                .await;
+        });
+        Ok(ack)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn drive(
+        &self,
+        tab_id: String,
+        movement_id: String,
+        session_id: String,
+        prompt: String,
+        resume: Option<String>,
+        model: Option<String>,
+        cancel: watch::Receiver<bool>,
+    ) {
+        let shared = &self.shared;
+        let invocation = Invocation {
+            session_id: &session_id,
+            prompt: &prompt,
+            resume: resume.as_deref(),
+            model: model.as_deref(),
+            workspace: &shared.workspace,
+        };
+        let mut emit = |event: TabEvent| {
+            if let Some(tab) = self.tabs().by_id.get_mut(&tab_id) {
+                tab.emit(&shared.outbox, event);
+            }
+        };
+        let terminal =
+            runner::run(&shared.runner, &movement_id, invocation, cancel, &mut emit).await;
+        let claude_session = match &terminal {
+            TabEvent::MovementComplete(c) => c.claude_session_id.clone(),
+            TabEvent::MovementError(e) => e.claude_session_id.clone(),
+            _ => None,
+        };
+        let record = {
+            let mut tabs = self.tabs();
+            let Some(tab) = tabs.by_id.get_mut(&tab_id) else {
+                return;
+            };
+            if let Some(record) = &mut tab.record {
+                if claude_session.is_some() {
+                    record.claude_session_id = claude_session;
+                }
+                record.updated_at = crate::timestamp::now();
+            }
+            tab.emit(&shared.outbox, terminal);
+            tab.run = None;
+            let record = tab.record.clone();
+            if tab.removing {
+                tab.state_changed(&shared.outbox);
+                tabs.by_id.remove(&tab_id);
+                tabs.order.retain(|t| t != &tab_id);
+            } else {
+                tab.state_changed(&shared.outbox);
+            }
+            record
+        };
+        if let Some(record) = record {
+            self.save(record);
+        }
+    }
+
+    /// Write a session's file on the blocking pool; a failure is told, not fatal.
+    fn save(&self, record: SessionRecord) {
+        let history = self.shared.history.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = history.save(&record) {
+                eprintln!("mstro: could not save session {}: {e}", record.id);
+            }
+        });
+    }
+
+    /// `cancel`: stop the tab's run (SIGTERM, then SIGKILL); the run itself reports
+    /// the cancelled movement.
+    pub fn cancel(&self, tab_id: String) -> Result<bool, Refusal> {
+        let tab_id = checked(tab_id, "tabId")?;
+        let tabs = self.tabs();
+        let tab = tabs
+            .by_id
+            .get(&tab_id)
+            .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such tab"))?;
+        Ok(match &tab.run {
+            Some(run) => {
+                let _ = run.cancel.send(true);
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// `removeTab`: cancels its run first; the tab goes once the run has stopped.
+    pub fn remove_tab(&self, tab_id: String) -> Result<(), Refusal> {
+        let tab_id = checked(tab_id, "tabId")?;
+        let mut tabs = self.tabs();
+        let tab = tabs
+            .by_id
+            .get_mut(&tab_id)
+            .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such tab"))?;
+        tab.removing = true;
+        if let Some(run) = &tab.run {
+            let _ = run.cancel.send(true);
+            return Ok(());
+        }
+        tab.state_changed(&self.shared.outbox);
+        tabs.by_id.remove(&tab_id);
+        tabs.order.retain(|t| t != &tab_id);
+        Ok(())
+    }
+
+    /// `new`: the tab's next prompt starts a fresh session.
+    pub fn new_session(&self, tab_id: String) -> Result<(), Refusal> {
+        let tab_id = checked(tab_id, "tabId")?;
+        let mut tabs = self.tabs();
+        let tab = tabs
+            .by_id
+            .get_mut(&tab_id)
+            .filter(|t| !t.removing)
+            .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such tab"))?;
+        if tab.run.is_some() {
+            return Err(Refusal::new(
+                ErrorCode::TabBusy,
+                "this tab is running a prompt; stop it before starting a new session",
+            ));
+        }
+        tab.record = None;
+        tab.state_changed(&self.shared.outbox);
+        Ok(())
+    }
+
+    /// `deleteSession`: refused while a tab runs it; a tab showing it starts afresh.
+    pub async fn delete_session(&self, session_id: String) -> Result<bool, Refusal> {
+        let session_id = checked(session_id, "sessionId")?;
+        {
+            let mut tabs = self.tabs();
+            for tab in tabs.by_id.values_mut() {
+                if tab.session_id().as_ref() == Some(&session_id) {
+                    if tab.run.is_some() {
+                        return Err(Refusal::new(
+                            ErrorCode::TabBusy,
+                            "a tab is running this session; stop it first",
+                        ));
+                    }
+                    tab.record = None;
+                    tab.state_changed(&self.shared.outbox);
+                }
+            }
+        }
+        let history = self.shared.history.clone();
+        blocking(move || history.delete(&session_id).map_err(Refusal::from)).await
+    }
+
+    /// `getSessionById`: an open tab's copy is the freshest (its running movement
+    /// included); otherwise the file.
+    pub async fn session(&self, session_id: String) -> Result<SessionRecord, Refusal> {
+        let session_id = checked(session_id, "sessionId")?;
+        if let Some(record) = self
+            .tabs()
+            .by_id
+            .values()
+            .filter_map(|t| t.record.as_ref())
+            .find(|r| r.id == session_id)
+        {
+            return Ok(record.clone());
+        }
+        self.load(session_id).await
+    }
+}
+
+/// The snapshot of a tab: its session's movements, newest kept when over the bound.
+fn snapshot(tab_id: &str, tab: &Tab) -> Value {
+    let mut movements = Vec::new();
+    let mut bytes = 0;
+    let mut omitted = 0;
+    if let Some(record) = &tab.record {
+        for m in record.movements.iter().rev() {
+            let value = serde_json::to_value(m).unwrap_or(Value::Null);
+            let size = value.to_string().len();
+            if bytes + size > MAX_SNAPSHOT_BYTES && !movements.is_empty() {
+                omitted += 1;
+                continue;
+            }
+            bytes += size;
+            movements.push(value);
+        }
+    }
+    movements.reverse();
+    json!({
+        "tabId": tab_id,
+        "sessionId": tab.session_id(),
+        "title": tab.record.as_ref().map(|r| r.title.clone()),
+        "state": tab.state(),
+        "movements": movements,
+        "omitted": omitted,
+    })
+}
+
+fn checked(id: String, what: &str) -> Result<String, Refusal> {
+    if ids::is_valid(&id) {
+        Ok(id)
+    } else {
+        Err(Refusal::new(
+            ErrorCode::Malformed,
+            format!("`{what}` must be 1-64 characters of A-Z a-z 0-9 _ -"),
+        ))
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, Refusal> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => Err(Refusal::new(ErrorCode::Internal, e.to_string())),
+    }
+}
+
+/// The `executeAck` frame for `frame`.
+pub fn ack_frame(frame: &Envelope, ack: &ExecuteAck) -> Envelope {
+    let mut reply = frame.reply(json!({
+        "msgId": ack.msg_id,
+        "movementId": if ack.duplicate { Value::Null } else { json!(ack.movement_id) },
+        "duplicate": ack.duplicate,
+    }));
+    reply.kind = "executeAck".into();
+    reply
+}
