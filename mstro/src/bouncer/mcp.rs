@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mstro_engine::policy::Detail;
 use mstro_engine::{Mode, Outcome, ToolCall};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
@@ -28,6 +29,7 @@ use super::configured::Configured;
 use super::hook::reason;
 use super::review::ReviewSetup;
 use super::review::cache::ReviewCache;
+use crate::session::decision_report::{DecisionReport, Reporter};
 
 /// The tool's name; Claude Code is told `mcp__<server name>__approval_prompt`.
 pub const TOOL_NAME: &str = "approval_prompt";
@@ -41,6 +43,8 @@ struct Session {
     user_request: Option<String>,
     cwd: String,
     audit: AuditLog,
+    /// The mstro session run that started us, told about every decision.
+    reporter: Reporter,
 }
 
 pub fn run(args: &McpArgs) -> i32 {
@@ -81,6 +85,7 @@ fn serve(args: &McpArgs) -> anyhow::Result<()> {
                 id: args.session_id.clone(),
                 user_request: args.user_request.clone(),
                 cwd,
+                reporter: Reporter::from_env(),
             }))
         }
         Err(e) => Err(Arc::new(format!(
@@ -144,8 +149,15 @@ fn text_result(decision: &Value) -> CallToolResult {
     CallToolResult::success(vec![ContentBlock::text(decision.to_string())])
 }
 
+/// A call's arguments: the tool, its input, and Claude Code's id for the call.
+struct Arguments {
+    tool_name: String,
+    input: JsonObject,
+    tool_use_id: Option<String>,
+}
+
 /// The arguments, checked by hand: malformed ones are denied, not errored.
-fn parse_arguments(args: Option<&JsonObject>) -> Result<(String, JsonObject), String> {
+fn parse_arguments(args: Option<&JsonObject>) -> Result<Arguments, String> {
     let args = args.ok_or("no arguments")?;
     let tool_name = match args.get("tool_name") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
@@ -157,12 +169,25 @@ fn parse_arguments(args: Option<&JsonObject>) -> Result<(String, JsonObject), St
         Some(_) => return Err("`input` must be an object".into()),
         None => return Err("`input` is missing".into()),
     };
-    Ok((tool_name, input))
+    let tool_use_id = args
+        .get("tool_use_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok(Arguments {
+        tool_name,
+        input,
+        tool_use_id,
+    })
 }
 
 /// Judge and resolve one call; blocking (the reviewer).
-fn decide(session: &Session, tool_name: String, input: JsonObject) -> Value {
+fn decide(session: &Session, args: Arguments) -> Value {
     let started = Instant::now();
+    let Arguments {
+        tool_name,
+        input,
+        tool_use_id,
+    } = args;
     let call = ToolCall {
         tool_name,
         tool_input: Value::Object(input.clone()),
@@ -218,6 +243,22 @@ fn decide(session: &Session, tool_name: String, input: JsonObject) -> Value {
     if let Err(e) = session.audit.append(&record) {
         eprintln!("mstro-bouncer mcp: could not write the audit log: {e}");
     }
+    session.reporter.report(&DecisionReport {
+        token: session.reporter.token().to_owned(),
+        tool_use_id,
+        tool: record.tool,
+        operation: record.operation,
+        verdict: record.verdict.as_str().to_owned(),
+        outcome: record.outcome.as_str().to_owned(),
+        reason: record.reason,
+        rule_ids: record.rule_ids,
+        layer: record.layer.as_str().to_owned(),
+        latency_ms: record.latency_us as f64 / 1000.0,
+        reviewer_reason: match &r.detail {
+            Detail::Reviewed(answer) => Some(answer.reasoning.clone()),
+            _ => None,
+        },
+    });
     decision
 }
 
@@ -263,9 +304,9 @@ impl ServerHandler for PermissionServer {
             (_, Err(why)) => deny(format!(
                 "mstro-bouncer blocked this call: malformed approval_prompt arguments ({why})"
             )),
-            (Ok(session), Ok((tool_name, input))) => {
+            (Ok(session), Ok(args)) => {
                 let session = Arc::clone(session);
-                tokio::task::spawn_blocking(move || decide(&session, tool_name, input))
+                tokio::task::spawn_blocking(move || decide(&session, args))
                     .await
                     .unwrap_or_else(|e| deny(format!("mstro-bouncer failed internally ({e}), so it blocks the call to stay safe")))
             }

@@ -22,6 +22,9 @@ use crate::home::MstroHome;
 use crate::home::instances::{HEARTBEAT_EVERY, Registration};
 use crate::protocol::PROTOCOL_VERSION;
 use crate::protocol::handshake::MachineHello;
+use crate::session::event_log::LogLimits;
+use crate::session::runner::RunnerConfig;
+use crate::session::tabs::Sessions;
 
 /// Requests a machine works on at once.
 const MAX_CONCURRENT_REQUESTS: usize = 16;
@@ -108,7 +111,13 @@ impl Machine {
             },
             token.clone(),
         );
-        let dispatcher = Arc::new(Dispatcher::new(workspace.clone()));
+        let sessions = Sessions::new(
+            workspace.root().to_path_buf(),
+            RunnerConfig::from_env(),
+            relay.outbox.clone(),
+            LogLimits::default(),
+        );
+        let dispatcher = Arc::new(Dispatcher::new(workspace.clone(), sessions));
         let outbox = relay.outbox.clone();
         let dispatch_task = tokio::spawn(async move {
             // Requests in progress at once; more are answered `busy` rather than queued

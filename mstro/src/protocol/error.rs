@@ -16,6 +16,8 @@ pub enum ErrorCode {
     MachineOffline,
     /// The machine cannot take more frames right now.
     Busy,
+    /// The tab is running a prompt; it takes one at a time.
+    TabBusy,
     OutsideWorkspace,
     NotFound,
     NotADirectory,

@@ -14,6 +14,11 @@ use self::files::FileError;
 use self::request::{KNOWN, Request};
 use super::workspace::Workspace;
 use crate::protocol::{Envelope, ErrorCode};
+use crate::session::tabs::{Refusal, Sessions, ack_frame};
+
+/// `getSessions`' page size, by default and at most.
+const PAGE_DEFAULT: usize = 20;
+const PAGE_MAX: usize = 100;
 
 /// The largest reply sent: the relay takes machine frames up to
 /// [`MAX_MACHINE_FRAME_BYTES`](crate::protocol::MAX_MACHINE_FRAME_BYTES); leave room.
@@ -22,11 +27,15 @@ const MAX_REPLY_BYTES: usize = crate::protocol::MAX_MACHINE_FRAME_BYTES - 64 * 1
 /// The machine's request handlers.
 pub struct Dispatcher {
     workspace: Arc<Workspace>,
+    sessions: Sessions,
 }
 
 impl Dispatcher {
-    pub fn new(workspace: Arc<Workspace>) -> Dispatcher {
-        Dispatcher { workspace }
+    pub fn new(workspace: Arc<Workspace>, sessions: Sessions) -> Dispatcher {
+        Dispatcher {
+            workspace,
+            sessions,
+        }
     }
 
     /// The answer to one frame from the relay, never larger than the relay accepts.
@@ -68,7 +77,6 @@ impl Dispatcher {
         };
         match request {
             Request::Ping {} => frame.reply(json!({ "pong": true })),
-            Request::GetActiveTabs {} => frame.reply(json!({ "tabs": [] })),
             Request::ListDirectory(arg) => {
                 let ws = self.workspace.clone();
                 let result = blocking(move || files::list_directory(&ws, &arg.path)).await;
@@ -79,7 +87,99 @@ impl Dispatcher {
                 let result = blocking(move || files::read_file(&ws, &arg.path)).await;
                 answer(frame, result)
             }
+            tabs_or_sessions => match self.session_request(frame, tabs_or_sessions).await {
+                Ok(reply) => reply,
+                Err(refusal) => frame.error_reply(refusal.code, refusal.message),
+            },
         }
+    }
+
+    /// Tabs and sessions (docs/sessions.md).
+    async fn session_request(
+        &self,
+        frame: &Envelope,
+        request: Request,
+    ) -> Result<Envelope, Refusal> {
+        let sessions = &self.sessions;
+        let tab = || {
+            frame.tab_id.clone().ok_or_else(|| Refusal {
+                code: ErrorCode::Malformed,
+                message: format!("`{}` needs a `tabId`", frame.kind),
+            })
+        };
+        let data = match request {
+            Request::GetActiveTabs {} => sessions.active_tabs(),
+            Request::CreateTab(arg) => {
+                sessions
+                    .create_tab(arg.tab_id.or_else(|| frame.tab_id.clone()), arg.session_id)
+                    .await?
+            }
+            Request::RemoveTab {} => {
+                sessions.remove_tab(tab()?)?;
+                json!({ "removed": true })
+            }
+            Request::InitTab(arg) => {
+                sessions
+                    .init_tab(
+                        tab()?,
+                        arg.epoch,
+                        arg.last_seen_seq,
+                        arg.session_id,
+                        frame.permission,
+                    )
+                    .await?
+            }
+            Request::Execute(arg) => {
+                if !arg.attachments.is_empty() {
+                    return Err(Refusal {
+                        code: ErrorCode::Malformed,
+                        message: "attachments are not supported yet; nothing was run".into(),
+                    });
+                }
+                let ack = sessions.execute(tab()?, arg.prompt, arg.msg_id, arg.model)?;
+                return Ok(ack_frame(frame, &ack));
+            }
+            Request::Cancel {} => json!({ "cancelled": sessions.cancel(tab()?)? }),
+            Request::New {} => {
+                sessions.new_session(tab()?)?;
+                json!({ "sessionId": null })
+            }
+            Request::GetSessions(arg) => {
+                let history = sessions.history();
+                let offset = arg.offset.unwrap_or(0);
+                let limit = arg.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
+                let page = history_call(move || history.list(offset, limit)).await?;
+                json!({ "sessions": page.sessions, "total": page.total, "problems": page.problems })
+            }
+            Request::GetSessionById(arg) => {
+                json!({ "session": sessions.session(arg.session_id).await? })
+            }
+            Request::DeleteSession(arg) => {
+                json!({ "deleted": sessions.delete_session(arg.session_id).await? })
+            }
+            Request::SearchHistory(arg) => {
+                let history = sessions.history();
+                let limit = arg.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
+                let results = history_call(move || history.search(&arg.query, limit)).await?;
+                json!({ "results": results })
+            }
+            Request::Ping {} | Request::ListDirectory(_) | Request::ReadFile(_) => {
+                return Err(Refusal {
+                    code: ErrorCode::Internal,
+                    message: "not a tab or session request".into(),
+                });
+            }
+        };
+        Ok(frame.reply(data))
+    }
+}
+
+async fn history_call<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::session::history::HistoryError> + Send + 'static,
+) -> Result<T, Refusal> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(Refusal::from),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
 }
 

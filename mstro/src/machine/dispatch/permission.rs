@@ -9,6 +9,7 @@ use crate::protocol::Permission;
 pub const VIEW_MAY: &[&str] = &[
     "ping",
     "getActiveTabs",
+    "initTab",
     "listDirectory",
     "readFile",
     "getSessions",

@@ -13,9 +13,20 @@ use serde::Deserialize;
 )]
 pub enum Request {
     Ping {},
-    GetActiveTabs {},
     ListDirectory(PathArg),
     ReadFile(PathArg),
+    // Tabs and sessions (docs/sessions.md); a tab's id is the envelope's `tabId`.
+    GetActiveTabs {},
+    CreateTab(CreateTabArg),
+    RemoveTab {},
+    InitTab(InitTabArg),
+    Execute(ExecuteArg),
+    Cancel {},
+    New {},
+    GetSessions(PageArg),
+    GetSessionById(SessionArg),
+    DeleteSession(SessionArg),
+    SearchHistory(SearchArg),
 }
 
 /// `{path}`: relative to the workspace root.
@@ -25,8 +36,75 @@ pub struct PathArg {
     pub path: String,
 }
 
+/// `createTab {tabId?, sessionId?}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateTabArg {
+    pub tab_id: Option<String>,
+    pub session_id: Option<String>,
+}
+
+/// `initTab {epoch?, lastSeenSeq?, sessionId?}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitTabArg {
+    pub epoch: Option<String>,
+    pub last_seen_seq: Option<u64>,
+    pub session_id: Option<String>,
+}
+
+/// `execute {prompt, msgId, model?, attachments?}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecuteArg {
+    pub prompt: String,
+    pub msg_id: String,
+    pub model: Option<String>,
+    /// Not supported yet: refused when not empty, rather than dropped.
+    #[serde(default)]
+    pub attachments: Vec<serde_json::Value>,
+}
+
+/// `getSessions {offset?, limit?}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageArg {
+    pub offset: Option<usize>,
+    pub limit: Option<usize>,
+}
+
+/// `{sessionId}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionArg {
+    pub session_id: String,
+}
+
+/// `searchHistory {query, limit?}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchArg {
+    pub query: String,
+    pub limit: Option<usize>,
+}
+
 /// Every `type` the machine knows (any other is `unknown_type`).
-pub const KNOWN: &[&str] = &["ping", "getActiveTabs", "listDirectory", "readFile"];
+pub const KNOWN: &[&str] = &[
+    "ping",
+    "listDirectory",
+    "readFile",
+    "getActiveTabs",
+    "createTab",
+    "removeTab",
+    "initTab",
+    "execute",
+    "cancel",
+    "new",
+    "getSessions",
+    "getSessionById",
+    "deleteSession",
+    "searchHistory",
+];
 
 impl Request {
     /// The request in a frame of `kind` with `data` (`null` data is `{}`).
@@ -58,8 +136,27 @@ mod tests {
         assert!(Request::parse("readFile", &json!({"path": 5})).is_err());
         assert!(Request::parse("readFile", &json!("a")).is_err());
         assert!(Request::parse("nope", &json!({})).is_err());
-        for kind in KNOWN {
+        let needs_data = [
+            "execute",
+            "getSessionById",
+            "deleteSession",
+            "searchHistory",
+        ];
+        for kind in KNOWN.iter().filter(|k| !needs_data.contains(k)) {
             assert!(Request::parse(kind, &json!({})).is_ok(), "{kind}");
         }
+        for kind in needs_data {
+            assert!(Request::parse(kind, &json!({})).is_err(), "{kind}");
+        }
+        assert_eq!(
+            Request::parse("execute", &json!({"prompt": "hi", "msgId": "a1"})).unwrap(),
+            Request::Execute(ExecuteArg {
+                prompt: "hi".into(),
+                msg_id: "a1".into(),
+                model: None,
+                attachments: vec![],
+            })
+        );
+        assert!(Request::parse("initTab", &json!({"lastSeenSeq": -1})).is_err());
     }
 }
