@@ -6,12 +6,14 @@
 //! whose system prompt is the reviewer's go to a separate script, which can answer with
 //! any text, any HTTP error, or slowly.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -34,7 +36,48 @@ pub enum Reply {
     /// Any HTTP status and JSON body, as is.
     Raw { status: u16, body: Value },
     /// Wait, then reply.
-    Slow(std::time::Duration, Box<Reply>),
+    Slow(Duration, Box<Reply>),
+    /// One assistant message with several content blocks, in order (`stop_reason:
+    /// tool_use` if any block is a tool call, else `end_turn`).
+    Blocks(Vec<Block>),
+    /// Final text whose deltas arrive over a really streamed HTTP body: one
+    /// `content_block_delta` per chunk, `every` apart (the first comes at once, so the
+    /// body takes about `(chunks - 1) × every`). Nothing is buffered; a client that
+    /// goes away stops the stream. A non-streaming request gets the joined text at once.
+    Dribble {
+        chunks: Vec<String>,
+        every: Duration,
+    },
+}
+
+/// One content block of a [`Reply::Blocks`] message.
+#[derive(Debug, Clone)]
+pub enum Block {
+    /// A thinking block (`thinking_delta`, then a made-up `signature_delta`).
+    Thinking(String),
+    Text(String),
+    /// A tool call; the fake mints its unique `toolu_` id.
+    Tool {
+        name: String,
+        input: Value,
+    },
+}
+
+impl Block {
+    pub fn bash(command: &str) -> Block {
+        Block::Tool {
+            name: "Bash".into(),
+            input: json!({ "command": command, "description": "run a command" }),
+        }
+    }
+
+    /// Launch a general-purpose sub-agent with this prompt (see [`is_subagent`]).
+    pub fn agent(description: &str, prompt: &str) -> Block {
+        Block::Tool {
+            name: AGENT_TOOL.into(),
+            input: json!({ "description": description, "prompt": prompt, "subagent_type": "general-purpose" }),
+        }
+    }
 }
 
 impl Reply {
@@ -43,6 +86,14 @@ impl Reply {
             name: "Bash".into(),
             input: json!({ "command": command, "description": "run a command" }),
         }
+    }
+
+    /// Launch a general-purpose sub-agent with this prompt (see [`is_subagent`]).
+    pub fn agent(description: &str, prompt: &str) -> Reply {
+        let Block::Tool { name, input } = Block::agent(description, prompt) else {
+            unreachable!("Block::agent is a tool call")
+        };
+        Reply::Tool { name, input }
     }
 }
 
@@ -61,6 +112,72 @@ pub fn is_review(request: &Value) -> bool {
     request["system"]
         .as_str()
         .is_some_and(|s| s.starts_with("You are mstro-bouncer's security reviewer"))
+}
+
+/// The tool that launches a sub-agent, as the model calls it. Claude Code 2.1.197
+/// offers it to the API as `Agent` but lists it as `Task` in stream-json's
+/// `system/init.tools`; a call named `Task` works too.
+pub const AGENT_TOOL: &str = "Agent";
+
+/// Does this request come from a sub-agent rather than the main conversation?
+///
+/// What Claude Code 2.1.197 does with an `Agent` call in `-p` mode (seen live):
+/// - Input: `{description, prompt, subagent_type?, model?, run_in_background?,
+///   isolation?}`; `description` and `prompt` are required, `subagent_type` defaults to
+///   `general-purpose` (others: `Explore`, which asks for `claude-haiku-4-5-…`, `Plan`,
+///   `claude`, `statusline-setup`; an unknown type is an `is_error` tool result).
+/// - The sub-agent's own requests go to the same endpoint, with its own, shorter
+///   `tools` list and system prompt. The reliable marker is the billing block
+///   `system[0]`, which ends `cc_is_subagent=true;` (the main one has no such field);
+///   its first user message is the `<system-reminder>` context then the `prompt`
+///   (so [`last_user_text`] is the prompt). Its metadata shares the main `session_id`.
+/// - stream-json: `system/task_started` (`tool_use_id`, `description`, `prompt`,
+///   `subagent_type`), a `user` line holding the prompt with `parent_tool_use_id` = the
+///   Agent call's id, then for each sub-agent tool call an `assistant` line (tool_use
+///   blocks only: its text and thinking blocks are not printed) and a `user`
+///   tool_result line, both with that `parent_tool_use_id`, and `system/task_progress`;
+///   then `system/task_updated` and `system/task_notification`, and the Agent call's
+///   tool_result (`parent_tool_use_id: null`) whose content is the sub-agent's final
+///   text, for most types followed by an `agentId: …` block (`tool_use_result.content`
+///   has just the text).
+///   No `stream_event` line is forwarded for the sub-agent.
+/// - `--permission-prompt-tool`: the Agent call itself is allowed without asking it;
+///   the sub-agent's own tool calls are asked about like any other, with their own
+///   `tool_use_id` and nothing that names the parent.
+pub fn is_subagent(request: &Value) -> bool {
+    request["system"].as_array().is_some_and(|blocks| {
+        blocks.iter().any(|b| {
+            b["text"].as_str().is_some_and(|t| {
+                t.starts_with("x-anthropic-billing-header:") && t.contains("cc_is_subagent=true")
+            })
+        })
+    })
+}
+
+/// The last thing the person (or, for a sub-agent, its parent) said: the last text in
+/// a user message that is not a `<system-reminder>` the CLI adds. Tool results are not
+/// text; `""` if there is none.
+pub fn last_user_text(request: &Value) -> String {
+    let messages = request["messages"].as_array().into_iter().flatten().rev();
+    for message in messages.filter(|m| m["role"] == "user") {
+        let texts: Vec<&str> = match &message["content"] {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(blocks) => blocks
+                .iter()
+                .filter(|b| b["type"] == "text")
+                .filter_map(|b| b["text"].as_str())
+                .collect(),
+            _ => Vec::new(),
+        };
+        if let Some(text) = texts
+            .into_iter()
+            .rev()
+            .find(|t| !t.trim_start().starts_with("<system-reminder>"))
+        {
+            return text.to_owned();
+        }
+    }
+    String::new()
 }
 
 /// The reviewer's answer as the Messages API returns it: one text block.
@@ -246,7 +363,9 @@ async fn messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         .unwrap_or("claude-opus-4-8")
         .to_owned();
     let message_id = format!("msg_fake{n:020}");
-    let (block, stop_reason) = match reply {
+    let streaming = request["stream"] == true;
+    // The blocks to send, and for a dribble the pause between its text deltas.
+    let (blocks, dribble) = match reply {
         Reply::Error {
             status,
             kind,
@@ -257,59 +376,91 @@ async fn messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
             return (code, axum::Json(body)).into_response();
         }
         Reply::Slow(..) => unreachable!("unwrapped above"),
-        Reply::Text(text) => (json!({"type": "text", "text": text}), "end_turn"),
-        Reply::Tool { name, input } => (
-            json!({"type": "tool_use", "id": format!("toolu_fake{n:020}"), "name": name, "input": input}),
-            "tool_use",
-        ),
+        Reply::Text(text) => (vec![Block::Text(text)], None),
+        Reply::Tool { name, input } => (vec![Block::Tool { name, input }], None),
+        Reply::Blocks(blocks) => (blocks, None),
+        Reply::Dribble { chunks, every } if streaming => (Vec::new(), Some((chunks, every))),
+        Reply::Dribble { chunks, .. } => (vec![Block::Text(chunks.concat())], None),
+    };
+    let content: Vec<Value> = blocks
+        .into_iter()
+        .map(|block| match block {
+            Block::Thinking(thinking) => {
+                json!({"type": "thinking", "thinking": thinking, "signature": FAKE_SIGNATURE})
+            }
+            Block::Text(text) => json!({"type": "text", "text": text}),
+            Block::Tool { name, input } => {
+                let id = shared.ids.fetch_add(1, Ordering::Relaxed);
+                json!({"type": "tool_use", "id": format!("toolu_fake{id:020}"), "name": name, "input": input})
+            }
+        })
+        .collect();
+    let stop_reason = if content.iter().any(|b| b["type"] == "tool_use") {
+        "tool_use"
+    } else {
+        "end_turn"
     };
     let usage = json!({"input_tokens": 120, "output_tokens": 25, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0});
-    if request["stream"] != true {
-        let message = json!({"id": message_id, "type": "message", "role": "assistant", "model": model, "content": [block], "stop_reason": stop_reason, "stop_sequence": null, "usage": usage});
+    if !streaming {
+        let message = json!({"id": message_id, "type": "message", "role": "assistant", "model": model, "content": content, "stop_reason": stop_reason, "stop_sequence": null, "usage": usage});
         return axum::Json(message).into_response();
     }
-    let mut sse = String::new();
-    let mut event =
-        |name: &str, data: Value| sse.push_str(&format!("event: {name}\ndata: {data}\n\n"));
-    event(
+
+    let mut sse = Sse::default();
+    sse.event(
         "message_start",
         json!({"type": "message_start", "message": {"id": message_id, "type": "message", "role": "assistant", "model": model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 120, "output_tokens": 1, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}}),
     );
-    match block["type"].as_str() {
-        Some("tool_use") => {
-            let start =
-                json!({"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}});
-            event(
-                "content_block_start",
-                json!({"type": "content_block_start", "index": 0, "content_block": start}),
-            );
-            let partial = block["input"].to_string();
-            event(
-                "content_block_delta",
-                json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": partial}}),
-            );
+    for (index, block) in content.iter().enumerate() {
+        match block["type"].as_str() {
+            Some("tool_use") => {
+                sse.start(
+                    index,
+                    json!({"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}),
+                );
+                sse.delta(
+                    index,
+                    json!({"type": "input_json_delta", "partial_json": block["input"].to_string()}),
+                );
+            }
+            Some("thinking") => {
+                sse.start(
+                    index,
+                    json!({"type": "thinking", "thinking": "", "signature": ""}),
+                );
+                sse.delta(
+                    index,
+                    json!({"type": "thinking_delta", "thinking": block["thinking"]}),
+                );
+                sse.delta(
+                    index,
+                    json!({"type": "signature_delta", "signature": FAKE_SIGNATURE}),
+                );
+            }
+            _ => {
+                sse.start(index, json!({"type": "text", "text": ""}));
+                sse.delta(index, json!({"type": "text_delta", "text": block["text"]}));
+            }
         }
-        _ => {
-            event(
-                "content_block_start",
-                json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
-            );
-            event(
-                "content_block_delta",
-                json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": block["text"]}}),
-            );
-        }
+        sse.stop(index);
     }
-    event(
-        "content_block_stop",
-        json!({"type": "content_block_stop", "index": 0}),
-    );
-    event(
+    if let Some((chunks, every)) = dribble {
+        let index = content.len();
+        sse.start(index, json!({"type": "text", "text": ""}));
+        for (i, chunk) in chunks.iter().enumerate() {
+            if i > 0 {
+                sse.pause(every);
+            }
+            sse.delta(index, json!({"type": "text_delta", "text": chunk}));
+        }
+        sse.stop(index);
+    }
+    sse.event(
         "message_delta",
         json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": 25}}),
     );
-    event("message_stop", json!({"type": "message_stop"}));
-    let mut response = sse.into_response();
+    sse.event("message_stop", json!({"type": "message_stop"}));
+    let mut response = sse.into_body().into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -321,6 +472,67 @@ async fn messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     );
     response
 }
+
+/// A streamed SSE body, in pieces: each piece goes out after its pause, so only a
+/// dribble's later deltas wait; everything else is sent at once.
+struct Sse {
+    pieces: Vec<(Duration, String)>,
+}
+
+impl Default for Sse {
+    fn default() -> Sse {
+        Sse {
+            pieces: vec![(Duration::ZERO, String::new())],
+        }
+    }
+}
+
+impl Sse {
+    fn event(&mut self, name: &str, data: Value) {
+        let piece = self.pieces.last_mut().expect("never empty");
+        piece
+            .1
+            .push_str(&format!("event: {name}\ndata: {data}\n\n"));
+    }
+
+    fn pause(&mut self, pause: Duration) {
+        self.pieces.push((pause, String::new()));
+    }
+
+    fn start(&mut self, index: usize, block: Value) {
+        self.event(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": index, "content_block": block}),
+        );
+    }
+
+    fn delta(&mut self, index: usize, delta: Value) {
+        self.event(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": index, "delta": delta}),
+        );
+    }
+
+    fn stop(&mut self, index: usize) {
+        self.event(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": index}),
+        );
+    }
+
+    /// A body that sends each piece after its pause and stops when the client goes.
+    fn into_body(self) -> Body {
+        let pieces = futures_util::stream::unfold(self.pieces.into_iter(), |mut rest| async move {
+            let (pause, text) = rest.next()?;
+            tokio::time::sleep(pause).await;
+            Some((Ok::<_, Infallible>(Bytes::from(text)), rest))
+        });
+        Body::from_stream(pieces)
+    }
+}
+
+/// The made-up thinking signature; the CLI echoes it back and never checks it.
+const FAKE_SIGNATURE: &str = "fakesig==";
 
 fn error(status: u16, kind: &str, message: &str) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -5,6 +5,7 @@
 pub mod binaries;
 pub mod claude;
 pub mod fake_api;
+pub mod mstro_up;
 pub mod relay;
 pub mod webdriver;
 

@@ -222,6 +222,28 @@ impl BrowserSocket {
             .expect("a frame within 15 s")
     }
 
+    /// Send a request about `tab` and wait for its answer; frames that arrive
+    /// meanwhile (a tab's events) are kept in `others`, in order.
+    pub async fn request_tab(
+        &mut self,
+        kind: &str,
+        tab: &str,
+        data: Value,
+        others: &mut Vec<Value>,
+    ) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "type": kind, "id": id, "tabId": tab, "data": data }))
+            .await;
+        loop {
+            let frame = self.next().await;
+            if frame["id"] == id {
+                return frame;
+            }
+            others.push(frame);
+        }
+    }
+
     /// Send a request and wait for the frame answering it (skipping others).
     pub async fn request(&mut self, kind: &str, data: Value) -> Value {
         let id = self.next_id;

@@ -2,84 +2,18 @@
 //! meets it: `mstro up`, the one-time sign-in link it prints, the live machine list,
 //! the file tree and viewer, and a reload that keeps the session.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{Client, Locator};
+use mstro_tests::mstro_up::{MstroUp, UpConfig};
+use mstro_tests::require;
 use mstro_tests::webdriver::{self, Chromedriver, wait_for};
-use mstro_tests::{binaries, require};
 
 const USER: &str = "newcomer";
 const HELLO: &str = "hello from the machine\n";
 const MAIN_RS: &str = "fn main() {}\n";
 /// Generous: a slow two-core CI machine starting Chromium and a machine at once.
 const LIMIT: Duration = Duration::from_secs(30);
-
-/// `mstro up` in the background with its own home, killed on drop.
-struct MstroUp {
-    child: Child,
-    /// The one-time sign-in link it printed.
-    link: String,
-}
-
-impl MstroUp {
-    fn start(home: &std::path::Path, work: &std::path::Path) -> MstroUp {
-        let mut child = Command::new(binaries::mstro())
-            .args(["up", "--listen", "127.0.0.1:0", "--user", USER, "-w"])
-            .arg(work)
-            .env("MSTRO_HOME", home)
-            .env_remove("PLATFORM_URL")
-            .env_remove("PORT")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("mstro up starts");
-        // Read stdout on a thread (and keep draining it) so a silent `mstro up` is a
-        // clear failure rather than a hang.
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut up = MstroUp {
-            child,
-            link: String::new(),
-        };
-        let mut printed = String::new();
-        let deadline = Instant::now() + LIMIT;
-        while up.link.is_empty() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    printed.push_str(&line);
-                    printed.push('\n');
-                    if line.contains("/#/link/") {
-                        up.link = line.trim().to_owned();
-                    }
-                }
-                Err(e) => panic!("mstro up printed no sign-in link ({e}); it printed:\n{printed}"),
-            }
-        }
-        assert!(
-            up.link.starts_with("http://127.0.0.1:")
-                && mstro_tests::relay::link_token(&up.link).is_some(),
-            "an unexpected sign-in link in:\n{printed}"
-        );
-        up
-    }
-}
-
-impl Drop for MstroUp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The text of the first element matching `css`, if there is one.
 async fn text_of(client: &Client, css: &str) -> Option<String> {
@@ -130,7 +64,12 @@ async fn a_new_user_signs_in_with_the_link_and_reads_files_in_the_browser() {
     std::fs::create_dir_all(work.join("src")).unwrap();
     std::fs::write(work.join("hello.txt"), HELLO).unwrap();
     std::fs::write(work.join("src/main.rs"), MAIN_RS).unwrap();
-    let up = MstroUp::start(&dir.path().join("home"), &work);
+    let up = MstroUp::start(&UpConfig {
+        home: &dir.path().join("home"),
+        work: &work,
+        user: USER,
+        env: Vec::new(),
+    });
 
     let browser = driver.connect().await;
     browser

@@ -1,0 +1,784 @@
+//! Sessions end to end (issue 7, docs/sessions.md): a browser socket through a real
+//! relay (`mstro up`) runs the real Claude Code CLI on the machine against a fake
+//! Messages API, with `mstro-bouncer mcp` deciding every tool call it is asked about.
+//! Each test asserts the exact sequence of events the browser receives.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use mstro_tests::fake_api::{self, Block, FakeApi, Reply, tool_results};
+use mstro_tests::mstro_up::{MstroUp, UpConfig, claude_env};
+use mstro_tests::relay::{BrowserSocket, Session};
+use mstro_tests::{claude, require};
+use serde_json::{Value, json};
+
+/// One run of the real CLI, generously: a loaded two-core CI machine.
+const RUN_LIMIT: Duration = Duration::from_secs(120);
+
+/// A machine (`mstro up`) with a workspace, a home for Claude Code and mstro, and a
+/// signed-in browser.
+struct Machine {
+    dir: tempfile::TempDir,
+    up: MstroUp,
+    session: Session,
+}
+
+impl Machine {
+    fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+    fn mstro_home(&self) -> PathBuf {
+        self.dir.path().join("mstro-home")
+    }
+    fn history_dir(&self) -> PathBuf {
+        self.work().join(".mstro/history")
+    }
+}
+
+fn dirs() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("work/src")).unwrap();
+    std::fs::create_dir_all(dir.path().join("home")).unwrap();
+    std::fs::write(dir.path().join("work/src/main.rs"), "fn main() {}\n").unwrap();
+    dir
+}
+
+fn up(dir: &Path, env: Vec<(String, String)>) -> MstroUp {
+    MstroUp::start(&UpConfig {
+        home: &dir.join("mstro-home"),
+        work: &dir.join("work"),
+        user: "ada",
+        env,
+    })
+}
+
+/// A machine whose sessions use the real CLI against `api`, or `None` (skipped) when
+/// the CLI is unavailable outside CI.
+async fn machine_with(
+    api: &FakeApi,
+    extra: &[(&str, &str)],
+) -> Result<(Machine, BrowserSocket), String> {
+    let claude = claude::executable()?;
+    let dir = dirs();
+    let mut env = claude_env(claude, api.url(), &dir.path().join("home"));
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let up = up(dir.path(), env);
+    let (session, _, socket) = up.browser().await;
+    Ok((Machine { dir, up, session }, socket))
+}
+
+/// A machine whose `claude` is `program` (no real CLI needed).
+async fn machine_running(program: &Path) -> (Machine, BrowserSocket) {
+    let dir = dirs();
+    let env = vec![
+        ("MSTRO_CLAUDE_BIN".to_owned(), program.display().to_string()),
+        (
+            "MSTRO_BOUNCER_BIN".to_owned(),
+            mstro_tests::binaries::mstro_bouncer().display().to_string(),
+        ),
+    ];
+    let up = up(dir.path(), env);
+    let (session, _, socket) = up.browser().await;
+    (Machine { dir, up, session }, socket)
+}
+
+async fn create_tab(socket: &mut BrowserSocket) -> String {
+    let reply = socket.request("createTab", json!({})).await;
+    assert_eq!(reply["type"], "createTab", "{reply}");
+    reply["data"]["tabId"].as_str().unwrap().to_owned()
+}
+
+/// The tab's events among `frames`.
+fn of_tab<'a>(frames: &'a [Value], tab: &str) -> Vec<&'a Value> {
+    frames
+        .iter()
+        .filter(|f| f["tabId"] == tab && f["data"]["seq"].is_u64())
+        .collect()
+}
+
+/// Read events of `tab` until its movement ended and the tab is idle again.
+async fn until_idle(socket: &mut BrowserSocket, tab: &str, mut events: Vec<Value>) -> Vec<Value> {
+    let deadline = Instant::now() + RUN_LIMIT;
+    loop {
+        let ended = events.iter().any(|e| {
+            e["tabId"] == tab && (e["type"] == "movementComplete" || e["type"] == "movementError")
+        });
+        if ended
+            && events
+                .last()
+                .is_some_and(|e| e["type"] == "tabStateChanged" && e["data"]["state"] != "running")
+        {
+            return events.into_iter().filter(|e| e["tabId"] == tab).collect();
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match socket.next_within(left.min(Duration::from_secs(60))).await {
+            Some(frame) => events.push(frame),
+            None => panic!(
+                "the movement did not end within {RUN_LIMIT:?}; events so far:\n{}",
+                pretty(&events)
+            ),
+        }
+    }
+}
+
+/// `execute` a prompt on `tab` and collect the movement's events.
+async fn run(socket: &mut BrowserSocket, tab: &str, prompt: &str, msg_id: &str) -> Vec<Value> {
+    let mut early = Vec::new();
+    let ack = socket
+        .request_tab(
+            "execute",
+            tab,
+            json!({"prompt": prompt, "msgId": msg_id}),
+            &mut early,
+        )
+        .await;
+    assert_eq!(ack["type"], "executeAck", "{ack}");
+    assert_eq!(ack["data"]["duplicate"], false);
+    until_idle(socket, tab, early).await
+}
+
+/// The text of the conversation's last user turn.
+fn last_user_text(request: &Value) -> String {
+    request["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+        .map(|m| m["content"].to_string())
+        .unwrap_or_default()
+}
+
+fn pretty(events: &[Value]) -> String {
+    events
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The sequence as a list of words: `type` (with the toolUse phase, the decision's
+/// outcome, the terminal status), consecutive text chunks merged (their split depends
+/// on timing), `streamingTokens` left out (when they arrive depends on timing too).
+fn shape(events: &[Value]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in events {
+        let d = &e["data"];
+        let word = match e["type"].as_str().unwrap() {
+            "streamingTokens" => continue,
+            "toolUse" => format!("toolUse:{}", d["phase"].as_str().unwrap()),
+            "bouncerDecision" => format!("bouncerDecision:{}", d["outcome"].as_str().unwrap()),
+            "movementComplete" => format!("movementComplete:{}", d["status"].as_str().unwrap()),
+            "movementError" => format!("movementError:{}", d["kind"].as_str().unwrap()),
+            "tabStateChanged" => format!("tabStateChanged:{}", d["state"].as_str().unwrap()),
+            other => other.to_owned(),
+        };
+        if (word == "output" || word == "thinking") && out.last() == Some(&word) {
+            continue;
+        }
+        out.push(word);
+    }
+    out
+}
+
+/// Every event's seq, 1 more than the one before, from `first`.
+fn assert_contiguous(events: &[Value], first: u64) {
+    let seqs: Vec<u64> = events
+        .iter()
+        .map(|e| e["data"]["seq"].as_u64().unwrap())
+        .collect();
+    let expected: Vec<u64> = (first..first + seqs.len() as u64).collect();
+    assert_eq!(
+        seqs,
+        expected,
+        "seqs must be contiguous:\n{}",
+        pretty(events)
+    );
+    let epochs: std::collections::HashSet<_> = events.iter().map(|e| &e["data"]["epoch"]).collect();
+    assert_eq!(epochs.len(), 1, "one epoch");
+}
+
+fn text(events: &[Value], kind: &str) -> String {
+    events
+        .iter()
+        .filter(|e| e["type"] == kind)
+        .map(|e| e["data"]["text"].as_str().unwrap())
+        .collect()
+}
+
+fn find<'a>(events: &'a [Value], kind: &str) -> &'a Value {
+    events
+        .iter()
+        .find(|e| e["type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in:\n{}", pretty(events)))
+}
+
+/// The conversation: the given Bash commands one after another, then a final text.
+fn conversation(commands: &'static [&'static str]) -> impl Fn(&Value) -> Reply + Send + Sync {
+    move |req| match commands.get(tool_results(req).len()) {
+        Some(c) => Reply::bash(c),
+        None => Reply::Text("All done.".into()),
+    }
+}
+
+const START: [&str; 2] = ["movementStart", "tabStateChanged:running"];
+
+fn expect(middle: &[&str], end: &str) -> Vec<String> {
+    START
+        .iter()
+        .chain(middle)
+        .chain(&[end, "tabStateChanged:idle"])
+        .map(|s| s.to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_only_streams_and_completes_with_usage_and_history() {
+    let api = FakeApi::start(|_| Reply::Text("Hello from the **fake** model.".into()));
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Say hello", "p-1").await;
+    assert_eq!(
+        shape(&events),
+        expect(&["output"], "movementComplete:completed"),
+        "{}",
+        pretty(&events)
+    );
+    assert_contiguous(&events, 1);
+    assert_eq!(text(&events, "output"), "Hello from the **fake** model.");
+    let start = find(&events, "movementStart");
+    assert_eq!(start["data"]["prompt"], "Say hello");
+    assert_eq!(start["data"]["msgId"], "p-1");
+    let done = &find(&events, "movementComplete")["data"];
+    assert_eq!(done["result"], "Hello from the **fake** model.");
+    assert!(
+        done["usage"]["outputTokens"].as_u64().unwrap() > 0,
+        "{done}"
+    );
+    assert!(done["usage"]["costUsd"].is_number(), "{done}");
+    let claude_session = done["claudeSessionId"].as_str().unwrap().to_owned();
+
+    // The history file is there, and the session lists with its title.
+    let reply = socket.request("getSessions", json!({})).await;
+    let sessions = reply["data"]["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{reply}");
+    assert_eq!(sessions[0]["title"], "Say hello");
+    let session_id = sessions[0]["id"].as_str().unwrap().to_owned();
+    assert!(m.history_dir().join(format!("{session_id}.json")).is_file());
+
+    // A second prompt resumes Claude Code's session, without pasting the first.
+    let events = run(&mut socket, &tab, "And again", "p-2").await;
+    assert_eq!(
+        find(&events, "movementStart")["data"]["resume"],
+        claude_session.as_str()
+    );
+    let last = api.requests().last().cloned().unwrap();
+    let user_texts: Vec<String> = last["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .map(|m| m["content"].to_string())
+        .collect();
+    assert_eq!(
+        user_texts
+            .iter()
+            .filter(|t| t.contains("Say hello"))
+            .count(),
+        1,
+        "the first prompt is in the conversation once, as Claude Code's own history: {user_texts:?}"
+    );
+    // A replayed prompt id never runs twice.
+    let mut others = Vec::new();
+    let dup = socket
+        .request_tab(
+            "execute",
+            &tab,
+            json!({"prompt": "Say hello", "msgId": "p-1"}),
+            &mut others,
+        )
+        .await;
+    assert_eq!(dup["data"]["duplicate"], true, "{dup}");
+    let search = socket
+        .request("searchHistory", json!({"query": "AGAIN"}))
+        .await;
+    assert_eq!(
+        search["data"]["results"][0]["sessionId"],
+        session_id.as_str(),
+        "{search}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_call_the_rules_allow_runs_and_its_output_streams_back() {
+    let api = FakeApi::start(conversation(&["touch created-by-mstro.txt && ls"]));
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Create a file", "p-1").await;
+    assert_eq!(
+        shape(&events),
+        expect(
+            &[
+                "toolUse:start",
+                "toolUse:input",
+                "bouncerDecision:allow",
+                "toolUse:result",
+                "output"
+            ],
+            "movementComplete:completed"
+        ),
+        "{}",
+        pretty(&events)
+    );
+    let decision = &find(&events, "bouncerDecision")["data"];
+    assert_eq!(decision["tool"], "Bash");
+    assert!(
+        decision["operation"]
+            .as_str()
+            .unwrap()
+            .contains("touch created-by-mstro.txt")
+    );
+    assert!(decision["latencyMs"].is_number());
+    let tool_id = find(&events, "toolUse")["data"]["toolUseId"].clone();
+    assert_eq!(decision["toolUseId"], tool_id);
+    let result = events
+        .iter()
+        .find(|e| e["type"] == "toolUse" && e["data"]["phase"] == "result")
+        .unwrap();
+    assert_eq!(result["data"]["isError"], false);
+    assert!(
+        result["data"]["result"]
+            .as_str()
+            .unwrap()
+            .contains("created-by-mstro.txt"),
+        "{result}"
+    );
+    assert!(m.work().join("created-by-mstro.txt").is_file());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_critical_tool_call_is_denied_and_the_model_sees_our_reason() {
+    let api = FakeApi::start(conversation(&["rm -rf ~"]));
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    let marker = m.dir.path().join("home/keep-me");
+    std::fs::write(&marker, "x").unwrap();
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Clean up", "p-1").await;
+    assert_eq!(
+        shape(&events),
+        expect(
+            &[
+                "toolUse:start",
+                "toolUse:input",
+                "bouncerDecision:deny",
+                "toolUse:result",
+                "output"
+            ],
+            "movementComplete:completed"
+        ),
+        "{}",
+        pretty(&events)
+    );
+    let decision = &find(&events, "bouncerDecision")["data"];
+    assert_eq!(decision["verdict"], "deny");
+    assert_eq!(decision["layer"], "rule");
+    assert!(
+        !decision["ruleIds"].as_array().unwrap().is_empty(),
+        "{decision}"
+    );
+    let reason = decision["reason"].as_str().unwrap();
+    let result = events
+        .iter()
+        .find(|e| e["type"] == "toolUse" && e["data"]["phase"] == "result")
+        .unwrap();
+    assert_eq!(result["data"]["isError"], true);
+    // What the model was told is our reason.
+    let told: Vec<String> = api
+        .requests()
+        .iter()
+        .flat_map(|r| {
+            tool_results(r)
+                .into_iter()
+                .map(fake_api::result_text)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        told.iter().any(|t| t.contains(reason)),
+        "{told:?} vs {reason}"
+    );
+    assert!(marker.is_file(), "the home directory survived");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_tool_call_is_decided_by_the_reviewer() {
+    const PROFILE_EDIT: &str = "echo 'export MSTRO_E2E=1' >> ~/.bashrc";
+    let api = FakeApi::with_reviewer(conversation(&[PROFILE_EDIT]), |_| {
+        fake_api::review("allow", 95)
+    });
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    std::fs::write(
+        m.mstro_home().join("bouncer.yaml"),
+        "reviewer:\n  provider: anthropic\n  timeout_seconds: 5\n",
+    )
+    .unwrap();
+    let tab = create_tab(&mut socket).await;
+    let events = run(
+        &mut socket,
+        &tab,
+        "Make MSTRO_E2E available in every shell",
+        "p-1",
+    )
+    .await;
+    let decision = &find(&events, "bouncerDecision")["data"];
+    assert_eq!(decision["verdict"], "review", "{}", pretty(&events));
+    assert_eq!(decision["layer"], "ai");
+    assert_eq!(decision["outcome"], "allow");
+    assert_eq!(decision["reviewerReason"], "scripted allow");
+    let asked = api.reviews();
+    assert_eq!(asked.len(), 1);
+    assert!(
+        asked[0]
+            .to_string()
+            .contains("Make MSTRO_E2E available in every shell"),
+        "the prompt reaches the reviewer as the person's request"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thinking_and_text_in_one_reply() {
+    let api = FakeApi::start(|_| {
+        Reply::Blocks(vec![
+            Block::Thinking("Let me think about this.".into()),
+            Block::Text("Here is the answer.".into()),
+        ])
+    });
+    let (_m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Think", "p-1").await;
+    assert_eq!(
+        shape(&events),
+        expect(&["thinking", "output"], "movementComplete:completed"),
+        "{}",
+        pretty(&events)
+    );
+    assert_eq!(text(&events, "thinking"), "Let me think about this.");
+    assert_eq!(text(&events, "output"), "Here is the answer.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_error_is_a_movement_error() {
+    let api = FakeApi::start(|_| Reply::Error {
+        status: 400,
+        kind: "invalid_request_error".into(),
+        message: "fake refusal".into(),
+    });
+    let (_m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Fail", "p-1").await;
+    assert_eq!(
+        shape(&events),
+        expect(&["output"], "movementError:claude_error"),
+        "{}",
+        pretty(&events)
+    );
+    let error = &find(&events, "movementError")["data"];
+    assert!(
+        error["message"].as_str().unwrap().contains("400"),
+        "{error}"
+    );
+    assert_eq!(error["exitCode"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_cancelled_mid_stream_is_recorded_as_cancelled() {
+    let chunks: Vec<String> = (0..200).map(|i| format!("chunk {i} ")).collect();
+    let api = FakeApi::start(move |_| Reply::Dribble {
+        chunks: chunks.clone(),
+        every: Duration::from_millis(100),
+    });
+    let (_m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    let mut events = Vec::new();
+    let ack = socket
+        .request_tab(
+            "execute",
+            &tab,
+            json!({"prompt": "Stream", "msgId": "p-1"}),
+            &mut events,
+        )
+        .await;
+    assert_eq!(ack["type"], "executeAck");
+    // Wait for some output, then stop.
+    while !events.iter().any(|e| e["type"] == "output") {
+        events.push(socket.next_within(RUN_LIMIT).await.expect("output streams"));
+    }
+    let stopped = Instant::now();
+    let reply = socket
+        .request_tab("cancel", &tab, json!({}), &mut events)
+        .await;
+    assert_eq!(reply["data"]["cancelled"], true, "{reply}");
+    let events = until_idle(&mut socket, &tab, events).await;
+    assert!(
+        stopped.elapsed() < Duration::from_secs(10),
+        "a cancel is prompt"
+    );
+    assert_eq!(
+        shape(&events),
+        expect(&["output"], "movementComplete:cancelled"),
+        "{}",
+        pretty(&events)
+    );
+    assert_contiguous(&events, 1);
+    // Recorded as such in history.
+    let sessions = socket.request("getSessions", json!({})).await;
+    let id = sessions["data"]["sessions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = socket
+        .request("getSessionById", json!({"sessionId": id}))
+        .await;
+    let stored = session["data"]["session"]["movements"][0]["events"].to_string();
+    assert!(stored.contains("\"cancelled\""), "{stored}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_prompts_racing_on_one_tab_run_exactly_once() {
+    let api = FakeApi::start(|_| {
+        Reply::Slow(
+            Duration::from_millis(500),
+            Box::new(Reply::Text("one".into())),
+        )
+    });
+    let (_m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    for (id, msg) in [(101, "a"), (102, "b")] {
+        socket
+            .send(json!({"type": "execute", "id": id, "tabId": tab, "data": {"prompt": "Race", "msgId": msg}}))
+            .await;
+    }
+    let mut frames = Vec::new();
+    while frames
+        .iter()
+        .filter(|f: &&Value| f["id"] == 101 || f["id"] == 102)
+        .count()
+        < 2
+    {
+        frames.push(socket.next().await);
+    }
+    let answers: Vec<&Value> = frames
+        .iter()
+        .filter(|f| f["id"] == 101 || f["id"] == 102)
+        .collect();
+    let acks = answers.iter().filter(|f| f["type"] == "executeAck").count();
+    let busy = answers
+        .iter()
+        .filter(|f| f["type"] == "error" && f["data"]["code"] == "tab_busy")
+        .count();
+    assert_eq!((acks, busy), (1, 1), "{answers:?}");
+    let events = until_idle(&mut socket, &tab, frames).await;
+    let events: Vec<Value> = of_tab(&events, &tab).into_iter().cloned().collect();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["type"] == "movementStart")
+            .count(),
+        1
+    );
+    let conversations = api.requests().len();
+    assert_eq!(conversations, 1, "Claude Code ran once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_away_for_30_s_mid_run_gets_every_event_exactly_once() {
+    // About 45 s of output, a chunk every 300 ms.
+    let chunks: Vec<String> = (0..150).map(|i| format!("[{i}]")).collect();
+    let all: String = chunks.concat();
+    let api = FakeApi::start(move |_| Reply::Dribble {
+        chunks: chunks.clone(),
+        every: Duration::from_millis(300),
+    });
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    let mut seen = Vec::new();
+    let ack = socket
+        .request_tab(
+            "execute",
+            &tab,
+            json!({"prompt": "Stream slowly", "msgId": "p-1"}),
+            &mut seen,
+        )
+        .await;
+    assert_eq!(ack["type"], "executeAck");
+    while seen.iter().filter(|e| e["type"] == "output").count() < 3 {
+        seen.push(socket.next_within(RUN_LIMIT).await.expect("output streams"));
+    }
+    let seen: Vec<Value> = of_tab(&seen, &tab).into_iter().cloned().collect();
+    let last = seen.last().unwrap()["data"]["seq"].as_u64().unwrap();
+    let epoch = seen[0]["data"]["epoch"].clone();
+    // The network drops for 30 s.
+    drop(socket);
+    let drop_started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let machine = m.session.wait_online().await;
+    let mut socket = m.session.socket(&machine).await.unwrap();
+    assert!(drop_started.elapsed() >= Duration::from_secs(30));
+    let mut live = Vec::new();
+    let reply = socket
+        .request_tab(
+            "initTab",
+            &tab,
+            json!({"epoch": epoch, "lastSeenSeq": last}),
+            &mut live,
+        )
+        .await;
+    assert_eq!(reply["data"]["mode"], "replay", "{reply}");
+    let mut all_events = seen.clone();
+    all_events.extend(reply["data"]["events"].as_array().unwrap().iter().cloned());
+    let replayed_to = all_events.last().unwrap()["data"]["seq"].as_u64().unwrap();
+    // Live events that raced the reply are dropped by seq, as the web app does.
+    let rest = until_idle(&mut socket, &tab, live).await;
+    all_events.extend(
+        rest.into_iter()
+            .filter(|e| e["data"]["seq"].as_u64().unwrap() > replayed_to),
+    );
+    assert_contiguous(&all_events, 1);
+    assert_eq!(
+        text(&all_events, "output"),
+        all,
+        "every chunk exactly once, in order"
+    );
+    assert_eq!(
+        shape(&all_events),
+        expect(&["output"], "movementComplete:completed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_restart_yields_a_snapshot_and_history_survives_kill_9() {
+    let chunks: Vec<String> = (0..40).map(|i| format!("<{i}>")).collect();
+    let api = FakeApi::start(move |req| {
+        if last_user_text(req).contains("slow") {
+            Reply::Dribble {
+                chunks: chunks.clone(),
+                every: Duration::from_millis(100),
+            }
+        } else {
+            Reply::Text("Remember me.".into())
+        }
+    });
+    let (mut m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    let first = run(&mut socket, &tab, "First prompt", "p-1").await;
+    let epoch = first[0]["data"]["epoch"].clone();
+    let last = first.last().unwrap()["data"]["seq"].clone();
+    let session_id = find(&first, "tabStateChanged")["data"]["sessionId"].clone();
+
+    // kill -9 in the middle of a second run: the history file is whole.
+    let mut events = Vec::new();
+    socket
+        .request_tab(
+            "execute",
+            &tab,
+            json!({"prompt": "Now slow", "msgId": "p-2"}),
+            &mut events,
+        )
+        .await;
+    while !events.iter().any(|e| e["type"] == "output") {
+        events.push(socket.next_within(RUN_LIMIT).await.expect("output streams"));
+    }
+    m.up.kill();
+    let file = m
+        .history_dir()
+        .join(format!("{}.json", session_id.as_str().unwrap()));
+    let stored: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
+        .expect("the history file is whole JSON after kill -9");
+    assert_eq!(stored["movements"][0]["prompt"], "First prompt");
+    assert_eq!(
+        stored["movements"][1]["prompt"], "Now slow",
+        "the prompt was saved before the run"
+    );
+    // Every file in the directory parses (no half-written file under a session name).
+    for entry in std::fs::read_dir(m.history_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            serde_json::from_str::<Value>(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        }
+    }
+    // A corrupted file beside it is reported and skipped.
+    std::fs::write(m.history_dir().join("s-broken.json"), "{ not json").unwrap();
+
+    // The machine comes back (a new process: a new epoch).
+    let env = claude_env(
+        claude::executable().unwrap(),
+        api.url(),
+        &m.dir.path().join("home"),
+    );
+    m.up = up(m.dir.path(), env);
+    let (session, _, new_socket) = m.up.browser().await;
+    socket = new_socket;
+    m.session = session;
+    let mut live = Vec::new();
+    let reply = socket
+        .request_tab(
+            "initTab",
+            &tab,
+            json!({"epoch": epoch, "lastSeenSeq": last, "sessionId": session_id}),
+            &mut live,
+        )
+        .await;
+    let data = &reply["data"];
+    assert_eq!(data["mode"], "snapshot", "{reply}");
+    assert_ne!(data["epoch"], epoch);
+    let movements = data["snapshot"]["movements"].as_array().unwrap();
+    assert_eq!(movements[0]["prompt"], "First prompt");
+    assert!(movements[0]["events"].to_string().contains("Remember me."));
+    assert_eq!(movements[1]["prompt"], "Now slow");
+    assert!(
+        of_tab(&live, &tab).is_empty(),
+        "no stale increments: {live:?}"
+    );
+    let sessions = socket.request("getSessions", json!({})).await;
+    assert_eq!(sessions["data"]["total"], 1, "{sessions}");
+    assert_eq!(
+        sessions["data"]["problems"][0]["file"], "s-broken.json",
+        "{sessions}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_or_crashing_claude_is_a_clear_movement_error() {
+    let (_m, mut socket) = machine_running(Path::new("/nonexistent/claude")).await;
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Hello?", "p-1").await;
+    assert_eq!(shape(&events), expect(&[], "movementError:claude_missing"));
+    let message = find(&events, "movementError")["data"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("MSTRO_CLAUDE_BIN"), "{message}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("claude");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho 'boom: the model exploded' >&2\nexit 3\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let (_m, mut socket) = machine_running(&script).await;
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Hello?", "p-1").await;
+    assert_eq!(shape(&events), expect(&[], "movementError:crashed"));
+    let error = &find(&events, "movementError")["data"];
+    assert_eq!(error["exitCode"], 3);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("boom: the model exploded"),
+        "{error}"
+    );
+}
