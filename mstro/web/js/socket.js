@@ -9,7 +9,7 @@
 //   with jitter). `online` and tab-visible events retry at once.
 // - Events (EventTarget): `state` {state, attempt, retryAt, everOpened, reason},
 //   `open` {reconnected}, `frame` (any frame that is not a reply to one of ours, e.g.
-//   `machineStatus`).
+//   `machineStatus`, and the machine's session events, which carry no `id`).
 
 export class SocketError extends Error {
   constructor(code, message) {
@@ -73,18 +73,24 @@ export class MachineSocket extends EventTarget {
     return this.state === 'open';
   }
 
-  /** Send a request; resolves with the reply's `data`. */
-  request(type, data = {}, { timeoutMs = this.timeoutMs } = {}) {
+  /**
+   * Send a request; resolves with the reply's `data`. Options: `tabId` (put in the
+   * envelope), `replyType` (the reply's type when it is not `type`, e.g. `execute` →
+   * `executeAck`), `timeoutMs`.
+   */
+  request(type, data = {}, { timeoutMs = this.timeoutMs, tabId, replyType } = {}) {
     if (this.stopped) {
       return Promise.reject(new SocketError('closed', 'The connection to this machine is closed.'));
     }
     this.counter += 1;
     const id = `${this.prefix}-${this.counter}`;
     return new Promise((resolve, reject) => {
+      const envelope = tabId != null ? { type, id, tabId, data } : { type, id, data };
       const entry = {
         id,
         type,
-        frame: JSON.stringify({ type, id, data }),
+        replyType: replyType || type,
+        frame: JSON.stringify(envelope),
         sent: false,
         resolve,
         reject,
@@ -189,7 +195,7 @@ export class MachineSocket extends EventTarget {
     if (!frame || typeof frame !== 'object' || typeof frame.type !== 'string') return;
 
     const entry = frame.id != null ? this.pending.get(String(frame.id)) : undefined;
-    if (entry && (frame.type === 'error' || frame.type === entry.type)) {
+    if (entry && (frame.type === 'error' || frame.type === entry.replyType || frame.type === entry.type)) {
       this.pending.delete(entry.id);
       clearTimeout(entry.timer);
       if (frame.type === 'error') {

@@ -5,6 +5,8 @@ use axum::response::{IntoResponse, Response};
 
 #[derive(rust_embed::Embed)]
 #[folder = "web/"]
+// The web app's own unit tests (run with `node --test`) are not served.
+#[exclude = "tests/*"]
 struct Assets;
 
 /// `/` is the app; any other path is a file of it, or 404.
@@ -26,5 +28,18 @@ pub async fn asset(uri: Uri) -> Response {
                 .into_response()
         }
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Assets;
+
+    #[test]
+    fn the_app_is_embedded_and_its_unit_tests_are_not() {
+        assert!(Assets::get("index.html").is_some());
+        assert!(Assets::get("js/session/store.js").is_some());
+        assert!(Assets::get("tests/store.test.mjs").is_none());
+        assert!(Assets::iter().all(|p| !p.starts_with("tests/")));
     }
 }

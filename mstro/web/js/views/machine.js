@@ -1,5 +1,7 @@
-// #/m/{machineId}[/{path}]: one machine. A lazily loaded file tree on the left, the
-// current directory or file on the right, both over the machine socket.
+// #/m/{machineId}[/{path}]: one machine. A lazily loaded file tree on the left; on the
+// right either the chat (session/chat.js: tabs, transcript, prompt, history) or the
+// current directory or file, switched with Chat / Files (a path in the address shows
+// the file). All over one machine socket.
 //
 // The tree is a flat list of rows (role=tree > treeitem with aria-level, -setsize and
 // -posinset), so every treeitem is exactly one clickable row. Each row carries
@@ -7,6 +9,7 @@
 
 import { get } from '../api.js';
 import { MachineSocket } from '../socket.js';
+import { createChat } from '../session/chat.js';
 import {
   h, errorBox, setChildren, spinner, formatBytes, formatNumber, timeAgo, formatDateTime,
   platformLabel, basename, parentPath, joinPath, encodePath,
@@ -124,14 +127,38 @@ export function mount(container, route, ctx) {
   const content = h('div', { class: 'content-body' });
   const contentPane = h('section', { class: 'content-pane', 'aria-label': 'Viewer' }, crumbs, content);
 
+  const showChatButton = h('button', { id: 'show-chat', type: 'button', class: 'pane-btn', 'aria-pressed': 'true' },
+    h('span', { class: 'pane-btn-dot', 'aria-hidden': 'true' }), 'Chat');
+  const showFilesButton = h('button', { id: 'show-files', type: 'button', class: 'pane-btn', 'aria-pressed': 'false' }, 'Files');
+  const paneSwitch = h('div', { class: 'pane-switch', role: 'group', 'aria-label': 'Show' }, showChatButton, showFilesButton);
+
   const view = h('section', { id: 'machine-view', class: 'machine-view', 'data-online': 'false', 'data-machine-id': machineId },
     h('header', { class: 'mv-head' },
       h('a', { class: 'back-link', href: '#/' }, h('span', { 'aria-hidden': 'true' }, '← '), 'Machines'),
-      h('div', { class: 'mv-titlebar' }, titleEl, statusEl, badgeSlot),
+      h('div', { class: 'mv-titlebar' }, titleEl, statusEl, badgeSlot, paneSwitch),
       metaEl),
     banner,
-    h('div', { class: 'mv-body' }, treePane, contentPane));
+    h('div', { class: 'mv-body' }, treePane, h('div', { class: 'mv-main', 'data-pane': 'chat' })));
   setChildren(container, view);
+  const mainEl = view.querySelector('.mv-main');
+
+  // ---------------------------------------------------------------- chat / files
+
+  let pane = 'chat';
+
+  function showPane(next, { focus = false } = {}) {
+    pane = next === 'files' ? 'files' : 'chat';
+    mainEl.dataset.pane = pane;
+    showChatButton.setAttribute('aria-pressed', String(pane === 'chat'));
+    showFilesButton.setAttribute('aria-pressed', String(pane === 'files'));
+    if (pane === 'chat') {
+      chat.shown();
+      if (focus) chat.focusPrompt();
+    }
+  }
+
+  showChatButton.addEventListener('click', () => showPane('chat', { focus: true }));
+  showFilesButton.addEventListener('click', () => showPane('files'));
 
   // ---------------------------------------------------------------- machine info
 
@@ -187,12 +214,15 @@ export function mount(container, route, ctx) {
       }
       machine = found;
       applyMeta();
+      chat.setPermission(found.permission);
       if (online === null) setOnline(Boolean(found.online));
     })
     .catch((err) => {
       if (!alive) return;
       if (err.status === 401) ctx.signedOut();
-      // Otherwise carry on: the socket tells us the rest.
+      // Otherwise carry on: the socket tells us the rest (the machine refuses what
+      // a viewer may not do).
+      else chat.setPermission(null);
     });
 
   // ---------------------------------------------------------------- socket
@@ -218,18 +248,33 @@ export function mount(container, route, ctx) {
     },
   });
 
+  const chat = createChat({
+    sock,
+    machineId,
+    workingDir: () => (machine && machine.workingDir) || '',
+    onRunningChange(running) {
+      showChatButton.classList.toggle('is-running', running);
+      showChatButton.title = running ? 'A prompt is running' : '';
+    },
+  });
+  mainEl.append(chat.el, contentPane);
+  showPane(route.path ? 'files' : 'chat');
+
   sock.addEventListener('state', (event) => {
     sockState = event.detail;
     updateBanner();
   });
   sock.addEventListener('open', (event) => {
     if (event.detail.reconnected) scheduleRefresh();
+    chat.onOpen();
   });
   sock.addEventListener('frame', (event) => {
     const frame = event.detail;
     if (frame.type === 'machineStatus' && frame.data && typeof frame.data === 'object') {
       setOnline(Boolean(frame.data.online));
+      return;
     }
+    chat.onFrame(frame);
   });
 
   function setOnline(value) {
@@ -240,6 +285,7 @@ export function mount(container, route, ctx) {
     statusEl.textContent = value ? 'online' : 'offline';
     if (machine) machine.online = value;
     updateBanner();
+    chat.setOnline(value);
     if (value && before === false) scheduleRefresh();
   }
 
@@ -650,6 +696,7 @@ export function mount(container, route, ctx) {
   }
 
   function navigateTo(path) {
+    showPane('files');
     const hash = hrefFor(path);
     if (location.hash === hash) go(path, { force: current.state === 'error' });
     else ctx.navigate(hash);
@@ -978,6 +1025,7 @@ export function mount(container, route, ctx) {
 
   function stopEverything() {
     alive = false;
+    chat.destroy();
     clearTimeout(bannerTimer);
     clearTimeout(refreshTimer);
     clearInterval(countdownTimer);
@@ -990,6 +1038,8 @@ export function mount(container, route, ctx) {
   return {
     update(next) {
       if (!alive) return;
+      // Following a link to a file or directory shows the viewer.
+      showPane('files');
       go(next.path || '');
     },
     unmount() {

@@ -1,0 +1,339 @@
+// The prompt box: a textarea (#prompt) where Enter sends and Shift-Enter is a new
+// line, Send (#send) and Stop (#stop), and an autocomplete of workspace files for
+// "@path" (#autocomplete, role=listbox with role=option rows): "@src/ma" lists
+// `src/` and keeps the names that match "ma". Arrow keys move, Enter or Tab picks,
+// Escape closes. A directory picked keeps the list open on its contents.
+
+import { h } from '../dom.js';
+
+const MAX_OPTIONS = 50;
+const CACHE_MS = 10000;
+const MAX_HEIGHT_RATIO = 0.4;
+export const PLACEHOLDER = 'Ask Claude Code…  (@ mentions a file · Shift+Enter for a new line)';
+
+/** The "@…" token that ends at `caret` in `value`, or null. Pure, for tests. */
+export function mentionAt(value, caret) {
+  let start = caret;
+  while (start > 0 && !/\s/.test(value[start - 1])) start -= 1;
+  const token = value.slice(start, caret);
+  if (!token.startsWith('@')) return null;
+  let end = caret;
+  while (end < value.length && !/\s/.test(value[end])) end += 1;
+  const query = token.slice(1);
+  const slash = query.lastIndexOf('/');
+  const dir = slash >= 0 ? query.slice(0, slash) : '';
+  const filter = slash >= 0 ? query.slice(slash + 1) : query;
+  // Only paths inside the workspace: no absolute paths, no "..".
+  if (query.startsWith('/') || dir.split('/').some((seg) => seg === '..')) return null;
+  const cleanDir = dir.split('/').filter((seg) => seg && seg !== '.').join('/');
+  return { start, end, query, dir: cleanDir, filter };
+}
+
+/** Entries of a listing that match `filter`: prefix matches first, then substrings. */
+export function matchEntries(entries, filter, limit = MAX_OPTIONS) {
+  const f = filter.toLowerCase();
+  const list = (Array.isArray(entries) ? entries : []).filter((e) => e && typeof e.name === 'string' && e.name);
+  const visible = list.filter((e) => f.startsWith('.') || !e.name.startsWith('.'));
+  const prefix = [];
+  const inside = [];
+  for (const e of visible) {
+    const name = e.name.toLowerCase();
+    if (!f || name.startsWith(f)) prefix.push(e);
+    else if (name.includes(f)) inside.push(e);
+  }
+  return prefix.concat(inside).slice(0, limit);
+}
+
+/**
+ * createPrompt({listDirectory(path) → Promise<{entries}>, onSubmit(text) → bool,
+ * onStop(), onChange(text), status (an element shown left of the buttons)}) →
+ * {el, textarea, value, setValue, focus, setState}.
+ */
+export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status = null } = {}) {
+  const textarea = h('textarea', {
+    id: 'prompt',
+    class: 'prompt-input',
+    rows: 1,
+    placeholder: PLACEHOLDER,
+    'aria-label': 'Prompt',
+    'aria-autocomplete': 'list',
+    'aria-controls': 'autocomplete',
+    autocomplete: 'off',
+    spellcheck: 'true',
+  });
+  const listbox = h('ul', { id: 'autocomplete', class: 'autocomplete', role: 'listbox', 'aria-label': 'Files', hidden: true });
+  const acStatus = h('span', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
+  const send = h('button', { id: 'send', type: 'submit', class: 'btn btn-primary btn-sm' }, 'Send');
+  const stop = h('button', { id: 'stop', type: 'button', class: 'btn btn-sm btn-danger-outline', disabled: true }, 'Stop');
+  const form = h('form', { class: 'prompt-box', 'aria-label': 'Prompt' },
+    listbox,
+    acStatus,
+    textarea,
+    h('div', { class: 'prompt-actions' }, status || h('span'), h('span', { class: 'prompt-buttons' }, stop, send)));
+
+  let state = { canSend: true, canStop: false, disabled: false };
+  const cache = new Map(); // dir → {at, promise}
+  let ac = null; // {start, end, dir, filter, options, active}
+  let acSeq = 0;
+  let closedFor = null; // the token Escape closed (stays closed until it changes)
+
+  // ---------------------------------------------------------------- sizing
+
+  function autosize() {
+    textarea.style.height = 'auto';
+    const max = Math.max(120, Math.round(window.innerHeight * MAX_HEIGHT_RATIO));
+    textarea.style.height = `${Math.min(max, textarea.scrollHeight + 2)}px`;
+    textarea.style.overflowY = textarea.scrollHeight + 2 > max ? 'auto' : 'hidden';
+  }
+
+  function refreshButtons() {
+    const hasText = textarea.value.trim().length > 0;
+    send.disabled = state.disabled || !state.canSend || !hasText;
+    stop.disabled = !state.canStop;
+  }
+
+  // ---------------------------------------------------------------- autocomplete
+
+  function listing(dir) {
+    const hit = cache.get(dir);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.promise;
+    const promise = Promise.resolve(listDirectory(dir)).then((data) => (data && Array.isArray(data.entries) ? data.entries : []));
+    cache.set(dir, { at: Date.now(), promise });
+    promise.catch(() => cache.delete(dir));
+    return promise;
+  }
+
+  function closeAc() {
+    acSeq += 1;
+    ac = null;
+    listbox.hidden = true;
+    listbox.replaceChildren();
+    textarea.removeAttribute('aria-activedescendant');
+    form.classList.remove('ac-open');
+  }
+
+  function optionId(i) {
+    return `ac-option-${i}`;
+  }
+
+  function setActive(i) {
+    if (!ac || !ac.options.length) return;
+    const n = ac.options.length;
+    ac.active = ((i % n) + n) % n;
+    listbox.querySelectorAll('[role="option"]').forEach((el, idx) => {
+      el.setAttribute('aria-selected', String(idx === ac.active));
+      if (idx === ac.active) el.scrollIntoView({ block: 'nearest' });
+    });
+    textarea.setAttribute('aria-activedescendant', optionId(ac.active));
+  }
+
+  function renderAc() {
+    if (!ac) return;
+    if (!ac.options.length) {
+      listbox.replaceChildren(h('li', { class: 'ac-empty muted', role: 'presentation' },
+        ac.loading ? 'Loading…' : (ac.error || `No files match “${ac.filter}”${ac.dir ? ` in ${ac.dir}/` : ''}`)));
+      textarea.removeAttribute('aria-activedescendant');
+    } else {
+      listbox.replaceChildren(...ac.options.map((entry, i) => {
+        const isDir = entry.kind === 'dir';
+        const path = ac.dir ? `${ac.dir}/${entry.name}` : entry.name;
+        const li = h('li', {
+          id: optionId(i),
+          role: 'option',
+          class: 'ac-option',
+          'aria-selected': String(i === ac.active),
+          'data-path': path,
+          'data-kind': entry.kind || 'file',
+        },
+        h('span', { class: `ficon ficon-${isDir ? 'dir' : entry.kind === 'symlink' ? 'symlink' : 'file'}`, 'aria-hidden': 'true' }),
+        h('span', { class: 'ac-name' }, entry.name + (isDir ? '/' : '')),
+        ac.dir ? h('span', { class: 'ac-dir muted' }, `${ac.dir}/`) : null);
+        li.addEventListener('mousedown', (event) => {
+          event.preventDefault(); // keep focus in the textarea
+          pick(i);
+        });
+        return li;
+      }));
+      textarea.setAttribute('aria-activedescendant', optionId(ac.active));
+    }
+    listbox.hidden = false;
+    form.classList.add('ac-open');
+    acStatus.textContent = ac.loading ? '' : `${ac.options.length} ${ac.options.length === 1 ? 'file' : 'files'}`;
+  }
+
+  async function updateAc() {
+    if (textarea.selectionStart !== textarea.selectionEnd) {
+      closeAc();
+      return;
+    }
+    const found = mentionAt(textarea.value, textarea.selectionStart);
+    if (!found || !listDirectory) {
+      closedFor = null;
+      closeAc();
+      return;
+    }
+    const tokenKey = `${found.start}:${found.query}`;
+    if (closedFor === tokenKey) return;
+    closedFor = null;
+    acSeq += 1;
+    const seq = acSeq;
+    const sameDir = ac && ac.dir === found.dir && ac.entries;
+    ac = {
+      ...found,
+      options: sameDir ? matchEntries(ac.entries, found.filter) : [],
+      entries: sameDir ? ac.entries : null,
+      active: 0,
+      loading: !sameDir,
+      error: '',
+    };
+    renderAc();
+    if (sameDir) return;
+    try {
+      const entries = await listing(found.dir);
+      if (seq !== acSeq || !ac) return;
+      ac.entries = entries;
+      ac.options = matchEntries(entries, found.filter);
+      ac.loading = false;
+    } catch (err) {
+      if (seq !== acSeq || !ac) return;
+      ac.loading = false;
+      ac.error = err && err.code === 'not_found' ? `No directory “${found.dir}”` : 'Files could not be listed';
+      if (err && (err.code === 'not_a_directory' || err.code === 'outside_workspace')) {
+        closeAc();
+        return;
+      }
+    }
+    renderAc();
+  }
+
+  function pick(i) {
+    if (!ac || !ac.options[i]) return;
+    const entry = ac.options[i];
+    const isDir = entry.kind === 'dir';
+    const path = ac.dir ? `${ac.dir}/${entry.name}` : entry.name;
+    const insert = `@${path}${isDir ? '/' : ' '}`;
+    const value = textarea.value;
+    const after = value.slice(ac.end);
+    const next = value.slice(0, ac.start) + insert + (isDir ? after : after.replace(/^ /, ''));
+    textarea.value = next;
+    const caret = ac.start + insert.length;
+    textarea.setSelectionRange(caret, caret);
+    changed();
+    if (isDir) updateAc();
+    else closeAc();
+  }
+
+  // ---------------------------------------------------------------- events
+
+  function changed() {
+    autosize();
+    refreshButtons();
+    if (onChange) onChange(textarea.value);
+  }
+
+  function submit() {
+    const text = textarea.value;
+    if (!text.trim() || send.disabled) return;
+    closeAc();
+    if (onSubmit) onSubmit(text);
+  }
+
+  textarea.addEventListener('input', () => {
+    changed();
+    updateAc();
+  });
+  textarea.addEventListener('click', () => updateAc());
+  textarea.addEventListener('blur', () => {
+    // Let a click on an option land first.
+    setTimeout(() => {
+      if (document.activeElement !== textarea) closeAc();
+    }, 150);
+  });
+  textarea.addEventListener('keydown', (event) => {
+    if (event.isComposing || event.keyCode === 229) return;
+    if (ac && !listbox.hidden) {
+      const n = ac.options.length;
+      switch (event.key) {
+        case 'ArrowDown':
+          if (n) setActive(ac.active + 1);
+          event.preventDefault();
+          return;
+        case 'ArrowUp':
+          if (n) setActive(ac.active - 1);
+          event.preventDefault();
+          return;
+        case 'Enter':
+        case 'Tab':
+          if (n && !event.shiftKey) {
+            event.preventDefault();
+            pick(ac.active);
+            return;
+          }
+          if (event.key === 'Tab') {
+            closeAc();
+            return;
+          }
+          break;
+        case 'Escape':
+          event.preventDefault();
+          event.stopPropagation();
+          closedFor = `${ac.start}:${ac.query}`;
+          closeAc();
+          return;
+        default:
+          break;
+      }
+    }
+    if (event.key === 'Enter' && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      submit();
+      return;
+    }
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  textarea.addEventListener('keyup', (event) => {
+    if (event.key === 'ArrowLeft' || event.key === 'ArrowRight' || event.key === 'Home' || event.key === 'End') updateAc();
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit();
+  });
+  stop.addEventListener('click', () => {
+    if (!stop.disabled && onStop) onStop();
+  });
+
+  refreshButtons();
+
+  return {
+    el: form,
+    textarea,
+    get value() {
+      return textarea.value;
+    },
+    setValue(text) {
+      textarea.value = text || '';
+      closeAc();
+      autosize();
+      refreshButtons();
+    },
+    focus() {
+      textarea.focus();
+    },
+    /** {canSend, canStop, disabled, placeholder} */
+    setState(next) {
+      state = { ...state, ...next };
+      textarea.disabled = Boolean(state.disabled);
+      if (next.placeholder) textarea.placeholder = next.placeholder;
+      if (state.disabled) closeAc();
+      refreshButtons();
+    },
+    autosize,
+    /** Forget cached listings (after a reconnect). */
+    clearCache() {
+      cache.clear();
+    },
+  };
+}
