@@ -75,9 +75,13 @@ impl Block {
     pub fn agent(description: &str, prompt: &str) -> Block {
         Block::Tool {
             name: AGENT_TOOL.into(),
-            input: json!({ "description": description, "prompt": prompt, "subagent_type": "general-purpose" }),
+            input: agent_input(description, prompt),
         }
     }
+}
+
+fn agent_input(description: &str, prompt: &str) -> Value {
+    json!({ "description": description, "prompt": prompt, "subagent_type": "general-purpose" })
 }
 
 impl Reply {
@@ -90,10 +94,10 @@ impl Reply {
 
     /// Launch a general-purpose sub-agent with this prompt (see [`is_subagent`]).
     pub fn agent(description: &str, prompt: &str) -> Reply {
-        let Block::Tool { name, input } = Block::agent(description, prompt) else {
-            unreachable!("Block::agent is a tool call")
-        };
-        Reply::Tool { name, input }
+        Reply::Tool {
+            name: AGENT_TOOL.into(),
+            input: agent_input(description, prompt),
+        }
     }
 }
 
@@ -105,6 +109,9 @@ struct Shared {
     script: Box<Script>,
     reviewer: Box<Script>,
     ids: AtomicU64,
+    /// Set when the fake stops, so a dribble in flight ends instead of holding up the
+    /// shutdown (which waits for open responses).
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// Does this request come from mstro-bouncer's reviewer?
@@ -156,7 +163,8 @@ pub fn is_subagent(request: &Value) -> bool {
 
 /// The last thing the person (or, for a sub-agent, its parent) said: the last text in
 /// a user message that is not a `<system-reminder>` the CLI adds. Tool results are not
-/// text; `""` if there is none.
+/// text, and neither are the `role: "system"` messages 2.1.197 puts in `messages`
+/// (the list of agent types or skills); `""` if there is none.
 pub fn last_user_text(request: &Value) -> String {
     let messages = request["messages"].as_array().into_iter().flatten().rev();
     for message in messages.filter(|m| m["role"] == "user") {
@@ -228,6 +236,7 @@ impl FakeApi {
             script: Box::new(script),
             reviewer: Box::new(reviewer),
             ids: AtomicU64::new(1),
+            stopping: tokio::sync::watch::Sender::new(false),
         });
         let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
@@ -290,6 +299,7 @@ impl FakeApi {
 
 impl Drop for FakeApi {
     fn drop(&mut self) {
+        self.shared.stopping.send_replace(true);
         if let Some(s) = self.shutdown.take() {
             let _ = s.send(());
         }
@@ -460,7 +470,7 @@ async fn messages(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": {"output_tokens": 25}}),
     );
     sse.event("message_stop", json!({"type": "message_stop"}));
-    let mut response = sse.into_body().into_response();
+    let mut response = sse.into_body(shared.stopping.subscribe()).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -520,12 +530,19 @@ impl Sse {
         );
     }
 
-    /// A body that sends each piece after its pause and stops when the client goes.
-    fn into_body(self) -> Body {
-        let pieces = futures_util::stream::unfold(self.pieces.into_iter(), |mut rest| async move {
+    /// A body that sends each piece after its pause. It ends when the client goes
+    /// (hyper drops it) or, cut short, when the fake stops.
+    fn into_body(self, stopping: tokio::sync::watch::Receiver<bool>) -> Body {
+        let state = (self.pieces.into_iter(), stopping);
+        let pieces = futures_util::stream::unfold(state, |(mut rest, mut stopping)| async move {
             let (pause, text) = rest.next()?;
-            tokio::time::sleep(pause).await;
-            Some((Ok::<_, Infallible>(Bytes::from(text)), rest))
+            if !pause.is_zero() {
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    _ = stopping.wait_for(|stop| *stop) => return None,
+                }
+            }
+            Some((Ok::<_, Infallible>(Bytes::from(text)), (rest, stopping)))
         });
         Body::from_stream(pieces)
     }

@@ -5,9 +5,12 @@
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
+use mstro_tests::fake_api::{FakeApi, Reply, tool_results};
+use mstro_tests::mstro_up::claude_env;
 use mstro_tests::mstro_up::{MstroUp, UpConfig};
-use mstro_tests::require;
 use mstro_tests::webdriver::{self, Chromedriver, wait_for};
+use mstro_tests::{claude, require};
+use serde_json::Value;
 
 const USER: &str = "newcomer";
 const HELLO: &str = "hello from the machine\n";
@@ -197,5 +200,166 @@ async fn a_new_user_signs_in_with_the_link_and_reads_files_in_the_browser() {
     );
     assert_eq!(browser.current_url().await.unwrap(), address);
 
+    browser.close().await.expect("the browser session ends");
+}
+
+/// The conversation of the chat test: "slow" streams for a long time; anything else
+/// makes one file (which the rules allow), then answers in Markdown.
+fn chat_script(req: &Value) -> Reply {
+    let asked = req["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+        .map(|m| m["content"].to_string())
+        .unwrap_or_default();
+    if asked.contains("go slow") {
+        return Reply::Dribble {
+            chunks: (0..300).map(|i| format!("part {i} ")).collect(),
+            every: Duration::from_millis(200),
+        };
+    }
+    if tool_results(req).is_empty() {
+        Reply::bash("touch made-in-the-browser.txt")
+    } else {
+        Reply::Text("Done **nicely**.".into())
+    }
+}
+
+/// Type into `#prompt` and press Enter.
+async fn send_prompt(client: &Client, text: &str) {
+    let prompt = wait_for(client, "the prompt box", LIMIT, async |c| {
+        let p = c.find(Locator::Css("#prompt")).await.ok()?;
+        p.is_enabled().await.ok()?.then_some(p)
+    })
+    .await;
+    prompt
+        .send_keys(&format!("{text}\u{E007}"))
+        .await
+        .expect("typing into the prompt box");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_streams_with_bouncer_badges_stops_and_survives_a_reload() {
+    let driver = require!(Chromedriver::start().await);
+    let claude = require!(claude::executable());
+    let api = FakeApi::start(chat_script);
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(dir.path().join("claude-home")).unwrap();
+    let up = MstroUp::start(&UpConfig {
+        home: &dir.path().join("home"),
+        work: &work,
+        user: USER,
+        env: claude_env(claude, api.url(), &dir.path().join("claude-home")),
+    });
+    let browser = driver.connect().await;
+    browser
+        .goto(&up.link)
+        .await
+        .expect("the browser opens the link");
+    let id = wait_for(&browser, "an online machine", LIMIT, async |c| {
+        let card = c
+            .find(Locator::Css("#machine-list a.machine[data-machine-id]"))
+            .await
+            .ok()?;
+        let online = card
+            .find(Locator::Css(".status[data-online=\"true\"]"))
+            .await
+            .is_ok();
+        if online {
+            card.attr("data-machine-id").await.ok()?
+        } else {
+            None
+        }
+    })
+    .await;
+    click(
+        &browser,
+        "the machine",
+        &format!("a.machine[data-machine-id=\"{id}\"]"),
+    )
+    .await;
+
+    // A prompt: the answer streams in as Markdown, with the bouncer's badge.
+    send_prompt(&browser, "Create a file").await;
+    let answer = wait_for(&browser, "the streamed answer", LIMIT * 4, async |c| {
+        let done = c
+            .find(Locator::Css(".movement[data-status=\"completed\"] .output"))
+            .await
+            .ok()?;
+        let text = done.text().await.ok()?;
+        text.contains("Done nicely").then_some(text)
+    })
+    .await;
+    assert!(!answer.contains("**"), "Markdown is rendered: {answer}");
+    let badge = wait_for(&browser, "an allowed bouncer badge", LIMIT, async |c| {
+        c.find(Locator::Css(
+            ".tool-call[data-name=\"Bash\"] .badge.bouncer[data-outcome=\"allow\"]",
+        ))
+        .await
+        .ok()
+    })
+    .await;
+    assert_eq!(
+        badge.attr("data-layer").await.unwrap().as_deref(),
+        Some("rule")
+    );
+    assert!(work.join("made-in-the-browser.txt").is_file());
+
+    // A long run, stopped from the browser.
+    send_prompt(&browser, "Now go slow").await;
+    wait_for(
+        &browser,
+        "the running indicator and streamed output",
+        LIMIT * 4,
+        async |c| {
+            c.find(Locator::Css("#run-state[data-state=\"running\"]"))
+                .await
+                .ok()?;
+            let out = c
+                .find(Locator::Css(".movement[data-status=\"running\"] .output"))
+                .await
+                .ok()?;
+            out.text().await.ok()?.contains("part 1").then_some(())
+        },
+    )
+    .await;
+    click(&browser, "the stop button", "#stop").await;
+    wait_for(&browser, "the run to be cancelled", LIMIT, async |c| {
+        c.find(Locator::Css(".movement[data-status=\"cancelled\"]"))
+            .await
+            .ok()?;
+        c.find(Locator::Css("#run-state[data-state=\"idle\"]"))
+            .await
+            .ok()
+    })
+    .await;
+
+    // A reload finds the conversation.
+    browser.refresh().await.expect("the page reloads");
+    wait_for(
+        &browser,
+        "the conversation after the reload",
+        LIMIT,
+        async |c| {
+            let prompts = c.find_all(Locator::Css(".movement .prompt")).await.ok()?;
+            let mut texts = Vec::new();
+            for p in prompts {
+                texts.push(p.text().await.ok()?);
+            }
+            let first = texts.iter().any(|t| t.contains("Create a file"));
+            let second = texts.iter().any(|t| t.contains("Now go slow"));
+            let answered = c
+                .find(Locator::Css(".movement[data-status=\"completed\"] .output"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?
+                .contains("Done nicely");
+            (first && second && answered).then_some(())
+        },
+    )
+    .await;
     browser.close().await.expect("the browser session ends");
 }

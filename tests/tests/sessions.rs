@@ -782,3 +782,127 @@ async fn a_missing_or_crashing_claude_is_a_clear_movement_error() {
         "{error}"
     );
 }
+
+/// A stand-in `claude` that starts like the real one, leaves a grandchild running,
+/// then goes silent.
+fn silent_claude(dir: &Path) -> PathBuf {
+    let script = dir.join("claude");
+    let pid_file = dir.join("grandchild.pid");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nsleep 600 &\necho $! > {}\necho '{{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"s-silent\"}}'\nsleep 600\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    script
+}
+
+fn alive(pid: &str) -> bool {
+    Path::new("/proc").join(pid.trim()).exists()
+        && !std::fs::read_to_string(Path::new("/proc").join(pid.trim()).join("stat"))
+            .unwrap_or_default()
+            .contains(") Z ")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_run_is_warned_about_then_killed_with_its_whole_process_group() {
+    let scripts = tempfile::tempdir().unwrap();
+    let program = silent_claude(scripts.path());
+    let dir = dirs();
+    let env = [
+        ("MSTRO_CLAUDE_BIN", program.display().to_string()),
+        (
+            "MSTRO_BOUNCER_BIN",
+            mstro_tests::binaries::mstro_bouncer().display().to_string(),
+        ),
+        ("MSTRO_STALL_WARN_SECS", "1".into()),
+        ("MSTRO_STALL_KILL_SECS", "3".into()),
+        ("MSTRO_CANCEL_GRACE_MS", "500".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let up = up(dir.path(), env);
+    let (_session, _, mut socket) = up.browser().await;
+    let tab = create_tab(&mut socket).await;
+    let started = Instant::now();
+    let events = run(&mut socket, &tab, "Hello?", "p-1").await;
+    assert_eq!(
+        shape(&events),
+        expect(&["movementWarning"], "movementError:stalled"),
+        "{}",
+        pretty(&events)
+    );
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    let warning = &find(&events, "movementWarning")["data"];
+    assert!(warning["silentSecs"].as_u64().unwrap() >= 1);
+    let pid = std::fs::read_to_string(scripts.path().join("grandchild.pid")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(&pid) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        !alive(&pid),
+        "the whole process group was killed, grandchild {pid} too"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sub_agent_runs_nested_under_its_tool_call_with_the_bouncer_in_the_loop() {
+    let api = FakeApi::start(|req| {
+        let done = !tool_results(req).is_empty();
+        match (fake_api::is_subagent(req), done) {
+            (true, false) => Reply::bash("touch made-by-subagent.txt"),
+            (true, true) => Reply::Text("Sub-agent finished.".into()),
+            (false, false) => Reply::agent("make a file", "Create made-by-subagent.txt"),
+            (false, true) => Reply::Text("All done.".into()),
+        }
+    });
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Delegate it", "p-1").await;
+    assert_eq!(
+        shape(&events),
+        expect(
+            &[
+                "toolUse:start",
+                "toolUse:input",
+                "toolUse:start",
+                "toolUse:input",
+                "bouncerDecision:allow",
+                "toolUse:result",
+                "toolUse:result",
+                "output"
+            ],
+            "movementComplete:completed"
+        ),
+        "{}",
+        pretty(&events)
+    );
+    let tools: Vec<&Value> = events.iter().filter(|e| e["type"] == "toolUse").collect();
+    let agent_id = tools[0]["data"]["toolUseId"].clone();
+    assert!(tools[0]["data"]["parentToolUseId"].is_null());
+    // The sub-agent's call, its decision and its result hang under the Agent call.
+    for nested in &tools[2..5] {
+        assert_eq!(nested["data"]["parentToolUseId"], agent_id, "{nested}");
+    }
+    assert_eq!(tools[2]["data"]["name"], "Bash");
+    let decision = &find(&events, "bouncerDecision")["data"];
+    assert_eq!(decision["toolUseId"], tools[2]["data"]["toolUseId"]);
+    let agent_result = &tools[5]["data"];
+    assert_eq!(agent_result["toolUseId"], agent_id);
+    assert!(
+        agent_result["result"]
+            .as_str()
+            .unwrap()
+            .contains("Sub-agent finished.")
+    );
+    assert!(m.work().join("made-by-subagent.txt").is_file());
+}

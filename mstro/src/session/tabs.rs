@@ -280,7 +280,9 @@ impl Sessions {
         let tab_id = checked(tab_id, "tabId")?;
         let known = self.tabs().by_id.contains_key(&tab_id);
         if !known {
-            if permission != Some(Permission::Owner) {
+            // Unknown in this epoch means closed: a late initTab must not bring it
+            // back. From an earlier process (or a fresh page) an owner gets it again.
+            if permission != Some(Permission::Owner) || epoch.as_deref() == Some(self.epoch()) {
                 return Err(Refusal::new(ErrorCode::NotFound, "no such tab"));
             }
             self.create_tab(Some(tab_id.clone()), session_id).await?;
