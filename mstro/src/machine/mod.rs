@@ -66,6 +66,7 @@ pub struct Machine {
     pub relay: RelayHandle,
     pub workspace: Arc<Workspace>,
     registration: Registration,
+    sessions: Sessions,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -117,7 +118,7 @@ impl Machine {
             relay.outbox.clone(),
             LogLimits::default(),
         );
-        let dispatcher = Arc::new(Dispatcher::new(workspace.clone(), sessions));
+        let dispatcher = Arc::new(Dispatcher::new(workspace.clone(), sessions.clone()));
         let outbox = relay.outbox.clone();
         let dispatch_task = tokio::spawn(async move {
             // Requests in progress at once; more are answered `busy` rather than queued
@@ -146,6 +147,7 @@ impl Machine {
             relay,
             workspace,
             registration,
+            sessions,
             tasks: vec![client_task, dispatch_task, keeper],
         })
     }
@@ -183,8 +185,11 @@ impl Machine {
         result
     }
 
-    /// Close the relay socket and stop every task.
+    /// Stop every run, close the relay socket and stop every task.
     pub async fn stop(self) {
+        self.sessions
+            .shutdown(std::time::Duration::from_secs(5))
+            .await;
         self.relay.shutdown();
         let mut state = self.relay.state.clone();
         let _ = tokio::time::timeout(

@@ -10,6 +10,9 @@ use serde_json::{Value, json};
 use super::event::TabEvent;
 use crate::protocol::Envelope;
 
+/// The most a replay sends in one reply; more is answered with a snapshot.
+const MAX_REPLAY_BYTES: usize = 4 * 1024 * 1024;
+
 /// How much one tab's log keeps.
 #[derive(Debug, Clone, Copy)]
 pub struct LogLimits {
@@ -132,15 +135,16 @@ impl EventLog {
         if last_seen == self.last_seq {
             return Catchup::Replay(Vec::new());
         }
-        // The first missed event must still be here.
+        // The first missed event must still be here, and the replay must fit in one
+        // reply (a snapshot merges text and is bounded).
+        let missed = || self.events.iter().filter(|e| e.seq > last_seen);
         match self.events.front() {
-            Some(first) if first.seq <= last_seen + 1 => Catchup::Replay(
-                self.events
-                    .iter()
-                    .filter(|e| e.seq > last_seen)
-                    .map(|e| e.frame.clone())
-                    .collect(),
-            ),
+            Some(first)
+                if first.seq <= last_seen + 1
+                    && missed().map(|e| e.bytes).sum::<usize>() <= MAX_REPLAY_BYTES =>
+            {
+                Catchup::Replay(missed().map(|e| e.frame.clone()).collect())
+            }
             _ => Catchup::Snapshot,
         }
     }

@@ -4,9 +4,10 @@
 /// The longest id accepted.
 pub const MAX_ID_LEN: usize = 64;
 
-/// Is `id` 1–64 characters of `A-Z a-z 0-9 _ -`? Nothing else can reach a file name.
+/// Is `id` 1–64 characters of `A-Z a-z 0-9 _ -`, starting with a letter or digit?
+/// Nothing else can reach a file name or a command line (never read as an option).
 pub fn is_valid(id: &str) -> bool {
-    !id.is_empty()
+    id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && id.len() <= MAX_ID_LEN
         && id
             .bytes()

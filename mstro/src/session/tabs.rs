@@ -15,6 +15,7 @@ use tokio::sync::watch;
 
 use super::event::{MovementStart, TabEvent, TabState, TabStateChanged};
 use super::event_log::{Catchup, EventLog, LogLimits};
+use super::history::record::is_claude_session_id;
 use super::history::{HistoryError, HistoryStore, MovementRecord, SessionRecord};
 use super::ids;
 use super::runner::command::{Invocation, valid_model};
@@ -80,6 +81,8 @@ struct Shared {
     outbox: Arc<Outbox>,
     limits: LogLimits,
     tabs: Mutex<Tabs>,
+    /// The latest save generation per session (see [`Sessions::save`]).
+    saves: Mutex<HashMap<String, u64>>,
 }
 
 #[derive(Default)]
@@ -155,6 +158,7 @@ impl Sessions {
                 outbox,
                 limits,
                 tabs: Mutex::new(Tabs::default()),
+                saves: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -435,11 +439,13 @@ impl Sessions {
         };
         let terminal =
             runner::run(&shared.runner, &movement_id, invocation, cancel, &mut emit).await;
+        // It becomes `--resume`'s value next time: only a plain id is kept.
         let claude_session = match &terminal {
             TabEvent::MovementComplete(c) => c.claude_session_id.clone(),
             TabEvent::MovementError(e) => e.claude_session_id.clone(),
             _ => None,
-        };
+        }
+        .filter(|id| is_claude_session_id(id));
         let record = {
             let mut tabs = self.tabs();
             let Some(tab) = tabs.by_id.get_mut(&tab_id) else {
@@ -469,13 +475,47 @@ impl Sessions {
     }
 
     /// Write a session's file on the blocking pool; a failure is told, not fatal.
+    /// Writes of one session happen in the order they were asked for: each gets a
+    /// generation, and one overtaken by a newer one is skipped.
     fn save(&self, record: SessionRecord) {
-        let history = self.shared.history.clone();
+        let generation = {
+            let mut saves = self.saves();
+            let g = saves.entry(record.id.clone()).or_default();
+            *g += 1;
+            *g
+        };
+        let sessions = self.clone();
         tokio::task::spawn_blocking(move || {
-            if let Err(e) = history.save(&record) {
+            let saves = sessions.saves();
+            if saves.get(&record.id) != Some(&generation) {
+                return;
+            }
+            // Held while writing: no older write can land after this one.
+            if let Err(e) = sessions.shared.history.save(&record) {
                 eprintln!("mstro: could not save session {}: {e}", record.id);
             }
+            drop(saves);
         });
+    }
+
+    fn saves(&self) -> MutexGuard<'_, HashMap<String, u64>> {
+        self.shared.saves.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stop every run (at shutdown) and wait for them to end, at most `limit`: a run
+    /// must not outlive the process that watches it.
+    pub async fn shutdown(&self, limit: std::time::Duration) {
+        for tab in self.tabs().by_id.values() {
+            if let Some(run) = &tab.run {
+                let _ = run.cancel.send(true);
+            }
+        }
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.tabs().by_id.values().any(|t| t.run.is_some())
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// `cancel`: stop the tab's run (SIGTERM, then SIGKILL); the run itself reports
@@ -553,6 +593,8 @@ impl Sessions {
                 }
             }
         }
+        // Saves still queued for it must not bring it back.
+        *self.saves().entry(session_id.clone()).or_default() += 1;
         let history = self.shared.history.clone();
         blocking(move || history.delete(&session_id).map_err(Refusal::from)).await
     }

@@ -31,7 +31,8 @@ impl WatchdogConfig {
                 .ok()
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .filter(|&s| s > 0)
-                .map(Duration::from_secs)
+                // A week at most: deadlines are added to `Instant`s and must not overflow.
+                .map(|s| Duration::from_secs(s.min(7 * 24 * 3600)))
         };
         let default = WatchdogConfig::default();
         WatchdogConfig {

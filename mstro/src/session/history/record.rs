@@ -296,7 +296,7 @@ pub(super) fn cut(text: &str, max: usize) -> String {
 
 /// Is `id` shaped like a Claude Code session id: 1–128 of `A-Z a-z 0-9 _ -`, starting
 /// with a letter or digit (never an option of `claude`)?
-fn is_claude_session_id(id: &str) -> bool {
+pub fn is_claude_session_id(id: &str) -> bool {
     id.len() <= CLAUDE_SESSION_ID_MAX
         && id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && id

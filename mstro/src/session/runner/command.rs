@@ -76,7 +76,12 @@ pub fn mcp_config(
     json!({"mcpServers": {SERVER_NAME: {
         "type": "stdio",
         "command": bouncer,
-        "args": ["mcp", "--session-id", invocation.session_id, "--cwd", invocation.workspace],
+        "args": [
+            "mcp",
+            format!("--session-id={}", invocation.session_id),
+            "--cwd",
+            invocation.workspace,
+        ],
         "env": env,
     }}})
 }
@@ -93,13 +98,21 @@ pub fn arguments(invocation: &Invocation<'_>, mcp_config: &Path) -> Vec<OsString
     .iter()
     .map(OsString::from)
     .collect();
+    // `--flag=value`: a value can never be read as another option.
     if let Some(resume) = invocation.resume {
-        args.extend(["--resume".into(), resume.into()]);
+        args.push(format!("--resume={resume}").into());
     }
     if let Some(model) = invocation.model {
-        args.extend(["--model".into(), model.into()]);
+        args.push(format!("--model={model}").into());
     }
     args.extend([
+        // The bouncer decides what Claude Code would otherwise ask about; a project's
+        // `.claude/settings*.json` (a cloned repository) must not allow tools or
+        // switch the mode so that it is never asked. The person's own settings apply.
+        "--setting-sources".into(),
+        "user".into(),
+        "--permission-mode".into(),
+        "default".into(),
         "--mcp-config".into(),
         mcp_config.as_os_str().to_owned(),
         // Only our server: a project's `.mcp.json` must not be able to define a server
@@ -155,12 +168,17 @@ mod tests {
             .collect();
         assert_eq!(
             args.join(" "),
-            "-p --output-format stream-json --verbose --include-partial-messages --resume abc \
-             --model claude-sonnet-4-5 --mcp-config /t/mcp.json --strict-mcp-config \
+            "-p --output-format stream-json --verbose --include-partial-messages --resume=abc \
+             --model=claude-sonnet-4-5 --setting-sources user --permission-mode default \
+             --mcp-config /t/mcp.json --strict-mcp-config \
              --permission-prompt-tool mcp__mstro-bouncer__approval_prompt"
         );
         let fresh = arguments(&invocation(None, "hi"), Path::new("/t/mcp.json"));
-        assert!(!fresh.iter().any(|a| a == "--resume"));
+        assert!(
+            !fresh
+                .iter()
+                .any(|a| a.to_string_lossy().starts_with("--resume"))
+        );
     }
 
     #[test]
@@ -176,7 +194,7 @@ mod tests {
         assert_eq!(server["command"], "/bin/mstro-bouncer");
         assert_eq!(
             server["args"],
-            json!(["mcp", "--session-id", "s-1", "--cwd", "/w"])
+            json!(["mcp", "--session-id=s-1", "--cwd", "/w"])
         );
         assert_eq!(server["env"][TOKEN_ENV], "tok");
         assert_eq!(server["env"]["MSTRO_BOUNCER_MODE"], "headless");

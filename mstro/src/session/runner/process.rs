@@ -85,6 +85,16 @@ impl ClaudeProcess {
     }
 }
 
+impl Drop for ClaudeProcess {
+    /// However the run ended (a panic, a dropped task at shutdown), nothing it started
+    /// keeps running unwatched.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            signal_group(self.pgid, libc::SIGKILL);
+        }
+    }
+}
+
 fn signal_group(pgid: i32, signal: i32) {
     if pgid > 1 {
         // SAFETY: kill(2) with a negative pid signals a process group; no memory is shared.

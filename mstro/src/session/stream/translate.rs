@@ -359,6 +359,9 @@ impl Translator {
         }
         tool.input_sent = true;
         tool.input = Some(input.clone());
+        // A `Write` of a big file carries the file: browsers get a bounded input (the
+        // watchdog above still sees the whole one).
+        let (input, truncated) = bounded_input(input);
         vec![TabEvent::ToolUse(ToolUse {
             movement_id: self.movement_id.clone(),
             phase: ToolPhase::Input,
@@ -367,10 +370,33 @@ impl Translator {
             input: Some(input),
             result: None,
             is_error: None,
-            truncated: false,
+            truncated,
             parent_tool_use_id: parent.clone(),
         })]
     }
+}
+
+/// `input` with every string longer than [`MAX_RESULT_BYTES`] cut to it, and whether
+/// anything was cut.
+fn bounded_input(mut input: Value) -> (Value, bool) {
+    fn walk(v: &mut Value, cut: &mut bool) {
+        match v {
+            Value::String(s) if s.len() > MAX_RESULT_BYTES => {
+                let mut end = MAX_RESULT_BYTES;
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                s.truncate(end);
+                *cut = true;
+            }
+            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, cut)),
+            Value::Object(o) => o.values_mut().for_each(|v| walk(v, cut)),
+            _ => {}
+        }
+    }
+    let mut cut = false;
+    walk(&mut input, &mut cut);
+    (input, cut)
 }
 
 /// Usage for `movementComplete`/`movementError` from a `result` line (absent numbers
@@ -912,6 +938,20 @@ mod tests {
         };
         assert!(!r.truncated);
         assert_eq!(r.result.as_deref(), Some(exact.as_str()));
+    }
+
+    #[test]
+    fn long_tool_inputs_are_cut_for_browsers() {
+        let big = "é".repeat(MAX_RESULT_BYTES);
+        let (input, cut) =
+            bounded_input(serde_json::json!({"file_path": "a", "content": big, "n": [1]}));
+        assert!(cut);
+        let content = input["content"].as_str().unwrap();
+        assert!(content.len() <= MAX_RESULT_BYTES && content.starts_with("éé"));
+        assert_eq!(input["file_path"], "a");
+        let (same, cut) = bounded_input(serde_json::json!({"command": "ls"}));
+        assert!(!cut);
+        assert_eq!(same["command"], "ls");
     }
 
     #[test]
