@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use mstro_tests::fake_api::{FakeApi, Reply, tool_results};
+use mstro_tests::fake_api::{self, FakeApi, Reply, tool_results};
 use mstro_tests::mstro_up::claude_env;
 use mstro_tests::mstro_up::{MstroUp, UpConfig};
 use mstro_tests::webdriver::{self, Chromedriver, wait_for};
@@ -206,12 +206,7 @@ async fn a_new_user_signs_in_with_the_link_and_reads_files_in_the_browser() {
 /// The conversation of the chat test: "slow" streams for a long time; anything else
 /// makes one file (which the rules allow), then answers in Markdown.
 fn chat_script(req: &Value) -> Reply {
-    let asked = req["messages"]
-        .as_array()
-        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
-        .map(|m| m["content"].to_string())
-        .unwrap_or_default();
-    if asked.contains("go slow") {
+    if fake_api::last_user_text(req).contains("go slow") {
         return Reply::Dribble {
             chunks: (0..300).map(|i| format!("part {i} ")).collect(),
             every: Duration::from_millis(200),

@@ -121,8 +121,8 @@ async fn until_idle(socket: &mut BrowserSocket, tab: &str, mut events: Vec<Value
     }
 }
 
-/// `execute` a prompt on `tab` and collect the movement's events.
-async fn run(socket: &mut BrowserSocket, tab: &str, prompt: &str, msg_id: &str) -> Vec<Value> {
+/// `execute` a prompt on `tab`; the frames that arrived before the ack.
+async fn start(socket: &mut BrowserSocket, tab: &str, prompt: &str, msg_id: &str) -> Vec<Value> {
     let mut early = Vec::new();
     let ack = socket
         .request_tab(
@@ -134,16 +134,20 @@ async fn run(socket: &mut BrowserSocket, tab: &str, prompt: &str, msg_id: &str) 
         .await;
     assert_eq!(ack["type"], "executeAck", "{ack}");
     assert_eq!(ack["data"]["duplicate"], false);
+    early
+}
+
+/// `execute` a prompt on `tab` and collect the movement's events.
+async fn run(socket: &mut BrowserSocket, tab: &str, prompt: &str, msg_id: &str) -> Vec<Value> {
+    let early = start(socket, tab, prompt, msg_id).await;
     until_idle(socket, tab, early).await
 }
 
-/// The text of the conversation's last user turn.
-fn last_user_text(request: &Value) -> String {
-    request["messages"]
-        .as_array()
-        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
-        .map(|m| m["content"].to_string())
-        .unwrap_or_default()
+/// Read frames into `events` until `count` output events have streamed.
+async fn until_output(socket: &mut BrowserSocket, events: &mut Vec<Value>, count: usize) {
+    while events.iter().filter(|e| e["type"] == "output").count() < count {
+        events.push(socket.next_within(RUN_LIMIT).await.expect("output streams"));
+    }
 }
 
 fn pretty(events: &[Value]) -> String {
@@ -504,20 +508,9 @@ async fn a_run_cancelled_mid_stream_is_recorded_as_cancelled() {
     });
     let (_m, mut socket) = require!(machine_with(&api, &[]).await);
     let tab = create_tab(&mut socket).await;
-    let mut events = Vec::new();
-    let ack = socket
-        .request_tab(
-            "execute",
-            &tab,
-            json!({"prompt": "Stream", "msgId": "p-1"}),
-            &mut events,
-        )
-        .await;
-    assert_eq!(ack["type"], "executeAck");
+    let mut events = start(&mut socket, &tab, "Stream", "p-1").await;
     // Wait for some output, then stop.
-    while !events.iter().any(|e| e["type"] == "output") {
-        events.push(socket.next_within(RUN_LIMIT).await.expect("output streams"));
-    }
+    until_output(&mut socket, &mut events, 1).await;
     let stopped = Instant::now();
     let reply = socket
         .request_tab("cancel", &tab, json!({}), &mut events)
@@ -606,19 +599,8 @@ async fn a_browser_away_for_30_s_mid_run_gets_every_event_exactly_once() {
     });
     let (m, mut socket) = require!(machine_with(&api, &[]).await);
     let tab = create_tab(&mut socket).await;
-    let mut seen = Vec::new();
-    let ack = socket
-        .request_tab(
-            "execute",
-            &tab,
-            json!({"prompt": "Stream slowly", "msgId": "p-1"}),
-            &mut seen,
-        )
-        .await;
-    assert_eq!(ack["type"], "executeAck");
-    while seen.iter().filter(|e| e["type"] == "output").count() < 3 {
-        seen.push(socket.next_within(RUN_LIMIT).await.expect("output streams"));
-    }
+    let mut seen = start(&mut socket, &tab, "Stream slowly", "p-1").await;
+    until_output(&mut socket, &mut seen, 3).await;
     let seen: Vec<Value> = of_tab(&seen, &tab).into_iter().cloned().collect();
     let last = seen.last().unwrap()["data"]["seq"].as_u64().unwrap();
     let epoch = seen[0]["data"]["epoch"].clone();
@@ -664,7 +646,7 @@ async fn a_browser_away_for_30_s_mid_run_gets_every_event_exactly_once() {
 async fn a_machine_restart_yields_a_snapshot_and_history_survives_kill_9() {
     let chunks: Vec<String> = (0..40).map(|i| format!("<{i}>")).collect();
     let api = FakeApi::start(move |req| {
-        if last_user_text(req).contains("slow") {
+        if fake_api::last_user_text(req).contains("slow") {
             Reply::Dribble {
                 chunks: chunks.clone(),
                 every: Duration::from_millis(100),
@@ -681,18 +663,8 @@ async fn a_machine_restart_yields_a_snapshot_and_history_survives_kill_9() {
     let session_id = find(&first, "tabStateChanged")["data"]["sessionId"].clone();
 
     // kill -9 in the middle of a second run: the history file is whole.
-    let mut events = Vec::new();
-    socket
-        .request_tab(
-            "execute",
-            &tab,
-            json!({"prompt": "Now slow", "msgId": "p-2"}),
-            &mut events,
-        )
-        .await;
-    while !events.iter().any(|e| e["type"] == "output") {
-        events.push(socket.next_within(RUN_LIMIT).await.expect("output streams"));
-    }
+    let mut events = start(&mut socket, &tab, "Now slow", "p-2").await;
+    until_output(&mut socket, &mut events, 1).await;
     m.up.kill();
     let file = m
         .history_dir()

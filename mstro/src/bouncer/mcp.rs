@@ -30,6 +30,7 @@ use super::hook::reason;
 use super::review::ReviewSetup;
 use super::review::cache::ReviewCache;
 use crate::session::decision_report::{DecisionReport, Reporter};
+use crate::session::event::Decision;
 
 /// The tool's name; Claude Code is told `mcp__<server name>__approval_prompt`.
 pub const TOOL_NAME: &str = "approval_prompt";
@@ -245,18 +246,20 @@ fn decide(session: &Session, args: Arguments) -> Value {
     }
     session.reporter.report(&DecisionReport {
         token: session.reporter.token().to_owned(),
-        tool_use_id,
-        tool: record.tool,
-        operation: record.operation,
-        verdict: record.verdict.as_str().to_owned(),
-        outcome: record.outcome.as_str().to_owned(),
-        reason: record.reason,
-        rule_ids: record.rule_ids,
-        layer: record.layer.as_str().to_owned(),
-        latency_ms: record.latency_us as f64 / 1000.0,
-        reviewer_reason: match &r.detail {
-            Detail::Reviewed(answer) => Some(answer.reasoning.clone()),
-            _ => None,
+        decision: Decision {
+            tool_use_id,
+            tool: record.tool,
+            operation: record.operation,
+            verdict: record.verdict.as_str().to_owned(),
+            outcome: record.outcome.as_str().to_owned(),
+            reason: record.reason,
+            rule_ids: record.rule_ids,
+            layer: record.layer.as_str().to_owned(),
+            latency_ms: record.latency_us as f64 / 1000.0,
+            reviewer_reason: match &r.detail {
+                Detail::Reviewed(answer) => Some(answer.reasoning.clone()),
+                _ => None,
+            },
         },
     });
     decision

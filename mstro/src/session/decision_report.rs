@@ -13,6 +13,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use super::event::Decision;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::net::UnixListener;
 use tokio::sync::mpsc;
@@ -24,23 +26,12 @@ pub const TOKEN_ENV: &str = "MSTRO_DECISION_TOKEN";
 /// The longest report line read; longer ones are dropped.
 const MAX_LINE: usize = 64 * 1024;
 
-/// One decision, as reported.
+/// One decision, as reported: the run's token and the decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct DecisionReport {
     pub token: String,
-    #[serde(default)]
-    pub tool_use_id: Option<String>,
-    pub tool: String,
-    pub operation: String,
-    pub verdict: String,
-    pub outcome: String,
-    pub reason: String,
-    pub rule_ids: Vec<String>,
-    pub layer: String,
-    pub latency_ms: f64,
-    #[serde(default)]
-    pub reviewer_reason: Option<String>,
+    #[serde(flatten)]
+    pub decision: Decision,
 }
 
 /// The bouncer's side: sends reports to the run that started it, if any.
@@ -169,16 +160,18 @@ mod tests {
     fn report(token: &str, tool: &str) -> DecisionReport {
         DecisionReport {
             token: token.into(),
-            tool_use_id: Some("toolu_1".into()),
-            tool: tool.into(),
-            operation: "echo hi".into(),
-            verdict: "allow".into(),
-            outcome: "allow".into(),
-            reason: "safe".into(),
-            rule_ids: vec![],
-            layer: "rule".into(),
-            latency_ms: 0.2,
-            reviewer_reason: None,
+            decision: Decision {
+                tool_use_id: Some("toolu_1".into()),
+                tool: tool.into(),
+                operation: "echo hi".into(),
+                verdict: "allow".into(),
+                outcome: "allow".into(),
+                reason: "safe".into(),
+                rule_ids: vec![],
+                layer: "rule".into(),
+                latency_ms: 0.2,
+                reviewer_reason: None,
+            },
         }
     }
 
@@ -207,9 +200,9 @@ mod tests {
         .await
         .unwrap();
         let first = rx.recv().await.unwrap();
-        assert_eq!(first.tool, "Bash");
+        assert_eq!(first.decision.tool, "Bash");
         let second = rx.recv().await.unwrap();
-        assert_eq!(second.tool, "Write");
+        assert_eq!(second.decision.tool, "Write");
         drop(listener);
     }
 

@@ -149,11 +149,20 @@ pub struct ToolUse {
 #[serde(rename_all = "camelCase")]
 pub struct BouncerDecision {
     pub movement_id: String,
+    #[serde(flatten)]
+    pub decision: Decision,
+}
+
+/// What the bouncer decided about one tool call, as `mstro-bouncer mcp` reports it
+/// (`session::decision_report`) and browsers see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
     /// The tool call decided, when Claude Code said which.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_use_id: Option<String>,
     pub tool: String,
-    /// The operation judged (a command, `write <path>`, a URL...).
+    /// The operation judged (a command, `write <path>`, a URL...), secrets redacted.
     pub operation: String,
     /// The engine's verdict: `allow`, `review` or `deny`.
     pub verdict: String,

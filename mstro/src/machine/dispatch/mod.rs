@@ -148,7 +148,7 @@ impl Dispatcher {
                 let history = sessions.history();
                 let offset = arg.offset.unwrap_or(0);
                 let limit = arg.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
-                let page = history_call(move || history.list(offset, limit)).await?;
+                let page = blocking(move || history.list(offset, limit)).await?;
                 json!({ "sessions": page.sessions, "total": page.total, "problems": page.problems })
             }
             Request::GetSessionById(arg) => {
@@ -160,7 +160,7 @@ impl Dispatcher {
             Request::SearchHistory(arg) => {
                 let history = sessions.history();
                 let limit = arg.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
-                let results = history_call(move || history.search(&arg.query, limit)).await?;
+                let results = blocking(move || history.search(&arg.query, limit)).await?;
                 json!({ "results": results })
             }
             Request::Ping {} | Request::ListDirectory(_) | Request::ReadFile(_) => {
@@ -174,18 +174,10 @@ impl Dispatcher {
     }
 }
 
-async fn history_call<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, crate::session::history::HistoryError> + Send + 'static,
-) -> Result<T, Refusal> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(r) => r.map_err(Refusal::from),
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, FileError> + Send + 'static,
-) -> Result<T, FileError> {
+/// Run disk work on the blocking pool; a panic there stays a panic.
+async fn blocking<T: Send + 'static, E: Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, E> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
         Err(e) => std::panic::resume_unwind(e.into_panic()),

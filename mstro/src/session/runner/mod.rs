@@ -261,21 +261,12 @@ impl Driver<'_> {
 
     fn decision(&mut self, report: DecisionReport) {
         self.watchdog.output(Instant::now());
-        if let Some(id) = &report.tool_use_id {
+        if let Some(id) = &report.decision.tool_use_id {
             self.decided.insert(id.clone());
         }
         self.send(TabEvent::BouncerDecision(BouncerDecision {
             movement_id: self.movement_id.to_owned(),
-            tool_use_id: report.tool_use_id,
-            tool: report.tool,
-            operation: report.operation,
-            verdict: report.verdict,
-            outcome: report.outcome,
-            reason: report.reason,
-            rule_ids: report.rule_ids,
-            layer: report.layer,
-            latency_ms: report.latency_ms,
-            reviewer_reason: report.reviewer_reason,
+            decision: report.decision,
         }));
     }
 

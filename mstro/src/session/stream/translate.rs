@@ -382,11 +382,7 @@ fn bounded_input(mut input: Value) -> (Value, bool) {
     fn walk(v: &mut Value, cut: &mut bool) {
         match v {
             Value::String(s) if s.len() > MAX_RESULT_BYTES => {
-                let mut end = MAX_RESULT_BYTES;
-                while !s.is_char_boundary(end) {
-                    end -= 1;
-                }
-                s.truncate(end);
+                (*s, _) = self::cut(std::mem::take(s), MAX_RESULT_BYTES);
                 *cut = true;
             }
             Value::Array(a) => a.iter_mut().for_each(|v| walk(v, cut)),
