@@ -1,61 +1,41 @@
-//! The workspace's binaries, built once per test process in the same profile as the
-//! tests themselves, so a test never runs a stale binary. They are built in their own
-//! target directory (`<target>/e2e-bins`): the workspace build unifies features across
-//! all packages, so sharing its directory would rebuild the bouncer inside every test
-//! run and queue each test behind cargo's lock on it.
+//! The workspace's binaries, as cargo built them for this test run.
+//!
+//! The end-to-end tests are integration tests of the `mstro` package, so cargo builds
+//! that package's binaries, with the features of the very same build, before it runs
+//! them: they sit in `<target>/<profile>/`, beside the `deps/` folder the test
+//! executable runs from (the files `CARGO_BIN_EXE_*` name). Building them again from
+//! here would need a second target directory (the workspace build unifies features,
+//! so a plain `cargo build -p mstro` would rebuild and then fight the test build), and
+//! that doubled the disk and minutes CI spends.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
-/// `mstro-bouncer`, freshly built.
+/// `mstro-bouncer`, as built for this test run.
 pub fn mstro_bouncer() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| build("mstro", "mstro-bouncer"))
+    PATH.get_or_init(|| built("mstro-bouncer"))
 }
 
-/// `mstro`, freshly built.
+/// `mstro`, as built for this test run.
 pub fn mstro() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| build("mstro", "mstro"))
+    PATH.get_or_init(|| built("mstro"))
 }
 
-fn build(package: &str, bin: &str) -> PathBuf {
+fn built(bin: &str) -> PathBuf {
     // The test executable lives in <target>/<profile>/deps/.
     let exe = std::env::current_exe().expect("the test knows its own path");
     let profile_dir = exe
         .parent()
         .and_then(Path::parent)
         .expect("tests run from <target>/<profile>/deps");
-    let target_dir = profile_dir
-        .parent()
-        .expect("a target directory")
-        .join("e2e-bins");
-    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") | None => "dev",
-        Some(other) => other,
-    };
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            package,
-            "--bin",
-            bin,
-            "--profile",
-            profile,
-            "--target-dir",
-        ])
-        .arg(&target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building {bin} failed");
-    let path = target_dir
-        .join(profile_dir.file_name().expect("a profile"))
-        .join(bin);
-    assert!(path.exists(), "{} was not built", path.display());
+    let path = profile_dir.join(bin);
+    assert!(
+        path.is_file(),
+        "{} is missing: only integration tests of the mstro package may run the binaries \
+         (cargo builds them for those)",
+        path.display()
+    );
     path
 }
