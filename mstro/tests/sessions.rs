@@ -886,3 +886,93 @@ async fn a_sub_agent_runs_nested_under_its_tool_call_with_the_bouncer_in_the_loo
     );
     assert!(m.work().join("made-by-subagent.txt").is_file());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_too_large_for_one_frame_opens_in_windows() {
+    // 12 movements of about 1 MiB each: a session file may hold 32 MiB, a relay frame 8.
+    let (m, mut socket) = machine_running(Path::new("/nonexistent/claude")).await;
+    let ids: Vec<String> = (0..12).map(|i| format!("m-{i}")).collect();
+    let movements: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            json!({
+                "movementId": id, "msgId": format!("msg-{id}"), "prompt": format!("prompt {id}"),
+                "startedAt": "2026-01-01T00:00:00Z",
+                "events": [
+                    {"type": "output", "data": {"movementId": id, "text": "y".repeat(1 << 20)}},
+                    {"type": "movementComplete", "data": {"movementId": id, "status": "completed",
+                        "finishedAt": "2026-01-01T00:00:01Z"}},
+                ],
+            })
+        })
+        .collect();
+    let record = json!({
+        "version": 1, "id": "s-long", "title": "Long", "createdAt": "2026-01-01T00:00:00Z",
+        "updatedAt": "2026-01-01T00:00:00Z", "claudeSessionId": null, "movements": movements,
+    });
+    std::fs::create_dir_all(m.history_dir()).unwrap();
+    std::fs::write(m.history_dir().join("s-long.json"), record.to_string()).unwrap();
+
+    // getSessionById: the newest movements, then the older ones window by window.
+    let mut seen: Vec<String> = Vec::new();
+    let mut before = Value::Null;
+    let mut windows = 0;
+    loop {
+        let reply = socket
+            .request(
+                "getSessionById",
+                json!({"sessionId": "s-long", "before": before}),
+            )
+            .await;
+        assert_eq!(
+            reply["type"],
+            "getSessionById",
+            "{}",
+            &reply.to_string()[..300]
+        );
+        windows += 1;
+        let got: Vec<String> = reply["data"]["session"]["movements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["movementId"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(!got.is_empty());
+        assert_eq!(reply["data"]["session"]["title"], "Long");
+        seen.splice(0..0, got);
+        let omitted = reply["data"]["omitted"].as_u64().unwrap();
+        assert_eq!(omitted as usize + seen.len(), ids.len());
+        if omitted == 0 {
+            break;
+        }
+        before = json!(omitted);
+    }
+    assert_eq!(seen, ids, "every movement once, in order");
+    assert!(
+        windows >= 3,
+        "12 MiB takes several 4 MiB windows: {windows}"
+    );
+
+    // The owner opens it as a tab: the snapshot is the newest window.
+    let reply = socket
+        .request("createTab", json!({"sessionId": "s-long"}))
+        .await;
+    let tab = reply["data"]["tabId"].as_str().unwrap().to_owned();
+    let mut live = Vec::new();
+    let reply = socket
+        .request_tab("initTab", &tab, json!({}), &mut live)
+        .await;
+    let snapshot = &reply["data"]["snapshot"];
+    assert_eq!(
+        reply["data"]["mode"],
+        "snapshot",
+        "{}",
+        &reply.to_string()[..300]
+    );
+    let shown = snapshot["movements"].as_array().unwrap();
+    assert_eq!(shown.last().unwrap()["movementId"], "m-11");
+    assert_eq!(
+        snapshot["omitted"].as_u64().unwrap() as usize + shown.len(),
+        ids.len()
+    );
+}

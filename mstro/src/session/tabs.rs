@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use super::event::{MovementStart, TabEvent, TabState, TabStateChanged};
 use super::event_log::{Catchup, EventLog, LogLimits};
 use super::history::record::is_claude_session_id;
+use super::history::window::{self, MAX_WINDOW_BYTES, Window};
 use super::history::{HistoryError, HistoryStore, MovementRecord, SessionRecord};
 use super::ids;
 use super::runner::command::{Invocation, valid_model};
@@ -27,9 +28,6 @@ use crate::protocol::{Envelope, ErrorCode, Permission};
 const MAX_TABS: usize = 32;
 /// The longest prompt taken.
 pub const MAX_PROMPT_BYTES: usize = 256 * 1024;
-/// A snapshot stays well inside one relay frame; older movements are left out (the
-/// browser can still open the whole session with `getSessionById`).
-const MAX_SNAPSHOT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Why a request about tabs or sessions was refused.
 #[derive(Debug, Clone, PartialEq)]
@@ -599,48 +597,55 @@ impl Sessions {
         blocking(move || history.delete(&session_id).map_err(Refusal::from)).await
     }
 
-    /// `getSessionById`: an open tab's copy is the freshest (its running movement
-    /// included); otherwise the file.
-    pub async fn session(&self, session_id: String) -> Result<SessionRecord, Refusal> {
+    /// `getSessionById {sessionId, before?}`: the session with its newest movements
+    /// before index `before` that fit in one frame, and how many older ones were left
+    /// out. An open tab's copy is the freshest (its running movement included);
+    /// otherwise the file.
+    pub async fn session(
+        &self,
+        session_id: String,
+        before: Option<usize>,
+    ) -> Result<(SessionRecord, usize), Refusal> {
         let session_id = checked(session_id, "sessionId")?;
-        if let Some(record) = self
+        let open = self
             .tabs()
             .by_id
             .values()
             .filter_map(|t| t.record.as_ref())
             .find(|r| r.id == session_id)
-        {
-            return Ok(record.clone());
-        }
-        self.load(session_id).await
+            .cloned();
+        let mut record = match open {
+            Some(record) => record,
+            None => self.load(session_id).await?,
+        };
+        let window = window::newest(
+            &record.movements,
+            before.unwrap_or(usize::MAX),
+            MAX_WINDOW_BYTES,
+        );
+        record.movements = window.movements;
+        Ok((record, window.omitted))
     }
 }
 
-/// The snapshot of a tab: its session's movements, newest kept when over the bound.
+/// The snapshot of a tab: its session's newest movements that fit in one frame, and
+/// how many older ones were left out (`getSessionById {before}` has them).
 fn snapshot(tab_id: &str, tab: &Tab) -> Value {
-    let mut movements = Vec::new();
-    let mut bytes = 0;
-    let mut omitted = 0;
-    if let Some(record) = &tab.record {
-        for m in record.movements.iter().rev() {
-            let value = serde_json::to_value(m).unwrap_or(Value::Null);
-            let size = value.to_string().len();
-            if bytes + size > MAX_SNAPSHOT_BYTES && !movements.is_empty() {
-                omitted += 1;
-                continue;
-            }
-            bytes += size;
-            movements.push(value);
-        }
-    }
-    movements.reverse();
+    let window = tab
+        .record
+        .as_ref()
+        .map(|r| window::newest(&r.movements, usize::MAX, MAX_WINDOW_BYTES))
+        .unwrap_or(Window {
+            omitted: 0,
+            movements: Vec::new(),
+        });
     json!({
         "tabId": tab_id,
         "sessionId": tab.session_id(),
         "title": tab.record.as_ref().map(|r| r.title.clone()),
         "state": tab.state(),
-        "movements": movements,
-        "omitted": omitted,
+        "movements": window.movements,
+        "omitted": window.omitted,
     })
 }
 

@@ -272,3 +272,27 @@ test('history session for a read-only tab', () => {
   assert.equal(tab.movements[0].status, 'cancelled');
   assert.equal(store.tabLabel(tab), 'Refactor');
 });
+
+test('a large session opens with its newest movements and loads the older ones before them', () => {
+  const mv = (id, text) => ({
+    movementId: id, msgId: `msg-${id}`, prompt: `prompt ${id}`,
+    events: [{ type: 'output', data: { movementId: id, text } }, { type: 'movementComplete', data: { movementId: id, status: 'completed', finishedAt: 'x' } }],
+  });
+  const tab = store.newTab({ tabId: 'v', readOnly: true });
+  store.applySession(tab, { id: 's1', title: 'Long', movements: [mv('m3', 'three'), mv('m4', 'four')] }, 3);
+  assert.equal(tab.omitted, 3);
+  const rev = tab.rev;
+  store.prependMovements(tab, [mv('m1', 'one'), mv('m2', 'two'), mv('m3', 'again')], 1);
+  assert.deepEqual(tab.movements.map((m) => m.movementId), ['m1', 'm2', 'm3', 'm4']);
+  assert.equal(tab.omitted, 1);
+  assert.ok(tab.rev > rev);
+  assert.equal(tab.byId.m2.items[0].text, 'two');
+  assert.equal(tab.byId.m3.items[0].text, 'three', 'a movement the tab has is kept, not replaced');
+  assert.equal(tab.movements[0].status, 'completed');
+  // A count that grows (a wrong answer) never hides what is shown; junk counts are 0.
+  store.prependMovements(tab, [mv('m0', 'zero')], 9);
+  assert.deepEqual(tab.movements.map((m) => m.movementId), ['m0', 'm1', 'm2', 'm3', 'm4']);
+  assert.equal(tab.omitted, 1);
+  store.applySession(tab, { id: 's1', movements: [] }, 'lots');
+  assert.equal(tab.omitted, 0);
+});

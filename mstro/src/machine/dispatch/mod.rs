@@ -152,7 +152,8 @@ impl Dispatcher {
                 json!({ "sessions": page.sessions, "total": page.total, "problems": page.problems })
             }
             Request::GetSessionById(arg) => {
-                json!({ "session": sessions.session(arg.session_id).await? })
+                let (session, omitted) = sessions.session(arg.session_id, arg.before).await?;
+                json!({ "session": session, "omitted": omitted })
             }
             Request::DeleteSession(arg) => {
                 json!({ "deleted": sessions.delete_session(arg.session_id).await? })

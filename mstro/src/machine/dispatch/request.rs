@@ -24,7 +24,7 @@ pub enum Request {
     Cancel {},
     New {},
     GetSessions(PageArg),
-    GetSessionById(SessionArg),
+    GetSessionById(SessionPageArg),
     DeleteSession(SessionArg),
     SearchHistory(SearchArg),
 }
@@ -78,6 +78,15 @@ pub struct PageArg {
 #[serde(rename_all = "camelCase")]
 pub struct SessionArg {
     pub session_id: String,
+}
+
+/// `getSessionById {sessionId, before?}`: `before` is the `omitted` of a previous
+/// answer, to ask for the movements before those it had.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionPageArg {
+    pub session_id: String,
+    pub before: Option<usize>,
 }
 
 /// `searchHistory {query, limit?}`.

@@ -215,7 +215,7 @@ impl MovementRecord {
     }
 
     /// `completed`, `cancelled`, `error`, or `running` without an end event.
-    fn status(&self) -> &'static str {
+    pub(super) fn status(&self) -> &'static str {
         for event in self.events.iter().rev() {
             match event {
                 TabEvent::MovementComplete(c) => {

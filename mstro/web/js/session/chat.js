@@ -258,6 +258,7 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     ctl.view = createTranscript(panel, {
       emptyHint: (tab) => emptyHint(tab),
       onDropPending: () => dropPending(ctl),
+      onLoadEarlier: () => loadEarlier(ctl),
     });
     tabs.set(tabId, ctl);
     if (at != null && at >= 0 && at <= order.length) order.splice(at, 0, tabId);
@@ -868,11 +869,25 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     try {
       const data = await sock.request('getSessionById', { sessionId });
       if (!alive || tabs.get(ctl.model.tabId) !== ctl) return;
-      store.applySession(ctl.model, data && data.session);
+      store.applySession(ctl.model, data && data.session, data && data.omitted);
       markDirty(ctl);
     } catch (err) {
       removeLocal(ctl.model.tabId);
       showAlert(`Couldn't open the session: ${friendly(err)}`, err);
+    }
+  }
+
+  /** The movements before those a large session's tab shows (`getSessionById {before}`). */
+  async function loadEarlier(ctl) {
+    const m = ctl.model;
+    if (!m.sessionId || !(m.omitted > 0)) return;
+    try {
+      const data = await sock.request('getSessionById', { sessionId: m.sessionId, before: m.omitted });
+      if (!alive || tabs.get(m.tabId) !== ctl) return;
+      store.prependMovements(m, data && data.session && data.session.movements, data && data.omitted);
+      markDirty(ctl);
+    } catch (err) {
+      showAlert(`Couldn't load the earlier prompts: ${friendly(err)}`, err);
     }
   }
 

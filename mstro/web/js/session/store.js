@@ -449,7 +449,7 @@ export function applySnapshot(tab, reply) {
   if (HOP.call(snap, 'sessionId')) tab.sessionId = optStr(snap.sessionId);
   if (typeof snap.title === 'string' && snap.title) tab.title = snap.title;
   loadMovements(tab, snap.movements, { running: tab.state === 'running' });
-  tab.omitted = num(snap.omitted) ?? 0; // older movements left out (size)
+  tab.omitted = count(snap.omitted); // older movements left out (size)
   tab.epoch = typeof reply.epoch === 'string' ? reply.epoch : null;
   tab.seq = num(reply.seq) ?? 0;
 }
@@ -482,13 +482,36 @@ export function applyInit(tab, reply, meta = {}) {
   return 'ok';
 }
 
-/** A read-only tab's transcript from `getSessionById`'s session. */
-export function applySession(tab, session) {
+/**
+ * A read-only tab's transcript from a `getSessionById` answer: its session (the newest
+ * movements that fit in one frame) and `omitted`, how many older ones it left out.
+ */
+export function applySession(tab, session, omitted) {
   const s = session && typeof session === 'object' ? session : {};
   tab.sessionId = optStr(s.id) || optStr(s.sessionId) || tab.sessionId;
   if (typeof s.title === 'string' && s.title) tab.title = s.title;
   tab.state = 'idle';
   loadMovements(tab, s.movements, { running: false });
+  tab.omitted = count(omitted);
+}
+
+/**
+ * Older movements (a `getSessionById {before}` answer) go before those the tab has;
+ * `omitted` is how many are older still. Movements the tab already has are skipped.
+ */
+export function prependMovements(tab, movements, omitted) {
+  const older = newTab({ tabId: tab.tabId });
+  loadMovements(older, movements, { running: false });
+  const fresh = older.movements.filter((m) => !HOP.call(tab.byId, m.movementId));
+  for (const m of fresh) tab.byId[m.movementId] = m;
+  tab.movements = [...fresh, ...tab.movements];
+  tab.omitted = Math.min(count(omitted), tab.omitted);
+  tab.rev += 1;
+}
+
+function count(value) {
+  const n = num(value);
+  return n != null && n > 0 ? Math.floor(n) : 0;
 }
 
 /** A prompt sent but not yet seen starting (shown greyed; resent after a reconnect). */

@@ -351,11 +351,34 @@ function pendingView(pending, onDrop) {
 
 // ---------------------------------------------------------------- the transcript
 
+/** The note above a large session's newest movements, with a button for older ones. */
+function omittedView(omitted, onLoadEarlier) {
+  const one = omitted === 1;
+  const note = h('p', { class: 'transcript-omitted muted' },
+    `${omitted} earlier ${one ? 'prompt' : 'prompts'} of this session ${one ? 'is' : 'are'} not shown: the session is too large to load at once.`);
+  if (!onLoadEarlier) return note;
+  const button = h('button', { type: 'button', class: 'btn btn-ghost btn-sm load-earlier' }, 'Load earlier');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    button.textContent = 'Loading…';
+    try {
+      await onLoadEarlier();
+    } finally {
+      // Replaced when the count changes; otherwise (a failure) it can be tried again.
+      button.disabled = false;
+      button.textContent = 'Load earlier';
+    }
+  });
+  note.append(' ', button);
+  return note;
+}
+
 /**
  * A transcript for one tab. `scroller` is the element that scrolls (the tab panel).
- * Options: `emptyHint()` → node shown when there is nothing yet; `onDropPending()`.
+ * Options: `emptyHint()` → node shown when there is nothing yet; `onDropPending()`;
+ * `onLoadEarlier()` → a promise, asked for the movements a large session left out.
  */
-export function createTranscript(scroller, { emptyHint, onDropPending } = {}) {
+export function createTranscript(scroller, { emptyHint, onDropPending, onLoadEarlier } = {}) {
   const list = h('div', { class: 'movements', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-busy': 'false' });
   const views = new Map();
   let generation = -1;
@@ -390,8 +413,7 @@ export function createTranscript(scroller, { emptyHint, onDropPending } = {}) {
       if (tab.omitted > 0) {
         if (!omittedEl || omittedShown !== tab.omitted) {
           omittedShown = tab.omitted;
-          omittedEl = h('p', { class: 'transcript-omitted muted' },
-            `${tab.omitted} earlier ${tab.omitted === 1 ? 'prompt' : 'prompts'} of this session ${tab.omitted === 1 ? 'is' : 'are'} not shown: the session is too large to load at once.`);
+          omittedEl = omittedView(tab.omitted, onLoadEarlier);
         }
         els.push(omittedEl);
       }
