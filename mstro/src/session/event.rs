@@ -254,6 +254,8 @@ pub enum MovementErrorKind {
     Stalled,
     /// mstro could not prepare the run (MCP config, bouncer binary).
     Setup,
+    /// mstro itself failed during the run (a bug); the run was stopped.
+    Internal,
 }
 
 /// `movementError`.

@@ -7,13 +7,17 @@
 //! on the disk or the network (history is written on the blocking pool afterwards).
 
 use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use futures_util::FutureExt;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use super::event::{MovementStart, TabEvent, TabState, TabStateChanged};
+use super::event::{
+    MovementError, MovementErrorKind, MovementStart, TabEvent, TabState, TabStateChanged,
+};
 use super::event_log::{Catchup, EventLog, LogLimits};
 use super::history::record::is_claude_session_id;
 use super::history::window::{self, MAX_WINDOW_BYTES, Window};
@@ -435,8 +439,8 @@ impl Sessions {
                 tab.emit(&shared.outbox, event);
             }
         };
-        let terminal =
-            runner::run(&shared.runner, &movement_id, invocation, cancel, &mut emit).await;
+        let run = runner::run(&shared.runner, &movement_id, invocation, cancel, &mut emit);
+        let terminal = to_the_end(run, &movement_id).await;
         // It becomes `--resume`'s value next time: only a plain id is kept.
         let claude_session = match &terminal {
             TabEvent::MovementComplete(c) => c.claude_session_id.clone(),
@@ -628,6 +632,26 @@ impl Sessions {
     }
 }
 
+/// The terminal event of a run, even if the run panics: a bug must not leave the tab
+/// running forever. Claude Code's process group dies with the run (its `Drop`), and
+/// the panic itself is on stderr.
+async fn to_the_end(run: impl Future<Output = TabEvent>, movement_id: &str) -> TabEvent {
+    match AssertUnwindSafe(run).catch_unwind().await {
+        Ok(terminal) => terminal,
+        Err(_) => TabEvent::MovementError(MovementError {
+            movement_id: movement_id.to_owned(),
+            kind: MovementErrorKind::Internal,
+            message: "mstro failed while running this prompt (a bug: its output on the machine \
+                      has the details). The run was stopped; you can send the prompt again."
+                .to_owned(),
+            exit_code: None,
+            usage: None,
+            claude_session_id: None,
+            finished_at: crate::timestamp::now(),
+        }),
+    }
+}
+
 /// The snapshot of a tab: its session's newest movements that fit in one frame, and
 /// how many older ones were left out (`getSessionById {before}` has them).
 fn snapshot(tab_id: &str, tab: &Tab) -> Value {
@@ -678,4 +702,29 @@ pub fn ack_frame(frame: &Envelope, ack: &ExecuteAck) -> Envelope {
     }));
     reply.kind = "executeAck".into();
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_run_that_panics_still_ends_its_movement() {
+        let ended = to_the_end(async { panic!("a bug in a run") }, "m-1").await;
+        let TabEvent::MovementError(e) = &ended else {
+            panic!("{ended:?}");
+        };
+        assert_eq!(
+            (e.movement_id.as_str(), e.kind),
+            ("m-1", MovementErrorKind::Internal)
+        );
+        assert!(ended.is_terminal());
+
+        let fine = TabEvent::MovementError(MovementError {
+            kind: MovementErrorKind::Stalled,
+            ..e.clone()
+        });
+        let same = fine.clone();
+        assert_eq!(to_the_end(async move { fine }, "m-1").await, same);
+    }
 }

@@ -95,6 +95,7 @@ const ERROR_KINDS = {
   crashed: 'Claude Code stopped unexpectedly',
   stalled: 'Stopped: no output for too long',
   setup: "mstro couldn't start the run",
+  internal: 'mstro failed during the run',
 };
 
 /** A heading for a movementError kind. */
