@@ -230,6 +230,17 @@ impl FakeApi {
         script: impl Fn(&Value) -> Reply + Send + Sync + 'static,
         reviewer: impl Fn(&Value) -> Reply + Send + Sync + 'static,
     ) -> FakeApi {
+        FakeApi::with_reviewer_on(0, script, reviewer).expect("bind loopback")
+    }
+
+    /// [`FakeApi::with_reviewer`] on a chosen loopback port (`127.0.0.1:port`; `0`
+    /// picks a free one), with an error rather than a panic when the port cannot be
+    /// bound (it is taken, say). For the `fake-messages-api` binary; tests want `0`.
+    pub fn with_reviewer_on(
+        port: u16,
+        script: impl Fn(&Value) -> Reply + Send + Sync + 'static,
+        reviewer: impl Fn(&Value) -> Reply + Send + Sync + 'static,
+    ) -> std::io::Result<FakeApi> {
         let shared = Arc::new(Shared {
             requests: Mutex::new(Vec::new()),
             reviews: Mutex::new(Vec::new()),
@@ -238,7 +249,7 @@ impl FakeApi {
             ids: AtomicU64::new(1),
             stopping: tokio::sync::watch::Sender::new(false),
         });
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel::<std::io::Result<SocketAddr>>();
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
         let state = shared.clone();
         let thread = std::thread::spawn(move || {
@@ -247,11 +258,15 @@ impl FakeApi {
                 .build()
                 .expect("a tokio runtime");
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind loopback");
+                let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                    Ok(listener) => listener,
+                    Err(e) => {
+                        let _ = addr_tx.send(Err(e));
+                        return;
+                    }
+                };
                 addr_tx
-                    .send(listener.local_addr().expect("bound address"))
+                    .send(Ok(listener.local_addr().expect("bound address")))
                     .expect("the test waits for the address");
                 let app = Router::new()
                     .route("/v1/messages", post(messages))
@@ -265,13 +280,19 @@ impl FakeApi {
                     .expect("the fake API serves");
             });
         });
-        let addr = addr_rx.recv().expect("the fake API starts");
-        FakeApi {
+        let addr = match addr_rx.recv().expect("the fake API starts") {
+            Ok(addr) => addr,
+            Err(e) => {
+                let _ = thread.join();
+                return Err(e);
+            }
+        };
+        Ok(FakeApi {
             url: format!("http://{addr}"),
             shared,
             shutdown: Some(shutdown),
             thread: Some(thread),
-        }
+        })
     }
 
     pub fn url(&self) -> &str {

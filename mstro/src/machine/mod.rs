@@ -112,9 +112,20 @@ impl Machine {
             },
             token.clone(),
         );
+        let runner = RunnerConfig::from_env();
+        if !runner.binaries.bouncer.is_file() {
+            // Said now, not only when the first prompt fails: sessions never run without
+            // the bouncer.
+            eprintln!(
+                "warning: mstro-bouncer was not found at {}: prompts from the browser will \
+                 not run until it is there (build it beside mstro with `cargo build \
+                 --release -p mstro`, or name it with MSTRO_BOUNCER_BIN)",
+                runner.binaries.bouncer.display()
+            );
+        }
         let sessions = Sessions::new(
             workspace.root().to_path_buf(),
-            RunnerConfig::from_env(),
+            runner,
             relay.outbox.clone(),
             LogLimits::default(),
         );
