@@ -889,20 +889,27 @@ async fn a_sub_agent_runs_nested_under_its_tool_call_with_the_bouncer_in_the_loo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_too_large_for_one_frame_opens_in_windows() {
-    // 12 movements of about 1 MiB each: a session file may hold 32 MiB, a relay frame 8.
+    // 12 movements of about 1 MiB each and one (m-5) of 5 MiB: a session file may hold
+    // 32 MiB, a relay frame 8, a window 4.
     let (m, mut socket) = machine_running(Path::new("/nonexistent/claude")).await;
     let ids: Vec<String> = (0..12).map(|i| format!("m-{i}")).collect();
     let movements: Vec<Value> = ids
         .iter()
         .map(|id| {
+            let chunks = if id == "m-5" { 5 } else { 1 };
+            let mut events: Vec<Value> = (0..chunks)
+                .map(|c| {
+                    json!({"type": "output", "data": {"movementId": id, "text": "y".repeat(1 << 20),
+                        "parentToolUseId": format!("toolu_{c}")}})
+                })
+                .collect();
+            events.push(
+                json!({"type": "movementComplete", "data": {"movementId": id,
+                "status": "completed", "finishedAt": "2026-01-01T00:00:01Z"}}),
+            );
             json!({
                 "movementId": id, "msgId": format!("msg-{id}"), "prompt": format!("prompt {id}"),
-                "startedAt": "2026-01-01T00:00:00Z",
-                "events": [
-                    {"type": "output", "data": {"movementId": id, "text": "y".repeat(1 << 20)}},
-                    {"type": "movementComplete", "data": {"movementId": id, "status": "completed",
-                        "finishedAt": "2026-01-01T00:00:01Z"}},
-                ],
+                "startedAt": "2026-01-01T00:00:00Z", "events": events,
             })
         })
         .collect();
@@ -912,9 +919,10 @@ async fn a_session_too_large_for_one_frame_opens_in_windows() {
     });
     std::fs::create_dir_all(m.history_dir()).unwrap();
     std::fs::write(m.history_dir().join("s-long.json"), record.to_string()).unwrap();
+    let head = |v: &Value| v.to_string().chars().take(300).collect::<String>();
 
     // getSessionById: the newest movements, then the older ones window by window.
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<Value> = Vec::new();
     let mut before = Value::Null;
     let mut windows = 0;
     loop {
@@ -924,22 +932,12 @@ async fn a_session_too_large_for_one_frame_opens_in_windows() {
                 json!({"sessionId": "s-long", "before": before}),
             )
             .await;
-        assert_eq!(
-            reply["type"],
-            "getSessionById",
-            "{}",
-            &reply.to_string()[..300]
-        );
+        assert_eq!(reply["type"], "getSessionById", "{}", head(&reply));
         windows += 1;
-        let got: Vec<String> = reply["data"]["session"]["movements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["movementId"].as_str().unwrap().to_owned())
-            .collect();
+        let got = reply["data"]["session"]["movements"].as_array().unwrap();
         assert!(!got.is_empty());
         assert_eq!(reply["data"]["session"]["title"], "Long");
-        seen.splice(0..0, got);
+        seen.splice(0..0, got.iter().cloned());
         let omitted = reply["data"]["omitted"].as_u64().unwrap();
         assert_eq!(omitted as usize + seen.len(), ids.len());
         if omitted == 0 {
@@ -947,13 +945,28 @@ async fn a_session_too_large_for_one_frame_opens_in_windows() {
         }
         before = json!(omitted);
     }
-    assert_eq!(seen, ids, "every movement once, in order");
+    let seen_ids: Vec<&str> = seen
+        .iter()
+        .map(|m| m["movementId"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen_ids, ids, "every movement once, in order");
     assert!(
-        windows >= 3,
-        "12 MiB takes several 4 MiB windows: {windows}"
+        windows >= 4,
+        "13 MiB takes several 4 MiB windows: {windows}"
     );
+    // The 5 MiB movement came cut: its first events, a warning, and its end.
+    let events = seen[5]["events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert!(kinds.len() < 6, "{kinds:?}");
+    assert_eq!(
+        kinds[kinds.len() - 2..],
+        ["movementWarning", "movementComplete"]
+    );
+    assert!(kinds[..kinds.len() - 2].iter().all(|k| *k == "output"));
+    assert_eq!(events.last().unwrap()["data"]["status"], "completed");
 
-    // The owner opens it as a tab: the snapshot is the newest window.
+    // The owner opens it as a tab: the snapshot is the newest window, and the older
+    // movements come from the open tab's record.
     let reply = socket
         .request("createTab", json!({"sessionId": "s-long"}))
         .await;
@@ -963,16 +976,20 @@ async fn a_session_too_large_for_one_frame_opens_in_windows() {
         .request_tab("initTab", &tab, json!({}), &mut live)
         .await;
     let snapshot = &reply["data"]["snapshot"];
-    assert_eq!(
-        reply["data"]["mode"],
-        "snapshot",
-        "{}",
-        &reply.to_string()[..300]
-    );
+    assert_eq!(reply["data"]["mode"], "snapshot", "{}", head(&reply));
     let shown = snapshot["movements"].as_array().unwrap();
     assert_eq!(shown.last().unwrap()["movementId"], "m-11");
+    let omitted = snapshot["omitted"].as_u64().unwrap() as usize;
+    assert_eq!(omitted + shown.len(), ids.len());
+    let reply = socket
+        .request(
+            "getSessionById",
+            json!({"sessionId": "s-long", "before": omitted}),
+        )
+        .await;
+    let older = reply["data"]["session"]["movements"].as_array().unwrap();
     assert_eq!(
-        snapshot["omitted"].as_u64().unwrap() as usize + shown.len(),
-        ids.len()
+        older.last().unwrap()["movementId"],
+        ids[omitted - 1].as_str()
     );
 }

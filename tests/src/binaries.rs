@@ -24,6 +24,15 @@ pub fn mstro() -> &'static Path {
 }
 
 fn built(bin: &str) -> PathBuf {
+    // Cargo and nextest name the package whose test runs. Another package's tests would
+    // get whatever binary an earlier build left: refuse rather than test a stale one.
+    if let Ok(package) = std::env::var("CARGO_PKG_NAME") {
+        assert_eq!(
+            package, "mstro",
+            "only integration tests of the mstro package may run the binaries (cargo \
+             builds them fresh for those); move this test to mstro/tests/"
+        );
+    }
     // The test executable lives in <target>/<profile>/deps/.
     let exe = std::env::current_exe().expect("the test knows its own path");
     let profile_dir = exe

@@ -611,24 +611,22 @@ impl Sessions {
         before: Option<usize>,
     ) -> Result<(SessionRecord, usize), Refusal> {
         let session_id = checked(session_id, "sessionId")?;
+        let end = before.unwrap_or(usize::MAX);
+        // Only the window is copied out of an open tab, under the lock.
         let open = self
             .tabs()
             .by_id
             .values()
             .filter_map(|t| t.record.as_ref())
             .find(|r| r.id == session_id)
-            .cloned();
-        let mut record = match open {
-            Some(record) => record,
-            None => self.load(session_id).await?,
-        };
-        let window = window::newest(
-            &record.movements,
-            before.unwrap_or(usize::MAX),
-            MAX_WINDOW_BYTES,
-        );
-        record.movements = window.movements;
-        Ok((record, window.omitted))
+            .map(|r| window::of_session(r, end, MAX_WINDOW_BYTES));
+        match open {
+            Some(window) => Ok(window),
+            None => {
+                let record = self.load(session_id).await?;
+                Ok(window::of_session(&record, end, MAX_WINDOW_BYTES))
+            }
+        }
     }
 }
 
@@ -666,7 +664,7 @@ fn snapshot(tab_id: &str, tab: &Tab) -> Value {
     json!({
         "tabId": tab_id,
         "sessionId": tab.session_id(),
-        "title": tab.record.as_ref().map(|r| r.title.clone()),
+        "title": tab.record.as_ref().map(SessionRecord::shown_title),
         "state": tab.state(),
         "movements": window.movements,
         "omitted": window.omitted,

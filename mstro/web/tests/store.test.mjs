@@ -282,7 +282,7 @@ test('a large session opens with its newest movements and loads the older ones b
   store.applySession(tab, { id: 's1', title: 'Long', movements: [mv('m3', 'three'), mv('m4', 'four')] }, 3);
   assert.equal(tab.omitted, 3);
   const rev = tab.rev;
-  store.prependMovements(tab, [mv('m1', 'one'), mv('m2', 'two'), mv('m3', 'again')], 1);
+  assert.equal(store.prependMovements(tab, [mv('m1', 'one'), mv('m2', 'two'), mv('m3', 'again')], 1, 3), true);
   assert.deepEqual(tab.movements.map((m) => m.movementId), ['m1', 'm2', 'm3', 'm4']);
   assert.equal(tab.omitted, 1);
   assert.ok(tab.rev > rev);
@@ -290,9 +290,16 @@ test('a large session opens with its newest movements and loads the older ones b
   assert.equal(tab.byId.m3.items[0].text, 'three', 'a movement the tab has is kept, not replaced');
   assert.equal(tab.movements[0].status, 'completed');
   // A count that grows (a wrong answer) never hides what is shown; junk counts are 0.
-  store.prependMovements(tab, [mv('m0', 'zero')], 9);
+  store.prependMovements(tab, [mv('m0', 'zero')], 9, 1);
   assert.deepEqual(tab.movements.map((m) => m.movementId), ['m0', 'm1', 'm2', 'm3', 'm4']);
   assert.equal(tab.omitted, 1);
+  // An answer for a window the tab no longer starts at (a snapshot came meanwhile) is
+  // dropped: it would leave a hole.
+  const snap = store.newTab({ tabId: 't' });
+  store.applySnapshot(snap, { mode: 'snapshot', epoch: 'e', seq: 1, snapshot: { movements: [mv('m7', 'seven')], omitted: 7 } });
+  assert.equal(store.prependMovements(snap, [mv('m2', 'two'), mv('m3', 'three')], 2, 5), false);
+  assert.deepEqual(snap.movements.map((m) => m.movementId), ['m7']);
+  assert.equal(snap.omitted, 7);
   store.applySession(tab, { id: 's1', movements: [] }, 'lots');
   assert.equal(tab.omitted, 0);
 });

@@ -98,13 +98,18 @@ impl SessionRecord {
     pub fn summary(&self) -> SessionSummary {
         SessionSummary {
             id: self.id.clone(),
-            title: cut(&self.title, TITLE_MAX_CHARS),
+            title: self.shown_title(),
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
             claude_session_id: self.claude_session_id.clone(),
             movement_count: self.movements.len(),
             last_status: self.movements.last().map(|m| m.status().to_owned()),
         }
+    }
+
+    /// The title as browsers are sent it: cut again to [`TITLE_MAX_CHARS`].
+    pub fn shown_title(&self) -> String {
+        cut(&self.title, TITLE_MAX_CHARS)
     }
 
     /// The `msgId` of every movement, oldest first.

@@ -7,7 +7,7 @@
 //! session could be saved but never opened again, and a tab holding it could not be
 //! re-opened after a reconnect.
 
-use super::record::MovementRecord;
+use super::record::{self, MovementRecord, SessionRecord};
 use crate::session::event::{MovementWarning, TabEvent};
 
 /// The most JSON one window holds, well inside one relay frame.
@@ -50,32 +50,58 @@ pub fn newest(movements: &[MovementRecord], end: usize, budget: usize) -> Window
     }
 }
 
+/// `record` with only the window of its movements that ends before index `end` (see
+/// [`newest`]), and the window's `omitted`. The title is cut as the session list cuts
+/// it: a hand-made file could carry a huge one.
+pub fn of_session(record: &SessionRecord, end: usize, budget: usize) -> (SessionRecord, usize) {
+    let window = newest(&record.movements, end, budget);
+    let session = SessionRecord {
+        version: record.version,
+        id: record.id.clone(),
+        title: record.shown_title(),
+        created_at: record.created_at.clone(),
+        updated_at: record.updated_at.clone(),
+        claude_session_id: record.claude_session_id.clone(),
+        movements: window.movements,
+    };
+    (session, window.omitted)
+}
+
 /// `movement` with as many of its events, in order, as fit in `budget` bytes; the
 /// rest are replaced by one `movementWarning` that says how many, and the movement's
-/// end (if it has one) is kept, so its status stays what it was.
+/// end (if it has one) is kept, so its status stays what it was. Its prompt and the
+/// end's text are cut too when very long (only a hand-made file has them so).
 pub fn cut_to(movement: &MovementRecord, budget: usize) -> MovementRecord {
-    let mut cut = MovementRecord {
-        events: Vec::new(),
-        ..movement.clone()
-    };
-    let (events, end) = match movement.events.split_last() {
-        Some((last, rest)) if last.is_terminal() => (rest, Some(last)),
-        _ => (&movement.events[..], None),
-    };
+    // A character is at most 6 bytes of JSON (`\u001f`): the prompt and the end take at
+    // most 3/8 of the budget together.
+    let max_chars = budget / 32;
+    let end_at = movement.events.iter().rposition(TabEvent::is_terminal);
+    let end = end_at.map(|i| shortened(&movement.events[i], max_chars));
+    let mut cut = MovementRecord::new(
+        movement.movement_id.clone(),
+        movement.msg_id.clone(),
+        record::cut(&movement.prompt, max_chars),
+        movement.started_at.clone(),
+    );
     // What is kept whatever happens: the movement without events, its end, and the
     // warning (a few hundred bytes at most).
-    let mut bytes = json_len(&cut) + end.map_or(0, json_len) + 512;
-    let mut kept = 0;
+    let mut bytes = json_len(&cut) + end.as_ref().map_or(0, json_len) + 512;
+    let events = movement
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != end_at)
+        .map(|(_, e)| e);
+    let mut dropped = 0;
     for event in events {
         let size = json_len(event) + 1;
-        if bytes + size > budget {
-            break;
+        if dropped > 0 || bytes + size > budget {
+            dropped += 1;
+            continue;
         }
         bytes += size;
         cut.events.push(event.clone());
-        kept += 1;
     }
-    let dropped = events.len() - kept;
     if dropped > 0 {
         cut.events.push(TabEvent::MovementWarning(MovementWarning {
             movement_id: movement.movement_id.clone(),
@@ -88,8 +114,23 @@ pub fn cut_to(movement: &MovementRecord, budget: usize) -> MovementRecord {
             silent_secs: 0,
         }));
     }
-    cut.events.extend(end.cloned());
+    cut.events.extend(end);
     cut
+}
+
+/// A movement's end with its text cut to `max_chars` characters.
+fn shortened(end: &TabEvent, max_chars: usize) -> TabEvent {
+    let mut end = end.clone();
+    match &mut end {
+        TabEvent::MovementComplete(c) => {
+            if let Some(result) = &mut c.result {
+                *result = record::cut(result, max_chars);
+            }
+        }
+        TabEvent::MovementError(e) => e.message = record::cut(&e.message, max_chars),
+        _ => {}
+    }
+    end
 }
 
 fn json_len(value: &impl serde::Serialize) -> usize {
@@ -217,6 +258,34 @@ mod tests {
             Some(TabEvent::MovementWarning(_))
         ));
         assert_eq!(cut.status(), "running");
+    }
+
+    #[test]
+    fn a_hand_made_movement_with_a_huge_prompt_and_result_still_fits() {
+        let mut m = movement("huge", &[10, 10], true);
+        m.prompt = "\u{1}".repeat(3 << 20);
+        if let Some(TabEvent::MovementComplete(c)) = m.events.last_mut() {
+            c.result = Some("r".repeat(5 << 20));
+        }
+        // An event after the end (only a hand-made file has one) does not lose the end.
+        m.events.push(m.events[0].clone());
+        let budget = MAX_WINDOW_BYTES;
+        let w = newest(std::slice::from_ref(&m), usize::MAX, budget);
+        let cut = &w.movements[0];
+        assert!(json_len(cut) <= budget, "{} > {budget}", json_len(cut));
+        assert!(cut.prompt.ends_with('…'));
+        assert_eq!(cut.status(), "completed");
+
+        let mut record = crate::session::history::SessionRecord::new("s-1".into(), "p", "t".into());
+        record.title = "t".repeat(10_000);
+        record.movements = vec![m];
+        let (session, omitted) = of_session(&record, usize::MAX, budget);
+        assert_eq!(omitted, 0);
+        assert_eq!(
+            session.title.chars().count(),
+            super::super::record::TITLE_MAX_CHARS
+        );
+        assert!(json_len(&session) <= budget + 1024);
     }
 
     #[test]

@@ -880,14 +880,16 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
   /** The movements before those a large session's tab shows (`getSessionById {before}`). */
   async function loadEarlier(ctl) {
     const m = ctl.model;
-    if (!m.sessionId || !(m.omitted > 0)) return;
+    const { sessionId, omitted: before, generation } = m;
+    if (!sessionId || !(before > 0)) return;
     try {
-      const data = await sock.request('getSessionById', { sessionId: m.sessionId, before: m.omitted });
+      const data = await sock.request('getSessionById', { sessionId, before });
       if (!alive || tabs.get(m.tabId) !== ctl) return;
-      store.prependMovements(m, data && data.session && data.session.movements, data && data.omitted);
-      markDirty(ctl);
+      // The transcript was replaced meanwhile: the answer is for what it was.
+      if (m.generation !== generation || m.sessionId !== sessionId) return;
+      if (store.prependMovements(m, data && data.session && data.session.movements, data && data.omitted, before)) markDirty(ctl);
     } catch (err) {
-      showAlert(`Couldn't load the earlier prompts: ${friendly(err)}`, err);
+      if (alive && !(err && err.code === 'closed')) showAlert(`Couldn't load the earlier prompts: ${friendly(err)}`, err);
     }
   }
 

@@ -498,8 +498,12 @@ export function applySession(tab, session, omitted) {
 /**
  * Older movements (a `getSessionById {before}` answer) go before those the tab has;
  * `omitted` is how many are older still. Movements the tab already has are skipped.
+ * `before` is what was asked for: an answer that no longer ends where the tab's
+ * movements begin (a snapshot or a new session came meanwhile) is dropped, and false
+ * returned, since it would leave a hole nothing mentions.
  */
-export function prependMovements(tab, movements, omitted) {
+export function prependMovements(tab, movements, omitted, before) {
+  if (tab.omitted !== before) return false;
   const older = newTab({ tabId: tab.tabId });
   loadMovements(older, movements, { running: false });
   const fresh = older.movements.filter((m) => !HOP.call(tab.byId, m.movementId));
@@ -507,6 +511,7 @@ export function prependMovements(tab, movements, omitted) {
   tab.movements = [...fresh, ...tab.movements];
   tab.omitted = Math.min(count(omitted), tab.omitted);
   tab.rev += 1;
+  return true;
 }
 
 function count(value) {
