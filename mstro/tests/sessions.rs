@@ -854,6 +854,7 @@ async fn a_sub_agent_runs_nested_under_its_tool_call_with_the_bouncer_in_the_loo
             &[
                 "toolUse:start",
                 "toolUse:input",
+                "bouncerDecision:allow",
                 "toolUse:start",
                 "toolUse:input",
                 "bouncerDecision:allow",
@@ -874,8 +875,15 @@ async fn a_sub_agent_runs_nested_under_its_tool_call_with_the_bouncer_in_the_loo
         assert_eq!(nested["data"]["parentToolUseId"], agent_id, "{nested}");
     }
     assert_eq!(tools[2]["data"]["name"], "Bash");
-    let decision = &find(&events, "bouncerDecision")["data"];
-    assert_eq!(decision["toolUseId"], tools[2]["data"]["toolUseId"]);
+    // Both calls were judged: starting the sub-agent, and its own Bash call.
+    let decisions: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "bouncerDecision")
+        .map(|e| &e["data"])
+        .collect();
+    assert_eq!(decisions[0]["toolUseId"], agent_id);
+    assert_eq!(decisions[0]["tool"], "Agent");
+    assert_eq!(decisions[1]["toolUseId"], tools[2]["data"]["toolUseId"]);
     let agent_result = &tools[5]["data"];
     assert_eq!(agent_result["toolUseId"], agent_id);
     assert!(
@@ -992,4 +1000,62 @@ async fn a_session_too_large_for_one_frame_opens_in_windows() {
         older.last().unwrap()["movementId"],
         ids[omitted - 1].as_str()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_claude_code_would_not_ask_about_are_judged_too() {
+    // Claude Code reads files in the project without asking anyone; in a session the
+    // bouncer is asked about every call: a plain read is allowed, `.env` is not read.
+    let api = FakeApi::start(|req| {
+        let work = fake_api::last_user_text(req);
+        match tool_results(req).len() {
+            _ if fake_api::is_subagent(req) => Reply::Text("ok".into()),
+            0 if work.contains("main") => Reply::Tool {
+                name: "Read".into(),
+                input: json!({"file_path": "src/main.rs"}),
+            },
+            0 => Reply::Tool {
+                name: "Read".into(),
+                input: json!({"file_path": ".env"}),
+            },
+            _ => Reply::Text("Done.".into()),
+        }
+    });
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    std::fs::write(m.work().join(".env"), "API_TOKEN=sk-live-do-not-leak\n").unwrap();
+    let tab = create_tab(&mut socket).await;
+
+    let events = run(&mut socket, &tab, "Show me main", "p-1").await;
+    let decision = &find(&events, "bouncerDecision")["data"];
+    assert_eq!(
+        (&decision["tool"], &decision["outcome"]),
+        (&json!("Read"), &json!("allow")),
+        "{}",
+        pretty(&events)
+    );
+    let result = events
+        .iter()
+        .find(|e| e["type"] == "toolUse" && e["data"]["phase"] == "result")
+        .unwrap();
+    assert_eq!(result["data"]["isError"], false, "{}", pretty(&events));
+
+    // A new tab, a new conversation (the fake counts the tool results of the whole one).
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Show me the env file", "p-2").await;
+    let decision = &find(&events, "bouncerDecision")["data"];
+    assert_eq!(decision["tool"], "Read", "{}", pretty(&events));
+    assert_eq!(decision["verdict"], "review");
+    // No reviewer answers (the fake's reviewer fails): headless never allows then.
+    assert_eq!(decision["outcome"], "deny");
+    let told: String = api
+        .requests()
+        .iter()
+        .flat_map(|r| {
+            tool_results(r)
+                .into_iter()
+                .map(fake_api::result_text)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(!told.contains("sk-live-do-not-leak"), "{told}");
 }

@@ -120,9 +120,27 @@ pub fn arguments(invocation: &Invocation<'_>, mcp_config: &Path) -> Vec<OsString
         "--strict-mcp-config".into(),
         "--permission-prompt-tool".into(),
         PERMISSION_TOOL.into(),
+        // Claude Code lets some calls through without asking anyone (reads in the
+        // project, read-only commands): a hook that answers `ask` to every call sends
+        // each of them to the permission tool, so the bouncer judges all of them (a
+        // `Read` of `.env` included). It only asks; the bouncer decides.
+        format!("--settings={}", ask_every_call()).into(),
     ]);
     args
 }
+
+/// Settings with one PreToolUse hook for every tool, answering `ask`.
+fn ask_every_call() -> String {
+    json!({"hooks": {"PreToolUse": [{
+        "matcher": "*",
+        "hooks": [{"type": "command", "command": ASK_HOOK_COMMAND}],
+    }]}})
+    .to_string()
+}
+
+/// A shell builtin, nothing to find or start: if the hook failed anyway, Claude Code
+/// would fall back to its own rules, as it did without the hook.
+const ASK_HOOK_COMMAND: &str = r#"printf '%s' '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"ask"}}'"#;
 
 /// Is `model` a plausible model name? It becomes an argument, so nothing else is passed.
 pub fn valid_model(model: &str) -> bool {
@@ -166,18 +184,38 @@ mod tests {
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        assert_eq!(
-            args.join(" "),
+        let expected = format!(
             "-p --output-format stream-json --verbose --include-partial-messages --resume=abc \
              --model=claude-sonnet-4-5 --setting-sources user --permission-mode default \
              --mcp-config /t/mcp.json --strict-mcp-config \
-             --permission-prompt-tool mcp__mstro-bouncer__approval_prompt"
+             --permission-prompt-tool mcp__mstro-bouncer__approval_prompt --settings={}",
+            ask_every_call()
         );
+        assert_eq!(args.join(" "), expected);
         let fresh = arguments(&invocation(None, "hi"), Path::new("/t/mcp.json"));
         assert!(
             !fresh
                 .iter()
                 .any(|a| a.to_string_lossy().starts_with("--resume"))
+        );
+    }
+
+    #[test]
+    fn the_hook_answers_ask_to_every_tool() {
+        let settings: serde_json::Value = serde_json::from_str(&ask_every_call()).unwrap();
+        let entry = &settings["hooks"]["PreToolUse"][0];
+        assert_eq!(entry["matcher"], "*");
+        // Claude Code runs the command with bash; what it prints is the hook's answer.
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(entry["hooks"][0]["command"].as_str().unwrap())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            answer,
+            json!({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "ask"}})
         );
     }
 

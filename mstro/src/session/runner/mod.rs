@@ -48,20 +48,6 @@ impl RunnerConfig {
     }
 }
 
-/// Tools Claude Code runs without asking its permission tool: their results are not
-/// held back waiting for a bouncer report that will not come.
-const NEVER_ASKED: &[&str] = &[
-    "Read",
-    "Glob",
-    "Grep",
-    "LS",
-    "TodoWrite",
-    "Task",
-    "Agent",
-    "ExitPlanMode",
-    "BashOutput",
-    "KillShell",
-];
 /// How long a tool's result waits for the bouncer's report about it. The report is
 /// written before the bouncer answers Claude Code, so it is normally already there.
 const REPORT_WAIT: Duration = Duration::from_millis(30);
@@ -282,9 +268,7 @@ impl Driver<'_> {
                     ToolPhase::Result => {
                         // The bouncer's decision comes before the result it allowed
                         // or refused, as it happened.
-                        if !self.decided.contains(&t.tool_use_id)
-                            && !NEVER_ASKED.contains(&t.name.as_str())
-                        {
+                        if !self.decided.contains(&t.tool_use_id) {
                             let id = t.tool_use_id.clone();
                             let wait = tokio::time::sleep(REPORT_WAIT);
                             tokio::pin!(wait);
