@@ -88,6 +88,19 @@ async fn create_tab(socket: &mut BrowserSocket) -> String {
     reply["data"]["tabId"].as_str().unwrap().to_owned()
 }
 
+/// Every tool result the model was sent, in order.
+fn told(api: &FakeApi) -> Vec<String> {
+    api.requests()
+        .iter()
+        .flat_map(|r| {
+            tool_results(r)
+                .into_iter()
+                .map(fake_api::result_text)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The tab's events among `frames`.
 fn of_tab<'a>(frames: &'a [Value], tab: &str) -> Vec<&'a Value> {
     frames
@@ -405,16 +418,7 @@ async fn a_critical_tool_call_is_denied_and_the_model_sees_our_reason() {
         .unwrap();
     assert_eq!(result["data"]["isError"], true);
     // What the model was told is our reason.
-    let told: Vec<String> = api
-        .requests()
-        .iter()
-        .flat_map(|r| {
-            tool_results(r)
-                .into_iter()
-                .map(fake_api::result_text)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let told = told(&api);
     assert!(
         told.iter().any(|t| t.contains(reason)),
         "{told:?} vs {reason}"
@@ -1050,15 +1054,9 @@ async fn reads_claude_code_would_not_ask_about_are_judged_too() {
     assert_eq!(decision["verdict"], "review");
     // No reviewer answers (the fake's reviewer fails): headless never allows then.
     assert_eq!(decision["outcome"], "deny");
-    let told: String = api
-        .requests()
-        .iter()
-        .flat_map(|r| {
-            tool_results(r)
-                .into_iter()
-                .map(fake_api::result_text)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    assert!(!told.contains("sk-live-do-not-leak"), "{told}");
+    let told = told(&api);
+    assert!(
+        !told.iter().any(|t| t.contains("sk-live-do-not-leak")),
+        "{told:?}"
+    );
 }
