@@ -138,9 +138,10 @@ fn ask_every_call() -> String {
     .to_string()
 }
 
-/// A shell builtin, nothing to find or start: if the hook failed anyway, Claude Code
-/// would fall back to its own rules, as it did without the hook.
-const ASK_HOOK_COMMAND: &str = r#"printf '%s' '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"ask"}}'"#;
+/// It reads the call from stdin first: a large input (a big `Write`) would otherwise
+/// meet a closed pipe, and a failed hook lets Claude Code fall back to its own rules.
+/// The answer is a shell builtin's, so it comes even without `cat`.
+const ASK_HOOK_COMMAND: &str = r#"cat >/dev/null; printf '%s' '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"ask"}}'"#;
 
 /// Is `model` a plausible model name? It becomes an argument, so nothing else is passed.
 pub fn valid_model(model: &str) -> bool {
@@ -205,12 +206,23 @@ mod tests {
         let settings: serde_json::Value = serde_json::from_str(&ask_every_call()).unwrap();
         let entry = &settings["hooks"]["PreToolUse"][0];
         assert_eq!(entry["matcher"], "*");
-        // Claude Code runs the command with bash; what it prints is the hook's answer.
-        let out = std::process::Command::new("bash")
+        // Claude Code runs the command with bash and writes the call to its stdin; what
+        // it prints is the hook's answer. A large call is read whole, not cut off.
+        let mut hook = std::process::Command::new("bash")
             .arg("-c")
             .arg(entry["hooks"][0]["command"].as_str().unwrap())
-            .output()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
+        let mut stdin = hook.stdin.take().unwrap();
+        let call = format!(
+            r#"{{"tool_input":{{"content":"{}"}}}}"#,
+            "x".repeat(4 << 20)
+        );
+        std::io::Write::write_all(&mut stdin, call.as_bytes()).expect("the hook reads it all");
+        drop(stdin);
+        let out = hook.wait_with_output().unwrap();
         assert!(out.status.success());
         let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(
