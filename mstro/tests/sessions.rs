@@ -1060,3 +1060,88 @@ async fn reads_claude_code_would_not_ask_about_are_judged_too() {
         "{told:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attached_file_is_saved_and_read_through_the_bouncer() {
+    // The model reads the attached file it is told about.
+    let api = FakeApi::start(|req| {
+        let prompt = fake_api::last_user_text(req);
+        let attached = prompt
+            .lines()
+            .find_map(|l| l.strip_prefix("- .mstro/attachments/"))
+            .map(|rest| format!(".mstro/attachments/{rest}"));
+        match (tool_results(req).len(), attached) {
+            _ if fake_api::is_subagent(req) => Reply::Text("ok".into()),
+            (0, Some(path)) => Reply::Tool {
+                name: "Read".into(),
+                input: json!({ "file_path": path }),
+            },
+            _ => Reply::Text("Read it.".into()),
+        }
+    });
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+
+    // Bad attachments are refused before anything runs.
+    for bad in [
+        json!([{"name": "../escape.txt", "data": "aGk="}]),
+        json!([{"name": "notes.txt", "data": "not base64!"}]),
+    ] {
+        let mut early = Vec::new();
+        let reply = socket
+            .request_tab(
+                "execute",
+                &tab,
+                json!({"prompt": "Read it", "msgId": "bad", "attachments": bad}),
+                &mut early,
+            )
+            .await;
+        assert_eq!(reply["data"]["code"], "malformed", "{reply}");
+    }
+    assert!(api.requests().is_empty(), "nothing ran");
+    assert!(!m.work().join(".mstro/attachments").exists());
+
+    let mut early = Vec::new();
+    let note = "remember the milk\n";
+    let ack = socket
+        .request_tab(
+            "execute",
+            &tab,
+            json!({"prompt": "What does my note say?", "msgId": "p-1",
+                "attachments": [{"name": "note.txt", "data": "cmVtZW1iZXIgdGhlIG1pbGsK"}]}),
+            &mut early,
+        )
+        .await;
+    assert_eq!(ack["type"], "executeAck", "{ack}");
+    let events = until_idle(&mut socket, &tab, early).await;
+    let start = &find(&events, "movementStart")["data"];
+    let path = start["attachments"][0].as_str().unwrap().to_owned();
+    assert!(
+        path.starts_with(".mstro/attachments/m-") && path.ends_with("/note.txt"),
+        "{path}"
+    );
+    assert_eq!(start["prompt"], "What does my note say?", "as typed");
+    assert_eq!(std::fs::read_to_string(m.work().join(&path)).unwrap(), note);
+    let decision = &find(&events, "bouncerDecision")["data"];
+    assert_eq!(
+        (&decision["tool"], &decision["outcome"]),
+        (&json!("Read"), &json!("allow")),
+        "{}",
+        pretty(&events)
+    );
+    assert!(
+        told(&api).iter().any(|t| t.contains("remember the milk")),
+        "{:?}",
+        told(&api)
+    );
+    // History keeps where the files are.
+    let sessions = socket.request("getSessions", json!({})).await;
+    let id = sessions["data"]["sessions"][0]["id"].clone();
+    let session = socket
+        .request("getSessionById", json!({"sessionId": id}))
+        .await;
+    assert_eq!(
+        session["data"]["session"]["movements"][0]["attachments"][0],
+        path.as_str()
+    );
+}

@@ -97,6 +97,9 @@ pub struct MovementStart {
     /// The Claude Code session resumed, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume: Option<String>,
+    /// Where the prompt's attached files were saved, relative to the workspace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 /// `output` and `thinking`.

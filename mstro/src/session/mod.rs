@@ -11,6 +11,7 @@
 //! - [`history`]: one JSON file per session under `<project>/.mstro/history/`.
 //! - [`ids`]: tab, session and prompt ids, checked.
 
+pub mod attachments;
 pub mod coalesce;
 pub mod decision_report;
 pub mod event;

@@ -15,6 +15,7 @@ use futures_util::FutureExt;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+use super::attachments::{self, Attachment};
 use super::event::{
     MovementError, MovementErrorKind, MovementStart, TabEvent, TabState, TabStateChanged,
 };
@@ -315,14 +316,15 @@ impl Sessions {
         }
     }
 
-    /// `execute {prompt, msgId, model?}`: start a movement, unless this prompt ran
-    /// already (a duplicate) or the tab is busy (refused, never queued).
+    /// `execute {prompt, msgId, model?, attachments?}`: start a movement, unless this
+    /// prompt ran already (a duplicate) or the tab is busy (refused, never queued).
     pub fn execute(
         &self,
         tab_id: String,
         prompt: String,
         msg_id: String,
         model: Option<String>,
+        attachments: Vec<Attachment>,
     ) -> Result<ExecuteAck, Refusal> {
         let tab_id = checked(tab_id, "tabId")?;
         let msg_id = checked(msg_id, "msgId")?;
@@ -341,6 +343,11 @@ impl Sessions {
             return Err(Refusal::new(ErrorCode::Malformed, "not a model name"));
         }
         let movement_id = ids::fresh("m");
+        // Where they will be (saved when the run starts), for history and the browser.
+        let attached: Vec<String> = attachments
+            .iter()
+            .map(|a| format!(".mstro/attachments/{movement_id}/{}", a.name))
+            .collect();
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let (record, session_id, resume) = {
             let mut tabs = self.tabs();
@@ -374,6 +381,7 @@ impl Sessions {
                 msg_id: msg_id.clone(),
                 prompt: prompt.clone(),
                 started_at: now.clone(),
+                attachments: attached.clone(),
                 events: Vec::new(),
             });
             let session_id = record.id.clone();
@@ -384,6 +392,7 @@ impl Sessions {
                 prompt: prompt.clone(),
                 started_at: now,
                 resume: resume.clone(),
+                attachments: attached,
             });
             tab.emit(&self.shared.outbox, start);
             tab.state_changed(&self.shared.outbox);
@@ -408,6 +417,7 @@ impl Sessions {
                     prompt,
                     resume,
                     model,
+                    attachments,
                     cancel_rx,
                 )
                 .await;
@@ -424,9 +434,14 @@ impl Sessions {
         prompt: String,
         resume: Option<String>,
         model: Option<String>,
+        attachments: Vec<Attachment>,
         cancel: watch::Receiver<bool>,
     ) {
         let shared = &self.shared;
+        let prompt = match self.attach(&movement_id, attachments).await {
+            Ok(paths) => attachments::prompt_with(&prompt, &paths),
+            Err(terminal) => return self.finish(&tab_id, terminal),
+        };
         let invocation = Invocation {
             session_id: &session_id,
             prompt: &prompt,
@@ -441,6 +456,43 @@ impl Sessions {
         };
         let run = runner::run(&shared.runner, &movement_id, invocation, cancel, &mut emit);
         let terminal = to_the_end(run, &movement_id).await;
+        self.finish(&tab_id, terminal);
+    }
+
+    /// Saves a movement's attachments (on the blocking pool), or the movement's end
+    /// saying why they could not be: Claude Code never runs without them.
+    async fn attach(
+        &self,
+        movement_id: &str,
+        files: Vec<Attachment>,
+    ) -> Result<Vec<String>, TabEvent> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let workspace = self.shared.workspace.clone();
+        let id = movement_id.to_owned();
+        let saved = tokio::task::spawn_blocking(move || {
+            attachments::save(&workspace, &id, &files).map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        saved.map_err(|why| {
+            TabEvent::MovementError(MovementError {
+                movement_id: movement_id.to_owned(),
+                kind: MovementErrorKind::Setup,
+                message: format!("the attached files could not be saved: {why}. Nothing was run."),
+                exit_code: None,
+                usage: None,
+                claude_session_id: None,
+                finished_at: crate::timestamp::now(),
+            })
+        })
+    }
+
+    /// A movement ended with `terminal`: record it, free the tab (or remove it, when
+    /// that was asked meanwhile) and save the session.
+    fn finish(&self, tab_id: &str, terminal: TabEvent) {
+        let shared = &self.shared;
         // It becomes `--resume`'s value next time: only a plain id is kept.
         let claude_session = match &terminal {
             TabEvent::MovementComplete(c) => c.claude_session_id.clone(),
@@ -450,7 +502,7 @@ impl Sessions {
         .filter(|id| is_claude_session_id(id));
         let record = {
             let mut tabs = self.tabs();
-            let Some(tab) = tabs.by_id.get_mut(&tab_id) else {
+            let Some(tab) = tabs.by_id.get_mut(tab_id) else {
                 return;
             };
             if let Some(record) = &mut tab.record {
@@ -464,8 +516,8 @@ impl Sessions {
             let record = tab.record.clone();
             if tab.removing {
                 tab.state_changed(&shared.outbox);
-                tabs.by_id.remove(&tab_id);
-                tabs.order.retain(|t| t != &tab_id);
+                tabs.by_id.remove(tab_id);
+                tabs.order.retain(|t| t != tab_id);
             } else {
                 tab.state_changed(&shared.outbox);
             }

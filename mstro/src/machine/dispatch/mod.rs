@@ -14,6 +14,7 @@ use self::files::FileError;
 use self::request::{KNOWN, Request};
 use super::workspace::Workspace;
 use crate::protocol::{Envelope, ErrorCode};
+use crate::session::attachments;
 use crate::session::tabs::{Refusal, Sessions, ack_frame};
 
 /// `getSessions`' page size, by default and at most.
@@ -130,13 +131,13 @@ impl Dispatcher {
                     .await?
             }
             Request::Execute(arg) => {
-                if !arg.attachments.is_empty() {
-                    return Err(Refusal {
+                let attachments =
+                    attachments::check(arg.attachments).map_err(|message| Refusal {
                         code: ErrorCode::Malformed,
-                        message: "attachments are not supported yet; nothing was run".into(),
-                    });
-                }
-                let ack = sessions.execute(tab()?, arg.prompt, arg.msg_id, arg.model)?;
+                        message: format!("{message}; nothing was run"),
+                    })?;
+                let ack =
+                    sessions.execute(tab()?, arg.prompt, arg.msg_id, arg.model, attachments)?;
                 return Ok(ack_frame(frame, &ack));
             }
             Request::Cancel {} => json!({ "cancelled": sessions.cancel(tab()?)? }),

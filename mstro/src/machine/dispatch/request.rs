@@ -60,9 +60,9 @@ pub struct ExecuteArg {
     pub prompt: String,
     pub msg_id: String,
     pub model: Option<String>,
-    /// Not supported yet: refused when not empty, rather than dropped.
+    /// Files attached to the prompt ([`crate::session::attachments`]).
     #[serde(default)]
-    pub attachments: Vec<serde_json::Value>,
+    pub attachments: Vec<crate::session::attachments::AttachmentArg>,
 }
 
 /// `getSessions {offset?, limit?}`.

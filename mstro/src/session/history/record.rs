@@ -55,6 +55,9 @@ pub struct MovementRecord {
     pub prompt: String,
     /// RFC 3339.
     pub started_at: String,
+    /// Where the prompt's attached files were saved, relative to the workspace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
     /// The movement's events, adjacent text chunks merged (see [`MovementRecord::push`]).
     #[serde(default)]
     pub events: Vec<TabEvent>,
@@ -182,6 +185,7 @@ impl MovementRecord {
             msg_id,
             prompt,
             started_at,
+            attachments: Vec::new(),
             events: Vec::new(),
         }
     }

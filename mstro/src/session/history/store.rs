@@ -432,8 +432,9 @@ fn check_dir(path: &Path, meta: &Metadata) -> Result<(), HistoryError> {
     })
 }
 
-/// Creates `dir` (0700) unless it exists as a real directory.
-fn make_dir(dir: &Path) -> Result<(), HistoryError> {
+/// Creates `dir` (0700) unless it exists as a real directory (a symbolic link is
+/// refused: the project may come from someone else).
+pub(in crate::session) fn make_dir(dir: &Path) -> Result<(), HistoryError> {
     match fs::symlink_metadata(dir) {
         Ok(meta) => return check_dir(dir, &meta),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}

@@ -83,6 +83,7 @@ pub fn cut_to(movement: &MovementRecord, budget: usize) -> MovementRecord {
         record::cut(&movement.prompt, max_chars),
         movement.started_at.clone(),
     );
+    cut.attachments = movement.attachments.clone();
     // What is kept whatever happens: the movement without events, its end, and the
     // warning (a few hundred bytes at most).
     let mut bytes = json_len(&cut) + end.as_ref().map_or(0, json_len) + 512;
