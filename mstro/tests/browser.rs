@@ -206,6 +206,9 @@ async fn a_new_user_signs_in_with_the_link_and_reads_files_in_the_browser() {
 /// The conversation of the chat test: "slow" streams for a long time; anything else
 /// makes one file (which the rules allow), then answers in Markdown.
 fn chat_script(req: &Value) -> Reply {
+    if fake_api::last_user_text(req).contains("my note") {
+        return Reply::Text("Noted.".into());
+    }
     if fake_api::last_user_text(req).contains("go slow") {
         return Reply::Dribble {
             chunks: (0..300).map(|i| format!("part {i} ")).collect(),
@@ -300,6 +303,61 @@ async fn a_prompt_streams_with_bouncer_badges_stops_and_survives_a_reload() {
         Some("rule")
     );
     assert!(work.join("made-in-the-browser.txt").is_file());
+
+    // A file attached with the picker goes with the next prompt and shows under it.
+    let note = dir.path().join("note.txt");
+    std::fs::write(&note, "remember the milk\n").unwrap();
+    browser
+        .find(Locator::Css("#attach-input"))
+        .await
+        .expect("the file picker")
+        .send_keys(note.to_str().unwrap())
+        .await
+        .expect("picking a file");
+    wait_for(&browser, "the attachment chip", LIMIT, async |c| {
+        let chip = c
+            .find(Locator::Css("#attachments .attachment-name"))
+            .await
+            .ok()?;
+        (chip.text().await.ok()? == "note.txt").then_some(())
+    })
+    .await;
+    send_prompt(&browser, "Read my note").await;
+    wait_for(
+        &browser,
+        "the prompt with its attachment",
+        LIMIT * 4,
+        async |c| {
+            let done = c
+                .find(Locator::Css(
+                    ".movement[data-status=\"completed\"] .prompt-row .attachment-name",
+                ))
+                .await
+                .ok()?;
+            (done.text().await.ok()? == "note.txt").then_some(())
+        },
+    )
+    .await;
+    let saved = std::fs::read_dir(work.join(".mstro/attachments"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().join("note.txt").is_file())
+        .expect("the note was saved in the workspace");
+    assert_eq!(
+        std::fs::read_to_string(saved.path().join("note.txt")).unwrap(),
+        "remember the milk\n"
+    );
+    assert!(
+        browser
+            .find(Locator::Css("#attachments .attachment"))
+            .await
+            .is_err(),
+        "the picker is empty again"
+    );
+    match webdriver::screenshot(&browser, "browser-chat.png").await {
+        Ok(path) => eprintln!("screenshot: {}", path.display()),
+        Err(why) => eprintln!("no screenshot: {why}"),
+    }
 
     // A long run, stopped from the browser.
     send_prompt(&browser, "Now go slow").await;

@@ -17,6 +17,7 @@
 import { h, errorBox } from '../dom.js';
 import * as store from './store.js';
 import { createTranscript } from './transcript.js';
+import { encodeFiles } from './attachments.js';
 import { createPrompt, PLACEHOLDER } from './prompt.js';
 import { createHistory } from './history.js';
 import { formatClock, formatCost, formatCount, formatDuration, elapsedOf, movementDuration } from './format.js';
@@ -109,7 +110,7 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
   const prompt = createPrompt({
     status: runState,
     listDirectory: (path) => sock.request('listDirectory', { path }),
-    onSubmit: (text) => send(text),
+    onSubmit: (text, files) => send(text, files),
     onStop: () => stop(),
     onChange: (text) => {
       const ctl = selected();
@@ -895,17 +896,17 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
 
   let sendLock = false;
 
-  async function send(text) {
+  async function send(text, files = []) {
     if (sendLock || !isOwner() || supported === false || !text.trim()) return false;
     sendLock = true;
     try {
-      return await sendNow(text);
+      return await sendNow(text, files);
     } finally {
       sendLock = false;
     }
   }
 
-  async function sendNow(text) {
+  async function sendNow(text, files) {
     let ctl = selected();
     if (!ctl || ctl.model.readOnly) ctl = await createTab({ select: true });
     else if (ctl.creating && ctl.ready) ctl = await ctl.ready; // a new tab still on its way
@@ -916,9 +917,19 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
       return false;
     }
     alertSlot.replaceChildren();
-    store.setPending(m, { msgId: store.freshId('m'), prompt: text, status: 'sending', tries: 0 });
+    let attachments = [];
+    try {
+      attachments = await encodeFiles(files || []);
+    } catch (err) {
+      showAlert(`Couldn't read the attached files: ${err && err.message ? err.message : err}`, err);
+      return false;
+    }
+    store.setPending(m, { msgId: store.freshId('m'), prompt: text, attachments, status: 'sending', tries: 0 });
     ctl.draft = '';
-    if (ctl === selected()) prompt.setValue('');
+    if (ctl === selected()) {
+      prompt.setValue('');
+      prompt.clearFiles();
+    }
     ctl.view.scrollToEnd();
     markDirty(ctl);
     execute(ctl);
@@ -935,7 +946,9 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     m.rev += 1;
     markDirty(ctl);
     try {
-      const ack = await sock.request('execute', { prompt: p.prompt, msgId: p.msgId }, {
+      const data = { prompt: p.prompt, msgId: p.msgId };
+      if (p.attachments && p.attachments.length) data.attachments = p.attachments;
+      const ack = await sock.request('execute', data, {
         tabId: m.tabId, replyType: 'executeAck', timeoutMs: ACK_TIMEOUT_MS,
       });
       p.inFlight = false;

@@ -5,6 +5,7 @@
 // Escape closes. A directory picked keeps the list open on its contents.
 
 import { h } from '../dom.js';
+import { attachProblem } from './attachments.js';
 
 const MAX_OPTIONS = 50;
 const CACHE_MS = 10000;
@@ -45,9 +46,11 @@ export function matchEntries(entries, filter, limit = MAX_OPTIONS) {
 }
 
 /**
- * createPrompt({listDirectory(path) → Promise<{entries}>, onSubmit(text) → bool,
+ * createPrompt({listDirectory(path) → Promise<{entries}>, onSubmit(text, files) → bool,
  * onStop(), onChange(text), status (an element shown left of the buttons)}) →
- * {el, textarea, value, setValue, focus, setState}.
+ * {el, textarea, value, setValue, focus, setState, clearFiles}. `files` are the File
+ * objects attached with #attach (listed as #attachments chips), checked against the
+ * machine's limits as they are picked.
  */
 export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status = null } = {}) {
   const textarea = h('textarea', {
@@ -65,11 +68,19 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
   const acStatus = h('span', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
   const send = h('button', { id: 'send', type: 'submit', class: 'btn btn-primary btn-sm' }, 'Send');
   const stop = h('button', { id: 'stop', type: 'button', class: 'btn btn-sm btn-danger-outline', disabled: true }, 'Stop');
+  const picker = h('input', { id: 'attach-input', type: 'file', multiple: true, hidden: true, tabindex: '-1' });
+  const attach = h('button', { id: 'attach', type: 'button', class: 'btn btn-ghost btn-sm', title: 'Attach files to the prompt' }, 'Attach');
+  const chips = h('ul', { id: 'attachments', class: 'attachments', 'aria-label': 'Attached files', hidden: true });
+  const attachError = h('p', { class: 'attach-error', role: 'alert', hidden: true });
   const form = h('form', { class: 'prompt-box', 'aria-label': 'Prompt' },
     listbox,
     acStatus,
+    chips,
+    attachError,
     textarea,
-    h('div', { class: 'prompt-actions' }, status || h('span'), h('span', { class: 'prompt-buttons' }, stop, send)));
+    picker,
+    h('div', { class: 'prompt-actions' }, status || h('span'), h('span', { class: 'prompt-buttons' }, attach, stop, send)));
+  let files = [];
 
   let state = { canSend: true, canStop: false, disabled: false };
   const cache = new Map(); // dir → {at, promise}
@@ -235,8 +246,37 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
     const text = textarea.value;
     if (!text.trim() || send.disabled) return;
     closeAc();
-    if (onSubmit) onSubmit(text);
+    if (onSubmit) onSubmit(text, files.slice());
   }
+
+  // ---------------------------------------------------------------- attachments
+
+  function renderFiles() {
+    chips.hidden = files.length === 0;
+    chips.replaceChildren(...files.map((file) => {
+      const remove = h('button', { type: 'button', class: 'attachment-remove', 'aria-label': `Remove ${file.name}` }, '×');
+      remove.addEventListener('click', () => {
+        files = files.filter((f) => f !== file);
+        attachError.hidden = true;
+        renderFiles();
+        textarea.focus();
+      });
+      return h('li', { class: 'attachment' }, h('span', { class: 'attachment-name' }, file.name), remove);
+    }));
+  }
+
+  attach.addEventListener('click', () => picker.click());
+  picker.addEventListener('change', () => {
+    const picked = Array.from(picker.files || []);
+    picker.value = '';
+    const next = files.concat(picked.filter((p) => !files.some((f) => f.name === p.name && f.size === p.size)));
+    const problem = attachProblem(next);
+    attachError.hidden = !problem;
+    attachError.textContent = problem || '';
+    if (!problem) files = next;
+    renderFiles();
+    textarea.focus();
+  });
 
   textarea.addEventListener('input', () => {
     changed();
@@ -321,6 +361,12 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
     },
     focus() {
       textarea.focus();
+    },
+    /** Forget the attached files (they went with a prompt). */
+    clearFiles() {
+      files = [];
+      attachError.hidden = true;
+      renderFiles();
     },
     /** {canSend, canStop, disabled, placeholder} */
     setState(next) {

@@ -90,6 +90,7 @@ function makeMovement(fields) {
     startedAt: optStr(fields.startedAt),
     receivedAt: null,
     resume: optStr(fields.resume),
+    attachments: Array.isArray(fields.attachments) ? fields.attachments.filter((a) => typeof a === 'string' && a).slice(0, 10) : [],
     status: 'running',
     items: [],
     tools: Object.create(null),
@@ -284,6 +285,7 @@ export function reduce(tab, type, data, meta = {}) {
         if (!m.prompt) m.prompt = str(data.prompt);
         if (!m.startedAt) m.startedAt = optStr(data.startedAt);
         if (!m.resume) m.resume = optStr(data.resume);
+        if (!m.attachments.length) m.attachments = makeMovement(data).attachments;
       }
       if (typeof meta.now === 'number' && m.receivedAt == null) m.receivedAt = meta.now;
       if (tab.pending && tab.pending.msgId && tab.pending.msgId === m.msgId) tab.pending = null;

@@ -13,6 +13,7 @@
 import { h, setChildren, formatDateTime } from '../dom.js';
 import { renderMarkdown } from '../markdown.js';
 import { highlight } from '../highlight.js';
+import { baseName } from './attachments.js';
 import {
   formatDuration, formatCost, formatCount, movementDuration, decisionText, layerText,
   errorKindText, toolBrief, prettyJson,
@@ -264,9 +265,11 @@ function usageText(m) {
 
 function movementView(m) {
   const promptEl = h('div', { class: 'prompt' });
+  const attachedEl = h('ul', { class: 'attachments', 'aria-label': 'Attached files', hidden: true });
   const promptWrap = h('div', { class: 'prompt-row' },
     h('span', { class: 'sr-only' }, 'You: '),
-    promptEl);
+    promptEl,
+    attachedEl);
   const body = h('div', { class: 'movement-body' });
   // The final answer when no text streamed; it is an .output only while shown.
   const resultEl = h('div', { class: 'md final-result', hidden: true });
@@ -286,6 +289,11 @@ function movementView(m) {
         shownPrompt = mv.prompt;
         promptEl.textContent = mv.prompt;
         promptWrap.title = mv.startedAt ? formatDateTime(mv.startedAt) : '';
+      }
+      if (attachedEl.childElementCount !== mv.attachments.length) {
+        attachedEl.hidden = mv.attachments.length === 0;
+        attachedEl.replaceChildren(...mv.attachments.map((path) =>
+          h('li', { class: 'attachment', title: path }, h('span', { class: 'attachment-name' }, baseName(path)))));
       }
       reconcile(body, mv.items, cache, null);
 
