@@ -100,7 +100,13 @@ async fn measure(
         let _ = std::fs::remove_file(&stamp);
         let before = now_ns();
         sessions
-            .execute(tab.clone(), "Say hello".into(), format!("m{i}"), None)
+            .execute(
+                tab.clone(),
+                "Say hello".into(),
+                format!("m{i}"),
+                None,
+                Vec::new(),
+            )
             .expect("execute");
         let started = wait_stamp(&stamp).await;
         if i >= warmup {
