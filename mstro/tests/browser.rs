@@ -341,10 +341,10 @@ async fn a_prompt_streams_with_bouncer_badges_stops_and_survives_a_reload() {
     let saved = std::fs::read_dir(work.join(".mstro/attachments"))
         .unwrap()
         .filter_map(|e| e.ok())
-        .find(|e| e.path().join("note.txt").is_file())
+        .find(|e| e.path().join("1-note.txt").is_file())
         .expect("the note was saved in the workspace");
     assert_eq!(
-        std::fs::read_to_string(saved.path().join("note.txt")).unwrap(),
+        std::fs::read_to_string(saved.path().join("1-note.txt")).unwrap(),
         "remember the milk\n"
     );
     assert!(

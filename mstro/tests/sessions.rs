@@ -1117,7 +1117,7 @@ async fn an_attached_file_is_saved_and_read_through_the_bouncer() {
     let start = &find(&events, "movementStart")["data"];
     let path = start["attachments"][0].as_str().unwrap().to_owned();
     assert!(
-        path.starts_with(".mstro/attachments/m-") && path.ends_with("/note.txt"),
+        path.starts_with(".mstro/attachments/m-") && path.ends_with("/1-note.txt"),
         "{path}"
     );
     assert_eq!(start["prompt"], "What does my note say?", "as typed");

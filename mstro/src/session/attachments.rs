@@ -1,7 +1,10 @@
 //! Files a person attaches to a prompt (`execute {attachments: [{name, data}]}`, `data`
-//! in base64). They are saved under `<workspace>/.mstro/attachments/<movementId>/`, and
-//! the prompt Claude Code gets names them, so it reads them with its own tools, which
-//! the bouncer judges like any other read. The prompt in history stays as typed.
+//! in padded base64). They are saved under `<workspace>/.mstro/attachments/<movementId>/`
+//! as `<n>-<name>` with every character but `A-Z a-z 0-9 . _ -` made `_` (a name reaches
+//! Claude Code's prompt and the reviewer: no hidden characters, no shell syntax, no
+//! `CLAUDE.md` or `.git`), and the prompt Claude Code gets lists them, so it reads them
+//! with its own tools, which the bouncer judges like any other read. The prompt in
+//! history stays as typed.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -16,9 +19,9 @@ use crate::home::atomic::write_atomic;
 
 /// The most files one prompt takes.
 pub const MAX_FILES: usize = 10;
-/// The most bytes they hold together, decoded. A browser's frame is at most 1 MiB, so
-/// this is about what fits in one once in base64.
-pub const MAX_TOTAL_BYTES: usize = 768 * 1024;
+/// The most bytes they hold together, decoded: in base64 about two thirds of a
+/// browser's 1 MiB frame, leaving room for the prompt.
+pub const MAX_TOTAL_BYTES: usize = 512 * 1024;
 /// The longest file name, in bytes.
 const MAX_NAME_BYTES: usize = 128;
 
@@ -95,30 +98,72 @@ pub fn save(
     files: &[Attachment],
 ) -> Result<Vec<String>, HistoryError> {
     let relative = Path::new(".mstro").join("attachments").join(movement_id);
-    let mut dir = workspace.to_path_buf();
-    for part in relative.components() {
-        dir.push(part);
-        make_dir(&dir)?;
-    }
+    let parent = workspace.join(".mstro/attachments");
+    make_dir(&workspace.join(".mstro"))?;
+    make_dir(&parent)?;
+    // The movement's own directory is always new: it is removed again on a failure.
+    let dir = parent.join(movement_id);
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&dir)?;
     let gitignore = workspace.join(".mstro/attachments/.gitignore");
     if fs::symlink_metadata(&gitignore).is_err() {
         write_atomic(&gitignore, b"*\n", 0o600)?;
     }
-    let mut paths = Vec::with_capacity(files.len());
-    for file in files {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-        }
-        let mut out = options.open(dir.join(&file.name))?;
-        out.write_all(&file.bytes)?;
-        out.sync_all()?;
-        paths.push(format!("{}/{}", relative.display(), file.name));
+    let written = write_files(&dir, files);
+    if written.is_err() {
+        // Nothing half-saved stays behind (the directory is new, its name unguessable).
+        let _ = fs::remove_dir_all(&dir);
     }
-    Ok(paths)
+    Ok(written?
+        .into_iter()
+        .map(|name| format!("{}/{name}", relative.display()))
+        .collect())
+}
+
+/// Writes the files into the new directory `dir` under their saved names, and a
+/// `.gitignore` of its own: one above it could be the project's, empty.
+fn write_files(dir: &Path, files: &[Attachment]) -> Result<Vec<String>, HistoryError> {
+    write_new(&dir.join(".gitignore"), b"*\n")?;
+    let mut names = Vec::with_capacity(files.len());
+    for (i, file) in files.iter().enumerate() {
+        let name = saved_name(i, &file.name);
+        write_new(&dir.join(&name), &file.bytes)?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), HistoryError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut out = options.open(path)?;
+    out.write_all(bytes)?;
+    out.sync_all()?;
+    Ok(())
+}
+
+/// `<n>-<name>`, `n` from 1, every character but `A-Z a-z 0-9 . _ -` made `_`, at
+/// most 80 characters.
+pub fn saved_name(index: usize, name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(72)
+        .collect();
+    format!("{}-{safe}", index + 1)
 }
 
 /// The prompt Claude Code gets: the person's, then where the attached files are.
@@ -180,15 +225,28 @@ mod tests {
     #[test]
     fn files_are_saved_privately_and_named_in_the_prompt() {
         let ws = tempfile::tempdir().unwrap();
-        let files = check(vec![arg("notes.txt", b"remember"), arg("..x", b"y")]).unwrap();
+        let files = check(vec![
+            arg("notes.txt", b"remember"),
+            arg("CLAUDE.md", b"y"),
+            arg("a$(curl x|sh) \u{202e}txt.exe", b"z"),
+        ])
+        .unwrap();
         let paths = save(ws.path(), "m-1", &files).unwrap();
         assert_eq!(
             paths,
             [
-                ".mstro/attachments/m-1/notes.txt",
-                ".mstro/attachments/m-1/..x"
+                ".mstro/attachments/m-1/1-notes.txt",
+                ".mstro/attachments/m-1/2-CLAUDE.md",
+                ".mstro/attachments/m-1/3-a__curl_x_sh___txt.exe",
             ]
         );
+        assert_eq!(
+            fs::read(ws.path().join(".mstro/attachments/m-1/.gitignore")).unwrap(),
+            b"*\n"
+        );
+        // A movement's directory is never reused, and a refused save removes nothing.
+        assert!(save(ws.path(), "m-1", &files).is_err());
+        assert!(ws.path().join(&paths[0]).is_file());
         assert_eq!(fs::read(ws.path().join(&paths[0])).unwrap(), b"remember");
         #[cfg(unix)]
         {
@@ -199,7 +257,7 @@ mod tests {
         }
         let prompt = prompt_with("Summarise", &paths);
         assert!(prompt.starts_with("Summarise\n\nAttached files"));
-        assert!(prompt.ends_with("- .mstro/attachments/m-1/..x"));
+        assert!(prompt.ends_with("- .mstro/attachments/m-1/3-a__curl_x_sh___txt.exe"));
         assert_eq!(prompt_with("Plain", &[]), "Plain");
     }
 

@@ -17,7 +17,8 @@ use tokio::sync::watch;
 
 use super::attachments::{self, Attachment};
 use super::event::{
-    MovementError, MovementErrorKind, MovementStart, TabEvent, TabState, TabStateChanged,
+    MovementComplete, MovementError, MovementErrorKind, MovementStart, MovementStatus, TabEvent,
+    TabState, TabStateChanged,
 };
 use super::event_log::{Catchup, EventLog, LogLimits};
 use super::history::record::is_claude_session_id;
@@ -346,7 +347,11 @@ impl Sessions {
         // Where they will be (saved when the run starts), for history and the browser.
         let attached: Vec<String> = attachments
             .iter()
-            .map(|a| format!(".mstro/attachments/{movement_id}/{}", a.name))
+            .enumerate()
+            .map(|(i, a)| {
+                let name = attachments::saved_name(i, &a.name);
+                format!(".mstro/attachments/{movement_id}/{name}")
+            })
             .collect();
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let (record, session_id, resume) = {
@@ -442,6 +447,18 @@ impl Sessions {
             Ok(paths) => attachments::prompt_with(&prompt, &paths),
             Err(terminal) => return self.finish(&tab_id, terminal),
         };
+        if *cancel.borrow() {
+            // Stopped while the files were being saved: Claude Code is not started.
+            let cancelled = TabEvent::MovementComplete(MovementComplete {
+                movement_id: movement_id.clone(),
+                status: MovementStatus::Cancelled,
+                result: None,
+                usage: None,
+                claude_session_id: None,
+                finished_at: crate::timestamp::now(),
+            });
+            return self.finish(&tab_id, cancelled);
+        }
         let invocation = Invocation {
             session_id: &session_id,
             prompt: &prompt,

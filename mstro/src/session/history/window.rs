@@ -83,7 +83,13 @@ pub fn cut_to(movement: &MovementRecord, budget: usize) -> MovementRecord {
         record::cut(&movement.prompt, max_chars),
         movement.started_at.clone(),
     );
-    cut.attachments = movement.attachments.clone();
+    // mstro writes at most 10 short paths; a hand-made file could hold megabytes.
+    cut.attachments = movement
+        .attachments
+        .iter()
+        .take(crate::session::attachments::MAX_FILES)
+        .map(|a| record::cut(a, 256))
+        .collect();
     // What is kept whatever happens: the movement without events, its end, and the
     // warning (a few hundred bytes at most).
     let mut bytes = json_len(&cut) + end.as_ref().map_or(0, json_len) + 512;

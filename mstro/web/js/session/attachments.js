@@ -3,7 +3,7 @@
 // (docs/sessions.md). The machine checks again; this only says it sooner.
 
 export const MAX_FILES = 10;
-export const MAX_TOTAL_BYTES = 768 * 1024;
+export const MAX_TOTAL_BYTES = 512 * 1024;
 const MAX_NAME_BYTES = 128;
 
 /** Why `files` ([{name, size}]) cannot be attached, or null. Pure, for tests. */
@@ -50,8 +50,8 @@ export async function encodeFiles(files) {
   return out;
 }
 
-/** The file name at the end of a saved attachment's path. */
+/** The name shown for a saved attachment's path (`…/<n>-<name>` → `<name>`). */
 export function baseName(path) {
   const s = typeof path === 'string' ? path : '';
-  return s.slice(s.lastIndexOf('/') + 1);
+  return s.slice(s.lastIndexOf('/') + 1).replace(/^\d+-/, '');
 }

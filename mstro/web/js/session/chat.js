@@ -23,6 +23,8 @@ import { createHistory } from './history.js';
 import { formatClock, formatCost, formatCount, formatDuration, elapsedOf, movementDuration } from './format.js';
 
 const STORAGE_PREFIX = 'mstro.chat.';
+/** A browser frame the relay takes, less room for what the relay adds. */
+const MAX_SEND_BYTES = 1024 * 1024 - 4096;
 const EVENT_TYPES = new Set([
   'movementStart', 'output', 'thinking', 'toolUse', 'bouncerDecision', 'streamingTokens',
   'movementWarning', 'movementComplete', 'movementError', 'tabStateChanged',
@@ -924,7 +926,14 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
       showAlert(`Couldn't read the attached files: ${err && err.message ? err.message : err}`, err);
       return false;
     }
-    store.setPending(m, { msgId: store.freshId('m'), prompt: text, attachments, status: 'sending', tries: 0 });
+    // The relay takes a browser frame of at most 1 MiB; say so now rather than after
+    // a send that can only fail.
+    const frame = JSON.stringify({ type: 'execute', id: 0, tabId: m.tabId, data: { prompt: text, msgId: 'm', attachments } });
+    if (new TextEncoder().encode(frame).length > MAX_SEND_BYTES) {
+      showAlert('The prompt and its attached files are too large to send together (1 MiB at most). Attach fewer or smaller files.');
+      return false;
+    }
+    store.setPending(m, { msgId: store.freshId('m'), prompt: text, attachments, files: files || [], status: 'sending', tries: 0 });
     ctl.draft = '';
     if (ctl === selected()) {
       prompt.setValue('');
@@ -980,7 +989,7 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
         return;
       }
       store.setPending(m, null);
-      if (ctl === selected() && !prompt.value.trim()) prompt.setValue(p.prompt);
+      if (ctl === selected() && !prompt.value.trim()) restore(p);
       else if (!ctl.draft) ctl.draft = p.prompt;
       if (err.code !== 'closed') showAlert(`Not sent: ${friendly(err)}`, err);
       markDirty(ctl);
@@ -1004,8 +1013,14 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     const p = ctl.model.pending;
     if (!p || p.inFlight) return;
     store.setPending(ctl.model, null);
-    if (ctl === selected() && !prompt.value.trim()) prompt.setValue(p.prompt);
+    if (ctl === selected() && !prompt.value.trim()) restore(p);
     markDirty(ctl);
+  }
+
+  /** A prompt that was not sent goes back into the box, with its files. */
+  function restore(p) {
+    prompt.setValue(p.prompt);
+    if (p.files && p.files.length) prompt.setFiles(p.files);
   }
 
   async function stop() {

@@ -368,10 +368,17 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
       attachError.hidden = true;
       renderFiles();
     },
+    /** Attach `list` again (a prompt that was not sent). */
+    setFiles(list) {
+      files = Array.from(list || []);
+      attachError.hidden = true;
+      renderFiles();
+    },
     /** {canSend, canStop, disabled, placeholder} */
     setState(next) {
       state = { ...state, ...next };
       textarea.disabled = Boolean(state.disabled);
+      attach.disabled = Boolean(state.disabled);
       if (next.placeholder) textarea.placeholder = next.placeholder;
       if (state.disabled) closeAc();
       refreshButtons();
