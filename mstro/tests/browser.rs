@@ -322,6 +322,26 @@ async fn a_prompt_streams_with_bouncer_badges_stops_and_survives_a_reload() {
         (chip.text().await.ok()? == "note.txt").then_some(())
     })
     .await;
+    // Picked files belong to their tab: a new tab has none, and they come back with it.
+    click(&browser, "a new tab", "#new-tab").await;
+    wait_for(&browser, "a new tab without the file", LIMIT, async |c| {
+        let tabs = c.find_all(Locator::Css("#tabs [role=tab]")).await.ok()?;
+        let chips = c
+            .find_all(Locator::Css("#attachments .attachment"))
+            .await
+            .ok()?;
+        (tabs.len() == 2 && chips.is_empty()).then_some(())
+    })
+    .await;
+    click(&browser, "the first tab", "#tabs [role=tab]:first-of-type").await;
+    wait_for(&browser, "the file back with its tab", LIMIT, async |c| {
+        let chip = c
+            .find(Locator::Css("#attachments .attachment-name"))
+            .await
+            .ok()?;
+        (chip.text().await.ok()? == "note.txt").then_some(())
+    })
+    .await;
     send_prompt(&browser, "Read my note").await;
     wait_for(
         &browser,

@@ -297,12 +297,19 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     const ctl = tabs.get(tabId);
     if (!ctl) return;
     const before = selected();
-    if (before && before !== ctl) before.draft = prompt.value;
+    if (before && before !== ctl) {
+      before.draft = prompt.value;
+      before.draftFiles = prompt.files;
+    }
     selectedId = tabId;
     for (const c of tabs.values()) c.panel.hidden = c !== ctl;
     if (ctl.stale) renderTab(ctl);
     ctl.view.shown();
-    if (before !== ctl) prompt.setValue(ctl.draft || '');
+    if (before !== ctl) {
+      // Files picked in one tab never go with another tab's prompt.
+      prompt.setValue(ctl.draft || '');
+      prompt.setFiles(ctl.draftFiles || []);
+    }
     alertSlot.replaceChildren();
     renderTabs();
     updateChrome();
@@ -935,6 +942,7 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     }
     store.setPending(m, { msgId: store.freshId('m'), prompt: text, attachments, files: files || [], status: 'sending', tries: 0 });
     ctl.draft = '';
+    ctl.draftFiles = [];
     if (ctl === selected()) {
       prompt.setValue('');
       prompt.clearFiles();
@@ -990,7 +998,10 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
       }
       store.setPending(m, null);
       if (ctl === selected() && !prompt.value.trim()) restore(p);
-      else if (!ctl.draft) ctl.draft = p.prompt;
+      else if (!ctl.draft) {
+        ctl.draft = p.prompt;
+        ctl.draftFiles = p.files || [];
+      }
       if (err.code !== 'closed') showAlert(`Not sent: ${friendly(err)}`, err);
       markDirty(ctl);
     }

@@ -368,7 +368,11 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
       attachError.hidden = true;
       renderFiles();
     },
-    /** Attach `list` again (a prompt that was not sent). */
+    /** The files attached now. */
+    get files() {
+      return files.slice();
+    },
+    /** Attach `list` again (a prompt that was not sent, or another tab's). */
     setFiles(list) {
       files = Array.from(list || []);
       attachError.hidden = true;
