@@ -222,6 +222,18 @@ fn chat_script(req: &Value) -> Reply {
     }
 }
 
+/// Wait until the prompt box lists an attached file named `name`.
+async fn wait_for_chip(client: &Client, what: &str, name: &str) {
+    wait_for(client, what, LIMIT, async |c| {
+        let chip = c
+            .find(Locator::Css("#attachments .attachment-name"))
+            .await
+            .ok()?;
+        (chip.text().await.ok()? == name).then_some(())
+    })
+    .await;
+}
+
 /// Type into `#prompt` and press Enter.
 async fn send_prompt(client: &Client, text: &str) {
     let prompt = wait_for(client, "the prompt box", LIMIT, async |c| {
@@ -314,14 +326,7 @@ async fn a_prompt_streams_with_bouncer_badges_stops_and_survives_a_reload() {
         .send_keys(note.to_str().unwrap())
         .await
         .expect("picking a file");
-    wait_for(&browser, "the attachment chip", LIMIT, async |c| {
-        let chip = c
-            .find(Locator::Css("#attachments .attachment-name"))
-            .await
-            .ok()?;
-        (chip.text().await.ok()? == "note.txt").then_some(())
-    })
-    .await;
+    wait_for_chip(&browser, "the attachment chip", "note.txt").await;
     // Picked files belong to their tab: a new tab has none, and they come back with it.
     click(&browser, "a new tab", "#new-tab").await;
     wait_for(&browser, "a new tab without the file", LIMIT, async |c| {
@@ -334,14 +339,7 @@ async fn a_prompt_streams_with_bouncer_badges_stops_and_survives_a_reload() {
     })
     .await;
     click(&browser, "the first tab", "#tabs [role=tab]:first-of-type").await;
-    wait_for(&browser, "the file back with its tab", LIMIT, async |c| {
-        let chip = c
-            .find(Locator::Css("#attachments .attachment-name"))
-            .await
-            .ok()?;
-        (chip.text().await.ok()? == "note.txt").then_some(())
-    })
-    .await;
+    wait_for_chip(&browser, "the file back with its tab", "note.txt").await;
     send_prompt(&browser, "Read my note").await;
     wait_for(
         &browser,

@@ -88,6 +88,14 @@ async fn create_tab(socket: &mut BrowserSocket) -> String {
     reply["data"]["tabId"].as_str().unwrap().to_owned()
 }
 
+/// The first tool result among `events`.
+fn tool_result(events: &[Value]) -> &Value {
+    events
+        .iter()
+        .find(|e| e["type"] == "toolUse" && e["data"]["phase"] == "result")
+        .unwrap_or_else(|| panic!("no tool result in:\n{}", pretty(events)))
+}
+
 /// Every tool result the model was sent, in order.
 fn told(api: &FakeApi) -> Vec<String> {
     api.requests()
@@ -366,10 +374,7 @@ async fn a_tool_call_the_rules_allow_runs_and_its_output_streams_back() {
     assert!(decision["latencyMs"].is_number());
     let tool_id = find(&events, "toolUse")["data"]["toolUseId"].clone();
     assert_eq!(decision["toolUseId"], tool_id);
-    let result = events
-        .iter()
-        .find(|e| e["type"] == "toolUse" && e["data"]["phase"] == "result")
-        .unwrap();
+    let result = tool_result(&events);
     assert_eq!(result["data"]["isError"], false);
     assert!(
         result["data"]["result"]
@@ -412,10 +417,7 @@ async fn a_critical_tool_call_is_denied_and_the_model_sees_our_reason() {
         "{decision}"
     );
     let reason = decision["reason"].as_str().unwrap();
-    let result = events
-        .iter()
-        .find(|e| e["type"] == "toolUse" && e["data"]["phase"] == "result")
-        .unwrap();
+    let result = tool_result(&events);
     assert_eq!(result["data"]["isError"], true);
     // What the model was told is our reason.
     let told = told(&api);
@@ -1040,10 +1042,7 @@ async fn reads_claude_code_would_not_ask_about_are_judged_too() {
         "{}",
         pretty(&events)
     );
-    let result = events
-        .iter()
-        .find(|e| e["type"] == "toolUse" && e["data"]["phase"] == "result")
-        .unwrap();
+    let result = tool_result(&events);
     assert_eq!(result["data"]["isError"], false, "{}", pretty(&events));
 
     // A new tab, a new conversation (the fake counts the tool results of the whole one).

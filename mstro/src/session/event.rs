@@ -36,6 +36,32 @@ pub enum TabEvent {
 }
 
 impl TabEvent {
+    /// The end of a movement that failed before Claude Code reported anything (no
+    /// usage, no session to resume).
+    pub fn failed_early(movement_id: &str, kind: MovementErrorKind, message: String) -> TabEvent {
+        TabEvent::MovementError(MovementError {
+            movement_id: movement_id.to_owned(),
+            kind,
+            message,
+            exit_code: None,
+            usage: None,
+            claude_session_id: None,
+            finished_at: crate::timestamp::now(),
+        })
+    }
+
+    /// The end of a movement stopped before Claude Code started.
+    pub fn cancelled_early(movement_id: &str) -> TabEvent {
+        TabEvent::MovementComplete(MovementComplete {
+            movement_id: movement_id.to_owned(),
+            status: MovementStatus::Cancelled,
+            result: None,
+            usage: None,
+            claude_session_id: None,
+            finished_at: crate::timestamp::now(),
+        })
+    }
+
     /// The browser-facing `type` of this event.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -16,10 +16,7 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use super::attachments::{self, Attachment};
-use super::event::{
-    MovementComplete, MovementError, MovementErrorKind, MovementStart, MovementStatus, TabEvent,
-    TabState, TabStateChanged,
-};
+use super::event::{MovementErrorKind, MovementStart, TabEvent, TabState, TabStateChanged};
 use super::event_log::{Catchup, EventLog, LogLimits};
 use super::history::record::is_claude_session_id;
 use super::history::window::{self, MAX_WINDOW_BYTES, Window};
@@ -449,15 +446,7 @@ impl Sessions {
         };
         if *cancel.borrow() {
             // Stopped while the files were being saved: Claude Code is not started.
-            let cancelled = TabEvent::MovementComplete(MovementComplete {
-                movement_id: movement_id.clone(),
-                status: MovementStatus::Cancelled,
-                result: None,
-                usage: None,
-                claude_session_id: None,
-                finished_at: crate::timestamp::now(),
-            });
-            return self.finish(&tab_id, cancelled);
+            return self.finish(&tab_id, TabEvent::cancelled_early(&movement_id));
         }
         let invocation = Invocation {
             session_id: &session_id,
@@ -488,21 +477,20 @@ impl Sessions {
         }
         let workspace = self.shared.workspace.clone();
         let id = movement_id.to_owned();
-        let saved = tokio::task::spawn_blocking(move || {
-            attachments::save(&workspace, &id, &files).map_err(|e| e.to_string())
+        blocking(move || {
+            attachments::save(&workspace, &id, &files)
+                .map_err(|e| Refusal::new(ErrorCode::Internal, e.to_string()))
         })
         .await
-        .unwrap_or_else(|e| Err(e.to_string()));
-        saved.map_err(|why| {
-            TabEvent::MovementError(MovementError {
-                movement_id: movement_id.to_owned(),
-                kind: MovementErrorKind::Setup,
-                message: format!("the attached files could not be saved: {why}. Nothing was run."),
-                exit_code: None,
-                usage: None,
-                claude_session_id: None,
-                finished_at: crate::timestamp::now(),
-            })
+        .map_err(|why| {
+            TabEvent::failed_early(
+                movement_id,
+                MovementErrorKind::Setup,
+                format!(
+                    "the attached files could not be saved: {}. Nothing was run.",
+                    why.message
+                ),
+            )
         })
     }
 
@@ -705,17 +693,13 @@ impl Sessions {
 async fn to_the_end(run: impl Future<Output = TabEvent>, movement_id: &str) -> TabEvent {
     match AssertUnwindSafe(run).catch_unwind().await {
         Ok(terminal) => terminal,
-        Err(_) => TabEvent::MovementError(MovementError {
-            movement_id: movement_id.to_owned(),
-            kind: MovementErrorKind::Internal,
-            message: "mstro failed while running this prompt (a bug: its output on the machine \
-                      has the details). The run was stopped; you can send the prompt again."
+        Err(_) => TabEvent::failed_early(
+            movement_id,
+            MovementErrorKind::Internal,
+            "mstro failed while running this prompt (a bug: its output on the machine has \
+             the details). The run was stopped; you can send the prompt again."
                 .to_owned(),
-            exit_code: None,
-            usage: None,
-            claude_session_id: None,
-            finished_at: crate::timestamp::now(),
-        }),
+        ),
     }
 }
 
@@ -774,6 +758,7 @@ pub fn ack_frame(frame: &Envelope, ack: &ExecuteAck) -> Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::event::MovementError;
 
     #[tokio::test]
     async fn a_run_that_panics_still_ends_its_movement() {

@@ -61,17 +61,7 @@ pub async fn run(
     mut cancel: watch::Receiver<bool>,
     emit: &mut (dyn FnMut(TabEvent) + Send),
 ) -> TabEvent {
-    let fail = |kind, message: String| {
-        TabEvent::MovementError(MovementError {
-            movement_id: movement_id.to_owned(),
-            kind,
-            message,
-            exit_code: None,
-            usage: None,
-            claude_session_id: None,
-            finished_at: crate::timestamp::now(),
-        })
-    };
+    let fail = |kind, message: String| TabEvent::failed_early(movement_id, kind, message);
     let prepared = match prepare(config, &invocation) {
         Ok(p) => p,
         Err(message) => return fail(MovementErrorKind::Setup, message),

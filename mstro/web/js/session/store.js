@@ -118,6 +118,16 @@ function getMovement(tab, movementId, create = true) {
   return m;
 }
 
+/** What both ends of a movement (`movementComplete`, `movementError`) carry. */
+function ended(tab, m, data) {
+  m.usage = usageOf(data.usage) || m.usage;
+  m.claudeSessionId = optStr(data.claudeSessionId);
+  m.finishedAt = optStr(data.finishedAt);
+  finishTools(tab, m);
+  touch(tab, m);
+  return true;
+}
+
 function newItem(m, kind, fields) {
   const item = { key: m.nextKey, rev: 1, kind, ...fields };
   m.nextKey += 1;
@@ -330,13 +340,8 @@ export function reduce(tab, type, data, meta = {}) {
     case 'movementComplete': {
       const m = getMovement(tab, data.movementId);
       m.status = data.status === 'cancelled' ? 'cancelled' : 'completed';
-      m.usage = usageOf(data.usage) || m.usage;
       m.result = optStr(data.result);
-      m.claudeSessionId = optStr(data.claudeSessionId);
-      m.finishedAt = optStr(data.finishedAt);
-      finishTools(tab, m);
-      touch(tab, m);
-      return true;
+      return ended(tab, m, data);
     }
     case 'movementError': {
       const m = getMovement(tab, data.movementId);
@@ -346,12 +351,7 @@ export function reduce(tab, type, data, meta = {}) {
         message: str(data.message) || 'The run failed.',
         exitCode: num(data.exitCode),
       };
-      m.usage = usageOf(data.usage) || m.usage;
-      m.claudeSessionId = optStr(data.claudeSessionId);
-      m.finishedAt = optStr(data.finishedAt);
-      finishTools(tab, m);
-      touch(tab, m);
-      return true;
+      return ended(tab, m, data);
     }
     case 'tabStateChanged': {
       if (meta.inSnapshot) return false;
