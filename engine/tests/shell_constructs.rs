@@ -58,6 +58,58 @@ fn cases() -> Vec<Case> {
             "/usr/bin/rm -rf build",
         ),
         deny("program with .exe", "rm.exe -rf ~", "rm.exe -rf build"),
+        // Redirections stand anywhere among the words; the words after them are still
+        // arguments.
+        deny(
+            "redirection between words",
+            "rm -rf 2>/dev/null /",
+            "rm -rf 2>/dev/null ./build",
+        ),
+        deny(
+            "redirection between flags",
+            "rm 2>/dev/null -rf /",
+            "rm 2>/dev/null -rf build",
+        ),
+        deny(
+            "output redirection between words",
+            "rm -rf >/tmp/x /",
+            "rm -rf >/tmp/x build",
+        ),
+        deny(
+            "several redirections between words",
+            "rm >|/tmp/o -r 2>&1 -f &>/tmp/e ~",
+            "rm >|/tmp/o -r 2>&1 -f &>/tmp/e build",
+        ),
+        deny(
+            "redirection between a wrapper and its command",
+            "sudo >/tmp/x rm -rf /",
+            "nice >/tmp/x rm -rf build",
+        ),
+        deny(
+            "read-write redirection",
+            "rm <>/tmp/f -rf ~",
+            "rm <>/tmp/f -rf build",
+        ),
+        deny(
+            "named descriptor",
+            "rm {fd}>/tmp/x -rf /",
+            "rm {fd}>/tmp/x -rf build",
+        ),
+        deny(
+            "words after a heredoc delimiter",
+            "rm -rf <<EOF ~\nx\nEOF",
+            "rm -rf <<EOF build\nx\nEOF",
+        ),
+        deny(
+            "redirection and a line continuation",
+            "rm -rf >/tmp/x \\\n /",
+            "rm -rf >/tmp/x \\\n build",
+        ),
+        deny(
+            "alias with a redirection",
+            "alias r=rm; r >/dev/null -rf /",
+            "alias r=rm; r >/dev/null -rf build",
+        ),
         deny(
             "brace expansion",
             "rm -rf /{usr,bin}",

@@ -1,0 +1,257 @@
+//! Assignments and declarations, and the builtins that change what later commands
+//! see (`cd`, `set --`, `shift`, `alias`, `ln`).
+
+use tree_sitter::Node;
+
+use super::{At, Frame, Src, Walker, origin};
+use crate::shell::expand::{self, collect_substitutions, text};
+use crate::shell::scope::{Scope, Value};
+use crate::shell::word::{Word, finish};
+use crate::shell::wrappers::is_assignment;
+use crate::shell::{links, program_name};
+use crate::span::Span;
+
+impl Walker<'_> {
+    pub(super) fn assign(&mut self, node: Node, at: At, scope: &mut Scope) {
+        let mut subs = Vec::new();
+        // `a[$(cmd)]=1`: bash runs substitutions in a subscript.
+        if let Some(name) = node
+            .child_by_field_name("name")
+            .filter(|n| n.kind() == "subscript")
+        {
+            collect_substitutions(name, at.src.text, &mut subs);
+        }
+        let Some(name) = node
+            .child_by_field_name("name")
+            .map(|n| text(n, at.src.text).to_owned())
+        else {
+            return;
+        };
+        let value = match node.child_by_field_name("value") {
+            None => Value::known(String::new()),
+            Some(v) if v.kind() == "array" => {
+                let appends = text(node, at.src.text).contains("+=");
+                let items = (!appends)
+                    .then(|| self.array_items(v, at.src, scope, &mut subs))
+                    .flatten();
+                self.walk_substitution_nodes(&subs, &[], at, scope);
+                scope.assign_array(&name, items.as_deref(), at.frame.conditional);
+                return;
+            }
+            Some(_) if text(node, at.src.text).contains("+=") => Value::unknown(),
+            Some(v) => {
+                let pieces = expand::pieces(v, at.src.text, scope, &mut subs);
+                let variants = finish(pieces, Span::default(), origin(v), &self.expand_env(scope));
+                let mut known = Vec::new();
+                let mut unknown = false;
+                for fields in variants {
+                    if fields.iter().any(|w| w.unresolved) {
+                        unknown = true;
+                    } else {
+                        known.push(
+                            fields
+                                .into_iter()
+                                .map(|w| w.text)
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                        );
+                    }
+                }
+                Value {
+                    known,
+                    maybe_unknown: unknown,
+                }
+            }
+        };
+        self.walk_substitution_nodes(&subs, &[], at, scope);
+        scope.assign(&name, value, at.frame.conditional);
+    }
+
+    /// The items of `(a b c)`, each `None` when unknown; `None` when they cannot be
+    /// told apart (an unknown expansion may be any number of items).
+    pub(super) fn array_items<'t>(
+        &self,
+        array: Node<'t>,
+        src: &Src,
+        scope: &Scope,
+        subs: &mut Vec<Node<'t>>,
+    ) -> Option<Vec<Option<String>>> {
+        let env = self.expand_env(scope);
+        let mut items = Vec::new();
+        let mut cursor = array.walk();
+        for element in array.named_children(&mut cursor) {
+            if element.kind() == "comment" {
+                continue;
+            }
+            let pieces = expand::pieces(element, src.text, scope, subs);
+            let mut variants = finish(pieces, Span::default(), origin(element), &env);
+            if variants.len() != 1 {
+                return None;
+            }
+            for w in variants.pop().unwrap_or_default() {
+                if w.unresolved {
+                    return None;
+                }
+                items.push((!w.glob).then_some(w.text));
+            }
+        }
+        Some(items)
+    }
+
+    /// `NAME=value` of a prefix assignment or declaration, as text.
+    pub(super) fn assignment_text<'t>(
+        &self,
+        node: Node<'t>,
+        src: &Src,
+        scope: &Scope,
+        subs: &mut Vec<Node<'t>>,
+    ) -> Option<(String, String)> {
+        let name = text(node.child_by_field_name("name")?, src.text).to_owned();
+        let value = match node.child_by_field_name("value") {
+            Some(v) => {
+                let pieces = expand::pieces(v, src.text, scope, subs);
+                finish(pieces, Span::default(), origin(v), &self.expand_env(scope))
+                    .into_iter()
+                    .next()
+                    .map(|f| f.into_iter().map(|w| w.text).collect::<Vec<_>>().join(" "))
+                    .unwrap_or_default()
+            }
+            None => String::new(),
+        };
+        Some((name, value))
+    }
+
+    /// `export`, `declare`, `local`, `readonly`, `typeset`: assignments and an invocation.
+    pub(super) fn walk_declaration(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
+        let span = self.span(node, at);
+        let keyword = node
+            .child(0)
+            .map(|k| text(k, at.src.text).to_owned())
+            .unwrap_or_default();
+        let mut argv = vec![Word::literal(keyword, span)];
+        let mut env = Vec::new();
+        let mut subs = Vec::new();
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if child.kind() == "variable_assignment" {
+                if let Some((k, v)) = self.assignment_text(child, at.src, scope, &mut subs) {
+                    argv.push(Word::literal(format!("{k}={v}"), self.span(child, at)));
+                    env.push((k, v));
+                }
+                self.assign(child, at, scope);
+            } else {
+                let span = self.span(child, at);
+                let pieces = expand::pieces(child, at.src.text, scope, &mut subs);
+                let env_x = self.expand_env(scope);
+                match finish(pieces, span, origin(child), &env_x)
+                    .into_iter()
+                    .next()
+                {
+                    Some(fields) => argv.extend(fields),
+                    None => argv.push(Word::placeholder(text(child, at.src.text), span)),
+                }
+            }
+        }
+        self.walk_substitution_nodes(&subs, &[], at, scope);
+        let program = program_name(&argv[0].text);
+        self.record(
+            argv,
+            program,
+            env,
+            &[],
+            at.frame,
+            scope,
+            at.frame.wrappers.clone(),
+            Vec::new(),
+        )
+        .map(|(i, _)| vec![i])
+        .unwrap_or_default()
+    }
+
+    /// `cd`, `pushd`, `alias`: what the rest of the input sees.
+    pub(super) fn scope_effects(&mut self, idx: usize, frame: &Frame, scope: &mut Scope) {
+        let inv = &self.out[idx];
+        match inv.program.as_str() {
+            "cd" | "pushd" => {
+                let target = inv
+                    .args()
+                    .iter()
+                    .find(|w| !w.text.starts_with('-') || w.text == "-");
+                match target {
+                    None => scope.change_dir(Some(&self.env.home), frame.conditional),
+                    Some(w) if w.unresolved || w.text == "-" => {
+                        scope.change_dir(None, frame.conditional)
+                    }
+                    Some(w) => {
+                        let t = w.text.clone();
+                        scope.change_dir(Some(&t), frame.conditional)
+                    }
+                }
+            }
+            "popd" => scope.change_dir(None, frame.conditional),
+            "set" => {
+                let args = inv.args();
+                let positional = match args.iter().position(|w| w.text == "--") {
+                    Some(i) => Some(&args[i + 1..]),
+                    None if args
+                        .first()
+                        .is_some_and(|w| !w.text.starts_with(['-', '+'])) =>
+                    {
+                        Some(args)
+                    }
+                    None => None,
+                };
+                if let Some(words) = positional {
+                    let values: Vec<Option<String>> = words
+                        .iter()
+                        .map(|w| (!w.unresolved && !w.glob).then(|| w.text.clone()))
+                        .collect();
+                    scope.set_positional(&values, frame.conditional);
+                }
+            }
+            "shift" => {
+                let n = match inv.args().first() {
+                    None => Some(1),
+                    Some(w) => w.text.parse::<usize>().ok(),
+                };
+                let count = scope
+                    .lookup("#")
+                    .filter(|v| !v.maybe_unknown && v.known.len() == 1)
+                    .and_then(|v| v.known[0].parse::<usize>().ok());
+                let values = match (n, count) {
+                    (Some(n), Some(count)) if count <= 9 => (n + 1..=count)
+                        .map(|i| {
+                            scope
+                                .lookup(&i.to_string())
+                                .filter(|v| !v.maybe_unknown && v.known.len() == 1)
+                                .map(|v| v.known[0].clone())
+                        })
+                        .collect(),
+                    _ => vec![None],
+                };
+                scope.set_positional(&values, frame.conditional);
+            }
+            "ln" => {
+                for (link, target) in links::made_by_ln(&inv.argv, inv.cwd.as_deref()) {
+                    scope.add_link(link, target);
+                }
+            }
+            "alias" => {
+                let defs: Vec<(String, String)> = inv
+                    .args()
+                    .iter()
+                    .filter(|w| is_assignment(&w.text) || w.text.contains('='))
+                    .filter_map(|w| {
+                        w.text
+                            .split_once('=')
+                            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    })
+                    .collect();
+                for (k, v) in defs {
+                    scope.define_alias(&k, &v);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Simple commands: their words, prefix assignments and redirections, assembled into
+//! the argv bash would pass (every variant when a variable has several values).
+
+use tree_sitter::Node;
+
+use super::{At, Walker, origin};
+
+use crate::shell::expand::{self, text};
+use crate::shell::invocation::FindingKind;
+use crate::shell::scope::{Scope, Value};
+use crate::shell::word::{Word, finish};
+use crate::span::Span;
+
+/// What a redirected statement adds to the simple command it wraps.
+#[derive(Default)]
+pub(super) struct Outer<'t> {
+    /// Redirections written after the command (`rm -rf 2>/dev/null /`).
+    pub redirects: Vec<Node<'t>>,
+    /// Words tree-sitter skipped, with their position in the text.
+    pub recovered: Vec<(usize, Word)>,
+    /// Where the whole statement ends, for an alias re-read as text.
+    pub end: Option<usize>,
+}
+
+/// Where a word of a simple command comes from.
+enum WordSource<'t> {
+    Node(Node<'t>),
+    /// Recovered from text tree-sitter skipped (see [`Walker::gap_words`]).
+    Recovered(Word),
+}
+
+/// Words tree-sitter files under a redirection that bash reads as arguments: the words
+/// after a file redirection's target, and those after a heredoc's delimiter.
+fn words_in_redirect(redirect: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut cursor = redirect.walk();
+    let mut destinations = 0;
+    for (i, child) in redirect.children(&mut cursor).enumerate() {
+        match redirect.field_name_for_child(i as u32) {
+            Some("destination") if child.is_named() => {
+                destinations += 1;
+                if destinations > 1 {
+                    out.push(child);
+                }
+            }
+            Some("argument") if child.is_named() => out.push(child),
+            Some("redirect") => out.extend(words_in_redirect(child)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `{fd}` written directly before a redirection: a variable that receives the
+/// descriptor bash opens, not an argument.
+fn names_a_descriptor(word: Node, redirects: &[Node], src: &str) -> bool {
+    let t = text(word, src);
+    let is_name = t
+        .strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .is_some_and(|n| {
+            n.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+    is_name
+        && redirects.iter().any(|r| {
+            r.kind() == "file_redirect"
+                && r.start_byte() == word.end_byte()
+                && r.child_by_field_name("descriptor").is_none()
+        })
+}
+
+/// Most argv variants one command expands to.
+const MAX_ARGV_VARIANTS: usize = 8;
+
+impl Walker<'_> {
+    /// Words in text tree-sitter skipped; anything not plainly a word is a finding.
+    pub(super) fn gap_words(&mut self, gap: &str, offset: usize, at: At) -> Vec<Word> {
+        let trimmed = gap.trim();
+        if trimmed.is_empty() {
+            return Vec::new();
+        }
+        let span = at.frame.span.unwrap_or_else(|| {
+            Span::new(
+                at.src.cuts.original(offset),
+                at.src.cuts.original(offset + gap.len()),
+            )
+        });
+        if trimmed.chars().any(|c| {
+            matches!(
+                c,
+                '\'' | '"' | '$' | '`' | '\\' | '(' | ')' | ';' | '&' | '|' | '<' | '>'
+            )
+        }) {
+            self.finding(
+                FindingKind::ParseError,
+                span,
+                format!("cannot parse `{trimmed}`"),
+            );
+            return Vec::new();
+        }
+        let raw = Span::new(offset, offset + gap.len());
+        trimmed
+            .split_whitespace()
+            .map(|w| Word {
+                origin: raw,
+                ..Word::literal(w, span)
+            })
+            .collect()
+    }
+
+    /// A simple command on its own (`rm -rf x`, `2>/dev/null rm x`).
+    pub(super) fn walk_command(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
+        self.walk_command_with(node, Outer::default(), at, scope)
+    }
+
+    /// A simple command, with what its statement adds after it.
+    pub(super) fn walk_command_with(
+        &mut self,
+        node: Node,
+        outer: Outer,
+        at: At,
+        scope: &mut Scope,
+    ) -> Vec<usize> {
+        let mut name = None;
+        let mut words: Vec<(usize, WordSource)> = Vec::new();
+        let mut assignments = Vec::new();
+        let mut redirect_nodes = outer.redirects;
+        let mut cursor = node.walk();
+        for (i, child) in node.children(&mut cursor).enumerate() {
+            match (node.field_name_for_child(i as u32), child.kind()) {
+                (Some("name"), _) => name = Some(child),
+                (Some("argument"), _) => words.push((child.start_byte(), WordSource::Node(child))),
+                (Some("redirect"), _)
+                | (_, "file_redirect" | "heredoc_redirect" | "herestring_redirect") => {
+                    redirect_nodes.push(child)
+                }
+                (_, "variable_assignment") => assignments.push(child),
+                (_, "subshell") => {
+                    self.walk_statement(child, at, scope);
+                }
+                _ => {}
+            }
+        }
+        redirect_nodes.sort_by_key(|r| r.start_byte());
+        // Bash reads every word that is not part of a redirection as an argument, wherever
+        // it stands: `rm -rf 2>/dev/null /` removes `/`. tree-sitter files the words after
+        // a redirection's target under the redirection.
+        for r in &redirect_nodes {
+            for w in words_in_redirect(*r) {
+                words.push((w.start_byte(), WordSource::Node(w)));
+            }
+        }
+        // `{fd}>file` opens a descriptor and stores its number in `fd`: not a word.
+        let named_fds: Vec<Node> = words
+            .iter()
+            .filter_map(|(_, w)| match w {
+                WordSource::Node(n) => Some(*n),
+                WordSource::Recovered(_) => None,
+            })
+            .filter(|n| names_a_descriptor(*n, &redirect_nodes, at.src.text))
+            .collect();
+        words.retain(|(_, w)| !matches!(w, WordSource::Node(n) if named_fds.contains(n)));
+        for n in named_fds {
+            let var = text(n, at.src.text).trim_matches(['{', '}']).to_owned();
+            scope.assign(&var, Value::unknown(), at.frame.conditional);
+        }
+        words.extend(
+            outer
+                .recovered
+                .into_iter()
+                .map(|(pos, w)| (pos, WordSource::Recovered(w))),
+        );
+        words.sort_by_key(|(pos, _)| *pos);
+        let specs = self.redirect_specs(&redirect_nodes, at, scope);
+
+        let Some(name) = name else {
+            for a in assignments {
+                self.assign(a, at, scope);
+            }
+            if specs.is_empty() && words.is_empty() {
+                return Vec::new();
+            }
+            let argv = vec![Word::literal(":", self.span(node, at))];
+            return self
+                .emit(argv, Vec::new(), &specs, at.frame, scope, &[])
+                .map(|(i, _)| vec![i])
+                .unwrap_or_default();
+        };
+
+        // Prefix assignments: the command's environment (not the shell's variables).
+        let mut env = Vec::new();
+        let mut subs = Vec::new();
+        for a in &assignments {
+            if let Some((k, v)) = self.assignment_text(*a, at.src, scope, &mut subs) {
+                env.push((k, v));
+            }
+        }
+
+        // An alias is re-read as source text: `alias g='git'; g reset --hard`.
+        let name_text = text(name, at.src.text);
+        if let Some(value) = scope.alias(name_text).map(str::to_owned)
+            && name.named_child(0).is_some_and(|c| c.kind() == "word")
+        {
+            let end = outer.end.unwrap_or(node.end_byte()).max(node.end_byte());
+            let rest = at.src.text.get(name.end_byte()..end).unwrap_or("");
+            let expanded = format!("{value}{rest}");
+            let span = self.span(node, at);
+            let f = at.frame.nested(at.frame.context, span);
+            return self.walk_code(&expanded, &f, scope);
+        }
+
+        // Words, each possibly several variants (multi-valued variables) and fields.
+        let env_x = self.expand_env(scope);
+        let mut word_variants: Vec<Vec<Vec<Word>>> = Vec::new();
+        let sources =
+            std::iter::once(WordSource::Node(name)).chain(words.into_iter().map(|(_, w)| w));
+        for source in sources {
+            match source {
+                WordSource::Node(w) => {
+                    let span = self.span(w, at);
+                    let pieces = expand::pieces(w, at.src.text, scope, &mut subs);
+                    word_variants.push(finish(pieces, span, origin(w), &env_x));
+                }
+                WordSource::Recovered(w) => word_variants.push(vec![vec![w]]),
+            }
+        }
+        let argvs = product(word_variants);
+
+        let mut emitted = Vec::new();
+        let mut executed_spans: Vec<Span> = Vec::new();
+        for argv in argvs {
+            if argv.is_empty() {
+                continue;
+            }
+            if let Some((idx, spans)) = self.emit(argv, env.clone(), &specs, at.frame, scope, &[]) {
+                emitted.push(idx);
+                executed_spans.extend(spans);
+            }
+        }
+        self.walk_substitution_nodes(&subs, &executed_spans, at, scope);
+        emitted
+    }
+}
+
+/// The combinations of each word's variants, each flattened into one argv.
+pub(super) fn product(words: Vec<Vec<Vec<Word>>>) -> Vec<Vec<Word>> {
+    let mut argvs: Vec<Vec<Word>> = vec![Vec::new()];
+    for variants in words {
+        if variants.len() == 1 || argvs.len() * variants.len() > MAX_ARGV_VARIANTS {
+            // Too many combinations: keep the first variant, marked unresolved if it had rivals.
+            let rivals = variants.len() > 1;
+            let mut fields = variants.into_iter().next().unwrap_or_default();
+            if rivals {
+                fields.iter_mut().for_each(|w| w.unresolved = true);
+            }
+            argvs
+                .iter_mut()
+                .for_each(|a| a.extend(fields.iter().cloned()));
+            continue;
+        }
+        let mut next = Vec::with_capacity(argvs.len() * variants.len());
+        for a in &argvs {
+            for v in &variants {
+                let mut a = a.clone();
+                a.extend(v.iter().cloned());
+                next.push(a);
+            }
+        }
+        argvs = next;
+    }
+    argvs
+}

@@ -1,0 +1,282 @@
+//! One invocation: wrappers stripped, recorded, and everything it runs walked.
+
+use super::output::emitted_text;
+use super::redirects::RedirectSpec;
+use super::{Frame, Side, StdinCode, Walker};
+use crate::shell::execution::{self, CodeSource};
+use crate::shell::invocation::{Context, FindingKind, Invocation};
+use crate::shell::scope::Scope;
+use crate::shell::word::Word;
+use crate::shell::{confusables, derived, links, program_name, wrappers};
+use crate::span::Span;
+
+impl Walker<'_> {
+    /// Build, strip and record one invocation, then walk everything it runs.
+    /// Returns its index and the spans of its executed words.
+    pub(super) fn emit(
+        &mut self,
+        argv: Vec<Word>,
+        mut env: Vec<(String, String)>,
+        specs: &[RedirectSpec],
+        frame: &Frame,
+        scope: &mut Scope,
+        extra_wrappers: &[String],
+    ) -> Option<(usize, Vec<Span>)> {
+        if self.out.len() >= self.limits.max_invocations {
+            if !self.stopped {
+                let span = argv.first().map(|w| w.span).unwrap_or_default();
+                self.finding(
+                    FindingKind::TooManyInvocations,
+                    span,
+                    format!("more than {} commands", self.limits.max_invocations),
+                );
+                self.stopped = true;
+            }
+            return None;
+        }
+        let stripped = wrappers::strip(argv);
+        let mut wrappers: Vec<String> = frame
+            .wrappers
+            .iter()
+            .chain(extra_wrappers)
+            .cloned()
+            .collect();
+        wrappers.extend(stripped.wrappers.iter().cloned());
+        env.extend(stripped.env.iter().cloned());
+        let argv = stripped.argv;
+        let first = argv.first()?.clone();
+        let program = program_name(&first.text);
+
+        // Programs that build commands: their command is the invocation.
+        match program.as_str() {
+            "xargs" => {
+                if let Some(cmd) = derived::xargs(&argv) {
+                    wrappers.push("xargs".into());
+                    return self.emit_with_wrappers(
+                        cmd,
+                        env,
+                        specs,
+                        frame,
+                        scope,
+                        wrappers,
+                        stripped.shell_strings,
+                    );
+                }
+            }
+            "parallel" => {
+                let jobs = derived::parallel(&argv);
+                wrappers.push("parallel".into());
+                let mut first_emitted = None;
+                for cmd in jobs.commands {
+                    let r = self.emit_with_wrappers(
+                        cmd,
+                        env.clone(),
+                        specs,
+                        frame,
+                        scope,
+                        wrappers.clone(),
+                        Vec::new(),
+                    );
+                    first_emitted = first_emitted.or(r);
+                }
+                for s in jobs.shell_strings {
+                    self.nested_shell(&s, Context::ShellString, frame, scope, &wrappers);
+                }
+                if first_emitted.is_some() {
+                    return first_emitted;
+                }
+            }
+            _ => {}
+        }
+        self.record(
+            argv,
+            program,
+            env,
+            specs,
+            frame,
+            scope,
+            wrappers,
+            stripped.shell_strings,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn emit_with_wrappers(
+        &mut self,
+        argv: Vec<Word>,
+        env: Vec<(String, String)>,
+        specs: &[RedirectSpec],
+        frame: &Frame,
+        scope: &mut Scope,
+        wrappers: Vec<String>,
+        shell_strings: Vec<Word>,
+    ) -> Option<(usize, Vec<Span>)> {
+        let mut f = frame.clone();
+        f.wrappers = wrappers;
+        let r = self.emit(argv, env, specs, &f, scope, &[]);
+        for s in shell_strings {
+            self.nested_shell(&s, Context::ShellString, &f, scope, &f.wrappers.clone());
+        }
+        r
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn record(
+        &mut self,
+        argv: Vec<Word>,
+        program: String,
+        env: Vec<(String, String)>,
+        specs: &[RedirectSpec],
+        frame: &Frame,
+        scope: &mut Scope,
+        wrappers: Vec<String>,
+        shell_strings: Vec<Word>,
+    ) -> Option<(usize, Vec<Span>)> {
+        let first = argv[0].clone();
+        let span = frame
+            .span
+            .unwrap_or_else(|| argv.iter().fold(first.span, |s, w| s.cover(w.span)));
+        if first.glob {
+            self.finding(
+                FindingKind::UnresolvedProgram,
+                first.span,
+                format!(
+                    "`{}` is a pattern; the shell runs whatever file it matches",
+                    first.text
+                ),
+            );
+        }
+        if first.unresolved {
+            self.finding(
+                FindingKind::UnresolvedProgram,
+                first.span,
+                format!("`{}` is only known at run time", first.text),
+            );
+        }
+        if let Some(why) = confusables::check(&argv) {
+            self.finding(FindingKind::Confusable, first.span, why);
+        }
+        let code = execution::code_source(&program, &argv);
+        let self_call = frame.function.as_deref() == Some(program.as_str());
+        let idx = self.out.len();
+        self.out.push(Invocation {
+            program: program.clone(),
+            argv,
+            wrappers: wrappers.clone(),
+            env,
+            redirects: Vec::new(),
+            context: frame.context,
+            contexts: frame.contexts,
+            span,
+            cwd: scope.cwd().map(str::to_owned),
+            upstream: Vec::new(),
+            downstream: Vec::new(),
+            output_executed: frame.output_executed,
+            background: false,
+            piped: false,
+            self_call,
+            stdin: None,
+            code: None,
+            depth: frame.depth,
+        });
+        self.side.push(Side::default());
+
+        for s in &shell_strings {
+            self.nested_shell(s, Context::ShellString, frame, scope, &wrappers);
+        }
+        self.run_code_source(idx, &code, frame, scope, &wrappers);
+        self.run_carried(idx, frame, scope, &wrappers);
+        if code.reads_stdin() {
+            self.side[idx].reads_code = Some(match &code {
+                CodeSource::Interpreter(i) => StdinCode::Interpreter(i.language),
+                _ => StdinCode::Shell,
+            });
+        }
+        self.side[idx].emits = emitted_text(&self.out[idx], specs);
+        self.apply_specs(idx, specs, frame, scope);
+        if frame.span.is_none() {
+            // The redirects are part of the command a person reads (`bash -i >& /dev/tcp/...`).
+            let inv = &mut self.out[idx];
+            inv.span = inv
+                .redirects
+                .iter()
+                .fold(inv.span, |s, r| s.cover(r.target.span));
+        }
+
+        if program == "find" {
+            let argv = self.out[idx].argv.clone();
+            for cmd in derived::find_exec(&argv) {
+                let mut w = wrappers.clone();
+                w.push("find".into());
+                self.emit_with_wrappers(cmd, Vec::new(), &[], frame, scope, w, Vec::new());
+            }
+        }
+        self.scope_effects(idx, frame, scope);
+        if wrappers.iter().any(|w| w == "coproc") && code.reads_stdin() {
+            self.finding(
+                FindingKind::CodeFromPipe,
+                span,
+                format!("`{program}` runs as a coprocess whatever is later written to it"),
+            );
+        }
+        self.reevaluated_text(idx, frame, scope);
+        self.call_function(idx, frame, scope, &wrappers);
+        self.through_links(idx, frame, scope, &wrappers);
+
+        let argv = &self.out[idx].argv;
+        let mut executed: Vec<Span> = vec![argv[0].origin];
+        executed.extend(
+            code.executed_words(argv.len())
+                .into_iter()
+                .filter_map(|i| argv.get(i).map(|w| w.origin)),
+        );
+        Some((idx, executed))
+    }
+
+    /// A command that names a path through a link made earlier in the input
+    /// (`ln -s ~ dist; rm -rf dist/`) is judged a second time as it reaches the target.
+    pub(super) fn through_links(
+        &mut self,
+        idx: usize,
+        frame: &Frame,
+        scope: &mut Scope,
+        wrappers: &[String],
+    ) {
+        if scope.links().is_empty() || self.following_links {
+            return;
+        }
+        let inv = &self.out[idx];
+        let cwd = inv.cwd.as_deref();
+        // Removing the link itself does not touch what it points at; `dist/` does.
+        let removes = matches!(
+            inv.program.as_str(),
+            "rm" | "unlink" | "rmdir" | "mv" | "rimraf"
+        );
+        let mut changed = false;
+        let mut argv = inv.argv.clone();
+        for w in argv.iter_mut().skip(1) {
+            if let Some(text) = links::follow(&w.text, cwd, scope.links(), removes) {
+                w.text = text;
+                changed = true;
+            }
+        }
+        let mut specs = Vec::new();
+        for r in &inv.redirects {
+            let mut r = r.clone();
+            if let Some(text) = links::follow(&r.target.text, cwd, scope.links(), false) {
+                r.target.text = text;
+                changed = true;
+            }
+            specs.push(RedirectSpec::File(r));
+        }
+        if !changed {
+            return;
+        }
+        let env = inv.env.clone();
+        let mut f = frame.clone();
+        f.wrappers = wrappers.to_vec();
+        self.following_links = true;
+        self.emit(argv, env, &specs, &f, scope, &[]);
+        self.following_links = false;
+    }
+}

@@ -1,0 +1,422 @@
+//! Nested code: substitutions, `bash -c` strings, `eval`, interpreter code, code read
+//! from stdin, functions called with arguments, and values re-read as code.
+
+use tree_sitter::Node;
+
+use super::{At, Frame, Src, StdinCode, Walker};
+use crate::shell::execution::CodeSource;
+use crate::shell::expand::{collect_substitutions, text};
+use crate::shell::invocation::{Context, FindingKind, InlineCode, Language};
+use crate::shell::scope::{Scope, Value};
+use crate::shell::word::Word;
+use crate::shell::{embedded, inline};
+use crate::span::Span;
+
+impl Walker<'_> {
+    /// Substitutions found in words: walked in their own context; those in a word that is
+    /// executed (program name, `bash -c` string, `eval` argument, script) feed execution.
+    /// `executed` holds byte ranges in the current source text (word origins).
+    pub(super) fn walk_substitution_nodes(
+        &mut self,
+        subs: &[Node],
+        executed: &[Span],
+        at: At,
+        scope: &mut Scope,
+    ) {
+        for sub in subs {
+            let span = self.span(*sub, at);
+            let (start, end) = (sub.start_byte(), sub.end_byte());
+            let is_executed = executed.iter().any(|e| e.start <= start && end <= e.end);
+            if matches!(sub.kind(), "word" | "expansion") {
+                let codes = match sub.kind() {
+                    "word" => embedded::substitutions(text(*sub, at.src.text)),
+                    _ => self.prompt_expansion_code(*sub, at.src, span, scope),
+                };
+                let mut f = at.frame.nested(Context::Substitution, span);
+                f.conditional = at.frame.conditional;
+                f.output_executed = at.frame.output_executed || is_executed;
+                for code in codes {
+                    self.walk_code(&code, &f, &mut scope.clone());
+                }
+                continue;
+            }
+            let context = if sub.kind() == "process_substitution" {
+                Context::ProcessSubstitution
+            } else {
+                Context::Substitution
+            };
+            let mut f = at.frame.clone();
+            f.context = context;
+            f.contexts |= context.bit();
+            f.depth = at.frame.depth.saturating_add(1);
+            f.output_executed = at.frame.output_executed || is_executed;
+            if f.depth > self.limits.max_depth {
+                self.finding(
+                    FindingKind::TooDeep,
+                    span,
+                    format!("more than {} levels of nested code", self.limits.max_depth),
+                );
+                continue;
+            }
+            // A substitution runs in a subshell: its assignments do not leak out.
+            let mut inner = scope.clone();
+            let before = self.out.len();
+            let targets = self.walk_block(*sub, at.with(&f), &mut inner);
+            if f.output_executed {
+                for inv in &mut self.out[before..] {
+                    inv.output_executed = true;
+                }
+            }
+            // `tee >(sh)`: whatever the outer command writes is the code.
+            if text(*sub, at.src.text).starts_with(">(") {
+                for &idx in &targets {
+                    if self.side[idx].reads_code.take().is_some() {
+                        let program = self.out[idx].program.clone();
+                        self.finding(
+                            FindingKind::CodeFromPipe,
+                            span,
+                            format!("`{program}` runs whatever is written to it"),
+                        );
+                    }
+                }
+            }
+            // Output that runs as code and that the engine knows (`source <(echo ...)`,
+            // `eval "$(printf ...)"`): judge that code too.
+            if is_executed
+                && let [only] = targets.as_slice()
+                && let Some(code) = self.side[*only].emits.clone()
+            {
+                let nested = at.frame.nested(Context::Heredoc, span);
+                self.walk_code(&code, &nested, &mut inner);
+            }
+        }
+    }
+
+    /// `${x@P}` expands prompt escapes in x's value, running any substitution in it.
+    pub(super) fn prompt_expansion_code(
+        &mut self,
+        node: Node,
+        src: &Src,
+        span: Span,
+        scope: &Scope,
+    ) -> Vec<String> {
+        let raw = text(node, src.text);
+        let name = raw
+            .strip_prefix("${")
+            .and_then(|r| r.strip_suffix("@P}"))
+            .unwrap_or("");
+        match scope.lookup(name) {
+            Some(Value {
+                known,
+                maybe_unknown: false,
+            }) => known
+                .iter()
+                .flat_map(|v| embedded::substitutions(v))
+                .collect(),
+            _ => {
+                self.finding(
+                    FindingKind::UnreadableCode,
+                    span,
+                    format!(
+                        "`{raw}` runs any command substitution in a value only known at run time"
+                    ),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// Walk the substitutions anywhere inside `node` (skipping the named fields), as data.
+    pub(super) fn walk_substitutions_in(
+        &mut self,
+        node: Node,
+        at: At,
+        scope: &mut Scope,
+        skip_fields: &[&str],
+    ) {
+        let mut subs = Vec::new();
+        let mut cursor = node.walk();
+        for (i, child) in node.children(&mut cursor).enumerate() {
+            if node
+                .field_name_for_child(i as u32)
+                .is_some_and(|f| skip_fields.contains(&f))
+            {
+                continue;
+            }
+            collect_substitutions(child, at.src.text, &mut subs);
+        }
+        self.walk_substitution_nodes(&subs, &[], at, scope);
+    }
+
+    /// Builtins that evaluate an array subscript in their argument text run any
+    /// substitution in it: `declare 'a[$(cmd)]=1'`, `printf -v 'a[$(cmd)]'`, `let`.
+    pub(super) fn reevaluated_text(&mut self, idx: usize, frame: &Frame, scope: &mut Scope) {
+        let inv = &self.out[idx];
+        let program = inv.program.as_str();
+        if !matches!(
+            program,
+            "let"
+                | "declare"
+                | "typeset"
+                | "local"
+                | "export"
+                | "readonly"
+                | "printf"
+                | "read"
+                | "unset"
+                | "test"
+                | "["
+                | "mapfile"
+                | "readarray"
+        ) {
+            return;
+        }
+        let mut codes = Vec::new();
+        for w in inv.args() {
+            if !w.unresolved && (program == "let" || w.text.contains('[')) {
+                codes.extend(
+                    embedded::substitutions(&w.text)
+                        .into_iter()
+                        .map(|c| (c, w.span)),
+                );
+            }
+        }
+        for (code, span) in codes {
+            let mut f = frame.nested(Context::Substitution, span);
+            f.conditional = frame.conditional;
+            self.walk_code(&code, &f, &mut scope.clone());
+        }
+    }
+
+    /// A call to a shell function defined earlier runs its body with these arguments.
+    pub(super) fn call_function(
+        &mut self,
+        idx: usize,
+        frame: &Frame,
+        scope: &mut Scope,
+        wrappers: &[String],
+    ) {
+        let program = self.out[idx].program.clone();
+        // Recursion is judged once, at the definition.
+        if frame.function.as_deref() == Some(program.as_str()) {
+            return;
+        }
+        let Some(body) = scope.function(&program).map(str::to_owned) else {
+            return;
+        };
+        let args: Vec<Option<String>> = self.out[idx]
+            .args()
+            .iter()
+            .map(|w| (!w.unresolved && !w.glob).then(|| w.text.clone()))
+            .collect();
+        let saved = scope.positional();
+        scope.set_positional(&args, false);
+        let mut f = frame.nested(Context::Function, self.out[idx].span);
+        f.conditional = frame.conditional;
+        f.function = Some(program);
+        f.wrappers = wrappers.to_vec();
+        self.walk_code(&body, &f, scope);
+        scope.restore_positional(saved);
+    }
+
+    /// Walk the code an invocation runs from its own arguments.
+    pub(super) fn run_code_source(
+        &mut self,
+        idx: usize,
+        code: &CodeSource,
+        frame: &Frame,
+        scope: &mut Scope,
+        wrappers: &[String],
+    ) {
+        let argv = self.out[idx].argv.clone();
+        match code {
+            CodeSource::ShellString { word } => {
+                self.nested_shell(&argv[*word], Context::ShellString, frame, scope, wrappers)
+            }
+            CodeSource::Eval { from } => {
+                // `eval` runs in this shell: its `cd` and assignments hold afterwards.
+                if let Some(joined) = Word::joined(&argv[*from..]) {
+                    if joined.unresolved {
+                        self.finding(
+                            FindingKind::UnreadableCode,
+                            joined.span,
+                            "the command string depends on values only known at run time",
+                        );
+                    }
+                    let mut f = frame.nested(Context::Eval, joined.span);
+                    f.wrappers = wrappers.to_vec();
+                    self.walk_code(&joined.text, &f, scope);
+                }
+            }
+            CodeSource::Interpreter(interp) => {
+                let mut code_text = String::new();
+                let mut readable = true;
+                for cw in &interp.code_words {
+                    let Some(word) = cw.text(&argv) else { continue };
+                    if word.unresolved {
+                        readable = false;
+                        self.finding(
+                            FindingKind::UnreadableCode,
+                            word.span,
+                            format!(
+                                "`{}` code depends on values only known at run time",
+                                self.out[idx].program
+                            ),
+                        );
+                    }
+                    if !code_text.is_empty() {
+                        code_text.push('\n');
+                    }
+                    code_text.push_str(word.text.get(cw.offset..).unwrap_or(""));
+                }
+                if !interp.code_words.is_empty() {
+                    let text = readable.then(|| code_text.clone());
+                    self.out[idx].code = Some(InlineCode {
+                        language: interp.language,
+                        text,
+                    });
+                    if readable {
+                        self.inline_commands(idx, interp.language, &code_text, frame, scope);
+                    }
+                }
+                if let Some(m) = interp.module {
+                    let derived: Vec<Word> = argv[m..].to_vec();
+                    if !derived.is_empty() {
+                        let mut w = wrappers.to_vec();
+                        w.push(format!("{} -m", self.out[idx].program));
+                        self.emit_with_wrappers(
+                            derived,
+                            Vec::new(),
+                            &[],
+                            frame,
+                            scope,
+                            w,
+                            Vec::new(),
+                        );
+                    }
+                }
+            }
+            CodeSource::None
+            | CodeSource::ShellScript { .. }
+            | CodeSource::ShellStdin
+            | CodeSource::Source { .. } => {}
+        }
+    }
+
+    /// Commands other programs carry in their arguments (`tar --to-command`, `ssh host CMD`)
+    /// or environment (`GIT_SSH_COMMAND=...`).
+    pub(super) fn run_carried(
+        &mut self,
+        idx: usize,
+        frame: &Frame,
+        scope: &mut Scope,
+        wrappers: &[String],
+    ) {
+        let program = self.out[idx].program.clone();
+        let argv = self.out[idx].argv.clone();
+        let span = self.out[idx].span;
+        let env_commands: Vec<String> = self.out[idx]
+            .env
+            .iter()
+            .filter(|(k, v)| crate::shell::carriers::carried_by_env(k) && !v.trim().is_empty())
+            .map(|(_, v)| v.clone())
+            .collect();
+        for line in env_commands {
+            let word = Word::literal(line, span);
+            self.nested_shell(&word, Context::ShellString, frame, scope, wrappers);
+        }
+        for carried in crate::shell::carriers::carried(&program, &argv) {
+            match carried {
+                crate::shell::carriers::Carried::Line(word, context) => {
+                    self.nested_shell(&word, context, frame, scope, wrappers)
+                }
+                crate::shell::carriers::Carried::Argv(words, context) => {
+                    let span = words[0].span.cover(words[words.len() - 1].span);
+                    let mut f = frame.nested(context, span);
+                    f.wrappers = wrappers.to_vec();
+                    self.emit(words, Vec::new(), &[], &f, scope, &[]);
+                }
+                crate::shell::carriers::Carried::Unreadable(word, why) => {
+                    self.finding(FindingKind::UnreadableCode, word.span, why)
+                }
+            }
+        }
+    }
+
+    /// The shell commands inline interpreter code runs.
+    pub(super) fn inline_commands(
+        &mut self,
+        idx: usize,
+        language: Language,
+        code: &str,
+        frame: &Frame,
+        scope: &mut Scope,
+    ) {
+        let extraction = inline::shell_commands(language, code);
+        let span = self.out[idx].span;
+        if extraction.unreadable {
+            self.finding(
+                FindingKind::UnreadableCode,
+                span,
+                format!(
+                    "{} code runs a command the bouncer cannot read",
+                    language.name()
+                ),
+            );
+        }
+        let wrappers = self.out[idx].wrappers.clone();
+        let mut f = frame.nested(Context::InlineCode, span);
+        f.wrappers = wrappers;
+        for command in extraction.commands {
+            self.walk_code(&command, &f, &mut scope.clone());
+        }
+    }
+
+    /// Code a shell runs from a string.
+    pub(super) fn nested_shell(
+        &mut self,
+        word: &Word,
+        context: Context,
+        frame: &Frame,
+        scope: &mut Scope,
+        wrappers: &[String],
+    ) {
+        if word.unresolved {
+            self.finding(
+                FindingKind::UnreadableCode,
+                word.span,
+                "the command string depends on values only known at run time",
+            );
+        }
+        let mut f = frame.nested(context, word.span);
+        f.wrappers = wrappers.to_vec();
+        self.walk_code(&word.text, &f, &mut scope.clone());
+    }
+
+    /// Code read from stdin, now that its text is known.
+    pub(super) fn run_stdin_code(
+        &mut self,
+        idx: usize,
+        kind: StdinCode,
+        code: String,
+        frame: &Frame,
+        scope: &mut Scope,
+    ) {
+        let span = self.out[idx].span;
+        match kind {
+            StdinCode::Shell => {
+                let mut f = frame.nested(Context::Heredoc, span);
+                f.wrappers = self.out[idx].wrappers.clone();
+                self.walk_code(&code, &f, &mut scope.clone());
+            }
+            StdinCode::Interpreter(language) => {
+                self.out[idx].code = Some(InlineCode {
+                    language,
+                    text: Some(code.clone()),
+                });
+                let f = frame.nested(Context::Heredoc, span);
+                self.inline_commands(idx, language, &code, &f, scope);
+            }
+        }
+    }
+}

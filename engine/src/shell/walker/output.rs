@@ -1,0 +1,94 @@
+//! What a command prints, when the engine knows it without running anything.
+
+use super::redirects::RedirectSpec;
+use crate::shell::invocation::Invocation;
+use crate::shell::word::Word;
+
+/// The text a program writes to stdout when the engine knows it.
+pub(super) fn emitted_text(inv: &Invocation, specs: &[RedirectSpec]) -> Option<String> {
+    let args = inv.args();
+    if args.iter().any(|w| w.unresolved) {
+        return None;
+    }
+    match inv.program.as_str() {
+        "echo" => {
+            let mut escapes = false;
+            let mut rest = args;
+            while let Some(first) = rest
+                .first()
+                .filter(|w| matches!(w.text.as_str(), "-n" | "-e" | "-E" | "-ne" | "-en"))
+            {
+                escapes |= first.text.contains('e');
+                rest = &rest[1..];
+            }
+            let text = rest
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Some(if escapes {
+                crate::shell::word::ansi_c_text(&text)
+            } else {
+                text
+            })
+        }
+        "printf" => {
+            let (format, values) = args.split_first()?;
+            Some(printf(&format.text, values))
+        }
+        "cat" if args.is_empty() || args.iter().all(|w| w.text == "-") => {
+            specs.iter().find_map(|s| match s {
+                RedirectSpec::Stdin { data, .. } => data.clone(),
+                RedirectSpec::File(_) => None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Enough of `printf` to know what it prints: `%s`, `%b`, `%d`, escapes (`\n`, `\x72`,
+/// `\162`), and reuse of the format while arguments remain.
+pub(super) fn printf(format: &str, values: &[Word]) -> String {
+    let mut out = String::new();
+    let mut values = values.iter().map(|w| w.text.as_str());
+    for _round in 0..16 {
+        let mut literal = String::new();
+        let mut used = false;
+        let mut chars = format.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                literal.push(c);
+                continue;
+            }
+            out.push_str(&crate::shell::word::ansi_c_text(&std::mem::take(
+                &mut literal,
+            )));
+            // Skip flags, width and precision: `%-10s`, `%.3s`.
+            while chars
+                .peek()
+                .is_some_and(|c| matches!(c, '-' | '+' | ' ' | '#' | '0'..='9' | '.'))
+            {
+                chars.next();
+            }
+            match chars.next() {
+                Some('%') => out.push('%'),
+                Some('b') => {
+                    out.push_str(&crate::shell::word::ansi_c_text(
+                        values.next().unwrap_or(""),
+                    ));
+                    used = true;
+                }
+                Some(_) => {
+                    out.push_str(values.next().unwrap_or(""));
+                    used = true;
+                }
+                None => out.push('%'),
+            }
+        }
+        out.push_str(&crate::shell::word::ansi_c_text(&literal));
+        if !used || values.len() == 0 {
+            break;
+        }
+    }
+    out
+}

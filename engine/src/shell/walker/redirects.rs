@@ -1,0 +1,303 @@
+//! Redirections and the data heredocs and here-strings feed a command.
+
+use tree_sitter::Node;
+
+use super::traversal::field_children;
+use super::{At, Frame, Walker, origin};
+use crate::shell::expand::{self, text};
+use crate::shell::invocation::{FindingKind, Redirect, RedirectOp};
+use crate::shell::scope::Scope;
+use crate::shell::word::{Piece, Word, finish};
+
+/// Data fed to a command's standard input by a redirection.
+#[derive(Debug, Clone)]
+pub(super) enum RedirectSpec {
+    File(Redirect),
+    Stdin {
+        redirect: Redirect,
+        data: Option<String>,
+    },
+}
+
+impl Walker<'_> {
+    /// Attach redirections; feed heredoc and here-string data to the command.
+    pub(super) fn apply_specs(
+        &mut self,
+        idx: usize,
+        specs: &[RedirectSpec],
+        frame: &Frame,
+        scope: &mut Scope,
+    ) {
+        for spec in specs {
+            match spec {
+                RedirectSpec::File(r) => self.out[idx].redirects.push(r.clone()),
+                RedirectSpec::Stdin { redirect, data } => {
+                    self.out[idx].redirects.push(redirect.clone());
+                    match (self.side[idx].reads_code.take(), data) {
+                        (Some(kind), Some(code)) => {
+                            self.run_stdin_code(idx, kind, code.clone(), frame, scope)
+                        }
+                        (Some(_), None) => {
+                            let span = redirect.target.span;
+                            self.finding(
+                                FindingKind::UnreadableCode,
+                                span,
+                                "code fed from a here-string the bouncer cannot read",
+                            );
+                        }
+                        (None, Some(d)) => self.out[idx].stdin = Some(d.clone()),
+                        (None, None) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// The redirections of a command or statement, with heredoc and here-string data.
+    pub(super) fn redirect_specs(
+        &mut self,
+        nodes: &[Node],
+        at: At,
+        scope: &mut Scope,
+    ) -> Vec<RedirectSpec> {
+        let mut specs = Vec::new();
+        let env_x = self.expand_env(scope);
+        for &node in nodes {
+            let fd = node
+                .child_by_field_name("descriptor")
+                .and_then(|d| text(d, at.src.text).parse().ok());
+            match node.kind() {
+                "file_redirect" => {
+                    let mut op_text = operator_text(node, at.src.text);
+                    if reads_and_writes(node, at.src.text) {
+                        op_text = "<>".to_owned();
+                    }
+                    let op = match op_text.as_str() {
+                        "<" => RedirectOp::Read,
+                        ">>" | "&>>" => RedirectOp::Append,
+                        "<>" => RedirectOp::ReadWrite,
+                        ">&" | "<&" | ">&-" | "<&-" => RedirectOp::Duplicate,
+                        _ => RedirectOp::Write,
+                    };
+                    let mut subs = Vec::new();
+                    let dests = field_children(node, "destination");
+                    let target = match dests.first() {
+                        Some(d) => {
+                            let span = self.span(*d, at);
+                            let w = finish(
+                                expand::pieces(*d, at.src.text, scope, &mut subs),
+                                span,
+                                origin(*d),
+                                &env_x,
+                            );
+                            w.into_iter()
+                                .next()
+                                .and_then(|v| v.into_iter().next())
+                                .unwrap_or_else(|| Word::placeholder("", span))
+                        }
+                        None => Word::placeholder("", self.span(node, at)),
+                    };
+                    // `>&2` duplicates a descriptor; `>& file` writes the file.
+                    let op = if op == RedirectOp::Duplicate
+                        && !target.text.chars().all(|c| c.is_ascii_digit() || c == '-')
+                    {
+                        RedirectOp::Write
+                    } else {
+                        op
+                    };
+                    self.walk_substitution_nodes(&subs, &[], at, scope);
+                    specs.push(RedirectSpec::File(Redirect { op, fd, target }));
+                }
+                "heredoc_redirect" => {
+                    let start = node
+                        .named_children(&mut node.walk())
+                        .find(|c| c.kind() == "heredoc_start");
+                    let body = node
+                        .named_children(&mut node.walk())
+                        .find(|c| c.kind() == "heredoc_body");
+                    let delim = start.map(|s| text(s, at.src.text)).unwrap_or("");
+                    let quoted = delim.contains(['\'', '"', '\\']);
+                    let strip_tabs = operator_text(node, at.src.text) == "<<-";
+                    let data = body.map(|b| self.heredoc_text(b, quoted, strip_tabs, at, scope));
+                    let span = self.span(node, at);
+                    let target = Word::literal(delim.trim_matches(['\'', '"', '\\']), span);
+                    specs.push(RedirectSpec::Stdin {
+                        redirect: Redirect {
+                            op: RedirectOp::Heredoc,
+                            fd,
+                            target,
+                        },
+                        data: Some(data.unwrap_or_default()),
+                    });
+                    // Redirects on the heredoc's start line (`cat <<EOF > out`).
+                    let inner: Vec<Node> = field_children(node, "redirect");
+                    specs.extend(self.redirect_specs(&inner, at, scope));
+                }
+                "herestring_redirect" => {
+                    let mut subs = Vec::new();
+                    let span = self.span(node, at);
+                    let mut cursor = node.walk();
+                    let value = node
+                        .named_children(&mut cursor)
+                        .find(|c| c.kind() != "file_descriptor");
+                    let word = value
+                        .map(|v| {
+                            finish(
+                                expand::pieces(v, at.src.text, scope, &mut subs),
+                                span,
+                                origin(v),
+                                &env_x,
+                            )
+                        })
+                        .and_then(|v| v.into_iter().next())
+                        .map(|fields| {
+                            let unresolved = fields.iter().any(|w| w.unresolved);
+                            let text = fields
+                                .into_iter()
+                                .map(|w| w.text)
+                                .collect::<Vec<_>>()
+                                .join(" ");
+                            Word {
+                                text,
+                                span,
+                                unresolved,
+                                glob: false,
+                                quoted: true,
+                                origin: origin(node),
+                            }
+                        })
+                        .unwrap_or_else(|| Word::literal("", span));
+                    // Its substitutions run before the command; whether their output is
+                    // code depends on the command, which is not known yet: be safe.
+                    let executed = [origin(node)];
+                    self.walk_substitution_nodes(
+                        &subs,
+                        if subs.is_empty() { &[] } else { &executed },
+                        at,
+                        scope,
+                    );
+                    let data = (!word.unresolved).then(|| format!("{}\n", word.text));
+                    specs.push(RedirectSpec::Stdin {
+                        redirect: Redirect {
+                            op: RedirectOp::Herestring,
+                            fd,
+                            target: word,
+                        },
+                        data,
+                    });
+                }
+                _ => {}
+            }
+        }
+        specs
+    }
+
+    /// The text of a heredoc body: literal when the delimiter is quoted, otherwise with
+    /// escapes removed and variables expanded (its substitutions run as data).
+    pub(super) fn heredoc_text(
+        &mut self,
+        body: Node,
+        quoted: bool,
+        strip_tabs: bool,
+        at: At,
+        scope: &mut Scope,
+    ) -> String {
+        let raw = text(body, at.src.text);
+        let mut out = if quoted {
+            raw.to_owned()
+        } else {
+            let mut subs = Vec::new();
+            let mut s = String::new();
+            let mut pos = body.start_byte();
+            let mut cursor = body.walk();
+            for child in body.named_children(&mut cursor) {
+                if child.kind() == "heredoc_content" {
+                    continue;
+                }
+                s.push_str(&heredoc_unescape(
+                    at.src.text.get(pos..child.start_byte()).unwrap_or(""),
+                ));
+                let pieces = expand::pieces(child, at.src.text, scope, &mut subs);
+                for p in pieces {
+                    match p {
+                        Piece::Text { text, .. } => s.push_str(&text),
+                        Piece::Unknown { raw } => s.push_str(&raw),
+                        Piece::Choice { .. } => s.push_str(text(child, at.src.text)),
+                    }
+                }
+                pos = child.end_byte();
+            }
+            s.push_str(&heredoc_unescape(
+                at.src.text.get(pos..body.end_byte()).unwrap_or(""),
+            ));
+            self.walk_substitution_nodes(&subs, &[], at, scope);
+            s
+        };
+        if strip_tabs {
+            out = out
+                .lines()
+                .map(|l| l.trim_start_matches('\t'))
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        out
+    }
+}
+
+pub(super) fn heredoc_unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && matches!(chars.peek(), Some('$' | '`' | '\\' | '\n')) {
+            let e = chars.next().unwrap_or('\\');
+            if e != '\n' {
+                out.push(e);
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The operator token of a redirect (`>`, `>>`, `<<-`, ...).
+pub(super) fn operator_text(node: Node, src: &str) -> String {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .filter(|c| !c.is_named())
+        .map(|c| text(c, src).to_owned())
+        .next()
+        .unwrap_or_default()
+}
+
+/// tree-sitter-bash has no `<>` operator: it reads `<>file` as a `<` redirection with
+/// an error node holding `>`, or (after a command) as an error node holding `<` before a
+/// `>` redirection. This is that error node, which is valid bash.
+pub(super) fn is_read_write_half(error: Node, src: &str) -> bool {
+    if !error.is_error() {
+        return false;
+    }
+    match text(error, src) {
+        ">" => {
+            error.parent().is_some_and(|p| p.kind() == "file_redirect")
+                && error.prev_sibling().is_some_and(|op| {
+                    !op.is_named() && text(op, src) == "<" && op.end_byte() == error.start_byte()
+                })
+        }
+        "<" => error.next_sibling().is_some_and(|r| {
+            r.kind() == "file_redirect"
+                && r.start_byte() == error.end_byte()
+                && operator_text(r, src) == ">"
+        }),
+        _ => false,
+    }
+}
+
+/// Is this redirection the `<>` that tree-sitter split (see [`is_read_write_half`])?
+fn reads_and_writes(redirect: Node, src: &str) -> bool {
+    let mut cursor = redirect.walk();
+    let inner = redirect
+        .children(&mut cursor)
+        .any(|c| is_read_write_half(c, src));
+    inner || redirect.prev_sibling().is_some_and(|e| is_read_write_half(e, src))
+}

@@ -1,0 +1,536 @@
+//! Statements in order: blocks, lists, pipelines, conditionals and loops, and the
+//! branches whose effects on the scope may or may not happen.
+
+use tree_sitter::Node;
+
+use super::command::Outer;
+use super::{At, Walker, origin};
+use crate::shell::expand::{self, text};
+use crate::shell::invocation::{Context, FindingKind};
+use crate::shell::scope::{Scope, Value};
+use crate::shell::word::{Word, finish};
+use crate::span::Span;
+
+/// A stage of a pipeline: a syntax node, or a redirected statement whose heredoc
+/// carried the rest of the pipeline (tree-sitter nests `| bash` inside `cat <<EOF`).
+pub(super) enum Stage<'t> {
+    Node(Node<'t>),
+    Head {
+        body: Option<Node<'t>>,
+        redirects: Vec<Node<'t>>,
+        whole: Node<'t>,
+    },
+}
+
+impl Walker<'_> {
+    /// A sequence of statements (a program, a group, a loop body).
+    pub(super) fn walk_block(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
+        let mut targets = Vec::new();
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.children(&mut cursor).collect();
+        for (i, child) in children.iter().enumerate() {
+            if !child.is_named()
+                || matches!(
+                    child.kind(),
+                    "comment" | "heredoc_body" | "heredoc_start" | "heredoc_end"
+                )
+            {
+                continue;
+            }
+            let before = self.out.len();
+            let t = self.walk_statement(*child, at, scope);
+            if children.get(i + 1).is_some_and(|n| n.kind() == "&") {
+                for inv in &mut self.out[before..] {
+                    if inv.depth == at.frame.depth {
+                        inv.background = true;
+                    }
+                }
+            }
+            targets.extend(t);
+        }
+        targets
+    }
+
+    pub(super) fn walk_statement(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
+        if self.stopped {
+            return Vec::new();
+        }
+        if self.started.elapsed() > self.limits.deadline {
+            let span = self.span(node, at);
+            self.finding(
+                FindingKind::TooSlow,
+                span,
+                format!(
+                    "the model took over {} ms",
+                    self.limits.deadline.as_millis()
+                ),
+            );
+            self.stopped = true;
+            return Vec::new();
+        }
+        match node.kind() {
+            "command" => self.walk_command(node, at, scope),
+            "redirected_statement" => self.walk_redirected(node, at, scope),
+            "pipeline" => {
+                let stages = statement_children(node)
+                    .into_iter()
+                    .map(Stage::Node)
+                    .collect();
+                self.walk_pipeline(stages, at, scope)
+            }
+            "list" => self.walk_list(node, at, scope),
+            "subshell" => {
+                let mut inner = scope.clone();
+                self.walk_block(node, at, &mut inner)
+            }
+            "compound_statement" | "do_group" => self.walk_block(node, at, scope),
+            "negated_command" => {
+                let mut targets = Vec::new();
+                for child in statement_children(node) {
+                    targets.extend(self.walk_statement(child, at, scope));
+                }
+                targets
+            }
+            "if_statement" => self.walk_if(node, at, scope),
+            "while_statement" => {
+                let mut targets = Vec::new();
+                if let Some(cond) = node.child_by_field_name("condition") {
+                    targets.extend(self.walk_statement(cond, at, scope));
+                }
+                for child in field_children(node, "condition") {
+                    if Some(child) != node.child_by_field_name("condition") {
+                        targets.extend(self.walk_statement(child, at, scope));
+                    }
+                }
+                if let Some(body) = node.child_by_field_name("body") {
+                    targets.extend(self.walk_branch(body, at, scope, None));
+                }
+                targets
+            }
+            "for_statement" => self.walk_for(node, at, scope),
+            "c_style_for_statement" => {
+                self.walk_substitutions_in(node, at, scope, &["body"]);
+                match node.child_by_field_name("body") {
+                    Some(body) => self.walk_branch(body, at, scope, None),
+                    None => Vec::new(),
+                }
+            }
+            "case_statement" => {
+                if let Some(value) = node.child_by_field_name("value") {
+                    self.walk_substitutions_in(value, at, scope, &[]);
+                }
+                let mut targets = Vec::new();
+                let mut cursor = node.walk();
+                for item in node
+                    .named_children(&mut cursor)
+                    .filter(|c| c.kind() == "case_item")
+                {
+                    let mut branch = scope.clone();
+                    let f = at.frame.conditional();
+                    for child in statement_children(item) {
+                        if item.child_by_field_name("value") != Some(child) {
+                            targets.extend(self.walk_statement(child, at.with(&f), &mut branch));
+                        }
+                    }
+                    scope.join_branch(branch);
+                }
+                targets
+            }
+            "function_definition" => {
+                let name = node
+                    .child_by_field_name("name")
+                    .map(|n| text(n, at.src.text).to_owned());
+                if let (Some(n), Some(body)) = (&name, node.child_by_field_name("body")) {
+                    scope.define_function(n, text(body, at.src.text));
+                }
+                let mut f = at.frame.clone();
+                f.context = Context::Function;
+                f.contexts |= Context::Function.bit();
+                f.function = name;
+                let mut inner = scope.clone();
+                match node.child_by_field_name("body") {
+                    Some(body) => {
+                        self.walk_statement(body, at.with(&f), &mut inner);
+                    }
+                    None => self.walk_block(node, at.with(&f), &mut inner).truncate(0),
+                }
+                Vec::new()
+            }
+            "test_command" => {
+                self.walk_substitutions_in(node, at, scope, &[]);
+                Vec::new()
+            }
+            "variable_assignment" => {
+                self.assign(node, at, scope);
+                Vec::new()
+            }
+            "variable_assignments" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    self.assign(child, at, scope);
+                }
+                Vec::new()
+            }
+            "declaration_command" => self.walk_declaration(node, at, scope),
+            "unset_command" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor).skip(1) {
+                    scope.unset(text(child, at.src.text));
+                }
+                Vec::new()
+            }
+            "ERROR" => {
+                // Already a finding; still judge whatever parsed inside it.
+                let mut targets = Vec::new();
+                for child in statement_children(node) {
+                    targets.extend(self.walk_statement(child, at, scope));
+                }
+                targets
+            }
+            "comment" | "heredoc_body" => Vec::new(),
+            other => {
+                let span = self.span(node, at);
+                self.finding(
+                    FindingKind::ParseError,
+                    span,
+                    format!("unsupported shell construct `{other}`"),
+                );
+                self.walk_substitutions_in(node, at, scope, &[]);
+                Vec::new()
+            }
+        }
+    }
+
+    /// `a && b || c`: within an `&&` chain each command runs only if the ones before it
+    /// succeeded, so their effects (`cd`, assignments) hold for the rest of the chain;
+    /// after the chain they may or may not have happened. `||` runs on failure only.
+    pub(super) fn walk_list(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
+        let mut chain = Vec::new();
+        flatten_list(node, None, &mut chain);
+        let mut targets = Vec::new();
+        let mut before_rest: Option<Scope> = None;
+        for (op, child) in chain {
+            match op {
+                None => targets.extend(self.walk_statement(child, at, scope)),
+                Some("&&") => {
+                    before_rest.get_or_insert_with(|| scope.clone());
+                    targets.extend(self.walk_statement(child, at, scope));
+                }
+                Some(_) => {
+                    before_rest.get_or_insert_with(|| scope.clone());
+                    let mut branch = scope.clone();
+                    let f = at.frame.conditional();
+                    targets.extend(self.walk_statement(child, at.with(&f), &mut branch));
+                    scope.join_branch(branch);
+                }
+            }
+        }
+        if let Some(mut certain) = before_rest {
+            certain.join_branch(scope.clone());
+            *scope = certain;
+        }
+        targets
+    }
+
+    /// A branch that may or may not run: walked on a copy of the scope, then joined.
+    pub(super) fn walk_branch(
+        &mut self,
+        node: Node,
+        at: At,
+        scope: &mut Scope,
+        init: Option<(&str, Value)>,
+    ) -> Vec<usize> {
+        let mut branch = scope.clone();
+        if let Some((name, value)) = init {
+            branch.assign(name, value, false);
+        }
+        let targets = self.walk_statement(node, at.with(&at.frame.conditional()), &mut branch);
+        scope.join_branch(branch);
+        targets
+    }
+
+    pub(super) fn walk_if(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
+        let mut targets = Vec::new();
+        let conditions: Vec<Node> = field_children(node, "condition");
+        for cond in &conditions {
+            targets.extend(self.walk_statement(*cond, at, scope));
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        for child in children {
+            if conditions.contains(&child) || child.kind() == "comment" {
+                continue;
+            }
+            if matches!(child.kind(), "elif_clause" | "else_clause") {
+                let mut branch = scope.clone();
+                targets.extend(self.walk_block(
+                    child,
+                    at.with(&at.frame.conditional()),
+                    &mut branch,
+                ));
+                scope.join_branch(branch);
+            } else {
+                targets.extend(self.walk_branch(child, at, scope, None));
+            }
+        }
+        targets
+    }
+
+    pub(super) fn walk_for(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
+        let var = node
+            .child_by_field_name("variable")
+            .map(|n| text(n, at.src.text).to_owned());
+        let values: Vec<Node> = field_children(node, "value");
+        let mut known = Vec::new();
+        let mut unknown = values.is_empty();
+        for value in values {
+            let mut subs = Vec::new();
+            let pieces = expand::pieces(value, at.src.text, scope, &mut subs);
+            self.walk_substitution_nodes(&subs, &[], at, scope);
+            for variant in finish(
+                pieces,
+                Span::default(),
+                origin(value),
+                &self.expand_env(scope),
+            ) {
+                for w in variant {
+                    if w.unresolved || w.glob {
+                        unknown = true;
+                    } else {
+                        known.push(w.text);
+                    }
+                }
+            }
+        }
+        let value = Value {
+            known,
+            maybe_unknown: unknown,
+        };
+        let mut targets = Vec::new();
+        if let Some(body) = node.child_by_field_name("body") {
+            let init = var.as_deref().map(|v| (v, value));
+            targets.extend(self.walk_branch(body, at, scope, init));
+        }
+        targets
+    }
+
+    pub(super) fn walk_pipeline(
+        &mut self,
+        stages: Vec<Stage>,
+        at: At,
+        scope: &mut Scope,
+    ) -> Vec<usize> {
+        let pipeline = self.next_pipeline;
+        self.next_pipeline += 1;
+        let mut results: Vec<Vec<usize>> = Vec::new();
+        for (k, stage) in stages.into_iter().enumerate() {
+            // Every stage runs in its own subshell.
+            let mut stage_scope = scope.clone();
+            let targets = match stage {
+                Stage::Node(node) => self.walk_statement(node, at, &mut stage_scope),
+                Stage::Head {
+                    body,
+                    redirects,
+                    whole,
+                } => self.walk_head(body, redirects, whole, at, &mut stage_scope),
+            };
+            for &idx in &targets {
+                self.side[idx].pipes.push((pipeline, k as u16));
+                self.out[idx].piped = true;
+            }
+            results.push(targets);
+        }
+        // A shell or interpreter reading code from the previous stage runs that stage's output.
+        for k in 1..results.len() {
+            for idx in results[k].clone() {
+                let Some(kind) = self.side[idx].reads_code.take() else {
+                    continue;
+                };
+                let emitted = match results[k - 1].as_slice() {
+                    [single] => self.side[*single].emits.clone(),
+                    _ => None,
+                };
+                for &up in &results[k - 1] {
+                    self.out[up].output_executed = true;
+                }
+                match emitted {
+                    Some(code) => self.run_stdin_code(idx, kind, code, at.frame, scope),
+                    None => {
+                        let span = self.out[idx].span;
+                        let program = self.out[idx].program.clone();
+                        self.finding(
+                            FindingKind::CodeFromPipe,
+                            span,
+                            format!("`{program}` runs whatever the previous command prints"),
+                        );
+                    }
+                }
+            }
+        }
+        results.pop().unwrap_or_default()
+    }
+
+    pub(super) fn walk_redirected(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
+        let body = node.child_by_field_name("body");
+        let mut redirects = Vec::new();
+        let mut cursor = node.walk();
+        for (i, child) in node.children(&mut cursor).enumerate() {
+            if Some(child) != body
+                && child.is_named()
+                && matches!(node.field_name_for_child(i as u32), Some("redirect") | None)
+            {
+                redirects.push(child);
+            }
+        }
+        // tree-sitter puts what follows a heredoc's start line inside the heredoc node.
+        let mut tail_pipeline = None;
+        let mut tail_list = None;
+        for r in redirects.iter().filter(|r| r.kind() == "heredoc_redirect") {
+            let mut c = r.walk();
+            for child in r.named_children(&mut c) {
+                if child.kind() == "pipeline" {
+                    tail_pipeline = Some(child);
+                }
+            }
+            if let Some(right) = r.child_by_field_name("right") {
+                tail_list = Some(right);
+            }
+        }
+        let mut targets = match tail_pipeline {
+            Some(p) => {
+                let mut stages = vec![Stage::Head {
+                    body,
+                    redirects,
+                    whole: node,
+                }];
+                stages.extend(statement_children(p).into_iter().map(Stage::Node));
+                self.walk_pipeline(stages, at, scope)
+            }
+            None => self.walk_head(body, redirects, node, at, scope),
+        };
+        if let Some(right) = tail_list {
+            targets.extend(self.walk_statement(right, at.with(&at.frame.conditional()), scope));
+        }
+        targets
+    }
+
+    /// A statement with its redirections.
+    pub(super) fn walk_head(
+        &mut self,
+        body: Option<Node>,
+        redirects: Vec<Node>,
+        whole: Node,
+        at: At,
+        scope: &mut Scope,
+    ) -> Vec<usize> {
+        // `a | b <<EOF`: bash attaches the redirections to the last command of the
+        // pipeline (tree-sitter to the whole of it), so the heredoc, not the pipe, is
+        // what `b` reads.
+        if let Some(b) = body
+            && b.kind() == "pipeline"
+            && !redirects.is_empty()
+        {
+            let mut stages: Vec<Stage> =
+                statement_children(b).into_iter().map(Stage::Node).collect();
+            if let Some(Stage::Node(last)) = stages.pop() {
+                stages.push(Stage::Head {
+                    body: Some(last),
+                    redirects,
+                    whole,
+                });
+                return self.walk_pipeline(stages, at, scope);
+            }
+            return Vec::new();
+        }
+        match body {
+            Some(b) if b.kind() == "command" => {
+                // tree-sitter drops some words between a command and its redirects
+                // (`python3 - <<EOF` loses the `-`): recover them from the gap.
+                let gap_end = redirects
+                    .iter()
+                    .map(|r| r.start_byte())
+                    .min()
+                    .unwrap_or(b.end_byte());
+                let gap = at.src.text.get(b.end_byte()..gap_end).unwrap_or("");
+                let recovered = self
+                    .gap_words(gap, b.end_byte(), at)
+                    .into_iter()
+                    .map(|w| (b.end_byte(), w))
+                    .collect();
+                let outer = Outer {
+                    redirects,
+                    recovered,
+                    end: Some(whole.end_byte()),
+                };
+                self.walk_command_with(b, outer, at, scope)
+            }
+            Some(b) => {
+                let specs = self.redirect_specs(&redirects, at, scope);
+                let targets = self.walk_statement(b, at, scope);
+                for &idx in &targets {
+                    self.apply_specs(idx, &specs, at.frame, scope);
+                }
+                targets
+            }
+            None => {
+                let specs = self.redirect_specs(&redirects, at, scope);
+                // A redirect alone (`> file`) truncates or creates the file, like `: > file`.
+                let span = self.span(whole, at);
+                let argv = vec![Word::literal(":", span)];
+                self.emit(argv, Vec::new(), &specs, at.frame, scope, &[])
+                    .map(|(i, _)| vec![i])
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// The commands of a (left-nested) `&&`/`||` list, each with the operator before it.
+pub(super) fn flatten_list<'t>(
+    node: Node<'t>,
+    op: Option<&'static str>,
+    out: &mut Vec<(Option<&'static str>, Node<'t>)>,
+) {
+    let mut next_op = op;
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        match child.kind() {
+            "&&" => next_op = Some("&&"),
+            "||" => next_op = Some("||"),
+            "comment" => {}
+            _ if !child.is_named() => {}
+            "list"
+                if out.is_empty()
+                    || next_op.is_some() && child.start_byte() == node.start_byte() =>
+            {
+                flatten_list(child, next_op, out);
+                next_op = None;
+            }
+            _ => {
+                out.push((next_op, child));
+                next_op = None;
+            }
+        }
+    }
+}
+
+/// Named children that are statements.
+pub(super) fn statement_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|c| {
+            !matches!(
+                c.kind(),
+                "comment" | "heredoc_body" | "heredoc_start" | "heredoc_end" | "file_descriptor"
+            )
+        })
+        .collect()
+}
+
+/// The named children in a field (tree-sitter also lists tokens such as `;` there).
+pub(super) fn field_children<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.children_by_field_name(field, &mut cursor)
+        .filter(|c| c.is_named())
+        .collect()
+}
