@@ -420,8 +420,10 @@ pub(crate) fn is_backtick_word(node: Node, src: &str) -> bool {
 
 /// Every command or process substitution inside `node`.
 pub(crate) fn collect_substitutions<'t>(node: Node<'t>, src: &str, subs: &mut Vec<Node<'t>>) {
-    if matches!(node.kind(), "command_substitution" | "process_substitution")
-        || is_backtick_word(node, src)
+    if matches!(
+        node.kind(),
+        "command_substitution" | "process_substitution" | "arithmetic_expansion"
+    ) || is_backtick_word(node, src)
     {
         subs.push(node);
         return;

@@ -5,6 +5,7 @@
 //! Nested code (`bash -c`, `eval`, executed heredocs, interpreter code) is parsed again
 //! and walked in a deeper frame; every span inside it maps to the outer word it came from.
 
+mod arithmetic;
 mod assignments;
 mod command;
 mod emit;

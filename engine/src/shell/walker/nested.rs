@@ -24,6 +24,10 @@ impl Walker<'_> {
         scope: &mut Scope,
     ) {
         for sub in subs {
+            if sub.kind() == "arithmetic_expansion" {
+                self.walk_arithmetic(*sub, at, scope);
+                continue;
+            }
             let span = self.span(*sub, at);
             let (start, end) = (sub.start_byte(), sub.end_byte());
             let is_executed = executed.iter().any(|e| e.start <= start && end <= e.end);

@@ -83,6 +83,11 @@ impl Walker<'_> {
                 let mut inner = scope.clone();
                 self.walk_block(node, at, &mut inner)
             }
+            // `(( n++ ))`
+            "compound_statement" if node.child(0).is_some_and(|c| c.kind() == "((") => {
+                self.walk_arithmetic(node, at, scope);
+                Vec::new()
+            }
             "compound_statement" | "do_group" => self.walk_block(node, at, scope),
             "negated_command" => {
                 let mut targets = Vec::new();
@@ -109,7 +114,11 @@ impl Walker<'_> {
             }
             "for_statement" => self.walk_for(node, at, scope),
             "c_style_for_statement" => {
-                self.walk_substitutions_in(node, at, scope, &["body"]);
+                for field in ["initializer", "condition", "update"] {
+                    for part in field_children(node, field) {
+                        self.walk_arithmetic(part, at, scope);
+                    }
+                }
                 match node.child_by_field_name("body") {
                     Some(body) => self.walk_branch(body, at, scope, None),
                     None => Vec::new(),
@@ -127,8 +136,13 @@ impl Walker<'_> {
                 {
                     let mut branch = scope.clone();
                     let f = at.frame.conditional();
+                    // Patterns are expanded (their substitutions run) but never run.
+                    let patterns = field_children(item, "value");
+                    for p in &patterns {
+                        self.walk_substitutions_in(*p, at.with(&f), &mut branch, &[]);
+                    }
                     for child in statement_children(item) {
-                        if item.child_by_field_name("value") != Some(child) {
+                        if !patterns.contains(&child) {
                             targets.extend(self.walk_statement(child, at.with(&f), &mut branch));
                         }
                     }
@@ -158,7 +172,12 @@ impl Walker<'_> {
             }
             "test_command" => {
                 self.walk_substitutions_in(node, at, scope, &[]);
+                self.walk_test_arithmetic(node, at, scope);
                 Vec::new()
+            }
+            // `$(<file)`, or a redirection on its own line.
+            "file_redirect" | "heredoc_redirect" | "herestring_redirect" => {
+                self.walk_head(None, vec![node], node, at, scope)
             }
             "variable_assignment" => {
                 self.assign(node, at, scope);
