@@ -40,6 +40,15 @@ pub struct Evaluation {
     pub overridden: Vec<RuleId>,
 }
 
+/// How a rule fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fired {
+    /// For what the operation certainly is: the rule's own verdict.
+    Certainly(Verdict),
+    /// Only for what a pattern or a value known at run time may be: a review.
+    Possibly,
+}
+
 /// One reason toward a verdict: a rule that fired, or a model finding.
 #[derive(Debug, Clone)]
 struct Hit {
@@ -165,10 +174,11 @@ impl Engine {
             let mut allowed = false;
             for &r in self.rules.tool_rules.get(&op.kind()).into_iter().flatten() {
                 let rule = &self.rules.rules[r as usize];
-                if self.fires(r, Subject::Tool(&scene), mode, &mut overridden) {
-                    allowed |= rule.verdict == Verdict::Allow;
+                if let Some(how) = self.fires(r, Subject::Tool(&scene), mode, &mut overridden) {
+                    allowed |= how == Fired::Certainly(Verdict::Allow);
                     fired.push(rule.id.clone());
-                    hits.push(Hit::of_rule(rule, Span::new(0, op.primary_text().len())));
+                    let span = Span::new(0, op.primary_text().len());
+                    hits.push(Hit::of_rule(rule, how, span));
                 }
             }
             if !allowed {
@@ -197,6 +207,7 @@ impl Engine {
                     break;
                 }
                 let mut allowed = false;
+                let before = hits.len();
                 // A program written as a glob could be any program: no keyword gate applies.
                 let program = &m.invocations[idx].program;
                 let candidates = if program.contains(['*', '?', '[']) {
@@ -208,13 +219,34 @@ impl Engine {
                 };
                 for r in candidates {
                     let rule = &self.rules.rules[r as usize];
-                    if self.fires(r, Subject::Invocation(&scene, idx), mode, &mut overridden) {
-                        allowed |= rule.verdict == Verdict::Allow;
+                    let subject = Subject::Invocation(&scene, idx);
+                    if let Some(how) = self.fires(r, subject, mode, &mut overridden) {
+                        allowed |= how == Fired::Certainly(Verdict::Allow);
                         if !fired.contains(&rule.id) {
                             fired.push(rule.id.clone());
                         }
-                        hits.push(Hit::of_rule(rule, m.invocations[idx].span));
+                        hits.push(Hit::of_rule(rule, how, m.invocations[idx].span));
                     }
+                }
+                // Unknown is never vouched for: an argument only known at run time of a
+                // program some rule tightens may be exactly what that rule looks for
+                // (`git $(x) --hard`).
+                let inv = &m.invocations[idx];
+                let tightened = hits[before..].iter().any(|h| h.verdict != Verdict::Allow);
+                if !tightened
+                    && self.rules.guards(&inv.program)
+                    && let Some(w) = unknown_operand(&scene, idx)
+                {
+                    let finding = Finding {
+                        kind: FindingKind::UnknownArgument,
+                        span: inv.span,
+                        detail: format!("`{}` of `{}`", w.text, inv.program),
+                    };
+                    let id = FindingKind::UnknownArgument.rule_id();
+                    if !fired.iter().any(|r| &**r == id) {
+                        fired.push(id.into());
+                    }
+                    hits.push(Hit::of_finding(&finding));
                 }
                 if !allowed && vouched {
                     vouched = false;
@@ -247,33 +279,92 @@ impl Engine {
         }
     }
 
-    /// Does rule `r` fire on `subject`? A rule under a critical override never fires,
-    /// but when it would have, it is noted in `overridden`.
-    fn fires(&self, r: u32, subject: Subject, mode: Mode, overridden: &mut Vec<RuleId>) -> bool {
+    /// Does rule `r` fire on `subject`, and for certain? A rule that holds only for what
+    /// a glob or a value known at run time *may* be, and not for what it plausibly is
+    /// (see [`crate::path::WordClasses`]), fires only possibly: a `review` whatever the
+    /// rule says (`tee /etc/s*` may write sudoers but need not). A rule under a
+    /// critical override never fires, but when it would have, it is noted in
+    /// `overridden`.
+    fn fires(
+        &self,
+        r: u32,
+        subject: Subject,
+        mode: Mode,
+        overridden: &mut Vec<RuleId>,
+    ) -> Option<Fired> {
         let rule = &self.rules.rules[r as usize];
         if !self.rules.active(rule, mode) {
-            return false;
+            return None;
         }
         match self.rules.switch(r) {
-            Some(SwitchKind::Disabled) => false,
+            Some(SwitchKind::Disabled) => None,
             Some(SwitchKind::CriticalOverride) => {
                 if rule.check(subject).is_ok() && !overridden.contains(&rule.id) {
                     overridden.push(rule.id.clone());
                 }
-                false
+                None
             }
-            None => rule.check(subject).is_ok(),
+            None => {
+                rule.check(subject).ok()?;
+                if rule.verdict == Verdict::Allow {
+                    return Some(Fired::Certainly(Verdict::Allow));
+                }
+                subject.read_certainly(true);
+                let certain = rule.check(subject).is_ok();
+                subject.read_certainly(false);
+                Some(match (certain, rule.verdict) {
+                    (true, v) => Fired::Certainly(v),
+                    (false, _) => Fired::Possibly,
+                })
+            }
         }
     }
 }
 
+/// An argument of invocation `idx` only known at run time that stands where a flag, a
+/// subcommand or an operand does: not the value of an option the program's vocabulary
+/// declares (`git commit -m "$MSG"` is a message, whatever it says), nor a word after
+/// `--`.
+fn unknown_operand<'s>(scene: &'s ShellScene, idx: usize) -> Option<&'s crate::shell::Word> {
+    let inv = &scene.model.invocations[idx];
+    if !inv.args().iter().any(|w| w.unresolved) {
+        return None;
+    }
+    scene.read_with(u8::MAX);
+    let parsed = scene.parsed(idx);
+    // After `--` there are no more flags or subcommands: only operands, which the
+    // rules about what a program reads, writes and deletes judge on their own.
+    let end = inv
+        .argv
+        .iter()
+        .position(|w| w.text == "--" && !w.unresolved)
+        .unwrap_or(inv.argv.len());
+    inv.argv[..end]
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find_map(|(i, w)| {
+            let decides = w.text.starts_with('-') || parsed.operands.contains(&i);
+            (w.unresolved && decides && !w.is_process_substitution()).then_some(w)
+        })
+}
+
 impl Hit {
-    fn of_rule(rule: &crate::rules::Rule, span: Span) -> Hit {
+    fn of_rule(rule: &crate::rules::Rule, how: Fired, span: Span) -> Hit {
+        // A rule that only possibly applies explains less than one that certainly does.
+        let (verdict, reason, severity) = match how {
+            Fired::Certainly(v) => (v, rule.reason.clone(), rule.severity),
+            Fired::Possibly => (
+                Verdict::Review,
+                format!("{} {}", rule.reason, crate::verdict::ONLY_POSSIBLY),
+                rule.severity.min(Severity::Medium),
+            ),
+        };
         Hit {
-            verdict: rule.verdict,
-            severity: rule.severity,
+            verdict,
+            severity,
             rule: rule.id.clone(),
-            reason: rule.reason.clone(),
+            reason,
             alternative: rule.alternative.clone(),
             span,
         }

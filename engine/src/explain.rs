@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::config::SwitchKind;
 use crate::engine::Engine;
 use crate::operation::{InputError, Operation, ToolCall};
-use crate::path::{PathEnv, absolutize, classify_word};
+use crate::path::{PathEnv, WordClasses, absolutize, classify_word};
 use crate::policy::Mode;
 use crate::rules::{RuleSet, ShellScene, Subject, ToolScene};
 use crate::shell::{self, Context, Finding};
@@ -85,8 +85,13 @@ pub struct PathReport {
 #[derive(Debug, Serialize)]
 pub struct CandidateReport {
     pub rule: RuleId,
+    /// What firing it means here: the rule's verdict, or `review` when it holds only for
+    /// what a pattern or a value known at run time may be.
     pub verdict: Verdict,
     pub fired: bool,
+    /// It holds only for what a pattern or a value known at run time may be.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub possibly: bool,
     /// The condition that did not hold (`program`, `flags`, `operands`, `unless`, ...).
     pub why_not: Option<String>,
     /// The user switched it off: it never fires (a critical override is still reported).
@@ -95,12 +100,26 @@ pub struct CandidateReport {
 }
 
 impl CandidateReport {
-    fn new(rules: &RuleSet, r: u32, result: Result<(), crate::rules::Miss>) -> Self {
+    fn new(rules: &RuleSet, r: u32, subject: Subject) -> Self {
         let rule = &rules.rules[r as usize];
+        let result = rule.check(subject);
+        // As the engine judges: a rule that tightens must hold for certain, or it is a
+        // review (see `Engine::fires`).
+        let possibly = result.is_ok() && rule.verdict != Verdict::Allow && {
+            subject.read_certainly(true);
+            let certain = rule.check(subject).is_ok();
+            subject.read_certainly(false);
+            !certain
+        };
         let switched_off = rules.switch(r);
         CandidateReport {
             rule: rule.id.clone(),
-            verdict: rule.verdict,
+            verdict: if possibly {
+                Verdict::Review
+            } else {
+                rule.verdict
+            },
+            possibly,
             fired: result.is_ok() && switched_off.is_none(),
             why_not: match (&result, switched_off) {
                 (Err(m), _) => Some(m.0.to_owned()),
@@ -163,11 +182,7 @@ impl Engine {
                     .candidates(scene.text(idx))
                     .into_iter()
                     .filter(|&r| rules.active(&rules.rules[r as usize], mode))
-                    .map(|r| {
-                        let result =
-                            rules.rules[r as usize].check(Subject::Invocation(&scene, idx));
-                        CandidateReport::new(rules, r, result)
-                    })
+                    .map(|r| CandidateReport::new(rules, r, Subject::Invocation(&scene, idx)))
                     .collect();
                 let shell_rules = rules
                     .rules
@@ -184,10 +199,10 @@ impl Engine {
                     .iter()
                     .map(|&w| {
                         let word = &inv.argv[w];
-                        let (may, must) = classify_word(
+                        let WordClasses { may, must, .. } = classify_word(
                             &word.text,
                             word.glob,
-                            word.unresolved,
+                            &word.holes(),
                             env,
                             inv.cwd.as_deref(),
                         );
@@ -283,7 +298,7 @@ impl Engine {
         if !matches!(op, Operation::Bash { .. }) {
             let scene = ToolScene::new(&op, env, cwd);
             for (path, glob) in op.paths() {
-                let (may, must) = classify_word(&path, glob, false, env, cwd);
+                let WordClasses { may, must, .. } = classify_word(&path, glob, &[], env, cwd);
                 paths.push(PathReport {
                     resolved: absolutize(&path, cwd),
                     word: path,
@@ -296,8 +311,7 @@ impl Engine {
                 if !rules.active(rule, mode) {
                     continue;
                 }
-                let result = rule.check(Subject::Tool(&scene));
-                tool_rules.push(CandidateReport::new(rules, r, result));
+                tool_rules.push(CandidateReport::new(rules, r, Subject::Tool(&scene)));
             }
         }
 

@@ -139,3 +139,8 @@ impl Judgement {
         }
     }
 }
+
+/// Said after the reason of a rule that holds only for what a pattern, or a value only
+/// known when the command runs, may be: it is a `review`, at most of medium severity,
+/// whatever the rule's own verdict.
+pub const ONLY_POSSIBLY: &str = "(Only possibly: a pattern, or a value known only when the command runs, may name such a path.)";

@@ -1,6 +1,9 @@
 //! Properties of the verdict under rewriting, over generated inputs: wrapping a denied
-//! command never lowers its verdict, re-quoting never changes a verdict, and appending
-//! a benign command never lowers a dangerous one's.
+//! command never lowers its verdict, re-quoting never changes a verdict, appending a
+//! benign command never lowers a dangerous one's; and the metamorphic ones of what bash
+//! runs: a redirection anywhere among the words, another spelling of a word (ANSI-C
+//! quoting, a variable, brace expansion), any known wrapper, never lower a verdict, and
+//! a word only known at run time never turns a verdict into `allow`.
 
 use mstro_engine::{Engine, Mode, PathEnv, ToolCall, Verdict};
 use proptest::prelude::*;
@@ -190,6 +193,147 @@ proptest! {
             format!("{base}{separator}{benign}")
         };
         prop_assert!(verdict(e, &command) >= expected, "{} was {:?}", command, verdict(e, &command));
+    }
+}
+
+/// Redirections that change no word of a command.
+const REDIRECTIONS: &[&str] = &[
+    "2>/dev/null",
+    ">/tmp/out.txt",
+    ">>/tmp/log.txt",
+    "&>/dev/null",
+    ">|/tmp/out.txt",
+    "</dev/null",
+    "3>&1",
+    "2>&-",
+    "<>/tmp/rw",
+    "{fd}>/tmp/fd.txt",
+    "2>&1",
+];
+
+/// Values only known at run time.
+const UNKNOWN_VALUES: &[&str] = &[
+    "$(get_value)",
+    "\"$(cat list.txt)\"",
+    "`pick`",
+    "$UNSET_VAR",
+    "\"${MAYBE:-$OTHER}\"",
+    "$(cd ~ && pwd)",
+];
+
+/// Wrappers the engine strips; each runs its command.
+const WRAPPERS: &[&str] = &[
+    "sudo",
+    "sudo -u root",
+    "doas",
+    "env",
+    "env -i A=1",
+    "command",
+    "builtin command",
+    "exec",
+    "nohup",
+    "nice -n 5",
+    "ionice -c 3",
+    "time",
+    "timeout 5",
+    "timeout -s KILL 5",
+    "stdbuf -o0",
+    "setsid",
+    "unbuffer",
+    "flock /tmp/lock",
+    "chrt 1",
+    "taskset 1",
+];
+
+/// `word` as bash spells it in `how` other ways; returns a prefix to put before the
+/// command (an assignment) and the new word.
+fn respell(word: &str, how: u8) -> (String, String) {
+    if word.contains(['<', '>', '|', '&', ';', '(', ')', '~']) || word.is_empty() {
+        return (String::new(), word.to_owned());
+    }
+    match how % 3 {
+        // ANSI-C quoting of every byte.
+        0 => (
+            String::new(),
+            format!(
+                "$'{}'",
+                word.bytes()
+                    .map(|b| format!("\\x{b:02x}"))
+                    .collect::<String>()
+            ),
+        ),
+        // Assigned to a variable first.
+        1 => (
+            format!("w{how}={}; ", single_quoted(word)),
+            format!("$w{how}"),
+        ),
+        // Brace expansion with an empty alternative, which bash drops.
+        _ => (String::new(), format!("{{{word},}}")),
+    }
+}
+
+proptest! {
+    #[test]
+    fn a_redirection_anywhere_never_lowers_a_verdict(
+        base in select([DENIED, REVIEWED, ALLOWED].concat()),
+        redirection in select(REDIRECTIONS),
+        at in any::<usize>(),
+    ) {
+        let e = engine();
+        let expected = verdict(e, base);
+        let mut words: Vec<&str> = base.split(' ').collect();
+        let at = at % (words.len() + 1);
+        // Not between an operator and its target: `> 2>/dev/null x` is not bash.
+        prop_assume!(at == 0 || !words[at - 1].ends_with(['>', '<']));
+        words.insert(at, redirection);
+        let command = words.join(" ");
+        let got = verdict(e, &command);
+        prop_assert!(got >= expected, "{} was {:?}, {} was {:?}", command, got, base, expected);
+    }
+
+    #[test]
+    fn a_word_only_known_at_run_time_never_makes_an_allow(
+        base in select([DENIED, REVIEWED].concat()),
+        unknown in select(UNKNOWN_VALUES),
+        at in any::<usize>(),
+    ) {
+        let e = engine();
+        let mut words: Vec<&str> = base.split(' ').collect();
+        let at = at % words.len();
+        // An operator is not a word.
+        prop_assume!(!words[at].contains(['<', '>', '|']));
+        words[at] = unknown;
+        let command = words.join(" ");
+        prop_assert_ne!(verdict(e, &command), Verdict::Allow, "{}", command);
+    }
+
+    #[test]
+    fn spelling_a_word_another_way_never_lowers_a_verdict(
+        base in select([DENIED, REVIEWED, ALLOWED].concat()),
+        at in any::<usize>(),
+        how in any::<u8>(),
+    ) {
+        let e = engine();
+        let expected = verdict(e, base);
+        let mut words: Vec<String> = base.split(' ').map(str::to_owned).collect();
+        let at = at % words.len();
+        let (prefix, word) = respell(&words[at], how);
+        words[at] = word;
+        let command = format!("{prefix}{}", words.join(" "));
+        let got = verdict(e, &command);
+        prop_assert!(got >= expected, "{} was {:?}, {} was {:?}", command, got, base, expected);
+    }
+
+    #[test]
+    fn a_known_wrapper_never_lowers_a_verdict(
+        base in select([DENIED, REVIEWED].concat()),
+        wrappers in proptest::collection::vec(select(WRAPPERS), 1..3),
+    ) {
+        let e = engine();
+        let expected = verdict(e, base);
+        let command = format!("{} {base}", wrappers.join(" "));
+        let got = verdict(e, &command);
+        prop_assert!(got >= expected, "{} was {:?}, {} was {:?}", command, got, base, expected);
     }
 }
 

@@ -21,7 +21,7 @@ const CONSTRUCTS: &[&str] = &[
     "if (( $# > 1 )); then echo many; fi",
     "[[ $n -eq 1 ]] && echo one",
     "case $1 in -v|--verbose) echo verbose;; *) echo other;; esac",
-    "case $f in *.txt|*.md) cat \"$f\";; esac",
+    "f=notes.md; case $f in *.txt|*.md) cat \"$f\";; esac",
     "shopt -s extglob\ncase $x in @(a|b)) echo ab;; !(c)) echo notc;; esac",
     "case \"$x\" in \"$y\"|*\"$z\"*) echo hit;; esac",
     "x=$(<README.md); echo \"$x\"",
@@ -94,7 +94,11 @@ fn the_projects_own_scripts_are_read() {
         }
         let text = std::fs::read_to_string(path).expect("script is UTF-8");
         let m = model(&text, &env, Some("/home/dev/project"), &limits);
-        for f in m.findings.iter().filter(|f| f.kind == FindingKind::ParseError) {
+        for f in m
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::ParseError)
+        {
             failures.push(format!("{}: {}", path.display(), f.detail));
         }
     }
@@ -102,7 +106,10 @@ fn the_projects_own_scripts_are_read() {
 }
 
 fn collect_scripts(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("readable directory").flatten() {
+    for entry in std::fs::read_dir(dir)
+        .expect("readable directory")
+        .flatten()
+    {
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();

@@ -111,6 +111,27 @@ const PLANTED: &[(&str, u64, u64, &str, &str)] = &[
     ("dangerous/package.json", 7, 37, RM, "deny"),
 ];
 
+/// The benign build script `cd`s to its own directory (`$(dirname "$0")`, only known
+/// when it runs) and copies and archives a name made from `git describe`: writes to
+/// and reads of places the engine cannot know are reviewed, never vouched for.
+const UNKNOWN_TARGETS: &[(&str, u64, u64, &str, &str)] = &[
+    (
+        "benign/build.sh",
+        8,
+        1,
+        "filesystem.unknown-target",
+        "review",
+    ),
+    (
+        "benign/build.sh",
+        9,
+        1,
+        "filesystem.unknown-target",
+        "review",
+    ),
+    ("benign/build.sh", 10, 1, "secrets.read", "review"),
+];
+
 #[test]
 fn the_fixture_repository_has_exactly_the_planted_findings() {
     let out = scan(&fixtures().join("scan"), &["--format", "json"]);
@@ -135,12 +156,12 @@ fn the_fixture_repository_has_exactly_the_planted_findings() {
         .collect();
     assert_eq!(
         benign,
-        BTreeSet::new(),
-        "nothing in the benign files (which use sudo on a CI runner, clean apt lists in \
-         an image and run what the Makefile built: rules for an agent's machine that do \
+        set(UNKNOWN_TARGETS),
+        "nothing in the benign files but reads and writes of paths only known at run time (they \
+         use sudo on a CI runner, clean apt lists in an image and run what the Makefile built: rules for an agent's machine that do \
          not apply there)"
     );
-    assert_eq!(got.len(), PLANTED.len());
+    assert_eq!(got.len(), PLANTED.len() + UNKNOWN_TARGETS.len());
 
     assert_eq!(
         doc["errors"],
@@ -246,7 +267,7 @@ fn sarif_output_is_valid_sarif_2_1_0() {
     assert_eq!(driver["name"], "mstro-bouncer");
     assert!(driver["version"].is_string());
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), PLANTED.len());
+    assert_eq!(results.len(), PLANTED.len() + UNKNOWN_TARGETS.len());
     let rules: Vec<&str> = driver["rules"]
         .as_array()
         .unwrap()

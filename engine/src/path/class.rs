@@ -13,7 +13,8 @@ use bitflags::bitflags;
 use serde::{Deserialize, Serialize};
 
 use super::env::PathEnv;
-use super::resolve::absolutize;
+use super::resolve::{absolutize, normalize};
+use crate::span::Span;
 
 bitflags! {
     /// A set of [`PathClass`]es.
@@ -272,6 +273,32 @@ const DEVICE_SAMPLES: &[&str] = &[
     "sda", "sdb1", "nvme0n1", "hda", "vda", "xvda", "mmcblk0", "disk2", "mem",
 ];
 
+/// Names in `/etc` a glob there is tested against.
+const ETC_SAMPLES: &[&str] = &[
+    "passwd",
+    "shadow",
+    "group",
+    "sudoers",
+    "sudoers.d",
+    "profile",
+    "profile.d",
+    "bash.bashrc",
+    "environment",
+    "crontab",
+    "cron.d",
+    "systemd",
+    "ld.so.preload",
+    "rc.local",
+    "pam.d",
+    "ssh",
+    "ssl",
+    "hosts",
+    "resolv.conf",
+    "os-release",
+    "apt",
+    "nginx",
+];
+
 /// Names a glob is tested against to learn what it could match.
 const GLOB_SAMPLES: &[&str] = &[
     ".ssh",
@@ -321,19 +348,23 @@ pub fn classify(abs: &str, env: &PathEnv, cwd: Option<&str>) -> PathClasses {
     if SYSTEM_ROOTS.contains(&abs) {
         c |= PathClasses::SYSTEM_ROOT;
     }
-    let temp = is_temp(abs, env);
+    let project_root = project_root_of(abs, env, cwd);
+    let temp = is_temp(abs, env, cwd);
     if temp {
         c |= PathClasses::TEMP;
-    } else if !under(abs, &env.home)
-        && !is_pseudo_device(abs)
-        && SYSTEM_DIRS.iter().any(|d| under(abs, d))
-    {
-        c |= PathClasses::SYSTEM;
+    } else {
+        // A project in a temporary directory is the project, not the system's `/tmp`.
+        let owned_elsewhere = under(abs, &env.home)
+            || is_pseudo_device(abs)
+            || (project_root.is_some() && in_temp_dir(abs, env));
+        if !owned_elsewhere && SYSTEM_DIRS.iter().any(|d| under(abs, d)) {
+            c |= PathClasses::SYSTEM;
+        }
     }
     if is_device(abs) {
         c |= PathClasses::DEVICE;
     }
-    match project_root_of(abs, env, cwd) {
+    match project_root {
         Some(root) => {
             c |= PathClasses::PROJECT;
             if is_artifact(&abs[root.len()..]) {
@@ -360,124 +391,256 @@ pub fn classify(abs: &str, env: &PathEnv, cwd: Option<&str>) -> PathClasses {
     c
 }
 
-/// Classify a shell word or tool path that may be relative, unresolved, or a glob.
-/// Returns `(may, must)`; see the module documentation.
+/// The classes of a word that may stand for several paths (a glob, a value with parts
+/// only known at run time). For a plain path all three are the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordClasses {
+    /// Classes some path it may name has: what a rule that tightens looks at.
+    pub may: PathClasses,
+    /// Classes every path it may name has, including names the engine cannot list:
+    /// what a rule that loosens (an allow) looks at.
+    pub must: PathClasses,
+    /// Classes every path it plausibly names has: every match among the names the
+    /// engine knows to be likely (`/e*c/sudoers` is `/etc/sudoers`), or the file a
+    /// known suffix names (`$D/.mstro/bouncer.yaml`). A `deny` is only certain when it
+    /// holds for these; otherwise it is a `review`.
+    pub named: PathClasses,
+    /// The absolute paths it may name, for rules that name paths (`path_glob`).
+    pub paths: Vec<(String, Reading)>,
+}
+
+/// How a path a word may name was found, which says how a rule matching it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The word names exactly this path.
+    Exact,
+    /// A likely match of a glob (`/etc/sudoers` for `/e*c/sudoers`): a rule holds for
+    /// certain when it holds for every such match.
+    Sampled,
+    /// A stand-in for matches the engine cannot list, or one of the many things a
+    /// value known only at run time may be under its known prefix: a rule may hold.
+    Possible,
+    /// The file a value's known suffix names (`/etc/sudoers` for `$T/sudoers`): a rule
+    /// holding for any such path holds for certain.
+    Suffix,
+}
+
+impl WordClasses {
+    /// One path, known exactly.
+    pub fn exactly(c: PathClasses) -> Self {
+        WordClasses {
+            may: c,
+            must: c,
+            named: c,
+            paths: Vec::new(),
+        }
+    }
+
+    /// One path, known exactly, with its classes.
+    fn of_path(abs: String, c: PathClasses) -> Self {
+        WordClasses {
+            paths: vec![(abs, Reading::Exact)],
+            ..WordClasses::exactly(c)
+        }
+    }
+
+    /// Does a test on paths hold: possibly (`certain` false), or for certain? A word
+    /// with parts only known at run time never holds for a test that loosens.
+    pub fn paths_match(&self, certain: bool, lenient: bool, hit: impl Fn(&str) -> bool) -> bool {
+        let of = |r: Reading| self.paths.iter().filter(move |(_, k)| *k == r);
+        if lenient {
+            return !self.must.contains(PathClasses::UNKNOWN)
+                && !self.paths.is_empty()
+                && self
+                    .paths
+                    .iter()
+                    .filter(|(_, k)| *k != Reading::Suffix)
+                    .all(|(p, _)| hit(p));
+        }
+        if !certain {
+            // A value only known at run time may be any path.
+            return self.may == PathClasses::all() || self.paths.iter().any(|(p, _)| hit(p));
+        }
+        of(Reading::Exact).any(|(p, _)| hit(p))
+            || of(Reading::Suffix).any(|(p, _)| hit(p))
+            || (of(Reading::Sampled).next().is_some() && of(Reading::Sampled).all(|(p, _)| hit(p)))
+    }
+}
+
+/// Classify a shell word or tool path that may be relative, partly unknown, or a glob.
+/// `holes` are the byte ranges of `text` only known at run time (empty for a resolved
+/// word). See [`WordClasses`] and the module documentation.
 pub fn classify_word(
     text: &str,
     glob: bool,
-    unresolved: bool,
+    holes: &[Span],
     env: &PathEnv,
     cwd: Option<&str>,
-) -> (PathClasses, PathClasses) {
-    let unknown = (PathClasses::UNKNOWN, PathClasses::UNKNOWN);
-    if unresolved {
-        return classify_unresolved(text, env, cwd);
+) -> WordClasses {
+    if !holes.is_empty() {
+        return classify_holed(text, holes, env, cwd);
     }
     let Some(abs) = absolutize(text, cwd) else {
-        return unknown;
+        // Relative to a directory only known at run time: a hole before the path.
+        let (named, paths) = named_by_suffix(&format!("/{text}"), env, cwd);
+        let named = PathClasses::UNKNOWN | named;
+        return WordClasses {
+            may: PathClasses::all(),
+            must: named,
+            named,
+            paths,
+        };
     };
     if !glob || !has_glob_chars(&abs) {
         let c = classify(&abs, env, cwd);
-        return (c, c);
+        return WordClasses::of_path(abs, c);
     }
     classify_glob(&abs, env, cwd)
 }
 
-/// A word with a part only known at run time: whatever it becomes lies under its
-/// literal directory prefix (`/etc/$(x)` is somewhere in `/etc`), so it may have the
-/// classes of anything there. It is certainly nothing.
-fn classify_unresolved(text: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, PathClasses) {
-    let literal = &text[..text.find(['$', '`', '<']).unwrap_or(text.len())];
-    let Some(slash) = literal.rfind('/') else {
-        return (PathClasses::UNKNOWN, PathClasses::UNKNOWN);
-    };
-    let dir = if slash == 0 { "/" } else { &literal[..slash] };
-    let Some(abs) = absolutize(dir, cwd) else {
-        return (PathClasses::UNKNOWN, PathClasses::UNKNOWN);
-    };
-    let pattern = if abs == "/" {
-        "/*".to_owned()
-    } else {
-        format!("{abs}/*")
-    };
-    let (may, _) = classify_glob(&pattern, env, cwd);
-    (may | PathClasses::UNKNOWN, PathClasses::UNKNOWN)
+/// A path with parts only known at run time. It may be any path at all, so it may have
+/// every class; it ends in its known suffix, so when that suffix names a protected file
+/// (`$D/.mstro/bouncer.yaml`, `$D/sudoers`, `$D/.bashrc`) it is judged as that file,
+/// for certain. It is never anything safe.
+fn classify_holed(text: &str, holes: &[Span], env: &PathEnv, cwd: Option<&str>) -> WordClasses {
+    // A whole word that is a process substitution (`tee >(gzip > x)`) is the pipe
+    // bash names `/dev/fd/63`: not a file (what runs in it is judged on its own).
+    if holes == [Span::new(0, text.len())]
+        && (text.starts_with("<(") || text.starts_with(">("))
+        && text.ends_with(')')
+    {
+        return WordClasses::exactly(classify("/dev/fd/63", env, cwd));
+    }
+    // Whatever the value is, it may be any path at all: even after a known prefix
+    // (`/etc/$X` may be `/etc/../home/dev`). Only its known suffix says what it is.
+    let last = holes[holes.len() - 1];
+    let suffix = text.get(last.end..).unwrap_or("");
+    let (suffix_named, paths) = named_by_suffix(suffix, env, cwd);
+    let named = PathClasses::UNKNOWN | suffix_named;
+    WordClasses {
+        may: PathClasses::all(),
+        must: named,
+        named,
+        paths,
+    }
 }
 
-fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, PathClasses) {
+/// Classes worth protecting that a path ending in `suffix` has wherever it lies: the
+/// suffix is tried under the directories such files live in (the home directory, the
+/// bouncer's own, `/etc`, the root). A suffix that starts in the middle of a name
+/// (`$X.d/sudoers`) counts from its first whole component.
+fn named_by_suffix(
+    suffix: &str,
+    env: &PathEnv,
+    cwd: Option<&str>,
+) -> (PathClasses, Vec<(String, Reading)>) {
+    const PROTECTED: PathClasses = PathClasses::SECRET
+        .union(PathClasses::SHELL_PROFILE)
+        .union(PathClasses::PERSISTENCE)
+        .union(PathClasses::AGENT_CONFIG)
+        .union(PathClasses::BOUNCER_CONFIG);
+    let nothing = (PathClasses::empty(), Vec::new());
+    let whole = match suffix.find('/') {
+        Some(i) => &suffix[i..],
+        None => return nothing,
+    };
+    if whole.trim_matches('/').is_empty() || has_glob_chars(whole) {
+        return nothing;
+    }
+    let mut anchors: Vec<&str> = vec!["", "/etc"];
+    // `~/bin` is persistence (it comes early on PATH), but `$DEST/bin` is not thereby.
+    if whole != "/bin" && !whole.starts_with("/bin/") {
+        anchors.push(&env.home);
+    }
+    let mut named = PathClasses::empty();
+    let mut paths = Vec::new();
+    for anchor in anchors {
+        let path = normalize(&format!("{anchor}{whole}"));
+        named |= classify(&path, env, cwd) & PROTECTED;
+        paths.push((path, Reading::Suffix));
+    }
+    // Everything under the bouncer's own directory is agent configuration; a suffix
+    // names something there only when it names the bouncer's configuration itself.
+    let own_path = normalize(&format!("{}{whole}", env.mstro_home));
+    let own = classify(&own_path, env, cwd) & PROTECTED;
+    if own.contains(PathClasses::BOUNCER_CONFIG) {
+        named |= own;
+        paths.push((own_path, Reading::Suffix));
+    }
+    (named, paths)
+}
+
+fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> WordClasses {
     // `dir` is the literal part before the first component containing a glob character.
     let first_glob = abs.find(['*', '?', '[']).unwrap_or(abs.len());
     let dir_end = abs[..first_glob].rfind('/').unwrap_or(0);
     let dir = if dir_end == 0 { "/" } else { &abs[..dir_end] };
     let components: Vec<&str> = abs[dir_end + 1..].split('/').collect();
     let last = components.last().copied().unwrap_or("");
-    // A stand-in path: glob components become `x`, the last one `name`.
-    let join = |name: &str| {
-        let mut p = if dir == "/" {
-            String::new()
-        } else {
-            dir.to_owned()
-        };
-        for c in &components[..components.len() - 1] {
-            p.push('/');
-            p.push_str(if has_glob_chars(c) { "x" } else { c });
-        }
-        p.push('/');
-        p.push_str(name);
-        p
-    };
 
-    // A literal last component (`ROOT/**/node_modules`) names what every match is.
-    if !has_glob_chars(last) {
-        let c = classify(&join(last), env, cwd);
-        return (c, c);
-    }
-    // What a match the samples do not cover would be: the pattern with its wildcards
-    // filled in (`sd?` is `sdx`), so that `/dev/sd?` is a disk whatever it matches.
-    let generic = classify(&join(&instantiate(last)), env, cwd);
-    let mut may = generic;
-    let mut must = generic;
     // Inside temporary files or build output, a glob's matches are disposable whatever
     // they are called.
-    let disposable = TEMP_DIRS.contains(&dir) || env.extra_temp_dirs.iter().any(|t| t == dir);
-    if components.len() == 1
-        && (disposable
-            || classify(dir, env, cwd).intersects(PathClasses::TEMP | PathClasses::BUILD_ARTIFACT))
-    {
-        return (may, must);
+    if components.len() == 1 {
+        let disposable = TEMP_DIRS.contains(&dir)
+            || env.extra_temp_dirs.iter().any(|t| t == dir)
+            || classify(dir, env, cwd).intersects(PathClasses::TEMP | PathClasses::BUILD_ARTIFACT);
+        if disposable {
+            let stand_in = join_path(dir, &instantiate(last));
+            let c = classify(&stand_in, env, cwd);
+            return WordClasses {
+                paths: vec![(stand_in, Reading::Possible)],
+                ..WordClasses::exactly(c)
+            };
+        }
     }
-    let Ok(pattern) = glob::Pattern::new(last) else {
-        return (may | PathClasses::UNKNOWN, must);
-    };
-    let mut samples: Vec<&str> = GLOB_SAMPLES.to_vec();
-    if dir == "/" && components.len() == 1 {
-        samples.extend(
-            SYSTEM_ROOTS
-                .iter()
-                .filter(|r| r.matches('/').count() == 1)
-                .map(|r| &r[1..]),
-        );
+
+    // Every path the pattern may name: each glob component is filled with the names
+    // that are likely there (the samples) and with a stand-in for any other name.
+    let mut candidates: Vec<(String, bool)> = vec![(dir.trim_end_matches('/').to_owned(), true)];
+    for comp in &components {
+        let mut next = Vec::new();
+        for (path, sampled) in &candidates {
+            if !has_glob_chars(comp) {
+                next.push((format!("{path}/{comp}"), *sampled));
+                continue;
+            }
+            let parent = if path.is_empty() { "/" } else { path.as_str() };
+            if let Ok(pattern) = glob::Pattern::new(comp)
+                && candidates.len() < MAX_GLOB_CANDIDATES
+            {
+                for name in samples_in(parent, env) {
+                    if pattern.matches_with(name, GLOB_OPTIONS) {
+                        next.push((format!("{path}/{name}"), *sampled));
+                    }
+                }
+            }
+            next.push((format!("{path}/{}", instantiate(comp)), false));
+        }
+        next.truncate(MAX_GLOB_CANDIDATES);
+        candidates = next;
     }
-    if dir == "/dev" {
-        samples.extend(DEVICE_SAMPLES);
-    }
-    // As in bash, `*` and `?` do not match a leading dot; `.*` does.
-    let options = glob::MatchOptions {
-        require_literal_leading_dot: true,
-        ..Default::default()
-    };
+
     // A pattern matching every name says nothing about secrets in an ordinary
     // directory (`/var/lib/apt/lists/*`); in a secret one the directory says it.
-    let match_all = matches!(last, "*" | "**" | "*.*");
-    for name in samples {
-        if pattern.matches_with(name, options) {
-            let mut c = classify(&join(name), env, cwd);
-            if match_all {
-                c.remove(PathClasses::SECRET);
-            }
-            may |= c;
-            must &= c;
+    let match_all = components.len() == 1 && matches!(last, "*" | "**" | "*.*");
+    let mut may = PathClasses::empty();
+    let mut must = PathClasses::all();
+    let mut named = PathClasses::all();
+    let mut any_sampled = false;
+    for (path, sampled) in &candidates {
+        let mut c = classify(path, env, cwd);
+        if match_all && *sampled {
+            c.remove(PathClasses::SECRET);
         }
+        may |= c;
+        must &= c;
+        if *sampled {
+            named &= c;
+            any_sampled = true;
+        }
+    }
+    if !any_sampled {
+        named = must;
     }
     // A pattern matching every entry of a directory (`*`, `.*`, `**`) empties it, which
     // for `/`, a home, a system root or the bouncer's own config is as bad as removing it.
@@ -487,9 +650,76 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> (PathClasses, P
             | PathClasses::SYSTEM_ROOT
             | PathClasses::BOUNCER_CONFIG
             | PathClasses::SECRET;
-        may |= classify(dir, env, cwd) & container;
+        let emptied = classify(dir, env, cwd) & container;
+        may |= emptied;
+        must |= emptied;
+        named |= emptied;
     }
-    (may, must)
+    let paths = candidates
+        .into_iter()
+        .map(|(p, sampled)| {
+            let p = if p.is_empty() { "/".to_owned() } else { p };
+            (
+                p,
+                if sampled {
+                    Reading::Sampled
+                } else {
+                    Reading::Possible
+                },
+            )
+        })
+        .collect();
+    WordClasses {
+        may,
+        must,
+        named,
+        paths,
+    }
+}
+
+/// Most paths a glob is expanded into for classification.
+const MAX_GLOB_CANDIDATES: usize = 128;
+
+/// As in bash, `*` and `?` do not match a leading dot; `.*` does.
+const GLOB_OPTIONS: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: true,
+};
+
+/// `dir/name`, without a doubled slash at the root.
+fn join_path(dir: &str, name: &str) -> String {
+    if dir == "/" {
+        format!("/{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// The names a glob in `parent` is tested against to learn what it may match.
+fn samples_in<'a>(parent: &str, env: &'a PathEnv) -> Vec<&'a str> {
+    match parent {
+        "/" => SYSTEM_ROOTS
+            .iter()
+            .filter(|r| r.matches('/').count() == 1)
+            .map(|r| &r[1..])
+            .chain(["tmp"])
+            .collect(),
+        "/dev" => DEVICE_SAMPLES
+            .iter()
+            .chain(["null", "shm"].iter())
+            .copied()
+            .collect(),
+        "/etc" | "/private/etc" => ETC_SAMPLES.to_vec(),
+        "/home" | "/Users" => {
+            let user = env.home.rsplit('/').next().unwrap_or("");
+            vec![user, "root"]
+                .into_iter()
+                .filter(|u| !u.is_empty())
+                .collect()
+        }
+        _ => GLOB_SAMPLES.to_vec(),
+    }
 }
 
 /// A name `pattern` matches, with every wildcard filled by `x` (or a bracket's first
@@ -575,7 +805,10 @@ fn home_relative<'a>(abs: &'a str, env: &PathEnv) -> Option<&'a str> {
     None
 }
 
-fn is_temp(abs: &str, env: &PathEnv) -> bool {
+/// Inside a temporary directory, and not inside something more protected that happens
+/// to lie in one (a home or a project under `/tmp`, as in CI and containers): the more
+/// protected class wins.
+fn is_temp(abs: &str, env: &PathEnv, cwd: Option<&str>) -> bool {
     // Caches in a home directory are disposable too.
     const HOME_CACHES: &[&str] = &[".cache", "Library/Caches"];
     let in_cache = || {
@@ -586,16 +819,29 @@ fn is_temp(abs: &str, env: &PathEnv) -> bool {
             })
         })
     };
+    in_cache()
+        || (in_temp_dir(abs, env)
+            && !under(abs, &env.home)
+            && project_root_of(abs, env, cwd).is_none())
+}
+
+/// Strictly inside `/tmp` or another temporary directory.
+fn in_temp_dir(abs: &str, env: &PathEnv) -> bool {
     TEMP_DIRS.iter().any(|d| strictly_under(abs, d))
         || env.extra_temp_dirs.iter().any(|d| strictly_under(abs, d))
-        || in_cache()
 }
 
 /// A project root must be a real project: never `/`, a system root or a home itself,
 /// or `cd ~` would make the whole home directory "project".
 fn project_root_of<'a>(abs: &str, env: &'a PathEnv, cwd: Option<&'a str>) -> Option<&'a str> {
-    let usable =
-        |p: &&str| *p != "/" && *p != env.home && !SYSTEM_ROOTS.contains(p) && !is_a_users_home(p);
+    let usable = |p: &&str| {
+        *p != "/"
+            && *p != env.home
+            && !SYSTEM_ROOTS.contains(p)
+            && !is_a_users_home(p)
+            && !TEMP_DIRS.contains(p)
+            && !env.extra_temp_dirs.iter().any(|t| t == p)
+    };
     env.project_root
         .as_deref()
         .into_iter()
@@ -964,8 +1210,8 @@ mod tests {
     }
 
     fn word(text: &str) -> (Vec<&'static str>, Vec<&'static str>) {
-        let (may, must) = classify_word(text, true, false, &env(), Some("/home/dev/project"));
-        (may.names(), must.names())
+        let c = classify_word(text, true, &[], &env(), Some("/home/dev/project"));
+        (c.may.names(), c.must.names())
     }
 
     #[test]
@@ -1157,13 +1403,54 @@ mod tests {
 
     #[test]
     fn unresolved_is_unknown() {
-        let (may, must) = classify_word("$X", false, true, &env(), None);
-        assert_eq!(may, PathClasses::UNKNOWN);
-        let (may, must_etc) = classify_word("/etc/$(echo passwd)", false, true, &env(), None);
-        assert!(may.contains(PathClasses::SYSTEM), "somewhere in /etc");
-        assert_eq!(must_etc, PathClasses::UNKNOWN);
-        assert_eq!(must, PathClasses::UNKNOWN);
-        let (may, _) = classify_word("rel", false, false, &env(), None);
-        assert_eq!(may, PathClasses::UNKNOWN);
+        let x = classify_word("$X", false, &[Span::new(0, 2)], &env(), None);
+        assert_eq!(x.may, PathClasses::all(), "it may be anything");
+        assert_eq!(
+            (x.must, x.named),
+            (PathClasses::UNKNOWN, PathClasses::UNKNOWN)
+        );
+        let etc = classify_word("/etc/$(echo x)", false, &[Span::new(5, 14)], &env(), None);
+        assert_eq!(etc.may, PathClasses::all(), "`/etc/..` is anywhere");
+        assert_eq!(etc.named, PathClasses::UNKNOWN, "nothing for certain");
+        let rel = classify_word("rel", false, &[], &env(), None);
+        assert_eq!(
+            (rel.may, rel.named),
+            (PathClasses::all(), PathClasses::UNKNOWN)
+        );
+    }
+
+    #[test]
+    fn a_known_suffix_names_the_file() {
+        let holed = |text: &str, hole: usize| {
+            classify_word(text, false, &[Span::new(0, hole)], &env(), None)
+        };
+        let own = holed("$D/bouncer.yaml", 2);
+        assert!(own.named.contains(PathClasses::BOUNCER_CONFIG), "{own:?}");
+        let own = holed("$(cd ~ && pwd)/.mstro/rules/x.yaml", 14);
+        assert!(own.named.contains(PathClasses::BOUNCER_CONFIG), "{own:?}");
+        let keys = holed("$D/.ssh/authorized_keys", 2);
+        assert!(keys.named.contains(PathClasses::PERSISTENCE), "{keys:?}");
+        let sudoers = holed("$T/sudoers", 2);
+        assert!(
+            sudoers.named.contains(PathClasses::PERSISTENCE),
+            "{sudoers:?}"
+        );
+        let profile = holed("$H/.bashrc", 2);
+        assert!(
+            profile.named.contains(PathClasses::SHELL_PROFILE),
+            "{profile:?}"
+        );
+        let settings = holed("$H/.claude/settings.json", 2);
+        assert!(
+            settings.named.contains(PathClasses::AGENT_CONFIG),
+            "{settings:?}"
+        );
+        for plain in ["$D/notes.txt", "$D/bin", "$D/", "$D/config", "$D/x.yaml"] {
+            let c = holed(plain, 2);
+            assert_eq!(c.named, PathClasses::UNKNOWN, "{plain}: {c:?}");
+        }
+        // A relative path in an unknown directory is a hole followed by the path.
+        let rel = classify_word(".bashrc", false, &[], &env(), None);
+        assert!(rel.named.contains(PathClasses::SHELL_PROFILE), "{rel:?}");
     }
 }

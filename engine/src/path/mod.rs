@@ -5,6 +5,6 @@ mod class;
 mod env;
 mod resolve;
 
-pub use class::{PathClass, PathClasses, classify, classify_word};
+pub use class::{PathClass, PathClasses, Reading, WordClasses, classify, classify_word};
 pub use env::PathEnv;
 pub use resolve::{absolutize, expand_home_prefix, normalize};

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::pack::format::Which;
 use crate::shell::Word;
+use crate::span::Span;
 
 /// What the packs say about one program's command line, merged across all packs.
 #[derive(Debug, Clone, Default)]
@@ -108,8 +109,19 @@ pub struct OptionValue {
     pub spelling: String,
     pub value: String,
     pub unresolved: bool,
+    /// The parts of `value` only known at run time (see `Word::holes`).
+    pub holes: Vec<Span>,
     /// The value is a pattern the shell expands (`of=/dev/sd?`).
     pub glob: bool,
+}
+
+/// The holes of the part of `w` from byte `offset` on, relative to that part.
+fn holes_after(w: &Word, offset: usize) -> Vec<Span> {
+    w.holes()
+        .iter()
+        .filter(|h| h.end > offset)
+        .map(|h| Span::new(h.start.saturating_sub(offset), h.end - offset))
+        .collect()
 }
 
 fn is_pattern(s: &str) -> bool {
@@ -158,6 +170,7 @@ impl ParsedArgs {
                         spelling: k.to_owned(),
                         value: v.to_owned(),
                         unresolved: w.unresolved,
+                        holes: holes_after(w, k.len() + 1),
                         glob: w.glob && is_pattern(v),
                     });
                     out.words.push(k.to_owned());
@@ -183,6 +196,7 @@ impl ParsedArgs {
                         spelling: format!("--{name}"),
                         value: v.to_owned(),
                         unresolved: w.unresolved,
+                        holes: holes_after(w, t.len() - v.len()),
                         glob: w.glob && is_pattern(v),
                     }),
                     (None, true) => {
@@ -191,6 +205,7 @@ impl ParsedArgs {
                                 spelling: format!("--{name}"),
                                 value: next.text.clone(),
                                 unresolved: next.unresolved,
+                                holes: next.holes().into_owned(),
                                 glob: next.glob,
                             });
                         }
@@ -210,6 +225,7 @@ impl ParsedArgs {
                                 spelling: t.to_owned(),
                                 value: next.text.clone(),
                                 unresolved: next.unresolved,
+                                holes: next.holes().into_owned(),
                                 glob: next.glob,
                             });
                         }
@@ -230,6 +246,7 @@ impl ParsedArgs {
                                     spelling,
                                     value: next.text.clone(),
                                     unresolved: next.unresolved,
+                                    holes: next.holes().into_owned(),
                                     glob: next.glob,
                                 });
                             }
@@ -239,6 +256,7 @@ impl ParsedArgs {
                                 spelling,
                                 value: attached.to_owned(),
                                 unresolved: w.unresolved,
+                                holes: holes_after(w, t.len() - attached.len()),
                                 glob: w.glob && is_pattern(attached),
                             });
                         }
@@ -250,6 +268,10 @@ impl ParsedArgs {
             }
             out.operands.push(i);
             i += 1;
+        }
+        // An inline value is unknown only where its own part of the word is.
+        for o in &mut out.options {
+            o.unresolved = !o.holes.is_empty();
         }
         out
     }

@@ -142,6 +142,26 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, Vec<PackError>> {
             }
         }
     }
+    // Programs some rule tightens: an argument of theirs only known at run time may be
+    // what that rule looks for.
+    let mut guarded = std::collections::HashSet::new();
+    for r in rules.iter().filter(|r| r.verdict != Verdict::Allow) {
+        programs_named(&r.when, &mut guarded);
+    }
+    // So are programs that write or delete what their arguments name: an unknown
+    // argument may be the option that makes them write (`dd $(x)` may be `of=/dev/sda`).
+    if let Some(all) = clis.last() {
+        guarded.extend(
+            all.iter()
+                .filter(|(_, cli)| {
+                    cli.writes.is_some()
+                        || cli.deletes.is_some()
+                        || !cli.write_options.is_empty()
+                        || cli.in_place != Default::default()
+                })
+                .map(|(name, _)| name.clone()),
+        );
+    }
     Ok(RuleSet {
         rules,
         packs,
@@ -149,7 +169,25 @@ pub fn compile(sources: &[PackSource]) -> Result<RuleSet, Vec<PackError>> {
         gate,
         tool_rules,
         switched_off: HashMap::new(),
+        guarded,
     })
+}
+
+/// The program names a predicate requires of the invocation itself (not of its
+/// neighbours in a pipeline).
+fn programs_named(pred: &Pred, out: &mut std::collections::HashSet<String>) {
+    match pred {
+        Pred::Program { names, .. } => out.extend(names.iter().filter_map(|n| match n {
+            NameMatch::Exact(e) => Some(e.clone()),
+            NameMatch::Glob(_) => None,
+        })),
+        Pred::All(parts) | Pred::Any(parts) => {
+            for p in parts {
+                programs_named(p, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Program vocabularies by layer: the built-in packs', then with the user's added, then

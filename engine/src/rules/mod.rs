@@ -31,6 +31,8 @@ pub struct RuleSet {
     pub(crate) tool_rules: HashMap<ToolKind, Vec<u32>>,
     /// Rules the user switched off, by index.
     pub switched_off: HashMap<u32, SwitchKind>,
+    /// Programs named by a `deny` or `review` rule (see [`RuleSet::guards`]).
+    pub(crate) guarded: std::collections::HashSet<String>,
 }
 
 /// One compiled rule.
@@ -106,6 +108,12 @@ impl RuleSet {
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| &*r.id == id)
+    }
+
+    /// Does a `deny` or `review` rule look at this program's command lines? Then an
+    /// argument only known at run time may be the one it looks for.
+    pub fn guards(&self, program: &str) -> bool {
+        self.guarded.contains(program)
     }
 
     /// Rules that are checked for every invocation (no keyword gate).

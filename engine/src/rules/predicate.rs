@@ -8,8 +8,9 @@ use super::value::{
     CodeMatch, LazyRegex, McpMatch, NameMatch, Polarity, TextMatch, UrlMatch, ValueMatch, ValueView,
 };
 use crate::operation::{Operation, ToolKind};
-use crate::path::{PathClasses, PathEnv};
+use crate::path::{PathEnv, WordClasses};
 use crate::shell::{ContextSet, Invocation, RedirectOp, ShellModel};
+use crate::span::Span;
 
 /// Which words a quantified condition looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +36,8 @@ enum Target {
     Redirect(usize),
     Value {
         text: String,
-        unresolved: bool,
+        /// Parts of `text` only known at run time.
+        holes: Vec<Span>,
         glob: bool,
     },
 }
@@ -138,8 +140,8 @@ pub struct Facts {
     /// The words as each vocabulary layer reads them.
     parsed: [OnceCell<ParsedArgs>; 3],
     text: OnceCell<String>,
-    words: Vec<OnceCell<(PathClasses, PathClasses)>>,
-    redirects: Vec<OnceCell<(PathClasses, PathClasses)>>,
+    words: Vec<OnceCell<WordClasses>>,
+    redirects: Vec<OnceCell<WordClasses>>,
 }
 
 impl Facts {
@@ -160,6 +162,8 @@ pub struct ShellScene<'a> {
     clis: &'a [Vocabulary],
     /// The vocabulary layer of the rule being checked (see [`super::Rule::vocab`]).
     layer: Cell<u8>,
+    /// Checking whether a `deny` is certain (see [`WordClasses::named`]).
+    certain: Cell<bool>,
     pub env: &'a PathEnv,
 }
 
@@ -170,6 +174,7 @@ impl<'a> ShellScene<'a> {
             model,
             clis,
             layer: Cell::new(0),
+            certain: Cell::new(false),
             env,
         }
     }
@@ -263,13 +268,13 @@ impl<'a> ShellScene<'a> {
                 && let Some(dir) = into
             {
                 let (dir, sources) = match dir {
-                    Some(o) => ((o.value.as_str(), o.unresolved), &parsed.operands[..]),
+                    Some(o) => ((o.value.as_str(), o.holes.clone()), &parsed.operands[..]),
                     None => match parsed.operands.split_last() {
                         Some((&last, sources)) => {
                             let w = &inv.argv[last];
-                            ((w.text.as_str(), w.unresolved), sources)
+                            ((w.text.as_str(), w.holes().into_owned()), sources)
                         }
-                        None => (("", false), &[][..]),
+                        None => (("", Vec::new()), &[][..]),
                     },
                 };
                 for &s in sources {
@@ -283,9 +288,22 @@ impl<'a> ShellScene<'a> {
                     if name.is_empty() || name == "." || name == ".." {
                         continue;
                     }
+                    // `cp x "$D"`: `$D/x`, known to end in `/x`.
+                    let dir_text = dir.0.trim_end_matches('/');
+                    let holes: Vec<Span> = dir
+                        .1
+                        .iter()
+                        .map(|h| Span::new(h.start.min(dir_text.len()), h.end.min(dir_text.len())))
+                        .filter(|h| !h.is_empty())
+                        .collect();
+                    let mut holes = holes;
+                    if source.unresolved {
+                        let at = dir_text.len() + 1;
+                        holes.push(Span::new(at, at + name.len()));
+                    }
                     out.push(Target::Value {
-                        text: format!("{}/{name}", dir.0.trim_end_matches('/')),
-                        unresolved: dir.1 || source.unresolved,
+                        text: format!("{dir_text}/{name}"),
+                        holes,
                         glob: source.glob,
                     });
                 }
@@ -299,16 +317,24 @@ impl<'a> ShellScene<'a> {
                 if named(options, &o.spelling) {
                     out.push(Target::Value {
                         text: o.value.clone(),
-                        unresolved: o.unresolved,
+                        holes: o.holes.clone(),
                         glob: o.glob,
                     });
                 } else if io == Io::Read
                     && named(&cli.read_at_options, &o.spelling)
                     && let Some(file) = at_file(&o.value)
                 {
+                    // `file` is a slice of the value: keep the holes inside it.
+                    let start = file.as_ptr() as usize - o.value.as_ptr() as usize;
+                    let end = start + file.len();
                     out.push(Target::Value {
                         text: file.to_owned(),
-                        unresolved: o.unresolved,
+                        holes: o
+                            .holes
+                            .iter()
+                            .filter(|h| h.end > start && h.start < end)
+                            .map(|h| Span::new(h.start.max(start) - start, h.end.min(end) - start))
+                            .collect(),
                         glob: o.glob,
                     });
                 }
@@ -343,10 +369,12 @@ impl<'a> ShellScene<'a> {
         ValueView {
             text: &word.text,
             unresolved: word.unresolved,
+            holes: &word.holes,
             glob: word.glob,
             env: self.env,
             cwd: inv.cwd.as_deref(),
             classes: &self.facts[idx].words[w],
+            certain: self.certain.get(),
         }
     }
 }
@@ -357,7 +385,9 @@ pub struct ToolScene<'a> {
     pub env: &'a PathEnv,
     pub cwd: Option<&'a str>,
     paths: Vec<(String, bool)>,
-    classes: Vec<OnceCell<(PathClasses, PathClasses)>>,
+    classes: Vec<OnceCell<WordClasses>>,
+    /// Checking whether a `deny` is certain (see [`WordClasses::named`]).
+    certain: Cell<bool>,
 }
 
 impl<'a> ToolScene<'a> {
@@ -370,6 +400,7 @@ impl<'a> ToolScene<'a> {
             cwd,
             paths,
             classes,
+            certain: Cell::new(false),
         }
     }
 
@@ -378,14 +409,27 @@ impl<'a> ToolScene<'a> {
         let v = ValueView {
             text: path,
             unresolved: false,
+            holes: &[],
             glob: *glob,
             env: self.env,
             cwd: self.cwd,
             classes: &self.classes[i],
+            certain: self.certain.get(),
         };
         v.classes
-            .get_or_init(|| crate::path::classify_word(path, *glob, false, self.env, self.cwd));
+            .get_or_init(|| crate::path::classify_word(path, *glob, &[], self.env, self.cwd));
         v
+    }
+}
+
+impl Subject<'_, '_> {
+    /// From now on, read tightening matches by what values certainly are
+    /// ([`WordClasses::named`]) rather than what they may be.
+    pub(crate) fn read_certainly(&self, certain: bool) {
+        match self {
+            Subject::Invocation(scene, _) => scene.certain.set(certain),
+            Subject::Tool(scene) => scene.certain.set(certain),
+        }
     }
 }
 
@@ -455,6 +499,8 @@ impl Pred {
         let ok = |b: bool, field: &'static str| if b { Ok(()) } else { Err(Miss(field)) };
         match self {
             Pred::Program { names, polarity } => {
+                // A program written as a glob is there to hide which program it runs:
+                // it is judged as each program it may run, and that is certain enough.
                 let hit = names.iter().any(|n| n.matches(&inv.program))
                     || (*polarity == Polarity::Strict && program_glob_matches(&inv.program, names));
                 ok(hit, "program")
@@ -490,10 +536,12 @@ impl Pred {
                         let view = ValueView {
                             text: &o.value,
                             unresolved: o.unresolved,
+                            holes: &o.holes,
                             glob: o.glob,
                             env: scene.env,
                             cwd: inv.cwd.as_deref(),
                             classes: &cell,
+                            certain: scene.certain.get(),
                         };
                         value.matches(&view)
                     }
@@ -532,10 +580,12 @@ impl Pred {
                         ValueView {
                             text: &r.target.text,
                             unresolved: r.target.unresolved,
+                            holes: &r.target.holes,
                             glob: r.target.glob,
                             env: scene.env,
                             cwd: inv.cwd.as_deref(),
                             classes: &scene.facts[idx].redirects[j],
+                            certain: scene.certain.get(),
                         },
                     )
                 });
@@ -552,26 +602,26 @@ impl Pred {
                         let view = ValueView {
                             text: &r.text,
                             unresolved: r.unresolved,
+                            holes: &r.holes,
                             glob: r.glob,
                             env: scene.env,
                             cwd: inv.cwd.as_deref(),
                             classes: &scene.facts[idx].redirects[j],
+                            certain: scene.certain.get(),
                         };
                         value.matches(&view)
                     }
-                    Target::Value {
-                        text,
-                        unresolved,
-                        glob,
-                    } => {
+                    Target::Value { text, holes, glob } => {
                         let cell = OnceCell::new();
                         let view = ValueView {
                             text: &text,
-                            unresolved,
+                            unresolved: !holes.is_empty(),
+                            holes: &holes,
                             glob,
                             env: scene.env,
                             cwd: inv.cwd.as_deref(),
                             classes: &cell,
+                            certain: scene.certain.get(),
                         };
                         value.matches(&view)
                     }
@@ -615,10 +665,12 @@ impl Pred {
                         let view = ValueView {
                             text: v,
                             unresolved: false,
+                            holes: &[],
                             glob: false,
                             env: scene.env,
                             cwd: inv.cwd.as_deref(),
                             classes: &cell,
+                            certain: scene.certain.get(),
                         };
                         value.matches(&view)
                     }

@@ -5,8 +5,9 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::path::{PathClasses, PathEnv, absolutize, classify_word};
+use crate::path::{PathClasses, PathEnv, WordClasses, classify_word};
 use crate::shell::{InlineCode, Language};
+use crate::span::Span;
 
 /// Whether a match makes the outcome stricter or looser. Where the engine cannot be
 /// sure (a glob, an unreadable value), it answers so as to err on the strict side.
@@ -99,17 +100,31 @@ impl NameMatch {
 pub struct ValueView<'a> {
     pub text: &'a str,
     pub unresolved: bool,
+    /// Which parts of `text` are only known at run time (see [`Word::holes`]); empty
+    /// with `unresolved` means all of it.
+    ///
+    /// [`Word::holes`]: crate::shell::Word::holes
+    pub holes: &'a [Span],
     pub glob: bool,
     pub env: &'a PathEnv,
     pub cwd: Option<&'a str>,
-    /// `(may, must)` path classes, computed on first use and shared with the owner.
-    pub classes: &'a OnceCell<(PathClasses, PathClasses)>,
+    /// Its path classes, computed on first use and shared with the owner.
+    pub classes: &'a OnceCell<WordClasses>,
+    /// Read a tightening match only by the classes the value certainly has: is a
+    /// `deny` certain, or only possible (see [`WordClasses::named`])?
+    pub certain: bool,
 }
 
 impl ValueView<'_> {
-    fn classes(&self) -> (PathClasses, PathClasses) {
-        *self.classes.get_or_init(|| {
-            classify_word(self.text, self.glob, self.unresolved, self.env, self.cwd)
+    fn classes(&self) -> &WordClasses {
+        self.classes.get_or_init(|| {
+            let whole = [Span::new(0, self.text.len())];
+            let holes = match (self.unresolved, self.holes.is_empty()) {
+                (true, true) => &whole[..],
+                (true, false) => self.holes,
+                (false, _) => &[],
+            };
+            classify_word(self.text, self.glob, holes, self.env, self.cwd)
         })
     }
 }
@@ -145,11 +160,11 @@ impl ValueMatch {
             return false;
         }
         if !self.classes.is_empty() {
-            let (may, must) = v.classes();
-            let have = if self.polarity == Polarity::Strict {
-                may
-            } else {
-                must
+            let c = v.classes();
+            let have = match (self.polarity, v.certain) {
+                (Polarity::Strict, false) => c.may,
+                (Polarity::Strict, true) => c.named,
+                (Polarity::Lenient, _) => c.must,
             };
             if !have.intersects(self.classes) {
                 return false;
@@ -167,20 +182,20 @@ impl ValueMatch {
             return false;
         }
         if !self.path_globs.is_empty() {
-            if v.unresolved {
-                return false;
-            }
-            let Some(abs) = absolutize(v.text, v.cwd) else {
-                return false;
+            let in_home = |abs: &str| {
+                abs.strip_prefix(v.env.home.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
+                    .map(str::to_owned)
             };
-            let in_home = abs
-                .strip_prefix(v.env.home.as_str())
-                .and_then(|r| r.strip_prefix('/'));
-            let hit = self.path_globs.iter().any(|(home, g)| match home {
-                true => in_home.is_some_and(|rel| g.matches_with(rel, GLOB)),
-                false => g.matches_with(&abs, GLOB),
-            });
-            if !hit {
+            let hit = |abs: &str| {
+                let rel = in_home(abs);
+                self.path_globs.iter().any(|(home, g)| match home {
+                    true => rel.as_deref().is_some_and(|rel| g.matches_with(rel, GLOB)),
+                    false => g.matches_with(abs, GLOB),
+                })
+            };
+            let lenient = self.polarity == Polarity::Lenient;
+            if !v.classes().paths_match(v.certain, lenient, hit) {
                 return false;
             }
         }

@@ -1,14 +1,63 @@
 //! Commands that other programs build and run: `xargs cmd`, `parallel cmd ::: args`,
-//! `find ... -exec cmd {} \;`. Arguments only known at run time become placeholders,
-//! which rules see as unresolved words (an unknown path is never "a build artifact").
+//! `find ... -exec cmd {} \;`. Their arguments come from the program's input when the
+//! engine knows it (`echo / | xargs rm -rf` is `rm -rf /`), from where `find` looks
+//! (`ROOT/**`), or else are placeholders, which rules see as unknown words (an unknown
+//! path is never "a build artifact").
 
+use super::input::{Input, xargs_items};
 use super::word::Word;
+use crate::span::Span;
+
+/// The commands a program builds and runs.
+pub(crate) struct Derived {
+    /// Recorded as a wrapper of each derived invocation.
+    pub via: &'static str,
+    /// The program only builds commands (`xargs`, `parallel`): its commands stand in
+    /// for it. `find` is judged itself as well.
+    pub replaces: bool,
+    pub commands: Vec<Vec<Word>>,
+    /// Command lines run by a shell (`parallel ::: 'cmd a' 'cmd b'`).
+    pub shell_strings: Vec<Word>,
+}
+
+/// What `program` builds and runs from `argv` and its standard input, if it is one of
+/// the programs that do.
+pub(crate) fn derived(program: &str, argv: &[Word], input: Option<&Input>) -> Option<Derived> {
+    match program {
+        "xargs" => Some(Derived {
+            via: "xargs",
+            replaces: true,
+            commands: xargs(argv, input),
+            shell_strings: Vec::new(),
+        }),
+        "parallel" => {
+            let jobs = parallel(argv);
+            Some(Derived {
+                via: "parallel",
+                replaces: !jobs.commands.is_empty(),
+                commands: jobs.commands,
+                shell_strings: jobs.shell_strings,
+            })
+        }
+        "find" => Some(Derived {
+            via: "find",
+            replaces: false,
+            commands: find_exec(argv),
+            shell_strings: Vec::new(),
+        }),
+        _ => None,
+    }
+}
 
 /// Most commands derived from one `parallel` invocation.
 const MAX_PARALLEL_INPUTS: usize = 16;
 
-/// The command `xargs` runs: its argv with the stdin arguments as a placeholder.
-pub(crate) fn xargs(argv: &[Word]) -> Option<Vec<Word>> {
+/// Most items of `xargs` input turned into arguments; more makes the input unknown.
+const MAX_XARGS_ITEMS: usize = 32;
+
+/// The commands `xargs` runs: its command with the items of its input, one command per
+/// item with `-I`. Input the engine does not know is a placeholder.
+fn xargs(argv: &[Word], input: Option<&Input>) -> Vec<Vec<Word>> {
     let with_value = [
         "-a",
         "--arg-file",
@@ -28,6 +77,8 @@ pub(crate) fn xargs(argv: &[Word]) -> Option<Vec<Word>> {
     ];
     let mut i = 1;
     let mut replace: Option<String> = None;
+    let mut delimiter: Option<char> = None;
+    let mut from_file = false;
     while let Some(arg) = argv.get(i) {
         let t = arg.text.as_str();
         if t == "--" {
@@ -37,8 +88,9 @@ pub(crate) fn xargs(argv: &[Word]) -> Option<Vec<Word>> {
         if !t.starts_with('-') || t.len() < 2 {
             break;
         }
+        let next = argv.get(i + 1).map(|w| w.text.as_str());
         if t == "-I" {
-            replace = argv.get(i + 1).map(|w| w.text.clone());
+            replace = next.map(str::to_owned);
         } else if let Some(r) = t.strip_prefix("--replace") {
             replace = Some(r.strip_prefix('=').unwrap_or("{}").to_owned());
         } else if let Some(r) = t.strip_prefix("-i") {
@@ -49,21 +101,64 @@ pub(crate) fn xargs(argv: &[Word]) -> Option<Vec<Word>> {
             });
         } else if let Some(r) = t.strip_prefix("-I") {
             replace = Some(r.to_owned());
+        } else if t == "-0" || t == "--null" {
+            delimiter = Some('\0');
+        } else if t == "-d" || t == "--delimiter" {
+            delimiter = next.and_then(delimiter_char);
+        } else if let Some(d) = t
+            .strip_prefix("--delimiter=")
+            .or_else(|| t.strip_prefix("-d"))
+        {
+            delimiter = delimiter_char(d);
+        } else if t == "-a" || t == "--arg-file" || t.starts_with("--arg-file=") {
+            from_file = true;
         }
         let takes_next = with_value.contains(&t);
         i += if takes_next { 2 } else { 1 };
     }
-    let span = argv.first()?.span;
+    let span = argv.first().map(|w| w.span).unwrap_or_default();
     let mut command: Vec<Word> = argv.get(i..).unwrap_or(&[]).to_vec();
     if command.is_empty() {
         command.push(Word::literal("echo", span));
     }
-    let placeholder = Word::placeholder("{xargs-input}", span);
+    let input = if from_file { None } else { input };
+    // With `-I`, each line is one item.
+    let items: Option<Vec<Word>> = match input {
+        Some(Input::Text(text)) => {
+            let items = match (&replace, delimiter) {
+                (Some(_), None) => text
+                    .lines()
+                    .map(|l| Word::literal(l.trim_start(), span))
+                    .filter(|w| !w.text.is_empty())
+                    .collect(),
+                _ => xargs_items(text, delimiter, span),
+            };
+            (items.len() <= MAX_XARGS_ITEMS).then_some(items)
+        }
+        Some(Input::Paths(roots)) => Some(roots.clone()),
+        None => None,
+    };
+    let items = items.unwrap_or_else(|| vec![Word::placeholder("{xargs-input}", span)]);
     match replace {
-        Some(r) if !r.is_empty() => substitute(&mut command, &r, &placeholder),
-        _ => command.push(placeholder),
+        Some(r) if !r.is_empty() => items
+            .iter()
+            .map(|item| {
+                let mut cmd = command.clone();
+                substitute(&mut cmd, &r, item);
+                cmd
+            })
+            .collect(),
+        _ => {
+            command.extend(items);
+            vec![command]
+        }
     }
-    Some(command)
+}
+
+/// `-d X`: a character, or an escape (`\n`, `\t`, `\0`, `\x2c`).
+fn delimiter_char(d: &str) -> Option<char> {
+    let mut chars = super::word::ansi_c_text(d).chars().collect::<Vec<_>>();
+    (chars.len() == 1).then(|| chars.remove(0))
 }
 
 /// The commands GNU `parallel` runs: one per `:::` input (capped), or a placeholder
@@ -161,12 +256,8 @@ pub(crate) struct ParallelJobs {
 /// The commands `find` runs with `-exec`, `-execdir`, `-ok` and `-okdir`. `{}` stands
 /// for the matches: a glob under each starting point (`ROOT/**/NAME` with the `-name`
 /// pattern when there is one), so rules see where the matches can be.
-pub(crate) fn find_exec(argv: &[Word]) -> Vec<Vec<Word>> {
-    let roots = find_roots(argv);
-    let name = argv
-        .windows(2)
-        .find(|w| matches!(w[0].text.as_str(), "-name" | "-iname"))
-        .map(|w| w[1].clone());
+fn find_exec(argv: &[Word]) -> Vec<Vec<Word>> {
+    let matches = find_matches(argv);
     let mut commands = Vec::new();
     let mut i = 1;
     while i < argv.len() {
@@ -184,22 +275,58 @@ pub(crate) fn find_exec(argv: &[Word]) -> Vec<Vec<Word>> {
             .map_or(argv.len(), |p| start + p);
         let cmd = &argv[start..end];
         if !cmd.is_empty() {
-            for root in &roots {
-                let mut matches = root.clone();
-                matches.text = match &name {
-                    Some(n) => format!("{}/**/{}", root.text.trim_end_matches('/'), n.text),
-                    None => format!("{}/**", root.text.trim_end_matches('/')),
-                };
-                matches.glob = true;
-                matches.unresolved |= name.as_ref().is_some_and(|n| n.unresolved);
+            for m in &matches {
                 let mut cmd = cmd.to_vec();
-                substitute(&mut cmd, "{}", &matches);
+                substitute(&mut cmd, "{}", m);
                 commands.push(cmd);
             }
         }
         i = end + 1;
     }
     commands
+}
+
+/// The paths `find` prints, as glob words under its starting points; `None` when it
+/// prints something else (`-printf`, `-ls`) or nothing (an action without `-print`).
+pub(crate) fn find_printed(argv: &[Word]) -> Option<Vec<Word>> {
+    let mut prints = false;
+    let mut acts = false;
+    for w in argv.iter().skip(1) {
+        match w.text.as_str() {
+            "-print" | "-print0" => prints = true,
+            "-printf" | "-fprintf" | "-fprint" | "-fprint0" | "-ls" | "-fls" => return None,
+            "-exec" | "-execdir" | "-ok" | "-okdir" | "-delete" | "-quit" => acts = true,
+            _ => {}
+        }
+    }
+    if acts && !prints {
+        return None;
+    }
+    Some(find_matches(argv))
+}
+
+/// What `find` finds: a glob under each starting point (`ROOT/**/NAME` with the
+/// `-name` pattern when there is one).
+fn find_matches(argv: &[Word]) -> Vec<Word> {
+    let name = argv
+        .windows(2)
+        .find(|w| matches!(w[0].text.as_str(), "-name" | "-iname"))
+        .map(|w| w[1].clone());
+    find_roots(argv)
+        .into_iter()
+        .map(|root| {
+            let mut matches = root.clone();
+            matches.text = match &name {
+                Some(n) => format!("{}/**/{}", root.text.trim_end_matches('/'), n.text),
+                None => format!("{}/**", root.text.trim_end_matches('/')),
+            };
+            matches.glob = true;
+            if name.as_ref().is_some_and(|n| n.unresolved) || root.unresolved {
+                matches.forget();
+            }
+            matches
+        })
+        .collect()
 }
 
 /// `find`'s starting points: the words before the first expression (default `.`).
@@ -229,16 +356,56 @@ fn find_roots(argv: &[Word]) -> Vec<Word> {
     }
 }
 
-/// Replace `pattern` inside words with the placeholder, which carries its own
-/// uncertainty (unresolved, glob) into the words it lands in.
-fn substitute(words: &mut [Word], pattern: &str, placeholder: &Word) {
-    for w in words.iter_mut().skip(1) {
-        if w.text.contains(pattern) {
-            w.text = w.text.replace(pattern, &placeholder.text);
-            w.unresolved |= placeholder.unresolved;
-            w.glob |= placeholder.glob;
-        }
+/// Replace `pattern` inside words with `value`, which carries its own uncertainty
+/// (holes, glob) into the words it lands in.
+fn substitute(words: &mut [Word], pattern: &str, value: &Word) {
+    if pattern.is_empty() {
+        return;
     }
+    for w in words.iter_mut().skip(1) {
+        if !w.text.contains(pattern) {
+            continue;
+        }
+        let old_holes = w.holes().into_owned();
+        let mut text = String::new();
+        let mut holes: Vec<Span> = Vec::new();
+        let mut rest = 0;
+        for (at, _) in w.text.match_indices(pattern) {
+            let before = &w.text[rest..at];
+            let offset = text.len() as isize - rest as isize;
+            holes.extend(shifted(&old_holes, rest, at, offset));
+            text.push_str(before);
+            let start = text.len();
+            holes.extend(
+                value
+                    .holes()
+                    .iter()
+                    .map(|h| Span::new(h.start + start, h.end + start)),
+            );
+            text.push_str(&value.text);
+            rest = at + pattern.len();
+        }
+        let offset = text.len() as isize - rest as isize;
+        holes.extend(shifted(&old_holes, rest, w.text.len(), offset));
+        text.push_str(&w.text[rest..]);
+        w.text = text;
+        w.unresolved = !holes.is_empty();
+        w.holes = holes;
+        w.glob |= value.glob;
+    }
+}
+
+/// The holes within `[from, to)`, moved by `offset`.
+fn shifted(holes: &[Span], from: usize, to: usize, offset: isize) -> Vec<Span> {
+    holes
+        .iter()
+        .filter(|h| h.end > from && h.start < to)
+        .map(|h| {
+            let s = (h.start.max(from) as isize + offset) as usize;
+            let e = (h.end.min(to) as isize + offset) as usize;
+            Span::new(s, e)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -261,15 +428,37 @@ mod tests {
 
     #[test]
     fn xargs_appends_or_replaces_its_input() {
-        let cmd = xargs(&words("xargs -0 -n 1 rm -rf")).unwrap();
-        assert_eq!(texts(&cmd), "rm -rf {xargs-input}");
-        assert!(cmd[2].unresolved);
-        let cmd = xargs(&words("xargs -I % cp % /tmp")).unwrap();
-        assert_eq!(texts(&cmd), "cp {xargs-input} /tmp");
+        let cmd = &xargs(&words("xargs -0 -n 1 rm -rf"), None)[0];
+        assert_eq!(texts(cmd), "rm -rf {xargs-input}");
+        assert!(cmd[2].unresolved && cmd[2].holes == [Span::new(0, 13)]);
+        let cmd = &xargs(&words("xargs -I % cp %.bak /tmp"), None)[0];
+        assert_eq!(texts(cmd), "cp {xargs-input}.bak /tmp");
+        assert_eq!(cmd[1].holes, [Span::new(0, 13)], "the suffix is known");
         assert_eq!(
-            texts(&xargs(&words("xargs")).unwrap()),
+            texts(&xargs(&words("xargs"), None)[0]),
             "echo {xargs-input}"
         );
+    }
+
+    #[test]
+    fn xargs_follows_known_input() {
+        let input = Input::Text("/ a\n".into());
+        let cmds = xargs(&words("xargs rm -rf"), Some(&input));
+        assert_eq!(texts(&cmds[0]), "rm -rf / a");
+        let input = Input::Text("a,b\n".into());
+        let cmds = xargs(&words("xargs -d, echo"), Some(&input));
+        assert_eq!(cmds[0][1].text, "a");
+        assert_eq!(cmds[0][2].text, "b\n", "xargs -d keeps the newline");
+        let input = Input::Text("x\n/y\n".into());
+        let cmds = xargs(&words("xargs -I{} mv {} {}.old"), Some(&input));
+        let got: Vec<String> = cmds.iter().map(|c| texts(c)).collect();
+        assert_eq!(got, ["mv x x.old", "mv /y /y.old"]);
+        let found = find_printed(&words("find build -name *.o")).unwrap();
+        let cmds = xargs(&words("xargs rm -f"), Some(&Input::Paths(found)));
+        assert_eq!(texts(&cmds[0]), "rm -f build/**/*.o");
+        assert!(cmds[0][2].glob && !cmds[0][2].unresolved);
+        let from_file = xargs(&words("xargs -a list rm"), Some(&Input::Text("/".into())));
+        assert!(from_file[0][1].unresolved, "-a reads a file, not stdin");
     }
 
     #[test]
@@ -297,5 +486,8 @@ mod tests {
             vec!["rm ~/**", "rm /tmp/**"]
         );
         assert!(find_exec(&words("find . -name x")).is_empty());
+        assert!(find_printed(&words("find . -name x -printf %f")).is_none());
+        assert!(find_printed(&words("find . -delete")).is_none());
+        assert!(find_printed(&words("find . -delete -print")).is_some());
     }
 }

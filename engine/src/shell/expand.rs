@@ -6,9 +6,7 @@ use tree_sitter::Node;
 
 use super::parameter::Operator;
 use super::scope::{Scope, Value};
-use super::word::{
-    ExpandEnv, Piece, ansi_c_text, double_quoted_text, finish, unquoted_text_pieces,
-};
+use super::word::{Piece, ansi_c_text, double_quoted_text, finish, unquoted_text_pieces};
 use crate::span::Span;
 
 pub(crate) fn text<'a>(node: Node, src: &'a str) -> &'a str {
@@ -215,24 +213,91 @@ fn gap_pieces(gap: &str, before_string: bool, out: &mut Vec<Piece>) {
     unquoted_text_pieces(&gap, out);
 }
 
+/// tree-sitter splits `x""$HOME.txt` into `x""$` and `HOME.txt`: a bare `$` at the end
+/// of one piece of a word, followed by a name at the start of the next, is `$NAME`.
+pub(crate) fn rejoin_dollar_names(pieces: Vec<Piece>, scope: &Scope) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        let dangling = matches!(
+            out.last(),
+            Some(Piece::Text { text, quoted: false, expansion: false }) if text.ends_with('$')
+        );
+        match piece {
+            Piece::Text {
+                text,
+                quoted: false,
+                expansion: false,
+            } if dangling => {
+                // `$1x` is `$1` and `x`; `$NAME` takes every name character.
+                let name_len = if text.starts_with(|c: char| c.is_ascii_digit()) {
+                    1
+                } else {
+                    text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(text.len())
+                };
+                if name_len == 0 {
+                    out.push(Piece::Text {
+                        text,
+                        quoted: false,
+                        expansion: false,
+                    });
+                    continue;
+                }
+                if let Some(Piece::Text { text: before, .. }) = out.last_mut() {
+                    before.pop();
+                }
+                let name = &text[..name_len];
+                out.push(variable(name, &format!("${name}"), scope, false));
+                if name_len < text.len() {
+                    out.push(Piece::Text {
+                        text: text[name_len..].to_owned(),
+                        quoted: false,
+                        expansion: false,
+                    });
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// `$NAME`: what the scope knows of it.
 fn variable(name: &str, raw: &str, scope: &Scope, quoted: bool) -> Piece {
     let quoted = quoted && !splits(name);
-    match scope.lookup(name) {
-        Some(Value {
-            known,
-            maybe_unknown: false,
-        }) if known.len() == 1 => Piece::Text {
-            text: known.into_iter().next().unwrap_or_default(),
+    let Some(value) = scope.lookup(name) else {
+        return Piece::Unknown {
+            raw: raw.to_owned(),
+        };
+    };
+    if let Some(only) = value.single() {
+        return Piece::Text {
+            text: only.to_owned(),
             quoted,
             expansion: true,
-        },
-        Some(Value {
+        };
+    }
+    match value {
+        // Known in part: `D=$(cd ~ && pwd)/.mstro` keeps its `/.mstro`.
+        Value {
             known,
+            mut partial,
+            maybe_unknown: false,
+        } if known.is_empty() && partial.len() == 1 => {
+            let (text, holes) = partial.remove(0);
+            Piece::Partial {
+                text,
+                holes,
+                quoted,
+            }
+        }
+        Value {
+            known,
+            partial,
             maybe_unknown,
-        }) if !known.is_empty() => {
+        } if !known.is_empty() => {
             let mut options: Vec<Option<String>> = known.into_iter().map(Some).collect();
-            if maybe_unknown {
+            if maybe_unknown || !partial.is_empty() {
                 options.push(None);
             }
             Piece::Choice {
@@ -293,12 +358,9 @@ fn braced_expansion<'t>(
         if !rest.is_empty() {
             return unknown();
         }
-        return match scope.lookup(&key) {
-            Some(Value {
-                known,
-                maybe_unknown: false,
-            }) if known.len() == 1 => variable(&known[0], raw, scope, quoted),
-            _ => unknown(),
+        return match scope.lookup(&key).as_ref().and_then(Value::single) {
+            Some(target) => variable(target, raw, scope, quoted),
+            None => unknown(),
         };
     }
     if rest == "@P" {
@@ -341,7 +403,7 @@ fn braced_expansion<'t>(
             None => return unknown(),
         }
     }
-    if value.maybe_unknown {
+    if value.maybe_unknown || !value.partial.is_empty() {
         options.push(None);
     }
     let quoted = quoted && !splits(&key);
@@ -384,10 +446,7 @@ fn static_output(node: Node, src: &str, scope: &Scope) -> Option<String> {
                 if !subs.is_empty() {
                     return None;
                 }
-                let env = ExpandEnv {
-                    home: scope.home().to_owned(),
-                    cwd: scope.cwd().map(str::to_owned),
-                };
+                let env = scope.expand_env();
                 let mut variants = finish(pieces, Span::default(), Span::default(), &env);
                 if variants.len() != 1 {
                     return None;

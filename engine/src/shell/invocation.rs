@@ -256,6 +256,9 @@ pub enum FindingKind {
     ParseError,
     /// A program name that stays unknown (`$X`, `$(...)`).
     UnresolvedProgram,
+    /// An argument only known at run time, of a program whose command lines some rule
+    /// tightens (`git $(x) --hard` may be `git reset --hard`).
+    UnknownArgument,
     /// Code passed to a shell, `eval` or an interpreter that cannot be read.
     UnreadableCode,
     /// A shell or interpreter reading code from a pipe whose content is unknown.
@@ -277,6 +280,7 @@ impl FindingKind {
         match self {
             FindingKind::ParseError => "shell.parse-error",
             FindingKind::UnresolvedProgram => "shell.unresolved-program",
+            FindingKind::UnknownArgument => "shell.unknown-argument",
             FindingKind::UnreadableCode => "shell.unreadable-code",
             FindingKind::CodeFromPipe => "shell.code-from-pipe",
             FindingKind::Confusable => "shell.confusable-command",
@@ -294,6 +298,9 @@ impl FindingKind {
                 "the shell parser could not read part of this command, so it cannot be judged safe"
             }
             FindingKind::UnresolvedProgram => "the program to run is only known at run time",
+            FindingKind::UnknownArgument => {
+                "an argument is only known at run time, and some forms of this command are not safe"
+            }
             FindingKind::UnreadableCode => "it runs code the bouncer cannot read",
             FindingKind::CodeFromPipe => {
                 "a shell or interpreter runs code piped in from another program"

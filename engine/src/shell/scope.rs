@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
+use super::word::{DEFAULT_IFS, ExpandEnv, Word};
 use crate::path::{PathEnv, absolutize};
+use crate::span::Span;
 
 /// Most distinct values remembered for one variable.
 const MAX_VALUES: usize = 4;
@@ -16,6 +18,9 @@ const MAX_VALUES: usize = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Value {
     pub known: Vec<String>,
+    /// Values known only in part: the text with the byte ranges of it that stand for
+    /// values only known at run time (`D=$(cd ~ && pwd)/.mstro`).
+    pub partial: Vec<(String, Vec<Span>)>,
     /// It may also hold something the engine does not know.
     pub maybe_unknown: bool,
 }
@@ -24,6 +29,7 @@ impl Value {
     pub fn known(v: String) -> Self {
         Value {
             known: vec![v],
+            partial: Vec::new(),
             maybe_unknown: false,
         }
     }
@@ -31,8 +37,56 @@ impl Value {
     pub fn unknown() -> Self {
         Value {
             known: Vec::new(),
+            partial: Vec::new(),
             maybe_unknown: true,
         }
+    }
+
+    /// The value of a finished word: known, known in part, or unknown.
+    pub fn of_word(w: &Word) -> Self {
+        if !w.unresolved {
+            return Value::known(w.text.clone());
+        }
+        let holes = w.holes().into_owned();
+        if holes.as_slice() == [Span::new(0, w.text.len())] {
+            return Value::unknown();
+        }
+        Value {
+            known: Vec::new(),
+            partial: vec![(w.text.clone(), holes)],
+            maybe_unknown: false,
+        }
+    }
+
+    /// Any of these values.
+    pub fn any_of(values: impl IntoIterator<Item = Value>) -> Self {
+        let mut all = Value {
+            known: Vec::new(),
+            partial: Vec::new(),
+            maybe_unknown: false,
+        };
+        let mut empty = true;
+        for v in values {
+            all.merge(v);
+            empty = false;
+        }
+        if empty {
+            return Value::unknown();
+        }
+        all
+    }
+
+    /// The one value it certainly has.
+    pub fn single(&self) -> Option<&str> {
+        match self.known.as_slice() {
+            [only] if !self.maybe_unknown && self.partial.is_empty() => Some(only),
+            _ => None,
+        }
+    }
+
+    /// Every value is known exactly.
+    pub fn certain(&self) -> bool {
+        !self.maybe_unknown && self.partial.is_empty()
     }
 
     fn merge(&mut self, other: Value) {
@@ -41,9 +95,15 @@ impl Value {
                 self.known.push(v);
             }
         }
+        for p in other.partial {
+            if !self.partial.contains(&p) {
+                self.partial.push(p);
+            }
+        }
         self.maybe_unknown |= other.maybe_unknown;
-        if self.known.len() > MAX_VALUES {
+        if self.known.len() + self.partial.len() > MAX_VALUES {
             self.known.clear();
+            self.partial.clear();
             self.maybe_unknown = true;
         }
     }
@@ -62,6 +122,15 @@ pub(crate) struct Scope {
     /// `None` when a `cd` made it unknown.
     cwd: Option<String>,
     home: String,
+    /// Namerefs (`declare -n r=x`): `r` stands for `x`; `None` for a target only known
+    /// at run time.
+    refs: HashMap<String, Option<String>>,
+    /// Variables marked for export, which a child process (`bash -c`) sees.
+    exported: std::collections::HashSet<String>,
+    /// `set -a`: every variable assigned from then on is exported.
+    export_all: bool,
+    /// A nameref to an unknown variable was assigned: any variable may have changed.
+    tainted: bool,
 }
 
 impl Scope {
@@ -73,6 +142,10 @@ impl Scope {
             links: Vec::new(),
             cwd: cwd.map(str::to_owned),
             home: env.home.clone(),
+            refs: HashMap::new(),
+            exported: Default::default(),
+            export_all: false,
+            tainted: false,
         }
     }
 
@@ -84,28 +157,119 @@ impl Scope {
         &self.home
     }
 
+    /// What word expansion needs from here: home, cwd and IFS.
+    pub fn expand_env(&self) -> ExpandEnv {
+        let ifs = match self.lookup("IFS") {
+            None => Some(DEFAULT_IFS.to_owned()),
+            Some(v) => v.single().map(str::to_owned),
+        };
+        ExpandEnv {
+            home: self.home.clone(),
+            cwd: self.cwd.clone(),
+            ifs,
+        }
+    }
+
     /// The value of `$name`; `None` if the engine cannot know it.
     pub fn lookup(&self, name: &str) -> Option<Value> {
-        if let Some(v) = self.vars.get(name) {
-            return Some(v.clone());
+        let name = match self.resolve_ref(name) {
+            Ok(n) => n,
+            Err(()) => return None,
+        };
+        let mut value = match self.vars.get(name) {
+            Some(v) => Some(v.clone()),
+            None => match name {
+                "HOME" => Some(Value::known(self.home.clone())),
+                "PWD" => self.cwd.clone().map(Value::known),
+                _ => None,
+            },
+        };
+        if self.tainted
+            && let Some(v) = &mut value
+        {
+            v.maybe_unknown = true;
         }
-        match name {
-            "HOME" => Some(Value::known(self.home.clone())),
-            "PWD" => self.cwd.clone().map(Value::known),
-            _ => None,
+        value
+    }
+
+    /// The variable a name stands for through namerefs; `Err` when that is only known
+    /// at run time.
+    fn resolve_ref<'a>(&'a self, mut name: &'a str) -> Result<&'a str, ()> {
+        for _ in 0..8 {
+            match self.refs.get(name) {
+                None => return Ok(name),
+                Some(Some(target)) => name = target,
+                Some(None) => return Err(()),
+            }
         }
+        Err(())
     }
 
     /// Record `name=value`. A conditional assignment adds a possibility; the variable
     /// may still hold whatever it held before (or be unset, which is unknown to us).
     pub fn assign(&mut self, name: &str, value: Value, conditional: bool) {
+        let name = match self.resolve_ref(name) {
+            Ok(n) => n.to_owned(),
+            Err(()) => {
+                // Through a nameref to a variable only known at run time: any
+                // variable may now hold this value.
+                self.tainted = true;
+                return;
+            }
+        };
+        if self.export_all {
+            self.exported.insert(name.clone());
+        }
         if !conditional {
-            self.vars.insert(name.to_owned(), value);
+            self.vars.insert(name, value);
             return;
         }
-        let mut previous = self.lookup(name).unwrap_or_else(Value::unknown);
+        let mut previous = self.lookup(&name).unwrap_or_else(Value::unknown);
         previous.merge(value);
-        self.vars.insert(name.to_owned(), previous);
+        self.vars.insert(name, previous);
+    }
+
+    /// An assignment to a variable whose name is only known at run time
+    /// (`printf -v "$name"`): any variable may now hold anything.
+    pub fn assign_unknown_name(&mut self) {
+        self.tainted = true;
+    }
+
+    /// `declare -n name=target`; `None` for a target only known at run time.
+    pub fn make_ref(&mut self, name: &str, target: Option<&str>) {
+        self.refs.insert(name.to_owned(), target.map(str::to_owned));
+    }
+
+    /// `export name`, `declare -x name`.
+    pub fn export(&mut self, name: &str) {
+        self.exported.insert(name.to_owned());
+    }
+
+    /// `set -a` / `set +a`.
+    pub fn export_all(&mut self, on: bool) {
+        self.export_all = on;
+    }
+
+    /// What a child process started here (`bash -c`, `sh script`) sees: exported
+    /// variables as they are; others may be set in its environment already (the engine
+    /// does not know what was exported before the command) or not at all. No functions,
+    /// aliases or positional parameters.
+    pub fn for_child(&self) -> Scope {
+        let mut child = self.clone();
+        child.functions.clear();
+        child.aliases.clear();
+        child.refs.clear();
+        child.export_all = false;
+        for (name, value) in child.vars.iter_mut() {
+            let positional =
+                name.parse::<usize>().is_ok() || matches!(name.as_str(), "@" | "*" | "#");
+            if positional {
+                *value = Value::known(String::new());
+            } else if !self.exported.contains(name) {
+                value.maybe_unknown = true;
+            }
+        }
+        child
     }
 
     pub fn unset(&mut self, name: &str) {
@@ -249,6 +413,14 @@ impl Scope {
         if branch.cwd != self.cwd {
             self.cwd = None;
         }
+        for (name, target) in branch.refs {
+            // A nameref made on some paths only: the name may stand for either.
+            if self.refs.get(&name) != Some(&target) {
+                self.refs.insert(name, None);
+            }
+        }
+        self.exported.extend(branch.exported);
+        self.tainted |= branch.tainted;
     }
 }
 

@@ -19,6 +19,11 @@ pub struct Word {
     pub span: Span,
     /// Part of the value comes from an expansion the engine could not resolve.
     pub unresolved: bool,
+    /// Where in `text` those parts are: byte ranges of `text` (not of the input) that
+    /// stand for values only known at run time, kept as their source text (`$D`,
+    /// `$(cd ~ && pwd)`). Empty exactly when the word is resolved. What lies around
+    /// them is known: `$D/bouncer.yaml` ends in `/bouncer.yaml` whatever `$D` is.
+    pub holes: Vec<Span>,
     /// Contains an unquoted `*`, `?` or `[` that the shell would expand.
     pub glob: bool,
     /// Some part of it was quoted or escaped.
@@ -36,6 +41,7 @@ impl Word {
             text: text.into(),
             span,
             unresolved: false,
+            holes: Vec::new(),
             glob: false,
             quoted: false,
             origin: span,
@@ -46,14 +52,25 @@ impl Word {
     /// `eval` do before a shell reads them. `None` for no words.
     pub fn joined(words: &[Word]) -> Option<Word> {
         let (first, last) = (words.first()?, words.last()?);
+        let mut text = String::new();
+        let mut holes = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            let at = text.len();
+            holes.extend(
+                w.holes()
+                    .iter()
+                    .map(|h| Span::new(h.start + at, h.end + at)),
+            );
+            text.push_str(&w.text);
+        }
         Some(Word {
-            text: words
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
+            text,
             span: first.span.cover(last.span),
-            unresolved: words.iter().any(|w| w.unresolved),
+            unresolved: !holes.is_empty(),
+            holes,
             glob: false,
             quoted: true,
             origin: first.origin.cover(last.origin),
@@ -62,14 +79,43 @@ impl Word {
 
     /// A stand-in for a value only known at run time (an `xargs` argument, a `find` match).
     pub fn placeholder(text: impl Into<String>, span: Span) -> Self {
+        let text = text.into();
         Word {
-            text: text.into(),
+            holes: vec![Span::new(0, text.len())],
+            text,
             span,
             unresolved: true,
             glob: false,
             quoted: false,
             origin: span,
         }
+    }
+}
+
+impl Word {
+    /// The parts of `text` only known at run time (see [`Word::holes`]).
+    pub fn holes(&self) -> std::borrow::Cow<'_, [Span]> {
+        if self.unresolved && self.holes.is_empty() {
+            std::borrow::Cow::Owned(vec![Span::new(0, self.text.len())])
+        } else {
+            std::borrow::Cow::Borrowed(&self.holes)
+        }
+    }
+
+    /// The word is a process substitution, `<(cmd)` or `>(cmd)`: a pipe bash names
+    /// `/dev/fd/N`, whose contents are only known at run time but whose name is no
+    /// file anyone chose.
+    pub fn is_process_substitution(&self) -> bool {
+        self.holes().as_ref() == [Span::new(0, self.text.len())]
+            && (self.text.starts_with("<(") || self.text.starts_with(">("))
+            && self.text.ends_with(')')
+    }
+
+    /// Make the whole word unknown: its value may be any of several the engine did
+    /// not keep apart.
+    pub fn forget(&mut self) {
+        self.unresolved = true;
+        self.holes = vec![Span::new(0, self.text.len())];
     }
 }
 
@@ -86,6 +132,13 @@ pub(crate) enum Piece {
     },
     /// An expansion the engine cannot resolve; `raw` is its source text.
     Unknown { raw: String },
+    /// A variable's value known in part: `holes` are the byte ranges of `text` only
+    /// known at run time.
+    Partial {
+        text: String,
+        holes: Vec<Span>,
+        quoted: bool,
+    },
     /// A variable with several possible values (assigned in branches, a `for` list).
     /// `None` stands for "some value the engine does not know"; `raw` is the source text.
     Choice {
@@ -105,7 +158,13 @@ const MAX_BRACE_WORDS: usize = 64;
 pub(crate) struct ExpandEnv {
     pub home: String,
     pub cwd: Option<String>,
+    /// The characters unquoted expansions are split on (`$IFS`): `None` when only
+    /// known at run time.
+    pub ifs: Option<String>,
 }
+
+/// Bash's IFS when none is set: space, tab, newline.
+pub(crate) const DEFAULT_IFS: &str = " \t\n";
 
 /// Finish a word: returns its variants (one unless a variable has several values),
 /// each a list of fields (one unless unquoted expansion or brace expansion splits it).
@@ -117,8 +176,35 @@ pub(crate) fn finish(
 ) -> Vec<Vec<Word>> {
     choices(pieces)
         .into_iter()
-        .map(|variant| expand_variant(variant, span, origin, env))
+        .map(|variant| expand_variant(variant, span, origin, env, Expansion::Word))
         .collect()
+}
+
+/// Finish the value of an assignment (`X=...`): one word per variant, with tilde
+/// expansion but no brace expansion, field splitting or globbing, as bash does there.
+pub(crate) fn finish_value(
+    pieces: Vec<Piece>,
+    span: Span,
+    origin: Span,
+    env: &ExpandEnv,
+) -> Vec<Word> {
+    choices(pieces)
+        .into_iter()
+        .map(|variant| {
+            expand_variant(variant, span, origin, env, Expansion::Value)
+                .pop()
+                .unwrap_or_else(|| Word::literal("", span))
+        })
+        .collect()
+}
+
+/// Which expansions a word goes through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expansion {
+    /// An argument: braces, tilde, field splitting, globs.
+    Word,
+    /// An assignment's value: tilde only.
+    Value,
 }
 
 /// Enumerate the combinations of `Choice` pieces, capped at [`MAX_VARIANTS`].
@@ -191,11 +277,17 @@ struct QChar {
     c: char,
     quoted: bool,
     expansion: bool,
+    /// Stands for a value only known at run time.
+    hole: bool,
 }
 
-fn expand_variant(pieces: Vec<Piece>, span: Span, origin: Span, env: &ExpandEnv) -> Vec<Word> {
-    let unresolved = pieces.iter().any(|p| matches!(p, Piece::Unknown { .. }));
-
+fn expand_variant(
+    pieces: Vec<Piece>,
+    span: Span,
+    origin: Span,
+    env: &ExpandEnv,
+    how: Expansion,
+) -> Vec<Word> {
     // Fast path: one unquoted literal with nothing to expand.
     if let [
         Piece::Text {
@@ -212,6 +304,7 @@ fn expand_variant(pieces: Vec<Piece>, span: Span, origin: Span, env: &ExpandEnv)
             text: text.clone(),
             span,
             unresolved: false,
+            holes: Vec::new(),
             quoted: false,
             origin,
         }];
@@ -228,12 +321,27 @@ fn expand_variant(pieces: Vec<Piece>, span: Span, origin: Span, env: &ExpandEnv)
                 c,
                 quoted: *quoted,
                 expansion: *expansion,
+                hole: false,
             })),
             // Unknown text is kept verbatim and treated as quoted: it must not glob or split.
             Piece::Unknown { raw } => chars.extend(raw.chars().map(|c| QChar {
                 c,
                 quoted: true,
                 expansion: false,
+                hole: true,
+            })),
+            Piece::Partial {
+                text,
+                holes,
+                quoted,
+            } => chars.extend(text.char_indices().map(|(i, c)| {
+                let hole = holes.iter().any(|h| h.start <= i && i < h.end);
+                QChar {
+                    c,
+                    quoted: *quoted || hole,
+                    expansion: !hole,
+                    hole,
+                }
             })),
             Piece::Choice { .. } => unreachable!("choices are enumerated before expansion"),
         }
@@ -242,15 +350,29 @@ fn expand_variant(pieces: Vec<Piece>, span: Span, origin: Span, env: &ExpandEnv)
         .iter()
         .any(|p| matches!(p, Piece::Text { quoted: true, .. }));
 
+    if how == Expansion::Value {
+        let (text, holes) = text_and_holes(&tilde_expand(chars, env));
+        return vec![Word {
+            text,
+            span,
+            unresolved: !holes.is_empty(),
+            holes,
+            glob: false,
+            quoted: had_any_quote,
+            origin,
+        }];
+    }
     let mut words = Vec::new();
     for braced in brace_expand(chars) {
         let tilded = tilde_expand(braced, env);
-        for field in split_fields(tilded, had_any_quote) {
+        for field in split_fields(tilded, had_any_quote, env.ifs.as_deref()) {
             let quoted = field.iter().any(|q| q.quoted) || had_any_quote;
+            let (text, holes) = text_and_holes(&field);
             words.push(Word {
-                text: field.iter().map(|q| q.c).collect(),
+                text,
                 span,
-                unresolved,
+                unresolved: !holes.is_empty(),
+                holes,
                 glob: field
                     .iter()
                     .any(|q| !q.quoted && matches!(q.c, '*' | '?' | '[')),
@@ -260,6 +382,23 @@ fn expand_variant(pieces: Vec<Piece>, span: Span, origin: Span, env: &ExpandEnv)
         }
     }
     words
+}
+
+/// A field's text, and the byte ranges of it that are holes.
+fn text_and_holes(field: &[QChar]) -> (String, Vec<Span>) {
+    let mut text = String::with_capacity(field.len());
+    let mut holes: Vec<Span> = Vec::new();
+    for q in field {
+        let at = text.len();
+        text.push(q.c);
+        if q.hole {
+            match holes.last_mut() {
+                Some(h) if h.end == at => h.end = text.len(),
+                _ => holes.push(Span::new(at, text.len())),
+            }
+        }
+    }
+    (text, holes)
 }
 
 /// Bash brace expansion over unquoted source characters: `a{b,c}d`, `{1..3}`, nested.
@@ -338,6 +477,7 @@ fn sequence(inner: &[QChar]) -> Option<Vec<Vec<QChar>>> {
                 c,
                 quoted: false,
                 expansion: false,
+                hole: false,
             })
             .collect()
     };
@@ -406,27 +546,71 @@ fn tilde_expand(chars: Vec<QChar>, env: &ExpandEnv) -> Vec<QChar> {
             c,
             quoted: true,
             expansion: false,
+            hole: false,
         })
         .collect();
     out.extend_from_slice(&chars[end..]);
     out
 }
 
-/// Split unquoted expansion results on whitespace, as bash does with the default IFS.
-/// An unquoted expansion that is empty vanishes; `""` stays an empty word.
-fn split_fields(chars: Vec<QChar>, had_any_quote: bool) -> Vec<Vec<QChar>> {
-    let splits = |q: &QChar| q.expansion && !q.quoted && q.c.is_ascii_whitespace();
+/// Split unquoted expansion results on the characters of IFS, as bash does: IFS
+/// whitespace around a field is dropped and runs of it separate once; every other IFS
+/// character ends a field (so `a,,b` with `IFS=,` is `a`, ``, `b`). An unquoted
+/// expansion that is empty vanishes; `""` stays an empty word. With IFS only known at
+/// run time, a word with unquoted expanded text is split who knows where: it is
+/// unknown.
+fn split_fields(mut chars: Vec<QChar>, had_any_quote: bool, ifs: Option<&str>) -> Vec<Vec<QChar>> {
+    let Some(ifs) = ifs else {
+        if chars.iter().any(|q| q.expansion && !q.quoted) {
+            chars.iter_mut().for_each(|q| q.hole = true);
+        }
+        return if chars.is_empty() && !had_any_quote {
+            Vec::new()
+        } else {
+            vec![chars]
+        };
+    };
+    let splits = |q: &QChar| q.expansion && !q.quoted && ifs.contains(q.c);
     if !chars.iter().any(splits) {
         if chars.is_empty() && !had_any_quote {
             return Vec::new();
         }
         return vec![chars];
     }
-    chars
-        .split(splits)
-        .filter(|f| !f.is_empty())
-        .map(<[QChar]>::to_vec)
-        .collect()
+    let white = |q: &QChar| splits(q) && matches!(q.c, ' ' | '\t' | '\n');
+    let mut fields = Vec::new();
+    let mut field: Vec<QChar> = Vec::new();
+    let mut i = 0;
+    // Leading IFS whitespace is dropped.
+    while i < chars.len() && white(&chars[i]) {
+        i += 1;
+    }
+    while i < chars.len() {
+        let q = chars[i];
+        if !splits(&q) {
+            field.push(q);
+            i += 1;
+            continue;
+        }
+        // A delimiter: IFS whitespace, then at most one other IFS character, then
+        // IFS whitespace again.
+        while i < chars.len() && white(&chars[i]) {
+            i += 1;
+        }
+        if i < chars.len() && splits(&chars[i]) && !white(&chars[i]) {
+            i += 1;
+            while i < chars.len() && white(&chars[i]) {
+                i += 1;
+            }
+            fields.push(std::mem::take(&mut field));
+        } else if i < chars.len() {
+            fields.push(std::mem::take(&mut field));
+        }
+    }
+    if !field.is_empty() {
+        fields.push(field);
+    }
+    fields
 }
 
 /// Remove backslash escapes from unquoted text: `\x` is `x`, `\<newline>` vanishes.
@@ -570,6 +754,7 @@ mod tests {
         ExpandEnv {
             home: "/home/dev".into(),
             cwd: Some("/home/dev/project".into()),
+            ifs: Some(DEFAULT_IFS.into()),
         }
     }
 
@@ -638,6 +823,39 @@ mod tests {
         assert_eq!(texts(vec![var("rm -rf", true)]), vec![vec!["rm -rf"]]);
         assert_eq!(texts(vec![var("", false)]), vec![Vec::<String>::new()]);
         assert_eq!(texts(vec![text("", true)]), vec![vec![""]]);
+    }
+
+    #[test]
+    fn fields_split_on_ifs() {
+        let split = |value: &str, ifs: Option<&str>| -> Vec<String> {
+            finish(
+                vec![var(value, false)],
+                Span::default(),
+                Span::default(),
+                &ExpandEnv {
+                    ifs: ifs.map(str::to_owned),
+                    ..env()
+                },
+            )
+            .remove(0)
+            .into_iter()
+            .map(|w| w.text)
+            .collect()
+        };
+        assert_eq!(split("sudo,id", Some(",")), ["sudo", "id"]);
+        assert_eq!(split("a,,b", Some(",")), ["a", "", "b"]);
+        assert_eq!(split(" a , b ", Some(", ")), ["a", "b"]);
+        assert_eq!(split("a b", Some(",")), ["a b"]);
+        assert_eq!(split("a b", Some("")), ["a b"]);
+        assert_eq!(split("  a  b ", Some(DEFAULT_IFS)), ["a", "b"]);
+        assert_eq!(split("a,b,", Some(",")), ["a", "b"]);
+        let unknown = finish(
+            vec![var("a b", false)],
+            Span::default(),
+            Span::default(),
+            &ExpandEnv { ifs: None, ..env() },
+        );
+        assert!(unknown[0][0].unresolved, "split who knows where");
     }
 
     #[test]

@@ -57,7 +57,10 @@ impl Walker<'_> {
     pub(super) fn walk_test_arithmetic(&mut self, node: Node, at: At, scope: &mut Scope) {
         if node.kind() == "binary_expression"
             && node.child_by_field_name("operator").is_some_and(|o| {
-                matches!(text(o, at.src.text), "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge")
+                matches!(
+                    text(o, at.src.text),
+                    "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge"
+                )
             })
         {
             for side in ["left", "right"] {

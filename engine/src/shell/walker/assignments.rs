@@ -3,10 +3,14 @@
 
 use tree_sitter::Node;
 
+use super::read;
+
+use super::output::printf;
 use super::{At, Frame, Src, Walker, origin};
 use crate::shell::expand::{self, collect_substitutions, text};
+use crate::shell::input::Input;
 use crate::shell::scope::{Scope, Value};
-use crate::shell::word::{Word, finish};
+use crate::shell::word::{Word, finish, finish_value};
 use crate::shell::wrappers::is_assignment;
 use crate::shell::{links, program_name};
 use crate::span::Span;
@@ -41,26 +45,9 @@ impl Walker<'_> {
             Some(_) if text(node, at.src.text).contains("+=") => Value::unknown(),
             Some(v) => {
                 let pieces = expand::pieces(v, at.src.text, scope, &mut subs);
-                let variants = finish(pieces, Span::default(), origin(v), &self.expand_env(scope));
-                let mut known = Vec::new();
-                let mut unknown = false;
-                for fields in variants {
-                    if fields.iter().any(|w| w.unresolved) {
-                        unknown = true;
-                    } else {
-                        known.push(
-                            fields
-                                .into_iter()
-                                .map(|w| w.text)
-                                .collect::<Vec<_>>()
-                                .join(" "),
-                        );
-                    }
-                }
-                Value {
-                    known,
-                    maybe_unknown: unknown,
-                }
+                let variants =
+                    finish_value(pieces, Span::default(), origin(v), &self.expand_env(scope));
+                Value::any_of(variants.iter().map(Value::of_word))
             }
         };
         self.walk_substitution_nodes(&subs, &[], at, scope);
@@ -128,18 +115,46 @@ impl Walker<'_> {
             .child(0)
             .map(|k| text(k, at.src.text).to_owned())
             .unwrap_or_default();
+        let exports = keyword == "export";
         let mut argv = vec![Word::literal(keyword, span)];
         let mut env = Vec::new();
         let mut subs = Vec::new();
+        // `-n`: a nameref; `-x`: exported. Flags come before the names they apply to.
+        let mut nameref = false;
+        let mut exported = exports;
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
+            let raw = text(child, at.src.text);
+            if child.kind() == "word" && raw.starts_with('-') {
+                nameref |= raw[1..].contains('n');
+                exported |= raw[1..].contains('x');
+            }
             if child.kind() == "variable_assignment" {
                 if let Some((k, v)) = self.assignment_text(child, at.src, scope, &mut subs) {
                     argv.push(Word::literal(format!("{k}={v}"), self.span(child, at)));
                     env.push((k, v));
                 }
-                self.assign(child, at, scope);
+                let name = child
+                    .child_by_field_name("name")
+                    .map(|n| text(n, at.src.text).to_owned())
+                    .unwrap_or_default();
+                if nameref {
+                    let target = env.last().map(|(_, v)| v.clone());
+                    let known = child
+                        .child_by_field_name("value")
+                        .is_none_or(|v| !text(v, at.src.text).contains(['$', '`']));
+                    let target = target.filter(|t| known && is_name(t));
+                    scope.make_ref(&name, target.as_deref());
+                } else {
+                    self.assign(child, at, scope);
+                }
+                if exported {
+                    scope.export(&name);
+                }
             } else {
+                if exported && child.kind() == "word" && is_name(raw) {
+                    scope.export(raw);
+                }
                 let span = self.span(child, at);
                 let pieces = expand::pieces(child, at.src.text, scope, &mut subs);
                 let env_x = self.expand_env(scope);
@@ -168,10 +183,73 @@ impl Walker<'_> {
         .unwrap_or_default()
     }
 
-    /// `cd`, `pushd`, `alias`: what the rest of the input sees.
+    /// `cd`, `pushd`, `alias`, `read`, `printf -v`, ...: what the rest of the input sees.
     pub(super) fn scope_effects(&mut self, idx: usize, frame: &Frame, scope: &mut Scope) {
         let inv = &self.out[idx];
         match inv.program.as_str() {
+            "read" => {
+                let input = match &inv.stdin {
+                    Some(data) => Some(Input::Text(data.clone())),
+                    None => frame.stdin.as_deref().cloned(),
+                };
+                let ifs = match inv.env.iter().rev().find(|(k, _)| k == "IFS") {
+                    Some((_, v)) => Some(v.clone()),
+                    None => scope.expand_env().ifs,
+                };
+                for (name, value) in read::assigned(inv.args(), input.as_ref(), ifs.as_deref()) {
+                    match value {
+                        read::Assigned::Scalar(v) => scope.assign(&name, v, frame.conditional),
+                        read::Assigned::Array(items) => {
+                            scope.assign_array(&name, items.as_deref(), frame.conditional)
+                        }
+                    }
+                }
+            }
+            "mapfile" | "readarray" => {
+                let input = match &inv.stdin {
+                    Some(data) => Some(Input::Text(data.clone())),
+                    None => frame.stdin.as_deref().cloned(),
+                };
+                let (name, items) = read::mapfile(inv.args(), input.as_ref());
+                scope.assign_array(&name, items.as_deref(), frame.conditional);
+            }
+            "printf" if inv.args().first().is_some_and(|w| w.text == "-v") => {
+                if let Some(var) = inv.args().get(1) {
+                    let value = match inv.args().get(2..) {
+                        Some([format, values @ ..])
+                            if !format.unresolved && values.iter().all(|w| !w.unresolved) =>
+                        {
+                            Value::known(printf(&format.text, values))
+                        }
+                        _ => Value::unknown(),
+                    };
+                    if var.unresolved {
+                        scope.assign_unknown_name();
+                    } else {
+                        let name = var.text.split('[').next().unwrap_or(&var.text).to_owned();
+                        scope.assign(&name, value, frame.conditional);
+                    }
+                }
+            }
+            "getopts" => {
+                if let Some(var) = inv.args().get(1) {
+                    scope.assign(&var.text, Value::unknown(), frame.conditional);
+                }
+                scope.assign("OPTARG", Value::unknown(), frame.conditional);
+                scope.assign("OPTIND", Value::unknown(), frame.conditional);
+            }
+            "let" => {
+                for w in inv.args() {
+                    let name: String = w
+                        .text
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if !name.is_empty() && w.text[name.len()..].contains(['=', '+', '-']) {
+                        scope.assign(&name, Value::unknown(), frame.conditional);
+                    }
+                }
+            }
             "cd" | "pushd" => {
                 let target = inv
                     .args()
@@ -201,6 +279,19 @@ impl Walker<'_> {
                     }
                     None => None,
                 };
+                for flag in args.iter().take_while(|w| w.text != "--") {
+                    match flag.text.as_str() {
+                        t if t.starts_with('-') && t[1..].contains('a') => scope.export_all(true),
+                        t if t.starts_with('+') && t[1..].contains('a') => scope.export_all(false),
+                        _ => {}
+                    }
+                }
+                if args
+                    .windows(2)
+                    .any(|w| w[0].text == "-o" && w[1].text == "allexport")
+                {
+                    scope.export_all(true);
+                }
                 if let Some(words) = positional {
                     let values: Vec<Option<String>> = words
                         .iter()
@@ -254,4 +345,12 @@ impl Walker<'_> {
             _ => {}
         }
     }
+}
+
+/// A shell variable name.
+fn is_name(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

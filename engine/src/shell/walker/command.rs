@@ -29,6 +29,32 @@ enum WordSource<'t> {
     Recovered(Word),
 }
 
+/// Word sources grouped into the words bash reads.
+enum Grouped<'t> {
+    /// Nodes with nothing between them: one word (tree-sitter splits `'r'\m` in two).
+    Nodes(Vec<Node<'t>>),
+    Recovered(Word),
+}
+
+/// Group nodes that touch (no blank between them) into one word, as bash reads them.
+fn adjacent_groups<'t>(sources: impl Iterator<Item = WordSource<'t>>) -> Vec<Grouped<'t>> {
+    let mut out: Vec<Grouped> = Vec::new();
+    for source in sources {
+        match source {
+            WordSource::Node(n) => match out.last_mut() {
+                Some(Grouped::Nodes(group))
+                    if group.last().is_some_and(|l| l.end_byte() == n.start_byte()) =>
+                {
+                    group.push(n)
+                }
+                _ => out.push(Grouped::Nodes(vec![n])),
+            },
+            WordSource::Recovered(w) => out.push(Grouped::Recovered(w)),
+        }
+    }
+    out
+}
+
 /// Words tree-sitter files under a redirection that bash reads as arguments: the words
 /// after a file redirection's target, and those after a heredoc's delimiter.
 fn words_in_redirect(redirect: Node) -> Vec<Node> {
@@ -51,8 +77,13 @@ fn words_in_redirect(redirect: Node) -> Vec<Node> {
     out
 }
 
-/// `{fd}` written directly before a redirection: a variable that receives the
-/// descriptor bash opens, not an argument.
+/// Does this redirection carry words that are arguments (see [`words_in_redirect`])?
+pub(super) fn has_words(redirect: Node) -> bool {
+    !words_in_redirect(redirect).is_empty()
+}
+
+/// `{fd}` or a number written directly before a redirection: a descriptor (or a variable
+/// that receives the one bash opens), not an argument. tree-sitter reads `0<a.txt` so.
 fn names_a_descriptor(word: Node, redirects: &[Node], src: &str) -> bool {
     let t = text(word, src);
     let is_name = t
@@ -64,7 +95,8 @@ fn names_a_descriptor(word: Node, redirects: &[Node], src: &str) -> bool {
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         });
-    is_name
+    let is_number = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+    (is_name || is_number)
         && redirects.iter().any(|r| {
             r.kind() == "file_redirect"
                 && r.start_byte() == word.end_byte()
@@ -124,14 +156,19 @@ impl Walker<'_> {
         at: At,
         scope: &mut Scope,
     ) -> Vec<usize> {
-        let mut name = None;
         let mut words: Vec<(usize, WordSource)> = Vec::new();
         let mut assignments = Vec::new();
         let mut redirect_nodes = outer.redirects;
+        if node.kind() == "variable_assignment" {
+            assignments.push(node);
+        }
         let mut cursor = node.walk();
         for (i, child) in node.children(&mut cursor).enumerate() {
+            if node.kind() == "variable_assignment" {
+                break;
+            }
             match (node.field_name_for_child(i as u32), child.kind()) {
-                (Some("name"), _) => name = Some(child),
+                (Some("name"), _) => words.push((child.start_byte(), WordSource::Node(child))),
                 (Some("argument"), _) => words.push((child.start_byte(), WordSource::Node(child))),
                 (Some("redirect"), _)
                 | (_, "file_redirect" | "heredoc_redirect" | "herestring_redirect") => {
@@ -164,8 +201,14 @@ impl Walker<'_> {
             .collect();
         words.retain(|(_, w)| !matches!(w, WordSource::Node(n) if named_fds.contains(n)));
         for n in named_fds {
-            let var = text(n, at.src.text).trim_matches(['{', '}']).to_owned();
-            scope.assign(&var, Value::unknown(), at.frame.conditional);
+            // Bash gives it a free descriptor from 10 up: which one does not matter,
+            // only that `>&$fd` duplicates a descriptor rather than naming a file.
+            if let Some(var) = text(n, at.src.text)
+                .strip_prefix('{')
+                .and_then(|v| v.strip_suffix('}'))
+            {
+                scope.assign(var, Value::known("10".into()), at.frame.conditional);
+            }
         }
         words.extend(
             outer
@@ -176,18 +219,22 @@ impl Walker<'_> {
         words.sort_by_key(|(pos, _)| *pos);
         let specs = self.redirect_specs(&redirect_nodes, at, scope);
 
-        let Some(name) = name else {
-            for a in assignments {
-                self.assign(a, at, scope);
+        // The program is the first word, wherever tree-sitter put it.
+        let name = match words.is_empty() {
+            false => words.remove(0).1,
+            true => {
+                for a in assignments {
+                    self.assign(a, at, scope);
+                }
+                if specs.is_empty() {
+                    return Vec::new();
+                }
+                let argv = vec![Word::literal(":", self.span(node, at))];
+                return self
+                    .emit(argv, Vec::new(), &specs, at.frame, scope, &[])
+                    .map(|(i, _)| vec![i])
+                    .unwrap_or_default();
             }
-            if specs.is_empty() && words.is_empty() {
-                return Vec::new();
-            }
-            let argv = vec![Word::literal(":", self.span(node, at))];
-            return self
-                .emit(argv, Vec::new(), &specs, at.frame, scope, &[])
-                .map(|(i, _)| vec![i])
-                .unwrap_or_default();
         };
 
         // Prefix assignments: the command's environment (not the shell's variables).
@@ -200,8 +247,8 @@ impl Walker<'_> {
         }
 
         // An alias is re-read as source text: `alias g='git'; g reset --hard`.
-        let name_text = text(name, at.src.text);
-        if let Some(value) = scope.alias(name_text).map(str::to_owned)
+        if let WordSource::Node(name) = name
+            && let Some(value) = scope.alias(text(name, at.src.text)).map(str::to_owned)
             && name.named_child(0).is_some_and(|c| c.kind() == "word")
         {
             let end = outer.end.unwrap_or(node.end_byte()).max(node.end_byte());
@@ -215,16 +262,21 @@ impl Walker<'_> {
         // Words, each possibly several variants (multi-valued variables) and fields.
         let env_x = self.expand_env(scope);
         let mut word_variants: Vec<Vec<Vec<Word>>> = Vec::new();
-        let sources =
-            std::iter::once(WordSource::Node(name)).chain(words.into_iter().map(|(_, w)| w));
-        for source in sources {
-            match source {
-                WordSource::Node(w) => {
-                    let span = self.span(w, at);
-                    let pieces = expand::pieces(w, at.src.text, scope, &mut subs);
-                    word_variants.push(finish(pieces, span, origin(w), &env_x));
+        let sources = std::iter::once(name).chain(words.into_iter().map(|(_, w)| w));
+        for group in adjacent_groups(sources) {
+            match group {
+                Grouped::Nodes(nodes) => {
+                    let (first, last) = (nodes[0], nodes[nodes.len() - 1]);
+                    let span = self.span(first, at).cover(self.span(last, at));
+                    let mut pieces = Vec::new();
+                    for w in &nodes {
+                        pieces.extend(expand::pieces(*w, at.src.text, scope, &mut subs));
+                    }
+                    let pieces = expand::rejoin_dollar_names(pieces, scope);
+                    let origin = origin(first).cover(origin(last));
+                    word_variants.push(finish(pieces, span, origin, &env_x));
                 }
-                WordSource::Recovered(w) => word_variants.push(vec![vec![w]]),
+                Grouped::Recovered(w) => word_variants.push(vec![vec![w]]),
             }
         }
         let argvs = product(word_variants);
@@ -254,7 +306,7 @@ pub(super) fn product(words: Vec<Vec<Vec<Word>>>) -> Vec<Vec<Word>> {
             let rivals = variants.len() > 1;
             let mut fields = variants.into_iter().next().unwrap_or_default();
             if rivals {
-                fields.iter_mut().for_each(|w| w.unresolved = true);
+                fields.iter_mut().for_each(Word::forget);
             }
             argvs
                 .iter_mut()

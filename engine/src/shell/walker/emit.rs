@@ -4,6 +4,7 @@ use super::output::emitted_text;
 use super::redirects::RedirectSpec;
 use super::{Frame, Side, StdinCode, Walker};
 use crate::shell::execution::{self, CodeSource};
+use crate::shell::input::Input;
 use crate::shell::invocation::{Context, FindingKind, Invocation};
 use crate::shell::scope::Scope;
 use crate::shell::word::Word;
@@ -47,46 +48,35 @@ impl Walker<'_> {
         let first = argv.first()?.clone();
         let program = program_name(&first.text);
 
-        // Programs that build commands: their command is the invocation.
-        match program.as_str() {
-            "xargs" => {
-                if let Some(cmd) = derived::xargs(&argv) {
-                    wrappers.push("xargs".into());
-                    return self.emit_with_wrappers(
-                        cmd,
-                        env,
-                        specs,
-                        frame,
-                        scope,
-                        wrappers,
-                        stripped.shell_strings,
-                    );
-                }
+        // Programs that build commands: their commands stand in for them.
+        let heredoc = specs.iter().find_map(|s| match s {
+            RedirectSpec::Stdin { data: Some(d), .. } => Some(Input::Text(d.clone())),
+            _ => None,
+        });
+        let input = heredoc.as_ref().or(frame.stdin.as_deref());
+        if let Some(d) = derived::derived(&program, &argv, input)
+            && d.replaces
+        {
+            wrappers.push(d.via.into());
+            let mut first = None;
+            for cmd in d.commands {
+                let r = self.emit_with_wrappers(
+                    cmd,
+                    env.clone(),
+                    specs,
+                    frame,
+                    scope,
+                    wrappers.clone(),
+                    Vec::new(),
+                );
+                first = first.or(r);
             }
-            "parallel" => {
-                let jobs = derived::parallel(&argv);
-                wrappers.push("parallel".into());
-                let mut first_emitted = None;
-                for cmd in jobs.commands {
-                    let r = self.emit_with_wrappers(
-                        cmd,
-                        env.clone(),
-                        specs,
-                        frame,
-                        scope,
-                        wrappers.clone(),
-                        Vec::new(),
-                    );
-                    first_emitted = first_emitted.or(r);
-                }
-                for s in jobs.shell_strings {
-                    self.nested_shell(&s, Context::ShellString, frame, scope, &wrappers);
-                }
-                if first_emitted.is_some() {
-                    return first_emitted;
-                }
+            for s in d.shell_strings.iter().chain(&stripped.shell_strings) {
+                self.nested_shell(s, Context::ShellString, frame, scope, &wrappers);
             }
-            _ => {}
+            if first.is_some() {
+                return first;
+            }
         }
         self.record(
             argv,
@@ -203,12 +193,13 @@ impl Walker<'_> {
                 .fold(inv.span, |s, r| s.cover(r.target.span));
         }
 
-        if program == "find" {
-            let argv = self.out[idx].argv.clone();
-            for cmd in derived::find_exec(&argv) {
-                let mut w = wrappers.clone();
-                w.push("find".into());
-                self.emit_with_wrappers(cmd, Vec::new(), &[], frame, scope, w, Vec::new());
+        if let Some(d) = derived::derived(&program, &self.out[idx].argv, None)
+            && !d.replaces
+        {
+            let mut w = wrappers.clone();
+            w.push(d.via.into());
+            for cmd in d.commands {
+                self.emit_with_wrappers(cmd, Vec::new(), &[], frame, scope, w.clone(), Vec::new());
             }
         }
         self.scope_effects(idx, frame, scope);

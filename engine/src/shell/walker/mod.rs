@@ -11,15 +11,19 @@ mod command;
 mod emit;
 mod nested;
 mod output;
+mod read;
 mod redirects;
 mod traversal;
 
 use std::borrow::Cow;
+use std::rc::Rc;
 
 use tree_sitter::{Node, Parser, Tree};
 
 use super::expand::text;
+use super::input::Input;
 use super::invocation::{Context, ContextSet, Finding, FindingKind, Invocation, Language};
+use super::repair;
 use super::scope::Scope;
 use super::source::{Cuts, has_continuation, join_continuations};
 use super::{Limits, ShellModel};
@@ -43,6 +47,8 @@ pub(crate) struct Frame {
     wrappers: Vec<String>,
     /// The output of this code is executed (a substitution in code position).
     output_executed: bool,
+    /// What its commands read on standard input, when known (a pipeline's earlier stage).
+    stdin: Option<Rc<Input>>,
 }
 
 impl Frame {
@@ -56,6 +62,7 @@ impl Frame {
             function: None,
             wrappers: Vec::new(),
             output_executed: false,
+            stdin: None,
         }
     }
 
@@ -206,7 +213,7 @@ impl<'e> Walker<'e> {
 
     fn parse<'c>(&mut self, code: &'c str) -> Option<(Tree, Cow<'c, str>, Cuts)> {
         let tree = self.parser.parse(code, None)?;
-        let (tree, text, cuts) = if has_continuation(code) {
+        let (mut tree, text, cuts) = if has_continuation(code) {
             let mut comments = Vec::new();
             collect_kind(tree.root_node(), "comment", &mut comments);
             let protected: Vec<_> = comments.iter().map(|n| n.byte_range()).collect();
@@ -215,6 +222,16 @@ impl<'e> Walker<'e> {
         } else {
             (tree, Cow::Borrowed(code), Cuts::default())
         };
+        // Repairs change the tree's shape, never the text words are read from.
+        let mut repaired: Option<String> = None;
+        for _ in 0..repair::MAX_ROUNDS {
+            let current = repaired.as_deref().unwrap_or(&text);
+            let Some(fixed) = repair::repaired(&tree, current) else {
+                break;
+            };
+            tree = self.parser.parse(&fixed, None)?;
+            repaired = Some(fixed);
+        }
         if !tree.root_node().has_error() {
             return Some((tree, text, cuts));
         }
@@ -267,10 +284,7 @@ impl<'e> Walker<'e> {
     }
 
     fn expand_env(&self, scope: &Scope) -> ExpandEnv {
-        ExpandEnv {
-            home: scope.home().to_owned(),
-            cwd: scope.cwd().map(str::to_owned),
-        }
+        scope.expand_env()
     }
 
     /// Pipeline neighbours, and execution flowing back up pipelines.

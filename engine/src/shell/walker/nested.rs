@@ -4,6 +4,7 @@
 use tree_sitter::Node;
 
 use super::{At, Frame, Src, StdinCode, Walker};
+use crate::shell::execution;
 use crate::shell::execution::CodeSource;
 use crate::shell::expand::{collect_substitutions, text};
 use crate::shell::invocation::{Context, FindingKind, InlineCode, Language};
@@ -110,10 +111,8 @@ impl Walker<'_> {
             .and_then(|r| r.strip_suffix("@P}"))
             .unwrap_or("");
         match scope.lookup(name) {
-            Some(Value {
-                known,
-                maybe_unknown: false,
-            }) => known
+            Some(value) if value.certain() => value
+                .known
                 .iter()
                 .flat_map(|v| embedded::substitutions(v))
                 .collect(),
@@ -235,7 +234,38 @@ impl Walker<'_> {
         let argv = self.out[idx].argv.clone();
         match code {
             CodeSource::ShellString { word } => {
-                self.nested_shell(&argv[*word], Context::ShellString, frame, scope, wrappers)
+                let program = self.out[idx].program.clone();
+                if execution::is_shell(&program) {
+                    // `bash -c CODE $0 $1...`: a new shell, which sees exported variables
+                    // and the command's own environment, and gets the arguments after
+                    // the code as its positional parameters.
+                    let mut child = scope.for_child();
+                    for (k, v) in &self.out[idx].env {
+                        child.assign(k, Value::known(v.clone()), false);
+                        child.export(k);
+                    }
+                    let rest: Vec<Option<String>> = argv[*word + 1..]
+                        .iter()
+                        .map(|w| (!w.unresolved && !w.glob).then(|| w.text.clone()))
+                        .collect();
+                    if let Some((zero, args)) = rest.split_first() {
+                        let zero = zero
+                            .clone()
+                            .map(Value::known)
+                            .unwrap_or_else(Value::unknown);
+                        child.assign("0", zero, false);
+                        child.set_positional(args, false);
+                    }
+                    self.nested_shell(
+                        &argv[*word],
+                        Context::ShellString,
+                        frame,
+                        &mut child,
+                        wrappers,
+                    )
+                } else {
+                    self.nested_shell(&argv[*word], Context::ShellString, frame, scope, wrappers)
+                }
             }
             CodeSource::Eval { from } => {
                 // `eval` runs in this shell: its `cd` and assignments hold afterwards.

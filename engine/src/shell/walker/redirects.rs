@@ -150,21 +150,15 @@ impl Walker<'_> {
                             )
                         })
                         .and_then(|v| v.into_iter().next())
-                        .map(|fields| {
-                            let unresolved = fields.iter().any(|w| w.unresolved);
-                            let text = fields
-                                .into_iter()
-                                .map(|w| w.text)
-                                .collect::<Vec<_>>()
-                                .join(" ");
-                            Word {
-                                text,
+                        .and_then(|fields| {
+                            // A here-string is one word: its fields joined again.
+                            Word::joined(&fields).map(|w| Word {
                                 span,
-                                unresolved,
                                 glob: false,
                                 quoted: true,
                                 origin: origin(node),
-                            }
+                                ..w
+                            })
                         })
                         .unwrap_or_else(|| Word::literal("", span));
                     // Its substitutions run before the command; whether their output is
@@ -222,6 +216,7 @@ impl Walker<'_> {
                     match p {
                         Piece::Text { text, .. } => s.push_str(&text),
                         Piece::Unknown { raw } => s.push_str(&raw),
+                        Piece::Partial { text, .. } => s.push_str(&text),
                         Piece::Choice { .. } => s.push_str(text(child, at.src.text)),
                     }
                 }
@@ -299,5 +294,8 @@ fn reads_and_writes(redirect: Node, src: &str) -> bool {
     let inner = redirect
         .children(&mut cursor)
         .any(|c| is_read_write_half(c, src));
-    inner || redirect.prev_sibling().is_some_and(|e| is_read_write_half(e, src))
+    inner
+        || redirect
+            .prev_sibling()
+            .is_some_and(|e| is_read_write_half(e, src))
 }

@@ -3,9 +3,12 @@
 
 use tree_sitter::Node;
 
-use super::command::Outer;
+use std::rc::Rc;
+
+use super::command::{self, Outer};
 use super::{At, Walker, origin};
 use crate::shell::expand::{self, text};
+use crate::shell::input::Input;
 use crate::shell::invocation::{Context, FindingKind};
 use crate::shell::scope::{Scope, Value};
 use crate::shell::word::{Word, finish};
@@ -224,22 +227,43 @@ impl Walker<'_> {
     /// succeeded, so their effects (`cd`, assignments) hold for the rest of the chain;
     /// after the chain they may or may not have happened. `||` runs on failure only.
     pub(super) fn walk_list(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
+        self.walk_list_with_tail(node, None, at, scope)
+    }
+
+    /// A list whose last command has redirections tree-sitter filed under the whole
+    /// list (`true && rm >out a`: bash gives `>out a` to `rm`).
+    fn walk_list_with_tail(
+        &mut self,
+        node: Node,
+        tail: Option<(Vec<Node>, Node)>,
+        at: At,
+        scope: &mut Scope,
+    ) -> Vec<usize> {
         let mut chain = Vec::new();
         flatten_list(node, None, &mut chain);
         let mut targets = Vec::new();
         let mut before_rest: Option<Scope> = None;
-        for (op, child) in chain {
+        let last = chain.len().saturating_sub(1);
+        let mut tail = tail;
+        for (k, (op, child)) in chain.into_iter().enumerate() {
+            let tail_here = if k == last { tail.take() } else { None };
+            let walk = |this: &mut Self, at: At, scope: &mut Scope| match &tail_here {
+                Some((redirects, whole)) => {
+                    this.walk_head(Some(child), redirects.clone(), *whole, at, scope)
+                }
+                None => this.walk_statement(child, at, scope),
+            };
             match op {
-                None => targets.extend(self.walk_statement(child, at, scope)),
+                None => targets.extend(walk(self, at, scope)),
                 Some("&&") => {
                     before_rest.get_or_insert_with(|| scope.clone());
-                    targets.extend(self.walk_statement(child, at, scope));
+                    targets.extend(walk(self, at, scope));
                 }
                 Some(_) => {
                     before_rest.get_or_insert_with(|| scope.clone());
                     let mut branch = scope.clone();
                     let f = at.frame.conditional();
-                    targets.extend(self.walk_statement(child, at.with(&f), &mut branch));
+                    targets.extend(walk(self, at.with(&f), &mut branch));
                     scope.join_branch(branch);
                 }
             }
@@ -300,8 +324,11 @@ impl Walker<'_> {
             .child_by_field_name("variable")
             .map(|n| text(n, at.src.text).to_owned());
         let values: Vec<Node> = field_children(node, "value");
-        let mut known = Vec::new();
-        let mut unknown = values.is_empty();
+        // Without a list, `for x; do` walks the positional parameters.
+        let mut options = Vec::new();
+        if values.is_empty() {
+            options.push(Value::unknown());
+        }
         for value in values {
             let mut subs = Vec::new();
             let pieces = expand::pieces(value, at.src.text, scope, &mut subs);
@@ -313,18 +340,15 @@ impl Walker<'_> {
                 &self.expand_env(scope),
             ) {
                 for w in variant {
-                    if w.unresolved || w.glob {
-                        unknown = true;
+                    options.push(if w.glob {
+                        Value::unknown()
                     } else {
-                        known.push(w.text);
-                    }
+                        Value::of_word(&w)
+                    });
                 }
             }
         }
-        let value = Value {
-            known,
-            maybe_unknown: unknown,
-        };
+        let value = Value::any_of(options);
         let mut targets = Vec::new();
         if let Some(body) = node.child_by_field_name("body") {
             let init = var.as_deref().map(|v| (v, value));
@@ -343,8 +367,17 @@ impl Walker<'_> {
         self.next_pipeline += 1;
         let mut results: Vec<Vec<usize>> = Vec::new();
         for (k, stage) in stages.into_iter().enumerate() {
-            // Every stage runs in its own subshell.
+            // Every stage runs in its own subshell, reading what the one before prints.
             let mut stage_scope = scope.clone();
+            let mut frame = at.frame.clone();
+            if k > 0 {
+                frame.stdin = match results[k - 1].as_slice() {
+                    [up] => Input::printed_by(&self.out[*up], self.side[*up].emits.as_deref())
+                        .map(Rc::new),
+                    _ => None,
+                };
+            }
+            let at = at.with(&frame);
             let targets = match stage {
                 Stage::Node(node) => self.walk_statement(node, at, &mut stage_scope),
                 Stage::Head {
@@ -462,6 +495,35 @@ impl Walker<'_> {
             return Vec::new();
         }
         match body {
+            Some(b) if b.kind() == "list" => {
+                self.walk_list_with_tail(b, Some((redirects, whole)), at, scope)
+            }
+            Some(b) if b.kind() == "negated_command" => {
+                let children = statement_children(b);
+                let mut targets = Vec::new();
+                let last = children.len().saturating_sub(1);
+                let mut redirects = Some(redirects);
+                for (k, child) in children.into_iter().enumerate() {
+                    let tail = if k == last { redirects.take() } else { None };
+                    targets.extend(match tail {
+                        Some(r) => self.walk_head(Some(child), r, whole, at, scope),
+                        None => self.walk_statement(child, at, scope),
+                    });
+                }
+                targets
+            }
+            // `A=1 >out rm -rf ~`: tree-sitter files the command under the redirection.
+            Some(b)
+                if matches!(b.kind(), "variable_assignment" | "variable_assignments")
+                    && redirects.iter().any(|r| command::has_words(*r)) =>
+            {
+                let outer = Outer {
+                    redirects,
+                    recovered: Vec::new(),
+                    end: Some(whole.end_byte()),
+                };
+                self.walk_command_with(b, outer, at, scope)
+            }
             Some(b) if b.kind() == "command" => {
                 // tree-sitter drops some words between a command and its redirects
                 // (`python3 - <<EOF` loses the `-`): recover them from the gap.

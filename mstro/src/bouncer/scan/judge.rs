@@ -102,12 +102,22 @@ impl<'a> Judge<'a> {
                         rule.severity,
                         rule.alternative.clone(),
                     );
+                    // As the engine judges it: a rule that holds only for what a value
+                    // may be is a review.
+                    let (severity, reason) = if c.possibly {
+                        (
+                            rule.severity.min(Severity::Medium),
+                            format!("{} {}", rule.reason, mstro_engine::verdict::ONLY_POSSIBLY),
+                        )
+                    } else {
+                        (rule.severity, rule.reason.clone())
+                    };
                     raw.push(Hit {
                         span: inv.span,
-                        verdict: rule.verdict,
-                        severity: rule.severity,
+                        verdict: c.verdict,
+                        severity,
                         rule_ids: vec![rule.id.to_string()],
-                        reason: rule.reason.clone(),
+                        reason,
                         alternative: rule.alternative.clone(),
                     });
                 }

@@ -1,0 +1,135 @@
+//! Repairs for trees tree-sitter-bash gets wrong without reporting an error. Each is a
+//! same-length edit of the source (so every offset still maps to the input) that makes
+//! tree-sitter read what bash reads; the source is then parsed again.
+//!
+//! - `2>&- -r x /`: tree-sitter takes one word after `>&-` as its target and starts a
+//!   new command after it; bash closes the descriptor and keeps every word. `-` becomes
+//!   a digit: a descriptor duplication has a target, and the words follow it.
+//! - `ls⏎\rm -rf /`: a newline before a backslash is swallowed into the next word, so
+//!   `rm` would be an argument of `ls`. The newline becomes `;`.
+//! - `A=1 B=2⏎{ rm -rf ~; }`: a newline after assignments is read as a space, so the
+//!   next line's command would run with them as its environment (or `{` would be a
+//!   program). The newline becomes `;`.
+//! - `{rm,} -rf /`, `{fd}>f cmd`: a `{` with no blank after it is part of a word to
+//!   bash (brace expansion, a named descriptor), never a group; tree-sitter reads a
+//!   group and fails. The `{` becomes `_` for the parse.
+//!
+//! The walk reads words from the text as written, so a repaired byte never reaches a
+//! word: only the shape of the tree changes.
+
+use tree_sitter::{Node, Tree};
+
+use super::expand::text;
+
+/// Most rounds of repair for one text (each round reparses it).
+pub(crate) const MAX_ROUNDS: usize = 4;
+
+/// The source with the repairs `tree` needs, or `None` when it needs none.
+pub(crate) fn repaired(tree: &Tree, src: &str) -> Option<String> {
+    let mut edits: Vec<(usize, u8)> = Vec::new();
+    collect(tree.root_node(), src, &mut edits);
+    if edits.is_empty() {
+        return None;
+    }
+    let mut bytes = src.as_bytes().to_vec();
+    for (at, b) in edits {
+        bytes[at] = b;
+    }
+    // Only ASCII bytes are replaced by ASCII bytes: still UTF-8.
+    String::from_utf8(bytes).ok()
+}
+
+fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
+    match node.kind() {
+        // `>&-` and `<&-` with a word after them.
+        "file_redirect" => {
+            let mut cursor = node.walk();
+            let closes = node
+                .children(&mut cursor)
+                .find(|c| !c.is_named() && matches!(text(*c, src), ">&-" | "<&-"));
+            if let Some(op) = closes
+                && node.child_by_field_name("destination").is_some()
+            {
+                edits.push((op.end_byte() - 1, b'9'));
+            }
+        }
+        "word" if text(node, src).starts_with('\n') => edits.push((node.start_byte(), b';')),
+        "ERROR" => {
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.children(&mut cursor).collect();
+            for pair in children.windows(2) {
+                if !pair[0].is_named()
+                    && text(pair[0], src) == "{"
+                    && pair[1].start_byte() == pair[0].end_byte()
+                {
+                    edits.push((pair[0].start_byte(), b'_'));
+                }
+            }
+        }
+        "command" => {
+            let mut cursor = node.walk();
+            let mut last_assignment = None;
+            for child in node.children(&mut cursor) {
+                match child.kind() {
+                    "variable_assignment" => last_assignment = Some(child),
+                    "command_name" => {
+                        if let Some(a) = last_assignment {
+                            let gap = src.get(a.end_byte()..child.start_byte()).unwrap_or("");
+                            if let Some(nl) = gap.find('\n') {
+                                edits.push((a.end_byte() + nl, b';'));
+                            }
+                        }
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        collect(child, src, edits);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repair(src: &str) -> Option<String> {
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_bash::LANGUAGE.into())
+            .unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        repaired(&tree, src)
+    }
+
+    #[test]
+    fn each_repair_keeps_every_offset() {
+        assert_eq!(repair("rm 2>&- -rf /").as_deref(), Some("rm 2>&9 -rf /"));
+        assert_eq!(repair("ls\n\\rm -rf /").as_deref(), Some("ls;\\rm -rf /"));
+        assert_eq!(
+            repair("A=1 B=2\n{ rm -rf ~; }").as_deref(),
+            Some("A=1 B=2;{ rm -rf ~; }")
+        );
+        assert_eq!(repair("x=1 y=2\nls").as_deref(), Some("x=1 y=2;ls"));
+        assert_eq!(repair("{rm,} -rf /").as_deref(), Some("_rm,} -rf /"));
+        assert_eq!(repair("{fd}>f rm").as_deref(), Some("_fd}>f rm"));
+    }
+
+    #[test]
+    fn correct_trees_need_none() {
+        for ok in [
+            "rm 2>&-",
+            "A=1 ls",
+            "echo 'a\n\\b'",
+            "ls >&2 x",
+            "x=1\n",
+            "{ ls; }",
+        ] {
+            assert_eq!(repair(ok), None, "{ok}");
+        }
+    }
+}

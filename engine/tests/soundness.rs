@@ -1,0 +1,231 @@
+//! What bash runs is what the engine judges, and nothing it cannot know is vouched for.
+//! One case per class of evasion (each stands for a family the properties and the
+//! bash oracle test with generated inputs), each with a benign twin of the same shape
+//! that stays allowed.
+
+use mstro_engine::{Engine, Judgement, Mode, PathEnv, ToolCall, Verdict};
+
+/// A class: a dangerous command judged `verdict` by `rule`, and a benign twin judged
+/// no stricter than `twin_at_most`.
+struct Class {
+    name: &'static str,
+    dangerous: &'static str,
+    rule: &'static str,
+    verdict: Verdict,
+    twin: &'static str,
+    twin_at_most: Verdict,
+}
+
+const OWN_CONFIG: &str = "self-protection.bouncer-config";
+const ROOT: &str = "filesystem.rm-root-or-home";
+const UNKNOWN: &str = "filesystem.unknown-target";
+
+fn classes() -> Vec<Class> {
+    use Verdict::*;
+    let class = |name, dangerous, rule, verdict, twin| Class {
+        name,
+        dangerous,
+        rule,
+        verdict,
+        twin,
+        twin_at_most: Allow,
+    };
+    vec![
+        // Values only known at run time are carried with what is known around them.
+        class(
+            "here-string into read",
+            "read -r D <<< ~/.mstro; printf 'critical_overrides: [x]' > \"$D/bouncer.yaml\"",
+            OWN_CONFIG,
+            Deny,
+            "read -r x <<< hello; echo \"$x\"",
+        ),
+        class(
+            "printf -v",
+            "printf -v D %s ~/.mstro; echo 'disabled_rules: [x]' > \"$D/bouncer.yaml\"",
+            OWN_CONFIG,
+            Deny,
+            "printf -v x %s hello; echo \"$x\"",
+        ),
+        class(
+            "substitution with a known suffix",
+            "D=$(cd ~ && pwd)/.mstro; printf x > \"$D/bouncer.yaml\"",
+            OWN_CONFIG,
+            Deny,
+            "D=$(pwd)/build; echo x > \"$D/out.txt\"",
+        ),
+        class(
+            "while read from an unknown listing",
+            "ls -d ~/.ms* | while read d; do echo x > \"$d/bouncer.yaml\"; done",
+            OWN_CONFIG,
+            Deny,
+            "ls src | while read f; do echo \"$f\"; done",
+        ),
+        class(
+            "unknown directory, protected file",
+            "cp evil \"$T/sudoers\"",
+            "system.account-files",
+            Deny,
+            "cp notes.txt ./docs/sudoers-howto.md",
+        ),
+        class(
+            "unknown write target",
+            "echo x > \"$OUT\"",
+            UNKNOWN,
+            Review,
+            "echo x > out.txt",
+        ),
+        class(
+            "unknown delete target",
+            "rm -f $(cat files.txt)",
+            UNKNOWN,
+            Review,
+            "rm -f notes.txt",
+        ),
+        class(
+            "unknown cwd",
+            "cd \"$(mktemp -d)\" && echo x > .bashrc",
+            "system.shell-profile",
+            Review,
+            "cd build && echo x > out.txt",
+        ),
+        // Values the engine follows.
+        class(
+            "IFS splitting",
+            "IFS=,; c=sudo,id; $c",
+            "privilege.escalation",
+            Review,
+            "IFS=,; c=ls,-la; $c",
+        ),
+        class(
+            "nameref",
+            "declare -n r=x; x=sudo; $r id",
+            "privilege.escalation",
+            Review,
+            "declare -n r=x; x=ls; $r -la",
+        ),
+        class(
+            "xargs from a known producer",
+            "echo / | xargs rm -rf",
+            ROOT,
+            Deny,
+            "echo a,b | xargs -d, echo",
+        ),
+        class(
+            "xargs -I",
+            "printf '%s\\n' ~ | xargs -I{} rm -rf {}",
+            ROOT,
+            Deny,
+            "printf '%s\\n' build | xargs -I{} rm -rf {}",
+        ),
+        class(
+            "while read from a known producer",
+            "echo / | while read d; do rm -rf \"$d\"; done",
+            ROOT,
+            Deny,
+            "echo build | while read d; do rm -rf \"$d\"; done",
+        ),
+        class(
+            "sh -c positional parameters",
+            "sh -c 'rm -rf \"$0\"' ~",
+            ROOT,
+            Deny,
+            "sh -c 'ls \"$0\"' src",
+        ),
+        class(
+            "bash -c $1",
+            "bash -c 'rm -rf \"$1\"' x /",
+            ROOT,
+            Deny,
+            "bash -c 'rm -rf \"$1\"' x build",
+        ),
+        class(
+            "glob in the middle of a path",
+            "tee -a /e*c/sudoers",
+            "system.account-files",
+            Deny,
+            "tee -a /tmp/l*g.txt",
+        ),
+        class(
+            "glob in a home directory's name",
+            "rm -rf /ho?e/dev",
+            ROOT,
+            Deny,
+            "rm -rf /tmp/ho?e",
+        ),
+        class(
+            "arithmetic re-evaluates a value",
+            "x='a[$(rm -rf ~)]'; (( x ))",
+            ROOT,
+            Deny,
+            "x='a[1]'; (( x ))",
+        ),
+        class(
+            "variable with a known prefix",
+            "p=/etc/sudoers.d; echo x > \"$p/$name\"",
+            UNKNOWN,
+            Review,
+            "p=build; echo x > \"$p/out.txt\"",
+        ),
+    ]
+}
+
+fn judge(engine: &Engine, env: &PathEnv, cwd: &str, cmd: &str) -> (Judgement, Vec<String>) {
+    let e = engine
+        .judge(&ToolCall::bash(cmd).with_cwd(cwd), env, Mode::Repl)
+        .expect("valid call");
+    let fired = e.fired.iter().map(|r| r.to_string()).collect();
+    (e.judgement, fired)
+}
+
+#[test]
+fn every_class_both_ways() {
+    let engine = Engine::builtin().expect("built-in packs load");
+    let env = PathEnv::fixture();
+    let mut failures = Vec::new();
+    for c in classes() {
+        let (j, fired) = judge(&engine, &env, "/home/dev/project", c.dangerous);
+        if j.verdict != c.verdict || !fired.iter().any(|r| r == c.rule) {
+            failures.push(format!(
+                "{}: `{}` should be {} by {} but was {} {:?}",
+                c.name, c.dangerous, c.verdict, c.rule, j.verdict, fired
+            ));
+        }
+        let (t, fired) = judge(&engine, &env, "/home/dev/project", c.twin);
+        if t.verdict > c.twin_at_most {
+            failures.push(format!(
+                "{}: twin `{}` should be at most {} but was {} {:?}",
+                c.name, c.twin, c.twin_at_most, t.verdict, fired
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A home directory (or a project) inside a temporary directory keeps its protections:
+/// the more protected class wins.
+#[test]
+fn home_is_home_even_under_a_temporary_directory() {
+    let engine = Engine::builtin().expect("built-in packs load");
+    let env = PathEnv::new("/tmp/ci/home", Some("/tmp/ci/work"));
+    let cwd = "/tmp/ci/work";
+    for (cmd, at_least) in [
+        ("rm -rf ~/*", Verdict::Deny),
+        ("rm -rf ~", Verdict::Deny),
+        ("rm -rf $HOME/.*", Verdict::Deny),
+        ("find ~ -delete", Verdict::Review),
+        ("echo x >> ~/.bashrc", Verdict::Review),
+        ("rm -rf src", Verdict::Review),
+    ] {
+        let (j, fired) = judge(&engine, &env, cwd, cmd);
+        assert!(j.verdict >= at_least, "`{cmd}`: {} {fired:?}", j.verdict);
+    }
+    for benign in [
+        "rm -rf /tmp/ci/scratch/out",
+        "rm -rf build",
+        "rm -rf ~/.cache/pip",
+        "echo x > notes.txt",
+    ] {
+        let (j, fired) = judge(&engine, &env, cwd, benign);
+        assert_eq!(j.verdict, Verdict::Allow, "`{benign}`: {fired:?}");
+    }
+}
