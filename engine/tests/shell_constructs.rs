@@ -187,11 +187,16 @@ fn cases() -> Vec<Case> {
             r"find . -maxdepth 0 -exec rm -rf ~ \;",
             r"find . -name '*.o' -exec rm -f {} \;",
         ),
-        deny(
-            "find -execdir",
-            r"find . -execdir rm -rf ~ \;",
-            r"find build -execdir rm -f {} +",
-        ),
+        // `-execdir` runs `./NAME` in each match's directory, which is only known at
+        // run time: the twin is reviewed, not allowed.
+        Case {
+            construct: "find -execdir",
+            dangerous: r"find . -execdir rm -rf ~ \;",
+            rule: ROOT,
+            verdict: Deny,
+            twin: r"find build -execdir rm -f {} +",
+            twin_at_most: Review,
+        },
         deny(
             "find -ok",
             r"find . -ok rm -rf / \;",

@@ -597,7 +597,7 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> WordClasses {
     // Every path the pattern may name: each glob component is filled with the names
     // that are likely there (the samples) and with a stand-in for any other name.
     let mut candidates: Vec<(String, bool)> = vec![(dir.trim_end_matches('/').to_owned(), true)];
-    for comp in &components {
+    for (k, comp) in components.iter().enumerate() {
         let mut next = Vec::new();
         for (path, sampled) in &candidates {
             if !has_glob_chars(comp) {
@@ -605,11 +605,28 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> WordClasses {
                 continue;
             }
             let parent = if path.is_empty() { "/" } else { path.as_str() };
+            // `**` is any depth of anything: the directory itself, and dot files too
+            // (what `find` finds, and what the engine makes of `find`). Before a
+            // pattern (`**/*.pyc`) or a build directory's name (`**/node_modules`) the
+            // dot directories are left out: what those name does not depend on them;
+            // before another name (`**/credentials`) they are what makes it one
+            // (`.aws/credentials`).
+            let any_depth = *comp == "**";
+            if any_depth {
+                next.push((path.clone(), *sampled));
+            }
+            let dots = any_depth
+                && (k + 1 == components.len()
+                    || !(has_glob_chars(last) || ARTIFACT_DIRS.contains(&last)));
+            let options = glob::MatchOptions {
+                require_literal_leading_dot: !dots,
+                ..GLOB_OPTIONS
+            };
             if let Ok(pattern) = glob::Pattern::new(comp)
                 && candidates.len() < MAX_GLOB_CANDIDATES
             {
                 for name in samples_in(parent, env) {
-                    if pattern.matches_with(name, GLOB_OPTIONS) {
+                    if pattern.matches_with(name, options) {
                         next.push((format!("{path}/{name}"), *sampled));
                     }
                 }
@@ -622,7 +639,8 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> WordClasses {
 
     // A pattern matching every name says nothing about secrets in an ordinary
     // directory (`/var/lib/apt/lists/*`); in a secret one the directory says it.
-    let match_all = components.len() == 1 && matches!(last, "*" | "**" | "*.*");
+    // (`**` is everything under it, dot files too: a home's `**` holds its keys.)
+    let match_all = components.len() == 1 && matches!(last, "*" | "*.*");
     let mut may = PathClasses::empty();
     let mut must = PathClasses::all();
     let mut named = PathClasses::all();

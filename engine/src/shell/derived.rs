@@ -18,33 +18,45 @@ pub(crate) struct Derived {
     pub commands: Vec<Vec<Word>>,
     /// Command lines run by a shell (`parallel ::: 'cmd a' 'cmd b'`).
     pub shell_strings: Vec<Word>,
+    /// Per command: it runs in a directory only known at run time (`find -execdir`
+    /// runs in each match's directory).
+    pub elsewhere: Vec<bool>,
 }
 
 /// What `program` builds and runs from `argv` and its standard input, if it is one of
 /// the programs that do.
 pub(crate) fn derived(program: &str, argv: &[Word], input: Option<&Input>) -> Option<Derived> {
     match program {
-        "xargs" => Some(Derived {
-            via: "xargs",
-            replaces: true,
-            commands: xargs(argv, input),
-            shell_strings: Vec::new(),
-        }),
+        "xargs" => {
+            let commands = xargs(argv, input);
+            Some(Derived {
+                via: "xargs",
+                replaces: true,
+                elsewhere: vec![false; commands.len()],
+                commands,
+                shell_strings: Vec::new(),
+            })
+        }
         "parallel" => {
             let jobs = parallel(argv);
             Some(Derived {
                 via: "parallel",
                 replaces: !jobs.commands.is_empty(),
+                elsewhere: vec![false; jobs.commands.len()],
                 commands: jobs.commands,
                 shell_strings: jobs.shell_strings,
             })
         }
-        "find" => Some(Derived {
-            via: "find",
-            replaces: false,
-            commands: find_exec(argv),
-            shell_strings: Vec::new(),
-        }),
+        "find" => {
+            let (commands, elsewhere) = find_exec(argv).into_iter().unzip();
+            Some(Derived {
+                via: "find",
+                replaces: false,
+                commands,
+                shell_strings: Vec::new(),
+                elsewhere,
+            })
+        }
         _ => None,
     }
 }
@@ -79,6 +91,9 @@ fn xargs(argv: &[Word], input: Option<&Input>) -> Vec<Vec<Word>> {
     let mut replace: Option<String> = None;
     let mut delimiter: Option<char> = None;
     let mut from_file = false;
+    // `-n N`: at most N items per command; `-L N`: N lines per command.
+    let mut per_command: Option<usize> = None;
+    let mut per_lines: Option<usize> = None;
     while let Some(arg) = argv.get(i) {
         let t = arg.text.as_str();
         if t == "--" {
@@ -112,6 +127,20 @@ fn xargs(argv: &[Word], input: Option<&Input>) -> Vec<Vec<Word>> {
             delimiter = delimiter_char(d);
         } else if t == "-a" || t == "--arg-file" || t.starts_with("--arg-file=") {
             from_file = true;
+        } else if t == "-n" || t == "--max-args" {
+            per_command = next.and_then(|n| n.parse().ok());
+        } else if let Some(n) = t
+            .strip_prefix("--max-args=")
+            .or_else(|| t.strip_prefix("-n"))
+        {
+            per_command = n.parse().ok();
+        } else if t == "-L" || t == "--max-lines" {
+            per_lines = next.and_then(|n| n.parse().ok());
+        } else if let Some(n) = t
+            .strip_prefix("--max-lines=")
+            .or_else(|| t.strip_prefix("-L"))
+        {
+            per_lines = n.parse().ok();
         }
         let takes_next = with_value.contains(&t);
         i += if takes_next { 2 } else { 1 };
@@ -122,36 +151,58 @@ fn xargs(argv: &[Word], input: Option<&Input>) -> Vec<Vec<Word>> {
         command.push(Word::literal("echo", span));
     }
     let input = if from_file { None } else { input };
-    // With `-I`, each line is one item.
-    let items: Option<Vec<Word>> = match input {
+    // The items, in the groups each command gets: with `-I` each line is one item and
+    // one command; `-n` and `-L` cut the items into groups.
+    let groups: Option<Vec<Vec<Word>>> = match input {
         Some(Input::Text(text)) => {
-            let items = match (&replace, delimiter) {
-                (Some(_), None) => text
+            let groups: Vec<Vec<Word>> = match (&replace, delimiter, per_lines) {
+                (Some(_), None, _) => text
                     .lines()
                     .map(|l| Word::literal(l.trim_start(), span))
                     .filter(|w| !w.text.is_empty())
+                    .map(|w| vec![w])
                     .collect(),
-                _ => xargs_items(text, delimiter, span),
+                (None, None, Some(n)) => {
+                    let lines: Vec<Vec<Word>> = text
+                        .lines()
+                        .map(|l| xargs_items(l, None, span))
+                        .filter(|items| !items.is_empty())
+                        .collect();
+                    lines.chunks(n.max(1)).map(|c| c.concat()).collect()
+                }
+                _ => {
+                    let items = xargs_items(text, delimiter, span);
+                    match per_command {
+                        Some(n) => items.chunks(n.max(1)).map(<[Word]>::to_vec).collect(),
+                        None => vec![items],
+                    }
+                }
             };
-            (items.len() <= MAX_XARGS_ITEMS).then_some(items)
+            let count: usize = groups.iter().map(Vec::len).sum();
+            (count <= MAX_XARGS_ITEMS).then_some(groups)
         }
-        Some(Input::Paths(roots)) => Some(roots.clone()),
+        Some(Input::Paths(roots)) => Some(vec![roots.clone()]),
         None => None,
     };
-    let items = items.unwrap_or_else(|| vec![Word::placeholder("{xargs-input}", span)]);
+    let groups = groups.unwrap_or_else(|| vec![vec![Word::placeholder("{xargs-input}", span)]]);
     match replace {
-        Some(r) if !r.is_empty() => items
+        Some(r) if !r.is_empty() => groups
             .iter()
+            .flatten()
             .map(|item| {
                 let mut cmd = command.clone();
                 substitute(&mut cmd, &r, item);
                 cmd
             })
             .collect(),
-        _ => {
-            command.extend(items);
-            vec![command]
-        }
+        _ => groups
+            .into_iter()
+            .map(|items| {
+                let mut cmd = command.clone();
+                cmd.extend(items);
+                cmd
+            })
+            .collect(),
     }
 }
 
@@ -256,8 +307,12 @@ pub(crate) struct ParallelJobs {
 /// The commands `find` runs with `-exec`, `-execdir`, `-ok` and `-okdir`. `{}` stands
 /// for the matches: a glob under each starting point (`ROOT/**/NAME` with the `-name`
 /// pattern when there is one), so rules see where the matches can be.
-fn find_exec(argv: &[Word]) -> Vec<Vec<Word>> {
+/// Each with whether it runs in the match's own directory (`-execdir`, `-okdir`), where
+/// `{}` is `./NAME`.
+fn find_exec(argv: &[Word]) -> Vec<(Vec<Word>, bool)> {
     let matches = find_matches(argv);
+    let span = argv.first().map(|w| w.span).unwrap_or_default();
+    let in_dir = [Word::placeholder("./{find-match}", span)];
     let mut commands = Vec::new();
     let mut i = 1;
     while i < argv.len() {
@@ -268,6 +323,7 @@ fn find_exec(argv: &[Word]) -> Vec<Vec<Word>> {
             i += 1;
             continue;
         }
+        let elsewhere = argv[i].text.ends_with("dir");
         let start = i + 1;
         let end = argv[start..]
             .iter()
@@ -275,10 +331,26 @@ fn find_exec(argv: &[Word]) -> Vec<Vec<Word>> {
             .map_or(argv.len(), |p| start + p);
         let cmd = &argv[start..end];
         if !cmd.is_empty() {
-            for m in &matches {
-                let mut cmd = cmd.to_vec();
-                substitute(&mut cmd, "{}", m);
-                commands.push(cmd);
+            let values: &[Word] = if elsewhere { &in_dir } else { &matches };
+            let batched = argv.get(end).is_some_and(|w| w.text == "+");
+            if batched && values.len() > 1 {
+                // `-exec cmd {} +` passes every match at once: one command with the
+                // matches of every starting point in place of `{}`.
+                let mut one: Vec<Word> = Vec::new();
+                for w in cmd {
+                    if w.text == "{}" {
+                        one.extend(values.iter().cloned());
+                    } else {
+                        one.push(w.clone());
+                    }
+                }
+                commands.push((one, elsewhere));
+            } else {
+                for m in values {
+                    let mut cmd = cmd.to_vec();
+                    substitute(&mut cmd, "{}", m);
+                    commands.push((cmd, elsewhere));
+                }
             }
         }
         i = end + 1;
@@ -306,12 +378,20 @@ pub(crate) fn find_printed(argv: &[Word]) -> Option<Vec<Word>> {
 }
 
 /// What `find` finds: a glob under each starting point (`ROOT/**/NAME` with the
-/// `-name` pattern when there is one).
+/// `-name` pattern when there is one, case-insensitive for `-iname`). Its `**` stands
+/// for the starting point itself and anything under it, dot files too (the engine
+/// reads `**` so).
 fn find_matches(argv: &[Word]) -> Vec<Word> {
     let name = argv
         .windows(2)
         .find(|w| matches!(w[0].text.as_str(), "-name" | "-iname"))
-        .map(|w| w[1].clone());
+        .map(|w| {
+            let mut n = w[1].clone();
+            if w[0].text == "-iname" {
+                n.text = either_case(&n.text);
+            }
+            n
+        });
     find_roots(argv)
         .into_iter()
         .map(|root| {
@@ -327,6 +407,28 @@ fn find_matches(argv: &[Word]) -> Vec<Word> {
             matches
         })
         .collect()
+}
+
+/// A pattern matching `pattern` in any case: each letter becomes `[xX]`.
+fn either_case(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut in_class = false;
+    for c in pattern.chars() {
+        match c {
+            '[' => in_class = true,
+            ']' => in_class = false,
+            _ => {}
+        }
+        if c.is_ascii_alphabetic() && !in_class {
+            out.push('[');
+            out.push(c.to_ascii_lowercase());
+            out.push(c.to_ascii_uppercase());
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `find`'s starting points: the words before the first expression (default `.`).
@@ -474,17 +576,34 @@ mod tests {
 
     #[test]
     fn find_exec_commands() {
-        let cmds = find_exec(&words(
+        let found = find_exec(&words(
             "find . -name x -exec rm -rf {} ; -execdir echo {} +",
         ));
+        let (cmds, elsewhere): (Vec<_>, Vec<_>) = found.into_iter().unzip();
         assert_eq!(cmds.len(), 2);
         assert_eq!(texts(&cmds[0]), "rm -rf ./**/x");
         assert!(cmds[0][2].glob && !cmds[0][2].unresolved);
-        let cmds = find_exec(&words("find -L ~ /tmp -type f -exec rm {} +"));
+        assert_eq!(elsewhere, [false, true]);
+        assert!(
+            cmds[1][1].unresolved,
+            "-execdir passes ./NAME, run in its directory"
+        );
+        let iname = find_exec(&words("find . -iname *.rs -exec cat {} +"));
+        assert_eq!(texts(&iname[0].0), "cat ./**/*.[rR][sS]");
+        let cmds: Vec<Vec<Word>> = find_exec(&words("find -L ~ /tmp -type f -exec rm {} +"))
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
         assert_eq!(
             cmds.iter().map(|c| texts(c)).collect::<Vec<_>>(),
-            vec!["rm ~/**", "rm /tmp/**"]
+            vec!["rm ~/** /tmp/**"],
+            "`+` passes every match to one command"
         );
+        let cmds: Vec<String> = find_exec(&words("find ~ /tmp -type f -exec rm {} ;"))
+            .iter()
+            .map(|(c, _)| texts(c))
+            .collect();
+        assert_eq!(cmds, ["rm ~/**", "rm /tmp/**"], "`;` one match at a time");
         assert!(find_exec(&words("find . -name x")).is_empty());
         assert!(find_printed(&words("find . -name x -printf %f")).is_none());
         assert!(find_printed(&words("find . -delete")).is_none());

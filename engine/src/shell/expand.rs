@@ -6,11 +6,32 @@ use tree_sitter::Node;
 
 use super::parameter::Operator;
 use super::scope::{Scope, Value};
-use super::word::{Piece, ansi_c_text, double_quoted_text, finish, unquoted_text_pieces};
+use super::word::{Piece, ansi_c_word, double_quoted_text, finish, unquoted_text_pieces};
 use crate::span::Span;
 
 pub(crate) fn text<'a>(node: Node, src: &'a str) -> &'a str {
     src.get(node.byte_range()).unwrap_or("")
+}
+
+/// Where an expansion's own text starts. tree-sitter folds the blanks between two
+/// expansions in a double-quoted string into the second one (`"$x $y"` has the
+/// children `$x` and ` $y`); those blanks are the string's text, and an expansion never
+/// starts with a blank.
+fn own_start(node: Node, src: &str) -> usize {
+    let raw = text(node, src);
+    match node.kind() {
+        "simple_expansion"
+        | "expansion"
+        | "command_substitution"
+        | "process_substitution"
+        | "arithmetic_expansion" => node.start_byte() + (raw.len() - raw.trim_start().len()),
+        _ => node.start_byte(),
+    }
+}
+
+/// The text of `node` from [`own_start`].
+fn own_text<'a>(node: Node, src: &'a str) -> &'a str {
+    src.get(own_start(node, src)..node.end_byte()).unwrap_or("")
 }
 
 /// The pieces of the word `node`; substitutions found inside are pushed to `subs`.
@@ -33,7 +54,7 @@ fn push<'t>(
     quoted: bool,
     out: &mut Vec<Piece>,
 ) {
-    let raw = text(node, src);
+    let raw = own_text(node, src);
     match node.kind() {
         "word"
         | "number"
@@ -69,10 +90,20 @@ fn push<'t>(
                 .strip_prefix("$'")
                 .and_then(|r| r.strip_suffix('\''))
                 .unwrap_or(raw);
-            out.push(Piece::Text {
-                text: ansi_c_text(inner),
-                quoted: true,
-                expansion: false,
+            let (text, holes) = ansi_c_word(inner);
+            out.push(if holes.is_empty() {
+                Piece::Text {
+                    text,
+                    quoted: true,
+                    expansion: false,
+                }
+            } else {
+                // Bytes that are not UTF-8: known to bash, not representable here.
+                Piece::Partial {
+                    text,
+                    holes,
+                    quoted: true,
+                }
             });
         }
         "string" => double_quoted(node, src, scope, subs, out),
@@ -148,8 +179,9 @@ fn double_quoted<'t>(
     let mut cursor = node.walk();
     let mut any = false;
     for child in node.named_children(&mut cursor) {
-        if child.start_byte() > pos {
-            let gap = src.get(pos..child.start_byte()).unwrap_or("");
+        let child_start = own_start(child, src);
+        if child_start > pos {
+            let gap = src.get(pos..child_start).unwrap_or("");
             out.push(Piece::Text {
                 text: double_quoted_text(gap),
                 quoted: true,
@@ -264,12 +296,36 @@ pub(crate) fn rejoin_dollar_names(pieces: Vec<Piece>, scope: &Scope) -> Vec<Piec
 
 /// `$NAME`: what the scope knows of it.
 fn variable(name: &str, raw: &str, scope: &Scope, quoted: bool) -> Piece {
-    let quoted = quoted && !splits(name);
     let Some(value) = scope.lookup(name) else {
         return Piece::Unknown {
             raw: raw.to_owned(),
         };
     };
+    // `"$@"` and `"${a[@]}"` are each item as its own word, empty ones too; `"$*"` is
+    // the items joined by the first character of IFS; unquoted, each item is split.
+    if splits(name)
+        && let Some(items) = value.list.clone()
+        && value.certain()
+    {
+        let joined = quoted && (name == "*" || name.ends_with("[*]"));
+        if joined {
+            let sep = match scope.expand_env().ifs {
+                Some(ifs) => ifs.chars().next().map(String::from).unwrap_or_default(),
+                None => {
+                    return Piece::Unknown {
+                        raw: raw.to_owned(),
+                    };
+                }
+            };
+            return Piece::Text {
+                text: items.join(&sep),
+                quoted: true,
+                expansion: true,
+            };
+        }
+        return Piece::List { items, quoted };
+    }
+    let quoted = quoted && !splits(name);
     if let Some(only) = value.single() {
         return Piece::Text {
             text: only.to_owned(),
@@ -283,6 +339,7 @@ fn variable(name: &str, raw: &str, scope: &Scope, quoted: bool) -> Piece {
             known,
             mut partial,
             maybe_unknown: false,
+            ..
         } if known.is_empty() && partial.len() == 1 => {
             let (text, holes) = partial.remove(0);
             Piece::Partial {
@@ -295,6 +352,7 @@ fn variable(name: &str, raw: &str, scope: &Scope, quoted: bool) -> Piece {
             known,
             partial,
             maybe_unknown,
+            ..
         } if !known.is_empty() => {
             let mut options: Vec<Option<String>> = known.into_iter().map(Some).collect();
             if maybe_unknown || !partial.is_empty() {
@@ -322,7 +380,7 @@ fn braced_expansion<'t>(
     quoted: bool,
 ) -> Piece {
     collect_substitutions(node, src, subs);
-    let raw = text(node, src);
+    let raw = own_text(node, src);
     let unknown = || Piece::Unknown {
         raw: raw.to_owned(),
     };
@@ -373,24 +431,59 @@ fn braced_expansion<'t>(
         return variable(&key, raw, scope, quoted);
     }
     // `${X:-d}`, `${X-d}`, `${X:=d}`: X's value if it has one, else possibly the default.
-    if let Some(default) = ["-", ":-", "=", ":="]
+    if let Some((op, default)) = ["-", ":-", "=", ":="]
         .iter()
-        .find_map(|op| rest.strip_prefix(op))
+        .find_map(|op| rest.strip_prefix(op).map(|d| (*op, d)))
     {
-        if known.is_some() {
+        let default = if default.contains(['$', '`', '\\', '\'', '"']) {
+            None
+        } else {
+            match default.strip_prefix('~') {
+                Some(r) if r.is_empty() || r.starts_with('/') => {
+                    scope.expand_env().home.map(|home| format!("{home}{r}"))
+                }
+                _ => Some(default.to_owned()),
+            }
+        };
+        let Some(value) = known else {
+            return match default {
+                Some(d) => Piece::Choice {
+                    options: vec![Some(d), None],
+                    quoted,
+                    raw: raw.to_owned(),
+                },
+                None => unknown(),
+            };
+        };
+        if !value.known.iter().any(String::is_empty) {
             return variable(&key, raw, scope, quoted);
         }
-        if default.contains(['$', '`', '\\', '\'', '"']) {
-            return unknown();
+        // An empty value takes the default with `:-`, and may be an unset variable
+        // (which takes it too) with `-`: the engine does not tell the two apart.
+        let mut options: Vec<Option<String>> = Vec::new();
+        for v in &value.known {
+            if !v.is_empty() || !op.starts_with(':') {
+                options.push(Some(v.clone()));
+            }
+            if v.is_empty() {
+                options.push(default.clone());
+            }
         }
-        let default = match default.strip_prefix('~') {
-            Some(r) if r.is_empty() || r.starts_with('/') => format!("{}{r}", scope.home()),
-            _ => default.to_owned(),
-        };
-        return Piece::Choice {
-            options: vec![Some(default), None],
-            quoted,
-            raw: raw.to_owned(),
+        if value.maybe_unknown || !value.partial.is_empty() {
+            options.push(None);
+        }
+        options.dedup();
+        return match options.as_slice() {
+            [Some(only)] => Piece::Text {
+                text: only.clone(),
+                quoted,
+                expansion: true,
+            },
+            _ => Piece::Choice {
+                options,
+                quoted,
+                raw: raw.to_owned(),
+            },
         };
     }
     let (Some(op), Some(value)) = (Operator::parse(rest), known) else {
@@ -490,5 +583,82 @@ pub(crate) fn collect_substitutions<'t>(node: Node<'t>, src: &str, subs: &mut Ve
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
         collect_substitutions(child, src, subs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::path::PathEnv;
+    use crate::shell::{Limits, model};
+
+    /// Every invocation of `program` in `command`: its arguments, `?` before an
+    /// unresolved one.
+    fn args(command: &str, program: &str) -> Vec<Vec<String>> {
+        let m = model(
+            command,
+            &PathEnv::fixture(),
+            Some("/home/dev/project"),
+            &Limits::default(),
+        );
+        assert!(m.findings.is_empty(), "{command}: {:?}", m.findings);
+        m.invocations
+            .iter()
+            .filter(|i| i.program == program)
+            .map(|i| {
+                i.argv[1..]
+                    .iter()
+                    .map(|w| {
+                        let mark = if w.unresolved { "?" } else { "" };
+                        format!("{mark}{}", w.text)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn blanks_between_expansions_in_a_string_are_text() {
+        // tree-sitter folds them into the next expansion's node.
+        assert_eq!(args(r#"rm "$(echo a) $(echo b)""#, "rm"), [["a b"]]);
+        assert_eq!(args(r#"x=a; y=b; rm "$x $y""#, "rm"), [["a b"]]);
+        assert_eq!(args("x=a; y=b; rm \"${x} \t${y}\"", "rm"), [["a \tb"]]);
+        assert_eq!(args(r#"x=a; rm "$x `echo b`""#, "rm"), [["a b"]]);
+    }
+
+    #[test]
+    fn ansi_c_strings_pass_bytes() {
+        assert_eq!(args(r"rm $'\xc3\xa9' $'\303\251'", "rm"), [["é", "é"]]);
+        assert_eq!(args(r"rm $'a\xffb'", "rm"), [[r"?a\xffb"]]);
+    }
+
+    #[test]
+    fn a_quoted_nothing_ends_a_tilde_prefix() {
+        assert_eq!(
+            args(r#"rm ~""/x ""~/x ~'/x' ~/x"#, "rm"),
+            [["~/x", "~/x", "~/x", "/home/dev/x"]]
+        );
+    }
+
+    /// The vendored grammar's fixes (see vendor/README.md): an escape after a string or
+    /// an expansion continues the word, wherever the word stands.
+    #[test]
+    fn an_escape_after_quotes_continues_the_word() {
+        assert_eq!(args(r"rm 'a'\ b", "rm"), [["a b"]]);
+        assert_eq!(args(r#"rm "a"\b c"#, "rm"), [["ab", "c"]]);
+        assert_eq!(args(r"x=a; rm ${x}\b $x\ c", "rm"), [["ab", "a c"]]);
+        assert_eq!(args(r"X='a'\b; rm $X", "rm"), [["ab"]]);
+        assert_eq!(args(r"for x in 'a'\b; do rm $x; done", "rm"), [["ab"]]);
+        assert_eq!(args(r"a=('a'\b c); rm ${a[@]}", "rm"), [["ab", "c"]]);
+        assert_eq!(args(r"rm >'a'\b x", "rm"), [["x"]]);
+        assert_eq!(args(r"case 'a'\b in 'a'\b) rm x;; esac", "rm"), [["x"]]);
+    }
+
+    /// A backtick after a word closes the substitution it is in.
+    #[test]
+    fn backtick_substitutions_side_by_side() {
+        assert_eq!(args("rm `echo a` `echo b`", "rm"), [["a", "b"]]);
+        assert_eq!(args("rm \"`echo a` `echo b`\"", "rm"), [["a b"]]);
+        assert_eq!(args("rm x`echo a` `echo b`y", "rm"), [["xa", "by"]]);
+        assert_eq!(args("r``m a", "rm"), [["a"]]);
     }
 }

@@ -6,10 +6,12 @@
 //!   new command after it; bash closes the descriptor and keeps every word. `-` becomes
 //!   a digit: a descriptor duplication has a target, and the words follow it.
 //! - `ls⏎\rm -rf /`: a newline before a backslash is swallowed into the next word, so
-//!   `rm` would be an argument of `ls`. The newline becomes `;`.
-//! - `A=1 B=2⏎{ rm -rf ~; }`: a newline after assignments is read as a space, so the
-//!   next line's command would run with them as its environment (or `{` would be a
-//!   program). The newline becomes `;`.
+//!   `rm` would be an argument of `ls`. The escape `\r` becomes `xx` (the newline must
+//!   stay: it may end a comment).
+//! - `A=1 B=2⏎{ rm -rf ~; }`, `&>x a | b | ln c⏎bash <<E`: a newline inside a command
+//!   (after assignments, or between words after some redirections) is read as a space,
+//!   so the next line's command would run with them as its environment or be taken as
+//!   arguments. The newline becomes `;`.
 //! - `{rm,} -rf /`, `{fd}>f cmd`: a `{` with no blank after it is part of a word to
 //!   bash (brace expansion, a named descriptor), never a group; tree-sitter reads a
 //!   group and fails. The `{` becomes `_` for the parse.
@@ -53,7 +55,19 @@ fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
                 edits.push((op.end_byte() - 1, b'9'));
             }
         }
-        "word" if text(node, src).starts_with('\n') => edits.push((node.start_byte(), b';')),
+        "word" if text(node, src).starts_with("\n\\") => {
+            // The escape pair after the newline becomes two plain word bytes; the
+            // newline stays, so it still ends a comment before it (`# x⏎\rm`).
+            let at = node.start_byte() + 1;
+            if src
+                .as_bytes()
+                .get(at + 1)
+                .is_some_and(|b| b.is_ascii() && *b != b'\n')
+            {
+                edits.push((at, b'x'));
+                edits.push((at + 1, b'x'));
+            }
+        }
         "ERROR" => {
             let mut cursor = node.walk();
             let children: Vec<Node> = node.children(&mut cursor).collect();
@@ -67,21 +81,19 @@ fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
             }
         }
         "command" => {
+            // Continuations are joined before parsing, so a newline between two parts of
+            // one command is always a misreading.
             let mut cursor = node.walk();
-            let mut last_assignment = None;
-            for child in node.children(&mut cursor) {
-                match child.kind() {
-                    "variable_assignment" => last_assignment = Some(child),
-                    "command_name" => {
-                        if let Some(a) = last_assignment {
-                            let gap = src.get(a.end_byte()..child.start_byte()).unwrap_or("");
-                            if let Some(nl) = gap.find('\n') {
-                                edits.push((a.end_byte() + nl, b';'));
-                            }
-                        }
-                        break;
-                    }
-                    _ => {}
+            let children: Vec<Node> = node.children(&mut cursor).collect();
+            for pair in children.windows(2) {
+                if pair[0].kind() == "comment" || pair[0].kind() == "heredoc_redirect" {
+                    continue;
+                }
+                let gap = src
+                    .get(pair[0].end_byte()..pair[1].start_byte())
+                    .unwrap_or("");
+                if let Some(nl) = gap.find('\n') {
+                    edits.push((pair[0].end_byte() + nl, b';'));
                 }
             }
         }
@@ -109,12 +121,20 @@ mod tests {
     #[test]
     fn each_repair_keeps_every_offset() {
         assert_eq!(repair("rm 2>&- -rf /").as_deref(), Some("rm 2>&9 -rf /"));
-        assert_eq!(repair("ls\n\\rm -rf /").as_deref(), Some("ls;\\rm -rf /"));
+        assert_eq!(repair("ls\n\\rm -rf /").as_deref(), Some("ls\nxxm -rf /"));
+        assert_eq!(
+            repair("ls # x\n\\rm -rf /").as_deref(),
+            Some("ls # x\nxxm -rf /")
+        );
         assert_eq!(
             repair("A=1 B=2\n{ rm -rf ~; }").as_deref(),
             Some("A=1 B=2;{ rm -rf ~; }")
         );
         assert_eq!(repair("x=1 y=2\nls").as_deref(), Some("x=1 y=2;ls"));
+        assert_eq!(
+            repair("&>x a | b | ln c\nbash <<E\nls\nE").as_deref(),
+            Some("&>x a | b | ln c;bash <<E\nls\nE")
+        );
         assert_eq!(repair("{rm,} -rf /").as_deref(), Some("_rm,} -rf /"));
         assert_eq!(repair("{fd}>f rm").as_deref(), Some("_fd}>f rm"));
     }

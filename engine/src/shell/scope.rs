@@ -23,6 +23,9 @@ pub(crate) struct Value {
     pub partial: Vec<(String, Vec<Span>)>,
     /// It may also hold something the engine does not know.
     pub maybe_unknown: bool,
+    /// For `$@`, `$*` and `${a[@]}`: the items, each its own word when expanded
+    /// (`known` holds them joined by spaces).
+    pub list: Option<Vec<String>>,
 }
 
 impl Value {
@@ -31,6 +34,7 @@ impl Value {
             known: vec![v],
             partial: Vec::new(),
             maybe_unknown: false,
+            list: None,
         }
     }
 
@@ -39,6 +43,7 @@ impl Value {
             known: Vec::new(),
             partial: Vec::new(),
             maybe_unknown: true,
+            list: None,
         }
     }
 
@@ -55,23 +60,18 @@ impl Value {
             known: Vec::new(),
             partial: vec![(w.text.clone(), holes)],
             maybe_unknown: false,
+            list: None,
         }
     }
 
     /// Any of these values.
     pub fn any_of(values: impl IntoIterator<Item = Value>) -> Self {
-        let mut all = Value {
-            known: Vec::new(),
-            partial: Vec::new(),
-            maybe_unknown: false,
+        let mut values = values.into_iter();
+        let Some(mut all) = values.next() else {
+            return Value::unknown();
         };
-        let mut empty = true;
         for v in values {
             all.merge(v);
-            empty = false;
-        }
-        if empty {
-            return Value::unknown();
         }
         all
     }
@@ -90,6 +90,9 @@ impl Value {
     }
 
     fn merge(&mut self, other: Value) {
+        if self.list != other.list {
+            self.list = None;
+        }
         for v in other.known {
             if !self.known.contains(&v) {
                 self.known.push(v);
@@ -110,7 +113,7 @@ impl Value {
 }
 
 /// Variables, aliases and working directory at one point of the walk.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Scope {
     vars: HashMap<String, Value>,
     aliases: HashMap<String, String>,
@@ -131,6 +134,12 @@ pub(crate) struct Scope {
     export_all: bool,
     /// A nameref to an unknown variable was assigned: any variable may have changed.
     tainted: bool,
+    /// `set -e`: a command that fails stops the script, so what follows it may count on
+    /// its success (`cd dir; rm -rf *` runs `rm` in `dir` or not at all).
+    errexit: bool,
+    /// For each function call being walked, the variables it declared `local`, with
+    /// the values they had before, restored when it returns.
+    locals: Vec<Vec<(String, Option<Value>)>>,
 }
 
 impl Scope {
@@ -146,15 +155,13 @@ impl Scope {
             exported: Default::default(),
             export_all: false,
             tainted: false,
+            errexit: false,
+            locals: Vec::new(),
         }
     }
 
     pub fn cwd(&self) -> Option<&str> {
         self.cwd.as_deref()
-    }
-
-    pub fn home(&self) -> &str {
-        &self.home
     }
 
     /// What word expansion needs from here: home, cwd and IFS.
@@ -164,7 +171,10 @@ impl Scope {
             Some(v) => v.single().map(str::to_owned),
         };
         ExpandEnv {
-            home: self.home.clone(),
+            // `~` is `$HOME` (`HOME=/etc; echo x > ~/sudoers` writes /etc/sudoers).
+            home: self
+                .lookup("HOME")
+                .and_then(|v| v.single().map(str::to_owned)),
             cwd: self.cwd.clone(),
             ifs,
         }
@@ -250,6 +260,51 @@ impl Scope {
         self.export_all = on;
     }
 
+    /// What code run later sees (a `trap` body runs at exit or on a signal): every
+    /// variable may have changed by then.
+    pub fn for_later(&self) -> Scope {
+        let mut later = self.clone();
+        for value in later.vars.values_mut() {
+            value.maybe_unknown = true;
+        }
+        later
+    }
+
+    /// A function call starts: its `local` variables live until [`Scope::leave_function`].
+    pub fn enter_function(&mut self) {
+        self.locals.push(Vec::new());
+    }
+
+    /// A function call returns: its `local` variables are the caller's again.
+    pub fn leave_function(&mut self) {
+        for (name, before) in self.locals.pop().unwrap_or_default().into_iter().rev() {
+            match before {
+                Some(v) => self.vars.insert(name, v),
+                None => self.vars.remove(&name),
+            };
+        }
+    }
+
+    /// `local name` (or `declare` in a function): remember what to restore.
+    pub fn declare_local(&mut self, name: &str) {
+        let before = self.vars.get(name).cloned();
+        if let Some(frame) = self.locals.last_mut()
+            && !frame.iter().any(|(n, _)| n == name)
+        {
+            frame.push((name.to_owned(), before));
+        }
+    }
+
+    /// `set -e` / `set +e`.
+    pub fn set_errexit(&mut self, on: bool) {
+        self.errexit = on;
+    }
+
+    /// Does a failing command stop the script here (`set -e`)?
+    pub fn errexit(&self) -> bool {
+        self.errexit
+    }
+
     /// What a child process started here (`bash -c`, `sh script`) sees: exported
     /// variables as they are; others may be set in its environment already (the engine
     /// does not know what was exported before the command) or not at all. No functions,
@@ -272,6 +327,21 @@ impl Scope {
         child
     }
 
+    /// `env -i`: every variable but the positional parameters becomes unknown.
+    pub fn forget_environment(&mut self) {
+        for (name, value) in self.vars.iter_mut() {
+            let positional =
+                name.parse::<usize>().is_ok() || matches!(name.as_str(), "@" | "*" | "#");
+            if !positional {
+                *value = Value::unknown();
+            }
+        }
+        for name in ["HOME", "PWD"] {
+            self.vars.insert(name.to_owned(), Value::unknown());
+        }
+        self.exported.clear();
+    }
+
     pub fn unset(&mut self, name: &str) {
         self.vars
             .insert(name.to_owned(), Value::known(String::new()));
@@ -292,14 +362,29 @@ impl Scope {
             .lookup("#")
             .and_then(|v| v.known.first().and_then(|n| n.parse::<usize>().ok()))
             .unwrap_or(9);
+        // An unknown argument may be any number of words (`f $x`): from it on, every
+        // position and the count are unknown.
+        let first_unknown = args.iter().position(Option::is_none);
         for i in args.len() + 1..=old.max(9) {
-            self.assign(&i.to_string(), Value::known(String::new()), conditional);
+            let v = match first_unknown {
+                Some(_) => Value::unknown(),
+                None => Value::known(String::new()),
+            };
+            self.assign(&i.to_string(), v, conditional);
         }
         for (i, a) in args.iter().enumerate() {
-            let v = a.clone().map(Value::known).unwrap_or_else(Value::unknown);
+            let v = match (a, first_unknown) {
+                (Some(a), None) => Value::known(a.clone()),
+                (Some(a), Some(u)) if i < u => Value::known(a.clone()),
+                _ => Value::unknown(),
+            };
             self.assign(&(i + 1).to_string(), v, conditional);
         }
-        self.assign("#", Value::known(args.len().to_string()), conditional);
+        let count = match first_unknown {
+            Some(_) => Value::unknown(),
+            None => Value::known(args.len().to_string()),
+        };
+        self.assign("#", count, conditional);
         self.assign_list("@", args, conditional);
         self.assign_list("*", args, conditional);
     }
@@ -353,11 +438,44 @@ impl Scope {
         self.assign_list(&format!("{name}[*]"), items, conditional);
     }
 
+    /// `name[index]=value`: the element, and the whole array as `${name[@]}` sees it.
+    pub fn assign_element(&mut self, name: &str, index: &str, value: Value, conditional: bool) {
+        let items = self
+            .lookup(&format!("{name}[@]"))
+            .filter(Value::certain)
+            .and_then(|v| v.list);
+        match (items, index.parse::<usize>(), value.single()) {
+            (Some(mut items), Ok(i), Some(v)) => {
+                if i < items.len() {
+                    items[i] = v.to_owned();
+                } else {
+                    // Elements are listed in index order; a gap makes no empty item.
+                    items.push(v.to_owned());
+                }
+                let items: Vec<Option<String>> = items.into_iter().map(Some).collect();
+                self.assign_array(name, Some(&items), conditional);
+            }
+            _ => {
+                self.assign(&format!("{name}[{index}]"), value, conditional);
+                for key in [format!("{name}[@]"), format!("{name}[*]")] {
+                    self.assign(&key, Value::unknown(), conditional);
+                }
+                if index.parse::<usize>().is_ok_and(|i| i > 0) {
+                    return;
+                }
+                self.assign(name, Value::unknown(), conditional);
+            }
+        }
+    }
+
     /// A list variable holds its items joined by spaces; it is expanded unquoted so
     /// that each item becomes its own word again.
     fn assign_list(&mut self, name: &str, items: &[Option<String>], conditional: bool) {
         let value = match items.iter().cloned().collect::<Option<Vec<String>>>() {
-            Some(known) => Value::known(known.join(" ")),
+            Some(known) => Value {
+                list: Some(known.clone()),
+                ..Value::known(known.join(" "))
+            },
             None => Value::unknown(),
         };
         self.assign(name, value, conditional);

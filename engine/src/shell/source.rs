@@ -2,10 +2,11 @@
 //!
 //! tree-sitter-bash treats `\<newline>` as whitespace, so `r\<newline>m` parses as two
 //! words where bash sees `rm`. Continuations are therefore joined before parsing, except
-//! inside comments, where bash does not honour them (joining there would hide the next
-//! line inside the comment).
+//! where bash does not honour them (see [`protected_ranges`]).
 
 use std::ops::Range;
+
+use tree_sitter::Node;
 
 /// Byte offsets in the joined text where a `\<newline>` was removed.
 #[derive(Debug, Default, Clone)]
@@ -32,6 +33,39 @@ fn continuations(text: &str) -> impl Iterator<Item = usize> + '_ {
         let run = bytes[..i].iter().rev().take_while(|&&c| c == b'\\').count();
         (run % 2 == 1).then_some(i - 1)
     })
+}
+
+/// Where in the text parsed as `root` a `\<newline>` is no continuation: comments (joining
+/// would hide the next line inside the comment), single-quoted and ANSI-C strings
+/// (`sh -c 'rm \<newline>x'` passes both characters, and `$'a\<newline>b'` keeps them),
+/// and the bodies of heredocs whose delimiter is quoted (read as written: a joined line
+/// could swallow the delimiter and with it the commands after the heredoc). An unquoted
+/// heredoc's body does join lines, before its delimiter is looked for, as bash does.
+pub(crate) fn protected_ranges(root: Node, text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    protect(root, text, &mut out);
+    out
+}
+
+fn protect(node: Node, text: &str, out: &mut Vec<Range<usize>>) {
+    if matches!(node.kind(), "comment" | "raw_string" | "ansi_c_string") {
+        out.push(node.byte_range());
+        return;
+    }
+    let mut cursor = node.walk();
+    // The delimiter of the heredoc whose body comes next: `'EOF'`, `"EOF"`, `\EOF`.
+    let mut quoted_delimiter = false;
+    for child in node.children(&mut cursor) {
+        match child.kind() {
+            "heredoc_start" => {
+                quoted_delimiter = text
+                    .get(child.byte_range())
+                    .is_some_and(|d| d.contains(['\'', '"', '\\']));
+            }
+            "heredoc_body" if quoted_delimiter => out.push(child.byte_range()),
+            _ => protect(child, text, out),
+        }
+    }
 }
 
 /// Remove every continuation outside `protected` ranges.
@@ -154,6 +188,35 @@ mod tests {
         assert!(!only_redirects("2>&1 && echo"));
         assert!(!only_redirects("x"));
         assert!(!only_redirects(""));
+    }
+
+    /// `text` with the continuations bash would join joined.
+    fn joined(text: &str) -> String {
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_bash::LANGUAGE.into())
+            .unwrap();
+        let tree = parser.parse(text, None).unwrap();
+        join_continuations(text, &protected_ranges(tree.root_node(), text)).0
+    }
+
+    #[test]
+    fn quoted_text_keeps_its_backslash_newlines() {
+        // Single quotes and `$'...'` keep both characters; double quotes do not.
+        assert_eq!(joined("sh -c 'rm \\\na'"), "sh -c 'rm \\\na'");
+        assert_eq!(joined("rm $'a\\\nb'"), "rm $'a\\\nb'");
+        assert_eq!(joined("rm \"a\\\nb\""), "rm \"ab\"");
+        assert_eq!(joined("rm 'a' \\\n'b'"), "rm 'a' 'b'");
+        // A heredoc with a quoted delimiter is read as written, so the line after
+        // `x\` is still its delimiter; an unquoted one joins first, as bash does.
+        let quoted = "cat <<'EOF'\nx\\\nEOF\nrm y\nEOF\n";
+        assert_eq!(joined(quoted), quoted);
+        let quoted = "cat <<\\EOF\nx\\\nEOF\n";
+        assert_eq!(joined(quoted), quoted);
+        assert_eq!(
+            joined("cat <<EOF\nx\\\nEOF\nrm y\nEOF\n"),
+            "cat <<EOF\nxEOF\nrm y\nEOF\n"
+        );
     }
 
     #[test]

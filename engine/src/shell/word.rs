@@ -6,6 +6,8 @@
 //! which characters would glob. Quoting is tracked per character so that `"*"` does not
 //! glob, `"~"` stays a tilde and `"$X"` is not split.
 
+use std::ops::Range;
+
 use serde::Serialize;
 
 use crate::span::Span;
@@ -48,9 +50,16 @@ impl Word {
         }
     }
 
-    /// Several words joined by spaces into one command line, as `sudo -s`, `watch` and
-    /// `eval` do before a shell reads them. `None` for no words.
+    /// Several words joined by spaces into one command line, as `watch` and `eval` do
+    /// before a shell reads them. `None` for no words.
     pub fn joined(words: &[Word]) -> Option<Word> {
+        Self::joined_with(words, |_, t| t.to_owned())
+    }
+
+    /// [`Word::joined`], with `escape` applied to the known text of each word first
+    /// (`sudo -s` backslash-escapes it); holes stay as their source text, which is no
+    /// value to escape.
+    pub fn joined_with(words: &[Word], escape: impl Fn(&Word, &str) -> String) -> Option<Word> {
         let (first, last) = (words.first()?, words.last()?);
         let mut text = String::new();
         let mut holes = Vec::new();
@@ -58,13 +67,15 @@ impl Word {
             if i > 0 {
                 text.push(' ');
             }
-            let at = text.len();
-            holes.extend(
-                w.holes()
-                    .iter()
-                    .map(|h| Span::new(h.start + at, h.end + at)),
-            );
-            text.push_str(&w.text);
+            let mut pos = 0;
+            for h in w.holes().iter() {
+                text.push_str(&escape(w, w.text.get(pos..h.start).unwrap_or("")));
+                let at = text.len();
+                text.push_str(w.text.get(h.start..h.end).unwrap_or(""));
+                holes.push(Span::new(at, text.len()));
+                pos = h.end;
+            }
+            text.push_str(&escape(w, w.text.get(pos..).unwrap_or("")));
         }
         Some(Word {
             text,
@@ -132,6 +143,9 @@ pub(crate) enum Piece {
     },
     /// An expansion the engine cannot resolve; `raw` is its source text.
     Unknown { raw: String },
+    /// The items of `$@` or `${a[@]}`: each is its own word, and quoted, an empty item
+    /// is an empty word.
+    List { items: Vec<String>, quoted: bool },
     /// A variable's value known in part: `holes` are the byte ranges of `text` only
     /// known at run time.
     Partial {
@@ -156,7 +170,8 @@ const MAX_BRACE_WORDS: usize = 64;
 
 /// What finished expansion needs to know about its surroundings.
 pub(crate) struct ExpandEnv {
-    pub home: String,
+    /// `$HOME`, which `~` stands for; `None` when only known at run time.
+    pub home: Option<String>,
     pub cwd: Option<String>,
     /// The characters unquoted expansions are split on (`$IFS`): `None` when only
     /// known at run time.
@@ -279,6 +294,14 @@ struct QChar {
     expansion: bool,
     /// Stands for a value only known at run time.
     hole: bool,
+    /// Not a character: a boundary between two items of a list (`"$@"`), which always
+    /// ends a word; `quoted` says whether an empty item there is a word.
+    brk: bool,
+    /// Not a character: a quoted string or an expansion that produced nothing (`""`,
+    /// `$empty`). Bash still sees it between its neighbours: `~""/x` and `""~` have no
+    /// tilde prefix, and a quoted one keeps an empty field (`$X""` with `X=' a '` is
+    /// `a` and ``). Unquoted ones are dropped after tilde expansion.
+    mark: bool,
 }
 
 fn expand_variant(
@@ -312,6 +335,7 @@ fn expand_variant(
 
     let mut chars: Vec<QChar> = Vec::new();
     for piece in &pieces {
+        let before = chars.len();
         match piece {
             Piece::Text {
                 text,
@@ -319,6 +343,8 @@ fn expand_variant(
                 expansion,
             } => chars.extend(text.chars().map(|c| QChar {
                 c,
+                brk: false,
+                mark: false,
                 quoted: *quoted,
                 expansion: *expansion,
                 hole: false,
@@ -326,10 +352,34 @@ fn expand_variant(
             // Unknown text is kept verbatim and treated as quoted: it must not glob or split.
             Piece::Unknown { raw } => chars.extend(raw.chars().map(|c| QChar {
                 c,
+                brk: false,
+                mark: false,
                 quoted: true,
                 expansion: false,
                 hole: true,
             })),
+            Piece::List { items, quoted } => {
+                for (k, item) in items.iter().enumerate() {
+                    if k > 0 {
+                        chars.push(QChar {
+                            c: '\0',
+                            brk: true,
+                            mark: false,
+                            quoted: *quoted,
+                            expansion: true,
+                            hole: false,
+                        });
+                    }
+                    chars.extend(item.chars().map(|c| QChar {
+                        c,
+                        brk: false,
+                        mark: false,
+                        quoted: *quoted,
+                        expansion: true,
+                        hole: false,
+                    }));
+                }
+            }
             Piece::Partial {
                 text,
                 holes,
@@ -338,6 +388,8 @@ fn expand_variant(
                 let hole = holes.iter().any(|h| h.start <= i && i < h.end);
                 QChar {
                     c,
+                    brk: false,
+                    mark: false,
                     quoted: *quoted || hole,
                     expansion: !hole,
                     hole,
@@ -345,13 +397,34 @@ fn expand_variant(
             })),
             Piece::Choice { .. } => unreachable!("choices are enumerated before expansion"),
         }
+        let literal = matches!(
+            piece,
+            Piece::Text {
+                quoted: false,
+                expansion: false,
+                ..
+            }
+        );
+        if chars.len() == before && !literal {
+            chars.push(QChar {
+                c: '\0',
+                quoted: matches!(piece, Piece::Text { quoted: true, .. }),
+                expansion: true,
+                hole: false,
+                brk: false,
+                mark: true,
+            });
+        }
     }
-    let had_any_quote = pieces
-        .iter()
-        .any(|p| matches!(p, Piece::Text { quoted: true, .. }));
+    // A quoted string, or a quoted list with an item (even an empty one), makes a word.
+    let had_any_quote = pieces.iter().any(|p| match p {
+        Piece::Text { quoted: true, .. } => true,
+        Piece::List { items, quoted } => *quoted && !items.is_empty(),
+        _ => false,
+    });
 
     if how == Expansion::Value {
-        let (text, holes) = text_and_holes(&tilde_expand(chars, env));
+        let (text, holes) = text_and_holes(&drop_unquoted_marks(tilde_expand(chars, env)));
         return vec![Word {
             text,
             span,
@@ -364,7 +437,7 @@ fn expand_variant(
     }
     let mut words = Vec::new();
     for braced in brace_expand(chars) {
-        let tilded = tilde_expand(braced, env);
+        let tilded = drop_unquoted_marks(tilde_expand(braced, env));
         for field in split_fields(tilded, had_any_quote, env.ifs.as_deref()) {
             let quoted = field.iter().any(|q| q.quoted) || had_any_quote;
             let (text, holes) = text_and_holes(&field);
@@ -389,6 +462,9 @@ fn text_and_holes(field: &[QChar]) -> (String, Vec<Span>) {
     let mut text = String::with_capacity(field.len());
     let mut holes: Vec<Span> = Vec::new();
     for q in field {
+        if q.mark {
+            continue;
+        }
         let at = text.len();
         text.push(q.c);
         if q.hole {
@@ -475,6 +551,8 @@ fn sequence(inner: &[QChar]) -> Option<Vec<Vec<QChar>>> {
         s.chars()
             .map(|c| QChar {
                 c,
+                brk: false,
+                mark: false,
                 quoted: false,
                 expansion: false,
                 hole: false,
@@ -514,19 +592,39 @@ fn sequence(inner: &[QChar]) -> Option<Vec<Vec<QChar>>> {
     None
 }
 
-/// `~`, `~/x`, `~user`, `~+` at the start of an unquoted word.
+/// `~`, `~/x`, `~user`, `~+` at the start of an unquoted word. The prefix runs to the
+/// first unquoted `/`; any quoting or expansion in it, even of nothing (`~""/x`,
+/// `~'/x'`, `""~`), makes it no tilde prefix.
 fn tilde_expand(chars: Vec<QChar>, env: &ExpandEnv) -> Vec<QChar> {
-    let plain = |q: &QChar| !q.quoted && !q.expansion;
+    let plain = |q: &QChar| !q.quoted && !q.expansion && !q.mark;
     if !chars.first().is_some_and(|q| q.c == '~' && plain(q)) {
         return chars;
     }
-    let end = chars.iter().position(|q| q.c == '/').unwrap_or(chars.len());
+    let end = chars
+        .iter()
+        .position(|q| q.c == '/' && plain(q))
+        .unwrap_or(chars.len());
     if !chars[..end].iter().all(plain) {
         return chars;
     }
     let user: String = chars[1..end].iter().map(|q| q.c).collect();
     let replacement = match user.as_str() {
-        "" => env.home.clone(),
+        "" => match &env.home {
+            Some(home) => home.clone(),
+            None => {
+                // A home only known at run time: the prefix is a hole.
+                let mut out: Vec<QChar> = chars[..end]
+                    .iter()
+                    .map(|q| QChar {
+                        quoted: true,
+                        hole: true,
+                        ..*q
+                    })
+                    .collect();
+                out.extend_from_slice(&chars[end..]);
+                return out;
+            }
+        },
         "+" => match &env.cwd {
             Some(cwd) => cwd.clone(),
             None => return chars,
@@ -544,6 +642,8 @@ fn tilde_expand(chars: Vec<QChar>, env: &ExpandEnv) -> Vec<QChar> {
         .chars()
         .map(|c| QChar {
             c,
+            brk: false,
+            mark: false,
             quoted: true,
             expansion: false,
             hole: false,
@@ -553,13 +653,44 @@ fn tilde_expand(chars: Vec<QChar>, env: &ExpandEnv) -> Vec<QChar> {
     out
 }
 
+/// Unquoted marks only stop tilde expansion; field splitting must not see them.
+fn drop_unquoted_marks(mut chars: Vec<QChar>) -> Vec<QChar> {
+    chars.retain(|q| !q.mark || q.quoted);
+    chars
+}
+
 /// Split unquoted expansion results on the characters of IFS, as bash does: IFS
 /// whitespace around a field is dropped and runs of it separate once; every other IFS
 /// character ends a field (so `a,,b` with `IFS=,` is `a`, ``, `b`). An unquoted
 /// expansion that is empty vanishes; `""` stays an empty word. With IFS only known at
 /// run time, a word with unquoted expanded text is split who knows where: it is
 /// unknown.
-fn split_fields(mut chars: Vec<QChar>, had_any_quote: bool, ifs: Option<&str>) -> Vec<Vec<QChar>> {
+fn split_fields(chars: Vec<QChar>, had_any_quote: bool, ifs: Option<&str>) -> Vec<Vec<QChar>> {
+    if !chars.iter().any(|q| q.brk) {
+        return split_ifs(chars, had_any_quote, ifs);
+    }
+    // List items: each boundary ends a word; an empty quoted item is an empty word.
+    let mut fields = Vec::new();
+    let mut segment: Vec<QChar> = Vec::new();
+    let mut kept = false;
+    for q in chars {
+        if q.brk {
+            fields.extend(split_ifs(
+                std::mem::take(&mut segment),
+                kept || q.quoted,
+                ifs,
+            ));
+            kept = q.quoted;
+        } else {
+            segment.push(q);
+        }
+    }
+    fields.extend(split_ifs(segment, kept, ifs));
+    fields
+}
+
+/// [`split_fields`] within one list item (or a word without one).
+fn split_ifs(mut chars: Vec<QChar>, had_any_quote: bool, ifs: Option<&str>) -> Vec<Vec<QChar>> {
     let Some(ifs) = ifs else {
         if chars.iter().any(|q| q.expansion && !q.quoted) {
             chars.iter_mut().for_each(|q| q.hole = true);
@@ -686,64 +817,195 @@ pub(crate) fn double_quoted_text(raw: &str) -> String {
     out
 }
 
-/// Decode the body of an ANSI-C quoted string, `$'...'`.
-pub(crate) fn ansi_c_text(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
+/// One unit of a decoded ANSI-C string, with the bytes of the source it came from
+/// (always whole characters): a byte, or `None` for an escape of a code point that is
+/// not Unicode (`\ud800`, `\U110000`), whose bytes bash leaves to the C library.
+type AnsiUnit = (Option<u8>, Range<usize>);
+
+/// Decode escapes the way bash does for `$'...'` (`ansicstr`): `\xHH` and `\NNN` are
+/// bytes (masked to 8 bits), `\u`/`\U` the UTF-8 of a code point, `\cX` a control
+/// character, and an escape bash does not know keeps its backslash.
+fn ansi_c_units(raw: &str) -> Vec<AnsiUnit> {
+    let b = raw.as_bytes();
+    // The end of the character that starts at `i`.
+    let char_end = |i: usize| {
+        (i + 1..=b.len())
+            .find(|&j| raw.is_char_boundary(j))
+            .unwrap_or(b.len())
+    };
+    // Up to `max` digits of `radix` from `*i`: their value (wrapping, as bash's `int`
+    // does; only the low bits are used) and how many there were.
+    let digits = |i: &mut usize, max: usize, radix: u32| {
+        let (mut value, mut n) = (0u32, 0);
+        while n < max
+            && let Some(d) = b.get(*i).and_then(|&c| char::from(c).to_digit(radix))
+        {
+            value = value.wrapping_mul(radix).wrapping_add(d);
+            *i += 1;
+            n += 1;
+        }
+        (value, n)
+    };
+    let mut out: Vec<AnsiUnit> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        if b[i] != b'\\' || i + 1 == b.len() {
+            let end = char_end(i);
+            out.extend(b[i..end].iter().map(|&c| (Some(c), start..end)));
+            i = end;
             continue;
         }
-        let Some(e) = chars.next() else {
-            out.push('\\');
-            break;
-        };
-        let hex = |max: usize, radix: u32, chars: &mut std::iter::Peekable<std::str::Chars>| {
-            let mut digits = String::new();
-            while digits.len() < max && chars.peek().is_some_and(|d| d.is_digit(radix)) {
-                digits.push(chars.next().unwrap_or('0'));
+        let e = b[i + 1];
+        i += 2;
+        let byte = match e {
+            b'a' => 0x07,
+            b'b' => 0x08,
+            b'e' | b'E' => 0x1b,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'v' => 0x0b,
+            b'\\' | b'\'' | b'"' | b'?' => e,
+            b'0'..=b'7' => {
+                let (rest, n) = digits(&mut i, 2, 8);
+                ((u32::from(e - b'0') << (3 * n)) + rest) as u8
             }
-            u32::from_str_radix(&digits, radix)
-                .ok()
-                .and_then(char::from_u32)
-        };
-        match e {
-            'n' => out.push('\n'),
-            't' => out.push('\t'),
-            'r' => out.push('\r'),
-            'a' => out.push('\x07'),
-            'b' => out.push('\x08'),
-            'e' | 'E' => out.push('\x1b'),
-            'f' => out.push('\x0c'),
-            'v' => out.push('\x0b'),
-            '\\' | '\'' | '"' | '?' => out.push(e),
-            'x' => out.extend(hex(2, 16, &mut chars)),
-            'u' => out.extend(hex(4, 16, &mut chars)),
-            'U' => out.extend(hex(8, 16, &mut chars)),
-            '0'..='7' => {
-                let mut digits = e.to_string();
-                while digits.len() < 3 && chars.peek().is_some_and(|d| d.is_digit(8)) {
-                    digits.push(chars.next().unwrap_or('0'));
+            b'x' if b.get(i) == Some(&b'{') => {
+                // `\x{HHH}`: any number of digits, the closing brace optional.
+                i += 1;
+                let (value, _) = digits(&mut i, usize::MAX, 16);
+                if b.get(i) == Some(&b'}') {
+                    i += 1;
                 }
-                out.extend(
-                    u32::from_str_radix(&digits, 8)
-                        .ok()
-                        .and_then(char::from_u32),
-                );
+                value as u8
             }
-            'c' => {
-                if let Some(ctl) = chars.next() {
-                    out.push(char::from((ctl.to_ascii_uppercase() as u8) ^ 0x40));
+            b'x' => match digits(&mut i, 2, 16) {
+                (_, 0) => {
+                    out.extend([(Some(b'\\'), start..i), (Some(b'x'), start..i)]);
+                    continue;
+                }
+                (value, _) => value as u8,
+            },
+            b'u' | b'U' => {
+                let max = if e == b'u' { 4 } else { 8 };
+                match digits(&mut i, max, 16) {
+                    (_, 0) => {
+                        out.extend([(Some(b'\\'), start..i), (Some(e), start..i)]);
+                        continue;
+                    }
+                    (value, _) => match char::from_u32(value) {
+                        Some(c) => {
+                            let mut buf = [0u8; 4];
+                            let bytes = c.encode_utf8(&mut buf).as_bytes();
+                            out.extend(bytes.iter().map(|&c| (Some(c), start..i)));
+                            continue;
+                        }
+                        None => {
+                            out.push((None, start..i));
+                            continue;
+                        }
+                    },
                 }
             }
-            other => {
-                out.push('\\');
-                out.push(other);
+            b'c' if i < b.len() => {
+                // `\cX` is X's control character (`\c?` is DEL); `\c\\` takes both
+                // backslashes. Of a multibyte X only its first byte is converted.
+                let end = char_end(i);
+                let x = b[i];
+                i = if x == b'\\' && b.get(i + 1) == Some(&b'\\') {
+                    i + 2
+                } else {
+                    end
+                };
+                let ctrl = if x == b'?' {
+                    0x7f
+                } else {
+                    x.to_ascii_uppercase() & 0x1f
+                };
+                out.push((Some(ctrl), start..i));
+                out.extend(b[start + 3..end].iter().map(|&c| (Some(c), start..i)));
+                continue;
             }
-        }
+            _ => {
+                // Unknown (or a `\c` that ends the string): the backslash stays.
+                let end = char_end(i - 1);
+                out.push((Some(b'\\'), start..end));
+                out.extend(b[i - 1..end].iter().map(|&c| (Some(c), start..end)));
+                i = end;
+                continue;
+            }
+        };
+        out.push((Some(byte), start..i));
     }
     out
+}
+
+/// Decode the body of an ANSI-C quoted string for text that is data (`echo -e`,
+/// `printf`, `xargs -d`): bytes that are not UTF-8 become U+FFFD.
+pub(crate) fn ansi_c_text(raw: &str) -> String {
+    let mut bytes = Vec::with_capacity(raw.len());
+    for (b, _) in ansi_c_units(raw) {
+        match b {
+            Some(b) => bytes.push(b),
+            None => bytes.extend_from_slice(char::REPLACEMENT_CHARACTER.to_string().as_bytes()),
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The value of an ANSI-C quoted word, `$'...'`, and the byte ranges of it that are
+/// holes. Bash decodes the escapes to bytes and passes them as they are; bytes that are
+/// not UTF-8 (`$'\xff'`) have no place in a `String`, so each such run is kept as the
+/// escapes that made it (`\xff`) and marked as a hole: replacing it with U+FFFD would
+/// name a different file as if it were known, while a hole keeps the rest of the word
+/// (`$'a\xffb'` still starts with `a`) and makes nothing trust the unknown part. A NUL
+/// byte ends the string, as in bash.
+pub(crate) fn ansi_c_word(raw: &str) -> (String, Vec<Span>) {
+    let mut units = ansi_c_units(raw);
+    if let Some(nul) = units.iter().position(|(b, _)| *b == Some(0)) {
+        units.truncate(nul);
+    }
+    let mut text = String::with_capacity(raw.len());
+    let mut holes: Vec<Span> = Vec::new();
+    let mut last_from: Option<Range<usize>> = None;
+    let mut hole = |text: &mut String, from: Range<usize>| {
+        // Two runs from one escape (`\c` with a multibyte character) are one hole.
+        if last_from.as_ref() == Some(&from) && holes.last().is_some_and(|h| h.end == text.len()) {
+            return;
+        }
+        let at = text.len();
+        text.push_str(&raw[from.clone()]);
+        match holes.last_mut() {
+            Some(h) if h.end == at => h.end = text.len(),
+            _ => holes.push(Span::new(at, text.len())),
+        }
+        last_from = Some(from);
+    };
+    let mut k = 0;
+    while k < units.len() {
+        let run_end = units[k..]
+            .iter()
+            .position(|(b, _)| b.is_none())
+            .map_or(units.len(), |p| k + p);
+        let bytes: Vec<u8> = units[k..run_end].iter().filter_map(|(b, _)| *b).collect();
+        let mut at = k;
+        for chunk in bytes.utf8_chunks() {
+            text.push_str(chunk.valid());
+            at += chunk.valid().len();
+            let bad = chunk.invalid().len();
+            if bad > 0 {
+                hole(&mut text, units[at].1.start..units[at + bad - 1].1.end);
+                at += bad;
+            }
+        }
+        if let Some((_, from)) = units.get(run_end) {
+            hole(&mut text, from.clone());
+        }
+        k = run_end + 1;
+    }
+    (text, holes)
 }
 
 #[cfg(test)]
@@ -752,7 +1014,7 @@ mod tests {
 
     fn env() -> ExpandEnv {
         ExpandEnv {
-            home: "/home/dev".into(),
+            home: Some("/home/dev".into()),
             cwd: Some("/home/dev/project".into()),
             ifs: Some(DEFAULT_IFS.into()),
         }
@@ -904,5 +1166,154 @@ mod tests {
         assert_eq!(texts(p), vec![vec!["rm"]]);
         assert_eq!(double_quoted_text(r#"a\"b\$c\d"#), r#"a"b$c\d"#);
         assert_eq!(ansi_c_text(r"a\tb\x41\u00e9\101\'"), "a\tbAéA'");
+    }
+
+    /// The text of an ANSI-C word and the parts of it that are holes.
+    fn ansi(raw: &str) -> (String, Vec<String>) {
+        let (text, holes) = ansi_c_word(raw);
+        let parts = holes
+            .iter()
+            .map(|h| text[h.start..h.end].to_owned())
+            .collect();
+        (text, parts)
+    }
+
+    #[test]
+    fn ansi_c_escapes_are_bytes() {
+        let known = |raw: &str| {
+            let (text, holes) = ansi(raw);
+            assert!(holes.is_empty(), "{raw}: {holes:?}");
+            text
+        };
+        // `\xHH` and `\NNN` are bytes: two of them make one UTF-8 character.
+        assert_eq!(known(r"\xc3\xa9"), "é");
+        assert_eq!(known(r"\303\251"), "é");
+        assert_eq!(known(r"\u00e9\U0001F600"), "é😀");
+        assert_eq!(
+            known(r"\x{41}\x{1234}"),
+            "A4",
+            "braces take any digits, low byte"
+        );
+        assert_eq!(known(r"\101\7"), "A\x07");
+        assert_eq!(known(r"\ca\cA\c?\c1"), "\x01\x01\x7f\x11");
+        assert_eq!(known(r"\c\\x"), "\x1cx", r"`\c\\` takes both backslashes");
+        // Escapes bash does not know keep their backslash.
+        assert_eq!(known(r"\q\8\x\xZ\u\c"), r"\q\8\x\xZ\u\c");
+        assert_eq!(known(r"\é"), r"\é");
+        // A NUL ends the string.
+        assert_eq!(known(r"a\x00b"), "a");
+        assert_eq!(known(r"a\0b"), "a");
+        assert_eq!(known(r"a\400b"), "a", "masked to a byte: 0");
+        assert_eq!(known(r"a\u0000b"), "a");
+    }
+
+    #[test]
+    fn ansi_c_bytes_that_are_not_utf8_are_holes() {
+        assert_eq!(ansi(r"a\xffb"), (r"a\xffb".into(), vec![r"\xff".into()]));
+        assert_eq!(ansi(r"\777"), (r"\777".into(), vec![r"\777".into()]));
+        // A lone lead byte, then a whole character.
+        assert_eq!(
+            ansi(r"\xc3\xc3\xa9"),
+            (r"\xc3é".into(), vec![r"\xc3".into()])
+        );
+        // Adjacent bad bytes are one hole; code points that are not Unicode too.
+        assert_eq!(
+            ansi(r"\xff\xfe"),
+            (r"\xff\xfe".into(), vec![r"\xff\xfe".into()])
+        );
+        assert_eq!(
+            ansi(r"x\ud800"),
+            (r"x\ud800".into(), vec![r"\ud800".into()])
+        );
+        assert_eq!(
+            ansi(r"\U110000"),
+            (r"\U110000".into(), vec![r"\U110000".into()])
+        );
+        // `\c` on a multibyte character converts its first byte only.
+        assert_eq!(ansi(r"\cé"), ("\x03\\cé".into(), vec![r"\cé".into()]));
+        // As data (`printf`, `xargs -d`), bytes are decoded lossily and NUL is a byte.
+        assert_eq!(ansi_c_text(r"a\xffb"), "a\u{FFFD}b");
+        assert_eq!(ansi_c_text(r"\0"), "\0");
+    }
+
+    #[test]
+    fn quoting_nothing_still_stops_a_tilde_prefix() {
+        let empty = || text("", true);
+        assert_eq!(
+            texts(vec![text("~", false), empty(), text("/x", false)]),
+            vec![vec!["~/x"]]
+        );
+        assert_eq!(texts(vec![empty(), text("~/x", false)]), vec![vec!["~/x"]]);
+        assert_eq!(texts(vec![text("~", false), empty()]), vec![vec!["~"]]);
+        assert_eq!(
+            texts(vec![text("~", false), text("/x", true)]),
+            vec![vec!["~/x"]],
+            "a quoted slash does not end the prefix"
+        );
+        // An expansion of nothing, before the tilde or inside its prefix.
+        assert_eq!(
+            texts(vec![var("", false), text("~/x", false)]),
+            vec![vec!["~/x"]]
+        );
+        assert_eq!(
+            texts(vec![text("~", false), var("", false), text("/x", false)]),
+            vec![vec!["~/x"]]
+        );
+        // An expanded slash does not end it either: `~$S` with `S=/x` is no prefix.
+        assert_eq!(
+            texts(vec![text("~", false), var("/x", false)]),
+            vec![vec!["~/x"]]
+        );
+        // Unquoted ones still expand, also after brace expansion.
+        assert_eq!(
+            texts(vec![text("~/x", false), empty()]),
+            vec![vec!["/home/dev/x"]]
+        );
+        assert_eq!(
+            texts(vec![text("{~,a}/x", false)]),
+            vec![vec!["/home/dev/x", "a/x"]]
+        );
+    }
+
+    #[test]
+    fn quoted_nothing_keeps_a_field_and_unquoted_nothing_does_not() {
+        // `$X""` with `X=' a '` is `a` and an empty word; `""$X` with `X=' a'` the other
+        // way round; `$X$E` with `X='a '` and `E=` is only `a`.
+        assert_eq!(
+            texts(vec![var(" a ", false), text("", true)]),
+            vec![vec!["a", ""]]
+        );
+        assert_eq!(
+            texts(vec![text("", true), var(" a", false)]),
+            vec![vec!["", "a"]]
+        );
+        assert_eq!(
+            texts(vec![var("a ", false), text("", true), var(" b", false)]),
+            vec![vec!["a", "", "b"]]
+        );
+        assert_eq!(
+            texts(vec![var("a ", false), var("", false)]),
+            vec![vec!["a"]]
+        );
+        assert_eq!(
+            texts(vec![var("", false), var(" a", false)]),
+            vec![vec!["a"]]
+        );
+        assert_eq!(texts(vec![var("", false)]), vec![Vec::<String>::new()]);
+    }
+
+    #[test]
+    fn joined_with_escapes_known_text_only() {
+        let hole = Word {
+            holes: vec![Span::new(2, 4)],
+            unresolved: true,
+            ..Word::literal("a $D", Span::default())
+        };
+        let words = [Word::literal("rm", Span::default()), hole];
+        let escape = |_: &Word, t: &str| t.replace(' ', "\\ ");
+        let joined = Word::joined_with(&words, escape).unwrap();
+        assert_eq!(joined.text, r"rm a\ $D");
+        assert_eq!(joined.holes, vec![Span::new(6, 8)]);
+        assert_eq!(Word::joined(&words).unwrap().text, "rm a $D");
     }
 }

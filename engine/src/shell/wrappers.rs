@@ -25,13 +25,40 @@ struct Wrapper {
     no_command: &'static [&'static str],
     /// Positional arguments before the command.
     positionals: usize,
-    /// `NAME=value` words may precede the command (`env`).
-    assignments: bool,
+    /// Which words before the command set its environment (`env A=1 cmd`).
+    assignments: Assignments,
     /// The command is only ever given through an option (`su -c`, `script -c`):
     /// positional arguments are not a command.
     command_via_option_only: bool,
     /// Running through this wrapper raises privileges.
     privileged: bool,
+}
+
+/// Which words a wrapper reads as `NAME=value` for the command's environment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Assignments {
+    /// None: the first word that is no option is the command (`nohup A=1 cmd` runs a
+    /// program named `A=1`).
+    No,
+    /// A shell name, `=`, a value: bash's `time` and `coproc` keywords, which prefix a
+    /// simple command (`time A=1 cmd`), and `cross-env`.
+    Names,
+    /// Any word with a `=` that does not start with `/` or `=` (sudo's `is_envar`),
+    /// among the options or after them.
+    Sudo,
+    /// Any word with a `=` (GNU `env`), also after `--`.
+    Any,
+}
+
+impl Assignments {
+    fn accepts(self, t: &str) -> bool {
+        match self {
+            Assignments::No => false,
+            Assignments::Names => is_assignment(t),
+            Assignments::Sudo => t.contains('=') && !t.starts_with(['/', '=']),
+            Assignments::Any => t.contains('='),
+        }
+    }
 }
 
 /// A program whose `subcommand` runs the rest of the command line.
@@ -51,7 +78,7 @@ const fn w(name: &'static str) -> Wrapper {
         shell_join: &[],
         no_command: &[],
         positionals: 0,
-        assignments: false,
+        assignments: Assignments::No,
         command_via_option_only: false,
         privileged: false,
     }
@@ -96,6 +123,9 @@ const WRAPPERS: &[Wrapper] = &[
             "-K",
             "--remove-timestamp",
         ],
+        // `sudo -- A=1 cmd` runs a program named `A=1`; reading it as an assignment
+        // names `cmd` as what runs, which only ever adds a command to judge.
+        assignments: Assignments::Sudo,
         privileged: true,
         ..w("sudo")
     },
@@ -172,7 +202,7 @@ const WRAPPERS: &[Wrapper] = &[
             "--ignore-signal",
         ],
         // `-S`/`--split-string` is handled by the caller: its value is split into words.
-        assignments: true,
+        assignments: Assignments::Any,
         ..w("env")
     },
     Wrapper {
@@ -205,8 +235,11 @@ const WRAPPERS: &[Wrapper] = &[
         no_command: &["-p", "--pid", "-P", "--pgid", "-u", "--uid"],
         ..w("ionice")
     },
+    // Bash's `time` keyword prefixes a simple command, assignments included; GNU
+    // `time` would run a program named `A=1`, so reading one only adds a command.
     Wrapper {
         values: &["-f", "--format", "-o", "--output"],
+        assignments: Assignments::Names,
         ..w("time")
     },
     Wrapper {
@@ -252,7 +285,10 @@ const WRAPPERS: &[Wrapper] = &[
         ..w("script")
     },
     w("busybox"),
-    w("coproc"),
+    Wrapper {
+        assignments: Assignments::Names,
+        ..w("coproc")
+    },
     Wrapper {
         values: &["-t", "-w"],
         ..w("caffeinate")
@@ -557,7 +593,7 @@ const WRAPPERS: &[Wrapper] = &[
         ..w("nix-shell")
     },
     Wrapper {
-        assignments: true,
+        assignments: Assignments::Names,
         ..w("cross-env")
     },
     Wrapper {
@@ -592,10 +628,21 @@ pub(crate) struct Stripped {
     pub wrappers: Vec<String>,
     /// `NAME=value` assignments made by `env`.
     pub env: Vec<(String, String)>,
+    /// What `env -u NAME` and `env -i` take out of the command's environment.
+    pub env_removed: EnvRemoved,
     /// Shell command lines run by a wrapper (`su -c`, `sudo -s`, `watch`, `env -S`).
     pub shell_strings: Vec<Word>,
     /// A wrapper that raises privileges was stripped.
     pub privileged: bool,
+}
+
+/// What `env` takes out of the environment of the command it runs.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct EnvRemoved {
+    /// `env -u NAME`.
+    pub names: Vec<String>,
+    /// `env -i`: all of it.
+    pub all: bool,
 }
 
 /// Most wrappers stripped from one command (`sudo sudo sudo ...` is not a reason to loop).
@@ -651,9 +698,8 @@ fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize>
             break;
         }
         if t.len() < 2 || !t.starts_with('-') || arg.unresolved {
-            if spec.assignments && is_assignment(t) {
-                let (k, v) = t.split_once('=').unwrap_or((t, ""));
-                out.env.push((k.to_owned(), v.to_owned()));
+            if spec.assignments.accepts(t) {
+                push_assignment(t, out);
                 i += 1;
                 continue;
             }
@@ -713,6 +759,13 @@ fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize>
         }
         i += if consumed_next { 2 } else { 1 };
     }
+    // `env -- A=1 cmd`: the end of the options is not the end of the assignments.
+    while let Some(arg) = argv.get(i)
+        && spec.assignments.accepts(&arg.text)
+    {
+        push_assignment(&arg.text, out);
+        i += 1;
+    }
     if spec.privileged {
         out.privileged = true;
     }
@@ -737,7 +790,8 @@ fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize>
     }
     if join && start < argv.len() {
         // The rest is one command line for a shell: judge it as such.
-        out.shell_strings.extend(Word::joined(&argv[start..]));
+        out.shell_strings
+            .extend(Word::joined_with(&argv[start..], sudo_escape));
         out.wrappers.push(spec.name.to_owned());
         return None;
     }
@@ -775,8 +829,30 @@ fn strip_env(argv: &[Word], out: &mut Stripped) -> Option<usize> {
             out.wrappers.push("env".into());
             return None;
         }
-        if !t.starts_with('-') {
+        if t == "--" {
             break;
+        }
+        if !t.starts_with('-') {
+            let prev = argv[i - 1].text.as_str();
+            if i > 1 && matches!(prev, "-u" | "--unset" | "-C" | "--chdir") {
+                continue;
+            }
+            break;
+        }
+        match t {
+            "-i" | "-" | "--ignore-environment" => out.env_removed.all = true,
+            "-u" | "--unset" => out
+                .env_removed
+                .names
+                .extend(argv.get(i + 1).map(|w| w.text.clone())),
+            _ => {
+                if let Some(name) = t.strip_prefix("--unset=").or_else(|| {
+                    t.strip_prefix("-u")
+                        .filter(|n| !n.is_empty() && !n.starts_with('-'))
+                }) {
+                    out.env_removed.names.push(name.to_owned());
+                }
+            }
         }
     }
     strip_one(spec, argv, out)
@@ -810,6 +886,34 @@ fn strip_watch(argv: &[Word], out: &mut Stripped) -> Option<usize> {
     out.shell_strings.extend(Word::joined(&argv[i..]));
     out.wrappers.push("watch".into());
     None
+}
+
+fn push_assignment(t: &str, out: &mut Stripped) {
+    let (k, v) = t.split_once('=').unwrap_or((t, ""));
+    out.env.push((k.to_owned(), v.to_owned()));
+}
+
+/// How `sudo -s` (and `-i`) makes one line for `$SHELL -c` of the command's words: every
+/// character that is not alphanumeric, `_`, `-` or `$` gets a backslash, so the shell
+/// reads the words back as they were, except that `$` still expands and a newline is
+/// a line continuation. (sudo escapes each byte of a non-ASCII character; one backslash
+/// before the character reads back the same.)
+///
+/// A glob the engine could not expand (`[ab].txt`) stands for the names it matches,
+/// which sudo receives and escapes one by one: it stays a glob in the line, so that it
+/// still stands for those names rather than for a file named `[ab].txt`.
+fn sudo_escape(word: &Word, text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        let keep = c.is_ascii_alphanumeric()
+            || matches!(c, '_' | '-' | '$')
+            || (word.glob && matches!(c, '*' | '?' | '[' | ']'));
+        if !keep {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn is_numeric_option(t: &str) -> bool {
@@ -918,7 +1022,7 @@ mod tests {
         assert_eq!(stripped("su root -c rm").2, vec!["rm"]);
         assert_eq!(stripped("flock /tmp/l -c rm").2, vec!["rm"]);
         assert_eq!(stripped("script -q -c rm /dev/null").2, vec!["rm"]);
-        assert_eq!(stripped("sudo -s rm -rf /").2, vec!["rm -rf /"]);
+        assert_eq!(stripped("sudo -s rm -rf /").2, vec![r"rm -rf \/"]);
         assert_eq!(stripped("watch -n 1 rm -rf /").2, vec!["rm -rf /"]);
         assert_eq!(stripped("env -S rm -rf /").2, vec!["rm -rf /"]);
         assert_eq!(stripped("watch -x rm -rf /").0, "rm -rf /");
@@ -928,6 +1032,59 @@ mod tests {
             "uv pip install x",
             "only `uv run` wraps"
         );
+    }
+
+    #[test]
+    fn assignments_only_where_the_wrapper_reads_them() {
+        let env = |s: &str| -> (String, Vec<(String, String)>) {
+            let out = strip(words(s));
+            let argv = out.argv.iter().map(|w| w.text.as_str()).collect::<Vec<_>>();
+            (argv.join(" "), out.env)
+        };
+        let a1 = || vec![("A".to_owned(), "1".to_owned())];
+        assert_eq!(env("sudo A=1 rm a"), ("rm a".into(), a1()));
+        assert_eq!(env("sudo A=1 -u root rm a"), ("rm a".into(), a1()));
+        assert_eq!(env("sudo -u root -- A=1 rm a"), ("rm a".into(), a1()));
+        assert_eq!(env("env -- A=1 rm a"), ("rm a".into(), a1()));
+        assert_eq!(env("env -i -- A=1 rm a"), ("rm a".into(), a1()));
+        // Bash's `time` keyword prefixes a simple command.
+        assert_eq!(env("time A=1 rm a"), ("rm a".into(), a1()));
+        assert_eq!(env("time -p A=1 rm a"), ("rm a".into(), a1()));
+        // sudo takes any `x=y` that does not start with `/`; env any at all.
+        assert_eq!(env("sudo a.b=1 rm").0, "rm");
+        assert_eq!(env("sudo /bin/a=1 rm").0, "/bin/a=1 rm");
+        // Programs that run their first word: `A=1` is the program.
+        assert_eq!(env("nohup A=1 rm a"), ("A=1 rm a".into(), vec![]));
+        assert_eq!(env("doas A=1 rm a"), ("A=1 rm a".into(), vec![]));
+        assert_eq!(env("nice -n 1 A=1 rm a"), ("A=1 rm a".into(), vec![]));
+    }
+
+    #[test]
+    fn sudo_shell_escapes_the_words_it_joins() {
+        let mut argv = words("sudo -s rm");
+        argv.push(Word::literal("a b;c", Span::default()));
+        argv.push(Word::literal("$HOME", Span::default()));
+        argv.push(Word {
+            holes: vec![Span::new(2, 6)],
+            unresolved: true,
+            ..Word::literal("x/$(d)", Span::default())
+        });
+        let out = strip(argv);
+        let line = &out.shell_strings[0];
+        // `$` is not escaped (the shell expands it); a hole stays its source text.
+        assert_eq!(line.text, r"rm a\ b\;c $HOME x\/$(d)");
+        assert_eq!(line.holes, vec![Span::new(20, 24)]);
+        assert_eq!(out.wrappers, ["sudo"]);
+        assert_eq!(stripped("sudo -i rm x.y").2, [r"rm x\.y"]);
+        let glob = Word {
+            glob: true,
+            ..Word::literal("[ab] *.txt", Span::default())
+        };
+        let mut argv = words("sudo -s rm");
+        argv.push(glob);
+        assert_eq!(strip(argv).shell_strings[0].text, r"rm [ab]\ *\.txt");
+        // `watch` joins without escaping.
+        assert_eq!(stripped("watch rm x.y").2, ["rm x.y"]);
     }
 
     #[test]

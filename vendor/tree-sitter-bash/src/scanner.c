@@ -382,6 +382,9 @@ static bool scan(Scanner *scanner, TSLexer *lexer, const bool *valid_symbols) {
                 if (lexer->eof(lexer)) {
                     return false;
                 }
+                if (lexer->lookahead != '\n' && lexer->lookahead != '\r') {
+                    return true;
+                }
             } else {
                 return true;
             }

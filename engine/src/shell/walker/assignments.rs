@@ -11,6 +11,7 @@ use crate::shell::expand::{self, collect_substitutions, text};
 use crate::shell::input::Input;
 use crate::shell::scope::{Scope, Value};
 use crate::shell::word::{Word, finish, finish_value};
+use crate::shell::wrappers::EnvRemoved;
 use crate::shell::wrappers::is_assignment;
 use crate::shell::{links, program_name};
 use crate::span::Span;
@@ -51,7 +52,14 @@ impl Walker<'_> {
             }
         };
         self.walk_substitution_nodes(&subs, &[], at, scope);
-        scope.assign(&name, value, at.frame.conditional);
+        // `a[i]=v` changes what `${a[@]}` expands to as well.
+        match name.split_once('[') {
+            Some((base, rest)) if rest.ends_with(']') => {
+                let index = &rest[..rest.len() - 1];
+                scope.assign_element(base, index, value, at.frame.conditional)
+            }
+            _ => scope.assign(&name, value, at.frame.conditional),
+        }
     }
 
     /// The items of `(a b c)`, each `None` when unknown; `None` when they cannot be
@@ -116,6 +124,14 @@ impl Walker<'_> {
             .map(|k| text(k, at.src.text).to_owned())
             .unwrap_or_default();
         let exports = keyword == "export";
+        // In a function, `local` and `declare`/`typeset` (without `-g`) make the name
+        // the function's own.
+        let local = matches!(keyword.as_str(), "local" | "declare" | "typeset")
+            && !node.named_children(&mut node.walk()).any(|c| {
+                c.kind() == "word"
+                    && text(c, at.src.text).starts_with('-')
+                    && text(c, at.src.text).contains('g')
+            });
         let mut argv = vec![Word::literal(keyword, span)];
         let mut env = Vec::new();
         let mut subs = Vec::new();
@@ -128,6 +144,20 @@ impl Walker<'_> {
             if child.kind() == "word" && raw.starts_with('-') {
                 nameref |= raw[1..].contains('n');
                 exported |= raw[1..].contains('x');
+            }
+            let declared = match child.kind() {
+                "variable_assignment" => child.child_by_field_name("name").map(|n| {
+                    text(n, at.src.text)
+                        .split('[')
+                        .next()
+                        .unwrap_or("")
+                        .to_owned()
+                }),
+                "word" | "variable_name" if is_name(raw) => Some(raw.to_owned()),
+                _ => None,
+            };
+            if local && let Some(name) = &declared {
+                scope.declare_local(name);
             }
             if child.kind() == "variable_assignment" {
                 if let Some((k, v)) = self.assignment_text(child, at.src, scope, &mut subs) {
@@ -178,6 +208,7 @@ impl Walker<'_> {
             scope,
             at.frame.wrappers.clone(),
             Vec::new(),
+            EnvRemoved::default(),
         )
         .map(|(i, _)| vec![i])
         .unwrap_or_default()
@@ -255,6 +286,11 @@ impl Walker<'_> {
                     .args()
                     .iter()
                     .find(|w| !w.text.starts_with('-') || w.text == "-");
+                // A `cd` that fails leaves the directory as it was, and what follows
+                // runs there unless its success is checked (`&&`, `|| exit`, `set -e`):
+                // `cd build; rm -rf *` empties the current directory when there is no
+                // `build`.
+                let may_fail = !(frame.checked || scope.errexit());
                 match target {
                     None => scope.change_dir(Some(&self.env.home), frame.conditional),
                     Some(w) if w.unresolved || w.text == "-" => {
@@ -262,7 +298,8 @@ impl Walker<'_> {
                     }
                     Some(w) => {
                         let t = w.text.clone();
-                        scope.change_dir(Some(&t), frame.conditional)
+                        let exists = matches!(t.as_str(), "/" | "." | "..") || t == self.env.home;
+                        scope.change_dir(Some(&t), frame.conditional || (may_fail && !exists))
                     }
                 }
             }
@@ -280,9 +317,27 @@ impl Walker<'_> {
                     None => None,
                 };
                 for flag in args.iter().take_while(|w| w.text != "--") {
-                    match flag.text.as_str() {
-                        t if t.starts_with('-') && t[1..].contains('a') => scope.export_all(true),
-                        t if t.starts_with('+') && t[1..].contains('a') => scope.export_all(false),
+                    let t = flag.text.as_str();
+                    let (on, letters) = match (t.strip_prefix('-'), t.strip_prefix('+')) {
+                        (Some(l), _) if !l.starts_with('-') => (true, l),
+                        (_, Some(l)) => (false, l),
+                        _ => continue,
+                    };
+                    if letters.contains('a') {
+                        scope.export_all(on);
+                    }
+                    if letters.contains('e') {
+                        scope.set_errexit(on);
+                    }
+                }
+                for pair in args
+                    .windows(2)
+                    .filter(|w| matches!(w[0].text.as_str(), "-o" | "+o"))
+                {
+                    let on = pair[0].text == "-o";
+                    match pair[1].text.as_str() {
+                        "allexport" => scope.export_all(on),
+                        "errexit" => scope.set_errexit(on),
                         _ => {}
                     }
                 }

@@ -8,7 +8,8 @@ use super::{At, Walker, origin};
 use crate::shell::expand::{self, text};
 use crate::shell::invocation::FindingKind;
 use crate::shell::scope::{Scope, Value};
-use crate::shell::word::{Word, finish};
+use crate::shell::word::{Word, finish, finish_value};
+use crate::shell::wrappers::is_assignment;
 use crate::span::Span;
 
 /// What a redirected statement adds to the simple command it wraps.
@@ -218,6 +219,15 @@ impl Walker<'_> {
         );
         words.sort_by_key(|(pos, _)| *pos);
         let specs = self.redirect_specs(&redirect_nodes, at, scope);
+        // Before the program, `NAME=value` words are assignments wherever tree-sitter
+        // put them (`<in X=1 cmd` files `X=1 cmd` under the redirection).
+        let mut late_assignments = Vec::new();
+        while let Some((_, WordSource::Node(n))) = words.first()
+            && is_assignment(text(*n, at.src.text))
+        {
+            late_assignments.push(*n);
+            words.remove(0);
+        }
 
         // The program is the first word, wherever tree-sitter put it.
         let name = match words.is_empty() {
@@ -243,6 +253,19 @@ impl Walker<'_> {
         for a in &assignments {
             if let Some((k, v)) = self.assignment_text(*a, at.src, scope, &mut subs) {
                 env.push((k, v));
+            }
+        }
+        let env_x = self.expand_env(scope);
+        for n in late_assignments {
+            let pieces = expand::pieces(n, at.src.text, scope, &mut subs);
+            let span = self.span(n, at);
+            for w in finish_value(pieces, span, origin(n), &env_x)
+                .into_iter()
+                .take(1)
+            {
+                if let Some((k, v)) = w.text.split_once('=') {
+                    env.push((k.trim_end_matches('+').to_owned(), v.to_owned()));
+                }
             }
         }
 

@@ -8,6 +8,7 @@ use crate::shell::input::Input;
 use crate::shell::invocation::{Context, FindingKind, Invocation};
 use crate::shell::scope::Scope;
 use crate::shell::word::Word;
+use crate::shell::wrappers::EnvRemoved;
 use crate::shell::{confusables, derived, links, program_name, wrappers};
 use crate::span::Span;
 
@@ -87,6 +88,7 @@ impl Walker<'_> {
             scope,
             wrappers,
             stripped.shell_strings,
+            stripped.env_removed,
         )
     }
 
@@ -121,6 +123,7 @@ impl Walker<'_> {
         scope: &mut Scope,
         wrappers: Vec<String>,
         shell_strings: Vec<Word>,
+        env_removed: EnvRemoved,
     ) -> Option<(usize, Vec<Span>)> {
         let first = argv[0].clone();
         let span = frame
@@ -169,7 +172,10 @@ impl Walker<'_> {
             code: None,
             depth: frame.depth,
         });
-        self.side.push(Side::default());
+        self.side.push(Side {
+            env_removed,
+            ..Side::default()
+        });
 
         for s in &shell_strings {
             self.nested_shell(s, Context::ShellString, frame, scope, &wrappers);
@@ -183,6 +189,15 @@ impl Walker<'_> {
             });
         }
         self.side[idx].emits = emitted_text(&self.out[idx], specs);
+        self.side[idx].emits_partly_unknown = specs.iter().any(|s| {
+            matches!(
+                s,
+                RedirectSpec::Stdin {
+                    partly_unknown: true,
+                    ..
+                }
+            )
+        });
         self.apply_specs(idx, specs, frame, scope);
         if frame.span.is_none() {
             // The redirects are part of the command a person reads (`bash -i >& /dev/tcp/...`).
@@ -198,8 +213,14 @@ impl Walker<'_> {
         {
             let mut w = wrappers.clone();
             w.push(d.via.into());
-            for cmd in d.commands {
-                self.emit_with_wrappers(cmd, Vec::new(), &[], frame, scope, w.clone(), Vec::new());
+            for (cmd, elsewhere) in d.commands.into_iter().zip(d.elsewhere) {
+                // `-execdir` runs in each match's directory.
+                let mut there = scope.clone();
+                if elsewhere {
+                    there.change_dir(None, false);
+                }
+                let s = if elsewhere { &mut there } else { &mut *scope };
+                self.emit_with_wrappers(cmd, Vec::new(), &[], frame, s, w.clone(), Vec::new());
             }
         }
         self.scope_effects(idx, frame, scope);

@@ -25,7 +25,8 @@ use super::input::Input;
 use super::invocation::{Context, ContextSet, Finding, FindingKind, Invocation, Language};
 use super::repair;
 use super::scope::Scope;
-use super::source::{Cuts, has_continuation, join_continuations};
+use super::source::{Cuts, has_continuation, join_continuations, protected_ranges};
+use super::wrappers::EnvRemoved;
 use super::{Limits, ShellModel};
 use crate::path::PathEnv;
 use crate::shell::word::ExpandEnv;
@@ -49,6 +50,9 @@ pub(crate) struct Frame {
     output_executed: bool,
     /// What its commands read on standard input, when known (a pipeline's earlier stage).
     stdin: Option<Rc<Input>>,
+    /// What follows this command runs only if it succeeds (`cd dir && ...`,
+    /// `cd dir || exit`), so its effects may be counted on.
+    checked: bool,
 }
 
 impl Frame {
@@ -63,6 +67,7 @@ impl Frame {
             wrappers: Vec::new(),
             output_executed: false,
             stdin: None,
+            checked: false,
         }
     }
 
@@ -122,6 +127,10 @@ struct Side {
     reads_code: Option<StdinCode>,
     /// The text it writes, when the engine knows it (`echo`, `printf`, `cat <<EOF`).
     emits: Option<String>,
+    /// Part of what it prints is only known at run time.
+    emits_partly_unknown: bool,
+    /// What `env -u`/`env -i` took out of its environment.
+    env_removed: EnvRemoved,
 }
 
 pub(crate) struct Walker<'e> {
@@ -135,6 +144,10 @@ pub(crate) struct Walker<'e> {
     stopped: bool,
     /// Emitting the copy of a command as it reaches a link's target.
     following_links: bool,
+    /// How many walks of code only partly known (`eval "$x ..."`) enclose this one. A
+    /// parse error there is most likely a hole read as text (`${${name}[i]}`), so it is
+    /// reported as unreadable code, which is judged the same way, not as bad syntax.
+    in_unreadable_code: u32,
     /// When the walk started, for [`Limits::deadline`].
     started: std::time::Instant,
 }
@@ -155,11 +168,16 @@ impl<'e> Walker<'e> {
             next_pipeline: 0,
             stopped: false,
             following_links: false,
+            in_unreadable_code: 0,
             started: std::time::Instant::now(),
         }
     }
 
     fn finding(&mut self, kind: FindingKind, span: Span, detail: impl Into<String>) {
+        let kind = match kind {
+            FindingKind::ParseError if self.in_unreadable_code > 0 => FindingKind::UnreadableCode,
+            other => other,
+        };
         if self.findings.len() < 64
             && !self
                 .findings
@@ -214,9 +232,7 @@ impl<'e> Walker<'e> {
     fn parse<'c>(&mut self, code: &'c str) -> Option<(Tree, Cow<'c, str>, Cuts)> {
         let tree = self.parser.parse(code, None)?;
         let (mut tree, text, cuts) = if has_continuation(code) {
-            let mut comments = Vec::new();
-            collect_kind(tree.root_node(), "comment", &mut comments);
-            let protected: Vec<_> = comments.iter().map(|n| n.byte_range()).collect();
+            let protected = protected_ranges(tree.root_node(), code);
             let (joined, cuts) = join_continuations(code, &protected);
             (self.parser.parse(&joined, None)?, Cow::Owned(joined), cuts)
         } else {
@@ -323,16 +339,6 @@ impl<'e> Walker<'e> {
             invocations: self.out,
             findings: self.findings,
         }
-    }
-}
-
-fn collect_kind<'t>(node: Node<'t>, kind: &str, out: &mut Vec<Node<'t>>) {
-    if node.kind() == kind {
-        out.push(node);
-    }
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        collect_kind(child, kind, out);
     }
 }
 

@@ -91,6 +91,13 @@ impl Walker<'_> {
                 && let [only] = targets.as_slice()
                 && let Some(code) = self.side[*only].emits.clone()
             {
+                if self.side[*only].emits_partly_unknown {
+                    self.finding(
+                        FindingKind::UnreadableCode,
+                        span,
+                        "the code it runs depends on values only known at run time",
+                    );
+                }
                 let nested = at.frame.nested(Context::Heredoc, span);
                 self.walk_code(&code, &nested, &mut inner);
             }
@@ -148,6 +155,32 @@ impl Walker<'_> {
             }
             collect_substitutions(child, at.src.text, &mut subs);
         }
+        self.walk_substitution_nodes(&subs, &[], at, scope);
+    }
+
+    /// The scope of a new shell an invocation starts (`bash -c`, `bash -s`): the
+    /// exported variables, less what `env -u`/`env -i` removed (unknown: bash may set
+    /// some itself), and the command's own environment.
+    fn child_scope(&self, idx: usize, scope: &Scope) -> Scope {
+        let mut child = scope.for_child();
+        let side = &self.side[idx];
+        if side.env_removed.all {
+            child.forget_environment();
+        }
+        for name in &side.env_removed.names {
+            child.assign(name, Value::unknown(), false);
+        }
+        for (k, v) in &self.out[idx].env {
+            child.assign(k, Value::known(v.clone()), false);
+            child.export(k);
+        }
+        child
+    }
+
+    /// Walk the substitutions in one word, the word itself included (`case <(ls) in`).
+    pub(super) fn walk_substitutions_of(&mut self, word: Node, at: At, scope: &mut Scope) {
+        let mut subs = Vec::new();
+        collect_substitutions(word, at.src.text, &mut subs);
         self.walk_substitution_nodes(&subs, &[], at, scope);
     }
 
@@ -218,7 +251,9 @@ impl Walker<'_> {
         f.conditional = frame.conditional;
         f.function = Some(program);
         f.wrappers = wrappers.to_vec();
+        scope.enter_function();
         self.walk_code(&body, &f, scope);
+        scope.leave_function();
         scope.restore_positional(saved);
     }
 
@@ -239,11 +274,7 @@ impl Walker<'_> {
                     // `bash -c CODE $0 $1...`: a new shell, which sees exported variables
                     // and the command's own environment, and gets the arguments after
                     // the code as its positional parameters.
-                    let mut child = scope.for_child();
-                    for (k, v) in &self.out[idx].env {
-                        child.assign(k, Value::known(v.clone()), false);
-                        child.export(k);
-                    }
+                    let mut child = self.child_scope(idx, scope);
                     let rest: Vec<Option<String>> = argv[*word + 1..]
                         .iter()
                         .map(|w| (!w.unresolved && !w.glob).then(|| w.text.clone()))
@@ -263,6 +294,16 @@ impl Walker<'_> {
                         &mut child,
                         wrappers,
                     )
+                } else if program == "trap" {
+                    // It runs later, when variables may hold other values.
+                    let mut later = scope.for_later();
+                    self.nested_shell(
+                        &argv[*word],
+                        Context::ShellString,
+                        frame,
+                        &mut later,
+                        wrappers,
+                    )
                 } else {
                     self.nested_shell(&argv[*word], Context::ShellString, frame, scope, wrappers)
                 }
@@ -279,7 +320,10 @@ impl Walker<'_> {
                     }
                     let mut f = frame.nested(Context::Eval, joined.span);
                     f.wrappers = wrappers.to_vec();
+                    let unreadable = u32::from(joined.unresolved || !joined.holes.is_empty());
+                    self.in_unreadable_code += unreadable;
                     self.walk_code(&joined.text, &f, scope);
+                    self.in_unreadable_code -= unreadable;
                 }
             }
             CodeSource::Interpreter(interp) => {
@@ -424,7 +468,10 @@ impl Walker<'_> {
         }
         let mut f = frame.nested(context, word.span);
         f.wrappers = wrappers.to_vec();
+        let unreadable = u32::from(word.unresolved || !word.holes.is_empty());
+        self.in_unreadable_code += unreadable;
         self.walk_code(&word.text, &f, &mut scope.clone());
+        self.in_unreadable_code -= unreadable;
     }
 
     /// Code read from stdin, now that its text is known.
@@ -433,15 +480,41 @@ impl Walker<'_> {
         idx: usize,
         kind: StdinCode,
         code: String,
+        partly_unknown: bool,
         frame: &Frame,
         scope: &mut Scope,
     ) {
         let span = self.out[idx].span;
+        if partly_unknown {
+            // What runs is read as written, but parts of it are only known at run time
+            // (a heredoc's `$X` is expanded before the shell reads it, quotes or not).
+            self.finding(
+                FindingKind::UnreadableCode,
+                span,
+                "the code it runs depends on values only known at run time",
+            );
+        }
         match kind {
             StdinCode::Shell => {
                 let mut f = frame.nested(Context::Heredoc, span);
                 f.wrappers = self.out[idx].wrappers.clone();
-                self.walk_code(&code, &f, &mut scope.clone());
+                // A shell reading its script from stdin is a new process: it sees the
+                // exported variables and the command's own environment, no more.
+                let mut child = self.child_scope(idx, scope);
+                // `bash -s A B` reads stdin with `A B` as its positional parameters.
+                let argv = &self.out[idx].argv;
+                if let Some(s) = argv.iter().position(|w| w.text == "-s") {
+                    let mut rest = &argv[s + 1..];
+                    if rest.first().is_some_and(|w| w.text == "--") {
+                        rest = &rest[1..];
+                    }
+                    let args: Vec<Option<String>> = rest
+                        .iter()
+                        .map(|w| (!w.unresolved && !w.glob).then(|| w.text.clone()))
+                        .collect();
+                    child.set_positional(&args, false);
+                }
+                self.walk_code(&code, &f, &mut child);
             }
             StdinCode::Interpreter(language) => {
                 self.out[idx].code = Some(InlineCode {

@@ -7,30 +7,36 @@ use crate::shell::word::Word;
 /// The text a program writes to stdout when the engine knows it.
 pub(super) fn emitted_text(inv: &Invocation, specs: &[RedirectSpec]) -> Option<String> {
     let args = inv.args();
-    if args.iter().any(|w| w.unresolved) {
+    // A glob prints what it matches, which only the filesystem knows.
+    if args.iter().any(|w| w.unresolved || w.glob) {
         return None;
     }
     match inv.program.as_str() {
         "echo" => {
             let mut escapes = false;
+            let mut newline = true;
             let mut rest = args;
             while let Some(first) = rest
                 .first()
                 .filter(|w| matches!(w.text.as_str(), "-n" | "-e" | "-E" | "-ne" | "-en"))
             {
                 escapes |= first.text.contains('e');
+                newline &= !first.text.contains('n');
                 rest = &rest[1..];
             }
-            let text = rest
+            let mut text = rest
                 .iter()
                 .map(|w| w.text.as_str())
                 .collect::<Vec<_>>()
                 .join(" ");
-            Some(if escapes {
-                crate::shell::word::ansi_c_text(&text)
-            } else {
-                text
-            })
+            if escapes {
+                text = crate::shell::word::ansi_c_text(&text);
+            }
+            // `echo` ends its line; `xargs -d,` and `read -d` see that newline.
+            if newline {
+                text.push('\n');
+            }
+            Some(text)
         }
         "printf" => {
             let (format, values) = args.split_first()?;

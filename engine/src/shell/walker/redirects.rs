@@ -7,7 +7,7 @@ use super::{At, Frame, Walker, origin};
 use crate::shell::expand::{self, text};
 use crate::shell::invocation::{FindingKind, Redirect, RedirectOp};
 use crate::shell::scope::Scope;
-use crate::shell::word::{Piece, Word, finish};
+use crate::shell::word::{Piece, Word, finish, finish_value};
 
 /// Data fed to a command's standard input by a redirection.
 #[derive(Debug, Clone)]
@@ -16,6 +16,8 @@ pub(super) enum RedirectSpec {
     Stdin {
         redirect: Redirect,
         data: Option<String>,
+        /// Part of `data` is only known at run time (a heredoc expanding `$X`).
+        partly_unknown: bool,
     },
 }
 
@@ -31,11 +33,16 @@ impl Walker<'_> {
         for spec in specs {
             match spec {
                 RedirectSpec::File(r) => self.out[idx].redirects.push(r.clone()),
-                RedirectSpec::Stdin { redirect, data } => {
+                RedirectSpec::Stdin {
+                    redirect,
+                    data,
+                    partly_unknown,
+                } => {
                     self.out[idx].redirects.push(redirect.clone());
                     match (self.side[idx].reads_code.take(), data) {
                         (Some(kind), Some(code)) => {
-                            self.run_stdin_code(idx, kind, code.clone(), frame, scope)
+                            let code = code.clone();
+                            self.run_stdin_code(idx, kind, code, *partly_unknown, frame, scope)
                         }
                         (Some(_), None) => {
                             let span = redirect.target.span;
@@ -118,7 +125,9 @@ impl Walker<'_> {
                     let delim = start.map(|s| text(s, at.src.text)).unwrap_or("");
                     let quoted = delim.contains(['\'', '"', '\\']);
                     let strip_tabs = operator_text(node, at.src.text) == "<<-";
-                    let data = body.map(|b| self.heredoc_text(b, quoted, strip_tabs, at, scope));
+                    let (data, partly_unknown) = body
+                        .map(|b| self.heredoc_text(b, quoted, strip_tabs, at, scope))
+                        .unwrap_or_default();
                     let span = self.span(node, at);
                     let target = Word::literal(delim.trim_matches(['\'', '"', '\\']), span);
                     specs.push(RedirectSpec::Stdin {
@@ -127,7 +136,8 @@ impl Walker<'_> {
                             fd,
                             target,
                         },
-                        data: Some(data.unwrap_or_default()),
+                        data: Some(data),
+                        partly_unknown,
                     });
                     // Redirects on the heredoc's start line (`cat <<EOF > out`).
                     let inner: Vec<Node> = field_children(node, "redirect");
@@ -140,23 +150,25 @@ impl Walker<'_> {
                     let value = node
                         .named_children(&mut cursor)
                         .find(|c| c.kind() != "file_descriptor");
+                    // A here-string is expanded like an assignment's value: no brace
+                    // expansion, field splitting or globbing.
                     let word = value
                         .map(|v| {
-                            finish(
+                            finish_value(
                                 expand::pieces(v, at.src.text, scope, &mut subs),
                                 span,
                                 origin(v),
                                 &env_x,
                             )
                         })
-                        .and_then(|v| v.into_iter().next())
-                        .and_then(|fields| {
-                            // A here-string is one word: its fields joined again.
-                            Word::joined(&fields).map(|w| Word {
+                        .and_then(|variants| {
+                            let several = variants.len() > 1;
+                            variants.into_iter().next().map(|w| Word {
                                 span,
                                 glob: false,
                                 quoted: true,
                                 origin: origin(node),
+                                unresolved: w.unresolved || several,
                                 ..w
                             })
                         })
@@ -178,6 +190,7 @@ impl Walker<'_> {
                             target: word,
                         },
                         data,
+                        partly_unknown: false,
                     });
                 }
                 _ => {}
@@ -187,7 +200,9 @@ impl Walker<'_> {
     }
 
     /// The text of a heredoc body: literal when the delimiter is quoted, otherwise with
-    /// escapes removed and variables expanded (its substitutions run as data).
+    /// escapes removed and variables expanded (its substitutions run as data); and
+    /// whether part of it is only known at run time (an expansion the engine could not
+    /// resolve is kept as its source text there).
     pub(super) fn heredoc_text(
         &mut self,
         body: Node,
@@ -195,8 +210,9 @@ impl Walker<'_> {
         strip_tabs: bool,
         at: At,
         scope: &mut Scope,
-    ) -> String {
+    ) -> (String, bool) {
         let raw = text(body, at.src.text);
+        let mut unknown = false;
         let mut out = if quoted {
             raw.to_owned()
         } else {
@@ -208,23 +224,38 @@ impl Walker<'_> {
                 if child.kind() == "heredoc_content" {
                     continue;
                 }
-                s.push_str(&heredoc_unescape(
-                    at.src.text.get(pos..child.start_byte()).unwrap_or(""),
-                ));
+                let gap = at.src.text.get(pos..child.start_byte()).unwrap_or("");
+                unknown |= push_heredoc_text(gap, scope, &mut s);
+                pos = child.end_byte();
+                // tree-sitter reads `$((1 + 2))` in a heredoc as a substitution of a
+                // subshell: it is arithmetic, whose value the engine does not compute.
+                if text(child, at.src.text).starts_with("$((") {
+                    unknown = true;
+                    s.push_str(text(child, at.src.text));
+                    continue;
+                }
                 let pieces = expand::pieces(child, at.src.text, scope, &mut subs);
                 for p in pieces {
                     match p {
                         Piece::Text { text, .. } => s.push_str(&text),
-                        Piece::Unknown { raw } => s.push_str(&raw),
-                        Piece::Partial { text, .. } => s.push_str(&text),
-                        Piece::Choice { .. } => s.push_str(text(child, at.src.text)),
+                        Piece::List { items, .. } => s.push_str(&items.join(" ")),
+                        Piece::Unknown { raw } => {
+                            unknown = true;
+                            s.push_str(&raw)
+                        }
+                        Piece::Partial { text, .. } => {
+                            unknown = true;
+                            s.push_str(&text)
+                        }
+                        Piece::Choice { .. } => {
+                            unknown = true;
+                            s.push_str(text(child, at.src.text))
+                        }
                     }
                 }
-                pos = child.end_byte();
             }
-            s.push_str(&heredoc_unescape(
-                at.src.text.get(pos..body.end_byte()).unwrap_or(""),
-            ));
+            let rest = at.src.text.get(pos..body.end_byte()).unwrap_or("");
+            unknown |= push_heredoc_text(rest, scope, &mut s);
             self.walk_substitution_nodes(&subs, &[], at, scope);
             s
         };
@@ -235,24 +266,8 @@ impl Walker<'_> {
                 .collect::<Vec<_>>()
                 .join("\n");
         }
-        out
+        (out, unknown)
     }
-}
-
-pub(super) fn heredoc_unescape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' && matches!(chars.peek(), Some('$' | '`' | '\\' | '\n')) {
-            let e = chars.next().unwrap_or('\\');
-            if e != '\n' {
-                out.push(e);
-            }
-            continue;
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The operator token of a redirect (`>`, `>>`, `<<-`, ...).
@@ -298,4 +313,47 @@ fn reads_and_writes(redirect: Node, src: &str) -> bool {
         || redirect
             .prev_sibling()
             .is_some_and(|e| is_read_write_half(e, src))
+}
+
+/// Literal heredoc text: its escapes (`\$`, `` \` ``, `\\`, `\<newline>`) removed and the
+/// parameters tree-sitter leaves in it expanded (`$1`, `$#`, `$@`, `$?`, `$$`, `$!`,
+/// `$-`, `$*`: it only reads named variables there). Returns whether one was only
+/// known at run time (kept as written).
+fn push_heredoc_text(text: &str, scope: &Scope, out: &mut String) -> bool {
+    let mut unknown = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == '\\'
+            && let Some(&(_, e)) = chars.peek()
+            && matches!(e, '$' | '`' | '\\' | '\n')
+        {
+            chars.next();
+            if e != '\n' {
+                out.push(e);
+            }
+            continue;
+        }
+        let special = chars
+            .peek()
+            .map(|&(_, n)| n)
+            .filter(|n| c == '$' && (n.is_ascii_digit() || "@*#?$!-".contains(*n)));
+        let Some(name) = special else {
+            out.push(c);
+            continue;
+        };
+        chars.next();
+        match scope
+            .lookup(&name.to_string())
+            .as_ref()
+            .and_then(|v| v.single())
+        {
+            Some(value) => out.push_str(value),
+            None => {
+                unknown = true;
+                out.push('$');
+                out.push(name);
+            }
+        }
+    }
+    unknown
 }

@@ -6,10 +6,11 @@ use tree_sitter::Node;
 use std::rc::Rc;
 
 use super::command::{self, Outer};
+use super::redirects::RedirectSpec;
 use super::{At, Walker, origin};
 use crate::shell::expand::{self, text};
 use crate::shell::input::Input;
-use crate::shell::invocation::{Context, FindingKind};
+use crate::shell::invocation::{Context, FindingKind, RedirectOp};
 use crate::shell::scope::{Scope, Value};
 use crate::shell::word::{Word, finish};
 use crate::span::Span;
@@ -41,8 +42,14 @@ impl Walker<'_> {
                 continue;
             }
             let before = self.out.len();
-            let t = self.walk_statement(*child, at, scope);
-            if children.get(i + 1).is_some_and(|n| n.kind() == "&") {
+            let background = children.get(i + 1).is_some_and(|n| n.kind() == "&");
+            // In the background it runs in a subshell: its `cd` and assignments stay there.
+            let t = if background {
+                self.walk_statement(*child, at, &mut scope.clone())
+            } else {
+                self.walk_statement(*child, at, scope)
+            };
+            if background {
                 for inv in &mut self.out[before..] {
                     if inv.depth == at.frame.depth {
                         inv.background = true;
@@ -101,6 +108,7 @@ impl Walker<'_> {
             }
             "if_statement" => self.walk_if(node, at, scope),
             "while_statement" => {
+                let first_new = self.out.len();
                 let mut targets = Vec::new();
                 if let Some(cond) = node.child_by_field_name("condition") {
                     targets.extend(self.walk_statement(cond, at, scope));
@@ -111,8 +119,16 @@ impl Walker<'_> {
                     }
                 }
                 if let Some(body) = node.child_by_field_name("body") {
-                    targets.extend(self.walk_branch(body, at, scope, None));
+                    let conditions = field_children(node, "condition");
+                    targets.extend(self.walk_loop(at, scope, None, &mut |this, at, scope| {
+                        let mut t = this.walk_statement(body, at, scope);
+                        for c in &conditions {
+                            t.extend(this.walk_statement(*c, at, scope));
+                        }
+                        t
+                    }));
                 }
+                self.read_at_end_of_input(first_new, scope);
                 targets
             }
             "for_statement" => self.walk_for(node, at, scope),
@@ -122,14 +138,21 @@ impl Walker<'_> {
                         self.walk_arithmetic(part, at, scope);
                     }
                 }
+                let update = field_children(node, "update");
                 match node.child_by_field_name("body") {
-                    Some(body) => self.walk_branch(body, at, scope, None),
+                    Some(body) => self.walk_loop(at, scope, None, &mut |this, at, scope| {
+                        let t = this.walk_statement(body, at, scope);
+                        for part in &update {
+                            this.walk_arithmetic(*part, at, scope);
+                        }
+                        t
+                    }),
                     None => Vec::new(),
                 }
             }
             "case_statement" => {
                 if let Some(value) = node.child_by_field_name("value") {
-                    self.walk_substitutions_in(value, at, scope, &[]);
+                    self.walk_substitutions_of(value, at, scope);
                 }
                 let mut targets = Vec::new();
                 let mut cursor = node.walk();
@@ -142,7 +165,7 @@ impl Walker<'_> {
                     // Patterns are expanded (their substitutions run) but never run.
                     let patterns = field_children(item, "value");
                     for p in &patterns {
-                        self.walk_substitutions_in(*p, at.with(&f), &mut branch, &[]);
+                        self.walk_substitutions_of(*p, at.with(&f), &mut branch);
                     }
                     for child in statement_children(item) {
                         if !patterns.contains(&child) {
@@ -242,11 +265,25 @@ impl Walker<'_> {
         let mut chain = Vec::new();
         flatten_list(node, None, &mut chain);
         let mut targets = Vec::new();
-        let mut before_rest: Option<Scope> = None;
+        // After `a && b`, `a` may have failed: its effects (`cd dir && make`) hold in
+        // the chain, and after it only perhaps.
+        let mut before_rest: Option<Scope> =
+            matches!(chain.get(1), Some((Some("&&"), _))).then(|| scope.clone());
         let last = chain.len().saturating_sub(1);
         let mut tail = tail;
+        // What each element is followed by: `&&`, or `||` with an exit.
+        let checked: Vec<bool> = (0..chain.len())
+            .map(|k| match chain.get(k + 1) {
+                Some((Some("&&"), _)) => true,
+                Some((Some(_), next)) => exits(*next, at.src.text),
+                _ => false,
+            })
+            .collect();
         for (k, (op, child)) in chain.into_iter().enumerate() {
             let tail_here = if k == last { tail.take() } else { None };
+            let mut frame = at.frame.clone();
+            frame.checked = checked[k];
+            let at = at.with(&frame);
             let walk = |this: &mut Self, at: At, scope: &mut Scope| match &tail_here {
                 Some((redirects, whole)) => {
                     this.walk_head(Some(child), redirects.clone(), *whole, at, scope)
@@ -262,7 +299,8 @@ impl Walker<'_> {
                 Some(_) => {
                     before_rest.get_or_insert_with(|| scope.clone());
                     let mut branch = scope.clone();
-                    let f = at.frame.conditional();
+                    let mut f = at.frame.conditional();
+                    f.checked = checked[k];
                     targets.extend(walk(self, at.with(&f), &mut branch));
                     scope.join_branch(branch);
                 }
@@ -289,6 +327,72 @@ impl Walker<'_> {
         }
         let targets = self.walk_statement(node, at.with(&at.frame.conditional()), &mut branch);
         scope.join_branch(branch);
+        targets
+    }
+
+    /// A loop's body (and condition), which may run any number of times: walked once to
+    /// learn what a round changes, then, if it changes anything, again from a scope
+    /// where those changes may already have happened (`for f in a b; do rm $x; x=/;
+    /// done` removes `/` in its second round). `init` is set at every round.
+    /// `while read x; do ...; done`: the loop ends when `read` finds no more input,
+    /// and that last `read` leaves its variables empty. After the loop, each variable
+    /// a `read` of it sets may be empty as well as any value it read.
+    fn read_at_end_of_input(&mut self, first_new: usize, scope: &mut Scope) {
+        let mut ended = scope.clone();
+        let mut any = false;
+        for inv in &self.out[first_new..] {
+            if inv.program != "read" {
+                continue;
+            }
+            let none = crate::shell::input::Input::Text(String::new());
+            for (name, value) in super::read::assigned(inv.args(), Some(&none), Some(" ")) {
+                any = true;
+                match value {
+                    super::read::Assigned::Scalar(v) => ended.assign(&name, v, false),
+                    super::read::Assigned::Array(items) => {
+                        ended.assign_array(&name, items.as_deref(), false)
+                    }
+                }
+            }
+        }
+        if any {
+            scope.join_branch(ended);
+        }
+    }
+
+    pub(super) fn walk_loop(
+        &mut self,
+        at: At,
+        scope: &mut Scope,
+        init: Option<(&str, Value)>,
+        round: &mut dyn FnMut(&mut Self, At, &mut Scope) -> Vec<usize>,
+    ) -> Vec<usize> {
+        let f = at.frame.conditional();
+        let at = at.with(&f);
+        let start = |s: &Scope| {
+            let mut s = s.clone();
+            if let Some((name, value)) = &init {
+                s.assign(name, value.clone(), false);
+            }
+            s
+        };
+        let mark = (self.out.len(), self.findings.len(), self.stopped);
+        let mut first = start(scope);
+        let targets = round(self, at, &mut first);
+        let mut again = scope.clone();
+        again.join_branch(first.clone());
+        if again == *scope || self.stopped {
+            scope.join_branch(first);
+            return targets;
+        }
+        // Walk the round again from where a later round may start.
+        self.out.truncate(mark.0);
+        self.side.truncate(mark.0);
+        self.findings.truncate(mark.1);
+        self.stopped = mark.2;
+        let mut later = start(&again);
+        let targets = round(self, at, &mut later);
+        scope.join_branch(later);
         targets
     }
 
@@ -352,7 +456,9 @@ impl Walker<'_> {
         let mut targets = Vec::new();
         if let Some(body) = node.child_by_field_name("body") {
             let init = var.as_deref().map(|v| (v, value));
-            targets.extend(self.walk_branch(body, at, scope, init));
+            targets.extend(self.walk_loop(at, scope, init, &mut |this, at, scope| {
+                this.walk_statement(body, at, scope)
+            }));
         }
         targets
     }
@@ -378,6 +484,18 @@ impl Walker<'_> {
                 };
             }
             let at = at.with(&frame);
+            // tree-sitter reads `a || b > x | c` as `(a || b > x) | c`; bash runs `a` in
+            // this shell, so what it sets may hold afterwards.
+            let misread_list = match stage {
+                Stage::Node(node) => {
+                    let body = match node.kind() {
+                        "redirected_statement" => node.child_by_field_name("body"),
+                        _ => Some(node),
+                    };
+                    k == 0 && body.is_some_and(|b| b.kind() == "list")
+                }
+                Stage::Head { .. } => false,
+            };
             let targets = match stage {
                 Stage::Node(node) => self.walk_statement(node, at, &mut stage_scope),
                 Stage::Head {
@@ -386,6 +504,9 @@ impl Walker<'_> {
                     whole,
                 } => self.walk_head(body, redirects, whole, at, &mut stage_scope),
             };
+            if misread_list {
+                scope.join_branch(stage_scope);
+            }
             for &idx in &targets {
                 self.side[idx].pipes.push((pipeline, k as u16));
                 self.out[idx].piped = true;
@@ -399,14 +520,19 @@ impl Walker<'_> {
                     continue;
                 };
                 let emitted = match results[k - 1].as_slice() {
-                    [single] => self.side[*single].emits.clone(),
+                    [single] => self.side[*single]
+                        .emits
+                        .clone()
+                        .map(|e| (e, self.side[*single].emits_partly_unknown)),
                     _ => None,
                 };
                 for &up in &results[k - 1] {
                     self.out[up].output_executed = true;
                 }
                 match emitted {
-                    Some(code) => self.run_stdin_code(idx, kind, code, at.frame, scope),
+                    Some((code, unknown)) => {
+                        self.run_stdin_code(idx, kind, code, unknown, at.frame, scope)
+                    }
                     None => {
                         let span = self.out[idx].span;
                         let program = self.out[idx].program.clone();
@@ -547,7 +673,23 @@ impl Walker<'_> {
             }
             Some(b) => {
                 let specs = self.redirect_specs(&redirects, at, scope);
-                let targets = self.walk_statement(b, at, scope);
+                // `while read l; do ...; done <<< word`: what the loop reads is the
+                // redirection's, not the pipe's.
+                let mut frame = at.frame.clone();
+                for spec in &specs {
+                    match spec {
+                        RedirectSpec::Stdin { data, .. } => {
+                            frame.stdin = data.clone().map(|d| Rc::new(Input::Text(d)));
+                        }
+                        RedirectSpec::File(r)
+                            if r.op == RedirectOp::Read && r.fd.unwrap_or(0) == 0 =>
+                        {
+                            frame.stdin = None;
+                        }
+                        RedirectSpec::File(_) => {}
+                    }
+                }
+                let targets = self.walk_statement(b, at.with(&frame), scope);
                 for &idx in &targets {
                     self.apply_specs(idx, &specs, at.frame, scope);
                 }
@@ -614,4 +756,13 @@ pub(super) fn field_children<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
     node.children_by_field_name(field, &mut cursor)
         .filter(|c| c.is_named())
         .collect()
+}
+
+/// `exit` or `return` (the right side of `cd dir || exit 1`).
+fn exits(node: Node, src: &str) -> bool {
+    let t = text(node, src).trim_start();
+    ["exit", "return"].iter().any(|k| {
+        t.strip_prefix(k)
+            .is_some_and(|r| r.is_empty() || r.starts_with([' ', ';', '\n']))
+    })
 }
