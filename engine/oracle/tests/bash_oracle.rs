@@ -1,0 +1,348 @@
+//! The shell model against real bash: hand-written commands prove that the sandbox and
+//! its stubs record what bash runs (and nothing escapes it), made-up records prove that
+//! the comparison can fail, and thousands of generated commands must show no divergence.
+//!
+//! Without bubblewrap (or namespaces) the sandbox tests are skipped with a message,
+//! except when `CI` is set to a true value: there they fail.
+
+use std::path::Path;
+use std::time::Instant;
+
+use mstro_engine::shell::FindingKind;
+use mstro_shell_oracle::record::Arg;
+use mstro_shell_oracle::{
+    Divergence, Exec, Outcome, Rng, Sandbox, SandboxError, Stats, Verdict, check, generate, in_ci,
+    judge, sandbox,
+};
+
+const STUB: &str = env!("CARGO_BIN_EXE_oracle-stub");
+
+/// Generated commands the suite checks, from fixed seeds.
+const GENERATED: u64 = 3000;
+
+fn start() -> Option<Sandbox> {
+    match Sandbox::start(Path::new(STUB)) {
+        Ok(s) => Some(s),
+        Err(SandboxError::Unavailable(why)) if !in_ci() => {
+            eprintln!("SKIPPED: the bash oracle needs bubblewrap with namespaces ({why})");
+            None
+        }
+        Err(e) => panic!("the bash oracle's sandbox must run in CI: {e}"),
+    }
+}
+
+fn exec(cwd: &str, argv: &[&str]) -> Exec {
+    Exec {
+        exe: format!("/usr/local/bin/{}", argv[0]),
+        argv: argv.iter().map(|a| Arg::Text((*a).to_owned())).collect(),
+        cwd: Some(cwd.to_owned()),
+    }
+}
+
+/// `program arg arg` for each exec, sorted (programs started together may log in any order).
+fn execs(outcome: &Outcome) -> Vec<String> {
+    let mut v: Vec<String> = outcome
+        .execs
+        .iter()
+        .map(|e| {
+            let mut s = e.program();
+            for a in e.args() {
+                s.push(' ');
+                if a.contains(' ') {
+                    s.push_str(&format!("'{a}'"));
+                } else {
+                    s.push_str(&a);
+                }
+            }
+            s
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Each exec's words sorted, for programs whose argument order is the file system's.
+fn unordered(v: &[String]) -> Vec<Vec<String>> {
+    let mut v: Vec<Vec<String>> = v
+        .iter()
+        .map(|s| {
+            let mut w: Vec<String> = s.split(' ').map(str::to_owned).collect();
+            w.sort();
+            w
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_sandbox_records_what_bash_runs() {
+    let Some(mut sb) = start() else { return };
+    let cases: &[(&str, &[&str])] = &[
+        ("rm -rf /", &["rm -rf /"]),
+        ("X=rm; $X -f a.txt", &["rm -f a.txt"]),
+        ("rm *.txt ~/x", &["rm a.txt b.txt /home/dev/x"]),
+        ("echo hi", &[]),
+        (
+            "sudo -u root rm a.txt",
+            &["rm a.txt", "sudo -u root rm a.txt"],
+        ),
+        ("sudo -s rm 'a b'", &["rm 'a b'", "sudo -s rm 'a b'"]),
+        ("sudo -E A=1 rm a", &["rm a", "sudo -E A=1 rm a"]),
+        (
+            "sudo -l; doas -u root rm a",
+            &["doas -u root rm a", "rm a", "sudo -l"],
+        ),
+        (
+            "env -i rm *.txt",
+            &["env -i rm a.txt b.txt", "rm a.txt b.txt"],
+        ),
+        ("echo a.txt | xargs rm", &["rm a.txt", "xargs rm"]),
+        ("cat <<EOF | bash\nrm a\nEOF", &["bash", "cat", "rm a"]),
+        ("sh -c 'rm \"$0\"' x", &["rm x", "sh -c 'rm \"$0\"' x"]),
+        (
+            "find . -name '*.txt' -exec rm {} +",
+            &["find . -name *.txt -exec rm {} +", "rm ./b.txt ./a.txt"],
+        ),
+        (
+            "timeout 5 nice -n 1 git status",
+            &[
+                "git status",
+                "nice -n 1 git status",
+                "timeout 5 nice -n 1 git status",
+            ],
+        ),
+        // Processes that leave bash's process group and outlive it are still recorded.
+        (
+            "(setsid sh -c 'rm late' &)",
+            &["rm late", "setsid sh -c 'rm late'", "sh -c 'rm late'"],
+        ),
+        // Stubs print nothing: a substitution of one is empty.
+        ("rm \"[$(ls /)]\"", &["ls /", "rm []"]),
+    ];
+    for (command, expected) in cases {
+        let outcome = sb.run(command, true).unwrap();
+        assert_eq!(outcome.syntax_ok, Some(true), "{command}");
+        assert!(!outcome.timed_out, "{command}");
+        assert!(outcome.bad_lines.is_empty(), "{command}: {outcome:?}");
+        // `find` lists the directory in the file system's order; compare sorted words.
+        let mut want: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+        want.sort();
+        let got = execs(&outcome);
+        if command.starts_with("find") {
+            assert_eq!(unordered(&got), unordered(&want), "{command}");
+        } else {
+            assert_eq!(got, want, "{command}");
+        }
+    }
+
+    // `exec -a` changes argv[0], not the program.
+    let o = sb.run("exec -a foo rm x", false).unwrap();
+    assert_eq!(o.execs.len(), 1);
+    assert_eq!(o.execs[0].program(), "rm");
+    assert_eq!(o.execs[0].argv[0], Arg::Text("foo".into()));
+    // The working directory follows `cd`.
+    let o = sb.run("cd src && ls", false).unwrap();
+    assert_eq!(o.execs[0].cwd.as_deref(), Some("/home/dev/project/src"));
+    // Arguments that are not UTF-8 keep their bytes.
+    let o = sb.run("rm $'\\xff'x", false).unwrap();
+    assert_eq!(o.execs[0].argv[1], Arg::Bytes { hex: "ff78".into() });
+    assert_eq!(o.execs[0].argv[1].bytes(), b"\xffx");
+    // A syntax error is reported as such.
+    let o = sb.run("rm (", true).unwrap();
+    assert_eq!(o.syntax_ok, Some(false));
+    assert!(o.execs.is_empty());
+}
+
+#[test]
+fn nothing_leaves_the_sandbox() {
+    let Some(mut sb) = start() else { return };
+    // No network, a read-only root, and none of the real programs.
+    for (command, status) in [
+        ("echo > /dev/tcp/1.1.1.1/80", 1),
+        ("echo x > /x", 1),
+        (
+            "test -e /etc/shadow || test -e /usr/lib/git-core || test -d /root",
+            1,
+        ),
+        ("[ /usr/bin/git -ef /oracle/bin/oracle-stub ]", 0),
+        ("echo x > ~/y && echo x > /tmp/y", 0),
+    ] {
+        let o = sb.run(command, false).unwrap();
+        assert_eq!(o.status, Some(status), "{command}: {o:?}");
+    }
+    // Files a command writes are gone for the next one.
+    let o = sb.run("test -e ~/y || test -e /tmp/y", false).unwrap();
+    assert_eq!(o.status, Some(1));
+    // A command that never ends is killed at the time limit with everything it started,
+    // even what left its process group; the next command runs normally.
+    let started = Instant::now();
+    let o = sb
+        .run(
+            "setsid bash -c 'while :; do :; done' & while :; do :; done",
+            false,
+        )
+        .unwrap();
+    assert!(o.timed_out && o.status.is_none(), "{o:?}");
+    assert!(started.elapsed().as_secs() < 10);
+    let o = sb.run("rm after", false).unwrap();
+    assert!(
+        !o.timed_out,
+        "what the last command started is still running"
+    );
+    assert_eq!(execs(&o), ["rm after"]);
+}
+
+#[test]
+fn the_comparison_catches_a_wrong_argv() {
+    const P: &str = "/home/dev/project";
+    // The engine's model of each command against records made up to disagree with it:
+    // as if the engine had extracted a wrong argv.
+    let cases = [
+        (
+            "rm -rf ./build",
+            exec(P, &["rm", "-rf", "/"]),
+            Verdict::Divergence(Divergence::DifferentArguments),
+        ),
+        (
+            "rm -rf ./build",
+            exec(P, &["rm", "-rf"]),
+            Verdict::Divergence(Divergence::DifferentArguments),
+        ),
+        (
+            "rm -rf ./build",
+            exec(P, &["rm", "-rf", "./build", "x"]),
+            Verdict::Divergence(Divergence::DifferentArguments),
+        ),
+        (
+            "rm a.txt",
+            exec(P, &["curl", "a.txt"]),
+            Verdict::Divergence(Divergence::NotSeen),
+        ),
+        (
+            "cd src && rm a",
+            exec(P, &["rm", "a"]),
+            Verdict::Divergence(Divergence::DifferentCwd),
+        ),
+        (
+            "rm *.txt",
+            exec(P, &["rm", "notes.md"]),
+            Verdict::Divergence(Divergence::DifferentArguments),
+        ),
+        // And agrees where it should.
+        (
+            "rm -rf ./build",
+            exec(P, &["rm", "-rf", "./build"]),
+            Verdict::Exact,
+        ),
+        (
+            "rm *.txt",
+            exec(P, &["rm", "a.txt", "b.txt"]),
+            Verdict::Loose,
+        ),
+        ("sudo rm a", exec(P, &["sudo", "rm", "a"]), Verdict::Wrapper),
+        (
+            "$(cat x) a",
+            exec(P, &["rm", "b"]),
+            Verdict::Explained(vec![FindingKind::UnresolvedProgram]),
+        ),
+    ];
+    for (command, record, verdict) in cases {
+        let checked = judge(
+            command,
+            Outcome {
+                execs: vec![record.clone()],
+                ..Outcome::default()
+            },
+        );
+        assert_eq!(
+            checked.verdicts,
+            vec![verdict.clone()],
+            "{command} vs {}",
+            record.display()
+        );
+        assert_eq!(
+            checked.divergences().is_empty(),
+            !verdict.is_divergence(),
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn generated_programs_are_all_stubs() {
+    for p in generate::PROGRAMS.iter().chain(generate::HELPERS) {
+        assert!(sandbox::PROGRAMS.contains(p), "`{p}` is not a stub");
+    }
+}
+
+/// The differential test itself: thousands of generated commands, from fixed seeds, on
+/// two sandboxes at once.
+#[test]
+fn generated_commands_match_bash() {
+    let Some(first) = start() else { return };
+    let jobs = 2u64;
+    let started = Instant::now();
+    let results: Vec<(Stats, Vec<String>)> = std::thread::scope(|s| {
+        let mut first = Some(first);
+        let handles: Vec<_> = (0..jobs)
+            .map(|job| {
+                let sb = first.take();
+                s.spawn(move || {
+                    let mut sb = sb.unwrap_or_else(|| Sandbox::start(Path::new(STUB)).unwrap());
+                    let mut stats = Stats::default();
+                    let mut failures = Vec::new();
+                    for seed in (job..GENERATED).step_by(jobs as usize) {
+                        let command = generate::command(&mut Rng::new(seed));
+                        // `bash -n` on a quarter of them measures the generator's syntax.
+                        let checked = check(&mut sb, &command, seed.is_multiple_of(4)).unwrap();
+                        stats.add(&checked);
+                        if !checked.divergences().is_empty() {
+                            failures.push(format!("=== seed {seed}\n{}", checked.report()));
+                        }
+                    }
+                    (stats, failures)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut stats = Stats::default();
+    let mut failures = Vec::new();
+    for (s, f) in results {
+        stats.merge(&s);
+        failures.extend(f);
+    }
+    stats.elapsed = started.elapsed();
+    eprintln!("{}", stats.summary());
+
+    // The harness must not have gone vacuous: bash accepts the commands, they run
+    // programs, and most of what runs is matched word for word.
+    assert_eq!(stats.commands, GENERATED as usize);
+    assert_eq!(stats.bad_lines, 0, "unreadable records");
+    assert!(
+        stats.syntax_ok * 100 >= stats.syntax_checked * 97,
+        "bash -n rejects too many generated commands"
+    );
+    assert!(
+        stats.timed_out * 200 <= stats.commands,
+        "too many commands time out"
+    );
+    assert!(stats.execs >= 3 * stats.commands, "too few programs run");
+    assert!(
+        stats.exact_share() >= 0.3,
+        "too few execs matched word for word"
+    );
+    let shown: Vec<&String> = failures.iter().take(10).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} generated commands diverge from bash (run them with `oracle-stub check`):\n{}",
+        failures.len(),
+        stats.commands,
+        shown
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
