@@ -3,12 +3,13 @@
 use thiserror::Error;
 
 use crate::config::{Config, ConfigError, SwitchKind};
+use crate::executed::{self, FileVerdict};
 use crate::operation::{InputError, Operation, ToolCall};
 use crate::pack::{PackError, PackSource, builtin_sources};
 use crate::path::PathEnv;
 use crate::policy::Mode;
 use crate::rules::{RuleSet, RuleTarget, ShellScene, Subject, ToolScene, compile};
-use crate::shell::{self, Context, Finding, FindingKind, Limits, ShellModel};
+use crate::shell::{self, Context, Finding, FindingKind, Invocation, Limits, ShellModel};
 use crate::span::Span;
 use crate::verdict::{Basis, Judgement, RuleId, Severity, Verdict};
 
@@ -39,6 +40,14 @@ pub struct Evaluation {
     /// every one: an override is never silent.
     pub overridden: Vec<RuleId>,
 }
+
+/// The rule that reviews running a local script because its code was not read; when
+/// the engine reads and judges the file, the file's verdict replaces it.
+const UNREAD_SCRIPT_RULE: &str = "execution.local-script";
+/// The rule id of a file a command runs that the bouncer cannot read or locate.
+const FILE_UNREADABLE: &str = "shell.unreadable-file";
+/// The rule id of a file a command runs whose code no rule vouched for.
+const FILE_JUDGED: &str = "shell.executed-file";
 
 /// How a rule fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +162,18 @@ impl Engine {
         env: &PathEnv,
         mode: Mode,
     ) -> Evaluation {
+        self.judge_at_depth(op, cwd, env, mode, 0)
+    }
+
+    /// Judge an operation found `depth` files deep (a command a script runs).
+    fn judge_at_depth(
+        &self,
+        op: Operation,
+        cwd: Option<&str>,
+        env: &PathEnv,
+        mode: Mode,
+        depth: u8,
+    ) -> Evaluation {
         let mut hits = Vec::new();
         let mut fired = Vec::new();
         let mut vouched = true;
@@ -208,6 +229,7 @@ impl Engine {
                 }
                 let mut allowed = false;
                 let before = hits.len();
+                let fired_before = fired.len();
                 // A program written as a glob could be any program: no keyword gate applies.
                 let program = &m.invocations[idx].program;
                 let candidates = if program.contains(['*', '?', '[']) {
@@ -247,6 +269,48 @@ impl Engine {
                         fired.push(id.into());
                     }
                     hits.push(Hit::of_finding(&finding));
+                }
+                // What it runs from disk (`python3 tidy.py`, `npm test`) is judged too.
+                let mut judge_file = |command: &str, dir: Option<&str>| {
+                    let op = Operation::Bash {
+                        command: command.to_owned(),
+                    };
+                    let env = env.for_call(dir);
+                    self.judge_at_depth(op, dir, &env, mode, depth + 1)
+                };
+                let files = executed::judge_files(inv, depth, &mut judge_file);
+                let read = !files.is_empty()
+                    && files
+                        .iter()
+                        .all(|f| matches!(f, FileVerdict::Judged { .. }));
+                if read {
+                    // The file was read and judged: its own verdict stands in for the rule
+                    // that reviews a script because the bouncer had not read it, and a file
+                    // whose every part is allowed vouches for the command that runs it.
+                    let mut k = 0;
+                    hits.retain(|h| {
+                        k += 1;
+                        k <= before || &*h.rule != UNREAD_SCRIPT_RULE
+                    });
+                    let mut k = 0;
+                    fired.retain(|r| {
+                        k += 1;
+                        k <= fired_before || &**r != UNREAD_SCRIPT_RULE
+                    });
+                    allowed |= files.iter().all(|f| match f {
+                        FileVerdict::Judged { evaluation, .. } => {
+                            evaluation.judgement.verdict == Verdict::Allow
+                        }
+                        FileVerdict::Unreadable { .. } => false,
+                    });
+                }
+                for file in files {
+                    for hit in Hit::of_file(file, inv) {
+                        if !fired.contains(&hit.rule) {
+                            fired.push(hit.rule.clone());
+                        }
+                        hits.push(hit);
+                    }
                 }
                 if !allowed && vouched {
                     vouched = false;
@@ -367,6 +431,51 @@ impl Hit {
             reason,
             alternative: rule.alternative.clone(),
             span,
+        }
+    }
+
+    /// What judging a file the invocation runs adds: the file's deciding rules, with the
+    /// file and line in the reason, at the invocation's span.
+    fn of_file(file: FileVerdict, inv: &Invocation) -> Vec<Hit> {
+        match file {
+            FileVerdict::Unreadable { shown, why } => vec![Hit {
+                verdict: Verdict::Review,
+                severity: Severity::Medium,
+                rule: FILE_UNREADABLE.into(),
+                reason: format!("it runs {shown}, which the bouncer cannot judge: {why}"),
+                alternative: None,
+                span: inv.span,
+            }],
+            FileVerdict::Judged {
+                shown,
+                line,
+                evaluation,
+            } => {
+                let j = evaluation.judgement;
+                if j.verdict == Verdict::Allow {
+                    return Vec::new();
+                }
+                let rule_ids = if j.rule_ids.is_empty() {
+                    vec![FILE_JUDGED.into()]
+                } else {
+                    j.rule_ids
+                };
+                let place = match line {
+                    Some(l) => format!("{shown}, line {l}"),
+                    None => shown,
+                };
+                rule_ids
+                    .into_iter()
+                    .map(|rule| Hit {
+                        verdict: j.verdict,
+                        severity: j.severity,
+                        rule,
+                        reason: format!("it runs {place}: {}", j.reason),
+                        alternative: j.alternative.clone(),
+                        span: inv.span,
+                    })
+                    .collect()
+            }
         }
     }
 

@@ -11,6 +11,7 @@
 
 pub mod config;
 mod engine;
+mod executed;
 pub mod explain;
 pub mod operation;
 pub mod pack;

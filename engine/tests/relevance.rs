@@ -119,3 +119,25 @@ fn every_shipped_regex_passes_the_checks_the_hook_skips() {
         panic!("shipped packs fail the untrusted checks: {problems:#?}");
     }
 }
+
+/// A command that runs a file needs every rule: the file may hold any command.
+#[test]
+fn a_command_running_a_file_needs_every_rule() {
+    let env = mstro_engine::PathEnv::new("/home/dev", Some("/home/dev/p"));
+    for cmd in [
+        "bash cleanup.sh",
+        "npm test",
+        "python3 tidy.py",
+        "./x",
+        "source env.sh",
+    ] {
+        let call = mstro_engine::ToolCall::bash(cmd).with_cwd("/home/dev/p");
+        assert!(
+            matches!(
+                mstro_engine::config::relevance_of(&call, &env),
+                mstro_engine::pack::Relevance::All
+            ),
+            "{cmd}"
+        );
+    }
+}

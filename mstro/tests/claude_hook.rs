@@ -176,3 +176,119 @@ fn a_write_to_a_shell_profile_is_asked_about_and_does_not_happen() {
     assert_eq!(results[0]["is_error"], true, "{}", result_text(results[0]));
     assert!(!profile.exists(), "the profile was not written");
 }
+
+/// A script the model writes in one step and runs in the next is judged by what it
+/// holds when it runs: the run is refused with the file and line in the reason, and the
+/// same for a `package.json` script run by `npm test`; the benign twins run.
+#[test]
+fn a_script_the_model_wrote_is_judged_when_it_runs() {
+    require!(claude::executable());
+    if !std::process::Command::new("npm")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        assert!(
+            !mstro_tests::in_ci(),
+            "npm is missing, and CI must run this test"
+        );
+        eprintln!("SKIPPED: npm is not installed (scripts/test installs it)");
+        return;
+    }
+    let home = home_with_hook("Write|Bash");
+    let project = project(home.path());
+    let keep = home.path().join("keep-me.txt");
+    std::fs::write(&keep, "x").unwrap();
+    std::fs::create_dir_all(project.join("bad")).unwrap();
+    std::fs::create_dir_all(project.join("good")).unwrap();
+    let at = |p: &str| project.join(p).display().to_string();
+    let steps: Vec<Reply> = vec![
+        Reply::Tool {
+            name: "Write".into(),
+            input: json!({"file_path": at("cleanup.sh"), "content": "#!/bin/bash\nrm -rf ~\n"}),
+        },
+        Reply::bash("bash cleanup.sh"),
+        Reply::Tool {
+            name: "Write".into(),
+            input: json!({"file_path": at("build.sh"),
+                          "content": "#!/bin/bash\nmkdir -p dist\necho built > dist/out.txt\n"}),
+        },
+        Reply::bash("bash build.sh"),
+        Reply::Tool {
+            name: "Write".into(),
+            input: json!({"file_path": at("bad/package.json"),
+                          "content": "{\n  \"scripts\": {\n    \"test\": \"rm -rf ~\"\n  }\n}\n"}),
+        },
+        Reply::bash("cd bad && npm test"),
+        Reply::Tool {
+            name: "Write".into(),
+            input: json!({"file_path": at("good/package.json"),
+                          "content": "{\n  \"scripts\": {\n    \"test\": \"echo tests-ran\"\n  }\n}\n"}),
+        },
+        Reply::bash("cd good && npm test"),
+    ];
+    let total = steps.len();
+    let steps = std::sync::Mutex::new(steps.into_iter().map(Some).collect::<Vec<_>>());
+    let api = FakeApi::start(move |req| {
+        let n = tool_results(req).len();
+        match steps.lock().unwrap().get_mut(n).and_then(Option::take) {
+            Some(reply) => reply,
+            None => Reply::Text("Done.".into()),
+        }
+    });
+    let run = claude::Run {
+        home: home.path(),
+        cwd: &project,
+        api_url: api.url(),
+        // Claude Code's own prompt for writes would refuse them under `-p`: accept
+        // edits, so that what stops a run is the bouncer.
+        args: [
+            "--output-format",
+            "json",
+            "--max-turns",
+            "12",
+            "--permission-mode",
+            "acceptEdits",
+        ]
+        .map(String::from)
+        .to_vec(),
+        prompt: "Tidy up, build, and run the tests.",
+        timeout: Duration::from_secs(240),
+    };
+    let out = run.output().expect("claude runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let requests = api.requests();
+    let results = tool_results(requests.last().expect("the conversation continued"));
+    assert_eq!(results.len(), total, "{results:#?}\nstdout: {stdout}");
+    let text: Vec<String> = results.iter().map(|r| result_text(r)).collect();
+    let refused = |i: usize| results[i]["is_error"] == true;
+
+    for write in [0, 2, 4, 6] {
+        assert!(
+            !refused(write),
+            "writing a file in the project is allowed: {}",
+            text[write]
+        );
+    }
+    assert!(refused(1), "bash cleanup.sh was refused: {}", text[1]);
+    assert!(
+        text[1].contains("`cleanup.sh`, line 2") && text[1].contains("filesystem.rm-root-or-home"),
+        "the reason names the file, the line and the rule: {}",
+        text[1]
+    );
+    assert!(!refused(3), "bash build.sh ran: {}", text[3]);
+    assert!(project.join("dist/out.txt").exists(), "and built");
+    assert!(
+        refused(5),
+        "npm test of the bad package was refused: {}",
+        text[5]
+    );
+    assert!(
+        text[5].contains("the `test` script of `package.json`, line 3"),
+        "{}",
+        text[5]
+    );
+    assert!(!refused(7), "npm test of the good package ran: {}", text[7]);
+    assert!(text[7].contains("tests-ran"), "{}", text[7]);
+    assert!(keep.exists(), "and nothing in the home was deleted");
+}

@@ -9,8 +9,9 @@ use crate::path::PathEnv;
 use crate::shell::{self, Context, Limits};
 
 /// The programs `call` runs (every invocation, nested ones included), and whether it is
-/// a tool other than Bash. A program written as a glob could be any program, and a call
-/// that does not parse could be anything: both need every rule.
+/// a tool other than Bash. A program written as a glob could be any program, a call
+/// that does not parse could be anything, and a file a command runs could hold any
+/// command: all need every rule.
 pub fn relevance_of(call: &ToolCall, env: &PathEnv) -> Relevance {
     let env = env.for_call(call.cwd.as_deref());
     let Ok(op) = Operation::from_call(call, &env) else {
@@ -33,7 +34,9 @@ pub fn relevance_of(call: &ToolCall, env: &PathEnv) -> Relevance {
             context,
         );
         for inv in &model.invocations {
-            if inv.program.contains(['*', '?', '[']) {
+            // A command that runs a file (`bash x.sh`, `npm test`) runs whatever the file
+            // holds, which any rule may be about.
+            if inv.program.contains(['*', '?', '[']) || crate::executed::runs_a_file(inv) {
                 return Relevance::All;
             }
             programs.insert(inv.program.clone());

@@ -10,7 +10,7 @@ mod carriers;
 mod confusables;
 mod derived;
 mod embedded;
-mod execution;
+pub(crate) mod execution;
 mod expand;
 mod inline;
 mod input;

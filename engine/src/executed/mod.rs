@@ -1,0 +1,21 @@
+//! What a command runs from disk. `python3 tidy.py`, `./deploy.sh`, `source env.sh` and
+//! `npm test` run code the command line does not show; the engine reads that code
+//! (bounded, never running anything) and judges it like the command itself, so that a
+//! script written in one step and run in the next is judged when it runs.
+//!
+//! - [`target`]: which file an invocation runs, and as what.
+//! - [`package`]: the scripts `npm`/`pnpm`/`yarn`/`bun` run from `package.json`.
+//! - [`read`]: reading a file with a size bound, refusing what is not a regular file.
+//! - [`judge`]: the file's code judged by the engine, as the verdict of the command.
+
+mod judge;
+mod package;
+mod read;
+mod target;
+
+pub(crate) use judge::{FileVerdict, judge_files};
+
+/// Whether `inv` runs a file whose code the engine reads (or would, if it could).
+pub(crate) fn runs_a_file(inv: &crate::shell::Invocation) -> bool {
+    target::runs(inv).is_some()
+}

@@ -1,0 +1,302 @@
+//! Which file an invocation runs: the script of an interpreter or a shell, a program
+//! named by a path (`./deploy.sh`), a `source`d file, or the `package.json` scripts of
+//! a package manager.
+
+use std::path::{Path, PathBuf};
+
+use super::package;
+use crate::shell::Invocation;
+use crate::shell::Language;
+use crate::shell::Word;
+use crate::shell::execution::{interpreter_language, is_shell};
+
+/// How the code in a file runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RunsAs {
+    /// Bash (or a POSIX shell): read by the shell model.
+    Shell,
+    /// An interpreter's source file, read by the inline-code analysis.
+    Language(Language),
+    /// A file run by its own `#!` line, or a compiled program: its first bytes decide.
+    Executable,
+    /// The named scripts of a `package.json`, each a shell command line.
+    PackageScripts(Vec<String>),
+    /// A language the engine does not read (fish, PowerShell, Lua, ...).
+    Unread(String),
+}
+
+/// A file an invocation runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Runs {
+    /// Where it is, absolute.
+    pub path: PathBuf,
+    /// As the command names it, for the reason.
+    pub shown: String,
+    pub how: RunsAs,
+}
+
+/// The file `inv` runs: `None` when it runs none, `Some(Err(why))` when it runs one the
+/// engine cannot locate (its name or the working directory is only known at run time).
+pub(crate) fn runs(inv: &Invocation) -> Option<Result<Runs, String>> {
+    let program = inv.program.as_str();
+    let args = inv.args();
+    let (word, how) = if program == "source" || program == "." {
+        (args.first()?, RunsAs::Shell)
+    } else if is_shell(program) {
+        let how = match program {
+            "sh" | "bash" | "dash" | "ash" | "ksh" | "mksh" | "zsh" | "rbash" | "posh" | "yash"
+            | "ksh93" => RunsAs::Shell,
+            other => RunsAs::Unread(other.to_owned()),
+        };
+        (shell_script(args)?, how)
+    } else if let Some(language) = interpreter_language(program) {
+        let word = interpreter_script(program, language, args)?;
+        let how = match language {
+            Language::Other => RunsAs::Unread(program.to_owned()),
+            l => RunsAs::Language(l),
+        };
+        (word, how)
+    } else if let Some(names) = package::scripts_run(program, args) {
+        let Some(cwd) = inv.cwd.as_deref() else {
+            return Some(Err(
+                "the directory of its package.json is only known at run time".to_owned(),
+            ));
+        };
+        return Some(Ok(Runs {
+            path: Path::new(cwd).join("package.json"),
+            shown: "package.json".to_owned(),
+            how: RunsAs::PackageScripts(names),
+        }));
+    } else if runs_by_path(&inv.argv[0]) {
+        (&inv.argv[0], RunsAs::Executable)
+    } else {
+        return None;
+    };
+    if word.unresolved || word.glob {
+        return Some(Err(format!(
+            "the file it runs, `{}`, is only known at run time",
+            word.text
+        )));
+    }
+    let path = Path::new(&word.text);
+    let path = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        match inv.cwd.as_deref() {
+            Some(cwd) => Path::new(cwd).join(path),
+            None => {
+                return Some(Err(format!(
+                    "`{}` is relative to a directory only known at run time",
+                    word.text
+                )));
+            }
+        }
+    };
+    Some(Ok(Runs {
+        path,
+        shown: word.text.clone(),
+        how,
+    }))
+}
+
+/// A program named by a path of the project or a temporary directory (`./x`,
+/// `scripts/x`, `/tmp/x`), not an installed one (`/usr/bin/x`).
+fn runs_by_path(program: &Word) -> bool {
+    let t = program.text.as_str();
+    if !t.contains('/') {
+        return false;
+    }
+    const INSTALLED: [&str; 11] = [
+        "/usr/",
+        "/bin/",
+        "/sbin/",
+        "/lib/",
+        "/lib64/",
+        "/opt/",
+        "/nix/",
+        "/snap/",
+        "/System/",
+        "/Library/",
+        "/Applications/",
+    ];
+    !INSTALLED.iter().any(|p| t.starts_with(p))
+}
+
+/// `bash [options] FILE [args]`: the first operand, unless the code comes from `-c`
+/// or stdin (`-s`, no operand).
+fn shell_script(args: &[Word]) -> Option<&Word> {
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let t = w.text.as_str();
+        match t {
+            "--" => return args.get(i + 1),
+            "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file" => i += 2,
+            _ if t.starts_with("--") => i += 1,
+            _ if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 => {
+                if t[1..].contains(['c', 's']) {
+                    return None;
+                }
+                i += 1;
+            }
+            _ => return Some(w),
+        }
+    }
+    None
+}
+
+/// `python3 [options] FILE`, `node [options] FILE`, `deno run FILE`, `bun FILE`,
+/// `php -f FILE`, `awk -f FILE`: the script, unless the code is inline (`-c`, `-e`,
+/// `-m` module, `-r`) or comes from stdin.
+fn interpreter_script<'a>(program: &str, language: Language, args: &'a [Word]) -> Option<&'a Word> {
+    let base = program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let mut args = args;
+    if matches!(base, "deno" | "bun") {
+        // `deno run FILE`, `bun run FILE` (a script name is the package's), `bun FILE`.
+        match args.first().map(|w| w.text.as_str()) {
+            Some("run") => args = &args[1..],
+            Some(s) if s.contains('.') || s.contains('/') => {}
+            _ => return None,
+        }
+    }
+    let (inline, valued, file_flag): (&[&str], &[&str], Option<&str>) = match language {
+        Language::Python => (&["-c", "-m"], &["-W", "-X", "-Q"], None),
+        Language::Javascript => (
+            &["-e", "--eval", "-p", "--print"],
+            &[
+                "-r",
+                "--require",
+                "--import",
+                "--loader",
+                "--experimental-loader",
+                "-C",
+                "--conditions",
+            ],
+            None,
+        ),
+        Language::Ruby => (&["-e"], &["-r", "-I", "-E", "-C"], None),
+        Language::Perl => (&["-e", "-E"], &["-I", "-M", "-m"], None),
+        Language::Php => (&["-r", "-a"], &["-d", "-c", "-z"], Some("-f")),
+        Language::Awk => (&[], &["-v", "-F"], Some("-f")),
+        Language::Other => (&["-e", "-c"], &[], None),
+    };
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let t = w.text.as_str();
+        if t == "--" {
+            return args.get(i + 1);
+        }
+        if Some(t) == file_flag {
+            return args.get(i + 1);
+        }
+        if inline.contains(&t) || t == "-" {
+            return None;
+        }
+        if valued.contains(&t) {
+            i += 2;
+            continue;
+        }
+        if t.starts_with('-') && t.len() > 1 {
+            i += 1;
+            continue;
+        }
+        // awk's first operand is its program text, not a file.
+        return (language != Language::Awk).then_some(w);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PathEnv;
+    use crate::shell::{Limits, model};
+
+    fn runs_of(cmd: &str) -> Vec<Option<Result<Runs, String>>> {
+        let env = PathEnv::new("/home/dev", Some("/home/dev/p"));
+        let m = model(cmd, &env, Some("/home/dev/p"), &Limits::default());
+        m.invocations.iter().map(runs).collect()
+    }
+
+    fn path(cmd: &str) -> Option<(String, RunsAs)> {
+        match runs_of(cmd).pop()? {
+            Some(Ok(r)) => Some((r.path.display().to_string(), r.how)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn finds_the_file_each_runner_runs() {
+        let p = |s: &str| format!("/home/dev/p/{s}");
+        assert_eq!(
+            path("python3 tidy.py --fix"),
+            Some((p("tidy.py"), RunsAs::Language(Language::Python)))
+        );
+        assert_eq!(
+            path("python3 -W ignore -u tidy.py"),
+            Some((p("tidy.py"), RunsAs::Language(Language::Python)))
+        );
+        assert_eq!(
+            path("node --require x.js app.js"),
+            Some((p("app.js"), RunsAs::Language(Language::Javascript)))
+        );
+        assert_eq!(
+            path("bash -e build.sh"),
+            Some((p("build.sh"), RunsAs::Shell))
+        );
+        assert_eq!(path("sudo sh ./x.sh"), Some((p("./x.sh"), RunsAs::Shell)));
+        assert_eq!(path("source env.sh"), Some((p("env.sh"), RunsAs::Shell)));
+        assert_eq!(
+            path(". /tmp/env.sh"),
+            Some(("/tmp/env.sh".to_owned(), RunsAs::Shell))
+        );
+        assert_eq!(path("./deploy"), Some((p("./deploy"), RunsAs::Executable)));
+        assert_eq!(
+            path("deno run -A main.ts"),
+            Some((p("main.ts"), RunsAs::Language(Language::Javascript)))
+        );
+        assert_eq!(
+            path("php -f x.php"),
+            Some((p("x.php"), RunsAs::Language(Language::Php)))
+        );
+        assert_eq!(
+            path("fish x.fish"),
+            Some((p("x.fish"), RunsAs::Unread("fish".into())))
+        );
+        assert_eq!(
+            path("npm test"),
+            Some((
+                p("package.json"),
+                RunsAs::PackageScripts(vec!["pretest".into(), "test".into(), "posttest".into()])
+            ))
+        );
+        for none in [
+            "python3 -c 'print(1)'",
+            "python3 -m pytest",
+            "bash -c ls",
+            "bash",
+            "node -e 1",
+            "/usr/bin/env",
+            "ls ./x",
+            "awk '{print}' f",
+            "deno fmt",
+            "cat x.sh",
+        ] {
+            assert_eq!(runs_of(none).pop().flatten(), None, "{none}");
+        }
+    }
+
+    #[test]
+    fn a_file_only_known_at_run_time_is_said_so() {
+        for cmd in [
+            "python3 \"$f\"",
+            "bash $(ls *.sh | head -1)",
+            "source *.sh",
+            "cd \"$d\"; ./x",
+        ] {
+            assert!(
+                runs_of(cmd).into_iter().any(|r| matches!(r, Some(Err(_)))),
+                "{cmd}"
+            );
+        }
+    }
+}
