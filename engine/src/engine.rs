@@ -9,7 +9,7 @@ use crate::pack::{PackError, PackSource, builtin_sources};
 use crate::path::PathEnv;
 use crate::policy::Mode;
 use crate::rules::{RuleSet, RuleTarget, ShellScene, Subject, ToolScene, compile};
-use crate::shell::{self, Context, Finding, FindingKind, Invocation, Limits, ShellModel};
+use crate::shell::{self, Context, Finding, FindingKind, Limits, ShellModel};
 use crate::span::Span;
 use crate::verdict::{Basis, Judgement, RuleId, Severity, Verdict};
 
@@ -207,6 +207,30 @@ impl Engine {
                 unvouched_span = Some(Span::new(0, op.primary_text().len()));
                 unvouched_what = Some(format!("{} call", op.kind()));
             }
+            // Code written to be run is judged now, as it will be when it runs.
+            let written = match &op {
+                Operation::Write { path, content } => Some((path, content)),
+                Operation::Edit { path, new_text, .. } => Some((path, new_text)),
+                _ => None,
+            };
+            if let Some((path, text)) = written {
+                let mut judge_code = |command: &str, dir: Option<&str>| {
+                    let op = Operation::Bash {
+                        command: command.to_owned(),
+                    };
+                    let env = env.for_call(dir);
+                    self.judge_at_depth(op, dir, &env, mode, depth + 1)
+                };
+                let span = Span::new(0, op.primary_text().len());
+                for file in executed::judge_written(path, text, cwd, &mut judge_code) {
+                    for hit in Hit::of_file(file, span, true) {
+                        if !fired.contains(&hit.rule) {
+                            fired.push(hit.rule.clone());
+                        }
+                        hits.push(hit);
+                    }
+                }
+            }
         }
         if let Some((command, context)) = command {
             let m = shell::model_in(&command, env, cwd, &self.limits, context);
@@ -305,7 +329,7 @@ impl Engine {
                     });
                 }
                 for file in files {
-                    for hit in Hit::of_file(file, inv) {
+                    for hit in Hit::of_file(file, inv.span, false) {
                         if !fired.contains(&hit.rule) {
                             fired.push(hit.rule.clone());
                         }
@@ -434,9 +458,9 @@ impl Hit {
         }
     }
 
-    /// What judging a file the invocation runs adds: the file's deciding rules, with the
-    /// file and line in the reason, at the invocation's span.
-    fn of_file(file: FileVerdict, inv: &Invocation) -> Vec<Hit> {
+    /// What judging a file adds (one the invocation runs, or one a write leaves
+    /// behind): the file's deciding rules, with the file and line in the reason.
+    fn of_file(file: FileVerdict, span: Span, written: bool) -> Vec<Hit> {
         match file {
             FileVerdict::Unreadable { shown, why } => vec![Hit {
                 verdict: Verdict::Review,
@@ -444,7 +468,7 @@ impl Hit {
                 rule: FILE_UNREADABLE.into(),
                 reason: format!("it runs {shown}, which the bouncer cannot judge: {why}"),
                 alternative: None,
-                span: inv.span,
+                span,
             }],
             FileVerdict::Judged {
                 shown,
@@ -470,9 +494,13 @@ impl Hit {
                         verdict: j.verdict,
                         severity: j.severity,
                         rule,
-                        reason: format!("it runs {place}: {}", j.reason),
+                        reason: if written {
+                            format!("the code it writes to {place}, once run: {}", j.reason)
+                        } else {
+                            format!("it runs {place}: {}", j.reason)
+                        },
                         alternative: j.alternative.clone(),
-                        span: inv.span,
+                        span,
                     })
                     .collect()
             }

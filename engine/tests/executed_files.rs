@@ -208,3 +208,70 @@ fn a_symlinked_script_is_judged_by_its_target() {
     let (j, _) = judge(&p, "sh build.sh");
     assert_eq!(j.verdict, Verdict::Deny, "{}", j.reason);
 }
+
+/// Code written to be run is judged when it is written: a script, a `package.json`
+/// script, a git hook; the same files with benign code, and other files, are allowed.
+#[test]
+fn code_is_judged_when_it_is_written() {
+    let p = project(&[]);
+    let engine = Engine::builtin().expect("built-in packs load");
+    let env = PathEnv::new(&p.home, Some(&p.root));
+    let write = |path: &str, content: &str| {
+        let call = ToolCall {
+            tool_name: "Write".into(),
+            tool_input: serde_json::json!({"file_path": format!("{}/{path}", p.root), "content": content}),
+            cwd: Some(p.root.clone()),
+        };
+        engine.judge(&call, &env, Mode::Repl).expect("valid call")
+    };
+    // A git hook is reviewed as persistence whatever it holds.
+    for (path, dangerous, benign, line, benign_verdict) in [
+        (
+            "tidy.sh",
+            "#!/bin/bash\n\nrm -rf ~\n",
+            "#!/bin/bash\n\nrm -rf dist\n",
+            3,
+            Verdict::Allow,
+        ),
+        (
+            "package.json",
+            "{\n  \"scripts\": {\n    \"test\": \"rm -rf ~\"\n  }\n}\n",
+            "{\n  \"scripts\": {\n    \"test\": \"jest\"\n  }\n}\n",
+            3,
+            Verdict::Allow,
+        ),
+        (
+            ".git/hooks/pre-commit",
+            "#!/bin/sh\nrm -rf ~\n",
+            "#!/bin/sh\ncargo fmt --check\n",
+            2,
+            Verdict::Review,
+        ),
+    ] {
+        let e = write(path, dangerous);
+        assert_eq!(
+            e.judgement.verdict,
+            Verdict::Deny,
+            "{path}: {}",
+            e.judgement.reason
+        );
+        assert!(
+            e.judgement.reason.contains(&format!("line {line}")),
+            "{path}: {}",
+            e.judgement.reason
+        );
+        let e = write(path, benign);
+        assert_eq!(
+            e.judgement.verdict, benign_verdict,
+            "{path}: {:?} {}",
+            e.fired, e.judgement.reason
+        );
+    }
+    let e = write("README.md", "Never run `rm -rf ~`.\n");
+    assert_eq!(
+        e.judgement.verdict,
+        Verdict::Allow,
+        "{}",
+        e.judgement.reason
+    );
+}

@@ -141,3 +141,31 @@ fn a_command_running_a_file_needs_every_rule() {
         );
     }
 }
+
+/// Code written to be run needs every rule too.
+#[test]
+fn writing_code_needs_every_rule() {
+    let env = mstro_engine::PathEnv::new("/home/dev", Some("/home/dev/p"));
+    let write = |path: &str| mstro_engine::ToolCall {
+        tool_name: "Write".into(),
+        tool_input: serde_json::json!({"file_path": path, "content": "rm -rf ~"}),
+        cwd: Some("/home/dev/p".into()),
+    };
+    for path in [
+        "/home/dev/p/x.sh",
+        "/home/dev/p/package.json",
+        "/home/dev/p/a.py",
+    ] {
+        assert!(
+            matches!(
+                mstro_engine::config::relevance_of(&write(path), &env),
+                mstro_engine::pack::Relevance::All
+            ),
+            "{path}"
+        );
+    }
+    assert!(!matches!(
+        mstro_engine::config::relevance_of(&write("/home/dev/p/notes.md"), &env),
+        mstro_engine::pack::Relevance::All
+    ));
+}

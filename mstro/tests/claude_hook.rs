@@ -177,11 +177,12 @@ fn a_write_to_a_shell_profile_is_asked_about_and_does_not_happen() {
     assert!(!profile.exists(), "the profile was not written");
 }
 
-/// A script the model writes in one step and runs in the next is judged by what it
-/// holds when it runs: the run is refused with the file and line in the reason, and the
-/// same for a `package.json` script run by `npm test`; the benign twins run.
+/// Code is judged by what it runs: a dangerous script the model writes is refused when
+/// written, and one already in the project (a cloned repository) when it runs, with the
+/// file and line in the reason; the same for a `package.json` script run by `npm test`.
+/// The benign twins are written and run.
 #[test]
-fn a_script_the_model_wrote_is_judged_when_it_runs() {
+fn scripts_are_judged_when_written_and_when_run() {
     require!(claude::executable());
     if !std::process::Command::new("npm")
         .arg("--version")
@@ -199,7 +200,14 @@ fn a_script_the_model_wrote_is_judged_when_it_runs() {
     let project = project(home.path());
     let keep = home.path().join("keep-me.txt");
     std::fs::write(&keep, "x").unwrap();
+    // What a cloned repository may hold.
+    std::fs::write(project.join("setup.sh"), "#!/bin/bash\nset -e\nrm -rf ~\n").unwrap();
     std::fs::create_dir_all(project.join("bad")).unwrap();
+    std::fs::write(
+        project.join("bad/package.json"),
+        "{\n  \"scripts\": {\n    \"test\": \"rm -rf ~\"\n  }\n}\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(project.join("good")).unwrap();
     let at = |p: &str| project.join(p).display().to_string();
     let steps: Vec<Reply> = vec![
@@ -207,18 +215,13 @@ fn a_script_the_model_wrote_is_judged_when_it_runs() {
             name: "Write".into(),
             input: json!({"file_path": at("cleanup.sh"), "content": "#!/bin/bash\nrm -rf ~\n"}),
         },
-        Reply::bash("bash cleanup.sh"),
+        Reply::bash("bash setup.sh"),
         Reply::Tool {
             name: "Write".into(),
             input: json!({"file_path": at("build.sh"),
                           "content": "#!/bin/bash\nmkdir -p dist\necho built > dist/out.txt\n"}),
         },
         Reply::bash("bash build.sh"),
-        Reply::Tool {
-            name: "Write".into(),
-            input: json!({"file_path": at("bad/package.json"),
-                          "content": "{\n  \"scripts\": {\n    \"test\": \"rm -rf ~\"\n  }\n}\n"}),
-        },
         Reply::bash("cd bad && npm test"),
         Reply::Tool {
             name: "Write".into(),
@@ -241,7 +244,7 @@ fn a_script_the_model_wrote_is_judged_when_it_runs() {
         cwd: &project,
         api_url: api.url(),
         // Claude Code's own prompt for writes would refuse them under `-p`: accept
-        // edits, so that what stops a run is the bouncer.
+        // edits, so that what stops a call is the bouncer.
         args: [
             "--output-format",
             "json",
@@ -262,33 +265,33 @@ fn a_script_the_model_wrote_is_judged_when_it_runs() {
     assert_eq!(results.len(), total, "{results:#?}\nstdout: {stdout}");
     let text: Vec<String> = results.iter().map(|r| result_text(r)).collect();
     let refused = |i: usize| results[i]["is_error"] == true;
-
-    for write in [0, 2, 4, 6] {
+    let blocked_with = |i: usize, place: &str| {
+        assert!(refused(i), "call {i} was refused: {}", text[i]);
         assert!(
-            !refused(write),
-            "writing a file in the project is allowed: {}",
-            text[write]
+            text[i].contains("mstro-bouncer blocked")
+                && text[i].contains(place)
+                && text[i].contains("filesystem.rm-root-or-home"),
+            "call {i}: the reason names {place} and the rule: {}",
+            text[i]
         );
-    }
-    assert!(refused(1), "bash cleanup.sh was refused: {}", text[1]);
+    };
+
+    blocked_with(0, "`cleanup.sh`, line 2");
     assert!(
-        text[1].contains("`cleanup.sh`, line 2") && text[1].contains("filesystem.rm-root-or-home"),
-        "the reason names the file, the line and the rule: {}",
-        text[1]
+        !project.join("cleanup.sh").exists(),
+        "and it was not written"
     );
+    blocked_with(1, "`setup.sh`, line 3");
+    assert!(!refused(2), "build.sh was written: {}", text[2]);
     assert!(!refused(3), "bash build.sh ran: {}", text[3]);
     assert!(project.join("dist/out.txt").exists(), "and built");
+    blocked_with(4, "the `test` script of `package.json`, line 3");
     assert!(
-        refused(5),
-        "npm test of the bad package was refused: {}",
+        !refused(5),
+        "the good package.json was written: {}",
         text[5]
     );
-    assert!(
-        text[5].contains("the `test` script of `package.json`, line 3"),
-        "{}",
-        text[5]
-    );
-    assert!(!refused(7), "npm test of the good package ran: {}", text[7]);
-    assert!(text[7].contains("tests-ran"), "{}", text[7]);
+    assert!(!refused(6), "npm test of the good package ran: {}", text[6]);
+    assert!(text[6].contains("tests-ran"), "{}", text[6]);
     assert!(keep.exists(), "and nothing in the home was deleted");
 }

@@ -17,6 +17,17 @@ pub fn relevance_of(call: &ToolCall, env: &PathEnv) -> Relevance {
     let Ok(op) = Operation::from_call(call, &env) else {
         return Relevance::All;
     };
+    // Code written to be run is judged as commands, which any rule may be about.
+    let written = match &op {
+        Operation::Write { path, content } => Some((path, content)),
+        Operation::Edit { path, new_text, .. } => Some((path, new_text)),
+        _ => None,
+    };
+    if let Some((path, text)) = written
+        && crate::executed::is_code(path, text)
+    {
+        return Relevance::All;
+    }
     let (command, context, tools) = match &op {
         Operation::Bash { command } => (Some(command.as_str()), Context::Top, false),
         Operation::Mcp {

@@ -70,24 +70,40 @@ pub(crate) fn judge_files(
         Err(e) => return unreadable(e.to_string()),
     };
     let how = how.unwrap_or_else(|| by_first_line(&text));
+    judge_text(&runs, how, &text, inv.cwd.as_deref(), judge)
+}
+
+/// Judge `text`, the code of the file `runs` names, run as `how` from `cwd`.
+pub(crate) fn judge_text(
+    runs: &Runs,
+    how: RunsAs,
+    text: &str,
+    cwd: Option<&str>,
+    judge: &mut dyn FnMut(&str, Option<&str>) -> Evaluation,
+) -> Vec<FileVerdict> {
+    let unreadable = |why: String| {
+        vec![FileVerdict::Unreadable {
+            shown: format!("`{}`", runs.shown),
+            why,
+        }]
+    };
+    // Scripts run where the command runs; package scripts in the package's directory.
     let dir = runs
         .path
         .parent()
         .map(|p| p.display().to_string())
-        .or_else(|| inv.cwd.clone());
-    // Scripts run where the command runs; package scripts in the package's directory.
-    let cwd = inv.cwd.as_deref();
+        .or_else(|| cwd.map(str::to_owned));
     match how {
-        RunsAs::Shell => vec![judged(&runs, &text, judge(&text, cwd))],
+        RunsAs::Shell => vec![judged(runs, text, judge(text, cwd))],
         RunsAs::Language(language) => {
-            let (command, map) = inline_command(language, &text);
+            let (command, map) = inline_command(language, text);
             let code_start = command.find('\'').unwrap_or(0);
             let evaluation = judge(&command, cwd);
             // A span inside the quoted code maps to its line; one over the whole
             // interpreter command (a rule on the code as a whole) names no line.
             let at = evaluation.judgement.span.start;
             let line = (evaluation.judgement.verdict != Verdict::Allow && at > code_start)
-                .then(|| map.get(at).map(|&o| line_of(&text, o)))
+                .then(|| map.get(at).map(|&o| line_of(text, o)))
                 .flatten();
             vec![FileVerdict::Judged {
                 shown: format!("`{}`", runs.shown),
@@ -95,14 +111,14 @@ pub(crate) fn judge_files(
                 evaluation: Box::new(evaluation),
             }]
         }
-        RunsAs::PackageScripts(names) => match scripts_in(&text, &names) {
+        RunsAs::PackageScripts(names) => match scripts_in(text, &names) {
             Ok(scripts) => scripts
                 .into_iter()
                 .map(|(name, command)| {
                     let key = text.find(&format!("\"{name}\"")).unwrap_or(0);
                     FileVerdict::Judged {
                         shown: format!("the `{name}` script of `{}`", runs.shown),
-                        line: Some(line_of(&text, key)),
+                        line: Some(line_of(text, key)),
                         evaluation: Box::new(judge(&command, dir.as_deref())),
                     }
                 })
@@ -135,7 +151,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// How a file run by its path runs: its `#!` line, or the shell when it has none.
-fn by_first_line(text: &str) -> RunsAs {
+pub(crate) fn by_first_line(text: &str) -> RunsAs {
     let Some(line) = text.lines().next().and_then(|l| l.strip_prefix("#!")) else {
         // Without `#!`, the shell that runs it reads it as a script.
         return RunsAs::Shell;

@@ -7,15 +7,23 @@
 //! - [`package`]: the scripts `npm`/`pnpm`/`yarn`/`bun` run from `package.json`.
 //! - [`read`]: reading a file with a size bound, refusing what is not a regular file.
 //! - [`judge`]: the file's code judged by the engine, as the verdict of the command.
+//! - [`written`]: the same for code a Write or Edit leaves in a file.
 
 mod judge;
 mod package;
 mod read;
 mod target;
+mod written;
 
 pub(crate) use judge::{FileVerdict, judge_files};
+pub(crate) use written::judge_written;
 
 /// Whether `inv` runs a file whose code the engine reads (or would, if it could).
 pub(crate) fn runs_a_file(inv: &crate::shell::Invocation) -> bool {
     target::runs(inv).is_some()
+}
+
+/// Whether a file at `path` holding `text` is code the engine judges when it is written.
+pub(crate) fn is_code(path: &str, text: &str) -> bool {
+    written::runs_as(path, text).is_some()
 }

@@ -106,6 +106,18 @@ pub(crate) fn scripts_in(json: &str, names: &[String]) -> Result<Vec<(String, St
     Ok(out)
 }
 
+/// Every script name of a `package.json`, in file order; none when it is not JSON.
+pub(crate) fn script_names(json: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| {
+            v.get("scripts")
+                .and_then(|s| s.as_object())
+                .map(|o| o.keys().cloned().collect())
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

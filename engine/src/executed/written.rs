@@ -1,0 +1,100 @@
+//! Code written to be run: a Write or Edit whose file is a script or a runnable
+//! definition (a shell script, an interpreter's source, `package.json` scripts, a git
+//! hook, `.envrc`) is judged by the code it leaves behind, so that the danger is caught
+//! when it is written, not only when it runs.
+
+use std::path::Path;
+
+use super::judge::{FileVerdict, judge_text};
+use super::package::script_names;
+use super::target::{Runs, RunsAs};
+use crate::engine::Evaluation;
+use crate::shell::Language;
+
+/// How the file at `path` holding `text` would run, if it is code.
+pub(crate) fn runs_as(path: &str, text: &str) -> Option<RunsAs> {
+    let p = Path::new(path);
+    let name = p.file_name()?.to_str()?;
+    let in_git_hooks = p
+        .parent()
+        .is_some_and(|d| d.ends_with(".git/hooks") || d.ends_with(".husky"));
+    if name == "package.json" {
+        return Some(RunsAs::PackageScripts(script_names(text)));
+    }
+    if name == ".envrc" || in_git_hooks && !name.ends_with(".sample") {
+        return Some(RunsAs::Shell);
+    }
+    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let by_ext = match ext {
+        "sh" | "bash" | "ksh" | "zsh" | "command" => Some(RunsAs::Shell),
+        "py" | "pyw" => Some(RunsAs::Language(Language::Python)),
+        "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" => Some(RunsAs::Language(Language::Javascript)),
+        "rb" => Some(RunsAs::Language(Language::Ruby)),
+        "pl" | "pm" => Some(RunsAs::Language(Language::Perl)),
+        "php" => Some(RunsAs::Language(Language::Php)),
+        _ => None,
+    };
+    // A file with a `#!` line runs as that line says, whatever its name.
+    match (by_ext, text.starts_with("#!")) {
+        (_, true) => {
+            Some(super::judge::by_first_line(text)).filter(|h| !matches!(h, RunsAs::Unread(_)))
+        }
+        (how, false) => how,
+    }
+}
+
+/// Judge the code a write leaves in `path` (`text` is the new content, or the new part
+/// of an edit).
+pub(crate) fn judge_written(
+    path: &str,
+    text: &str,
+    cwd: Option<&str>,
+    judge: &mut dyn FnMut(&str, Option<&str>) -> Evaluation,
+) -> Vec<FileVerdict> {
+    let Some(how) = runs_as(path, text) else {
+        return Vec::new();
+    };
+    let shown = Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_owned());
+    let runs = Runs {
+        path: Path::new(path).to_path_buf(),
+        shown,
+        how: how.clone(),
+    };
+    judge_text(&runs, how, text, cwd, judge)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_known_by_its_name_or_first_line() {
+        assert_eq!(runs_as("/p/x.sh", "ls"), Some(RunsAs::Shell));
+        assert_eq!(
+            runs_as("/p/.git/hooks/pre-commit", "ls"),
+            Some(RunsAs::Shell)
+        );
+        assert_eq!(runs_as("/p/.git/hooks/pre-commit.sample", "ls"), None);
+        assert_eq!(runs_as("/p/.envrc", "export A=1"), Some(RunsAs::Shell));
+        assert_eq!(
+            runs_as("/p/tool", "#!/usr/bin/env python3\n"),
+            Some(RunsAs::Language(Language::Python))
+        );
+        assert_eq!(
+            runs_as("/p/a.py", "print(1)"),
+            Some(RunsAs::Language(Language::Python))
+        );
+        assert_eq!(
+            runs_as("/p/package.json", r#"{"scripts":{"a":"x","b":"y"}}"#),
+            Some(RunsAs::PackageScripts(vec!["a".into(), "b".into()]))
+        );
+        assert_eq!(runs_as("/p/README.md", "rm -rf ~"), None);
+        assert_eq!(
+            runs_as("/p/notes.txt", "#!/bin/sh\nrm -rf ~"),
+            Some(RunsAs::Shell)
+        );
+    }
+}
