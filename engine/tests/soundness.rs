@@ -202,6 +202,13 @@ fn classes() -> Vec<Class> {
             "while read -r d; do ls \"$d\"; done <<< build; rm -rf \"/tmp/x/${d}\"",
         ),
         class(
+            "assignments after the time keyword are not split",
+            "time A=$(echo 'x y') rm -rf ~",
+            ROOT,
+            Deny,
+            "time A=$(echo 'x y') rm -rf build",
+        ),
+        class(
             "variable with a known prefix",
             "p=/etc/sudoers.d; echo x > \"$p/$name\"",
             UNKNOWN,

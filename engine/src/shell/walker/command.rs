@@ -247,6 +247,32 @@ impl Walker<'_> {
             }
         };
 
+        // Bash's `time` keyword prefixes a whole simple command, its assignments
+        // included: `time A=$(x) cmd` assigns `A` (no field splitting) and runs `cmd`.
+        let mut name = name;
+        let mut keyword_wrappers: Vec<String> = Vec::new();
+        if let WordSource::Node(n) = name
+            && text(n, at.src.text) == "time"
+        {
+            let options = words
+                .iter()
+                .take_while(|(_, w)| matches!(w, WordSource::Node(o) if matches!(text(*o, at.src.text), "-p" | "--")))
+                .count();
+            let assigns = words[options..]
+                .iter()
+                .take_while(|(_, w)| matches!(w, WordSource::Node(a) if is_assignment(text(*a, at.src.text))))
+                .count();
+            if assigns > 0 && words.len() > options + assigns {
+                for (_, w) in words.drain(..options + assigns).skip(options) {
+                    if let WordSource::Node(a) = w {
+                        late_assignments.push(a);
+                    }
+                }
+                name = words.remove(0).1;
+                keyword_wrappers.push("time".to_owned());
+            }
+        }
+
         // Prefix assignments: the command's environment (not the shell's variables).
         let mut env = Vec::new();
         let mut subs = Vec::new();
@@ -310,7 +336,14 @@ impl Walker<'_> {
             if argv.is_empty() {
                 continue;
             }
-            if let Some((idx, spans)) = self.emit(argv, env.clone(), &specs, at.frame, scope, &[]) {
+            if let Some((idx, spans)) = self.emit(
+                argv,
+                env.clone(),
+                &specs,
+                at.frame,
+                scope,
+                &keyword_wrappers,
+            ) {
                 emitted.push(idx);
                 executed_spans.extend(spans);
             }
