@@ -120,10 +120,21 @@ fn every_shipped_regex_passes_the_checks_the_hook_skips() {
     }
 }
 
-/// A command that runs a file needs every rule: the file may hold any command.
+/// A command that runs a file needs every rule: the file may hold any command. One
+/// whose file is not there runs nothing, and needs only its own rules.
 #[test]
 fn a_command_running_a_file_needs_every_rule() {
-    let env = mstro_engine::PathEnv::new("/home/dev", Some("/home/dev/p"));
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().display().to_string();
+    for f in ["cleanup.sh", "package.json", "tidy.py", "x", "env.sh"] {
+        std::fs::write(dir.path().join(f), "{}").unwrap();
+    }
+    let env = mstro_engine::PathEnv::new("/home/dev", Some(&root));
+    let missing = mstro_engine::ToolCall::bash("bash missing.sh").with_cwd(root.as_str());
+    assert!(!matches!(
+        mstro_engine::config::relevance_of(&missing, &env),
+        mstro_engine::pack::Relevance::All
+    ));
     for cmd in [
         "bash cleanup.sh",
         "npm test",
@@ -131,7 +142,7 @@ fn a_command_running_a_file_needs_every_rule() {
         "./x",
         "source env.sh",
     ] {
-        let call = mstro_engine::ToolCall::bash(cmd).with_cwd("/home/dev/p");
+        let call = mstro_engine::ToolCall::bash(cmd).with_cwd(root.as_str());
         assert!(
             matches!(
                 mstro_engine::config::relevance_of(&call, &env),

@@ -18,9 +18,10 @@ mod written;
 pub(crate) use judge::{FileVerdict, judge_files};
 pub(crate) use written::judge_written;
 
-/// Whether `inv` runs a file whose code the engine reads (or would, if it could).
+/// Whether `inv` runs a file that is there to be read, whose code any rule may be
+/// about. One that cannot be located or read is reviewed without any rule.
 pub(crate) fn runs_a_file(inv: &crate::shell::Invocation) -> bool {
-    target::runs(inv).is_some()
+    matches!(target::runs(inv), Some(Ok(r)) if r.path.exists())
 }
 
 /// Whether a file at `path` holding `text` is code the engine judges when it is written.
