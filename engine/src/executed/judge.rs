@@ -166,11 +166,7 @@ pub(crate) fn by_first_line(text: &str) -> RunsAs {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     if crate::shell::execution::is_shell(&name) {
-        return match name.as_str() {
-            "sh" | "bash" | "dash" | "ash" | "ksh" | "mksh" | "zsh" | "rbash" | "posh" | "yash"
-            | "ksh93" => RunsAs::Shell,
-            other => RunsAs::Unread(other.to_owned()),
-        };
+        return super::target::shell_dialect(&name);
     }
     match crate::shell::execution::interpreter_language(&name) {
         Some(Language::Other) | None => RunsAs::Unread(name),

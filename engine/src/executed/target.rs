@@ -8,7 +8,7 @@ use super::package;
 use crate::shell::Invocation;
 use crate::shell::Language;
 use crate::shell::Word;
-use crate::shell::execution::{interpreter_language, is_shell};
+use crate::shell::execution::{CodeSource, code_source};
 
 /// How the code in a file runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,38 +39,32 @@ pub(crate) struct Runs {
 /// engine cannot locate (its name or the working directory is only known at run time).
 pub(crate) fn runs(inv: &Invocation) -> Option<Result<Runs, String>> {
     let program = inv.program.as_str();
-    let args = inv.args();
-    let (word, how) = if program == "source" || program == "." {
-        (args.first()?, RunsAs::Shell)
-    } else if is_shell(program) {
-        let how = match program {
-            "sh" | "bash" | "dash" | "ash" | "ksh" | "mksh" | "zsh" | "rbash" | "posh" | "yash"
-            | "ksh93" => RunsAs::Shell,
-            other => RunsAs::Unread(other.to_owned()),
-        };
-        (shell_script(args)?, how)
-    } else if let Some(language) = interpreter_language(program) {
-        let word = interpreter_script(program, language, args)?;
-        let how = match language {
-            Language::Other => RunsAs::Unread(program.to_owned()),
-            l => RunsAs::Language(l),
-        };
-        (word, how)
-    } else if let Some(names) = package::scripts_run(program, args) {
-        let Some(cwd) = inv.cwd.as_deref() else {
-            return Some(Err(
-                "the directory of its package.json is only known at run time".to_owned(),
-            ));
-        };
-        return Some(Ok(Runs {
-            path: Path::new(cwd).join("package.json"),
-            shown: "package.json".to_owned(),
-            how: RunsAs::PackageScripts(names),
-        }));
-    } else if runs_by_path(&inv.argv[0]) {
-        (&inv.argv[0], RunsAs::Executable)
-    } else {
-        return None;
+    // Which word names the script is the shell model's reading of the command line.
+    let (word, how) = match code_source(program, &inv.argv) {
+        CodeSource::Source { word } => (inv.argv.get(word)?, RunsAs::Shell),
+        CodeSource::ShellScript { word } => (inv.argv.get(word)?, shell_dialect(program)),
+        CodeSource::Interpreter(i) if i.code_words.is_empty() && i.module.is_none() => {
+            let how = match i.language {
+                Language::Other => RunsAs::Unread(program.to_owned()),
+                l => RunsAs::Language(l),
+            };
+            (inv.argv.get(i.script?)?, how)
+        }
+        CodeSource::None if runs_by_path(&inv.argv[0]) => (&inv.argv[0], RunsAs::Executable),
+        CodeSource::None => {
+            let names = package::scripts_run(program, inv.args())?;
+            let Some(cwd) = inv.cwd.as_deref() else {
+                return Some(Err(
+                    "the directory of its package.json is only known at run time".to_owned(),
+                ));
+            };
+            return Some(Ok(Runs {
+                path: Path::new(cwd).join("package.json"),
+                shown: "package.json".to_owned(),
+                how: RunsAs::PackageScripts(names),
+            }));
+        }
+        _ => return None,
     };
     if word.unresolved || word.glob {
         return Some(Err(format!(
@@ -122,87 +116,14 @@ fn runs_by_path(program: &Word) -> bool {
     !INSTALLED.iter().any(|p| t.starts_with(p))
 }
 
-/// `bash [options] FILE [args]`: the first operand, unless the code comes from `-c`
-/// or stdin (`-s`, no operand).
-fn shell_script(args: &[Word]) -> Option<&Word> {
-    let mut i = 0;
-    while let Some(w) = args.get(i) {
-        let t = w.text.as_str();
-        match t {
-            "--" => return args.get(i + 1),
-            "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file" => i += 2,
-            _ if t.starts_with("--") => i += 1,
-            _ if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 => {
-                if t[1..].contains(['c', 's']) {
-                    return None;
-                }
-                i += 1;
-            }
-            _ => return Some(w),
-        }
+/// How a shell named `program` reads its script: bash and the POSIX shells through
+/// the shell model; fish, PowerShell, csh and the like not at all.
+pub(crate) fn shell_dialect(program: &str) -> RunsAs {
+    match program {
+        "sh" | "bash" | "dash" | "ash" | "ksh" | "mksh" | "zsh" | "rbash" | "posh" | "yash"
+        | "ksh93" => RunsAs::Shell,
+        other => RunsAs::Unread(other.to_owned()),
     }
-    None
-}
-
-/// `python3 [options] FILE`, `node [options] FILE`, `deno run FILE`, `bun FILE`,
-/// `php -f FILE`, `awk -f FILE`: the script, unless the code is inline (`-c`, `-e`,
-/// `-m` module, `-r`) or comes from stdin.
-fn interpreter_script<'a>(program: &str, language: Language, args: &'a [Word]) -> Option<&'a Word> {
-    let base = program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    let mut args = args;
-    if matches!(base, "deno" | "bun") {
-        // `deno run FILE`, `bun run FILE` (a script name is the package's), `bun FILE`.
-        match args.first().map(|w| w.text.as_str()) {
-            Some("run") => args = &args[1..],
-            Some(s) if s.contains('.') || s.contains('/') => {}
-            _ => return None,
-        }
-    }
-    let (inline, valued, file_flag): (&[&str], &[&str], Option<&str>) = match language {
-        Language::Python => (&["-c", "-m"], &["-W", "-X", "-Q"], None),
-        Language::Javascript => (
-            &["-e", "--eval", "-p", "--print"],
-            &[
-                "-r",
-                "--require",
-                "--import",
-                "--loader",
-                "--experimental-loader",
-                "-C",
-                "--conditions",
-            ],
-            None,
-        ),
-        Language::Ruby => (&["-e"], &["-r", "-I", "-E", "-C"], None),
-        Language::Perl => (&["-e", "-E"], &["-I", "-M", "-m"], None),
-        Language::Php => (&["-r", "-a"], &["-d", "-c", "-z"], Some("-f")),
-        Language::Awk => (&[], &["-v", "-F"], Some("-f")),
-        Language::Other => (&["-e", "-c"], &[], None),
-    };
-    let mut i = 0;
-    while let Some(w) = args.get(i) {
-        let t = w.text.as_str();
-        if t == "--" {
-            return args.get(i + 1);
-        }
-        if Some(t) == file_flag {
-            return args.get(i + 1);
-        }
-        if inline.contains(&t) || t == "-" {
-            return None;
-        }
-        if valued.contains(&t) {
-            i += 2;
-            continue;
-        }
-        if t.starts_with('-') && t.len() > 1 {
-            i += 1;
-            continue;
-        }
-        // awk's first operand is its program text, not a file.
-        return (language != Language::Awk).then_some(w);
-    }
-    None
 }
 
 #[cfg(test)]

@@ -182,14 +182,26 @@ pub(crate) fn code_source(program: &str, argv: &[Word]) -> CodeSource {
             &["-M", "-m", "-I", "-F", "-x", "-D"],
             &[],
         ),
-        "php" => interpreter(
-            language,
-            argv,
-            1,
-            &["-r", "-B", "-R", "-E"],
-            &["-d", "-c", "-z", "-f", "-t", "-S"],
-            &[],
-        ),
+        "php" => {
+            let mut interp = interpreter(
+                language,
+                argv,
+                1,
+                &["-r", "-B", "-R", "-E"],
+                &["-d", "-c", "-z", "-f", "-t", "-S"],
+                &[],
+            );
+            // `php -f FILE` names the script with an option.
+            if let CodeSource::Interpreter(i) = &mut interp
+                && i.script.is_none()
+                && let Some(f) = argv.iter().position(|w| w.text == "-f")
+                && f + 1 < argv.len()
+            {
+                i.script = Some(f + 1);
+                i.stdin = false;
+            }
+            interp
+        }
         // awk's program is its first operand (or `-e`/`--source`), unless `-f FILE` names one.
         _ if language == Language::Awk => {
             let mut interp = interpreter(
