@@ -302,7 +302,7 @@ impl Engine {
                     let env = env.for_call(dir);
                     self.judge_at_depth(op, dir, &env, mode, depth + 1)
                 };
-                let files = executed::judge_files(inv, depth, &mut judge_file);
+                let files = executed::judge_files(inv, &m.invocations, depth, &mut judge_file);
                 let read = !files.is_empty()
                     && files
                         .iter()

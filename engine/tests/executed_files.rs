@@ -184,6 +184,29 @@ fn a_file_that_cannot_be_judged_is_reviewed() {
             "`{cmd}`: {fired:?}"
         );
     }
+    // A file that is not there yet, or that the same command writes before running it,
+    // is not what is on disk: it cannot be judged from the disk.
+    let p = project(&[("ok.sh", "echo hi\n"), ("evil.txt", "rm -rf ~\n")]);
+    for cmd in [
+        "cp evil.txt new.py && python3 new.py",
+        "cp evil.txt ok.sh && bash ok.sh",
+        "cat evil.txt > ok.sh; bash ok.sh",
+        "mv evil.txt ok.sh; bash ok.sh",
+        "cp \"$SRC\" ok.sh && bash ok.sh",
+    ] {
+        let (j, fired) = judge(&p, cmd);
+        assert!(
+            j.verdict >= Verdict::Review,
+            "`{cmd}`: {fired:?} {}",
+            j.reason
+        );
+        assert!(
+            fired.iter().any(|r| r == "shell.unreadable-file"),
+            "`{cmd}`: {fired:?}"
+        );
+    }
+    let (j, fired) = judge(&p, "bash ok.sh > ok.log");
+    assert_eq!(j.verdict, Verdict::Allow, "{fired:?} {}", j.reason);
     // A file that is not there runs nothing; a compiled program is judged by its name.
     let p = project(&[]);
     std::fs::write(Path::new(&p.root).join("app"), b"\x7fELF\x02\x01\x01\0\0\0").unwrap();

@@ -30,6 +30,7 @@ pub(crate) enum FileVerdict {
 /// deeper; `depth` is how deep this invocation already is.
 pub(crate) fn judge_files(
     inv: &Invocation,
+    command: &[Invocation],
     depth: u8,
     judge: &mut dyn FnMut(&str, Option<&str>) -> Evaluation,
 ) -> Vec<FileVerdict> {
@@ -54,6 +55,11 @@ pub(crate) fn judge_files(
             "it is run by files nested more than {MAX_FILE_DEPTH} deep"
         ));
     }
+    // What is on disk now is not what runs if the same command writes it first
+    // (`cp evil.sh ok.sh && bash ok.sh`) or creates it (`... > new.py; python3 new.py`).
+    if let Some(why) = changed_by(command, inv, &runs.path) {
+        return unreadable(why);
+    }
     let how = match &runs.how {
         RunsAs::Executable => match is_compiled(&runs.path) {
             // A compiled program of the project is judged by its name, like any program.
@@ -65,7 +71,8 @@ pub(crate) fn judge_files(
     };
     let text = match read_bounded(&runs.path) {
         Ok(Some(t)) => t,
-        // No such file: nothing runs (the program fails to start).
+        // No such file, and nothing in this command makes it: nothing runs (the
+        // program fails to start).
         Ok(None) => return Vec::new(),
         Err(e) => return unreadable(e.to_string()),
     };
@@ -128,6 +135,37 @@ pub(crate) fn judge_text(
         RunsAs::Unread(what) => unreadable(format!("the bouncer does not read {what} code")),
         RunsAs::Executable => unreadable("its kind is unknown".to_owned()),
     }
+}
+
+/// Programs that write the files their arguments name.
+const WRITERS: &[&str] = &[
+    "cp", "mv", "tee", "install", "ln", "rsync", "dd", "sed", "perl", "curl", "wget", "truncate",
+    "patch", "git", "unzip", "tar", "scp", "touch",
+];
+
+/// Why the file at `path` may be written by one of `command`'s invocations before it
+/// runs: a redirection or a writing program whose operand names it, or a target only
+/// known at run time.
+fn changed_by(command: &[Invocation], runner: &Invocation, path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let names_it = |w: &crate::shell::Word| {
+        w.unresolved
+            || w.glob
+            || Path::new(&w.text).file_name().and_then(|n| n.to_str()) == Some(name)
+    };
+    // The runner's own variants (`node w.js "${Q:-d}"` is one per value) are not writers.
+    for inv in command.iter().filter(|i| i.span != runner.span) {
+        use crate::shell::RedirectOp::*;
+        let redirect = inv
+            .redirects
+            .iter()
+            .any(|r| matches!(r.op, Write | Append | ReadWrite) && names_it(&r.target));
+        let operand = WRITERS.contains(&inv.program.as_str()) && inv.args().iter().any(names_it);
+        if redirect || operand {
+            return Some(format!("`{}` may write it first", inv.program));
+        }
+    }
+    None
 }
 
 fn judged(runs: &Runs, text: &str, evaluation: Evaluation) -> FileVerdict {

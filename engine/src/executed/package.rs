@@ -4,45 +4,109 @@
 
 use crate::shell::Word;
 
+/// Options before the command that take no value (`npm --silent test`).
+const FLAGS: &[&str] = &[
+    "-s",
+    "--silent",
+    "-q",
+    "--quiet",
+    "-d",
+    "--verbose",
+    "--if-present",
+    "--color",
+    "--no-color",
+    "--foreground-scripts",
+    "--offline",
+    "--prefer-offline",
+    "-y",
+    "--yes",
+];
+
+/// Options that run the scripts of another package (`npm --prefix dir test`).
+const ELSEWHERE: &[&str] = &[
+    "--prefix",
+    "-C",
+    "--dir",
+    "--cwd",
+    "-w",
+    "--workspace",
+    "--workspaces",
+    "-ws",
+    "--filter",
+    "-F",
+    "-r",
+    "--recursive",
+    "--global",
+    "-g",
+];
+
 /// The scripts, in order, that `program args` runs from the `package.json` of its
-/// directory; `None` when it runs none of them.
-pub(crate) fn scripts_run(program: &str, args: &[Word]) -> Option<Vec<String>> {
+/// directory; `None` when it runs none of them, `Err` when which package's scripts it
+/// runs, or which script, is not known from the words (`npm --prefix dir test`, an
+/// option before the command that may take a value).
+pub(crate) fn scripts_run(program: &str, args: &[Word]) -> Option<Result<Vec<String>, String>> {
     if !matches!(program, "npm" | "pnpm" | "yarn" | "bun") {
         return None;
     }
-    let words: Vec<&str> = args
-        .iter()
-        .map(|w| w.text.as_str())
-        .filter(|t| !t.starts_with('-'))
-        .collect();
+    let mut words: Vec<&str> = Vec::new();
+    for w in args {
+        let t = w.text.as_str();
+        if t == "--" {
+            break;
+        }
+        if t == "--ignore-scripts" {
+            return None;
+        }
+        let option = t.split('=').next().unwrap_or(t);
+        if ELSEWHERE.contains(&option) {
+            return Some(Err(format!("`{t}` runs the scripts of another package")));
+        }
+        if t.starts_with('-') {
+            // Before the command, an option that may take a value hides which word
+            // the command is; after it, options go to the script.
+            if words.is_empty() && !FLAGS.contains(&t) && !t.contains('=') {
+                return Some(Err(format!("the option `{t}` may take the next word")));
+            }
+            continue;
+        }
+        words.push(t);
+    }
     let name = match (program, words.as_slice()) {
         (_, ["run" | "run-script" | "rum" | "urn", name, ..]) => *name,
+        // The project's own install lifecycle (installing named packages runs theirs,
+        // which are not on this disk yet).
+        ("yarn", []) | (_, ["install" | "i" | "ci"]) => {
+            return Some(Ok([
+                "preinstall",
+                "install",
+                "postinstall",
+                "prepublish",
+                "preprepare",
+                "prepare",
+                "postprepare",
+            ]
+            .map(str::to_owned)
+            .to_vec()));
+        }
         ("bun", [..]) => return None,
         (_, ["test" | "t" | "tst"] | ["test" | "t" | "tst", ..]) => "test",
         (_, ["start", ..]) => "start",
         (_, ["stop", ..]) => "stop",
         (_, ["restart", ..]) => "restart",
-        // The project's own install lifecycle (installing named packages runs theirs,
-        // which are not on this disk yet).
-        ("yarn", []) | (_, ["install" | "i" | "ci"]) => {
-            return Some(
-                ["preinstall", "install", "postinstall", "prepare"]
-                    .map(str::to_owned)
-                    .to_vec(),
-            );
-        }
         // `yarn build`, `pnpm build`: an unknown command runs the script of that name.
         ("yarn" | "pnpm", [name, ..]) if !BUILTIN.contains(name) => *name,
         _ => return None,
     };
     if name.contains(['$', '*', '?', '`']) {
-        return None;
+        return Some(Err(format!(
+            "the script `{name}` is only known at run time"
+        )));
     }
-    Some(vec![
+    Some(Ok(vec![
         format!("pre{name}"),
         name.to_owned(),
         format!("post{name}"),
-    ])
+    ]))
 }
 
 /// Commands of yarn and pnpm that are their own, not a script's name.
@@ -127,7 +191,7 @@ mod tests {
             .split(' ')
             .map(|t| Word::literal(t, crate::span::Span::new(0, 0)))
             .collect();
-        scripts_run(&words[0].text, &words[1..])
+        scripts_run(&words[0].text, &words[1..]).and_then(Result::ok)
     }
 
     #[test]
@@ -139,10 +203,31 @@ mod tests {
         assert_eq!(run("yarn lint"), around("lint"));
         assert_eq!(run("bun run dev"), around("dev"));
         assert_eq!(run("npm start"), around("start"));
-        assert_eq!(run("npm ci").map(|v| v.len()), Some(4));
+        assert_eq!(run("npm ci").map(|v| v.len()), Some(7));
+        assert_eq!(run("npm test --coverage"), around("test"));
+        assert_eq!(run("npm --silent test"), around("test"));
+        assert_eq!(run("npm --ignore-scripts ci"), None);
+        for elsewhere in [
+            "npm --prefix sub test",
+            "npm --prefix=sub test",
+            "pnpm -C sub test",
+            "yarn --cwd sub test",
+            "npm test --workspace sub",
+            "npm --loglevel silent test",
+        ] {
+            let words: Vec<Word> = elsewhere
+                .split(' ')
+                .map(|t| Word::literal(t, crate::span::Span::new(0, 0)))
+                .collect();
+            assert!(
+                matches!(scripts_run(&words[0].text, &words[1..]), Some(Err(_))),
+                "{elsewhere}"
+            );
+        }
         assert_eq!(run("npm install left-pad"), None);
         assert_eq!(run("yarn add left-pad"), None);
         assert_eq!(run("bun test"), None);
+        assert_eq!(run("bun install").map(|v| v.len()), Some(7));
         assert_eq!(run("pnpm why x"), None);
     }
 
