@@ -165,6 +165,22 @@ impl Engine {
         self.judge_at_depth(op, cwd, env, mode, 0)
     }
 
+    /// Judge a command line a file holds (a script's text, a `package.json` script),
+    /// run from `dir`, `depth` files deep.
+    fn judge_file_command(
+        &self,
+        command: &str,
+        dir: Option<&str>,
+        env: &PathEnv,
+        mode: Mode,
+        depth: u8,
+    ) -> Evaluation {
+        let op = Operation::Bash {
+            command: command.to_owned(),
+        };
+        self.judge_at_depth(op, dir, &env.for_call(dir), mode, depth)
+    }
+
     /// Judge an operation found `depth` files deep (a command a script runs).
     fn judge_at_depth(
         &self,
@@ -215,11 +231,7 @@ impl Engine {
             };
             if let Some((path, text)) = written {
                 let mut judge_code = |command: &str, dir: Option<&str>| {
-                    let op = Operation::Bash {
-                        command: command.to_owned(),
-                    };
-                    let env = env.for_call(dir);
-                    self.judge_at_depth(op, dir, &env, mode, depth + 1)
+                    self.judge_file_command(command, dir, env, mode, depth + 1)
                 };
                 let span = Span::new(0, op.primary_text().len());
                 for file in executed::judge_written(path, text, cwd, &mut judge_code) {
@@ -296,11 +308,7 @@ impl Engine {
                 }
                 // What it runs from disk (`python3 tidy.py`, `npm test`) is judged too.
                 let mut judge_file = |command: &str, dir: Option<&str>| {
-                    let op = Operation::Bash {
-                        command: command.to_owned(),
-                    };
-                    let env = env.for_call(dir);
-                    self.judge_at_depth(op, dir, &env, mode, depth + 1)
+                    self.judge_file_command(command, dir, env, mode, depth + 1)
                 };
                 let files = executed::judge_files(inv, &m.invocations, depth, &mut judge_file);
                 let read = !files.is_empty()

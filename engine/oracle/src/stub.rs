@@ -79,7 +79,10 @@ fn exec_real(path: &str, argv: &[OsString]) -> ! {
     std::process::exit(126)
 }
 
-/// How `sudo` or `doas` reads its options.
+/// How `sudo` or `doas` reads its options. This repeats the engine's table in
+/// `engine/src/shell/wrappers.rs` on purpose: the oracle stands in for the real
+/// programs, so it must not take the engine's reading of them, or a mistake there
+/// would be agreed with instead of found.
 struct Privileged {
     /// Options that take a value (`-u root`).
     values: &'static [&'static str],

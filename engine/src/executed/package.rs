@@ -187,10 +187,7 @@ mod tests {
     use super::*;
 
     fn run(cmd: &str) -> Option<Vec<String>> {
-        let words: Vec<Word> = cmd
-            .split(' ')
-            .map(|t| Word::literal(t, crate::span::Span::new(0, 0)))
-            .collect();
+        let words = Word::literals(cmd);
         scripts_run(&words[0].text, &words[1..]).and_then(Result::ok)
     }
 
@@ -215,10 +212,7 @@ mod tests {
             "npm test --workspace sub",
             "npm --loglevel silent test",
         ] {
-            let words: Vec<Word> = elsewhere
-                .split(' ')
-                .map(|t| Word::literal(t, crate::span::Span::new(0, 0)))
-                .collect();
+            let words = Word::literals(elsewhere);
             assert!(
                 matches!(scripts_run(&words[0].text, &words[1..]), Some(Err(_))),
                 "{elsewhere}"

@@ -516,9 +516,7 @@ mod tests {
     use crate::span::Span;
 
     fn words(s: &str) -> Vec<Word> {
-        s.split_whitespace()
-            .map(|t| Word::literal(t, Span::default()))
-            .collect()
+        Word::literals(s)
     }
 
     fn texts(ws: &[Word]) -> String {

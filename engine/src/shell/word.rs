@@ -50,6 +50,14 @@ impl Word {
         }
     }
 
+    /// Literal words split on blanks, for tests that build an argv by hand.
+    #[cfg(test)]
+    pub(crate) fn literals(line: &str) -> Vec<Word> {
+        line.split_whitespace()
+            .map(|t| Word::literal(t, Span::default()))
+            .collect()
+    }
+
     /// Several words joined by spaces into one command line, as `watch` and `eval` do
     /// before a shell reads them. `None` for no words.
     pub fn joined(words: &[Word]) -> Option<Word> {

@@ -943,9 +943,7 @@ mod tests {
     use crate::span::Span;
 
     fn words(s: &str) -> Vec<Word> {
-        s.split_whitespace()
-            .map(|t| Word::literal(t, Span::default()))
-            .collect()
+        Word::literals(s)
     }
 
     fn stripped(s: &str) -> (String, Vec<String>, Vec<String>) {

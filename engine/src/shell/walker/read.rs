@@ -231,12 +231,9 @@ fn unescape(record: &str) -> String {
 mod tests {
     use super::*;
     use crate::shell::word::DEFAULT_IFS;
-    use crate::span::Span;
 
     fn words(s: &str) -> Vec<Word> {
-        s.split_whitespace()
-            .map(|t| Word::literal(t, Span::default()))
-            .collect()
+        Word::literals(s)
     }
 
     fn values(args: &str, input: &str, ifs: &str) -> Vec<(String, Vec<String>)> {
