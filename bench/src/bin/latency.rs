@@ -2,7 +2,8 @@
 //! and the distribution of those medians across the workload reported (the budget is
 //! about the typical command: median ≤ 20 µs, p99 ≤ 100 µs; 64 KiB heredoc ≤ 2 ms).
 //!
-//! `cargo run --release -p mstro-bench --bin latency`
+//! `cargo run --release -p mstro-bench --bin latency [typical|realistic|pathological]`
+//! (an argument runs only that part, e.g. to profile it with `perf record`).
 
 use std::time::{Duration, Instant};
 
@@ -45,22 +46,28 @@ fn report(name: &str, mut times: Vec<Duration>) {
 }
 
 fn main() {
+    let only = std::env::args().nth(1);
+    let runs = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let engine = Engine::builtin().expect("built-in packs load");
     let env = PathEnv::fixture();
     println!("median of {RUNS} runs per operation; distribution across operations");
-    report(
-        "typical",
-        typical()
-            .iter()
-            .map(|o| median_of(&engine, &env, o))
-            .collect(),
-    );
-    let all = realistic();
-    report(
-        "all realistic",
-        all.iter().map(|o| median_of(&engine, &env, o)).collect(),
-    );
-    for op in pathological() {
+    if runs("typical") {
+        report(
+            "typical",
+            typical()
+                .iter()
+                .map(|o| median_of(&engine, &env, o))
+                .collect(),
+        );
+    }
+    if runs("realistic") {
+        let all = realistic();
+        report(
+            "all realistic",
+            all.iter().map(|o| median_of(&engine, &env, o)).collect(),
+        );
+    }
+    for op in pathological().into_iter().filter(|_| runs("pathological")) {
         let t = median_of(&engine, &env, &op);
         let len = op.call.tool_input["command"].as_str().map_or(0, str::len);
         println!(

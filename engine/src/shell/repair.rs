@@ -28,6 +28,15 @@ pub(crate) const MAX_ROUNDS: usize = 4;
 
 /// The source with the repairs `tree` needs, or `None` when it needs none.
 pub(crate) fn repaired(tree: &Tree, src: &str) -> Option<String> {
+    // Every repair needs one of these in the text; most commands have none, and walking
+    // the whole tree for nothing cost a tenth of judging a typical command.
+    let may_need = src.contains(">&-")
+        || src.contains("<&-")
+        || src.contains('\n')
+        || (src.contains('{') && tree.root_node().has_error());
+    if !may_need {
+        return None;
+    }
     let mut edits: Vec<(usize, u8)> = Vec::new();
     collect(tree.root_node(), src, &mut edits);
     if edits.is_empty() {

@@ -166,18 +166,34 @@ impl Scope {
 
     /// What word expansion needs from here: home, cwd and IFS.
     pub fn expand_env(&self) -> ExpandEnv {
-        let ifs = match self.lookup("IFS") {
+        let ifs = match self.single_value("IFS") {
             None => Some(DEFAULT_IFS.to_owned()),
-            Some(v) => v.single().map(str::to_owned),
+            Some(v) => v.map(str::to_owned),
         };
         ExpandEnv {
             // `~` is `$HOME` (`HOME=/etc; echo x > ~/sudoers` writes /etc/sudoers).
-            home: self
-                .lookup("HOME")
-                .and_then(|v| v.single().map(str::to_owned)),
+            home: self.single_value("HOME").flatten().map(str::to_owned),
             cwd: self.cwd.clone(),
             ifs,
         }
+    }
+
+    /// `lookup(name)` and then [`Value::single`] without copying the value (this runs for
+    /// every word): `None` when the variable is unset, `Some(None)` when it is set but its
+    /// one value is not certain.
+    fn single_value(&self, name: &str) -> Option<Option<&str>> {
+        let Ok(name) = self.resolve_ref(name) else {
+            return None;
+        };
+        let value = match self.vars.get(name) {
+            Some(v) => v.single(),
+            None => match name {
+                "HOME" => Some(self.home.as_str()),
+                "PWD" => Some(self.cwd.as_deref()?),
+                _ => return None,
+            },
+        };
+        Some(value.filter(|_| !self.tainted))
     }
 
     /// The value of `$name`; `None` if the engine cannot know it.

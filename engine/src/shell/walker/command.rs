@@ -364,9 +364,13 @@ pub(super) fn product(words: Vec<Vec<Vec<Word>>>) -> Vec<Vec<Word>> {
             if rivals {
                 fields.iter_mut().for_each(Word::forget);
             }
-            argvs
-                .iter_mut()
-                .for_each(|a| a.extend(fields.iter().cloned()));
+            match argvs.as_mut_slice() {
+                // The usual case: one argv, and the fields can move into it.
+                [only] => only.extend(fields),
+                many => many
+                    .iter_mut()
+                    .for_each(|a| a.extend(fields.iter().cloned())),
+            }
             continue;
         }
         let mut next = Vec::with_capacity(argvs.len() * variants.len());

@@ -11,6 +11,7 @@ mod command;
 mod emit;
 mod nested;
 mod output;
+mod parser;
 mod read;
 mod redirects;
 mod traversal;
@@ -18,9 +19,10 @@ mod traversal;
 use std::borrow::Cow;
 use std::rc::Rc;
 
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::{Node, Tree};
 
 use super::expand::text;
+use self::parser::BashParser;
 use super::input::Input;
 use super::invocation::{Context, ContextSet, Finding, FindingKind, Invocation, Language};
 use super::repair;
@@ -136,7 +138,7 @@ struct Side {
 pub(crate) struct Walker<'e> {
     env: &'e PathEnv,
     limits: &'e Limits,
-    parser: Parser,
+    parser: BashParser,
     out: Vec<Invocation>,
     side: Vec<Side>,
     findings: Vec<Finding>,
@@ -154,14 +156,10 @@ pub(crate) struct Walker<'e> {
 
 impl<'e> Walker<'e> {
     pub fn new(env: &'e PathEnv, limits: &'e Limits) -> Self {
-        let mut parser = Parser::new();
-        parser
-            .set_language(&tree_sitter_bash::LANGUAGE.into())
-            .expect("the bundled tree-sitter-bash grammar matches the tree-sitter version");
         Walker {
             env,
             limits,
-            parser,
+            parser: BashParser::take(),
             out: Vec::new(),
             side: Vec::new(),
             findings: Vec::new(),
