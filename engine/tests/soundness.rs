@@ -208,6 +208,60 @@ fn classes() -> Vec<Class> {
             Deny,
             "time A=$(echo 'x y') rm -rf build",
         ),
+        // The engine cannot read a script from `<(...)` on disk (review), but judges
+        // what it knows it prints as that script, in a new shell.
+        Class {
+            twin_at_most: Review,
+            ..class(
+                "a script from a process substitution has no positional parameters",
+                "set -- build; bash <(echo 'rm -rf \"/$1\"')",
+                ROOT,
+                Deny,
+                "bash <(echo 'rm -rf \"./$1\"') build",
+            )
+        },
+        class(
+            "the last redirection of standard input wins",
+            "read -r d <<< build <dirs.txt; rm -rf \"./$d\"",
+            UNKNOWN,
+            Review,
+            "read -r d <<< build; rm -rf \"./$d\"",
+        ),
+        class(
+            "an exit trap runs where the shell is when it exits",
+            "trap 'rm -rf *' EXIT; cd ~",
+            ROOT,
+            Review,
+            "trap 'rm -rf /tmp/x/build' EXIT; cd ~",
+        ),
+        class(
+            "local outside a function assigns nothing",
+            "D=/; local D=build; rm -rf \"$D\"",
+            ROOT,
+            Deny,
+            "f() { D=/; local D=build; rm -rf \"$D\"; }; f",
+        ),
+        class(
+            "backquotes in a heredoc run",
+            "cat <<EOF > notes.txt\n`rm -rf ~`\nEOF",
+            ROOT,
+            Deny,
+            "cat <<EOF > notes.txt\n`date`\nEOF",
+        ),
+        class(
+            "a pipeline before a list ends at the list",
+            "ls | sort | head -1 && f() { rm -rf ~; }; f",
+            ROOT,
+            Deny,
+            "ls | sort | head -1 && f() { rm -rf build; }; f",
+        ),
+        class(
+            "a cd before the last command of a group may fail",
+            "( cd build; rm -rf * ) && ls",
+            UNKNOWN,
+            Review,
+            "( cd build && rm -rf * ) && ls",
+        ),
         class(
             "variable with a known prefix",
             "p=/etc/sudoers.d; echo x > \"$p/$name\"",

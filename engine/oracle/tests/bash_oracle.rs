@@ -269,6 +269,155 @@ fn the_comparison_catches_a_wrong_argv() {
     }
 }
 
+/// What the engine must do with a command that once diverged from bash.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Now {
+    /// Every exec matched (exactly, through unknown words or as a wrapper).
+    Follows,
+    /// No divergence, and the engine said it gave up on something (a finding).
+    GivesUp,
+}
+
+/// Small forms of the generated commands that diverged from bash, a few per class: each
+/// must now match, or be explained by a finding where the engine cannot know.
+#[test]
+fn divergences_found_by_fuzzing_stay_fixed() {
+    use Now::*;
+    let Some(mut sb) = start() else { return };
+    let cases: &[(&str, Now, &str)] = &[
+        // A new shell has no positional parameters (`"$*"` is one empty word) and its
+        // `$0` is the name it was started by.
+        (
+            "child shell's parameters",
+            Follows,
+            "set -- -f /; cat <<'EOF' | sh\ndocker \"$*\" a\nEOF",
+        ),
+        (
+            "child shell's parameters",
+            Follows,
+            "sh -c 'cat <<\"EOF\" | sh\ndocker \"$*\" a\nEOF' x -f ${F/a/b} /",
+        ),
+        (
+            "child shell's $0",
+            Follows,
+            "bash -c 'echo \"grep \\$0\" | bash' x",
+        ),
+        ("child shell's $0", Follows, "bash -c 'grep $0 \"$*\"'"),
+        // `bash <(...)` runs the output as a script in a new shell; `source <(...)` in
+        // this one; output the engine cannot know is a finding.
+        (
+            "process substitution as a script",
+            Follows,
+            "set -- x; X=y; bash <(echo 'rm \"/$1\" $X') a",
+        ),
+        (
+            "process substitution as a script",
+            Follows,
+            "set -- x y; bash <(echo 'rm \"$*\"')",
+        ),
+        (
+            "process substitution as a script",
+            Follows,
+            "source <(echo 'X=rm'); $X a",
+        ),
+        (
+            "process substitution as a script",
+            GivesUp,
+            "bash <(echo \"rm $(cat a.txt)\")",
+        ),
+        (
+            "process substitution as a script",
+            GivesUp,
+            "source <(echo 'rm x'; echo ls)",
+        ),
+        // The last redirection of standard input wins.
+        (
+            "stdin redirections in order",
+            Follows,
+            "while read -r l; do make \"$l\"; done <<< '.' <a.txt",
+        ),
+        (
+            "stdin redirections in order",
+            Follows,
+            "read -r l <<< x <a.txt; make \"$l\"",
+        ),
+        // An EXIT trap runs when its shell exits, where the shell is then.
+        ("exit trap", Follows, "trap 'cat /' EXIT; builtin cd src"),
+        (
+            "exit trap",
+            Follows,
+            "( trap 'ls' EXIT; pushd src >/dev/null )",
+        ),
+        ("exit trap", Follows, "f() { trap 'ls x' EXIT; }; f; cd ~"),
+        // Backquotes in a heredoc run.
+        (
+            "backquotes in a heredoc",
+            GivesUp,
+            "cat <<EOF | bash\nsh -c 'echo `echo -rf` | xargs python3'\nEOF",
+        ),
+        ("backquotes in a heredoc", Follows, "cat <<EOF\n`rm x`\nEOF"),
+        // `local` outside a function assigns nothing.
+        ("local outside a function", Follows, "local X=rm || curl $X"),
+        (
+            "local outside a function",
+            Follows,
+            "f() { bash -c 'local Z=b || ls $Z'; }; f",
+        ),
+        // Only a block's last command's success is checked by `&&`.
+        (
+            "a cd that may fail",
+            Follows,
+            "( cd nope; xargs git < a.txt ) && ls",
+        ),
+        ("a cd that may fail", Follows, "eval 'cd nope; ls' && ls"),
+        (
+            "a cd that may fail",
+            Follows,
+            "f() { cd /tmp; cd nope; ls; }; f && ls",
+        ),
+        // A command's substitutions run before it.
+        (
+            "substitutions before the command",
+            Follows,
+            "f() { cd ~; }; f <(git status)",
+        ),
+        // `"$@"` set on some paths keeps its items whole.
+        (
+            "a list set on some paths",
+            Follows,
+            "sh -c 'wget || set -- \\*/ b.txt; cp \"$@\"' _ src 'a b.txt'",
+        ),
+        // A word that starts with an escaped blank.
+        ("escaped blank", Follows, "mkdir \\ 2>x; mkdir \\ x"),
+        // `a | b | c && d` is `(a | b | c) && d`.
+        (
+            "pipeline before a list",
+            Follows,
+            "ln | npm | wget a && function cleanup { cd /tmp; }\ncleanup && cat",
+        ),
+        (
+            "pipeline before a list",
+            Follows,
+            "true | ls | cat && cd src; ls",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (class, now, command) in cases {
+        let checked = check(&mut sb, command, true).unwrap();
+        assert_eq!(checked.outcome.syntax_ok, Some(true), "{command}");
+        assert!(!checked.outcome.execs.is_empty(), "{command} runs nothing");
+        let explained = checked
+            .verdicts
+            .iter()
+            .any(|v| matches!(v, Verdict::Explained(_)));
+        let ok = checked.divergences().is_empty() && (explained == (*now == GivesUp));
+        if !ok {
+            failures.push(format!("{class} ({now:?}):\n{}", checked.report()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn generated_programs_are_all_stubs() {
     for p in generate::PROGRAMS.iter().chain(generate::HELPERS) {

@@ -325,7 +325,14 @@ fn variable(name: &str, raw: &str, scope: &Scope, quoted: bool) -> Piece {
         }
         return Piece::List { items, quoted };
     }
-    let quoted = quoted && !splits(name);
+    // A list the engine does not know for certain (set on some paths, or after a
+    // change it could not follow): its items' bounds are lost in the joined values
+    // (`"$@"` of `src 'a b.txt'` is not `src a b.txt`).
+    if splits(name) {
+        return Piece::Unknown {
+            raw: raw.to_owned(),
+        };
+    }
     if let Some(only) = value.single() {
         return Piece::Text {
             text: only.to_owned(),

@@ -95,6 +95,7 @@ pub fn model_in(
     let mut walker = walker::Walker::new(env, limits);
     let mut scope = scope::Scope::new(env, cwd);
     walker.walk_code(command, &walker::Frame::top(context), &mut scope);
+    walker.run_exit_traps(&mut scope);
     walker.finish()
 }
 

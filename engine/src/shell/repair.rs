@@ -12,6 +12,9 @@
 //!   (after assignments, or between words after some redirections) is read as a space,
 //!   so the next line's command would run with them as its environment or be taken as
 //!   arguments. The newline becomes `;`.
+//! - `mkdir \ 2>x`: a word that starts with an escaped blank loses it (and `2>x`
+//!   becomes a redirection of descriptor 2); bash reads the word ` 2`. The blank
+//!   becomes `_`.
 //! - `{rm,} -rf /`, `{fd}>f cmd`: a `{` with no blank after it is part of a word to
 //!   bash (brace expansion, a named descriptor), never a group; tree-sitter reads a
 //!   group and fails. The `{` becomes `_` for the parse.
@@ -33,6 +36,8 @@ pub(crate) fn repaired(tree: &Tree, src: &str) -> Option<String> {
     let may_need = src.contains(">&-")
         || src.contains("<&-")
         || src.contains('\n')
+        || src.contains("\\ ")
+        || src.contains("\\\t")
         || (src.contains('{') && tree.root_node().has_error());
     if !may_need {
         return None;
@@ -89,9 +94,7 @@ fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
                 }
             }
         }
-        "command" => {
-            // Continuations are joined before parsing, so a newline between two parts of
-            // one command is always a misreading.
+        "command" | "redirected_statement" => {
             let mut cursor = node.walk();
             let children: Vec<Node> = node.children(&mut cursor).collect();
             for pair in children.windows(2) {
@@ -101,8 +104,16 @@ fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
                 let gap = src
                     .get(pair[0].end_byte()..pair[1].start_byte())
                     .unwrap_or("");
-                if let Some(nl) = gap.find('\n') {
+                // Continuations are joined before parsing, so a newline between two
+                // parts of one command is always a misreading.
+                if node.kind() == "command"
+                    && let Some(nl) = gap.find('\n')
+                {
                     edits.push((pair[0].end_byte() + nl, b';'));
+                }
+                // An escaped blank starting a word, skipped as if it were a blank.
+                if let Some(esc) = gap.find("\\ ").or_else(|| gap.find("\\\t")) {
+                    edits.push((pair[0].end_byte() + esc + 1, b'_'));
                 }
             }
         }
@@ -144,6 +155,8 @@ mod tests {
             repair("&>x a | b | ln c\nbash <<E\nls\nE").as_deref(),
             Some("&>x a | b | ln c;bash <<E\nls\nE")
         );
+        assert_eq!(repair("mkdir \\ 2>x").as_deref(), Some("mkdir \\_2>x"));
+        assert_eq!(repair("mkdir \\ x").as_deref(), Some("mkdir \\_x"));
         assert_eq!(repair("{rm,} -rf /").as_deref(), Some("_rm,} -rf /"));
         assert_eq!(repair("{fd}>f rm").as_deref(), Some("_fd}>f rm"));
     }
@@ -157,6 +170,7 @@ mod tests {
             "ls >&2 x",
             "x=1\n",
             "{ ls; }",
+            "mkdir a\\ b",
         ] {
             assert_eq!(repair(ok), None, "{ok}");
         }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use super::walker::Frame;
 use super::word::{DEFAULT_IFS, ExpandEnv, Word};
 use crate::path::{PathEnv, absolutize};
 use crate::span::Span;
@@ -112,6 +113,26 @@ impl Value {
     }
 }
 
+/// Code a `trap CODE EXIT` left to run when the shell that set it exits.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ExitTrap {
+    pub code: Word,
+    /// Where the `trap` command was walked, and its wrappers.
+    pub frame: Frame,
+    pub wrappers: Vec<String>,
+    /// The working directory when it was set.
+    pub cwd: Option<String>,
+}
+
+/// Most exit traps remembered for one shell (set on different paths).
+const MAX_EXIT_TRAPS: usize = 4;
+
+/// `$1`, `$2`, ..., `$#`, `$@`, `$*` (and `$0`, the shell's name, which a new shell
+/// sets again).
+fn is_positional(name: &str) -> bool {
+    name.parse::<usize>().is_ok() || matches!(name, "@" | "*" | "#")
+}
+
 /// Variables, aliases and working directory at one point of the walk.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Scope {
@@ -140,6 +161,9 @@ pub(crate) struct Scope {
     /// For each function call being walked, the variables it declared `local`, with
     /// the values they had before, restored when it returns.
     locals: Vec<Vec<(String, Option<Value>)>>,
+    /// What runs when this shell exits (`trap CODE EXIT`): one, or several set on
+    /// different paths.
+    exit_traps: Vec<ExitTrap>,
 }
 
 impl Scope {
@@ -157,7 +181,25 @@ impl Scope {
             tainted: false,
             errexit: false,
             locals: Vec::new(),
+            exit_traps: Vec::new(),
         }
+    }
+
+    /// `trap CODE EXIT`: it replaces the one set before, unless it is set on some paths
+    /// only (then either may run).
+    pub fn set_exit_trap(&mut self, trap: ExitTrap, conditional: bool) {
+        if !conditional {
+            self.exit_traps.clear();
+        }
+        if !self.exit_traps.contains(&trap) && self.exit_traps.len() < MAX_EXIT_TRAPS {
+            self.exit_traps.push(trap);
+        }
+    }
+
+    /// The exit traps, taken: when the shell exits, or as a subshell starts (bash resets
+    /// traps there).
+    pub fn take_exit_traps(&mut self) -> Vec<ExitTrap> {
+        std::mem::take(&mut self.exit_traps)
     }
 
     pub fn cwd(&self) -> Option<&str> {
@@ -324,31 +366,30 @@ impl Scope {
     /// What a child process started here (`bash -c`, `sh script`) sees: exported
     /// variables as they are; others may be set in its environment already (the engine
     /// does not know what was exported before the command) or not at all. No functions,
-    /// aliases or positional parameters.
+    /// aliases or positional parameters (`"$*"` is one empty word there, `"$@"` none),
+    /// and a `$0` the caller sets (the shell's own name, or `bash -c`'s argument).
     pub fn for_child(&self) -> Scope {
         let mut child = self.clone();
         child.functions.clear();
         child.aliases.clear();
         child.refs.clear();
         child.export_all = false;
+        child.exit_traps.clear();
+        child.vars.retain(|name, _| !is_positional(name));
         for (name, value) in child.vars.iter_mut() {
-            let positional =
-                name.parse::<usize>().is_ok() || matches!(name.as_str(), "@" | "*" | "#");
-            if positional {
-                *value = Value::known(String::new());
-            } else if !self.exported.contains(name) {
+            if !self.exported.contains(name) {
                 value.maybe_unknown = true;
             }
         }
+        child.set_positional(&[], false);
+        child.assign("0", Value::unknown(), false);
         child
     }
 
     /// `env -i`: every variable but the positional parameters becomes unknown.
     pub fn forget_environment(&mut self) {
         for (name, value) in self.vars.iter_mut() {
-            let positional =
-                name.parse::<usize>().is_ok() || matches!(name.as_str(), "@" | "*" | "#");
-            if !positional {
+            if !is_positional(name) {
                 *value = Value::unknown();
             }
         }
@@ -555,6 +596,11 @@ impl Scope {
         }
         self.exported.extend(branch.exported);
         self.tainted |= branch.tainted;
+        if branch.exit_traps != self.exit_traps {
+            for trap in branch.exit_traps {
+                self.set_exit_trap(trap, true);
+            }
+        }
     }
 }
 

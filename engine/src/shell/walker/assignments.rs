@@ -132,6 +132,9 @@ impl Walker<'_> {
                     && text(c, at.src.text).starts_with('-')
                     && text(c, at.src.text).contains('g')
             });
+        // Outside a function `local` is an error: it assigns nothing (its words are
+        // still expanded, their substitutions run).
+        let fails = keyword == "local" && at.frame.function.is_none();
         let mut argv = vec![Word::literal(keyword, span)];
         let mut env = Vec::new();
         let mut subs = Vec::new();
@@ -163,6 +166,9 @@ impl Walker<'_> {
                 if let Some((k, v)) = self.assignment_text(child, at.src, scope, &mut subs) {
                     argv.push(Word::literal(format!("{k}={v}"), self.span(child, at)));
                     env.push((k, v));
+                }
+                if fails {
+                    continue;
                 }
                 let name = child
                     .child_by_field_name("name")
@@ -221,6 +227,7 @@ impl Walker<'_> {
             "read" => {
                 let input = match &inv.stdin {
                     Some(data) => Some(Input::Text(data.clone())),
+                    None if self.side[idx].stdin_redirected => None,
                     None => frame.stdin.as_deref().cloned(),
                 };
                 let ifs = match inv.env.iter().rev().find(|(k, _)| k == "IFS") {
@@ -239,6 +246,7 @@ impl Walker<'_> {
             "mapfile" | "readarray" => {
                 let input = match &inv.stdin {
                     Some(data) => Some(Input::Text(data.clone())),
+                    None if self.side[idx].stdin_redirected => None,
                     None => frame.stdin.as_deref().cloned(),
                 };
                 let (name, items) = read::mapfile(inv.args(), input.as_ref());

@@ -330,8 +330,11 @@ impl Walker<'_> {
         }
         let argvs = product(word_variants);
 
+        // The substitutions in the words run before the command (`f <(ls)` lists the
+        // directory `f` starts in, whatever `cd` it does).
+        let before = (!subs.is_empty()).then(|| scope.clone());
         let mut emitted = Vec::new();
-        let mut executed_spans: Vec<Span> = Vec::new();
+        let mut executed_words = Vec::new();
         for argv in argvs {
             if argv.is_empty() {
                 continue;
@@ -345,10 +348,10 @@ impl Walker<'_> {
                 &keyword_wrappers,
             ) {
                 emitted.push(idx);
-                executed_spans.extend(spans);
+                executed_words.extend(spans);
             }
         }
-        self.walk_substitution_nodes(&subs, &executed_spans, at, scope);
+        self.walk_substitutions_before(&subs, &executed_words, at, scope, before.as_ref());
         emitted
     }
 }

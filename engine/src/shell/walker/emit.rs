@@ -1,8 +1,8 @@
 //! One invocation: wrappers stripped, recorded, and everything it runs walked.
 
 use super::output::emitted_text;
-use super::redirects::RedirectSpec;
-use super::{Frame, Side, StdinCode, Walker};
+use super::redirects::{RedirectSpec, stdin_data, stdin_spec};
+use super::{Executed, Frame, RunsIn, Side, StdinCode, Walker};
 use crate::shell::execution::{self, CodeSource};
 use crate::shell::input::Input;
 use crate::shell::invocation::{Context, FindingKind, Invocation};
@@ -10,11 +10,10 @@ use crate::shell::scope::Scope;
 use crate::shell::word::Word;
 use crate::shell::wrappers::EnvRemoved;
 use crate::shell::{confusables, derived, links, program_name, wrappers};
-use crate::span::Span;
 
 impl Walker<'_> {
     /// Build, strip and record one invocation, then walk everything it runs.
-    /// Returns its index and the spans of its executed words.
+    /// Returns its index and its executed words.
     pub(super) fn emit(
         &mut self,
         argv: Vec<Word>,
@@ -23,7 +22,7 @@ impl Walker<'_> {
         frame: &Frame,
         scope: &mut Scope,
         extra_wrappers: &[String],
-    ) -> Option<(usize, Vec<Span>)> {
+    ) -> Option<(usize, Vec<Executed>)> {
         if self.out.len() >= self.limits.max_invocations {
             if !self.stopped {
                 let span = argv.first().map(|w| w.span).unwrap_or_default();
@@ -50,12 +49,11 @@ impl Walker<'_> {
         let program = program_name(&first.text);
 
         // Programs that build commands: their commands stand in for them.
-        let heredoc = specs.iter().find_map(|s| match s {
-            RedirectSpec::Stdin { data: Some(d), .. } => Some(Input::Text(d.clone())),
-            _ => None,
-        });
-        let input = heredoc.as_ref().or(frame.stdin.as_deref());
-        if let Some(d) = derived::derived(&program, &argv, input)
+        let input = match stdin_data(specs) {
+            Some(data) => data.map(|d| Input::Text(d.clone())),
+            None => frame.stdin.as_deref().cloned(),
+        };
+        if let Some(d) = derived::derived(&program, &argv, input.as_ref())
             && d.replaces
         {
             wrappers.push(d.via.into());
@@ -102,7 +100,7 @@ impl Walker<'_> {
         scope: &mut Scope,
         wrappers: Vec<String>,
         shell_strings: Vec<Word>,
-    ) -> Option<(usize, Vec<Span>)> {
+    ) -> Option<(usize, Vec<Executed>)> {
         let mut f = frame.clone();
         f.wrappers = wrappers;
         let r = self.emit(argv, env, specs, &f, scope, &[]);
@@ -124,7 +122,7 @@ impl Walker<'_> {
         wrappers: Vec<String>,
         shell_strings: Vec<Word>,
         env_removed: EnvRemoved,
-    ) -> Option<(usize, Vec<Span>)> {
+    ) -> Option<(usize, Vec<Executed>)> {
         let first = argv[0].clone();
         let span = frame
             .span
@@ -189,9 +187,9 @@ impl Walker<'_> {
             });
         }
         self.side[idx].emits = emitted_text(&self.out[idx], specs);
-        self.side[idx].emits_partly_unknown = specs.iter().any(|s| {
+        self.side[idx].emits_partly_unknown = stdin_spec(specs).is_some_and(|i| {
             matches!(
-                s,
+                specs[i],
                 RedirectSpec::Stdin {
                     partly_unknown: true,
                     ..
@@ -236,12 +234,34 @@ impl Walker<'_> {
         self.through_links(idx, frame, scope, &wrappers);
 
         let argv = &self.out[idx].argv;
-        let mut executed: Vec<Span> = vec![argv[0].origin];
-        executed.extend(
-            code.executed_words(argv.len())
-                .into_iter()
-                .filter_map(|i| argv.get(i).map(|w| w.origin)),
-        );
+        let mut executed = vec![Executed {
+            span: argv[0].origin,
+            runs_in: RunsIn::Copy,
+        }];
+        executed.extend(code.executed_words(argv.len()).into_iter().filter_map(|i| {
+            let runs_in = match code {
+                CodeSource::Source { .. } | CodeSource::Eval { .. } => RunsIn::ThisShell,
+                // `bash -c CODE $0 $1...`
+                CodeSource::ShellString { word } => RunsIn::NewShell {
+                    idx,
+                    zero: Some(word + 1),
+                    args: word + 2,
+                },
+                // `bash SCRIPT $1...`: `$0` is the script's path (`/dev/fd/63`).
+                CodeSource::ShellScript { word } => RunsIn::NewShell {
+                    idx,
+                    zero: None,
+                    args: word + 1,
+                },
+                CodeSource::None | CodeSource::ShellStdin | CodeSource::Interpreter(_) => {
+                    RunsIn::Copy
+                }
+            };
+            argv.get(i).map(|w| Executed {
+                span: w.origin,
+                runs_in,
+            })
+        }));
         Some((idx, executed))
     }
 

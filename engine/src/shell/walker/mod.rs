@@ -21,8 +21,8 @@ use std::rc::Rc;
 
 use tree_sitter::{Node, Tree};
 
-use super::expand::text;
 use self::parser::BashParser;
+use super::expand::text;
 use super::input::Input;
 use super::invocation::{Context, ContextSet, Finding, FindingKind, Invocation, Language};
 use super::repair;
@@ -35,7 +35,7 @@ use crate::shell::word::ExpandEnv;
 use crate::span::Span;
 
 /// Where in the nesting of code the walk is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Frame {
     context: Context,
     contexts: ContextSet,
@@ -84,6 +84,15 @@ impl Frame {
         }
     }
 
+    /// The frame of code a new shell runs (`bash -c`, a script): no function of this
+    /// shell encloses it.
+    fn new_shell(&self) -> Frame {
+        Frame {
+            function: None,
+            ..self.clone()
+        }
+    }
+
     fn conditional(&self) -> Frame {
         Frame {
             conditional: true,
@@ -113,6 +122,33 @@ struct Src<'s> {
     cuts: &'s Cuts,
 }
 
+/// A word of an invocation whose text runs as code, and where the code runs: a
+/// substitution in it (`source <(echo ...)`, `bash <(echo ...)`) runs its output there.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Executed {
+    /// The word's byte range in the current source text (its origin).
+    pub span: Span,
+    pub runs_in: RunsIn,
+}
+
+/// Where code from a word's substitutions runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RunsIn {
+    /// Judged in a copy of the scope, nothing required of it: the program's name, a
+    /// here-string (whose command may not read code), an interpreter's script.
+    Copy,
+    /// The shell itself (`source`, `eval`): what it assigns or `cd`s holds afterwards.
+    ThisShell,
+    /// A new shell the invocation `idx` starts (`bash <(...) a b`, `bash -c "$(...)" a`):
+    /// it sees exported variables only, `$0` is the word `zero` of its argv (unknown
+    /// when `None`) and the words from `args` on are its positional parameters.
+    NewShell {
+        idx: usize,
+        zero: Option<usize>,
+        args: usize,
+    },
+}
+
 /// How a program reads code from standard input.
 #[derive(Debug, Clone, Copy)]
 enum StdinCode {
@@ -133,6 +169,8 @@ struct Side {
     emits_partly_unknown: bool,
     /// What `env -u`/`env -i` took out of its environment.
     env_removed: EnvRemoved,
+    /// A redirection gave it its standard input (not the pipe before it).
+    stdin_redirected: bool,
 }
 
 pub(crate) struct Walker<'e> {

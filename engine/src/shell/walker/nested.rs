@@ -3,12 +3,12 @@
 
 use tree_sitter::Node;
 
-use super::{At, Frame, Src, StdinCode, Walker};
+use super::{At, Executed, Frame, RunsIn, Src, StdinCode, Walker};
 use crate::shell::execution;
 use crate::shell::execution::CodeSource;
 use crate::shell::expand::{collect_substitutions, text};
 use crate::shell::invocation::{Context, FindingKind, InlineCode, Language};
-use crate::shell::scope::{Scope, Value};
+use crate::shell::scope::{ExitTrap, Scope, Value};
 use crate::shell::word::Word;
 use crate::shell::{embedded, inline};
 use crate::span::Span;
@@ -20,9 +20,23 @@ impl Walker<'_> {
     pub(super) fn walk_substitution_nodes(
         &mut self,
         subs: &[Node],
-        executed: &[Span],
+        executed: &[Executed],
         at: At,
         scope: &mut Scope,
+    ) {
+        self.walk_substitutions_before(subs, executed, at, scope, None);
+    }
+
+    /// [`Self::walk_substitution_nodes`] for the words of a command already walked:
+    /// its substitutions ran before it, in the shell as it was then (`before`), while
+    /// code they print that the shell itself runs (`source <(...)`) runs after.
+    pub(super) fn walk_substitutions_before(
+        &mut self,
+        subs: &[Node],
+        executed: &[Executed],
+        at: At,
+        scope: &mut Scope,
+        before: Option<&Scope>,
     ) {
         for sub in subs {
             if sub.kind() == "arithmetic_expansion" {
@@ -31,7 +45,15 @@ impl Walker<'_> {
             }
             let span = self.span(*sub, at);
             let (start, end) = (sub.start_byte(), sub.end_byte());
-            let is_executed = executed.iter().any(|e| e.start <= start && end <= e.end);
+            let runs_in = executed
+                .iter()
+                .filter(|e| e.span.start <= start && end <= e.span.end)
+                .map(|e| e.runs_in)
+                .max_by_key(|r| match r {
+                    RunsIn::Copy => 0,
+                    RunsIn::ThisShell | RunsIn::NewShell { .. } => 1,
+                });
+            let is_executed = runs_in.is_some();
             if matches!(sub.kind(), "word" | "expansion") {
                 let codes = match sub.kind() {
                     "word" => embedded::substitutions(text(*sub, at.src.text)),
@@ -41,7 +63,7 @@ impl Walker<'_> {
                 f.conditional = at.frame.conditional;
                 f.output_executed = at.frame.output_executed || is_executed;
                 for code in codes {
-                    self.walk_code(&code, &f, &mut scope.clone());
+                    self.walk_code(&code, &f, &mut before.unwrap_or(scope).clone());
                 }
                 continue;
             }
@@ -64,9 +86,11 @@ impl Walker<'_> {
                 continue;
             }
             // A substitution runs in a subshell: its assignments do not leak out.
-            let mut inner = scope.clone();
+            let mut inner = before.unwrap_or(scope).clone();
+            inner.take_exit_traps();
             let before = self.out.len();
             let targets = self.walk_block(*sub, at.with(&f), &mut inner);
+            self.run_exit_traps(&mut inner);
             if f.output_executed {
                 for inv in &mut self.out[before..] {
                     inv.output_executed = true;
@@ -86,20 +110,49 @@ impl Walker<'_> {
                 }
             }
             // Output that runs as code and that the engine knows (`source <(echo ...)`,
-            // `eval "$(printf ...)"`): judge that code too.
-            if is_executed
-                && let [only] = targets.as_slice()
-                && let Some(code) = self.side[*only].emits.clone()
-            {
-                if self.side[*only].emits_partly_unknown {
+            // `eval "$(printf ...)"`): judge that code too, where it runs.
+            let Some(runs_in) = runs_in else { continue };
+            let code = match targets.as_slice() {
+                [only] => self.side[*only]
+                    .emits
+                    .clone()
+                    .map(|code| (code, self.side[*only].emits_partly_unknown)),
+                _ => None,
+            };
+            let Some((code, partly_unknown)) = code else {
+                // A script or `source`d code the engine cannot read is code it
+                // cannot judge (the program's name is judged as a word already).
+                if runs_in != RunsIn::Copy && !targets.is_empty() {
                     self.finding(
                         FindingKind::UnreadableCode,
                         span,
-                        "the code it runs depends on values only known at run time",
+                        "the code it runs is the output of a command the engine cannot know",
                     );
                 }
-                let nested = at.frame.nested(Context::Heredoc, span);
-                self.walk_code(&code, &nested, &mut inner);
+                continue;
+            };
+            if partly_unknown {
+                self.finding(
+                    FindingKind::UnreadableCode,
+                    span,
+                    "the code it runs depends on values only known at run time",
+                );
+            }
+            let nested = at.frame.nested(Context::Heredoc, span);
+            match runs_in {
+                RunsIn::Copy => {
+                    self.walk_code(&code, &nested, &mut inner);
+                }
+                RunsIn::ThisShell => {
+                    self.walk_code(&code, &nested, scope);
+                }
+                RunsIn::NewShell { idx, zero, args } => {
+                    let mut child = self.shell_scope(idx, scope, zero, args);
+                    let mut f = nested.new_shell();
+                    f.wrappers = self.out[idx].wrappers.clone();
+                    self.walk_code(&code, &f, &mut child);
+                    self.run_exit_traps(&mut child);
+                }
             }
         }
     }
@@ -174,6 +227,33 @@ impl Walker<'_> {
             child.assign(k, Value::known(v.clone()), false);
             child.export(k);
         }
+        // `$0` is the name the shell was started by (`echo 'grep $0' | bash` runs
+        // `grep bash`), unless `exec -a` gave it another.
+        let inv = &self.out[idx];
+        let name = &inv.argv[0];
+        if !name.unresolved && !name.glob && !inv.wrappers.iter().any(|w| w == "exec") {
+            child.assign("0", Value::known(name.text.clone()), false);
+        }
+        child
+    }
+
+    /// The scope of a new shell the invocation `idx` starts with arguments: `$0` is its
+    /// argv's word `zero` (unknown for `None`; the shell's name when there is no such
+    /// word, as for `bash -c CODE`) and the words from `args` on are `$1`, `$2`, ....
+    fn shell_scope(&self, idx: usize, scope: &Scope, zero: Option<usize>, args: usize) -> Scope {
+        let mut child = self.child_scope(idx, scope);
+        let argv = &self.out[idx].argv;
+        let known = |w: &Word| (!w.unresolved && !w.glob).then(|| w.text.clone());
+        match zero {
+            Some(z) if z >= argv.len() => return child,
+            Some(z) => {
+                let value = known(&argv[z]).map_or_else(Value::unknown, Value::known);
+                child.assign("0", value, false);
+            }
+            None => child.assign("0", Value::unknown(), false),
+        }
+        let rest: Vec<Option<String>> = argv.get(args..).unwrap_or(&[]).iter().map(known).collect();
+        child.set_positional(&rest, false);
         child
     }
 
@@ -274,36 +354,43 @@ impl Walker<'_> {
                     // `bash -c CODE $0 $1...`: a new shell, which sees exported variables
                     // and the command's own environment, and gets the arguments after
                     // the code as its positional parameters.
-                    let mut child = self.child_scope(idx, scope);
-                    let rest: Vec<Option<String>> = argv[*word + 1..]
-                        .iter()
-                        .map(|w| (!w.unresolved && !w.glob).then(|| w.text.clone()))
-                        .collect();
-                    if let Some((zero, args)) = rest.split_first() {
-                        let zero = zero
-                            .clone()
-                            .map(Value::known)
-                            .unwrap_or_else(Value::unknown);
-                        child.assign("0", zero, false);
-                        child.set_positional(args, false);
-                    }
+                    let mut child = self.shell_scope(idx, scope, Some(word + 1), word + 2);
                     self.nested_shell(
                         &argv[*word],
                         Context::ShellString,
-                        frame,
+                        &frame.new_shell(),
                         &mut child,
                         wrappers,
                     )
                 } else if program == "trap" {
-                    // It runs later, when variables may hold other values.
-                    let mut later = scope.for_later();
-                    self.nested_shell(
-                        &argv[*word],
-                        Context::ShellString,
-                        frame,
-                        &mut later,
-                        wrappers,
-                    )
+                    let signals = &argv[*word + 1..];
+                    let exit = |w: &Word| {
+                        let t = w.text.to_ascii_uppercase();
+                        matches!(t.as_str(), "EXIT" | "SIGEXIT" | "0")
+                    };
+                    // `trap CODE EXIT` runs CODE when this shell exits: walked then.
+                    if signals.iter().any(|w| w.unresolved || exit(w)) {
+                        let trap = ExitTrap {
+                            code: argv[*word].clone(),
+                            frame: frame.clone(),
+                            wrappers: wrappers.to_vec(),
+                            cwd: scope.cwd().map(str::to_owned),
+                        };
+                        scope.set_exit_trap(trap, frame.conditional);
+                    }
+                    // On a signal (`INT`, `ERR`, `DEBUG`, ...) it runs at any time from
+                    // now: what variables hold then, and where the shell is, are unknown.
+                    if signals.iter().any(|w| w.unresolved || !exit(w)) {
+                        let mut later = scope.for_later();
+                        later.change_dir(None, false);
+                        self.nested_shell(
+                            &argv[*word],
+                            Context::ShellString,
+                            frame,
+                            &mut later,
+                            wrappers,
+                        )
+                    }
                 } else {
                     self.nested_shell(&argv[*word], Context::ShellString, frame, scope, wrappers)
                 }
@@ -470,8 +557,31 @@ impl Walker<'_> {
         f.wrappers = wrappers.to_vec();
         let unreadable = u32::from(word.unresolved || !word.holes.is_empty());
         self.in_unreadable_code += unreadable;
-        self.walk_code(&word.text, &f, &mut scope.clone());
+        let mut inner = scope.clone();
+        inner.take_exit_traps();
+        self.walk_code(&word.text, &f, &mut inner);
+        self.run_exit_traps(&mut inner);
         self.in_unreadable_code -= unreadable;
+    }
+
+    /// A shell exits (the input's, a subshell's, a `bash -c`'s): the code its
+    /// `trap ... EXIT` left runs now. Variables may hold other values by then (the shell
+    /// may exit early, on `exit` or `set -e`), and the directory is unknown unless it is
+    /// still the one the trap was set in.
+    pub(crate) fn run_exit_traps(&mut self, scope: &mut Scope) {
+        for trap in scope.take_exit_traps() {
+            let mut later = scope.for_later();
+            if later.cwd() != trap.cwd.as_deref() {
+                later.change_dir(None, false);
+            }
+            self.nested_shell(
+                &trap.code,
+                Context::ShellString,
+                &trap.frame,
+                &mut later,
+                &trap.wrappers,
+            );
+        }
     }
 
     /// Code read from stdin, now that its text is known.
@@ -496,7 +606,7 @@ impl Walker<'_> {
         }
         match kind {
             StdinCode::Shell => {
-                let mut f = frame.nested(Context::Heredoc, span);
+                let mut f = frame.new_shell().nested(Context::Heredoc, span);
                 f.wrappers = self.out[idx].wrappers.clone();
                 // A shell reading its script from stdin is a new process: it sees the
                 // exported variables and the command's own environment, no more.
@@ -515,6 +625,7 @@ impl Walker<'_> {
                     child.set_positional(&args, false);
                 }
                 self.walk_code(&code, &f, &mut child);
+                self.run_exit_traps(&mut child);
             }
             StdinCode::Interpreter(language) => {
                 self.out[idx].code = Some(InlineCode {

@@ -1,6 +1,6 @@
 //! What a command prints, when the engine knows it without running anything.
 
-use super::redirects::RedirectSpec;
+use super::redirects::{RedirectSpec, stdin_data};
 use crate::shell::invocation::Invocation;
 use crate::shell::word::Word;
 
@@ -43,10 +43,7 @@ pub(super) fn emitted_text(inv: &Invocation, specs: &[RedirectSpec]) -> Option<S
             Some(printf(&format.text, values))
         }
         "cat" if args.is_empty() || args.iter().all(|w| w.text == "-") => {
-            specs.iter().find_map(|s| match s {
-                RedirectSpec::Stdin { data, .. } => data.clone(),
-                RedirectSpec::File(_) => None,
-            })
+            stdin_data(specs).flatten().cloned()
         }
         _ => None,
     }

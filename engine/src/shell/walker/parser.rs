@@ -26,9 +26,8 @@ impl BashParser {
             }
             None => {
                 let mut p = Parser::new();
-                p.set_language(&tree_sitter_bash::LANGUAGE.into()).expect(
-                    "the bundled tree-sitter-bash grammar matches the tree-sitter version",
-                );
+                p.set_language(&tree_sitter_bash::LANGUAGE.into())
+                    .expect("the bundled tree-sitter-bash grammar matches the tree-sitter version");
                 p
             }
         };

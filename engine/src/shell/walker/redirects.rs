@@ -3,9 +3,9 @@
 use tree_sitter::Node;
 
 use super::traversal::field_children;
-use super::{At, Frame, Walker, origin};
+use super::{At, Executed, Frame, RunsIn, Walker, origin};
 use crate::shell::expand::{self, text};
-use crate::shell::invocation::{FindingKind, Redirect, RedirectOp};
+use crate::shell::invocation::{Context, FindingKind, Redirect, RedirectOp};
 use crate::shell::scope::Scope;
 use crate::shell::word::{Piece, Word, finish, finish_value};
 
@@ -21,8 +21,39 @@ pub(super) enum RedirectSpec {
     },
 }
 
+impl RedirectSpec {
+    /// Does it open descriptor 0 (`<file`, `<<EOF`, `<<<word`, `<>file`, `0>file`)?
+    fn opens_stdin(&self) -> bool {
+        match self {
+            RedirectSpec::Stdin { redirect, .. } => redirect.fd.unwrap_or(0) == 0,
+            RedirectSpec::File(r) => match r.op {
+                RedirectOp::Read | RedirectOp::ReadWrite => r.fd.unwrap_or(0) == 0,
+                _ => r.fd == Some(0),
+            },
+        }
+    }
+}
+
+/// The redirection that decides what a command reads on standard input: bash applies
+/// them in order, so the last one to open descriptor 0 wins (`read l <<< x <a.txt`
+/// reads a.txt). Its index in `specs`.
+pub(super) fn stdin_spec(specs: &[RedirectSpec]) -> Option<usize> {
+    specs.iter().rposition(RedirectSpec::opens_stdin)
+}
+
+/// What a command reads on standard input after its redirections: `None` when they
+/// leave it alone (a pipe, the terminal), `Some(None)` for a file or text the engine
+/// does not know, `Some(Some(text))` for a heredoc or here-string it knows.
+pub(super) fn stdin_data(specs: &[RedirectSpec]) -> Option<Option<&String>> {
+    stdin_spec(specs).map(|i| match &specs[i] {
+        RedirectSpec::Stdin { data, .. } => data.as_ref(),
+        RedirectSpec::File(_) => None,
+    })
+}
+
 impl Walker<'_> {
-    /// Attach redirections; feed heredoc and here-string data to the command.
+    /// Attach redirections; feed heredoc and here-string data to the command (only the
+    /// one it reads: see [`stdin_spec`]).
     pub(super) fn apply_specs(
         &mut self,
         idx: usize,
@@ -30,7 +61,9 @@ impl Walker<'_> {
         frame: &Frame,
         scope: &mut Scope,
     ) {
-        for spec in specs {
+        let stdin = stdin_spec(specs);
+        self.side[idx].stdin_redirected |= stdin.is_some();
+        for (i, spec) in specs.iter().enumerate() {
             match spec {
                 RedirectSpec::File(r) => self.out[idx].redirects.push(r.clone()),
                 RedirectSpec::Stdin {
@@ -39,6 +72,9 @@ impl Walker<'_> {
                     partly_unknown,
                 } => {
                     self.out[idx].redirects.push(redirect.clone());
+                    if stdin != Some(i) {
+                        continue;
+                    }
                     match (self.side[idx].reads_code.take(), data) {
                         (Some(kind), Some(code)) => {
                             let code = code.clone();
@@ -175,7 +211,10 @@ impl Walker<'_> {
                         .unwrap_or_else(|| Word::literal("", span));
                     // Its substitutions run before the command; whether their output is
                     // code depends on the command, which is not known yet: be safe.
-                    let executed = [origin(node)];
+                    let executed = [Executed {
+                        span: origin(node),
+                        runs_in: RunsIn::Copy,
+                    }];
                     self.walk_substitution_nodes(
                         &subs,
                         if subs.is_empty() { &[] } else { &executed },
@@ -217,6 +256,7 @@ impl Walker<'_> {
             raw.to_owned()
         } else {
             let mut subs = Vec::new();
+            let mut backquoted = Vec::new();
             let mut s = String::new();
             let mut pos = body.start_byte();
             let mut cursor = body.walk();
@@ -225,7 +265,7 @@ impl Walker<'_> {
                     continue;
                 }
                 let gap = at.src.text.get(pos..child.start_byte()).unwrap_or("");
-                unknown |= push_heredoc_text(gap, scope, &mut s);
+                unknown |= push_heredoc_text(gap, scope, &mut s, &mut backquoted);
                 pos = child.end_byte();
                 // tree-sitter reads `$((1 + 2))` in a heredoc as a substitution of a
                 // subshell: it is arithmetic, whose value the engine does not compute.
@@ -255,8 +295,16 @@ impl Walker<'_> {
                 }
             }
             let rest = at.src.text.get(pos..body.end_byte()).unwrap_or("");
-            unknown |= push_heredoc_text(rest, scope, &mut s);
+            unknown |= push_heredoc_text(rest, scope, &mut s, &mut backquoted);
             self.walk_substitution_nodes(&subs, &[], at, scope);
+            // `` `cmd` `` in the text, which tree-sitter leaves as text: it runs, and
+            // what it prints is only known at run time (kept as written).
+            let span = self.span(body, at);
+            for code in backquoted {
+                let mut f = at.frame.nested(Context::Substitution, span);
+                f.conditional = at.frame.conditional;
+                self.walk_code(&code, &f, &mut scope.clone());
+            }
             s
         };
         if strip_tabs {
@@ -318,11 +366,41 @@ fn reads_and_writes(redirect: Node, src: &str) -> bool {
 /// Literal heredoc text: its escapes (`\$`, `` \` ``, `\\`, `\<newline>`) removed and the
 /// parameters tree-sitter leaves in it expanded (`$1`, `$#`, `$@`, `$?`, `$$`, `$!`,
 /// `$-`, `$*`: it only reads named variables there). Returns whether one was only
-/// known at run time (kept as written).
-fn push_heredoc_text(text: &str, scope: &Scope, out: &mut String) -> bool {
+/// known at run time (kept as written). A `` `...` `` substitution, also left as text
+/// by tree-sitter, is kept as written too, its code added to `backquoted`.
+fn push_heredoc_text(
+    text: &str,
+    scope: &Scope,
+    out: &mut String,
+    backquoted: &mut Vec<String>,
+) -> bool {
     let mut unknown = false;
     let mut chars = text.char_indices().peekable();
     while let Some((_, c)) = chars.next() {
+        if c == '`' {
+            unknown = true;
+            out.push(c);
+            let mut code = String::new();
+            while let Some((_, c)) = chars.next() {
+                out.push(c);
+                match c {
+                    '`' => break,
+                    '\\' => match chars.next() {
+                        Some((_, e)) => {
+                            out.push(e);
+                            if !matches!(e, '`' | '\\' | '$') {
+                                code.push('\\');
+                            }
+                            code.push(e);
+                        }
+                        None => code.push('\\'),
+                    },
+                    c => code.push(c),
+                }
+            }
+            backquoted.push(code);
+            continue;
+        }
         if c == '\\'
             && let Some(&(_, e)) = chars.peek()
             && matches!(e, '$' | '`' | '\\' | '\n')

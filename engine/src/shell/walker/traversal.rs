@@ -6,11 +6,11 @@ use tree_sitter::Node;
 use std::rc::Rc;
 
 use super::command::{self, Outer};
-use super::redirects::RedirectSpec;
-use super::{At, Walker, origin};
+use super::redirects::stdin_data;
+use super::{At, Frame, Walker, origin};
 use crate::shell::expand::{self, text};
 use crate::shell::input::Input;
-use crate::shell::invocation::{Context, FindingKind, RedirectOp};
+use crate::shell::invocation::{Context, FindingKind};
 use crate::shell::scope::{Scope, Value};
 use crate::shell::word::{Word, finish};
 use crate::span::Span;
@@ -32,20 +32,38 @@ impl Walker<'_> {
         let mut targets = Vec::new();
         let mut cursor = node.walk();
         let children: Vec<Node> = node.children(&mut cursor).collect();
-        for (i, child) in children.iter().enumerate() {
-            if !child.is_named()
-                || matches!(
-                    child.kind(),
+        let statement = |c: &Node| {
+            c.is_named()
+                && !matches!(
+                    c.kind(),
                     "comment" | "heredoc_body" | "heredoc_start" | "heredoc_end"
                 )
-            {
+        };
+        // `{ cd nope; ls; } && x`, `f && x`, `eval "..." && x`: only the last
+        // statement's success is checked; one before it may fail and the block go on.
+        let last = children.iter().rposition(statement);
+        let unchecked = Frame {
+            checked: false,
+            ..at.frame.clone()
+        };
+        for (i, child) in children.iter().enumerate() {
+            if !statement(child) {
                 continue;
             }
+            let at = if Some(i) == last {
+                at
+            } else {
+                at.with(&unchecked)
+            };
             let before = self.out.len();
             let background = children.get(i + 1).is_some_and(|n| n.kind() == "&");
             // In the background it runs in a subshell: its `cd` and assignments stay there.
             let t = if background {
-                self.walk_statement(*child, at, &mut scope.clone())
+                let mut copy = scope.clone();
+                copy.take_exit_traps();
+                let t = self.walk_statement(*child, at, &mut copy);
+                self.run_exit_traps(&mut copy);
+                t
             } else {
                 self.walk_statement(*child, at, scope)
             };
@@ -81,17 +99,14 @@ impl Walker<'_> {
         match node.kind() {
             "command" => self.walk_command(node, at, scope),
             "redirected_statement" => self.walk_redirected(node, at, scope),
-            "pipeline" => {
-                let stages = statement_children(node)
-                    .into_iter()
-                    .map(Stage::Node)
-                    .collect();
-                self.walk_pipeline(stages, at, scope)
-            }
+            "pipeline" => self.walk_stages(statement_children(node), at, scope),
             "list" => self.walk_list(node, at, scope),
             "subshell" => {
                 let mut inner = scope.clone();
-                self.walk_block(node, at, &mut inner)
+                inner.take_exit_traps();
+                let targets = self.walk_block(node, at, &mut inner);
+                self.run_exit_traps(&mut inner);
+                targets
             }
             // `(( n++ ))`
             "compound_statement" if node.child(0).is_some_and(|c| c.kind() == "((") => {
@@ -187,13 +202,16 @@ impl Walker<'_> {
                 f.context = Context::Function;
                 f.contexts |= Context::Function.bit();
                 f.function = name;
+                // Judged once as written, with the traps it sets.
                 let mut inner = scope.clone();
+                inner.take_exit_traps();
                 match node.child_by_field_name("body") {
                     Some(body) => {
                         self.walk_statement(body, at.with(&f), &mut inner);
                     }
                     None => self.walk_block(node, at.with(&f), &mut inner).truncate(0),
                 }
+                self.run_exit_traps(&mut inner);
                 Vec::new()
             }
             "test_command" => {
@@ -250,15 +268,27 @@ impl Walker<'_> {
     /// succeeded, so their effects (`cd`, assignments) hold for the rest of the chain;
     /// after the chain they may or may not have happened. `||` runs on failure only.
     pub(super) fn walk_list(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
-        self.walk_list_with_tail(node, None, at, scope)
+        self.walk_list_with_tail(node, None, Vec::new(), at, scope)
+    }
+
+    /// A list whose first command is the last stage of a pipeline of `lead` stages.
+    fn walk_list_after(
+        &mut self,
+        node: Node,
+        lead: Vec<Node>,
+        at: At,
+        scope: &mut Scope,
+    ) -> Vec<usize> {
+        self.walk_list_with_tail(node, None, lead, at, scope)
     }
 
     /// A list whose last command has redirections tree-sitter filed under the whole
     /// list (`true && rm >out a`: bash gives `>out a` to `rm`).
-    fn walk_list_with_tail(
+    fn walk_list_with_tail<'t>(
         &mut self,
-        node: Node,
-        tail: Option<(Vec<Node>, Node)>,
+        node: Node<'t>,
+        tail: Option<(Vec<Node<'t>>, Node<'t>)>,
+        lead: Vec<Node<'t>>,
         at: At,
         scope: &mut Scope,
     ) -> Vec<usize> {
@@ -284,7 +314,16 @@ impl Walker<'_> {
             let mut frame = at.frame.clone();
             frame.checked = checked[k];
             let at = at.with(&frame);
+            let lead_here = if k == 0 { lead.clone() } else { Vec::new() };
             let walk = |this: &mut Self, at: At, scope: &mut Scope| match &tail_here {
+                _ if !lead_here.is_empty() => {
+                    let mut stages = lead_here.clone();
+                    match child.kind() {
+                        "pipeline" => stages.extend(statement_children(child)),
+                        _ => stages.push(child),
+                    }
+                    this.walk_stages(stages, at, scope)
+                }
                 Some((redirects, whole)) => {
                     this.walk_head(Some(child), redirects.clone(), *whole, at, scope)
                 }
@@ -463,6 +502,18 @@ impl Walker<'_> {
         targets
     }
 
+    /// The stages of a pipeline node. tree-sitter reads `a | b | c && d` as
+    /// `a | (b | c && d)`; `|` binds tighter in bash: `(a | b | c) && d`, with `d` run
+    /// in this shell.
+    fn walk_stages(&mut self, mut stages: Vec<Node>, at: At, scope: &mut Scope) -> Vec<usize> {
+        if stages.len() > 1
+            && let Some(list) = stages.pop_if(|s| s.kind() == "list")
+        {
+            return self.walk_list_after(list, stages, at, scope);
+        }
+        self.walk_pipeline(stages.into_iter().map(Stage::Node).collect(), at, scope)
+    }
+
     pub(super) fn walk_pipeline(
         &mut self,
         stages: Vec<Stage>,
@@ -475,6 +526,7 @@ impl Walker<'_> {
         for (k, stage) in stages.into_iter().enumerate() {
             // Every stage runs in its own subshell, reading what the one before prints.
             let mut stage_scope = scope.clone();
+            stage_scope.take_exit_traps();
             let mut frame = at.frame.clone();
             if k > 0 {
                 frame.stdin = match results[k - 1].as_slice() {
@@ -506,6 +558,8 @@ impl Walker<'_> {
             };
             if misread_list {
                 scope.join_branch(stage_scope);
+            } else {
+                self.run_exit_traps(&mut stage_scope);
             }
             for &idx in &targets {
                 self.side[idx].pipes.push((pipeline, k as u16));
@@ -549,17 +603,35 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_redirected(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
-        let body = node.child_by_field_name("body");
+        let mut body = node.child_by_field_name("body");
         let mut redirects = Vec::new();
-        let mut cursor = node.walk();
-        for (i, child) in node.children(&mut cursor).enumerate() {
-            if Some(child) != body
-                && child.is_named()
-                && matches!(node.field_name_for_child(i as u32), Some("redirect") | None)
-            {
-                redirects.push(child);
+        let mut holder = node;
+        loop {
+            let mut cursor = holder.walk();
+            for (i, child) in holder.children(&mut cursor).enumerate() {
+                if Some(child) != body
+                    && child.is_named()
+                    && matches!(
+                        holder.field_name_for_child(i as u32),
+                        Some("redirect") | None
+                    )
+                {
+                    redirects.push(child);
+                }
+            }
+            // `done <<< x <a.txt` is one statement with two redirections, which
+            // tree-sitter nests (bash has no nesting without braces): read them as one.
+            match body {
+                Some(b) if b.kind() == "redirected_statement" => {
+                    holder = b;
+                    body = b.child_by_field_name("body");
+                }
+                _ => break,
             }
         }
+        // Bash applies redirections in the order written (the last one to open a
+        // descriptor wins).
+        redirects.sort_by_key(|r| r.start_byte());
         // tree-sitter puts what follows a heredoc's start line inside the heredoc node.
         let mut tail_pipeline = None;
         let mut tail_list = None;
@@ -622,7 +694,7 @@ impl Walker<'_> {
         }
         match body {
             Some(b) if b.kind() == "list" => {
-                self.walk_list_with_tail(b, Some((redirects, whole)), at, scope)
+                self.walk_list_with_tail(b, Some((redirects, whole)), Vec::new(), at, scope)
             }
             Some(b) if b.kind() == "negated_command" => {
                 let children = statement_children(b);
@@ -676,18 +748,8 @@ impl Walker<'_> {
                 // `while read l; do ...; done <<< word`: what the loop reads is the
                 // redirection's, not the pipe's.
                 let mut frame = at.frame.clone();
-                for spec in &specs {
-                    match spec {
-                        RedirectSpec::Stdin { data, .. } => {
-                            frame.stdin = data.clone().map(|d| Rc::new(Input::Text(d)));
-                        }
-                        RedirectSpec::File(r)
-                            if r.op == RedirectOp::Read && r.fd.unwrap_or(0) == 0 =>
-                        {
-                            frame.stdin = None;
-                        }
-                        RedirectSpec::File(_) => {}
-                    }
+                if let Some(data) = stdin_data(&specs) {
+                    frame.stdin = data.map(|d| Rc::new(Input::Text(d.clone())));
                 }
                 let targets = self.walk_statement(b, at.with(&frame), scope);
                 for &idx in &targets {
