@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use glob::{MatchOptions, Pattern};
 use mstro_engine::shell::{FindingKind, Invocation, ShellModel, Word};
 
-use crate::record::Exec;
+use crate::record::{Arg, Exec};
 
 /// How one exec was accounted for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,19 @@ pub fn compare(model: &ShellModel, execs: &[Exec]) -> Vec<Verdict> {
 /// Judge one exec.
 pub fn judge(model: &ShellModel, exec: &Exec) -> Verdict {
     let program = exec.program();
-    let args = exec.args();
+    // An argument that is not UTF-8 has no `String` the engine could have written; its
+    // U+FFFD rendering equal to an engine word (`printf '\xff' | xargs rm` read as
+    // `rm \u{FFFD}`) would be agreement by accident. With a NUL, which no argument
+    // holds, it matches only words the engine marked unknown or as globs.
+    let args: Vec<String> = exec
+        .argv
+        .iter()
+        .skip(1)
+        .map(|a| match a {
+            Arg::Text(t) => t.clone(),
+            Arg::Bytes { .. } => format!("{}\0", a.text()),
+        })
+        .collect();
     let mut same_program = false;
     let mut other_cwd = false;
     let mut loose = false;

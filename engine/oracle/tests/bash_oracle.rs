@@ -246,6 +246,23 @@ fn the_comparison_catches_a_wrong_argv() {
             exec(P, &["rm", "b"]),
             Verdict::Explained(vec![FindingKind::UnresolvedProgram]),
         ),
+        // An argument that is not UTF-8 is not the U+FFFD it is shown as.
+        (
+            "rm \u{FFFD}",
+            Exec {
+                argv: vec![Arg::Text("rm".into()), Arg::Bytes { hex: "ff".into() }],
+                ..exec(P, &["rm"])
+            },
+            Verdict::Divergence(Divergence::DifferentArguments),
+        ),
+        (
+            "rm \"$(cat x)\"",
+            Exec {
+                argv: vec![Arg::Text("rm".into()), Arg::Bytes { hex: "ff".into() }],
+                ..exec(P, &["rm"])
+            },
+            Verdict::Loose,
+        ),
     ];
     for (command, record, verdict) in cases {
         let checked = judge(
@@ -399,6 +416,12 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             "pipeline before a list",
             Follows,
             "true | ls | cat && cd src; ls",
+        ),
+        // What `printf`/`echo -e` print that is not UTF-8 is not known text.
+        (
+            "bytes that are not UTF-8",
+            Follows,
+            "printf '\\xff' | xargs rm; printf -v Y 'a\\xfe'; rm \"$Y\"; echo -e '\\xff' | xargs rm",
         ),
     ];
     let mut failures = Vec::new();

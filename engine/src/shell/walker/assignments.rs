@@ -258,7 +258,10 @@ impl Walker<'_> {
                         Some([format, values @ ..])
                             if !format.unresolved && values.iter().all(|w| !w.unresolved) =>
                         {
-                            Value::known(printf(&format.text, values))
+                            // Bytes that are not UTF-8 are U+FFFD there: not the value.
+                            Some(printf(&format.text, values))
+                                .filter(|v| !v.contains(char::REPLACEMENT_CHARACTER))
+                                .map_or_else(Value::unknown, Value::known)
                         }
                         _ => Value::unknown(),
                     };

@@ -6,6 +6,12 @@ use crate::shell::word::Word;
 
 /// The text a program writes to stdout when the engine knows it.
 pub(super) fn emitted_text(inv: &Invocation, specs: &[RedirectSpec]) -> Option<String> {
+    // Bytes that are not UTF-8 (`printf '\xff'`) are U+FFFD in the text, which is not
+    // what the command prints: the output is not known.
+    known_text(inv, specs).filter(|t| !t.contains(char::REPLACEMENT_CHARACTER))
+}
+
+fn known_text(inv: &Invocation, specs: &[RedirectSpec]) -> Option<String> {
     let args = inv.args();
     // A glob prints what it matches, which only the filesystem knows.
     if args.iter().any(|w| w.unresolved || w.glob) {
