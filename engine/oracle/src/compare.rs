@@ -225,8 +225,25 @@ fn find_matches(raw: &str, arg: &str) -> bool {
 }
 
 /// The glob crate's reading of a bash pattern. It rejects `**` inside a path component
-/// (`a**b`), which bash reads as `*`.
+/// (`a**b`), which bash reads as `*`, and has no backslash escapes: bash's `\d` is `d`
+/// and `\*` a literal `*` (`[*]` to the crate); the oracle read `*.m\d` as needing a
+/// backslash, and found bash's `notes.md` no match.
 fn pattern(text: &str) -> Option<Pattern> {
+    let mut unescaped = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (c, chars.clone().next()) {
+            ('\\', Some(e)) => {
+                chars.next();
+                match e {
+                    '*' | '?' | '[' | ']' => unescaped.push_str(&format!("[{e}]")),
+                    e => unescaped.push(e),
+                }
+            }
+            (c, _) => unescaped.push(c),
+        }
+    }
+    let text = unescaped.as_str();
     Pattern::new(text).ok().or_else(|| {
         let mut t = text.to_owned();
         while t.contains("**") {
@@ -318,6 +335,10 @@ mod tests {
             &args(&["./a.txt", "./src/b.txt"])
         ));
         assert!(args_match(&[glob("a**b")], &args(&["axyb"])));
+        // Bash's escapes in a pattern.
+        assert!(args_match(&[glob("*.m\\d")], &args(&["notes.md"])));
+        assert!(args_match(&[glob("a\\*")], &args(&["a*"])));
+        assert!(!args_match(&[glob("a\\*")], &args(&["ab"])));
         // What `find` finds: the root, dot files, any depth.
         assert!(args_match(&[glob("./**")], &args(&["./.env"])));
         assert!(args_match(&[glob("./**")], &args(&["."])));
