@@ -242,6 +242,13 @@ fn classes() -> Vec<Class> {
             "f() { D=/; local D=build; rm -rf \"$D\"; }; f",
         ),
         class(
+            "unset empties a variable",
+            "D=build; unset D; rm -rf \"/$D\"",
+            ROOT,
+            Deny,
+            "D=build; unset E; rm -rf \"./$D\"",
+        ),
+        class(
             "backquotes in a heredoc run",
             "cat <<EOF > notes.txt\n`rm -rf ~`\nEOF",
             ROOT,

@@ -417,6 +417,16 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "true | ls | cat && cd src; ls",
         ),
+        // `unset NAME` unsets NAME (the first operand was skipped as if the keyword).
+        ("unset", Follows, "X=a; Y=b; unset X 'Y'; rm ${X} \"$Y\""),
+        // A redirection that fails keeps the command from running.
+        (
+            "a redirection that may fail",
+            Follows,
+            "X=; { cd src; } >$X; ls",
+        ),
+        // Bash's escapes in a pattern (the oracle's own reading).
+        ("escapes in a glob", Follows, "ls *.m\\d"),
         // What `printf`/`echo -e` print that is not UTF-8 is not known text.
         (
             "bytes that are not UTF-8",

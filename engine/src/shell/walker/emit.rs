@@ -1,7 +1,7 @@
 //! One invocation: wrappers stripped, recorded, and everything it runs walked.
 
 use super::output::emitted_text;
-use super::redirects::{RedirectSpec, stdin_data, stdin_spec};
+use super::redirects::{RedirectSpec, may_fail, stdin_data, stdin_spec};
 use super::{Executed, Frame, RunsIn, Side, StdinCode, Walker};
 use crate::shell::execution::{self, CodeSource};
 use crate::shell::input::Input;
@@ -221,7 +221,11 @@ impl Walker<'_> {
                 self.emit_with_wrappers(cmd, Vec::new(), &[], frame, s, w.clone(), Vec::new());
             }
         }
-        self.scope_effects(idx, frame, scope);
+        // A redirection that fails keeps the command from running: what it would
+        // change may not change.
+        let maybe = frame.conditional();
+        let effects = if may_fail(specs) { &maybe } else { frame };
+        self.scope_effects(idx, effects, scope);
         if wrappers.iter().any(|w| w == "coproc") && code.reads_stdin() {
             self.finding(
                 FindingKind::CodeFromPipe,
@@ -230,7 +234,7 @@ impl Walker<'_> {
             );
         }
         self.reevaluated_text(idx, frame, scope);
-        self.call_function(idx, frame, scope, &wrappers);
+        self.call_function(idx, effects, scope, &wrappers);
         self.through_links(idx, frame, scope, &wrappers);
 
         let argv = &self.out[idx].argv;

@@ -34,6 +34,15 @@ impl RedirectSpec {
     }
 }
 
+/// Whether a redirection may fail, so that the command does not run: a file whose name
+/// is only known at run time, or empty (`&>$X` with `X` unset is an error).
+pub(super) fn may_fail(specs: &[RedirectSpec]) -> bool {
+    specs.iter().any(|s| {
+        matches!(s, RedirectSpec::File(r)
+            if r.op != RedirectOp::Duplicate && (r.target.unresolved || r.target.text.is_empty()))
+    })
+}
+
 /// The redirection that decides what a command reads on standard input: bash applies
 /// them in order, so the last one to open descriptor 0 wins (`read l <<< x <a.txt`
 /// reads a.txt). Its index in `specs`.

@@ -6,7 +6,7 @@ use tree_sitter::Node;
 use std::rc::Rc;
 
 use super::command::{self, Outer};
-use super::redirects::stdin_data;
+use super::redirects::{may_fail, stdin_data};
 use super::{At, Frame, Walker, origin};
 use crate::shell::expand::{self, text};
 use crate::shell::input::Input;
@@ -236,9 +236,27 @@ impl Walker<'_> {
             }
             "declaration_command" => self.walk_declaration(node, at, scope),
             "unset_command" => {
+                // The keyword is not a named child: every named child is an operand
+                // (`unset X` unsets X). `-f` names functions, which stay (judged as
+                // if they might still run).
                 let mut cursor = node.walk();
-                for child in node.named_children(&mut cursor).skip(1) {
-                    scope.unset(text(child, at.src.text));
+                let operands: Vec<&str> = node
+                    .named_children(&mut cursor)
+                    .map(|c| text(c, at.src.text))
+                    .collect();
+                let functions = operands
+                    .iter()
+                    .any(|o| o.starts_with('-') && o.contains('f'));
+                for name in operands.into_iter().filter(|o| !o.starts_with('-')) {
+                    if functions {
+                        continue;
+                    }
+                    if name.contains(['$', '`']) {
+                        // A name only known at run time: any variable may be unset.
+                        scope.assign_unknown_name();
+                    } else {
+                        scope.unset(&name.replace(['\'', '"', '\\'], ""));
+                    }
                 }
                 Vec::new()
             }
@@ -751,7 +769,17 @@ impl Walker<'_> {
                 if let Some(data) = stdin_data(&specs) {
                     frame.stdin = data.map(|d| Rc::new(Input::Text(d.clone())));
                 }
-                let targets = self.walk_statement(b, at.with(&frame), scope);
+                // A redirection that fails keeps the whole from running (`{ X=1; } >$F`
+                // with `F` empty): what it changes holds only perhaps.
+                let targets = if may_fail(&specs) {
+                    frame.conditional = true;
+                    let mut branch = scope.clone();
+                    let t = self.walk_statement(b, at.with(&frame), &mut branch);
+                    scope.join_branch(branch);
+                    t
+                } else {
+                    self.walk_statement(b, at.with(&frame), scope)
+                };
                 for &idx in &targets {
                     self.apply_specs(idx, &specs, at.frame, scope);
                 }
