@@ -427,6 +427,32 @@ fn divergences_found_by_fuzzing_stay_fixed() {
         ),
         // Bash's escapes in a pattern (the oracle's own reading).
         ("escapes in a glob", Follows, "ls *.m\\d"),
+        // An `||` element runs after any prefix of the chain before it.
+        ("what || may follow", Follows, "cat '~/x' && cd ~ || ls"),
+        // `${P=d}` assigns P for the words after it and a function called.
+        (
+            "assigning defaults",
+            Follows,
+            "unset P && git a${P=a.txt}* \"${P}\"; f() { docker \"$Y\"; }; unset Y; f ${Y=b.txt}",
+        ),
+        // A function defined on some paths only may not be there.
+        (
+            "a function defined on some paths",
+            Follows,
+            "true || f() { X=b; }; f; mkdir a${X}*",
+        ),
+        // What `find` finds inside a longer word is a hole, not a glob.
+        (
+            "find's match inside a word",
+            Follows,
+            "find . -maxdepth 1 -name '*.md' -exec npm {} 'x*{}[a]' \\;",
+        ),
+        // `a && b >x |& c 2>y | d`: the list before a nested pipeline.
+        (
+            "pipeline before a list",
+            Follows,
+            "cd ~/project/src && make 1>out |& chmod 2> >(tee err) x | cp y",
+        ),
         // What `printf`/`echo -e` print that is not UTF-8 is not known text.
         (
             "bytes that are not UTF-8",

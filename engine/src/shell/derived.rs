@@ -468,6 +468,9 @@ fn substitute(words: &mut [Word], pattern: &str, value: &Word) {
         if !w.text.contains(pattern) {
             continue;
         }
+        // A glob (what `find` finds) stands for whole arguments: inside a longer word
+        // (`find -exec cmd x{}y`) the rest is literal text, and the match a hole.
+        let hole_for_glob = value.glob && w.text != pattern;
         let old_holes = w.holes().into_owned();
         let mut text = String::new();
         let mut holes: Vec<Span> = Vec::new();
@@ -478,12 +481,16 @@ fn substitute(words: &mut [Word], pattern: &str, value: &Word) {
             holes.extend(shifted(&old_holes, rest, at, offset));
             text.push_str(before);
             let start = text.len();
-            holes.extend(
-                value
-                    .holes()
-                    .iter()
-                    .map(|h| Span::new(h.start + start, h.end + start)),
-            );
+            if hole_for_glob {
+                holes.push(Span::new(start, start + value.text.len()));
+            } else {
+                holes.extend(
+                    value
+                        .holes()
+                        .iter()
+                        .map(|h| Span::new(h.start + start, h.end + start)),
+                );
+            }
             text.push_str(&value.text);
             rest = at + pattern.len();
         }
@@ -493,7 +500,7 @@ fn substitute(words: &mut [Word], pattern: &str, value: &Word) {
         w.text = text;
         w.unresolved = !holes.is_empty();
         w.holes = holes;
-        w.glob |= value.glob;
+        w.glob |= value.glob && !hole_for_glob;
     }
 }
 

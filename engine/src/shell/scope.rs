@@ -140,6 +140,8 @@ pub(crate) struct Scope {
     aliases: HashMap<String, String>,
     /// Shell functions defined so far, by name: their body's source text.
     functions: HashMap<String, String>,
+    /// Functions defined on some paths only: a call may find none (command not found).
+    uncertain_functions: std::collections::HashSet<String>,
     /// Links made earlier in the input (`ln -s ~ dist`): absolute link path to the
     /// absolute path it points at.
     links: Vec<(String, String)>,
@@ -172,6 +174,7 @@ impl Scope {
             vars: HashMap::new(),
             aliases: HashMap::new(),
             functions: HashMap::new(),
+            uncertain_functions: Default::default(),
             links: Vec::new(),
             cwd: cwd.map(str::to_owned),
             home: env.home.clone(),
@@ -544,6 +547,12 @@ impl Scope {
 
     pub fn define_function(&mut self, name: &str, body: &str) {
         self.functions.insert(name.to_owned(), body.to_owned());
+        self.uncertain_functions.remove(name);
+    }
+
+    /// Whether the function may not be defined when it is called.
+    pub fn function_uncertain(&self, name: &str) -> bool {
+        self.uncertain_functions.contains(name)
     }
 
     pub fn links(&self) -> &[(String, String)] {
@@ -580,8 +589,12 @@ impl Scope {
             self.aliases.entry(name).or_insert(value);
         }
         for (name, body) in branch.functions {
+            if self.functions.get(&name) != Some(&body) {
+                self.uncertain_functions.insert(name.clone());
+            }
             self.functions.entry(name).or_insert(body);
         }
+        self.uncertain_functions.extend(branch.uncertain_functions);
         for (link, target) in branch.links {
             self.add_link(link, target);
         }

@@ -149,6 +149,53 @@ impl Walker<'_> {
         self.walk_command_with(node, Outer::default(), at, scope)
     }
 
+    /// `${X=d}` and `${X:=d}` in a command's words assign X as they are expanded: the
+    /// words after them, and a function the command calls, see it (`unset P; cmd
+    /// ${P=a} "$P"`). X may now hold the default (the engine does not tell an unset
+    /// variable from an empty one).
+    fn default_assignments(&mut self, node: Node, at: At, scope: &mut Scope) {
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                // They run in a subshell: nothing they assign is seen here.
+                "command_substitution" | "process_substitution" | "subshell" => continue,
+                "expansion" => {
+                    let inner = text(n, at.src.text)
+                        .strip_prefix("${")
+                        .and_then(|r| r.strip_suffix('}'))
+                        .unwrap_or("");
+                    let end = inner
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(inner.len());
+                    let (name, rest) = inner.split_at(end);
+                    let colon = rest.starts_with(":=");
+                    let default = rest.strip_prefix(":=").or_else(|| rest.strip_prefix('='));
+                    if let Some(default) = default
+                        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    {
+                        let value = if default.contains(['$', '`', '\\', '\'', '"', '~']) {
+                            Value::unknown()
+                        } else {
+                            Value::known(default.to_owned())
+                        };
+                        match scope.lookup(name).filter(Value::certain) {
+                            // Set and not empty: it keeps its value.
+                            Some(v) if v.known.iter().all(|k| !k.is_empty()) => {}
+                            // Empty (or unset): `:=` assigns it.
+                            Some(v) if colon && v.single() == Some("") => {
+                                scope.assign(name, value, false)
+                            }
+                            _ => scope.assign(name, value, true),
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.children(&mut cursor));
+        }
+    }
+
     /// A simple command, with what its statement adds after it.
     pub(super) fn walk_command_with(
         &mut self,
@@ -157,6 +204,7 @@ impl Walker<'_> {
         at: At,
         scope: &mut Scope,
     ) -> Vec<usize> {
+        self.default_assignments(node, at, scope);
         let mut words: Vec<(usize, WordSource)> = Vec::new();
         let mut assignments = Vec::new();
         let mut redirect_nodes = outer.redirects;
@@ -335,18 +383,16 @@ impl Walker<'_> {
         let before = (!subs.is_empty()).then(|| scope.clone());
         let mut emitted = Vec::new();
         let mut executed_words = Vec::new();
+        // One of the variants runs: what each changes (`set -- $X`) holds only perhaps.
+        let either = at.frame.conditional();
+        let frame = if argvs.len() > 1 { &either } else { at.frame };
         for argv in argvs {
             if argv.is_empty() {
                 continue;
             }
-            if let Some((idx, spans)) = self.emit(
-                argv,
-                env.clone(),
-                &specs,
-                at.frame,
-                scope,
-                &keyword_wrappers,
-            ) {
+            if let Some((idx, spans)) =
+                self.emit(argv, env.clone(), &specs, frame, scope, &keyword_wrappers)
+            {
                 emitted.push(idx);
                 executed_words.extend(spans);
             }

@@ -325,16 +325,27 @@ impl Walker<'_> {
             .iter()
             .map(|w| (!w.unresolved && !w.glob).then(|| w.text.clone()))
             .collect();
-        let saved = scope.positional();
-        scope.set_positional(&args, false);
+        // A function defined on some paths only may not be there: what it changes
+        // holds only perhaps.
+        let uncertain = scope.function_uncertain(&program);
+        let mut branch = uncertain.then(|| scope.clone());
+        let s = match branch.as_mut() {
+            Some(b) => b,
+            None => &mut *scope,
+        };
+        let saved = s.positional();
+        s.set_positional(&args, false);
         let mut f = frame.nested(Context::Function, self.out[idx].span);
-        f.conditional = frame.conditional;
+        f.conditional = frame.conditional || uncertain;
         f.function = Some(program);
         f.wrappers = wrappers.to_vec();
-        scope.enter_function();
-        self.walk_code(&body, &f, scope);
-        scope.leave_function();
-        scope.restore_positional(saved);
+        s.enter_function();
+        self.walk_code(&body, &f, s);
+        s.leave_function();
+        s.restore_positional(saved);
+        if let Some(branch) = branch {
+            scope.join_branch(branch);
+        }
     }
 
     /// Walk the code an invocation runs from its own arguments.

@@ -286,7 +286,7 @@ impl Walker<'_> {
     /// succeeded, so their effects (`cd`, assignments) hold for the rest of the chain;
     /// after the chain they may or may not have happened. `||` runs on failure only.
     pub(super) fn walk_list(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
-        self.walk_list_with_tail(node, None, Vec::new(), at, scope)
+        self.walk_list_with_tail(node, None, Vec::new(), Vec::new(), at, scope)
     }
 
     /// A list whose first command is the last stage of a pipeline of `lead` stages.
@@ -297,7 +297,7 @@ impl Walker<'_> {
         at: At,
         scope: &mut Scope,
     ) -> Vec<usize> {
-        self.walk_list_with_tail(node, None, lead, at, scope)
+        self.walk_list_with_tail(node, None, lead, Vec::new(), at, scope)
     }
 
     /// A list whose last command has redirections tree-sitter filed under the whole
@@ -307,6 +307,7 @@ impl Walker<'_> {
         node: Node<'t>,
         tail: Option<(Vec<Node<'t>>, Node<'t>)>,
         lead: Vec<Node<'t>>,
+        trail: Vec<Node<'t>>,
         at: At,
         scope: &mut Scope,
     ) -> Vec<usize> {
@@ -317,6 +318,12 @@ impl Walker<'_> {
         // the chain, and after it only perhaps.
         let mut before_rest: Option<Scope> =
             matches!(chain.get(1), Some((Some("&&"), _))).then(|| scope.clone());
+        // What an `||` element may start from: any prefix of the chain ran before it
+        // failed (`cat x && cd ~ || ls` lists here when `cat` fails).
+        let mut any_prefix: Option<Scope> = chain
+            .iter()
+            .any(|(op, _)| matches!(op, Some(o) if *o != "&&"))
+            .then(|| scope.clone());
         let last = chain.len().saturating_sub(1);
         let mut tail = tail;
         // What each element is followed by: `&&`, or `||` with an exit.
@@ -333,7 +340,24 @@ impl Walker<'_> {
             frame.checked = checked[k];
             let at = at.with(&frame);
             let lead_here = if k == 0 { lead.clone() } else { Vec::new() };
+            let trail_here = if k == last { trail.clone() } else { Vec::new() };
             let walk = |this: &mut Self, at: At, scope: &mut Scope| match &tail_here {
+                _ if !trail_here.is_empty() => {
+                    let mut stages = match (&tail_here, child.kind()) {
+                        (Some((redirects, whole)), _) => vec![Stage::Head {
+                            body: Some(child),
+                            redirects: redirects.clone(),
+                            whole: *whole,
+                        }],
+                        (None, "pipeline") => statement_children(child)
+                            .into_iter()
+                            .map(Stage::Node)
+                            .collect(),
+                        (None, _) => vec![Stage::Node(child)],
+                    };
+                    stages.extend(trail_here.iter().map(|n| Stage::Node(*n)));
+                    this.walk_pipeline(stages, at, scope)
+                }
                 _ if !lead_here.is_empty() => {
                     let mut stages = lead_here.clone();
                     match child.kind() {
@@ -355,12 +379,15 @@ impl Walker<'_> {
                 }
                 Some(_) => {
                     before_rest.get_or_insert_with(|| scope.clone());
-                    let mut branch = scope.clone();
+                    let mut branch = any_prefix.clone().unwrap_or_else(|| scope.clone());
                     let mut f = at.frame.conditional();
                     f.checked = checked[k];
                     targets.extend(walk(self, at.with(&f), &mut branch));
                     scope.join_branch(branch);
                 }
+            }
+            if let Some(any) = &mut any_prefix {
+                any.join_branch(scope.clone());
             }
         }
         if let Some(mut certain) = before_rest {
@@ -529,6 +556,39 @@ impl Walker<'_> {
         {
             return self.walk_list_after(list, stages, at, scope);
         }
+        // And `a && b >x | c` as `(a && b >x) | c`: bash runs `a && (b >x | c)`, `a`
+        // in this shell and the pipeline where it leaves the shell.
+        if stages.len() > 1 {
+            let first = stages[0];
+            let (list, redirects) = match first.kind() {
+                "list" => (Some(first), None),
+                "redirected_statement" => match first.child_by_field_name("body") {
+                    Some(b) if b.kind() == "list" => {
+                        let mut cursor = first.walk();
+                        let redirects: Vec<Node> = first
+                            .children(&mut cursor)
+                            .enumerate()
+                            .filter(|(i, c)| {
+                                *c != b
+                                    && c.is_named()
+                                    && matches!(
+                                        first.field_name_for_child(*i as u32),
+                                        Some("redirect") | None
+                                    )
+                            })
+                            .map(|(_, c)| c)
+                            .collect();
+                        (Some(b), Some((redirects, first)))
+                    }
+                    _ => (None, None),
+                },
+                _ => (None, None),
+            };
+            if let Some(list) = list {
+                let trail = stages.split_off(1);
+                return self.walk_list_with_tail(list, redirects, Vec::new(), trail, at, scope);
+            }
+        }
         self.walk_pipeline(stages.into_iter().map(Stage::Node).collect(), at, scope)
     }
 
@@ -556,15 +616,10 @@ impl Walker<'_> {
             let at = at.with(&frame);
             // tree-sitter reads `a || b > x | c` as `(a || b > x) | c`; bash runs `a` in
             // this shell, so what it sets may hold afterwards.
+            // (Also nested: `a && b >x |& c 2>y | d` reads as `((a && b >x) |& c 2>y) | d`.)
             let misread_list = match stage {
-                Stage::Node(node) => {
-                    let body = match node.kind() {
-                        "redirected_statement" => node.child_by_field_name("body"),
-                        _ => Some(node),
-                    };
-                    k == 0 && body.is_some_and(|b| b.kind() == "list")
-                }
-                Stage::Head { .. } => false,
+                Stage::Node(node) => k == 0 && starts_with_list(node),
+                Stage::Head { body, .. } => k == 0 && body.is_some_and(starts_with_list),
             };
             let targets = match stage {
                 Stage::Node(node) => self.walk_statement(node, at, &mut stage_scope),
@@ -711,9 +766,14 @@ impl Walker<'_> {
             return Vec::new();
         }
         match body {
-            Some(b) if b.kind() == "list" => {
-                self.walk_list_with_tail(b, Some((redirects, whole)), Vec::new(), at, scope)
-            }
+            Some(b) if b.kind() == "list" => self.walk_list_with_tail(
+                b,
+                Some((redirects, whole)),
+                Vec::new(),
+                Vec::new(),
+                at,
+                scope,
+            ),
             Some(b) if b.kind() == "negated_command" => {
                 let children = statement_children(b);
                 let mut targets = Vec::new();
@@ -795,6 +855,21 @@ impl Walker<'_> {
                     .unwrap_or_default()
             }
         }
+    }
+}
+
+/// Whether tree-sitter's reading of a pipeline's first stage starts with a list (a
+/// list, perhaps redirected, perhaps the first stage of a pipeline itself).
+fn starts_with_list(node: Node) -> bool {
+    match node.kind() {
+        "list" => true,
+        "redirected_statement" => node
+            .child_by_field_name("body")
+            .is_some_and(starts_with_list),
+        "pipeline" => statement_children(node)
+            .first()
+            .is_some_and(|n| starts_with_list(*n)),
+        _ => false,
     }
 }
 
