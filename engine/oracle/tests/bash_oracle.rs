@@ -453,6 +453,12 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "cd ~/project/src && make 1>out |& chmod 2> >(tee err) x | cp y",
         ),
+        // A carriage return is part of a word.
+        (
+            "carriage return",
+            Follows,
+            "grep x\ry \"a\rb\"; X=1; ls $X\r",
+        ),
         // What `printf`/`echo -e` print that is not UTF-8 is not known text.
         (
             "bytes that are not UTF-8",

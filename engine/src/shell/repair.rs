@@ -15,6 +15,8 @@
 //! - `mkdir \ 2>x`: a word that starts with an escaped blank loses it (and `2>x`
 //!   becomes a redirection of descriptor 2); bash reads the word ` 2`. The blank
 //!   becomes `_`.
+//! - `grep x\u{d}y`: tree-sitter takes a carriage return for a blank; to bash it is an
+//!   ordinary character of a word. It becomes `.` (nothing special, not part of a name).
 //! - `{rm,} -rf /`, `{fd}>f cmd`: a `{` with no blank after it is part of a word to
 //!   bash (brace expansion, a named descriptor), never a group; tree-sitter reads a
 //!   group and fails. The `{` becomes `_` for the parse.
@@ -38,12 +40,19 @@ pub(crate) fn repaired(tree: &Tree, src: &str) -> Option<String> {
         || src.contains('\n')
         || src.contains("\\ ")
         || src.contains("\\\t")
+        || src.contains('\r')
         || (src.contains('{') && tree.root_node().has_error());
     if !may_need {
         return None;
     }
     let mut edits: Vec<(usize, u8)> = Vec::new();
     collect(tree.root_node(), src, &mut edits);
+    edits.extend(
+        src.bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\r')
+            .map(|(at, _)| (at, b'.')),
+    );
     if edits.is_empty() {
         return None;
     }
@@ -157,6 +166,7 @@ mod tests {
         );
         assert_eq!(repair("mkdir \\ 2>x").as_deref(), Some("mkdir \\_2>x"));
         assert_eq!(repair("mkdir \\ x").as_deref(), Some("mkdir \\_x"));
+        assert_eq!(repair("grep x\ry").as_deref(), Some("grep x.y"));
         assert_eq!(repair("{rm,} -rf /").as_deref(), Some("_rm,} -rf /"));
         assert_eq!(repair("{fd}>f rm").as_deref(), Some("_fd}>f rm"));
     }
