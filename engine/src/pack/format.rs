@@ -259,6 +259,10 @@ pub struct Predicate {
     /// Some later command of the same pipeline matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdout_to: Option<Box<Predicate>>,
+    /// Some command whose output is substituted into its words matches: `$(...)`,
+    /// backticks or `<(...)` in an argument (`curl -d "$(cat .env)"`, `dig $(id).x.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args_from: Option<Box<Predicate>>,
     /// Its output is run as code (piped into a shell, `eval "$(...)"`, `bash <(...)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_executed: Option<bool>,

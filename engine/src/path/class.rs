@@ -35,6 +35,7 @@ bitflags! {
         const BOUNCER_CONFIG = 1 << 12;
         const BUILD_ARTIFACT = 1 << 13;
         const UNKNOWN = 1 << 14;
+        const BOUNCER_BINARY = 1 << 15;
     }
 }
 
@@ -72,10 +73,14 @@ pub enum PathClass {
     BuildArtifact,
     /// Could not be resolved (an unknown variable, a substitution, an unknown cwd).
     Unknown,
+    /// The installed bouncer itself: the running `mstro-bouncer` (or `mstro`) binary and
+    /// any file named `mstro-bouncer` outside a project's build output. Without it the
+    /// hook fails, or runs whatever replaced it.
+    BouncerBinary,
 }
 
 impl PathClass {
-    pub const ALL: [PathClass; 15] = [
+    pub const ALL: [PathClass; 16] = [
         PathClass::Root,
         PathClass::Home,
         PathClass::System,
@@ -91,6 +96,7 @@ impl PathClass {
         PathClass::BouncerConfig,
         PathClass::BuildArtifact,
         PathClass::Unknown,
+        PathClass::BouncerBinary,
     ];
 
     pub fn bit(self) -> PathClasses {
@@ -115,6 +121,7 @@ impl PathClass {
             PathClass::BouncerConfig => "bouncer-config",
             PathClass::BuildArtifact => "build-artifact",
             PathClass::Unknown => "unknown",
+            PathClass::BouncerBinary => "bouncer-binary",
         }
     }
 }
@@ -312,6 +319,7 @@ const GLOB_SAMPLES: &[&str] = &[
     "server.key",
     ".netrc",
     ".npmrc",
+    ".bash_history",
     ".bashrc",
     ".zshrc",
     ".profile",
@@ -382,6 +390,9 @@ pub fn classify(abs: &str, env: &PathEnv, cwd: Option<&str>) -> PathClasses {
     }
     if is_persistence(abs, home_rel) {
         c |= PathClasses::PERSISTENCE;
+    }
+    if is_bouncer_binary(abs, env, c) {
+        c |= PathClasses::BOUNCER_BINARY;
     }
     if is_bouncer_config(abs, env) {
         c |= PathClasses::BOUNCER_CONFIG | PathClasses::AGENT_CONFIG;
@@ -538,7 +549,8 @@ fn named_by_suffix(
         .union(PathClasses::SHELL_PROFILE)
         .union(PathClasses::PERSISTENCE)
         .union(PathClasses::AGENT_CONFIG)
-        .union(PathClasses::BOUNCER_CONFIG);
+        .union(PathClasses::BOUNCER_CONFIG)
+        .union(PathClasses::BOUNCER_BINARY);
     let nothing = (PathClasses::empty(), Vec::new());
     let whole = match suffix.find('/') {
         Some(i) => &suffix[i..],
@@ -1026,6 +1038,22 @@ fn is_secret_name(name: &str) -> bool {
         "secrets.json",
         "secrets.toml",
         "kubeconfig",
+        // Shell and REPL histories: the commands typed, tokens and passwords among them.
+        ".bash_history",
+        ".zsh_history",
+        ".sh_history",
+        ".history",
+        ".histfile",
+        "fish_history",
+        ".python_history",
+        ".node_repl_history",
+        ".psql_history",
+        ".mysql_history",
+        ".sqlite_history",
+        ".irb_history",
+        ".rediscli_history",
+        // The bouncer's audit log: every command the agent ran, with its arguments.
+        "bouncer-audit.jsonl",
     ];
     if NAMES.contains(&name) {
         return true;
@@ -1194,6 +1222,16 @@ fn is_agent_config(abs: &str, home_rel: Option<&str>, env: &PathEnv) -> bool {
     under(abs, "/etc/claude-code") || under(abs, "/Library/Application Support/ClaudeCode")
 }
 
+/// The installed bouncer: a binary the environment names (the running hook), or a file
+/// called `mstro-bouncer` anywhere but in a project's rebuildable output (`cargo build`
+/// of mstro itself writes `target/debug/mstro-bouncer`).
+fn is_bouncer_binary(abs: &str, env: &PathEnv, classes: PathClasses) -> bool {
+    if env.bouncer_binaries.iter().any(|b| b == abs) {
+        return true;
+    }
+    basename(abs) == "mstro-bouncer" && !classes.contains(PathClasses::BUILD_ARTIFACT)
+}
+
 /// The bouncer's own configuration: `MSTRO_HOME` itself, its `bouncer.yaml` and `rules/`,
 /// and any project `.mstro` with its `bouncer.yaml` and `rules/`: the bouncer reads
 /// every one between the repository's root and the working directory, so where one
@@ -1324,6 +1362,10 @@ mod tests {
             "/home/dev/.ssh",
             "/home/dev/.docker/config.json",
             "/home/dev/.kube/config",
+            "/home/dev/.bash_history",
+            "/home/dev/.zsh_history",
+            "/home/dev/.local/share/fish/fish_history",
+            "/home/dev/.mstro/logs/bouncer-audit.jsonl",
         ] {
             assert!(names(s).contains(&"secret"), "{s}");
         }
@@ -1335,6 +1377,7 @@ mod tests {
             "/home/dev/project/src/env.rs",
             "/home/dev/.aws/config",
             "/home/dev/project/venv",
+            "/home/dev/project/docs/history.md",
         ] {
             assert!(!names(s).contains(&"secret"), "{s}");
         }

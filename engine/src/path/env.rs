@@ -18,6 +18,11 @@ pub struct PathEnv {
     pub mstro_home: String,
     /// `CLAUDE_CONFIG_DIR` when set (default `~/.claude`).
     pub claude_config_dir: Option<String>,
+    /// The bouncer's installed binaries, absolute: the running `mstro-bouncer` or `mstro`
+    /// (what the hook command in the settings runs). See [`PathClass::BouncerBinary`].
+    ///
+    /// [`PathClass::BouncerBinary`]: crate::path::PathClass::BouncerBinary
+    pub bouncer_binaries: Vec<String>,
 }
 
 impl PathEnv {
@@ -35,6 +40,7 @@ impl PathEnv {
             project_root: project_root.map(normalize),
             extra_temp_dirs: Vec::new(),
             claude_config_dir: None,
+            bouncer_binaries: Vec::new(),
         }
     }
 
@@ -62,6 +68,15 @@ impl PathEnv {
             env.mstro_home = normalize(&m);
         }
         env.claude_config_dir = var("CLAUDE_CONFIG_DIR").map(|c| normalize(&c));
+        // The hook is this process: whatever it is called and wherever `install` put it,
+        // replacing or removing it switches the bouncer off.
+        if let Ok(exe) = std::env::current_exe()
+            && let Some(name) = exe.file_name().and_then(|n| n.to_str())
+            && (name == "mstro-bouncer" || name == "mstro")
+            && let Some(exe) = exe.to_str()
+        {
+            env.bouncer_binaries.push(normalize(exe));
+        }
         env
     }
 }

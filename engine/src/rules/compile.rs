@@ -399,6 +399,7 @@ fn kind_of(p: &format::Predicate) -> Kind {
         || p.deletes.is_some()
         || p.stdin_from.is_some()
         || p.stdout_to.is_some()
+        || p.args_from.is_some()
         || p.output_executed.is_some()
         || p.self_call.is_some()
         || p.background.is_some()
@@ -649,6 +650,9 @@ impl Cx<'_> {
         }
         if let Some(n) = &p.stdout_to {
             parts.push(Pred::StdoutTo(Box::new(self.pred(n, pol, &[])?)));
+        }
+        if let Some(n) = &p.args_from {
+            parts.push(Pred::ArgsFrom(Box::new(self.pred(n, pol, &[])?)));
         }
         if let Some(all) = &p.all {
             let children = all

@@ -9,7 +9,7 @@ use super::value::{
 };
 use crate::operation::{Operation, ToolKind};
 use crate::path::{PathEnv, WordClasses};
-use crate::shell::{ContextSet, Invocation, RedirectOp, ShellModel};
+use crate::shell::{Context, ContextSet, Invocation, RedirectOp, ShellModel};
 use crate::span::Span;
 
 /// Which words a quantified condition looks at.
@@ -99,6 +99,8 @@ pub enum Pred {
     },
     StdinFrom(Box<Pred>),
     StdoutTo(Box<Pred>),
+    /// A command substituted into its words matches (see [`ShellScene::substituted_into`]).
+    ArgsFrom(Box<Pred>),
     OutputExecuted(bool),
     SelfCall(bool),
     Background(bool),
@@ -140,6 +142,8 @@ pub struct Facts {
     /// The words as each vocabulary layer reads them.
     parsed: [OnceCell<ParsedArgs>; 3],
     text: OnceCell<String>,
+    /// The invocations substituted into its words.
+    substituted: OnceCell<Vec<usize>>,
     words: Vec<OnceCell<WordClasses>>,
     redirects: Vec<OnceCell<WordClasses>>,
 }
@@ -149,6 +153,7 @@ impl Facts {
         Facts {
             parsed: Default::default(),
             text: OnceCell::new(),
+            substituted: OnceCell::new(),
             words: (0..inv.argv.len()).map(|_| OnceCell::new()).collect(),
             redirects: (0..inv.redirects.len()).map(|_| OnceCell::new()).collect(),
         }
@@ -204,6 +209,34 @@ impl<'a> ShellScene<'a> {
                 s.push_str(&w.text);
             }
             s
+        })
+    }
+
+    /// The invocations whose output a substitution in the words of invocation `idx`
+    /// (`$(...)`, backticks, `<(...)`) puts there, nested ones included
+    /// (`"$(cat .env | base64)"`). Found by place: code substituted into `idx` lies
+    /// inside its span, one or more levels deeper. An assignment before the command
+    /// (`A=$(cat .env) curl ...`) counts too: its value is in the command's environment.
+    /// Inside nested code (`bash -c '...'`) every command has the span of the whole
+    /// string, so there no command counts as substituted into another: that would link
+    /// `x=$(cat .env)` to any command after it.
+    pub fn substituted_into(&self, idx: usize) -> &[usize] {
+        self.facts[idx].substituted.get_or_init(|| {
+            let invs = &self.model.invocations;
+            let outer = &invs[idx];
+            let substituted = Context::Substitution.bit() | Context::ProcessSubstitution.bit();
+            invs.iter()
+                .enumerate()
+                .filter(|&(i, inv)| {
+                    i != idx
+                        && inv.depth > outer.depth
+                        && inv.contexts.intersects(substituted)
+                        && outer.span.start <= inv.span.start
+                        && inv.span.end <= outer.span.end
+                        && (inv.span.start, inv.span.end) != (outer.span.start, outer.span.end)
+                })
+                .map(|(i, _)| i)
+                .collect()
         })
     }
 
@@ -646,6 +679,13 @@ impl Pred {
                         .is_ok()
                 }),
                 "stdout_to",
+            ),
+            Pred::ArgsFrom(p) => ok(
+                scene.substituted_into(idx).iter().any(|&d| {
+                    p.check(Subject::Invocation(scene, d), &Cell::new(0))
+                        .is_ok()
+                }),
+                "args_from",
             ),
             Pred::OutputExecuted(b) => ok(inv.output_executed == *b, "output_executed"),
             Pred::SelfCall(b) => ok(inv.self_call == *b, "self_call"),
