@@ -9,6 +9,7 @@ use crate::pack::{PackError, PackSource, builtin_sources};
 use crate::path::PathEnv;
 use crate::policy::Mode;
 use crate::rules::{RuleSet, RuleTarget, ShellScene, Subject, ToolScene, compile};
+use crate::shell::execution::CodeSource;
 use crate::shell::{self, Context, Finding, FindingKind, Limits, ShellModel};
 use crate::span::Span;
 use crate::verdict::{Basis, Judgement, RuleId, Severity, Verdict};
@@ -268,7 +269,10 @@ impl Engine {
                 let fired_before = fired.len();
                 // A program written as a glob could be any program: no keyword gate applies.
                 let program = &m.invocations[idx].program;
-                let candidates = if program.contains(['*', '?', '[']) {
+                let candidates = if crate::help_only::help_only(&m.invocations[idx]) {
+                    // `terraform destroy --help` prints usage: no rule about acting applies.
+                    Vec::new()
+                } else if program.contains(['*', '?', '[']) {
                     (0..self.rules.rules.len() as u32)
                         .filter(|&r| self.rules.rules[r as usize].target == RuleTarget::Shell)
                         .collect()
@@ -435,6 +439,14 @@ fn unknown_operand<'s>(scene: &'s ShellScene, idx: usize) -> Option<&'s crate::s
         .iter()
         .position(|w| w.text == "--" && !w.unresolved)
         .unwrap_or(inv.argv.len());
+    // The words after the script an interpreter runs are the script's own (`node w.js
+    // --queue "$Q"`): the script is judged from its file, where they are unknown too.
+    let script = match crate::shell::execution::code_source(&inv.program, &inv.argv) {
+        CodeSource::Interpreter(i) if i.code_words.is_empty() => i.script,
+        CodeSource::ShellScript { word } | CodeSource::Source { word } => Some(word),
+        _ => None,
+    };
+    let end = script.map_or(end, |s| end.min(s + 1));
     inv.argv[..end]
         .iter()
         .enumerate()

@@ -13,6 +13,7 @@ pub mod config;
 mod engine;
 mod executed;
 pub mod explain;
+mod help_only;
 pub mod operation;
 pub mod pack;
 pub mod path;

@@ -1,12 +1,24 @@
 //! Every shipped rule's examples, run through the whole engine.
 
+use std::time::Duration;
+
 use mstro_engine::Engine;
 use mstro_engine::pack::{builtin_sources, check_examples};
+use mstro_engine::shell::Limits;
+
+/// Examples are about rules: a loaded CI machine must not hit the evaluation deadline
+/// (a `review` of its own, tested in `budgets.rs`) and fail an example for it.
+fn without_deadline(engine: Engine) -> Engine {
+    engine.with_limits(Limits {
+        deadline: Duration::from_secs(30),
+        ..Limits::default()
+    })
+}
 
 #[test]
 fn every_shipped_example_behaves() {
     let sources = builtin_sources(true).expect("shipped packs parse");
-    let engine = Engine::from_sources(&sources).unwrap_or_else(|errors| {
+    let engine = without_deadline(Engine::from_sources(&sources).unwrap_or_else(|errors| {
         panic!(
             "shipped packs compile:\n{}",
             errors
@@ -15,7 +27,7 @@ fn every_shipped_example_behaves() {
                 .collect::<Vec<_>>()
                 .join("\n")
         )
-    });
+    }));
     let failures = check_examples(&engine, &sources);
     assert!(
         failures.is_empty(),
@@ -72,7 +84,7 @@ fn the_compact_form_loads_the_same_rules() {
 #[test]
 fn suggested_alternatives_are_not_denied() {
     let sources = builtin_sources(true).expect("shipped packs parse");
-    let engine = Engine::from_sources(&sources).unwrap();
+    let engine = without_deadline(Engine::from_sources(&sources).unwrap());
     let env = mstro_engine::PathEnv::fixture();
     let mut checked = 0;
     let mut wrong = Vec::new();

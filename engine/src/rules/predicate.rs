@@ -39,6 +39,7 @@ enum Target {
         /// Parts of `text` only known at run time.
         holes: Vec<Span>,
         glob: bool,
+        classes: OnceCell<WordClasses>,
     },
 }
 
@@ -144,6 +145,9 @@ pub struct Facts {
     text: OnceCell<String>,
     /// The invocations substituted into its words.
     substituted: OnceCell<Vec<usize>>,
+    /// What it reads, writes and deletes, per vocabulary layer and [`Io`]: a dozen rules
+    /// ask, most of them of every command.
+    io: [[OnceCell<Vec<Target>>; 3]; 3],
     words: Vec<OnceCell<WordClasses>>,
     redirects: Vec<OnceCell<WordClasses>>,
 }
@@ -154,6 +158,7 @@ impl Facts {
             parsed: Default::default(),
             text: OnceCell::new(),
             substituted: OnceCell::new(),
+            io: Default::default(),
             words: (0..inv.argv.len()).map(|_| OnceCell::new()).collect(),
             redirects: (0..inv.redirects.len()).map(|_| OnceCell::new()).collect(),
         }
@@ -241,7 +246,12 @@ impl<'a> ShellScene<'a> {
     }
 
     /// The files an invocation reads, writes or removes, as its program's vocabulary says.
-    fn io_targets(&self, idx: usize, io: Io) -> Vec<Target> {
+    fn io_targets(&self, idx: usize, io: Io) -> &[Target] {
+        let layer = self.layer.get() as usize;
+        self.facts[idx].io[layer][io as usize].get_or_init(|| self.find_io_targets(idx, io))
+    }
+
+    fn find_io_targets(&self, idx: usize, io: Io) -> Vec<Target> {
         let inv = &self.model.invocations[idx];
         let mut out = Vec::new();
         for (j, r) in inv.redirects.iter().enumerate() {
@@ -338,6 +348,7 @@ impl<'a> ShellScene<'a> {
                         text: format!("{dir_text}/{name}"),
                         holes,
                         glob: source.glob,
+                        classes: OnceCell::new(),
                     });
                 }
             }
@@ -352,6 +363,7 @@ impl<'a> ShellScene<'a> {
                         text: o.value.clone(),
                         holes: o.holes.clone(),
                         glob: o.glob,
+                        classes: OnceCell::new(),
                     });
                 } else if io == Io::Read
                     && named(&cli.read_at_options, &o.spelling)
@@ -369,6 +381,7 @@ impl<'a> ShellScene<'a> {
                             .map(|h| Span::new(h.start.max(start) - start, h.end.min(end) - start))
                             .collect(),
                         glob: o.glob,
+                        classes: OnceCell::new(),
                     });
                 }
             }
@@ -628,10 +641,10 @@ impl Pred {
                 )
             }
             Pred::Io { io, value } => {
-                let hit = scene.io_targets(idx, *io).into_iter().any(|t| match t {
-                    Target::Word(w) => value.matches(&scene.word(idx, w)),
+                let hit = scene.io_targets(idx, *io).iter().any(|t| match t {
+                    Target::Word(w) => value.matches(&scene.word(idx, *w)),
                     Target::Redirect(j) => {
-                        let r = &inv.redirects[j].target;
+                        let r = &inv.redirects[*j].target;
                         let view = ValueView {
                             text: &r.text,
                             unresolved: r.unresolved,
@@ -639,21 +652,25 @@ impl Pred {
                             glob: r.glob,
                             env: scene.env,
                             cwd: inv.cwd.as_deref(),
-                            classes: &scene.facts[idx].redirects[j],
+                            classes: &scene.facts[idx].redirects[*j],
                             certain: scene.certain.get(),
                         };
                         value.matches(&view)
                     }
-                    Target::Value { text, holes, glob } => {
-                        let cell = OnceCell::new();
+                    Target::Value {
+                        text,
+                        holes,
+                        glob,
+                        classes,
+                    } => {
                         let view = ValueView {
-                            text: &text,
+                            text,
                             unresolved: !holes.is_empty(),
-                            holes: &holes,
-                            glob,
+                            holes,
+                            glob: *glob,
                             env: scene.env,
                             cwd: inv.cwd.as_deref(),
-                            classes: &cell,
+                            classes,
                             certain: scene.certain.get(),
                         };
                         value.matches(&view)
