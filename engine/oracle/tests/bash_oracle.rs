@@ -453,6 +453,16 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "cd ~/project/src && make 1>out |& chmod 2> >(tee err) x | cp y",
         ),
+        // `sudo -s` runs its line in a new shell.
+        ("sudo -s", Follows, "f=x; sudo -s rm '$f' a"),
+        // A command judged again through a link does not run again.
+        ("through a link", Follows, "ln -s src d; eval 'X=d'; ls $X"),
+        // `X=a`cmd`` is one word to bash.
+        (
+            "a backquote after an assignment",
+            Follows,
+            "IFS=,; X=ls; X=git,`echo a.txt`; $X; Y=a`echo b` rm",
+        ),
         // A carriage return is part of a word.
         (
             "carriage return",

@@ -277,12 +277,35 @@ impl Walker<'_> {
             words.remove(0);
         }
 
+        // `X=a`cmd``: tree-sitter ends the assignment's value before a backquoted
+        // substitution and reads that as the next word; bash reads one word. Its value is
+        // not read here (unknown), and the substitution still runs.
+        let mut glued: Vec<Node> = Vec::new();
+        while let Some((_, WordSource::Node(n))) = words.first()
+            && assignments.iter().any(|a| a.end_byte() == n.start_byte())
+        {
+            glued.push(*n);
+            words.remove(0);
+        }
+        let glued_to: Vec<String> = assignments
+            .iter()
+            .filter(|a| glued.iter().any(|g| g.start_byte() == a.end_byte()))
+            .filter_map(|a| a.child_by_field_name("name"))
+            .map(|n| text(n, at.src.text).to_owned())
+            .collect();
+        for g in glued {
+            self.walk_substitutions_of(g, at, scope);
+        }
+
         // The program is the first word, wherever tree-sitter put it.
         let name = match words.is_empty() {
             false => words.remove(0).1,
             true => {
                 for a in assignments {
                     self.assign(a, at, scope);
+                }
+                for name in &glued_to {
+                    scope.assign(name, Value::unknown(), at.frame.conditional);
                 }
                 if specs.is_empty() {
                     return Vec::new();

@@ -6,7 +6,7 @@ use super::{Executed, Frame, RunsIn, Side, StdinCode, Walker};
 use crate::shell::execution::{self, CodeSource};
 use crate::shell::input::Input;
 use crate::shell::invocation::{Context, FindingKind, Invocation};
-use crate::shell::scope::Scope;
+use crate::shell::scope::{Scope, Value};
 use crate::shell::word::Word;
 use crate::shell::wrappers::EnvRemoved;
 use crate::shell::{confusables, derived, links, program_name, wrappers};
@@ -71,7 +71,8 @@ impl Walker<'_> {
                 first = first.or(r);
             }
             for s in d.shell_strings.iter().chain(&stripped.shell_strings) {
-                self.nested_shell(s, Context::ShellString, frame, scope, &wrappers);
+                let mut child = scope.for_child();
+                self.nested_shell(s, Context::ShellString, frame, &mut child, &wrappers);
             }
             if first.is_some() {
                 return first;
@@ -175,8 +176,12 @@ impl Walker<'_> {
             ..Side::default()
         });
 
+        // `sudo -s`, `su -c`, `watch`: a new shell runs the line (`$f` in it is that
+        // shell's, which sees exported variables only).
         for s in &shell_strings {
-            self.nested_shell(s, Context::ShellString, frame, scope, &wrappers);
+            let mut child = self.child_scope(idx, scope);
+            child.assign("0", Value::unknown(), false);
+            self.nested_shell(s, Context::ShellString, frame, &mut child, &wrappers);
         }
         self.run_code_source(idx, &code, frame, scope, &wrappers);
         self.run_carried(idx, frame, scope, &wrappers);
@@ -311,8 +316,9 @@ impl Walker<'_> {
         let env = inv.env.clone();
         let mut f = frame.clone();
         f.wrappers = wrappers.to_vec();
+        // The same command judged again, not run again: nothing it does holds after.
         self.following_links = true;
-        self.emit(argv, env, &specs, &f, scope, &[]);
+        self.emit(argv, env, &specs, &f, &mut scope.clone(), &[]);
         self.following_links = false;
     }
 }

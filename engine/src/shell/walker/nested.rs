@@ -214,7 +214,7 @@ impl Walker<'_> {
     /// The scope of a new shell an invocation starts (`bash -c`, `bash -s`): the
     /// exported variables, less what `env -u`/`env -i` removed (unknown: bash may set
     /// some itself), and the command's own environment.
-    fn child_scope(&self, idx: usize, scope: &Scope) -> Scope {
+    pub(super) fn child_scope(&self, idx: usize, scope: &Scope) -> Scope {
         let mut child = scope.for_child();
         let side = &self.side[idx];
         if side.env_removed.all {
