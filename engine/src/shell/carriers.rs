@@ -866,13 +866,36 @@ fn first_operand(argv: &[Word], start: usize, values: &[&str]) -> Option<usize> 
             return Some(i);
         }
         let name = t.split_once('=').map_or(t, |(n, _)| n);
-        i += if values.contains(&name) && !t.contains('=') {
+        i += if takes_next_word(t, name, values) {
             2
         } else {
             1
         };
     }
     None
+}
+
+/// Whether option word `t` (named `name`) takes the next word as its value. Short flags
+/// may be clustered as getopt reads them: the first letter that takes a value takes the
+/// rest of the word, or the next word when it is the last (`ssh -fNR 9000 host`).
+fn takes_next_word(t: &str, name: &str, values: &[&str]) -> bool {
+    if t.contains('=') {
+        return false;
+    }
+    if values.contains(&name) {
+        return true;
+    }
+    let Some(cluster) = t.strip_prefix('-').filter(|c| !c.starts_with('-')) else {
+        return false;
+    };
+    let mut letters = cluster.char_indices();
+    letters
+        .find(|&(_, c)| {
+            values
+                .iter()
+                .any(|v| v.strip_prefix('-') == Some(c.encode_utf8(&mut [0; 4])))
+        })
+        .is_some_and(|(at, c)| at + c.len_utf8() == cluster.len())
 }
 
 #[cfg(test)]
@@ -934,6 +957,24 @@ mod tests {
         );
         assert_eq!(
             lines(&["ssh", "-p", "22", "prod", "rm", "-rf", "/"]),
+            vec!["rm -rf /"]
+        );
+        // Clustered short flags, as getopt reads them: the last letter takes the next
+        // word, a letter before the end takes the rest of the word.
+        assert_eq!(
+            lines(&["ssh", "-fNR", "9000:localhost:22", "prod"]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            lines(&["ssh", "-tp", "22", "prod", "rm", "-rf", "/"]),
+            vec!["rm -rf /"]
+        );
+        assert_eq!(
+            lines(&["ssh", "-p22", "prod", "rm", "-rf", "/"]),
+            vec!["rm -rf /"]
+        );
+        assert_eq!(
+            lines(&["ssh", "-Rx", "prod", "rm", "-rf", "/"]),
             vec!["rm -rf /"]
         );
         assert_eq!(
