@@ -463,6 +463,12 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "IFS=,; X=ls; X=git,`echo a.txt`; $X; Y=a`echo b` rm",
         ),
+        // `$'\u00e9'` depends on the locale, which `env -i` clears.
+        (
+            "locale of a new shell",
+            Follows,
+            "env -i sh -c \"ls \\$'\\\\u00e9'\"; ls $'\\u00e9'",
+        ),
         // A carriage return is part of a word.
         (
             "carriage return",

@@ -91,6 +91,14 @@ fn push<'t>(
                 .and_then(|r| r.strip_suffix('\''))
                 .unwrap_or(raw);
             let (text, holes) = ansi_c_word(inner);
+            // `\u`/`\U` give a character in the locale's encoding, or the escape as
+            // text where it has none (the C locale of `env -i`).
+            if scope.locale_unknown() && !text.is_ascii() && inner.contains(['u', 'U']) {
+                out.push(Piece::Unknown {
+                    raw: raw.to_owned(),
+                });
+                return;
+            }
             out.push(if holes.is_empty() {
                 Piece::Text {
                     text,

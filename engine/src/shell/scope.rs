@@ -166,6 +166,9 @@ pub(crate) struct Scope {
     /// What runs when this shell exits (`trap CODE EXIT`): one, or several set on
     /// different paths.
     exit_traps: Vec<ExitTrap>,
+    /// The locale may not be the user's (`env -i`, `LC_ALL=...`): what `$'\u00e9'`
+    /// gives depends on it (`\u00E9` as text in the C locale).
+    locale_unknown: bool,
 }
 
 impl Scope {
@@ -185,7 +188,13 @@ impl Scope {
             errexit: false,
             locals: Vec::new(),
             exit_traps: Vec::new(),
+            locale_unknown: false,
         }
+    }
+
+    /// Whether the locale may differ from the user's.
+    pub fn locale_unknown(&self) -> bool {
+        self.locale_unknown
     }
 
     /// `trap CODE EXIT`: it replaces the one set before, unless it is set on some paths
@@ -279,6 +288,9 @@ impl Scope {
     /// Record `name=value`. A conditional assignment adds a possibility; the variable
     /// may still hold whatever it held before (or be unset, which is unknown to us).
     pub fn assign(&mut self, name: &str, value: Value, conditional: bool) {
+        if matches!(name, "LC_ALL" | "LC_CTYPE" | "LANG") {
+            self.locale_unknown = true;
+        }
         let name = match self.resolve_ref(name) {
             Ok(n) => n.to_owned(),
             Err(()) => {
@@ -400,6 +412,7 @@ impl Scope {
             self.vars.insert(name.to_owned(), Value::unknown());
         }
         self.exported.clear();
+        self.locale_unknown = true;
     }
 
     pub fn unset(&mut self, name: &str) {
@@ -609,6 +622,7 @@ impl Scope {
         }
         self.exported.extend(branch.exported);
         self.tainted |= branch.tainted;
+        self.locale_unknown |= branch.locale_unknown;
         if branch.exit_traps != self.exit_traps {
             for trap in branch.exit_traps {
                 self.set_exit_trap(trap, true);

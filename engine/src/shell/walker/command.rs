@@ -154,6 +154,9 @@ impl Walker<'_> {
     /// ${P=a} "$P"`). X may now hold the default (the engine does not tell an unset
     /// variable from an empty one).
     fn default_assignments(&mut self, node: Node, at: At, scope: &mut Scope) {
+        if !text(node, at.src.text).contains("${") {
+            return;
+        }
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
             match n.kind() {
