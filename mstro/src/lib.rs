@@ -5,6 +5,7 @@ pub mod bouncer;
 pub mod commands;
 pub mod home;
 pub mod machine;
+pub mod process_tree;
 pub mod protocol;
 pub mod relay;
 pub mod session;

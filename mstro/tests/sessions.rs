@@ -1144,3 +1144,169 @@ async fn an_attached_file_is_saved_and_read_through_the_bouncer() {
         path.as_str()
     );
 }
+
+// A movement owns its whole process tree (issue 15): however a Bash command detaches,
+// cancel, the watchdog and stopping `mstro` end it, and nothing it started survives.
+
+/// One Bash call whose processes outlive it unless the movement owns its tree: one
+/// detached into a new session and process group, one plain; each leaves a file if it
+/// survives long enough.
+const DETACHING: &str =
+    "setsid sh -c 'sleep 4; touch detached' >/dev/null 2>&1 & sleep 6 && touch plain";
+
+/// Processes whose working directory is under `dir` (every process of a run starts in
+/// the workspace), other than `except`: `pid command-line` of each.
+fn processes_in(dir: &Path, except: &[u32]) -> Vec<String> {
+    let dir = dir.canonicalize().unwrap();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if except.contains(&pid) || !alive(&pid.to_string()) {
+            continue;
+        }
+        let Ok(cwd) = std::fs::read_link(entry.path().join("cwd")) else {
+            continue;
+        };
+        if cwd.starts_with(&dir) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push(format!(
+                "{pid} {}",
+                String::from_utf8_lossy(&cmdline).replace('\0', " ")
+            ));
+        }
+    }
+    found
+}
+
+/// After a run was stopped: nothing of it is left now, and the files its commands
+/// would have made never appear (waiting past the time they would have).
+async fn assert_nothing_survived(work: &Path, except: &[u32]) {
+    let left = processes_in(work, except);
+    assert!(left.is_empty(), "processes of the run survived: {left:#?}");
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    for file in ["detached", "plain"] {
+        assert!(
+            !work.join(file).exists(),
+            "`{file}` was created after the run was stopped"
+        );
+    }
+}
+
+/// Start a run of [`DETACHING`] and return once the bouncer allowed it (the command
+/// has started).
+async fn start_detaching(socket: &mut BrowserSocket, tab: &str) -> Vec<Value> {
+    let mut events = start(socket, tab, "Run it", "p-1").await;
+    while !events
+        .iter()
+        .any(|e| e["type"] == "bouncerDecision" && e["data"]["verdict"] == "allow")
+    {
+        let frame = socket.next_within(RUN_LIMIT).await.expect("a decision");
+        assert_ne!(frame["type"], "movementComplete", "{frame}");
+        events.push(frame);
+    }
+    // Let the command get going: the detached shell and the plain sleep both exist.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_ends_every_process_of_the_run_however_it_detached() {
+    let api = FakeApi::start(conversation(&[DETACHING]));
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    let mut events = start_detaching(&mut socket, &tab).await;
+    assert!(
+        !processes_in(&m.work(), &[m.up.child.id()]).is_empty(),
+        "the run's processes are visible while it runs"
+    );
+    let reply = socket
+        .request_tab("cancel", &tab, json!({}), &mut events)
+        .await;
+    assert_eq!(reply["data"]["cancelled"], true, "{reply}");
+    let events = until_idle(&mut socket, &tab, events).await;
+    assert_eq!(
+        shape(&events).iter().rev().nth(1).map(String::as_str),
+        Some("movementComplete:cancelled"),
+        "{}",
+        pretty(&events)
+    );
+    // `cancelled` is reported only once nothing of the run is left.
+    assert_nothing_survived(&m.work(), &[m.up.child.id()]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watchdog_ends_every_process_of_a_stalled_run() {
+    // A Bash call in Claude Code's background, one that detaches, then a model that
+    // never answers: the run goes silent and the watchdog stops it.
+    let api = FakeApi::start(|req| match tool_results(req).len() {
+        0 => Reply::Tool {
+            name: "Bash".into(),
+            input: json!({"command": "sleep 6 && touch plain", "run_in_background": true,
+                          "description": "wait then touch"}),
+        },
+        1 => Reply::bash("setsid sh -c 'sleep 6; touch detached' >/dev/null 2>&1 &"),
+        _ => Reply::Slow(
+            Duration::from_secs(120),
+            Box::new(Reply::Text("late".into())),
+        ),
+    });
+    let (m, mut socket) = require!(
+        machine_with(
+            &api,
+            &[
+                ("MSTRO_STALL_WARN_SECS", "1"),
+                ("MSTRO_STALL_KILL_SECS", "2"),
+                ("MSTRO_CANCEL_GRACE_MS", "500"),
+            ]
+        )
+        .await
+    );
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Run them", "p-1").await;
+    assert_eq!(
+        shape(&events).iter().rev().nth(1).map(String::as_str),
+        Some("movementError:stalled"),
+        "{}",
+        pretty(&events)
+    );
+    let decisions = events
+        .iter()
+        .filter(|e| e["type"] == "bouncerDecision" && e["data"]["verdict"] == "allow")
+        .count();
+    assert_eq!(decisions, 2, "both commands ran: {}", pretty(&events));
+    assert_nothing_survived(&m.work(), &[m.up.child.id()]).await;
+}
+
+/// Stop `mstro` with `signal` mid-run: nothing of the run survives it.
+async fn stopping_mstro_ends_the_run(signal: i32) {
+    let api = FakeApi::start(conversation(&[DETACHING]));
+    let (mut m, mut socket) = require!(machine_with(&api, &[]).await);
+    let tab = create_tab(&mut socket).await;
+    start_detaching(&mut socket, &tab).await;
+    let mstro = m.up.child.id();
+    // SAFETY: kill(2) on the child this test started.
+    unsafe { libc::kill(mstro as i32, signal) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while m.up.child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(m.up.child.try_wait().unwrap().is_some(), "mstro stopped");
+    // Without mstro, its runs' supervisors notice within a fraction of a second.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !processes_in(&m.work(), &[]).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_nothing_survived(&m.work(), &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_of_mstro_ends_every_process_of_its_runs() {
+    stopping_mstro_ends_the_run(libc::SIGINT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_mstro_leaves_no_process_of_its_runs() {
+    stopping_mstro_ends_the_run(libc::SIGKILL).await;
+}

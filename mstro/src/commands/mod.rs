@@ -82,6 +82,22 @@ enum Command {
     Relay(relay::RelayArgs),
     /// A relay and this machine in one process on loopback, with a sign-in link.
     Up(up::UpArgs),
+    /// Internal: the supervisor a movement runs under (see `process_tree`).
+    #[cfg(target_os = "linux")]
+    #[command(name = crate::process_tree::reaper::SUBCOMMAND, hide = true)]
+    MovementReaper(ReaperCli),
+}
+
+/// `mstro movement-reaper --parent PID --grace-ms MS -- PROGRAM ARGS...`
+#[cfg(target_os = "linux")]
+#[derive(Debug, Args)]
+struct ReaperCli {
+    #[arg(long)]
+    parent: i32,
+    #[arg(long)]
+    grace_ms: u64,
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,6 +109,18 @@ enum OnOff {
 /// Run `mstro` with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    // Before any thread exists: the reaper's signal handling relies on it.
+    #[cfg(target_os = "linux")]
+    if let Some(Command::MovementReaper(reaper)) = cli.command {
+        let mut command = reaper.command.into_iter();
+        let program = command.next().unwrap_or_default();
+        return crate::process_tree::reaper::run(crate::process_tree::reaper::ReaperArgs {
+            parent: reaper.parent,
+            grace: std::time::Duration::from_millis(reaper.grace_ms),
+            program,
+            args: command.collect(),
+        });
+    }
     let home = match MstroHome::from_env() {
         Ok(h) => h,
         Err(e) => {
@@ -127,6 +155,8 @@ pub fn main() -> i32 {
             }
             Some(Command::Relay(args)) => relay::run(&home, args).await,
             Some(Command::Up(args)) => up::run(&home, args).await,
+            #[cfg(target_os = "linux")]
+            Some(Command::MovementReaper(_)) => unreachable!("dispatched before the runtime"),
         }
     });
     // Sockets and tasks end with the runtime; do not wait for idle ones.

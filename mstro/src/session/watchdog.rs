@@ -1,8 +1,11 @@
 //! The stall watchdog of a run (MSTRO.md §6): no output for `warn_after` → a warning;
 //! for `kill_after` → the run is killed. Any output (token deltas and sub-agents'
 //! messages included) moves both out. A tool in flight may push the kill deadline
-//! further out to its own budget; an extension never brings a deadline closer.
+//! further out to its own budget; an extension never brings a deadline closer, and it
+//! ends with the tool (a finished Bash call does not keep a silent run alive for its
+//! whole budget).
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -56,8 +59,8 @@ pub enum Alarm {
 pub struct Watchdog {
     config: WatchdogConfig,
     last_output: Instant,
-    /// The furthest deadline a tool in flight asked for.
-    tool_deadline: Option<Instant>,
+    /// The deadline each tool in flight asked for, by tool-use id.
+    in_flight: HashMap<String, Instant>,
     warned: bool,
 }
 
@@ -66,7 +69,7 @@ impl Watchdog {
         Watchdog {
             config,
             last_output: now,
-            tool_deadline: None,
+            in_flight: HashMap::new(),
             warned: false,
         }
     }
@@ -77,22 +80,33 @@ impl Watchdog {
         self.warned = false;
     }
 
-    /// A tool started (or is still in flight): its budget may extend the deadlines.
-    pub fn tool(&mut self, name: &str, input: Option<&Value>, started: Instant) {
+    /// A tool started (or is still in flight): its budget may extend the deadlines
+    /// until [`tool_done`](Self::tool_done).
+    pub fn tool(&mut self, id: &str, name: &str, input: Option<&Value>, started: Instant) {
         if let Some(budget) = tool_budget(name, input) {
             let deadline = started + budget;
-            self.tool_deadline = Some(self.tool_deadline.map_or(deadline, |d| d.max(deadline)));
+            let entry = self.in_flight.entry(id.to_owned()).or_insert(deadline);
+            *entry = (*entry).max(deadline);
         }
+    }
+
+    /// The tool's result came: its budget no longer holds the run open.
+    pub fn tool_done(&mut self, id: &str) {
+        self.in_flight.remove(id);
+    }
+
+    fn tool_deadline(&self) -> Option<Instant> {
+        self.in_flight.values().max().copied()
     }
 
     fn warn_at(&self) -> Instant {
         let silent = self.last_output + self.config.warn_after;
-        self.tool_deadline.map_or(silent, |d| silent.max(d))
+        self.tool_deadline().map_or(silent, |d| silent.max(d))
     }
 
     fn kill_at(&self) -> Instant {
         let silent = self.last_output + self.config.kill_after;
-        self.tool_deadline.map_or(silent, |d| silent.max(d))
+        self.tool_deadline().map_or(silent, |d| silent.max(d))
     }
 
     /// When [`check`](Self::check) next has something to say.
@@ -171,6 +185,7 @@ mod tests {
         let mut w = Watchdog::new(config(10, 30), t0);
         // A Bash with a 5 minute timeout: 6 minutes before anything is said.
         w.tool(
+            "t1",
             "Bash",
             Some(&json!({"command": "make", "timeout": 300_000})),
             t0,
@@ -179,12 +194,23 @@ mod tests {
         assert_eq!(w.check(t0 + s(360)), Some(Alarm::Kill(s(360))));
         // A shorter budget afterwards does not bring the deadline closer.
         let mut w = Watchdog::new(config(10, 30), t0);
-        w.tool("Bash", Some(&json!({"timeout": 300_000})), t0);
-        w.tool("WebFetch", None, t0);
+        w.tool("t1", "Bash", Some(&json!({"timeout": 300_000})), t0);
+        w.tool("t2", "WebFetch", None, t0);
         assert_eq!(w.next_deadline(), t0 + s(360));
+        // Until the tool is done: then the silence counts from its result.
+        w.tool_done("t1");
+        assert_eq!(
+            w.next_deadline(),
+            t0 + s(180),
+            "the WebFetch is still in flight"
+        );
+        w.tool_done("t2");
+        w.output(t0 + s(200));
+        assert_eq!(w.next_deadline(), t0 + s(210));
+        assert_eq!(w.check(t0 + s(231)), Some(Alarm::Kill(s(31))));
         // Nor does a budget shorter than the silence deadline.
         let mut w = Watchdog::new(config(400, 1000), t0);
-        w.tool("WebFetch", None, t0);
+        w.tool("t1", "WebFetch", None, t0);
         assert_eq!(w.next_deadline(), t0 + s(400));
         assert_eq!(tool_budget("Read", None), None);
         assert_eq!(

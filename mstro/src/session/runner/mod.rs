@@ -66,11 +66,13 @@ pub async fn run(
         Ok(p) => p,
         Err(message) => return fail(MovementErrorKind::Setup, message),
     };
-    let mut command = tokio::process::Command::new(&config.binaries.claude);
-    command
-        .args(command::arguments(&invocation, &prepared.config_path))
-        .current_dir(invocation.workspace);
-    let mut process = match ClaudeProcess::spawn(command, invocation.prompt.to_owned()) {
+    let start = process::Start {
+        program: &config.binaries.claude,
+        args: command::arguments(&invocation, &prepared.config_path),
+        dir: invocation.workspace,
+        grace: config.cancel_grace,
+    };
+    let mut process = match ClaudeProcess::spawn(start, invocation.prompt.to_owned()) {
         Ok(p) => p,
         Err(e) => {
             let claude = config.binaries.claude.display();
@@ -143,15 +145,7 @@ pub async fn run(
     }
     driver.flush();
     let status = match ending {
-        Ending::Exited => {
-            match tokio::time::timeout(config.cancel_grace, process.child.wait()).await {
-                Ok(Ok(status)) => Some(status),
-                _ => {
-                    process.terminate(config.cancel_grace).await;
-                    None
-                }
-            }
-        }
+        Ending::Exited => process.wait_exit(config.cancel_grace).await,
         _ => None,
     };
     drop(prepared.listener);
@@ -253,9 +247,11 @@ impl Driver<'_> {
             if let TabEvent::ToolUse(t) = &event {
                 match t.phase {
                     ToolPhase::Start | ToolPhase::Input => {
-                        self.watchdog.tool(&t.name, t.input.as_ref(), now)
+                        self.watchdog
+                            .tool(&t.tool_use_id, &t.name, t.input.as_ref(), now)
                     }
                     ToolPhase::Result => {
+                        self.watchdog.tool_done(&t.tool_use_id);
                         // The bouncer's decision comes before the result it allowed
                         // or refused, as it happened.
                         if !self.decided.contains(&t.tool_use_id) {

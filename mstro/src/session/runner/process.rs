@@ -1,7 +1,10 @@
-//! The `claude` process of a movement: its own process group (so a cancel reaches the
-//! MCP server and every tool it started), the prompt on stdin, stdout read in bounded
-//! lines, the tail of stderr kept for error messages.
+//! The `claude` process of a movement: under the movement's reaper on Linux (which owns
+//! every process the run starts, however it detaches; see [`crate::process_tree`]),
+//! in a process group of its own everywhere, the prompt on stdin, stdout read in
+//! bounded lines, the tail of stderr kept for error messages.
 
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,16 +19,33 @@ const STDERR_TAIL: usize = 8 * 1024;
 
 /// A started `claude`.
 pub struct ClaudeProcess {
+    /// The reaper on Linux (it exits only once nothing of the run is left), else
+    /// `claude` itself.
     pub child: Child,
     pub stdout: Lines,
     pub stderr: Arc<Mutex<Vec<u8>>>,
     pgid: i32,
 }
 
+/// What to start: `program` (looked up on `PATH` when it is a bare name) with `args`
+/// in `dir`.
+pub struct Start<'a> {
+    pub program: &'a Path,
+    pub args: Vec<OsString>,
+    pub dir: &'a Path,
+    /// Between SIGTERM and SIGKILL, for the reaper's end of the run.
+    pub grace: Duration,
+}
+
 impl ClaudeProcess {
-    /// Start `command` in a new process group and write `prompt` to its stdin.
-    pub fn spawn(mut command: Command, prompt: String) -> std::io::Result<ClaudeProcess> {
+    /// Start the program in a new process group (under the reaper where there is one)
+    /// and write `prompt` to its stdin. A program that does not exist is a `NotFound`
+    /// error here, not a failure of the reaper later.
+    pub fn spawn(start: Start<'_>, prompt: String) -> std::io::Result<ClaudeProcess> {
+        let program = resolve_program(start.program)?;
+        let mut command = supervised(&program, start.args, start.grace);
         command
+            .current_dir(start.dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -75,24 +95,96 @@ impl ClaudeProcess {
         String::from_utf8_lossy(&t).trim().to_owned()
     }
 
-    /// Stop the whole group: SIGTERM, then SIGKILL after `grace` (also for whatever
-    /// the group still holds when the leader exited early).
+    /// Stop the run and wait until nothing of it is left. SIGTERM to the group; on
+    /// Linux the reaper then ends every descendant (SIGTERM, `grace`, SIGKILL) and
+    /// exits last, so its exit means the whole tree is gone. Elsewhere, and should the
+    /// reaper itself not exit in time, SIGKILL to the group.
     pub async fn terminate(&mut self, grace: Duration) {
         signal_group(self.pgid, libc::SIGTERM);
-        let _ = tokio::time::timeout(grace, self.child.wait()).await;
+        let _ = tokio::time::timeout(grace + REAPER_MARGIN, self.child.wait()).await;
         signal_group(self.pgid, libc::SIGKILL);
         let _ = self.child.wait().await;
     }
+
+    /// Wait for the program's end after it closed its output: on Linux the reaper
+    /// still ends what the run left behind, which may take `grace`.
+    pub async fn wait_exit(&mut self, grace: Duration) -> Option<std::process::ExitStatus> {
+        match tokio::time::timeout(grace + REAPER_MARGIN, self.child.wait()).await {
+            Ok(Ok(status)) => Some(status),
+            _ => {
+                self.terminate(grace).await;
+                None
+            }
+        }
+    }
 }
+
+/// How long the reaper may take beyond the grace period: its SIGKILL rounds.
+#[cfg(target_os = "linux")]
+const REAPER_MARGIN: Duration = crate::process_tree::reaper::KILL_LIMIT;
+#[cfg(not(target_os = "linux"))]
+const REAPER_MARGIN: Duration = Duration::ZERO;
 
 impl Drop for ClaudeProcess {
     /// However the run ended (a panic, a dropped task at shutdown), nothing it started
-    /// keeps running unwatched.
+    /// keeps running unwatched: the reaper is told to end the run (it does so even if
+    /// we are gone by then); without one, the group is killed.
     fn drop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
-            signal_group(self.pgid, libc::SIGKILL);
+            let signal = if cfg!(target_os = "linux") {
+                libc::SIGTERM
+            } else {
+                libc::SIGKILL
+            };
+            signal_group(self.pgid, signal);
         }
     }
+}
+
+/// The command that starts `program`: through the reaper on Linux (`/proc/self/exe`
+/// is this very binary, even if the file was replaced since it started).
+#[cfg(target_os = "linux")]
+fn supervised(program: &Path, args: Vec<OsString>, grace: Duration) -> Command {
+    let mut command = Command::new("/proc/self/exe");
+    command
+        .arg(crate::process_tree::reaper::SUBCOMMAND)
+        .arg("--parent")
+        .arg(std::process::id().to_string())
+        .arg("--grace-ms")
+        .arg(grace.as_millis().to_string())
+        .arg("--")
+        .arg(program)
+        .args(args);
+    command
+}
+
+#[cfg(not(target_os = "linux"))]
+fn supervised(program: &Path, args: Vec<OsString>, _grace: Duration) -> Command {
+    let mut command = Command::new(program);
+    command.args(args);
+    command
+}
+
+/// `program` as a path to an executable file: as given when it names a directory,
+/// else the first match on `PATH`.
+fn resolve_program(program: &Path) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let not_found = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such program");
+    if program.components().count() > 1 || program.is_absolute() {
+        return if executable(program) {
+            Ok(program.to_path_buf())
+        } else {
+            Err(not_found())
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| executable(p))
+        .ok_or_else(not_found)
 }
 
 fn signal_group(pgid: i32, signal: i32) {
