@@ -4,6 +4,7 @@
 pub mod bouncer;
 pub mod commands;
 pub mod home;
+pub mod host_guard;
 pub mod machine;
 pub mod process_tree;
 pub mod protocol;

@@ -708,3 +708,183 @@ async fn token_refresh_logout_and_preferences() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("telemetry: on"));
     assert!(machine.run(&["setup-terminal"]).status.success());
 }
+
+/// Issue 15, revocation: logging out, ending a session from another one, and taking
+/// back a share each close the sockets they concern at once, and only those; sharing
+/// answers the same whether or not a name exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_is_taken_back_at_once_and_only_where_asked() {
+    let (_data, relay, ada) = relay_with_user("ada").await;
+    let bob = Session::sign_in(&relay.url, &relay.add_user("bob")).await;
+    let machine = MachineDirs::new();
+    machine.login(&relay.url, &ada).await;
+    let _running = machine.start(&relay.url);
+    let id = ada.wait_online().await;
+    let shares = format!("/api/machines/{id}/shares");
+    let quick = Duration::from_secs(5);
+
+    // Sharing does not tell whether a name exists.
+    let (unknown, _) = ada.post(&shares, json!({ "user": "nobody-here" })).await;
+    let (known, _) = ada.post(&shares, json!({ "user": "bob" })).await;
+    assert_eq!((unknown, known), (204, 204));
+
+    // Taking a share back closes the viewer's socket now, not at its next request.
+    let mut viewer = bob.socket(&id).await.unwrap();
+    let mut owner = ada.socket(&id).await.unwrap();
+    assert_eq!(
+        viewer.request("getActiveTabs", json!({})).await["type"],
+        "getActiveTabs"
+    );
+    let (status, _) = bob.delete(&format!("{shares}/bob")).await;
+    assert_eq!(status, 404, "only the owner takes a share back");
+    let (status, _) = ada.delete(&format!("{shares}/bob")).await;
+    assert_eq!(status, 204);
+    let (code, reason) = viewer.closed_within(quick).await.expect("closed at once");
+    assert_eq!(code, 4403, "{reason}");
+    assert!(bob.socket(&id).await.is_err(), "and cannot come back");
+    assert!(bob.machines().await.is_empty());
+    let (again, _) = ada.delete(&format!("{shares}/bob")).await;
+    let (nobody, _) = ada.delete(&format!("{shares}/nobody-here")).await;
+    assert_eq!((again, nobody), (204, 204), "the same answer either way");
+
+    // Ending another session from this one closes that session's sockets only.
+    let phone = Session::sign_in(&relay.url, &relay.link("ada")).await;
+    let mut on_phone = phone.socket(&id).await.unwrap();
+    let (status, listed) = ada.get("/api/sessions").await;
+    assert_eq!(status, 200, "{listed}");
+    let sessions = listed["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{listed}");
+    let current: Vec<_> = sessions.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1, "{listed}");
+    let other = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = bob.delete(&format!("/api/sessions/{other}")).await;
+    assert_eq!(status, 404, "not bob's to end");
+    let (status, _) = ada.delete(&format!("/api/sessions/{other}")).await;
+    assert_eq!(status, 204);
+    let (code, _) = on_phone.closed_within(quick).await.expect("closed at once");
+    assert_eq!(code, 4401);
+    assert_eq!(phone.get("/api/me").await.0, 401, "the phone is signed out");
+    assert_eq!(
+        owner.request("getActiveTabs", json!({})).await["type"],
+        "getActiveTabs"
+    );
+
+    // "Sign out everywhere else", then logging out closes this session's own socket.
+    let laptop = Session::sign_in(&relay.url, &relay.link("ada")).await;
+    let mut on_laptop = laptop.socket(&id).await.unwrap();
+    let (status, ended) = ada.post("/api/sessions/end-others", json!({})).await;
+    assert_eq!((status, ended["ended"].as_u64()), (200, Some(1)), "{ended}");
+    assert_eq!(
+        on_laptop.closed_within(quick).await.map(|c| c.0),
+        Some(4401)
+    );
+    assert_eq!(
+        owner.request("getActiveTabs", json!({})).await["type"],
+        "getActiveTabs"
+    );
+    let (status, _) = ada.post("/api/auth/logout", json!({})).await;
+    assert_eq!(status, 204);
+    assert_eq!(owner.closed_within(quick).await.map(|c| c.0), Some(4401));
+}
+
+/// Issue 15: requests from other sites and other host names are refused. A
+/// cross-site form cannot sign anyone out, and a page that rebinds its own domain to
+/// the relay's or the machine's loopback address gets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_forms_and_foreign_host_names_are_refused() {
+    let (_data, relay, ada) = relay_with_user("ada").await;
+    let http = reqwest::Client::new();
+    let logout = format!("{}/api/auth/logout", relay.url);
+    // A form post (no JSON), with and without a foreign Origin: refused, still signed in.
+    let form = http
+        .post(&logout)
+        .header("cookie", &ada.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+    let foreign = http
+        .post(&logout)
+        .header("cookie", &ada.cookie)
+        .header("origin", "https://attacker.example")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    let foreign_delete = http
+        .delete(format!("{}/api/sessions/0000000000000000", relay.url))
+        .header("cookie", &ada.cookie)
+        .header("origin", "null")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign_delete.status(), 403);
+    assert_eq!(ada.get("/api/me").await.0, 200, "still signed in");
+    // Our own page's request goes through.
+    let own = http
+        .post(&logout)
+        .header("cookie", &ada.cookie)
+        .header("origin", &relay.url)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 204);
+    assert_eq!(ada.get("/api/me").await.0, 401);
+
+    // A rebound name: the relay answers only to its own names, loopback and IPs.
+    let rebound = http
+        .get(format!("{}/api/me", relay.url))
+        .header("host", format!("attacker.example:{}", relay.addr.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 421);
+    let by_name = http
+        .get(format!("http://localhost:{}/health", relay.addr.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_name.status(), 200);
+
+    // The machine's local server too: its /health names the workspace.
+    let machine = MachineDirs::new();
+    let fresh = Session::sign_in(&relay.url, &relay.link("ada")).await;
+    machine.login(&relay.url, &fresh).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _running = MachineProcess {
+        child: machine
+            .mstro()
+            .args(["--platform", &relay.url, "-p", &port.to_string(), "-w"])
+            .arg(machine.work())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    };
+    fresh.wait_online().await;
+    let rebound = http
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .header("host", "attacker.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 421);
+    assert!(!rebound.text().await.unwrap().contains("work"));
+    let own = http
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+}

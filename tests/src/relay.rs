@@ -62,8 +62,19 @@ impl RelayProcess {
 
     /// `mstro relay add-user NAME`: the sign-in token of the link it prints.
     pub fn add_user(&self, name: &str) -> String {
+        self.sign_in_link(&["add-user", name])
+    }
+
+    /// `mstro relay link NAME`: a new sign-in token for an existing user.
+    pub fn link(&self, name: &str) -> String {
+        self.sign_in_link(&["link", name])
+    }
+
+    fn sign_in_link(&self, command: &[&str]) -> String {
         let out = Command::new(binaries::mstro())
-            .args(["relay", "add-user", name, "--data"])
+            .arg("relay")
+            .args(command)
+            .arg("--data")
             .arg(&self.data)
             .args(["--public-url", &self.url])
             .output()
@@ -131,6 +142,19 @@ impl Session {
             .post(format!("{}{path}", self.relay))
             .header("cookie", &self.cookie)
             .json(&body)
+            .send()
+            .await
+            .expect("the relay answers");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// DELETE with the cookie: (status, body).
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .delete(format!("{}{path}", self.relay))
+            .header("cookie", &self.cookie)
             .send()
             .await
             .expect("the relay answers");
@@ -209,6 +233,21 @@ impl BrowserSocket {
             match tokio::time::timeout(wait, self.ws.next()).await {
                 Ok(Some(Ok(Message::Text(t)))) => {
                     return Some(serde_json::from_str(&t).expect("JSON"));
+                }
+                Ok(Some(Ok(_))) => continue,
+                _ => return None,
+            }
+        }
+    }
+
+    /// Read until the relay closes the socket, at most `wait`: the close code and
+    /// reason (`None` if it stayed open or ended without a Close frame).
+    pub async fn closed_within(&mut self, wait: Duration) -> Option<(u16, String)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Ok(Some(Ok(Message::Close(Some(frame))))) => {
+                    return Some((frame.code.into(), frame.reason.to_string()));
                 }
                 Ok(Some(Ok(_))) => continue,
                 _ => return None,

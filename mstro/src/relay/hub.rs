@@ -2,29 +2,55 @@
 //! from a browser goes to its machine; a machine's reply goes to the one browser named
 //! in `to` (only if that browser is looking at this machine), an event to every
 //! browser on the machine.
+//!
+//! Hostile or slow browsers must not grow the relay: a frame sent to many sockets is
+//! one shared buffer ([`Utf8Bytes`] clones share it), each socket may hold at most
+//! [`SOCKET_QUEUE`] frames and [`SOCKET_BYTE_BUDGET`] bytes before it is cut off, and
+//! the sockets of one user and of one machine are capped.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, broadcast, mpsc};
 
 /// Frames queued for one socket. A socket that falls this far behind is cut off
 /// rather than slowing everyone else down.
 pub const SOCKET_QUEUE: usize = 256;
+/// Bytes queued for one socket (counted per socket, though broadcast frames are
+/// shared) beyond which it is cut off: a browser that does not read cannot make the
+/// relay hold more than this for it.
+pub const SOCKET_BYTE_BUDGET: usize = 16 * 1024 * 1024;
+/// Browser sockets one user may hold open, over all machines and sessions.
+pub const MAX_SOCKETS_PER_USER: usize = 32;
+/// Browser sockets open on one machine, over all users.
+pub const MAX_BROWSERS_PER_MACHINE: usize = 64;
+
+/// Close codes the relay sends browsers (4000-4999 is the application's range).
+pub mod close {
+    /// Too many sockets for this user or this machine.
+    pub const TOO_MANY: u16 = 4029;
+    /// The browser session was signed out or has expired.
+    pub const SIGNED_OUT: u16 = 4401;
+    /// The user may no longer see this machine (its share was revoked).
+    pub const REVOKED: u16 = 4403;
+}
 
 /// What a socket task is told to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outbound {
-    Text(String),
+    Text(Utf8Bytes),
     Close(u16, String),
 }
 
-/// One socket's queue, and the switch that ends its task at once (for when the queue
-/// is full and even a Close frame cannot be queued).
+/// One socket's queue, the bytes waiting in it, and the switch that ends its task at
+/// once (for when the queue is full and even a Close frame cannot be queued).
 #[derive(Clone)]
 pub struct Link {
     pub tx: mpsc::Sender<Outbound>,
     pub kill: Arc<Notify>,
+    queued: Arc<AtomicUsize>,
 }
 
 impl Link {
@@ -32,6 +58,7 @@ impl Link {
         Link {
             tx,
             kill: Arc::new(Notify::new()),
+            queued: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -46,15 +73,45 @@ impl Link {
         }
     }
 
-    fn deliver(&self, text: &str) {
-        if let Err(mpsc::error::TrySendError::Full(_)) =
-            self.tx.try_send(Outbound::Text(text.to_owned()))
-        {
-            // Not reading: cut it off; it reconnects and catches up.
+    /// Queue `text`, or cut the socket off when it is over its frame or byte budget
+    /// (it reconnects and catches up).
+    pub fn deliver(&self, text: &Utf8Bytes) {
+        let len = text.len();
+        let before = self.queued.fetch_add(len, Ordering::Relaxed);
+        if before + len > SOCKET_BYTE_BUDGET {
+            self.queued.fetch_sub(len, Ordering::Relaxed);
+            self.kill.notify_one();
+            return;
+        }
+        if self.tx.try_send(Outbound::Text(text.clone())).is_err() {
+            self.queued.fetch_sub(len, Ordering::Relaxed);
             self.kill.notify_one();
         }
     }
+
+    /// The socket task wrote (or dropped) a frame of `len` bytes.
+    pub fn sent(&self, len: usize) {
+        self.queued.fetch_sub(len, Ordering::Relaxed);
+    }
+
+    /// Bytes queued and not yet written.
+    pub fn queued_bytes(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
 }
+
+/// Who a browser socket belongs to.
+#[derive(Debug, Clone)]
+pub struct BrowserIdentity {
+    pub machine_id: String,
+    pub user_id: String,
+    /// The hash of the session token it was opened with (see `Store::session_key`).
+    pub session: String,
+}
+
+/// Why a browser socket was not attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooMany(pub &'static str);
 
 struct MachineLink {
     connection_id: String,
@@ -62,7 +119,7 @@ struct MachineLink {
 }
 
 struct BrowserLink {
-    machine_id: String,
+    identity: BrowserIdentity,
     link: Link,
 }
 
@@ -153,7 +210,7 @@ impl Hub {
             serde_json::json!({ "online": online }),
         )
         .to_text();
-        self.to_browsers_of(machine_id, &status);
+        self.to_browsers_of(machine_id, status.into());
         let _ = self.presence.send(());
     }
 
@@ -161,14 +218,58 @@ impl Hub {
         self.presence.subscribe()
     }
 
-    pub fn attach_browser(&self, browser_id: &str, machine_id: &str, link: Link) {
-        self.links().browsers.insert(
-            browser_id.to_owned(),
-            BrowserLink {
-                machine_id: machine_id.to_owned(),
-                link,
-            },
+    /// Register a browser's socket, unless its user or its machine already has as many
+    /// as allowed.
+    pub fn attach_browser(
+        &self,
+        browser_id: &str,
+        identity: BrowserIdentity,
+        link: Link,
+    ) -> Result<(), TooMany> {
+        let mut links = self.links();
+        let (mut of_user, mut on_machine) = (0, 0);
+        for b in links.browsers.values() {
+            of_user += usize::from(b.identity.user_id == identity.user_id);
+            on_machine += usize::from(b.identity.machine_id == identity.machine_id);
+        }
+        if of_user >= MAX_SOCKETS_PER_USER {
+            return Err(TooMany(
+                "too many open connections for this user: close other tabs or devices",
+            ));
+        }
+        if on_machine >= MAX_BROWSERS_PER_MACHINE {
+            return Err(TooMany("too many browsers are connected to this machine"));
+        }
+        links
+            .browsers
+            .insert(browser_id.to_owned(), BrowserLink { identity, link });
+        Ok(())
+    }
+
+    /// Close every socket opened with the session whose key is `session` (it signed
+    /// out or was ended).
+    pub fn close_session(&self, session: &str) {
+        self.close_browsers(|b| b.session == session, close::SIGNED_OUT, "signed out");
+    }
+
+    /// Close every socket of user `user_id` on machine `machine_id` (a revoked share).
+    pub fn close_viewer(&self, user_id: &str, machine_id: &str) {
+        self.close_browsers(
+            |b| b.user_id == user_id && b.machine_id == machine_id,
+            close::REVOKED,
+            "access to this machine was revoked",
         );
+    }
+
+    fn close_browsers(&self, which: impl Fn(&BrowserIdentity) -> bool, code: u16, reason: &str) {
+        for b in self
+            .links()
+            .browsers
+            .values()
+            .filter(|b| which(&b.identity))
+        {
+            b.link.close(code, reason);
+        }
     }
 
     pub fn detach_browser(&self, browser_id: &str) {
@@ -179,40 +280,47 @@ impl Hub {
     pub fn to_machine(&self, machine_id: &str, text: String) -> Result<(), SendError> {
         let links = self.links();
         let machine = links.machines.get(machine_id).ok_or(SendError::Offline)?;
-        machine
-            .link
-            .tx
-            .try_send(Outbound::Text(text))
-            .map_err(|e| match e {
+        // A machine is never cut off for being slow: the browser is told to retry.
+        let link = &machine.link;
+        let len = text.len();
+        if link.queued.fetch_add(len, Ordering::Relaxed) + len > SOCKET_BYTE_BUDGET {
+            link.queued.fetch_sub(len, Ordering::Relaxed);
+            return Err(SendError::Busy);
+        }
+        link.tx.try_send(Outbound::Text(text.into())).map_err(|e| {
+            link.queued.fetch_sub(len, Ordering::Relaxed);
+            match e {
                 mpsc::error::TrySendError::Full(_) => SendError::Busy,
                 mpsc::error::TrySendError::Closed(_) => SendError::Offline,
-            })
+            }
+        })
     }
 
     /// A machine's frame: to the browser named `to` if it is on this machine, else to
     /// nobody; without `to`, to every browser on the machine.
-    pub fn from_machine(&self, machine_id: &str, to: Option<&str>, text: &str) {
+    pub fn from_machine(&self, machine_id: &str, to: Option<&str>, text: Utf8Bytes) {
         match to {
             Some(browser) => {
                 let links = self.links();
                 if let Some(b) = links.browsers.get(browser)
-                    && b.machine_id == machine_id
+                    && b.identity.machine_id == machine_id
                 {
-                    b.link.deliver(text);
+                    b.link.deliver(&text);
                 }
             }
             None => self.to_browsers_of(machine_id, text),
         }
     }
 
-    fn to_browsers_of(&self, machine_id: &str, text: &str) {
+    /// One buffer for all of them: each socket's queue holds a reference, not a copy.
+    fn to_browsers_of(&self, machine_id: &str, text: Utf8Bytes) {
         let links = self.links();
         for b in links
             .browsers
             .values()
-            .filter(|b| b.machine_id == machine_id)
+            .filter(|b| b.identity.machine_id == machine_id)
         {
-            b.link.deliver(text);
+            b.link.deliver(&text);
         }
     }
 }
@@ -229,6 +337,18 @@ mod tests {
         out
     }
 
+    fn text(s: &str) -> Outbound {
+        Outbound::Text(s.into())
+    }
+
+    fn who(machine: &str, user: &str, session: &str) -> BrowserIdentity {
+        BrowserIdentity {
+            machine_id: machine.into(),
+            user_id: user.into(),
+            session: session.into(),
+        }
+    }
+
     #[test]
     fn replies_reach_only_the_browser_that_asked_on_that_machine() {
         let hub = Hub::default();
@@ -237,19 +357,22 @@ mod tests {
         let (a, mut a_rx) = mpsc::channel(8);
         let (b, mut b_rx) = mpsc::channel(8);
         let (c, mut c_rx) = mpsc::channel(8);
-        hub.attach_browser("a", "m1", Link::new(a));
-        hub.attach_browser("b", "m1", Link::new(b));
-        hub.attach_browser("c", "m2", Link::new(c));
+        hub.attach_browser("a", who("m1", "u", "s"), Link::new(a))
+            .unwrap();
+        hub.attach_browser("b", who("m1", "u", "s"), Link::new(b))
+            .unwrap();
+        hub.attach_browser("c", who("m2", "u", "s"), Link::new(c))
+            .unwrap();
         hub.to_machine("m1", "x".into()).unwrap();
-        assert_eq!(recv(&mut m1_rx), [Outbound::Text("x".into())]);
-        hub.from_machine("m1", Some("a"), "reply");
+        assert_eq!(recv(&mut m1_rx), [text("x")]);
+        hub.from_machine("m1", Some("a"), "reply".into());
         // A machine cannot address a browser of another machine.
-        hub.from_machine("m1", Some("c"), "stolen");
-        assert_eq!(recv(&mut a_rx), [Outbound::Text("reply".into())]);
+        hub.from_machine("m1", Some("c"), "stolen".into());
+        assert_eq!(recv(&mut a_rx), [text("reply")]);
         assert!(recv(&mut b_rx).is_empty());
         assert!(recv(&mut c_rx).is_empty());
-        hub.from_machine("m1", None, "event");
-        assert_eq!(recv(&mut b_rx), [Outbound::Text("event".into())]);
+        hub.from_machine("m1", None, "event".into());
+        assert_eq!(recv(&mut b_rx), [text("event")]);
         assert!(recv(&mut c_rx).is_empty());
         assert_eq!(hub.to_machine("m2", "y".into()), Err(SendError::Offline));
     }
@@ -277,12 +400,126 @@ mod tests {
         let (b, _b_rx) = mpsc::channel(2);
         let link = Link::new(b);
         let kill = link.kill.clone();
-        hub.attach_browser("b", "m", link);
+        hub.attach_browser("b", who("m", "u", "s"), link).unwrap();
         for _ in 0..3 {
-            hub.from_machine("m", None, "event");
+            hub.from_machine("m", None, "event".into());
         }
         tokio::time::timeout(std::time::Duration::from_secs(1), kill.notified())
             .await
             .expect("the socket task is told to end");
+    }
+
+    #[tokio::test]
+    async fn a_broadcast_is_one_buffer_and_a_socket_over_its_byte_budget_is_cut_off() {
+        let hub = Hub::default();
+        let (slow, _slow_rx) = mpsc::channel(SOCKET_QUEUE);
+        let slow = Link::new(slow);
+        let (fast, mut fast_rx) = mpsc::channel(SOCKET_QUEUE);
+        let fast = Link::new(fast);
+        hub.attach_browser("slow", who("m", "u", "s"), slow.clone())
+            .unwrap();
+        hub.attach_browser("fast", who("m", "v", "t"), fast.clone())
+            .unwrap();
+        let big = "x".repeat(1024 * 1024);
+        let frame: Utf8Bytes = big.into();
+        hub.from_machine("m", None, frame.clone());
+        let Some(Outbound::Text(got)) = fast_rx.recv().await else {
+            panic!("the fast socket got the frame");
+        };
+        // The same bytes, not a copy.
+        assert_eq!(got.as_str().as_ptr(), frame.as_str().as_ptr());
+        fast.sent(got.len());
+        assert_eq!(fast.queued_bytes(), 0);
+        assert_eq!(slow.queued_bytes(), 1024 * 1024);
+        for _ in 1..SOCKET_BYTE_BUDGET / (1024 * 1024) {
+            hub.from_machine("m", None, frame.clone());
+            fast.sent(fast_rx.recv().await.map_or(0, |_| frame.len()));
+        }
+        assert_eq!(slow.queued_bytes(), SOCKET_BYTE_BUDGET);
+        // One more byte than the budget: cut off, and the fast one is not.
+        hub.from_machine("m", None, "y".into());
+        tokio::time::timeout(std::time::Duration::from_secs(1), slow.kill.notified())
+            .await
+            .expect("the slow socket is told to end");
+        assert!(matches!(fast_rx.recv().await, Some(Outbound::Text(t)) if t.as_str() == "y"));
+    }
+
+    #[test]
+    fn a_machine_over_its_byte_budget_makes_browsers_retry_and_is_not_cut_off() {
+        let hub = Hub::default();
+        let (m, _m_rx) = mpsc::channel(SOCKET_QUEUE);
+        let link = Link::new(m);
+        hub.attach_machine("m", "c", link.clone());
+        let big = "x".repeat(SOCKET_BYTE_BUDGET / 2);
+        hub.to_machine("m", big.clone()).unwrap();
+        hub.to_machine("m", big.clone()).unwrap();
+        assert_eq!(hub.to_machine("m", "x".into()), Err(SendError::Busy));
+        link.sent(big.len());
+        hub.to_machine("m", "x".into()).unwrap();
+        assert!(hub.is_online("m"));
+    }
+
+    #[test]
+    fn sockets_are_capped_per_user_and_per_machine() {
+        let hub = Hub::default();
+        let mut keep = Vec::new();
+        let mut attach = |id: String, who: BrowserIdentity| {
+            let (tx, rx) = mpsc::channel(1);
+            keep.push(rx);
+            hub.attach_browser(&id, who, Link::new(tx))
+        };
+        for i in 0..MAX_SOCKETS_PER_USER {
+            attach(format!("a{i}"), who(&format!("m{}", i % 3), "ana", "s")).unwrap();
+        }
+        let refused = attach("a-last".into(), who("m9", "ana", "s2")).unwrap_err();
+        assert!(refused.0.contains("this user"), "{refused:?}");
+        // Other users are not affected by ana's count...
+        for i in 0..MAX_BROWSERS_PER_MACHINE {
+            attach(format!("b{i}"), who("busy", &format!("user{i}"), "s")).unwrap();
+        }
+        // ...but a machine has its own cap.
+        let refused = attach("b-last".into(), who("busy", "zed", "z")).unwrap_err();
+        assert!(refused.0.contains("machine"), "{refused:?}");
+        hub.detach_browser("b0");
+        attach("b-again".into(), who("busy", "zed", "z")).unwrap();
+    }
+
+    #[test]
+    fn logout_and_revocation_close_exactly_the_sockets_they_name() {
+        let hub = Hub::default();
+        let mut rx = HashMap::new();
+        for (id, who) in [
+            ("ana-phone", who("m1", "ana", "s-phone")),
+            ("ana-phone-2", who("m2", "ana", "s-phone")),
+            ("ana-laptop", who("m1", "ana", "s-laptop")),
+            ("bob", who("m1", "bob", "s-bob")),
+        ] {
+            let (tx, r) = mpsc::channel(8);
+            rx.insert(id, r);
+            hub.attach_browser(id, who, Link::new(tx)).unwrap();
+        }
+        let closed = |rx: &mut HashMap<&'static str, mpsc::Receiver<Outbound>>| {
+            let mut ids: Vec<(&'static str, u16)> = rx
+                .iter_mut()
+                .filter_map(|(id, r)| match recv(r).pop() {
+                    Some(Outbound::Close(code, _)) => Some((*id, code)),
+                    _ => None,
+                })
+                .collect();
+            ids.sort();
+            ids
+        };
+        hub.close_session("s-phone");
+        assert_eq!(
+            closed(&mut rx),
+            [
+                ("ana-phone", close::SIGNED_OUT),
+                ("ana-phone-2", close::SIGNED_OUT)
+            ]
+        );
+        hub.close_viewer("bob", "m2");
+        assert_eq!(closed(&mut rx), []);
+        hub.close_viewer("bob", "m1");
+        assert_eq!(closed(&mut rx), [("bob", close::REVOKED)]);
     }
 }

@@ -21,6 +21,11 @@ export class SocketError extends Error {
 
 const MAX_BACKOFF_MS = 15000;
 
+// Close codes the relay sends (docs/relay-api.md, "Browser socket").
+export const CLOSE_TOO_MANY = 4029;
+export const CLOSE_SIGNED_OUT = 4401;
+export const CLOSE_REVOKED = 4403;
+
 function randomPrefix() {
   const bytes = new Uint8Array(6);
   crypto.getRandomValues(bytes);
@@ -228,7 +233,10 @@ export class MachineSocket extends EventTarget {
       this.connect();
     }, delay);
 
-    if (!opened && this.shouldRetry) {
+    // The relay closed it for a reason that a retry cannot fix by itself: signed out
+    // (4401) or access taken back (4403). Ask, as for a refused upgrade.
+    const refused = closeCode === CLOSE_SIGNED_OUT || closeCode === CLOSE_REVOKED;
+    if ((!opened || refused) && this.shouldRetry) {
       const attempt = this.attempt;
       Promise.resolve()
         .then(() => this.shouldRetry({ attempt }))

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::error::{ApiError, JsonBody};
 use super::session::SignedIn;
 use crate::relay::state::RelayState;
-use crate::relay::store::Permission;
+use crate::relay::store::{Permission, StoreError};
 
 /// The user's machines as the web app shows them.
 async fn machines_json(state: &RelayState, user_id: String) -> Result<Value, ApiError> {
@@ -94,8 +94,37 @@ pub async fn share(
     if permission != Some(Permission::Owner) {
         return Err(ApiError::not_found("machine"));
     }
-    state
+    // The same answer whether or not someone has that name: sharing must not be a way
+    // to find out who has an account.
+    match state
         .db(move |s| s.share_machine(&machine_id, &owner.id, &body.user))
-        .await?;
+        .await
+    {
+        Ok(()) | Err(StoreError::UnknownUser(_)) => Ok(StatusCode::NO_CONTENT),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `DELETE /api/machines/{id}/shares/{user}`: take back a share; the viewer's sockets
+/// on the machine close at once. The same answer whether or not there was a share.
+pub async fn unshare(
+    State(state): State<RelayState>,
+    SignedIn(owner): SignedIn,
+    Path((machine_id, user)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    if machine_id.len() > 64 || user.len() > 256 {
+        return Err(ApiError::not_found("machine"));
+    }
+    let id = machine_id.clone();
+    let removed = state
+        .db(move |s| s.unshare_machine(&id, &owner.id, &user))
+        .await
+        .map_err(|e| match e {
+            StoreError::Forbidden => ApiError::not_found("machine"),
+            e => e.into(),
+        })?;
+    if let Some(viewer) = removed {
+        state.hub.close_viewer(&viewer, &machine_id);
+    }
     Ok(StatusCode::NO_CONTENT)
 }

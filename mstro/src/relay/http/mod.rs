@@ -4,6 +4,7 @@
 pub mod device;
 pub mod error;
 pub mod machines;
+pub mod origin;
 pub mod people;
 pub mod session;
 pub mod web;
@@ -11,8 +12,11 @@ pub mod web;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
-use axum::routing::{get, post};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+use crate::host_guard::{AllowedHosts, check_host};
+use axum::routing::{delete, get, post};
 
 use super::socket;
 use super::state::RelayState;
@@ -22,15 +26,23 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// Every route of the relay.
 pub fn router(state: RelayState) -> Router {
+    let hosts = Arc::new(AllowedHosts::for_public_url(&state.public_url));
     Router::new()
         .route("/health", get(health))
         .route("/api/auth/login", post(people::login))
         .route("/api/auth/link", post(people::redeem_link))
         .route("/api/auth/logout", post(people::logout))
         .route("/api/me", get(people::me))
+        .route("/api/sessions", get(people::sessions))
+        .route("/api/sessions/end-others", post(people::end_other_sessions))
+        .route("/api/sessions/{id}", delete(people::end_session))
         .route("/api/machines", get(machines::list))
         .route("/api/machines/events", get(machines::events))
         .route("/api/machines/{id}/shares", post(machines::share))
+        .route(
+            "/api/machines/{id}/shares/{user}",
+            delete(machines::unshare),
+        )
         .route("/api/device/lookup", post(device::lookup))
         .route("/api/device/approve", post(device::approve))
         .route("/api/device/deny", post(device::deny))
@@ -43,8 +55,54 @@ pub fn router(state: RelayState) -> Router {
         .route("/ws/web", get(socket::browser::upgrade))
         .fallback(web::asset)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_json,
+        ))
+        .layer(middleware::from_fn_with_state(hosts, check_host))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// A request that changes state must come from our own pages or from a client that
+/// is not a browser: a cross-site form can post without CORS, but cannot send JSON
+/// (that needs a preflight we never answer), set `Authorization`, nor forge `Origin`.
+/// So: no foreign `Origin`, and a JSON body unless the request is a DELETE or carries
+/// a bearer token (the machine's device calls).
+async fn same_origin_json(
+    axum::extract::State(state): axum::extract::State<RelayState>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    use axum::http::Method;
+    let method = request.method().clone();
+    if matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    if !origin::same_origin(headers, &state.public_url) {
+        return error::ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "cross_origin",
+            "this request came from another site",
+        )
+        .into_response();
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    let bearer = headers.contains_key(header::AUTHORIZATION);
+    if method != Method::DELETE && !bearer && !json {
+        return error::ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "json_required",
+            "send the request body as JSON (Content-Type: application/json)",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 async fn health() -> axum::Json<serde_json::Value> {

@@ -7,9 +7,9 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::error::{ApiError, JsonBody};
-use super::session::{SESSION_TTL_SECS, SignedIn, session_token, set_cookie};
+use super::session::{SESSION_TTL_SECS, SignedIn, SignedInSession, session_token, set_cookie};
 use crate::relay::state::{RelayState, now};
-use crate::relay::store::User;
+use crate::relay::store::{User, session_key};
 
 #[derive(Deserialize)]
 pub struct Login {
@@ -85,9 +85,65 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
     if let Some(token) = session_token(&headers) {
+        let key = session_key(&token);
         state.db(move |s| s.delete_session(&token)).await?;
+        // Its sockets end now, not when they next try something.
+        state.hub.close_session(&key);
     }
     Ok((StatusCode::NO_CONTENT, [set_cookie(&state, None)]))
+}
+
+/// `GET /api/sessions`: the person's signed-in browsers.
+pub async fn sessions(
+    State(state): State<RelayState>,
+    SignedInSession(current): SignedInSession,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let user_id = current.user.id.clone();
+    let all = state.db(move |s| s.sessions_of(&user_id, now())).await?;
+    let list: Vec<serde_json::Value> = all
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "id": s.public_id(),
+                "createdAt": crate::timestamp::rfc3339_unix(s.created_at),
+                "expiresAt": crate::timestamp::rfc3339_unix(s.expires_at),
+                "current": s.key == current.key,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "sessions": list })))
+}
+
+/// `DELETE /api/sessions/{id}`: end one of the person's sessions (its sockets close).
+/// 404 when it is not one of theirs.
+pub async fn end_session(
+    State(state): State<RelayState>,
+    SignedIn(user): SignedIn,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let ended = state.db(move |s| s.end_session(&user.id, &id)).await?;
+    if ended.is_empty() {
+        return Err(ApiError::not_found("session"));
+    }
+    for key in &ended {
+        state.hub.close_session(key);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/sessions/end-others`: sign out every other browser of the person.
+pub async fn end_other_sessions(
+    State(state): State<RelayState>,
+    SignedInSession(current): SignedInSession,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (user_id, keep) = (current.user.id.clone(), current.key.clone());
+    let ended = state
+        .db(move |s| s.end_other_sessions(&user_id, &keep))
+        .await?;
+    for key in &ended {
+        state.hub.close_session(key);
+    }
+    Ok(Json(serde_json::json!({ "ended": ended.len() })))
 }
 
 pub async fn me(SignedIn(user): SignedIn) -> Json<serde_json::Value> {

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue};
 
 use super::error::ApiError;
 use crate::relay::state::{RelayState, now};
-use crate::relay::store::User;
+use crate::relay::store::{SessionInfo, User};
 
 pub const COOKIE_NAME: &str = "mstro_session";
 /// How long a browser stays signed in.
@@ -27,6 +27,23 @@ impl FromRequestParts<RelayState> for SignedIn {
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
         Ok(SignedIn(user))
+    }
+}
+
+/// A request from a signed-in browser, with the session it is signed in with (for
+/// what must be tied to the session: its sockets, "end my other sessions").
+pub struct SignedInSession(pub SessionInfo);
+
+impl FromRequestParts<RelayState> for SignedInSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &RelayState) -> Result<Self, ApiError> {
+        let token = session_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let session = state
+            .db(move |s| s.session(&token, now()))
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        Ok(SignedInSession(session))
     }
 }
 

@@ -5,7 +5,7 @@
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 use super::{MAX_MESSAGE_BYTES, write};
 use crate::protocol::{Envelope, ErrorCode, Permission};
 use crate::relay::http::error::ApiError;
-use crate::relay::http::session::SignedIn;
-use crate::relay::hub::{Link, Outbound, SOCKET_QUEUE, SendError};
+use crate::relay::http::session::SignedInSession;
+use crate::relay::hub::{BrowserIdentity, Link, SOCKET_QUEUE, SendError, close};
 use crate::relay::state::RelayState;
 
 #[derive(Deserialize)]
@@ -25,12 +25,12 @@ pub struct Target {
 
 pub async fn upgrade(
     State(state): State<RelayState>,
-    SignedIn(user): SignedIn,
+    SignedInSession(session): SignedInSession,
     Query(target): Query<Target>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    if !same_origin(&headers, &state.public_url) {
+    if !crate::relay::http::origin::same_origin(&headers, &state.public_url) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "cross_origin",
@@ -40,55 +40,59 @@ pub async fn upgrade(
     if target.machine.len() > 64 {
         return Err(ApiError::not_found("machine"));
     }
-    let machine_id = target.machine.clone();
+    let identity = BrowserIdentity {
+        machine_id: target.machine.clone(),
+        user_id: session.user.id.clone(),
+        session: session.key.clone(),
+    };
+    let user_id = session.user.id.clone();
     let permission = state
-        .db(move |s| s.permission(&user.id, &target.machine))
+        .db(move |s| s.permission(&user_id, &target.machine))
         .await?
         .ok_or_else(|| ApiError::not_found("machine"))?;
+    let expires_at = session.expires_at;
     Ok(ws
         .max_message_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run(socket, state, machine_id, permission)))
+        .on_upgrade(move |socket| run(socket, state, identity, permission, expires_at)))
 }
 
-/// A page of another site must not ride on the person's cookie (SameSite=Strict
-/// already stops that; this is the second lock). The Origin must be the relay's public
-/// URL, or name the Host asked for (a proxy may rewrite Host). Non-browser clients send
-/// no Origin.
-fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    if origin
-        .to_str()
-        .is_ok_and(|o| o.eq_ignore_ascii_case(public_url.trim_end_matches('/')))
-    {
-        return true;
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, rest)| rest);
-    matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
-}
-
-async fn run(socket: WebSocket, state: RelayState, machine_id: String, permission: Permission) {
+async fn run(
+    socket: WebSocket,
+    state: RelayState,
+    identity: BrowserIdentity,
+    permission: Permission,
+    expires_at: i64,
+) {
     let (mut sink, mut stream) = socket.split();
     let browser_id = uuid::Uuid::new_v4().to_string();
+    let machine_id = identity.machine_id.clone();
     let (tx, mut rx) = mpsc::channel(SOCKET_QUEUE);
     let link = Link::new(tx.clone());
     let kill = link.kill.clone();
-    state.hub.attach_browser(&browser_id, &machine_id, link);
+    if let Err(refused) = state
+        .hub
+        .attach_browser(&browser_id, identity, link.clone())
+    {
+        super::close(&mut sink, close::TOO_MANY, refused.0).await;
+        return;
+    }
     let status = Envelope::new(
         "machineStatus",
         serde_json::json!({ "online": state.hub.is_online(&machine_id) }),
     );
-    let _ = tx.try_send(Outbound::Text(status.to_text()));
+    link.deliver(&status.to_text().into());
+    // The session's end closes its sockets (logout closes them at once, through the hub).
+    let left = u64::try_from(expires_at.saturating_sub(crate::relay::state::now())).unwrap_or(0);
+    let expiry = tokio::time::sleep(std::time::Duration::from_secs(left));
+    tokio::pin!(expiry);
 
     loop {
         tokio::select! {
             _ = kill.notified() => break,
+            _ = &mut expiry => {
+                super::close(&mut sink, close::SIGNED_OUT, "the session has expired; sign in again").await;
+                break;
+            }
             incoming = stream.next() => {
                 let message = match incoming {
                     Some(Ok(m)) => m,
@@ -101,11 +105,11 @@ async fn run(socket: WebSocket, state: RelayState, machine_id: String, permissio
                     _ => None,
                 };
                 if let Some(reply) = reply {
-                    let _ = tx.try_send(Outbound::Text(reply.to_text()));
+                    link.deliver(&reply.to_text().into());
                 }
             }
             out = rx.recv() => {
-                if !write(&mut sink, out).await {
+                if !write(&mut sink, out, &link).await {
                     break;
                 }
             }

@@ -107,7 +107,9 @@ async fn run(socket: WebSocket, state: RelayState, hello: MachineHello) {
     let (tx, mut rx) = mpsc::channel(SOCKET_QUEUE);
     let link = Link::new(tx);
     let kill = link.kill.clone();
-    state.hub.attach_machine(&machine_id, &connection_id, link);
+    state
+        .hub
+        .attach_machine(&machine_id, &connection_id, link.clone());
 
     // Only what the machine sends keeps it alive (its pings every 25 s at least).
     let idle = tokio::time::sleep(IDLE_TIMEOUT);
@@ -128,7 +130,7 @@ async fn run(socket: WebSocket, state: RelayState, hello: MachineHello) {
                             let to = envelope.to.take();
                             envelope.from = None;
                             envelope.permission = None;
-                            state.hub.from_machine(&machine_id, to.as_deref(), &envelope.to_text());
+                            state.hub.from_machine(&machine_id, to.as_deref(), envelope.to_text().into());
                         }
                         Err(e) => eprintln!("mstro relay: machine {machine_id} sent a bad frame: {e}"),
                     },
@@ -138,7 +140,7 @@ async fn run(socket: WebSocket, state: RelayState, hello: MachineHello) {
                 }
             }
             out = rx.recv() => {
-                if !write(&mut sink, out).await {
+                if !write(&mut sink, out, &link).await {
                     break;
                 }
             }

@@ -176,6 +176,36 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+
+    /// Take back user `with_user`'s view of `owner_id`'s machine; the user's id when a
+    /// share was removed (so their sockets can be closed), `None` when there was none.
+    /// Errors as [`share_machine`](Self::share_machine) for a machine the owner does
+    /// not own.
+    pub fn unshare_machine(
+        &self,
+        machine_id: &str,
+        owner_id: &str,
+        with_user: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        match permission_on(&tx, owner_id, machine_id)? {
+            Some(Permission::Owner) => {}
+            Some(Permission::View) => return Err(StoreError::Forbidden),
+            None => return Err(StoreError::NotFound),
+        }
+        let removed: Option<String> = tx
+            .query_row(
+                "DELETE FROM machine_shares WHERE machine_id = ?1
+                 AND user_id = (SELECT id FROM users WHERE name = ?2)
+                 RETURNING user_id",
+                params![machine_id, with_user],
+                |row| row.get(0),
+            )
+            .optional()?;
+        tx.commit()?;
+        Ok(removed)
+    }
 }
 
 /// The id of `owner_id`'s machine whose client id is `info.client_id`, created (named

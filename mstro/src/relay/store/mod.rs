@@ -38,6 +38,7 @@ pub use devices::Device;
 pub use error::StoreError;
 pub use machines::{Machine, MachineInfo, Permission};
 pub use passwords::MIN_PASSWORD_CHARS;
+pub use sessions::{PUBLIC_ID_LEN, SessionInfo, session_key};
 pub use users::{MAX_NAME_CHARS, User};
 
 /// The database's file name inside the directory given to [`Store::open`].

@@ -8,7 +8,7 @@
 // data-path (relative to the working directory) and data-kind.
 
 import { get } from '../api.js';
-import { MachineSocket } from '../socket.js';
+import { CLOSE_TOO_MANY, MachineSocket } from '../socket.js';
 import { createChat } from '../session/chat.js';
 import {
   h, errorBox, setChildren, spinner, formatBytes, formatNumber, timeAgo, formatDateTime,
@@ -314,7 +314,10 @@ export function mount(container, route, ctx) {
   function updateBanner() {
     clearTimeout(bannerTimer);
     const { state, everOpened, retryAt } = sockState;
-    if (state === 'waiting') {
+    if (state === 'waiting' && sockState.closeCode === CLOSE_TOO_MANY) {
+      setBanner('error', 'Too many open connections for this account or machine. Close other tabs or devices.',
+        { retry: true, countdownTo: retryAt });
+    } else if (state === 'waiting') {
       setBanner('error', everOpened
         ? 'Lost the connection to the relay.'
         : "Can't connect to the relay.", { retry: true, countdownTo: retryAt });
