@@ -888,3 +888,86 @@ async fn cross_site_forms_and_foreign_host_names_are_refused() {
         .unwrap();
     assert_eq!(own.status(), 200);
 }
+
+/// Issue 15, abuse limits: password guesses, link redemptions and device requests from
+/// one address are answered 429 with Retry-After once over the limit, a guessed-at
+/// account is limited however the name is spelled, and the limits are per address and
+/// per account (another account still signs in).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn floods_from_one_address_get_429_with_retry_after() {
+    let data = tempfile::tempdir().unwrap();
+    let relay = RelayProcess::start(data.path(), 0);
+    let http = reqwest::Client::new();
+    let post =
+        |path: &str, body: Value| http.post(format!("{}{path}", relay.url)).json(&body).send();
+    let retry_after = |r: &reqwest::Response| {
+        r.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+
+    // Guessing ada's password: the account's allowance runs out first, then every
+    // answer is 429 with a wait, whatever the spelling of the name.
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let name = if i % 2 == 0 { "ada" } else { "ADA" };
+        let r = post(
+            "/api/auth/login",
+            json!({"name": name, "password": "wrong-guess"}),
+        )
+        .await
+        .unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            let wait = retry_after(&r).expect("Retry-After on 429");
+            assert!((1..=60).contains(&wait), "{wait}");
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+        }
+    }
+    assert!(
+        statuses[..5].iter().all(|s| *s == 401),
+        "the first guesses are answered: {statuses:?}"
+    );
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+
+    // Another account from the same address is still answered (the address's own
+    // allowance, 10 at once, is larger than one account's, 5).
+    let r = post("/api/auth/login", json!({"name": "bob", "password": "x"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    // Device requests: 5 at once, then 429 with a wait.
+    let request = json!({"clientId": "c", "machineHostname": "h", "osType": "linux",
+                         "cpuArch": "x86_64", "cliVersion": "0"});
+    let mut granted = 0;
+    let mut limited = None;
+    for _ in 0..12 {
+        let r = post("/api/auth/device/request", request.clone())
+            .await
+            .unwrap();
+        match r.status().as_u16() {
+            200 => granted += 1,
+            429 => {
+                limited = retry_after(&r);
+                break;
+            }
+            s => panic!("unexpected {s}"),
+        }
+    }
+    assert_eq!(granted, 5);
+    assert!(limited.is_some_and(|w| w >= 1), "{limited:?}");
+
+    // Link redemption by guessing tokens.
+    let mut last = 0;
+    for _ in 0..12 {
+        last = post("/api/auth/link", json!({"token": "0".repeat(64)}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+}

@@ -126,6 +126,11 @@ impl Platform {
                     .json(&body),
             )
             .await?;
+        // Over the relay's limit for this address (many machines behind one NAT):
+        // the same as being told to slow down.
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            return Ok(PollResult::NotYet("slow_down".to_owned()));
+        }
         if r.status() == StatusCode::BAD_REQUEST {
             let text = r.text().await.unwrap_or_default();
             return match serde_json::from_str::<PollError>(&text) {

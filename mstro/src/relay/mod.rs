@@ -8,6 +8,7 @@
 
 pub mod http;
 pub mod hub;
+pub mod limits;
 pub mod socket;
 pub mod state;
 pub mod store;
@@ -102,6 +103,19 @@ pub fn default_public_url(addr: SocketAddr) -> String {
     format!("http://{addr}")
 }
 
+/// Every minute: drop expired rows (so that a flood of device requests leaves nothing
+/// behind for long, and no request pays for the sweep) and forget idle rate-limit keys.
+async fn sweep(state: RelayState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        state.limits.forget_idle();
+        if let Err(e) = state.db(|s| s.sweep_expired(state::now())).await {
+            eprintln!("mstro relay: cannot sweep expired rows: {e}");
+        }
+    }
+}
+
 /// Open the store, bind, and serve in the background.
 pub async fn start(config: RelayConfig) -> Result<RunningRelay, RelayError> {
     let store = Store::open(&config.data_dir).map_err(|source| RelayError::Store {
@@ -128,9 +142,11 @@ pub async fn start(config: RelayConfig) -> Result<RunningRelay, RelayError> {
         hub: Arc::new(Hub::default()),
         public_url: public_url.clone().into(),
         device_poll_interval_secs: config.device_poll_interval_secs.max(1),
-        password_checks: Arc::new(tokio::sync::Semaphore::new(state::PASSWORD_CHECKS)),
+        password_checks: Arc::new(state::PasswordChecks::default()),
+        limits: Arc::new(limits::Limits::default()),
     };
-    let app = http::router(state);
+    tokio::spawn(sweep(state.clone()));
+    let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             eprintln!("mstro relay: server stopped: {e}");

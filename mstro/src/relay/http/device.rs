@@ -9,12 +9,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::client_address::ClientAddress;
 use super::error::{ApiError, JsonBody};
 use super::session::SignedIn;
 use crate::protocol::device::{
     DeviceGrant, DeviceRequest, Poll, Refreshed, Token, UserInfo, Verified,
 };
 use crate::protocol::handshake::CLOSE_UNAUTHORIZED;
+use crate::relay::limits::Attempt;
 use crate::relay::state::{RelayState, now};
 use crate::relay::store::{Device, DeviceInfo, PollOutcome, RequestState};
 
@@ -25,8 +27,10 @@ const MAX_FIELD: usize = 256;
 
 pub async fn request(
     State(state): State<RelayState>,
+    client: ClientAddress,
     JsonBody(body): JsonBody<DeviceRequest>,
 ) -> Result<Json<DeviceGrant>, ApiError> {
+    client.attempt(&state, Attempt::DeviceRequest)?;
     let fields = [
         &body.client_id,
         &body.machine_hostname,
@@ -65,7 +69,14 @@ fn poll_error(code: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": code }))).into_response()
 }
 
-pub async fn poll(State(state): State<RelayState>, JsonBody(body): JsonBody<Poll>) -> Response {
+pub async fn poll(
+    State(state): State<RelayState>,
+    client: ClientAddress,
+    JsonBody(body): JsonBody<Poll>,
+) -> Response {
+    if let Err(e) = client.attempt(&state, Attempt::DevicePoll) {
+        return e.into_response();
+    }
     if body.device_code.len() > 128 {
         return poll_error("invalid_grant");
     }
@@ -182,6 +193,15 @@ fn user_code(body: UserCode) -> Result<String, ApiError> {
     Ok(code)
 }
 
+/// User codes are guessable by brute force only at a rate: count each lookup,
+/// approval or denial against the person.
+fn decision_attempt(state: &RelayState, user_id: &str) -> Result<(), ApiError> {
+    state
+        .limits
+        .on_account(Attempt::DeviceDecision, user_id)
+        .map_err(ApiError::rate_limited)
+}
+
 fn unknown_code() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -192,9 +212,10 @@ fn unknown_code() -> ApiError {
 
 pub async fn lookup(
     State(state): State<RelayState>,
-    SignedIn(_user): SignedIn,
+    SignedIn(user): SignedIn,
     JsonBody(body): JsonBody<UserCode>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    decision_attempt(&state, &user.id)?;
     let code = user_code(body)?;
     let request = state
         .db(move |s| s.device_request(&code, now()))
@@ -228,6 +249,7 @@ pub async fn approve(
     SignedIn(user): SignedIn,
     JsonBody(body): JsonBody<UserCode>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    decision_attempt(&state, &user.id)?;
     let code = user_code(body)?;
     let c = code.clone();
     let request = state
@@ -254,9 +276,10 @@ pub async fn approve(
 
 pub async fn deny(
     State(state): State<RelayState>,
-    SignedIn(_user): SignedIn,
+    SignedIn(user): SignedIn,
     JsonBody(body): JsonBody<UserCode>,
 ) -> Result<StatusCode, ApiError> {
+    decision_attempt(&state, &user.id)?;
     let code = user_code(body)?;
     if state
         .db(move |s| s.deny_device_request(&code, now()))

@@ -1,6 +1,7 @@
 //! The relay's HTTP side: the router, the JSON error shape, and the security headers
 //! every response carries.
 
+pub mod client_address;
 pub mod device;
 pub mod error;
 pub mod machines;

@@ -6,8 +6,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
+use super::client_address::ClientAddress;
 use super::error::{ApiError, JsonBody};
 use super::session::{SESSION_TTL_SECS, SignedIn, SignedInSession, session_token, set_cookie};
+use crate::relay::limits::Attempt;
 use crate::relay::state::{RelayState, now};
 use crate::relay::store::{User, session_key};
 
@@ -24,18 +26,20 @@ pub struct Link {
 
 pub async fn login(
     State(state): State<RelayState>,
+    client: ClientAddress,
     JsonBody(body): JsonBody<Login>,
 ) -> Result<impl IntoResponse, ApiError> {
     if body.name.len() > 256 || body.password.len() > 1024 {
         return Err(ApiError::bad_request("name or password too long"));
     }
-    let _slot = state.password_checks.acquire().await.map_err(|_| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "shutting_down",
-            "the relay is stopping",
-        )
-    })?;
+    client.attempt(&state, Attempt::Login)?;
+    state
+        .limits
+        .on_account(Attempt::Login, &body.name)
+        .map_err(ApiError::rate_limited)?;
+    let Some(_slot) = state.password_checks.slot().await else {
+        return Err(ApiError::rate_limited(std::time::Duration::from_secs(1)));
+    };
     let user = state
         .db(move |s| s.check_password(&body.name, &body.password))
         .await?
@@ -51,11 +55,13 @@ pub async fn login(
 
 pub async fn redeem_link(
     State(state): State<RelayState>,
+    client: ClientAddress,
     JsonBody(body): JsonBody<Link>,
 ) -> Result<impl IntoResponse, ApiError> {
     if body.token.len() > 128 {
         return Err(ApiError::bad_request("not a sign-in token"));
     }
+    client.attempt(&state, Attempt::RedeemLink)?;
     let user = state
         .db(move |s| s.redeem_sign_in_link(&body.token, now()))
         .await?

@@ -115,6 +115,27 @@ pub enum PollOutcome {
 }
 
 impl Store {
+    /// Delete what can no longer be used: device requests a day after they expired
+    /// (until then a poll still answers `expired_token`), expired sessions, and used or
+    /// expired sign-in links. Run by the relay's sweeper, not by requests, so a flood
+    /// of requests does not also pay for sweeping. The number of device requests
+    /// deleted.
+    pub fn sweep_expired(&self, now: i64) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let requests = tx.execute(
+            "DELETE FROM device_requests WHERE expires_at <= ?1",
+            [now.saturating_sub(KEEP_EXPIRED_SECS)],
+        )?;
+        tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
+        tx.execute(
+            "DELETE FROM sign_in_links WHERE expires_at <= ?1 OR used_at IS NOT NULL",
+            [now],
+        )?;
+        tx.commit()?;
+        Ok(requests)
+    }
+
     /// Start a sign-in for the machine `info`: returns the device code (for the
     /// machine, which polls with it) and the user code (`XXXX-XXXX`, for the person).
     /// The request is valid until `now + ttl_secs`; the machine is to poll no more often
@@ -134,10 +155,6 @@ impl Store {
         let device_code = new_token();
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "DELETE FROM device_requests WHERE expires_at <= ?1",
-            [now.saturating_sub(KEEP_EXPIRED_SECS)],
-        )?;
         // A user code names one live request: the approver types it. An expired one may
         // share it (lookups prefer the live request).
         let mut user_code = None;
@@ -570,8 +587,20 @@ mod tests {
     fn expired_requests_are_swept_after_a_day() {
         let store = Store::open_in_memory().unwrap();
         let (code, user_code) = request(&store, "c1", 1000);
+        let (live, _) = request(&store, "c2", 1000 + TTL);
         let later = 1000 + TTL + KEEP_EXPIRED_SECS;
-        request(&store, "c2", later);
+        // Still known (as expired) until a day after it expired...
+        assert_eq!(store.sweep_expired(later - 1).unwrap(), 0);
+        assert_eq!(
+            store.poll_device_request(&code, later - 1).unwrap(),
+            PollOutcome::Expired
+        );
+        // ...then swept; the younger one stays.
+        assert_eq!(store.sweep_expired(later).unwrap(), 1);
+        assert_ne!(
+            store.poll_device_request(&live, later).unwrap(),
+            PollOutcome::Unknown
+        );
         assert_eq!(store.device_request(&user_code, later).unwrap(), None);
         assert_eq!(
             store.poll_device_request(&code, later).unwrap(),

@@ -100,6 +100,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX machine_shares_user ON machine_shares(user_id);
     ",
+    // 2: the sweeper deletes expired device requests by `expires_at`.
+    "
+    CREATE INDEX device_requests_expires_at ON device_requests(expires_at);
+    ",
 ];
 
 /// Bring the database to the newest schema.
