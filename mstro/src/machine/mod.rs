@@ -2,6 +2,7 @@
 //! the dispatcher serving browsers' requests inside the [`Workspace`](workspace::Workspace),
 //! and the token keeper.
 
+pub mod admission;
 pub mod dispatch;
 pub mod local_server;
 pub mod log;
@@ -25,9 +26,6 @@ use crate::protocol::handshake::MachineHello;
 use crate::session::event_log::LogLimits;
 use crate::session::runner::RunnerConfig;
 use crate::session::tabs::Sessions;
-
-/// Requests a machine works on at once.
-const MAX_CONCURRENT_REQUESTS: usize = 16;
 
 /// Everything a machine needs to run.
 #[derive(Debug, Clone)]
@@ -132,11 +130,12 @@ impl Machine {
         let dispatcher = Arc::new(Dispatcher::new(workspace.clone(), sessions.clone()));
         let outbox = relay.outbox.clone();
         let dispatch_task = tokio::spawn(async move {
-            // Requests in progress at once; more are answered `busy` rather than queued
-            // without bound (a flood of 1 MiB reads must not exhaust memory).
-            let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_REQUESTS));
+            // Requests in progress at once, shared fairly (admission.rs); more are
+            // answered `busy` rather than queued without bound (a flood of 1 MiB reads
+            // must not exhaust memory), and the owner's cancel never waits.
+            let slots = Arc::new(admission::Admission::default());
             while let Some(frame) = inbound.recv().await {
-                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                let Some(slot) = slots.admit(&frame) else {
                     outbox.push(&frame.error_reply(
                         crate::protocol::ErrorCode::Busy,
                         "the machine is busy; try again",

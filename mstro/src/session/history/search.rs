@@ -46,49 +46,106 @@ impl Query {
     }
 }
 
-/// `record` as a hit if it matches `query`.
-pub(super) fn search_record(record: &SessionRecord, query: &Query) -> Option<SearchHit> {
-    let snippet = find_snippet(record, query)?;
-    Some(SearchHit {
-        session_id: record.id.clone(),
-        title: cut(&record.title, super::record::TITLE_MAX_CHARS),
-        updated_at: record.updated_at.clone(),
-        snippet,
-    })
+/// The most text of one session kept in memory for searching (prompts, output and
+/// tool calls; thinking and tool results are not searched at all). A session with
+/// more is searched from its file beyond this ([`SearchDoc::complete`]).
+pub const MAX_DOC_BYTES: usize = 1024 * 1024;
+
+/// What a search looks at in one session, kept in memory beside its summary so that a
+/// search reads no file that did not change (`HistoryStore`'s cache).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDoc {
+    session_id: String,
+    title: String,
+    updated_at: String,
+    first_prompt: Option<String>,
+    /// Prompts and output text, in the order they happened.
+    said: Vec<String>,
+    /// Each tool call as `name input`.
+    tools: Vec<String>,
+    /// Whether `said` and `tools` hold all of the session's text (else they stop at
+    /// [`MAX_DOC_BYTES`]).
+    pub complete: bool,
 }
 
-/// The snippet of the first match, in the order of [`SearchHit::snippet`].
-fn find_snippet(record: &SessionRecord, query: &Query) -> Option<String> {
-    for movement in &record.movements {
-        if let Some(range) = query.find(&movement.prompt) {
-            return Some(snippet(&movement.prompt, range));
-        }
-        for event in &movement.events {
-            if let TabEvent::Output(chunk) = event
-                && let Some(range) = query.find(&chunk.text)
-            {
-                return Some(snippet(&chunk.text, range));
+impl SearchDoc {
+    /// The searchable text of `record`, at most about [`MAX_DOC_BYTES`].
+    pub fn of(record: &SessionRecord) -> SearchDoc {
+        SearchDoc::within(record, MAX_DOC_BYTES)
+    }
+
+    fn within(record: &SessionRecord, limit: usize) -> SearchDoc {
+        let mut doc = SearchDoc {
+            session_id: record.id.clone(),
+            title: record.title.clone(),
+            updated_at: record.updated_at.clone(),
+            first_prompt: record.movements.first().map(|m| m.prompt.clone()),
+            said: Vec::new(),
+            tools: Vec::new(),
+            complete: true,
+        };
+        let mut room = limit;
+        let mut keep = |list: &mut Vec<String>, text: String, complete: &mut bool| {
+            if text.len() > room {
+                *complete = false;
+                room = 0;
+            } else {
+                room -= text.len();
+                list.push(text);
+            }
+        };
+        for movement in &record.movements {
+            keep(&mut doc.said, movement.prompt.clone(), &mut doc.complete);
+            for event in &movement.events {
+                if let TabEvent::Output(chunk) = event {
+                    keep(&mut doc.said, chunk.text.clone(), &mut doc.complete);
+                }
             }
         }
-    }
-    for event in record.movements.iter().flat_map(|m| &m.events) {
-        if let TabEvent::ToolUse(tool) = event {
-            let text = match &tool.input {
-                Some(input) => format!("{} {input}", tool.name),
-                None => tool.name.clone(),
-            };
-            if let Some(range) = query.find(&text) {
-                return Some(snippet(&text, range));
+        for event in record.movements.iter().flat_map(|m| &m.events) {
+            if let TabEvent::ToolUse(tool) = event {
+                keep(&mut doc.tools, tool_text(tool), &mut doc.complete);
             }
         }
+        doc
     }
-    query.find(&record.title).map(|_| {
-        let first = record
-            .movements
-            .first()
-            .map_or(&record.title, |m| &m.prompt);
-        cut(&one_line(first), SNIPPET_CHARS)
-    })
+
+    /// This session as a hit if it matches `query`.
+    pub(super) fn search(&self, query: &Query) -> Option<SearchHit> {
+        let snippet = self.find_snippet(query)?;
+        Some(SearchHit {
+            session_id: self.session_id.clone(),
+            title: cut(&self.title, super::record::TITLE_MAX_CHARS),
+            updated_at: self.updated_at.clone(),
+            snippet,
+        })
+    }
+
+    /// The snippet of the first match, in the order of [`SearchHit::snippet`].
+    fn find_snippet(&self, query: &Query) -> Option<String> {
+        for text in self.said.iter().chain(&self.tools) {
+            if let Some(range) = query.find(text) {
+                return Some(snippet(text, range));
+            }
+        }
+        query.find(&self.title).map(|_| {
+            let first = self.first_prompt.as_ref().unwrap_or(&self.title);
+            cut(&one_line(first), SNIPPET_CHARS)
+        })
+    }
+}
+
+/// A tool call's searchable text: its name and input.
+fn tool_text(tool: &crate::session::event::ToolUse) -> String {
+    match &tool.input {
+        Some(input) => format!("{} {input}", tool.name),
+        None => tool.name.clone(),
+    }
+}
+
+/// `record`, all of it, as a hit if it matches `query`.
+pub(super) fn search_record(record: &SessionRecord, query: &Query) -> Option<SearchHit> {
+    SearchDoc::within(record, usize::MAX).search(query)
 }
 
 /// `text` lower-cased character by character, so that a position in it maps back to

@@ -18,7 +18,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::record::{SessionRecord, SessionSummary, session_id_of};
-use super::search::{MAX_RESULTS, Query, SearchHit, search_record};
+use super::search::{MAX_RESULTS, Query, SearchDoc, SearchHit, search_record};
 use crate::home::atomic::write_atomic;
 use crate::session::ids;
 
@@ -38,8 +38,9 @@ pub struct HistoryStore {
     cache: Mutex<Cache>,
 }
 
-/// What [`HistoryStore::list`] learnt of each file, so the next call parses only the
-/// files that changed.
+/// What [`HistoryStore::list`] and [`HistoryStore::search`] learnt of each file (its
+/// summary and searchable text), so the next call parses only the files that changed:
+/// the index of the history, kept up to date by the files' stamps.
 #[derive(Debug, Default)]
 struct Cache {
     by_file: HashMap<String, Cached>,
@@ -51,8 +52,8 @@ struct Cache {
 #[derive(Debug)]
 struct Cached {
     stamp: Stamp,
-    /// The summary, or why the file is a problem.
-    summary: Result<SessionSummary, String>,
+    /// The summary and searchable text, or why the file is a problem.
+    summary: Result<(SessionSummary, std::sync::Arc<SearchDoc>), String>,
 }
 
 /// What tells that a file changed without reading it. Beyond the modification time
@@ -224,9 +225,44 @@ impl HistoryStore {
     /// [`Page::problems`], and the rest are listed.
     pub fn list(&self, offset: usize, limit: usize) -> Result<Page, HistoryError> {
         let mut cache = self.cache();
+        let mut problems = self.refresh(&mut cache)?;
+        let mut sessions = Vec::new();
+        for (name, cached) in &cache.by_file {
+            match &cached.summary {
+                Ok((summary, _)) => sessions.push(summary.clone()),
+                Err(error) => problems.push(Problem {
+                    file: name.clone(),
+                    error: error.clone(),
+                }),
+            }
+        }
+        drop(cache);
+        sessions.sort_by(|a, b| {
+            b.updated_at
+                .cmp(&a.updated_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        problems.sort_by(|a, b| a.file.cmp(&b.file));
+        let total = sessions.len();
+        let sessions = sessions
+            .into_iter()
+            .skip(offset)
+            .take(limit.min(MAX_PAGE))
+            .collect();
+        Ok(Page {
+            sessions,
+            total,
+            problems,
+        })
+    }
+
+    /// Bring the cache up to date with the directory: parse the files that are new or
+    /// changed, forget the ones that are gone. The problems of files that could not be
+    /// looked at (those that could not be parsed stay in the cache as such).
+    fn refresh(&self, cache: &mut Cache) -> Result<Vec<Problem>, HistoryError> {
         if !self.dirs_exist()? {
             cache.by_file.clear();
-            return Ok(Page::default());
+            return Ok(Vec::new());
         }
         let mut seen = HashSet::new();
         let mut problems = Vec::new();
@@ -268,7 +304,10 @@ impl HistoryStore {
             let cached = match read_record(&self.dir, &id) {
                 Ok((record, stamp)) => Cached {
                     stamp,
-                    summary: Ok(record.summary()),
+                    summary: Ok((
+                        record.summary(),
+                        std::sync::Arc::new(SearchDoc::of(&record)),
+                    )),
                 },
                 // Deleted since the directory was read.
                 Err(HistoryError::NotFound(_)) => {
@@ -285,35 +324,7 @@ impl HistoryStore {
             cache.by_file.insert(name, cached);
         }
         cache.by_file.retain(|name, _| seen.contains(name));
-
-        let mut sessions = Vec::new();
-        for (name, cached) in &cache.by_file {
-            match &cached.summary {
-                Ok(summary) => sessions.push(summary.clone()),
-                Err(error) => problems.push(Problem {
-                    file: name.clone(),
-                    error: error.clone(),
-                }),
-            }
-        }
-        drop(cache);
-        sessions.sort_by(|a, b| {
-            b.updated_at
-                .cmp(&a.updated_at)
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        problems.sort_by(|a, b| a.file.cmp(&b.file));
-        let total = sessions.len();
-        let sessions = sessions
-            .into_iter()
-            .skip(offset)
-            .take(limit.min(MAX_PAGE))
-            .collect();
-        Ok(Page {
-            sessions,
-            total,
-            problems,
-        })
+        Ok(problems)
     }
 
     /// The sessions whose title, prompts, output text or tool calls (names and inputs)
@@ -321,31 +332,37 @@ impl HistoryStore {
     /// [`MAX_RESULTS`]). A blank query finds nothing (an empty list, not an error: the
     /// list is what shows everything). Files that cannot be read are skipped.
     ///
-    /// Every session file is parsed on each call; each is at most [`MAX_FILE_BYTES`] and
-    /// they are read one at a time.
+    /// Searches the cache (see [`refresh`](Self::refresh)): only files that changed
+    /// since the last call are read, and a session with more text than the cache
+    /// keeps of it ([`SearchDoc::complete`]) is searched in its file when the cached
+    /// part does not match.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, HistoryError> {
         let Some(query) = Query::new(query) else {
             return Ok(Vec::new());
         };
         let limit = limit.min(MAX_RESULTS);
-        if limit == 0 || !self.dirs_exist()? {
+        if limit == 0 {
             return Ok(Vec::new());
         }
+        let docs: Vec<(String, std::sync::Arc<SearchDoc>)> = {
+            let mut cache = self.cache();
+            self.refresh(&mut cache)?;
+            cache
+                .by_file
+                .iter()
+                .filter_map(|(name, c)| {
+                    let (_, doc) = c.summary.as_ref().ok()?;
+                    Some((name.clone(), doc.clone()))
+                })
+                .collect()
+        };
         let mut hits = Vec::new();
-        for entry in fs::read_dir(&self.dir)? {
-            let entry = entry?;
-            let Some(id) = entry
-                .file_name()
-                .to_str()
-                .and_then(session_id_of)
-                .map(str::to_owned)
-            else {
-                continue;
-            };
-            if !entry.metadata().is_ok_and(|m| m.file_type().is_file()) {
-                continue;
-            }
-            if let Ok((record, _)) = read_record(&self.dir, &id)
+        for (name, doc) in docs {
+            if let Some(hit) = doc.search(&query) {
+                hits.push(hit);
+            } else if !doc.complete
+                && let Some(id) = session_id_of(&name)
+                && let Ok((record, _)) = read_record(&self.dir, id)
                 && let Some(hit) = search_record(&record, &query)
             {
                 hits.push(hit);
@@ -946,6 +963,46 @@ mod tests {
         assert!(!store.delete("a").unwrap());
         assert!(matches!(store.load("a"), Err(HistoryError::NotFound(_))));
         assert_eq!(ids(&store.list(0, 20).unwrap()), ["b"]);
+    }
+
+    #[test]
+    fn searches_read_only_the_files_that_changed_and_long_sessions_in_full() {
+        let (_tmp, store) = project();
+        for id in ["a", "b", "c"] {
+            store
+                .save(&session(
+                    id,
+                    "2026-01-01T00:00:00Z",
+                    "p",
+                    &format!("out {id}"),
+                ))
+                .unwrap();
+        }
+        assert_eq!(store.search("out b", 10).unwrap().len(), 1);
+        assert_eq!(store.parsed(), 3);
+        for _ in 0..5 {
+            assert_eq!(store.search("out", 10).unwrap().len(), 3);
+        }
+        assert_eq!(store.list(0, 20).unwrap().total, 3);
+        assert_eq!(store.parsed(), 3, "searches and the list share the index");
+        store
+            .save(&session("b", "2026-02-01T00:00:00Z", "p", "now different"))
+            .unwrap();
+        assert_eq!(store.search("different", 10).unwrap().len(), 1);
+        assert_eq!(store.parsed(), 4, "only the saved file");
+
+        // A session with more text than the index keeps is still found by its end.
+        let filler = "x".repeat(super::super::search::MAX_DOC_BYTES);
+        let mut long = session("long", "2026-03-01T00:00:00Z", "p", &filler);
+        long.movements[0].push(TabEvent::Output(TextChunk {
+            movement_id: "m-long".into(),
+            text: "the needle at the very end".into(),
+            parent_tool_use_id: None,
+        }));
+        store.save(&long).unwrap();
+        let hits = store.search("needle", 10).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].snippet.contains("needle"), "{}", hits[0].snippet);
     }
 
     #[test]
