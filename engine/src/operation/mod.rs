@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::path::{PathEnv, absolutize, expand_home_prefix};
+use crate::path::{PathEnv, absolutize, expand_home_prefix, resolve_dotdot};
 
 /// A tool call as Claude Code reports it (hook stdin, permission-prompt tool, `check --jsonl`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -292,8 +292,18 @@ fn under(base: Option<&str>, pattern: &str) -> String {
 
 /// Resolve a tool's path argument: `~`/`$HOME`, then against cwd, then `..`.
 /// A relative path with no cwd stays relative (and so classifies as unknown).
+/// With `env.follow_links`, a `..` that follows a symbolic link goes where the kernel
+/// takes it, to the parent of the link's target (see [`resolve_dotdot`]).
 fn resolve_path(raw: &str, env: &PathEnv, cwd: Option<&str>) -> String {
     let expanded = expand_home_prefix(raw, &env.home);
+    if env.follow_links && expanded.split('/').any(|c| c == "..") {
+        let joined = match cwd {
+            _ if expanded.starts_with('/') => expanded,
+            Some(cwd) if cwd.starts_with('/') => format!("{cwd}/{expanded}"),
+            _ => return expanded,
+        };
+        return resolve_dotdot(&joined);
+    }
     absolutize(&expanded, cwd).unwrap_or(expanded)
 }
 

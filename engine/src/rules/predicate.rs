@@ -432,6 +432,11 @@ pub struct ToolScene<'a> {
     pub cwd: Option<&'a str>,
     paths: Vec<(String, bool)>,
     classes: Vec<OnceCell<WordClasses>>,
+    /// Where each path really points when a symbolic link takes it elsewhere.
+    real: Vec<Option<(String, OnceCell<WordClasses>)>>,
+    /// The environment and working directory real paths are classified against (see
+    /// [`PathEnv::physical`]), when some path has one.
+    physical: Option<(PathEnv, Option<String>)>,
     /// Checking whether a `deny` is certain (see [`WordClasses::named`]).
     certain: Cell<bool>,
 }
@@ -440,12 +445,25 @@ impl<'a> ToolScene<'a> {
     pub fn new(op: &'a Operation, env: &'a PathEnv, cwd: Option<&'a str>) -> Self {
         let paths = op.paths();
         let classes = paths.iter().map(|_| OnceCell::new()).collect();
+        let real: Vec<_> = paths
+            .iter()
+            .map(|(p, glob)| {
+                if !env.follow_links {
+                    return None;
+                }
+                let real = real_of(p, *glob, cwd)?;
+                Some((real, OnceCell::new()))
+            })
+            .collect();
+        let physical = real.iter().any(Option::is_some).then(|| env.physical(cwd));
         ToolScene {
             op,
             env,
             cwd,
             paths,
             classes,
+            real,
+            physical,
             certain: Cell::new(false),
         }
     }
@@ -466,6 +484,63 @@ impl<'a> ToolScene<'a> {
             .get_or_init(|| crate::path::classify_word(path, *glob, &[], self.env, self.cwd));
         v
     }
+
+    /// Where path `i` really points, classified against the real directories.
+    fn real_view(&self, i: usize) -> Option<ValueView<'_>> {
+        let (path, classes) = self.real[i].as_ref()?;
+        let (env, cwd) = self.physical.as_ref()?;
+        let glob = self.paths[i].1;
+        classes.get_or_init(|| crate::path::classify_word(path, glob, &[], env, cwd.as_deref()));
+        Some(ValueView {
+            text: path,
+            unresolved: false,
+            holes: &[],
+            glob,
+            env,
+            cwd: cwd.as_deref(),
+            classes,
+            certain: self.certain.get(),
+        })
+    }
+
+    /// Does `m` hold for path `i`? For the strictest of the path as named and where it
+    /// really points: a tightening match holds when it holds for either, a loosening
+    /// one only when it holds for both.
+    fn path_matches(&self, i: usize, m: &ValueMatch) -> bool {
+        let named = m.matches(&self.view(i));
+        match self.real_view(i) {
+            None => named,
+            Some(real) => match m.polarity {
+                Polarity::Strict => named || m.matches(&real),
+                Polarity::Lenient => named && m.matches(&real),
+            },
+        }
+    }
+}
+
+/// Where a tool's path really points, when a symbolic link takes it elsewhere. For a
+/// glob, the directory before its first pattern component is followed and the
+/// pattern kept (`docs/link/**/*.pem`).
+fn real_of(path: &str, glob: bool, cwd: Option<&str>) -> Option<String> {
+    let abs = crate::path::absolutize(path, cwd)?;
+    let (dir, rest) = match abs.find(['*', '?', '[']) {
+        Some(g) if glob => {
+            let cut = abs[..g].rfind('/').unwrap_or(0);
+            (&abs[..cut], &abs[cut..])
+        }
+        _ => (abs.as_str(), ""),
+    };
+    if dir.is_empty() {
+        return None;
+    }
+    let real = crate::path::real_path(dir)?;
+    (real != dir).then(|| {
+        if real == "/" && !rest.is_empty() {
+            rest.to_owned()
+        } else {
+            format!("{real}{rest}")
+        }
+    })
 }
 
 impl Subject<'_, '_> {
@@ -504,7 +579,7 @@ impl Pred {
                 Subject::Invocation(..) => Err(Miss("tool")),
             },
             Pred::Path(m) => match s {
-                Subject::Tool(t) => ok((0..t.paths.len()).any(|i| m.matches(&t.view(i))), "path"),
+                Subject::Tool(t) => ok((0..t.paths.len()).any(|i| t.path_matches(i, m)), "path"),
                 Subject::Invocation(..) => Err(Miss("path")),
             },
             Pred::Content { text, polarity } => match s {
