@@ -997,7 +997,9 @@ fn is_secret(abs: &str, home_rel: Option<&str>) -> bool {
             ".docker/config.json",
             ".cargo/credentials",
             ".cargo/credentials.toml",
-            ".config/gh/hosts.yml",
+            // `gh`'s whole directory: `hosts.yml` holds its token, and a search of
+            // the directory reads it.
+            ".config/gh",
             ".local/share/keyrings",
             "Library/Keychains",
             ".terraform.d/credentials.tfrc.json",

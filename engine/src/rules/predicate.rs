@@ -127,6 +127,18 @@ pub enum Pred {
         text: TextMatch,
         polarity: Polarity,
     },
+    /// What an Edit replaces.
+    Removes {
+        text: TextMatch,
+        polarity: Polarity,
+    },
+    /// A Grep's or Glob's search pattern.
+    Pattern {
+        text: TextMatch,
+        polarity: Polarity,
+    },
+    /// Outgoing text holds a credential of one of these kinds.
+    SendsSecret(Vec<crate::secrets::SecretKind>),
     Url {
         url: UrlMatch,
         polarity: Polarity,
@@ -437,6 +449,8 @@ pub struct ToolScene<'a> {
     /// The environment and working directory real paths are classified against (see
     /// [`PathEnv::physical`]), when some path has one.
     physical: Option<(PathEnv, Option<String>)>,
+    /// Credentials in the text it sends out, found on first use.
+    secrets: OnceCell<Vec<crate::secrets::SecretKind>>,
     /// Checking whether a `deny` is certain (see [`WordClasses::named`]).
     certain: Cell<bool>,
 }
@@ -464,8 +478,24 @@ impl<'a> ToolScene<'a> {
             classes,
             real,
             physical,
+            secrets: OnceCell::new(),
             certain: Cell::new(false),
         }
+    }
+
+    /// The kinds of credential in the text the operation sends out.
+    fn secrets(&self) -> &[crate::secrets::SecretKind] {
+        self.secrets.get_or_init(|| {
+            let mut kinds = Vec::new();
+            for text in self.op.outgoing() {
+                for k in crate::secrets::find(text) {
+                    if !kinds.contains(&k) {
+                        kinds.push(k);
+                    }
+                }
+            }
+            kinds
+        })
     }
 
     fn view(&self, i: usize) -> ValueView<'_> {
@@ -589,9 +619,30 @@ impl Pred {
                 ),
                 Subject::Invocation(..) => Err(Miss("content")),
             },
+            Pred::Removes { text, polarity } => match s {
+                Subject::Tool(t) => ok(
+                    matches!(t.op, Operation::Edit { old_text, .. } if text.matches(old_text, *polarity)),
+                    "removes",
+                ),
+                Subject::Invocation(..) => Err(Miss("removes")),
+            },
+            Pred::Pattern { text, polarity } => match s {
+                Subject::Tool(t) => ok(
+                    matches!(t.op, Operation::Grep { pattern, .. } | Operation::Glob { pattern, .. } if text.matches(pattern, *polarity)),
+                    "pattern",
+                ),
+                Subject::Invocation(..) => Err(Miss("pattern")),
+            },
+            Pred::SendsSecret(kinds) => match s {
+                Subject::Tool(t) => ok(
+                    t.secrets().iter().any(|k| kinds.contains(k)),
+                    "sends_secret",
+                ),
+                Subject::Invocation(..) => Err(Miss("sends_secret")),
+            },
             Pred::Url { url, polarity } => match s {
                 Subject::Tool(t) => ok(
-                    matches!(t.op, Operation::WebFetch { url: u } if url.matches(u, *polarity)),
+                    matches!(t.op, Operation::WebFetch { url: u, .. } if url.matches(u, *polarity)),
                     "url",
                 ),
                 Subject::Invocation(..) => Err(Miss("url")),
@@ -832,6 +883,9 @@ impl Pred {
             | Pred::Tool(_)
             | Pred::Path(_)
             | Pred::Content { .. }
+            | Pred::Removes { .. }
+            | Pred::Pattern { .. }
+            | Pred::SendsSecret(_)
             | Pred::Url { .. }
             | Pred::Mcp(_) => self.check(Subject::Invocation(scene, idx), skip),
         }
