@@ -1,7 +1,9 @@
 //! Tool calls as the engine sees them: one [`Operation`] per call, whatever tool made it.
 
+mod mcp;
 mod tool;
 
+pub use mcp::{Derived, MAX_DERIVED, derived as mcp_derived};
 pub use tool::ToolKind;
 
 use serde::{Deserialize, Serialize};
