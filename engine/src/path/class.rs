@@ -863,7 +863,11 @@ fn is_temp(abs: &str, env: &PathEnv, cwd: Option<&str>) -> bool {
     // Caches in a home directory are disposable too.
     const HOME_CACHES: &[&str] = &[".cache", "Library/Caches"];
     let in_cache = || {
-        home_relative(abs, env).is_some_and(|rel| {
+        // Case matters here: `temp` loosens, so only the spelling it names counts.
+        let exact = abs
+            .strip_prefix(env.home.as_str())
+            .and_then(|r| r.strip_prefix('/'));
+        exact.is_some_and(|rel| {
             HOME_CACHES.iter().any(|c| {
                 rel.strip_prefix(c)
                     .is_some_and(|r| r.len() > 1 && r.starts_with('/'))
@@ -1434,6 +1438,36 @@ mod tests {
         ] {
             assert!(!names(s).contains(&"secret"), "{s}");
         }
+    }
+
+    #[test]
+    fn protected_names_match_in_any_case_and_loosening_ones_do_not() {
+        for s in [
+            "/home/dev/project/.ENV",
+            "/home/dev/project/.Env.Production",
+            "/home/dev/.SSH/ID_RSA",
+            "/HOME/DEV/.aws/Credentials",
+            "/home/dev/certs/server.PEM",
+            "/home/dev/Login Data",
+            "/ETC/shadow",
+        ] {
+            assert!(names(s).contains(&"secret"), "{s}");
+        }
+        for s in [
+            "/home/dev/project/.ENV.EXAMPLE",
+            "/home/dev/.SSH/ID_RSA.PUB",
+        ] {
+            assert!(!names(s).contains(&"secret"), "{s}");
+        }
+        assert!(names("/home/dev/.BASHRC").contains(&"shell-profile"));
+        assert!(names("/home/dev/project/.GIT/Hooks/pre-commit").contains(&"persistence"));
+        assert!(names("/home/dev/.Claude/settings.json").contains(&"agent-config"));
+        assert!(names("/home/dev/.MSTRO/Bouncer.yaml").contains(&"bouncer-config"));
+        assert!(names("/USR/local/bin").contains(&"system"));
+        assert!(names("/home/dev/.cache/x").contains(&"temp"));
+        assert!(!names("/home/dev/.CACHE/x").contains(&"temp"));
+        assert!(!names("/HOME/DEV/.cache/x").contains(&"temp"));
+        assert!(!names("/TMP/x").contains(&"temp"));
     }
 
     #[test]
