@@ -50,6 +50,12 @@ const FILE_UNREADABLE: &str = "shell.unreadable-file";
 /// The rule id of a file a command runs whose code no rule vouched for.
 const FILE_JUDGED: &str = "shell.executed-file";
 
+/// The rule id of an MCP argument whose derived operation no rule named.
+const MCP_ARGUMENT: &str = "mcp.argument";
+/// Operations derived from an MCP call are judged one level deep: they are never MCP
+/// calls themselves, but a command among them may run a file.
+const MAX_DERIVED_DEPTH: u8 = 4;
+
 /// How a rule fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fired {
@@ -223,6 +229,29 @@ impl Engine {
                 vouched = false;
                 unvouched_span = Some(Span::new(0, op.primary_text().len()));
                 unvouched_what = Some(format!("{} call", op.kind()));
+            }
+            // What an MCP call's arguments carry (a path, a URL, a command, SQL) is
+            // judged as the operation it is; it can only make the call stricter.
+            if let Operation::Mcp {
+                server,
+                tool,
+                input,
+                ..
+            } = &op
+                && depth < MAX_DERIVED_DEPTH
+            {
+                let span = Span::new(0, op.primary_text().len());
+                for arg in crate::operation::mcp_derived(server, tool, input, env, cwd) {
+                    let what = format!("{} ({})", arg.taken_as, arg.operation.primary_text());
+                    let sub = self.judge_at_depth(arg.operation, cwd, env, mode, depth + 1);
+                    for hit in Hit::of_argument(&arg.key, &what, sub.judgement, span) {
+                        if !fired.contains(&hit.rule) {
+                            fired.push(hit.rule.clone());
+                        }
+                        hits.push(hit);
+                    }
+                    overridden.extend(sub.overridden);
+                }
             }
             // Code written to be run is judged now, as it will be when it runs.
             let written = match &op {
@@ -525,6 +554,30 @@ impl Hit {
                     .collect()
             }
         }
+    }
+
+    /// What an MCP argument adds, judged as the operation it carries: its deciding
+    /// rules, never an allow (the call's own verdict is the floor).
+    fn of_argument(key: &str, what: &str, j: Judgement, span: Span) -> Vec<Hit> {
+        if j.verdict == Verdict::Allow {
+            return Vec::new();
+        }
+        let rule_ids = if j.rule_ids.is_empty() {
+            vec![MCP_ARGUMENT.into()]
+        } else {
+            j.rule_ids
+        };
+        rule_ids
+            .into_iter()
+            .map(|rule| Hit {
+                verdict: j.verdict,
+                severity: j.severity,
+                rule,
+                reason: format!("its argument `{key}`, {what}: {}", j.reason),
+                alternative: j.alternative.clone(),
+                span,
+            })
+            .collect()
     }
 
     fn of_finding(f: &Finding) -> Hit {

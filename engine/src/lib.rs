@@ -20,6 +20,7 @@ pub mod path;
 pub mod policy;
 pub mod review;
 pub mod rules;
+pub mod secrets;
 pub mod shell;
 pub mod span;
 pub mod verdict;

@@ -28,6 +28,19 @@ pub fn relevance_of(call: &ToolCall, env: &PathEnv) -> Relevance {
     {
         return Relevance::All;
     }
+    // What an MCP call's arguments carry may be a command or SQL: any rule may apply.
+    if let Operation::Mcp {
+        server,
+        tool,
+        input,
+        ..
+    } = &op
+        && crate::operation::mcp_derived(server, tool, input, &env, call.cwd.as_deref())
+            .iter()
+            .any(|d| matches!(d.operation, Operation::Bash { .. }))
+    {
+        return Relevance::All;
+    }
     let (command, context, tools) = match &op {
         Operation::Bash { command } => (Some(command.as_str()), Context::Top, false),
         Operation::Mcp {

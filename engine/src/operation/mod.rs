@@ -1,14 +1,16 @@
 //! Tool calls as the engine sees them: one [`Operation`] per call, whatever tool made it.
 
+mod mcp;
 mod tool;
 
+pub use mcp::{Derived, MAX_DERIVED, derived as mcp_derived};
 pub use tool::ToolKind;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::path::{PathEnv, absolutize, expand_home_prefix};
+use crate::path::{PathEnv, absolutize, expand_home_prefix, resolve_dotdot};
 
 /// A tool call as Claude Code reports it (hook stdin, permission-prompt tool, `check --jsonl`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,10 +49,12 @@ pub enum Operation {
         path: String,
         content: String,
     },
-    /// `Edit` and the older `MultiEdit`: the replacement texts.
+    /// `Edit` and the older `MultiEdit`: the replacement texts, and the texts they
+    /// replace (what the edit removes).
     Edit {
         path: String,
         new_text: String,
+        old_text: String,
         multi: bool,
     },
     Read {
@@ -71,6 +75,8 @@ pub enum Operation {
     },
     WebFetch {
         url: String,
+        /// What to ask of the page; sent along with it.
+        prompt: String,
     },
     WebSearch {
         query: String,
@@ -142,6 +148,7 @@ impl Operation {
             ToolKind::Edit => Operation::Edit {
                 path: path(string("file_path")?),
                 new_text: string("new_string")?,
+                old_text: optional("old_string")?.unwrap_or_default(),
                 multi: false,
             },
             ToolKind::MultiEdit => {
@@ -150,6 +157,7 @@ impl Operation {
                     .and_then(Value::as_array)
                     .ok_or_else(|| err("`edits` must be a list"))?;
                 let mut new_text = String::new();
+                let mut old_text = String::new();
                 for e in edits {
                     let s = e
                         .get("new_string")
@@ -157,10 +165,15 @@ impl Operation {
                         .ok_or_else(|| err("every edit needs a string `new_string`"))?;
                     new_text.push_str(s);
                     new_text.push('\n');
+                    if let Some(old) = e.get("old_string").and_then(Value::as_str) {
+                        old_text.push_str(old);
+                        old_text.push('\n');
+                    }
                 }
                 Operation::Edit {
                     path: path(string("file_path")?),
                     new_text,
+                    old_text,
                     multi: true,
                 }
             }
@@ -182,6 +195,7 @@ impl Operation {
             },
             ToolKind::WebFetch => Operation::WebFetch {
                 url: string("url")?,
+                prompt: optional("prompt")?.unwrap_or_default(),
             },
             ToolKind::WebSearch => Operation::WebSearch {
                 query: string("query")?,
@@ -239,7 +253,7 @@ impl Operation {
             | Operation::Read { path }
             | Operation::NotebookEdit { path, .. } => path,
             Operation::Glob { pattern, .. } | Operation::Grep { pattern, .. } => pattern,
-            Operation::WebFetch { url } => url,
+            Operation::WebFetch { url, .. } => url,
             Operation::WebSearch { query } => query,
             Operation::Agent { prompt } => prompt,
             Operation::Mcp {
@@ -270,6 +284,17 @@ impl Operation {
         }
     }
 
+    /// Text the operation sends off the machine: a WebFetch's URL and prompt, a
+    /// WebSearch's query, every string in an MCP call's arguments.
+    pub fn outgoing(&self) -> Vec<&str> {
+        match self {
+            Operation::WebFetch { url, prompt } => vec![url, prompt],
+            Operation::WebSearch { query } => vec![query],
+            Operation::Mcp { input, .. } => strings_in(input).map(|(_, s)| s).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Text the operation writes.
     pub fn content(&self) -> Option<&str> {
         match self {
@@ -279,6 +304,26 @@ impl Operation {
             _ => None,
         }
     }
+}
+
+/// Every string in a JSON value, with the key it is the value of (the nearest one, for
+/// a string in a list), depth first. Iterative: no input nests deep enough to
+/// overflow the stack.
+pub fn strings_in(value: &Value) -> impl Iterator<Item = (Option<&str>, &str)> {
+    let mut stack: Vec<(Option<&str>, &Value)> = vec![(None, value)];
+    std::iter::from_fn(move || {
+        while let Some((key, v)) = stack.pop() {
+            match v {
+                Value::String(s) => return Some((key, s.as_str())),
+                Value::Array(items) => stack.extend(items.iter().rev().map(|i| (key, i))),
+                Value::Object(map) => {
+                    stack.extend(map.iter().rev().map(|(k, v)| (Some(k.as_str()), v)));
+                }
+                _ => {}
+            }
+        }
+        None
+    })
 }
 
 /// `pattern` inside `base` (the working directory when there is none).
@@ -292,8 +337,18 @@ fn under(base: Option<&str>, pattern: &str) -> String {
 
 /// Resolve a tool's path argument: `~`/`$HOME`, then against cwd, then `..`.
 /// A relative path with no cwd stays relative (and so classifies as unknown).
+/// With `env.follow_links`, a `..` that follows a symbolic link goes where the kernel
+/// takes it, to the parent of the link's target (see [`resolve_dotdot`]).
 fn resolve_path(raw: &str, env: &PathEnv, cwd: Option<&str>) -> String {
     let expanded = expand_home_prefix(raw, &env.home);
+    if env.follow_links && expanded.split('/').any(|c| c == "..") {
+        let joined = match cwd {
+            _ if expanded.starts_with('/') => expanded,
+            Some(cwd) if cwd.starts_with('/') => format!("{cwd}/{expanded}"),
+            _ => return expanded,
+        };
+        return resolve_dotdot(&joined);
+    }
     absolutize(&expanded, cwd).unwrap_or(expanded)
 }
 

@@ -309,6 +309,17 @@ pub struct Predicate {
     /// Content the tool writes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<TextMatch>,
+    /// Text an `Edit` or `MultiEdit` replaces (its `old_string`s): what the edit removes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removes: Option<TextMatch>,
+    /// The search pattern of a `Grep` (a regular expression) or a `Glob`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<TextMatch>,
+    /// Text the tool sends off the machine (a `WebFetch` URL and prompt, a `WebSearch`
+    /// query, every string in an MCP call's arguments) holds a credential of one of
+    /// these kinds, recognised by its format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sends_secret: Option<OneOrMany<crate::secrets::SecretKind>>,
     /// The URL a tool fetches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<UrlMatch>,

@@ -353,7 +353,7 @@ pub fn classify(abs: &str, env: &PathEnv, cwd: Option<&str>) -> PathClasses {
     if abs == env.home || is_a_users_home(abs) {
         c |= PathClasses::HOME;
     }
-    if SYSTEM_ROOTS.contains(&abs) {
+    if SYSTEM_ROOTS.iter().any(|r| r.eq_ignore_ascii_case(abs)) {
         c |= PathClasses::SYSTEM_ROOT;
     }
     let project_root = project_root_of(abs, env, cwd);
@@ -365,7 +365,7 @@ pub fn classify(abs: &str, env: &PathEnv, cwd: Option<&str>) -> PathClasses {
         let owned_elsewhere = under(abs, &env.home)
             || is_pseudo_device(abs)
             || (project_root.is_some() && in_temp_dir(abs, env));
-        if !owned_elsewhere && SYSTEM_DIRS.iter().any(|d| under(abs, d)) {
+        if !owned_elsewhere && SYSTEM_DIRS.iter().any(|d| under_ci(abs, d)) {
             c |= PathClasses::SYSTEM;
         }
     }
@@ -806,6 +806,30 @@ fn strictly_under(path: &str, dir: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('/') && rest.len() > 1)
 }
 
+/// `s` without `prefix`, ASCII case ignored.
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let n = prefix.len();
+    (s.len() >= n && s.as_bytes()[..n].eq_ignore_ascii_case(prefix.as_bytes()))
+        .then(|| s.get(n..))
+        .flatten()
+}
+
+/// [`under`], ASCII case ignored. Protected names are matched this way everywhere:
+/// on a case-insensitive filesystem (macOS's default, Windows) `~/.SSH/ID_RSA` is the
+/// key, and on a case-sensitive one a file called `.ENV` is a secret all the same.
+/// Only classes that tighten are matched so; `temp` and `project`, which loosen, are not.
+fn under_ci(path: &str, dir: &str) -> bool {
+    if dir == "/" {
+        return true;
+    }
+    strip_prefix_ci(path, dir).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// [`strictly_under`], ASCII case ignored.
+fn strictly_under_ci(path: &str, dir: &str) -> bool {
+    strip_prefix_ci(path, dir).is_some_and(|rest| rest.starts_with('/') && rest.len() > 1)
+}
+
 fn is_a_users_home(abs: &str) -> bool {
     if abs == "/root" {
         return true;
@@ -818,17 +842,14 @@ fn is_a_users_home(abs: &str) -> bool {
 
 /// The path relative to the home directory it is in (yours or another user's).
 fn home_relative<'a>(abs: &'a str, env: &PathEnv) -> Option<&'a str> {
-    if let Some(rest) = abs
-        .strip_prefix(env.home.as_str())
-        .and_then(|r| r.strip_prefix('/'))
-    {
+    if let Some(rest) = strip_prefix_ci(abs, env.home.as_str()).and_then(|r| r.strip_prefix('/')) {
         return Some(rest);
     }
-    if let Some(rest) = abs.strip_prefix("/root/") {
+    if let Some(rest) = strip_prefix_ci(abs, "/root/") {
         return Some(rest);
     }
     for base in ["/home/", "/Users/"] {
-        if let Some(rest) = abs.strip_prefix(base) {
+        if let Some(rest) = strip_prefix_ci(abs, base) {
             return rest.split_once('/').map(|(_, r)| r);
         }
     }
@@ -842,7 +863,11 @@ fn is_temp(abs: &str, env: &PathEnv, cwd: Option<&str>) -> bool {
     // Caches in a home directory are disposable too.
     const HOME_CACHES: &[&str] = &[".cache", "Library/Caches"];
     let in_cache = || {
-        home_relative(abs, env).is_some_and(|rel| {
+        // Case matters here: `temp` loosens, so only the spelling it names counts.
+        let exact = abs
+            .strip_prefix(env.home.as_str())
+            .and_then(|r| r.strip_prefix('/'));
+        exact.is_some_and(|rel| {
             HOME_CACHES.iter().any(|c| {
                 rel.strip_prefix(c)
                     .is_some_and(|r| r.len() > 1 && r.starts_with('/'))
@@ -948,12 +973,16 @@ fn is_secret(abs: &str, home_rel: Option<&str>) -> bool {
         return true;
     }
     // Key and credential directories, and everything in them except public material.
-    let mut comps = abs
-        .split('/')
-        .skip_while(|c| !matches!(*c, ".ssh" | ".gnupg" | ".password-store"));
+    let key_dir = |c: &str| {
+        [".ssh", ".gnupg", ".password-store"]
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(c))
+    };
+    let mut comps = abs.split('/').skip_while(|c| !key_dir(c));
     if let Some(dir) = comps.next() {
         let inner: Vec<&str> = comps.collect();
-        let public = dir == ".ssh"
+        let name = name.to_ascii_lowercase();
+        let public = dir.eq_ignore_ascii_case(".ssh")
             && inner.len() == 1
             && (name.ends_with(".pub")
                 || name.starts_with("known_hosts")
@@ -972,7 +1001,9 @@ fn is_secret(abs: &str, home_rel: Option<&str>) -> bool {
             ".docker/config.json",
             ".cargo/credentials",
             ".cargo/credentials.toml",
-            ".config/gh/hosts.yml",
+            // `gh`'s whole directory: `hosts.yml` holds its token, and a search of
+            // the directory reads it.
+            ".config/gh",
             ".local/share/keyrings",
             "Library/Keychains",
             ".terraform.d/credentials.tfrc.json",
@@ -989,21 +1020,26 @@ fn is_secret(abs: &str, home_rel: Option<&str>) -> bool {
             ".docker",
             ".kube",
         ];
-        if HOME_SECRETS.iter().any(|s| under(rel, s)) {
-            return rel != ".aws/config";
+        if HOME_SECRETS.iter().any(|s| under_ci(rel, s)) {
+            return !rel.eq_ignore_ascii_case(".aws/config");
         }
     }
     // A process's environment and command line hold its tokens.
     if abs.starts_with("/proc/") && (abs.ends_with("/environ") || abs.ends_with("/cmdline")) {
         return true;
     }
-    matches!(abs, "/etc/shadow" | "/etc/gshadow" | "/etc/master.passwd")
-        || abs.starts_with("/etc/ssl/private/")
-        || (abs.starts_with("/etc/ssh/ssh_host_") && !abs.ends_with(".pub"))
+    ["/etc/shadow", "/etc/gshadow", "/etc/master.passwd"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(abs))
+        || strictly_under_ci(abs, "/etc/ssl/private")
+        || (strip_prefix_ci(abs, "/etc/ssh/ssh_host_").is_some()
+            && !abs.to_ascii_lowercase().ends_with(".pub"))
 }
 
 /// File names that are secrets wherever they are.
 fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let name = lower.as_str();
     const NAMES: &[&str] = &[
         ".env",
         ".envrc",
@@ -1055,7 +1091,7 @@ fn is_secret_name(name: &str) -> bool {
         // The bouncer's audit log: every command the agent ran, with its arguments.
         "bouncer-audit.jsonl",
     ];
-    if NAMES.contains(&name) {
+    if NAMES.iter().any(|n| n.eq_ignore_ascii_case(name)) {
         return true;
     }
     if let Some(variant) = name.strip_prefix(".env.") {
@@ -1102,7 +1138,9 @@ fn is_shell_profile(abs: &str, home_rel: Option<&str>) -> bool {
             ".xsessionrc",
             ".xinitrc",
         ];
-        if PROFILES.contains(&rel) || under(rel, ".config/fish") || under(rel, ".oh-my-zsh/custom")
+        if PROFILES.iter().any(|p| p.eq_ignore_ascii_case(rel))
+            || under_ci(rel, ".config/fish")
+            || under_ci(rel, ".oh-my-zsh/custom")
         {
             return true;
         }
@@ -1119,10 +1157,10 @@ fn is_shell_profile(abs: &str, home_rel: Option<&str>) -> bool {
         "/etc/csh.cshrc",
         "/etc/csh.login",
     ];
-    SYSTEM_PROFILES.contains(&abs)
-        || strictly_under(abs, "/etc/profile.d")
-        || strictly_under(abs, "/etc/zsh")
-        || strictly_under(abs, "/etc/fish")
+    SYSTEM_PROFILES.iter().any(|p| p.eq_ignore_ascii_case(abs))
+        || strictly_under_ci(abs, "/etc/profile.d")
+        || strictly_under_ci(abs, "/etc/zsh")
+        || strictly_under_ci(abs, "/etc/fish")
 }
 
 fn is_persistence(abs: &str, home_rel: Option<&str>) -> bool {
@@ -1162,10 +1200,15 @@ fn is_persistence(abs: &str, home_rel: Option<&str>) -> bool {
         "/System/Library/LaunchDaemons",
         "/private/etc/periodic",
     ];
-    if SYSTEM.iter().any(|d| under(abs, d)) {
+    if SYSTEM.iter().any(|d| under_ci(abs, d)) {
         return true;
     }
-    if abs.starts_with("/etc/rc") && abs.split('/').nth(2).is_some_and(|c| c.ends_with(".d")) {
+    if strip_prefix_ci(abs, "/etc/rc").is_some()
+        && abs
+            .split('/')
+            .nth(2)
+            .is_some_and(|c| c.to_ascii_lowercase().ends_with(".d"))
+    {
         return true;
     }
     if let Some(rel) = home_rel {
@@ -1187,39 +1230,52 @@ fn is_persistence(abs: &str, home_rel: Option<&str>) -> bool {
             ".local/bin",
             "bin",
         ];
-        if HOME.iter().any(|d| under(rel, d)) {
+        if HOME.iter().any(|d| under_ci(rel, d)) {
             return true;
         }
     }
     // Git runs hooks, and `core.fsmonitor`/`core.hooksPath` from its config, on ordinary commands.
-    let mut comps = abs.split('/').skip_while(|c| *c != ".git").skip(1);
-    matches!(comps.next(), Some("hooks" | "config"))
+    let mut comps = abs
+        .split('/')
+        .skip_while(|c| !c.eq_ignore_ascii_case(".git"))
+        .skip(1);
+    comps
+        .next()
+        .is_some_and(|c| c.eq_ignore_ascii_case("hooks") || c.eq_ignore_ascii_case("config"))
 }
 
 fn is_agent_config(abs: &str, home_rel: Option<&str>, env: &PathEnv) -> bool {
     if let Some(rel) = home_rel
-        && (under(rel, ".claude") || rel == ".claude.json")
+        && (under_ci(rel, ".claude") || rel.eq_ignore_ascii_case(".claude.json"))
     {
         return true;
     }
     if env
         .claude_config_dir
         .as_deref()
-        .is_some_and(|d| under(abs, d))
-        || under(abs, &env.mstro_home)
+        .is_some_and(|d| under_ci(abs, d))
+        || under_ci(abs, &env.mstro_home)
     {
         return true;
     }
     let name = basename(abs);
-    if name == ".mcp.json" {
+    if name.eq_ignore_ascii_case(".mcp.json") {
         return true;
     }
     let comps: Vec<&str> = abs.split('/').collect();
-    let in_dir = |dir: &str| comps.iter().rev().skip(1).any(|c| *c == dir);
-    if in_dir(".claude") || ((in_dir(".vscode") || in_dir(".cursor")) && name == "mcp.json") {
+    let in_dir = |dir: &str| {
+        comps
+            .iter()
+            .rev()
+            .skip(1)
+            .any(|c| c.eq_ignore_ascii_case(dir))
+    };
+    if in_dir(".claude")
+        || ((in_dir(".vscode") || in_dir(".cursor")) && name.eq_ignore_ascii_case("mcp.json"))
+    {
         return true;
     }
-    under(abs, "/etc/claude-code") || under(abs, "/Library/Application Support/ClaudeCode")
+    under_ci(abs, "/etc/claude-code") || under_ci(abs, "/Library/Application Support/ClaudeCode")
 }
 
 /// The installed bouncer: a binary the environment names (the running hook), or a file
@@ -1229,7 +1285,8 @@ fn is_bouncer_binary(abs: &str, env: &PathEnv, classes: PathClasses) -> bool {
     if env.bouncer_binaries.iter().any(|b| b == abs) {
         return true;
     }
-    basename(abs) == "mstro-bouncer" && !classes.contains(PathClasses::BUILD_ARTIFACT)
+    basename(abs).eq_ignore_ascii_case("mstro-bouncer")
+        && !classes.contains(PathClasses::BUILD_ARTIFACT)
 }
 
 /// The bouncer's own configuration: `MSTRO_HOME` itself, its `bouncer.yaml` and `rules/`,
@@ -1237,17 +1294,17 @@ fn is_bouncer_binary(abs: &str, env: &PathEnv, classes: PathClasses) -> bool {
 /// every one between the repository's root and the working directory, so where one
 /// counts depends on where the agent stands.
 fn is_bouncer_config(abs: &str, env: &PathEnv) -> bool {
-    if abs == env.mstro_home {
+    if abs.eq_ignore_ascii_case(&env.mstro_home) {
         return true;
     }
-    if let Some(rel) = abs
-        .strip_prefix(env.mstro_home.as_str())
-        .and_then(|r| r.strip_prefix('/'))
-        && (rel == "bouncer.yaml" || under(rel, "rules"))
+    if let Some(rel) =
+        strip_prefix_ci(abs, env.mstro_home.as_str()).and_then(|r| r.strip_prefix('/'))
+        && (rel.eq_ignore_ascii_case("bouncer.yaml") || under_ci(rel, "rules"))
     {
         return true;
     }
-    let Some((_, rest)) = abs.split_once("/.mstro") else {
+    let lower = abs.to_ascii_lowercase();
+    let Some((_, rest)) = lower.split_once("/.mstro") else {
         return false;
     };
     rest.is_empty() || rest == "/bouncer.yaml" || under(rest, "/rules")
@@ -1381,6 +1438,36 @@ mod tests {
         ] {
             assert!(!names(s).contains(&"secret"), "{s}");
         }
+    }
+
+    #[test]
+    fn protected_names_match_in_any_case_and_loosening_ones_do_not() {
+        for s in [
+            "/home/dev/project/.ENV",
+            "/home/dev/project/.Env.Production",
+            "/home/dev/.SSH/ID_RSA",
+            "/HOME/DEV/.aws/Credentials",
+            "/home/dev/certs/server.PEM",
+            "/home/dev/Login Data",
+            "/ETC/shadow",
+        ] {
+            assert!(names(s).contains(&"secret"), "{s}");
+        }
+        for s in [
+            "/home/dev/project/.ENV.EXAMPLE",
+            "/home/dev/.SSH/ID_RSA.PUB",
+        ] {
+            assert!(!names(s).contains(&"secret"), "{s}");
+        }
+        assert!(names("/home/dev/.BASHRC").contains(&"shell-profile"));
+        assert!(names("/home/dev/project/.GIT/Hooks/pre-commit").contains(&"persistence"));
+        assert!(names("/home/dev/.Claude/settings.json").contains(&"agent-config"));
+        assert!(names("/home/dev/.MSTRO/Bouncer.yaml").contains(&"bouncer-config"));
+        assert!(names("/USR/local/bin").contains(&"system"));
+        assert!(names("/home/dev/.cache/x").contains(&"temp"));
+        assert!(!names("/home/dev/.CACHE/x").contains(&"temp"));
+        assert!(!names("/HOME/DEV/.cache/x").contains(&"temp"));
+        assert!(!names("/TMP/x").contains(&"temp"));
     }
 
     #[test]

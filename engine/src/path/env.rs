@@ -23,13 +23,20 @@ pub struct PathEnv {
     ///
     /// [`PathClass::BouncerBinary`]: crate::path::PathClass::BouncerBinary
     pub bouncer_binaries: Vec<String>,
+    /// Judge file tools' paths also by where their symbolic links lead (see
+    /// [`real_path`](crate::path::real_path)). Off for pack examples, whose fixed paths
+    /// must not depend on the machine that tests them.
+    pub follow_links: bool,
 }
 
 impl PathEnv {
     /// A fixed environment for pack examples and tests: home `/home/dev`,
     /// project and cwd `/home/dev/project`.
     pub fn fixture() -> Self {
-        PathEnv::new("/home/dev", Some("/home/dev/project"))
+        PathEnv {
+            follow_links: false,
+            ..PathEnv::new("/home/dev", Some("/home/dev/project"))
+        }
     }
 
     pub fn new(home: &str, project_root: Option<&str>) -> Self {
@@ -41,7 +48,26 @@ impl PathEnv {
             extra_temp_dirs: Vec::new(),
             claude_config_dir: None,
             bouncer_binaries: Vec::new(),
+            follow_links: true,
         }
+    }
+
+    /// This environment with every directory it names replaced by where it really is
+    /// (symbolic links followed), and the real `cwd`: what a path found by following
+    /// links is classified against, so that a project reached through a link
+    /// (`~/code` -> `/data/code`) is still the project.
+    pub fn physical(&self, cwd: Option<&str>) -> (PathEnv, Option<String>) {
+        let real = |p: &str| super::links::real_path(p).unwrap_or_else(|| p.to_owned());
+        let env = PathEnv {
+            home: real(&self.home),
+            project_root: self.project_root.as_deref().map(real),
+            extra_temp_dirs: self.extra_temp_dirs.iter().map(|d| real(d)).collect(),
+            mstro_home: real(&self.mstro_home),
+            claude_config_dir: self.claude_config_dir.as_deref().map(real),
+            bouncer_binaries: self.bouncer_binaries.clone(),
+            follow_links: self.follow_links,
+        };
+        (env, cwd.map(real))
     }
 
     /// This environment for a call made in `cwd`: when no project root is known, the

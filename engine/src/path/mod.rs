@@ -3,8 +3,10 @@
 
 mod class;
 mod env;
+mod links;
 mod resolve;
 
 pub use class::{PathClass, PathClasses, Reading, WordClasses, classify, classify_word};
 pub use env::PathEnv;
+pub use links::{MAX_LINKS, real_path, resolve_dotdot};
 pub use resolve::{absolutize, expand_home_prefix, normalize};

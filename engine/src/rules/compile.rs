@@ -312,7 +312,7 @@ fn compile_rule(
     let unless_kind = spec.unless.as_ref().map(kind_of).unwrap_or(Kind::Neither);
     if when_kind == Kind::Both || unless_kind == Kind::Both {
         problems.push(
-            "a predicate mixes shell fields with tool fields (tool, path, content, url, mcp)"
+            "a predicate mixes shell fields with tool fields (tool, path, content, removes, pattern, sends_secret, url, mcp)"
                 .into(),
         );
         return None;
@@ -414,6 +414,9 @@ fn kind_of(p: &format::Predicate) -> Kind {
     let tool = p.tool.is_some()
         || p.path.is_some()
         || p.content.is_some()
+        || p.removes.is_some()
+        || p.pattern.is_some()
+        || p.sends_secret.is_some()
         || p.url.is_some()
         || p.mcp.is_some();
     let mut k = match (shell, tool) {
@@ -611,6 +614,21 @@ impl Cx<'_> {
                 text: self.text(c)?,
                 polarity: pol,
             });
+        }
+        if let Some(c) = &p.removes {
+            parts.push(Pred::Removes {
+                text: self.text(c)?,
+                polarity: pol,
+            });
+        }
+        if let Some(c) = &p.pattern {
+            parts.push(Pred::Pattern {
+                text: self.text(c)?,
+                polarity: pol,
+            });
+        }
+        if let Some(kinds) = &p.sends_secret {
+            parts.push(Pred::SendsSecret(kinds.iter().copied().collect()));
         }
         if let Some(u) = &p.url {
             let url = UrlMatch {

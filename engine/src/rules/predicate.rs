@@ -127,6 +127,18 @@ pub enum Pred {
         text: TextMatch,
         polarity: Polarity,
     },
+    /// What an Edit replaces.
+    Removes {
+        text: TextMatch,
+        polarity: Polarity,
+    },
+    /// A Grep's or Glob's search pattern.
+    Pattern {
+        text: TextMatch,
+        polarity: Polarity,
+    },
+    /// Outgoing text holds a credential of one of these kinds.
+    SendsSecret(Vec<crate::secrets::SecretKind>),
     Url {
         url: UrlMatch,
         polarity: Polarity,
@@ -432,6 +444,13 @@ pub struct ToolScene<'a> {
     pub cwd: Option<&'a str>,
     paths: Vec<(String, bool)>,
     classes: Vec<OnceCell<WordClasses>>,
+    /// Where each path really points when a symbolic link takes it elsewhere.
+    real: Vec<Option<(String, OnceCell<WordClasses>)>>,
+    /// The environment and working directory real paths are classified against (see
+    /// [`PathEnv::physical`]), when some path has one.
+    physical: Option<(PathEnv, Option<String>)>,
+    /// Credentials in the text it sends out, found on first use.
+    secrets: OnceCell<Vec<crate::secrets::SecretKind>>,
     /// Checking whether a `deny` is certain (see [`WordClasses::named`]).
     certain: Cell<bool>,
 }
@@ -440,14 +459,43 @@ impl<'a> ToolScene<'a> {
     pub fn new(op: &'a Operation, env: &'a PathEnv, cwd: Option<&'a str>) -> Self {
         let paths = op.paths();
         let classes = paths.iter().map(|_| OnceCell::new()).collect();
+        let real: Vec<_> = paths
+            .iter()
+            .map(|(p, glob)| {
+                if !env.follow_links {
+                    return None;
+                }
+                let real = real_of(p, *glob, cwd)?;
+                Some((real, OnceCell::new()))
+            })
+            .collect();
+        let physical = real.iter().any(Option::is_some).then(|| env.physical(cwd));
         ToolScene {
             op,
             env,
             cwd,
             paths,
             classes,
+            real,
+            physical,
+            secrets: OnceCell::new(),
             certain: Cell::new(false),
         }
+    }
+
+    /// The kinds of credential in the text the operation sends out.
+    fn secrets(&self) -> &[crate::secrets::SecretKind] {
+        self.secrets.get_or_init(|| {
+            let mut kinds = Vec::new();
+            for text in self.op.outgoing() {
+                for k in crate::secrets::find(text) {
+                    if !kinds.contains(&k) {
+                        kinds.push(k);
+                    }
+                }
+            }
+            kinds
+        })
     }
 
     fn view(&self, i: usize) -> ValueView<'_> {
@@ -466,6 +514,63 @@ impl<'a> ToolScene<'a> {
             .get_or_init(|| crate::path::classify_word(path, *glob, &[], self.env, self.cwd));
         v
     }
+
+    /// Where path `i` really points, classified against the real directories.
+    fn real_view(&self, i: usize) -> Option<ValueView<'_>> {
+        let (path, classes) = self.real[i].as_ref()?;
+        let (env, cwd) = self.physical.as_ref()?;
+        let glob = self.paths[i].1;
+        classes.get_or_init(|| crate::path::classify_word(path, glob, &[], env, cwd.as_deref()));
+        Some(ValueView {
+            text: path,
+            unresolved: false,
+            holes: &[],
+            glob,
+            env,
+            cwd: cwd.as_deref(),
+            classes,
+            certain: self.certain.get(),
+        })
+    }
+
+    /// Does `m` hold for path `i`? For the strictest of the path as named and where it
+    /// really points: a tightening match holds when it holds for either, a loosening
+    /// one only when it holds for both.
+    fn path_matches(&self, i: usize, m: &ValueMatch) -> bool {
+        let named = m.matches(&self.view(i));
+        match self.real_view(i) {
+            None => named,
+            Some(real) => match m.polarity {
+                Polarity::Strict => named || m.matches(&real),
+                Polarity::Lenient => named && m.matches(&real),
+            },
+        }
+    }
+}
+
+/// Where a tool's path really points, when a symbolic link takes it elsewhere. For a
+/// glob, the directory before its first pattern component is followed and the
+/// pattern kept (`docs/link/**/*.pem`).
+fn real_of(path: &str, glob: bool, cwd: Option<&str>) -> Option<String> {
+    let abs = crate::path::absolutize(path, cwd)?;
+    let (dir, rest) = match abs.find(['*', '?', '[']) {
+        Some(g) if glob => {
+            let cut = abs[..g].rfind('/').unwrap_or(0);
+            (&abs[..cut], &abs[cut..])
+        }
+        _ => (abs.as_str(), ""),
+    };
+    if dir.is_empty() {
+        return None;
+    }
+    let real = crate::path::real_path(dir)?;
+    (real != dir).then(|| {
+        if real == "/" && !rest.is_empty() {
+            rest.to_owned()
+        } else {
+            format!("{real}{rest}")
+        }
+    })
 }
 
 impl Subject<'_, '_> {
@@ -504,7 +609,7 @@ impl Pred {
                 Subject::Invocation(..) => Err(Miss("tool")),
             },
             Pred::Path(m) => match s {
-                Subject::Tool(t) => ok((0..t.paths.len()).any(|i| m.matches(&t.view(i))), "path"),
+                Subject::Tool(t) => ok((0..t.paths.len()).any(|i| t.path_matches(i, m)), "path"),
                 Subject::Invocation(..) => Err(Miss("path")),
             },
             Pred::Content { text, polarity } => match s {
@@ -514,9 +619,30 @@ impl Pred {
                 ),
                 Subject::Invocation(..) => Err(Miss("content")),
             },
+            Pred::Removes { text, polarity } => match s {
+                Subject::Tool(t) => ok(
+                    matches!(t.op, Operation::Edit { old_text, .. } if text.matches(old_text, *polarity)),
+                    "removes",
+                ),
+                Subject::Invocation(..) => Err(Miss("removes")),
+            },
+            Pred::Pattern { text, polarity } => match s {
+                Subject::Tool(t) => ok(
+                    matches!(t.op, Operation::Grep { pattern, .. } | Operation::Glob { pattern, .. } if text.matches(pattern, *polarity)),
+                    "pattern",
+                ),
+                Subject::Invocation(..) => Err(Miss("pattern")),
+            },
+            Pred::SendsSecret(kinds) => match s {
+                Subject::Tool(t) => ok(
+                    t.secrets().iter().any(|k| kinds.contains(k)),
+                    "sends_secret",
+                ),
+                Subject::Invocation(..) => Err(Miss("sends_secret")),
+            },
             Pred::Url { url, polarity } => match s {
                 Subject::Tool(t) => ok(
-                    matches!(t.op, Operation::WebFetch { url: u } if url.matches(u, *polarity)),
+                    matches!(t.op, Operation::WebFetch { url: u, .. } if url.matches(u, *polarity)),
                     "url",
                 ),
                 Subject::Invocation(..) => Err(Miss("url")),
@@ -757,6 +883,9 @@ impl Pred {
             | Pred::Tool(_)
             | Pred::Path(_)
             | Pred::Content { .. }
+            | Pred::Removes { .. }
+            | Pred::Pattern { .. }
+            | Pred::SendsSecret(_)
             | Pred::Url { .. }
             | Pred::Mcp(_) => self.check(Subject::Invocation(scene, idx), skip),
         }

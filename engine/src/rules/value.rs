@@ -152,6 +152,11 @@ const GLOB: glob::MatchOptions = glob::MatchOptions {
     require_literal_leading_dot: false,
 };
 
+const GLOB_ANY_CASE: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: false,
+    ..GLOB
+};
+
 impl ValueMatch {
     pub fn matches(&self, v: &ValueView) -> bool {
         if let Some(want) = self.unresolved
@@ -182,19 +187,32 @@ impl ValueMatch {
             return false;
         }
         if !self.path_globs.is_empty() {
+            let lenient = self.polarity == Polarity::Lenient;
+            // A path glob that tightens names protected files, which a case-insensitive
+            // filesystem also reaches by other spellings (`~/.CLAUDE/settings.json`);
+            // one that loosens matches only the spelling it names.
+            let options = if lenient { GLOB } else { GLOB_ANY_CASE };
             let in_home = |abs: &str| {
-                abs.strip_prefix(v.env.home.as_str())
-                    .and_then(|r| r.strip_prefix('/'))
-                    .map(str::to_owned)
+                let home = v.env.home.as_str();
+                let n = home.len();
+                let same = abs.len() > n
+                    && if lenient {
+                        abs.starts_with(home)
+                    } else {
+                        abs.as_bytes()[..n].eq_ignore_ascii_case(home.as_bytes())
+                    };
+                same.then(|| abs.get(n..)?.strip_prefix('/').map(str::to_owned))
+                    .flatten()
             };
             let hit = |abs: &str| {
                 let rel = in_home(abs);
                 self.path_globs.iter().any(|(home, g)| match home {
-                    true => rel.as_deref().is_some_and(|rel| g.matches_with(rel, GLOB)),
-                    false => g.matches_with(abs, GLOB),
+                    true => rel
+                        .as_deref()
+                        .is_some_and(|rel| g.matches_with(rel, options)),
+                    false => g.matches_with(abs, options),
                 })
             };
-            let lenient = self.polarity == Polarity::Lenient;
             if !v.classes().paths_match(v.certain, lenient, hit) {
                 return false;
             }

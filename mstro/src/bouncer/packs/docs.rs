@@ -56,7 +56,11 @@ pub fn readme() -> anyhow::Result<String> {
             "Redirections",
             "Inside `redirects: {any: ...}` or `{none: ...}`.",
         ),
-        ("TextMatch", "Text", "`stdin:` and `content:`."),
+        (
+            "TextMatch",
+            "Text",
+            "`stdin:`, `content:`, `removes:` and `pattern:`.",
+        ),
         (
             "CodeMatch",
             "Inline code",
@@ -83,6 +87,12 @@ pub fn readme() -> anyhow::Result<String> {
         "Path classes",
         "Values of `path:` in a value match.",
         &pack["$defs"]["PathClass"],
+    );
+    enum_section(
+        &mut s,
+        "Secret kinds",
+        "Values of `sends_secret:`: credentials recognised by their format in what a tool sends out.",
+        &pack["$defs"]["SecretKind"],
     );
     enum_section(
         &mut s,
