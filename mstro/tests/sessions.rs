@@ -1310,3 +1310,124 @@ async fn ctrl_c_of_mstro_ends_every_process_of_its_runs() {
 async fn kill_9_of_mstro_leaves_no_process_of_its_runs() {
     stopping_mstro_ends_the_run(libc::SIGKILL).await;
 }
+
+// Nothing is lost without a word (issue 15): a history save that fails is a warning in
+// the browser, and a session over the file limit goes on in a continuation.
+
+/// Frames of `tab` that arrive within `wait` (after a movement ended, what follows).
+async fn more_of_tab(socket: &mut BrowserSocket, tab: &str, wait: Duration) -> Vec<Value> {
+    let mut more = Vec::new();
+    while let Some(frame) = socket.next_within(wait).await {
+        if frame["tabId"] == tab {
+            more.push(frame);
+        }
+    }
+    more
+}
+
+fn warnings(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["type"] == "movementWarning")
+        .map(|e| e["data"]["message"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_that_cannot_be_saved_is_a_warning_and_the_session_goes_on() {
+    let api = FakeApi::start(|_| Reply::Text("Saved or not, here is the answer.".into()));
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    // A checkout whose .mstro/history is a symlink: the store refuses to write there.
+    let elsewhere = m.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::create_dir_all(m.work().join(".mstro")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, m.history_dir()).unwrap();
+    let tab = create_tab(&mut socket).await;
+    let mut events = run(&mut socket, &tab, "First", "p-1").await;
+    events.extend(more_of_tab(&mut socket, &tab, Duration::from_secs(2)).await);
+    assert!(
+        shape(&events).contains(&"movementComplete:completed".to_owned()),
+        "{}",
+        pretty(&events)
+    );
+    let told = warnings(&events);
+    assert_eq!(told.len(), 1, "told once: {told:?}");
+    assert!(told[0].contains("could not be saved"), "{told:?}");
+    assert!(
+        told[0].contains("symlink") || told[0].contains("refusing"),
+        "{told:?}"
+    );
+    // The session goes on, and the same failure is not repeated on every save.
+    let mut events = run(&mut socket, &tab, "Second", "p-2").await;
+    events.extend(more_of_tab(&mut socket, &tab, Duration::from_secs(2)).await);
+    assert!(shape(&events).contains(&"movementComplete:completed".to_owned()));
+    assert_eq!(warnings(&events), Vec::<String>::new());
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).unwrap().count(),
+        0,
+        "nothing written through the link"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_over_the_file_limit_goes_on_in_a_continuation() {
+    let answer = "A long answer. ".repeat(800); // 12 000 bytes
+    let api = FakeApi::start(move |_| Reply::Text(answer.clone()));
+    let (m, mut socket) =
+        require!(machine_with(&api, &[("MSTRO_HISTORY_FILE_LIMIT", "30000")]).await);
+    let tab = create_tab(&mut socket).await;
+    let mut all = Vec::new();
+    let mut rolled = None;
+    for i in 1..=4 {
+        let mut events = run(&mut socket, &tab, &format!("Prompt {i}"), &format!("p-{i}")).await;
+        events.extend(more_of_tab(&mut socket, &tab, Duration::from_secs(2)).await);
+        assert!(shape(&events).contains(&"movementComplete:completed".to_owned()));
+        if let Some(w) = warnings(&events)
+            .into_iter()
+            .find(|w| w.contains("continued"))
+        {
+            rolled = Some((i, w));
+            all.extend(events);
+            break;
+        }
+        all.extend(events);
+    }
+    let (at, warning) = rolled.expect("the session rolled over within four prompts");
+    assert!(at >= 2, "not before it was needed: {at}");
+    assert!(warning.contains("history is full"), "{warning}");
+    // The tab now names the continuation, and both are in the history, each within the
+    // limit, nothing lost: every prompt is in one of them.
+    let ids: Vec<&str> = all
+        .iter()
+        .filter(|e| e["type"] == "tabStateChanged")
+        .filter_map(|e| e["data"]["sessionId"].as_str())
+        .collect();
+    let (first, last) = (ids[0], *ids.last().unwrap());
+    assert_ne!(first, last, "{ids:?}");
+    let sessions = socket.request("getSessions", json!({})).await;
+    let listed = sessions["data"]["sessions"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{sessions}");
+    assert!(
+        listed
+            .iter()
+            .any(|s| s["title"].as_str().unwrap().ends_with("(continued)"))
+    );
+    let mut prompts = Vec::new();
+    for id in [first, last] {
+        let file = m.history_dir().join(format!("{id}.json"));
+        assert!(std::fs::metadata(&file).unwrap().len() <= 30000, "{id}");
+        let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        for movement in saved["movements"].as_array().unwrap() {
+            prompts.push(movement["prompt"].as_str().unwrap().to_owned());
+        }
+    }
+    let expected: Vec<String> = (1..=at).map(|i| format!("Prompt {i}")).collect();
+    assert_eq!(prompts, expected);
+    // The next prompt goes on in the continuation.
+    run(&mut socket, &tab, "After", "p-after").await;
+    let cont: Value = serde_json::from_slice(
+        &std::fs::read(m.history_dir().join(format!("{last}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cont["movements"].as_array().unwrap().len(), 2);
+}

@@ -110,6 +110,15 @@ impl Machine {
             },
             token.clone(),
         );
+        // What a crash of an earlier mstro left: run directories and half-written
+        // state files.
+        crate::session::runner::sweep_run_dirs();
+        for dir in [
+            config.home.dir().to_path_buf(),
+            workspace.root().join(".mstro/history"),
+        ] {
+            crate::home::atomic::sweep_leftovers(&dir, crate::home::atomic::LEFTOVER_AGE);
+        }
         let runner = RunnerConfig::from_env();
         if !runner.binaries.bouncer.is_file() {
             // Said now, not only when the first prompt fails: sessions never run without

@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use super::attachments::{self, Attachment};
-use super::event::{MovementErrorKind, MovementStart, TabEvent, TabState, TabStateChanged};
+use super::event::{
+    MovementErrorKind, MovementStart, MovementWarning, TabEvent, TabState, TabStateChanged,
+};
 use super::event_log::{Catchup, EventLog, LogLimits};
 use super::history::record::is_claude_session_id;
 use super::history::window::{self, MAX_WINDOW_BYTES, Window};
@@ -84,6 +86,8 @@ struct Shared {
     tabs: Mutex<Tabs>,
     /// The latest save generation per session (see [`Sessions::save`]).
     saves: Mutex<HashMap<String, u64>>,
+    /// The last save failure told about, per session (each is told once).
+    save_failures: Mutex<HashMap<String, String>>,
 }
 
 #[derive(Default)]
@@ -160,6 +164,7 @@ impl Sessions {
                 limits,
                 tabs: Mutex::new(Tabs::default()),
                 saves: Mutex::new(HashMap::new()),
+                save_failures: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -533,9 +538,13 @@ impl Sessions {
         }
     }
 
-    /// Write a session's file on the blocking pool; a failure is told, not fatal.
-    /// Writes of one session happen in the order they were asked for: each gets a
-    /// generation, and one overtaken by a newer one is skipped.
+    /// Write a session's file on the blocking pool. A failure is never silent: it is a
+    /// line on stderr and a `movementWarning` on the session's tab, once per kind of
+    /// failure (a later save that works clears it), and the session keeps running. A
+    /// session grown over the file limit goes on in a new history entry (see
+    /// [`roll_over`](Self::roll_over)). Writes of one session happen in the order they
+    /// were asked for: each gets a generation, and one overtaken by a newer one is
+    /// skipped.
     fn save(&self, record: SessionRecord) {
         let generation = {
             let mut saves = self.saves();
@@ -550,11 +559,113 @@ impl Sessions {
                 return;
             }
             // Held while writing: no older write can land after this one.
-            if let Err(e) = sessions.shared.history.save(&record) {
-                eprintln!("mstro: could not save session {}: {e}", record.id);
-            }
+            let saved = sessions.shared.history.save(&record);
             drop(saves);
+            match saved {
+                Ok(()) => {
+                    sessions.save_failures().remove(&record.id);
+                }
+                Err(HistoryError::TooLarge { .. }) if sessions.roll_over(&record.id) => {}
+                Err(e) => sessions.save_failed(&record.id, &e),
+            }
         });
+    }
+
+    /// Tell the machine's log and the session's tab that `session_id` was not saved.
+    fn save_failed(&self, session_id: &str, error: &HistoryError) {
+        let message = format!(
+            "This session's history could not be saved: {error}. The session goes on, but \
+             what happens now may be missing after a restart of mstro."
+        );
+        eprintln!("mstro: could not save session {session_id}: {error}");
+        let first = self
+            .save_failures()
+            .insert(session_id.to_owned(), error.to_string())
+            .as_deref()
+            != Some(error.to_string().as_str());
+        if !first {
+            return;
+        }
+        let mut tabs = self.tabs();
+        if let Some(tab) = tabs
+            .by_id
+            .values_mut()
+            .find(|t| t.record.as_ref().is_some_and(|r| r.id == session_id))
+            && let Some(movement_id) = tab
+                .record
+                .as_ref()
+                .and_then(|r| r.movements.last())
+                .map(|m| m.movement_id.clone())
+        {
+            tab.emit(
+                &self.shared.outbox,
+                TabEvent::MovementWarning(MovementWarning {
+                    movement_id,
+                    message,
+                    silent_secs: 0,
+                }),
+            );
+        }
+    }
+
+    /// `session_id` no longer fits one history file: the tab's session goes on in a new
+    /// record (a new history entry, "… (continued)", resuming the same Claude Code
+    /// conversation) that starts with the movement in progress, and the earlier
+    /// movements stay in the old file. `false` when that cannot help (no tab holds the
+    /// session, or its one movement alone is over the limit).
+    fn roll_over(&self, session_id: &str) -> bool {
+        let (finished, next) = {
+            let mut tabs = self.tabs();
+            let Some(tab) = tabs
+                .by_id
+                .values_mut()
+                .find(|t| t.record.as_ref().is_some_and(|r| r.id == session_id))
+            else {
+                return false;
+            };
+            let Some(record) = tab.record.as_mut().filter(|r| r.movements.len() > 1) else {
+                return false;
+            };
+            let Some(current) = record.movements.pop() else {
+                return false;
+            };
+            let finished = record.clone();
+            let now = crate::timestamp::now();
+            let mut next = SessionRecord::new(ids::fresh("s"), &current.prompt, now);
+            next.title = format!("{} (continued)", finished.title);
+            next.claude_session_id = finished.claude_session_id.clone();
+            let movement_id = current.movement_id.clone();
+            next.movements.push(current);
+            tab.record = Some(next.clone());
+            eprintln!(
+                "mstro: session {session_id} reached the history file limit; it goes on as {}",
+                next.id
+            );
+            tab.emit(
+                &self.shared.outbox,
+                TabEvent::MovementWarning(MovementWarning {
+                    movement_id,
+                    message: format!(
+                        "This session's history is full; it goes on in a new history entry, \
+                         \"{}\". The conversation with Claude Code continues as before.",
+                        next.title
+                    ),
+                    silent_secs: 0,
+                }),
+            );
+            tab.state_changed(&self.shared.outbox);
+            (finished, next)
+        };
+        self.save(finished);
+        self.save(next);
+        true
+    }
+
+    fn save_failures(&self) -> MutexGuard<'_, HashMap<String, String>> {
+        self.shared
+            .save_failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     fn saves(&self) -> MutexGuard<'_, HashMap<String, u64>> {

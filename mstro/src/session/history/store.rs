@@ -36,6 +36,8 @@ pub struct HistoryStore {
     /// `<project>/.mstro/history`.
     dir: PathBuf,
     cache: Mutex<Cache>,
+    /// [`MAX_FILE_BYTES`], or less (`MSTRO_HISTORY_FILE_LIMIT`, for tests).
+    max_file_bytes: u64,
 }
 
 /// What [`HistoryStore::list`] and [`HistoryStore::search`] learnt of each file (its
@@ -128,6 +130,14 @@ pub enum HistoryError {
         path.display()
     )]
     Unsafe { path: PathBuf, why: String },
+    /// The record is larger than a session file may hold; nothing was written.
+    #[error(
+        "session {id} was not saved: it would take {} KiB, over the {} KiB a session file \
+         may hold",
+        bytes / 1024,
+        limit / 1024
+    )]
+    TooLarge { id: String, bytes: u64, limit: u64 },
     /// A record was refused before anything was written; the old file is untouched.
     #[error("session {id} was not saved: {reason}")]
     NotSaved { id: String, reason: String },
@@ -144,10 +154,16 @@ impl HistoryStore {
     /// [`save`](HistoryStore::save).
     pub fn new(project_root: &Path) -> HistoryStore {
         let mstro_dir = project_root.join(".mstro");
+        let max_file_bytes = std::env::var("MSTRO_HISTORY_FILE_LIMIT")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&v| v > 0)
+            .map_or(MAX_FILE_BYTES, |v| v.min(MAX_FILE_BYTES));
         HistoryStore {
             dir: mstro_dir.join("history"),
             mstro_dir,
             cache: Mutex::default(),
+            max_file_bytes,
         }
     }
 
@@ -170,13 +186,12 @@ impl HistoryStore {
         };
         record.check().map_err(not_saved)?;
         let bytes = serde_json::to_vec(record).map_err(io::Error::from)?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(not_saved(format!(
-                "it would take {} MiB, over the {} MiB a session file may hold; start a \
-                 new session to go on",
-                bytes.len() / (1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
-            )));
+        if bytes.len() as u64 > self.max_file_bytes {
+            return Err(HistoryError::TooLarge {
+                id: record.id.clone(),
+                bytes: bytes.len() as u64,
+                limit: self.max_file_bytes,
+            });
         }
         self.prepare_dirs()?;
         write_atomic(&self.dir.join(file_name(&record.id)), &bytes, 0o600)?;
@@ -947,7 +962,11 @@ mod tests {
         r.version = FORMAT_VERSION;
         r.movements[0].prompt = "x".repeat(MAX_FILE_BYTES as usize);
         let e = store.save(&r).unwrap_err();
-        assert!(e.to_string().contains("start a new session"), "{e}");
+        assert!(
+            matches!(e, HistoryError::TooLarge { limit, .. } if limit == MAX_FILE_BYTES),
+            "{e}"
+        );
+        assert!(e.to_string().contains("KiB a session file may hold"), "{e}");
         assert!(!store.dir().join("a.json").exists());
     }
 

@@ -167,6 +167,48 @@ enum Ending {
     Stalled(Duration),
 }
 
+/// The start of a run directory's name in the system's temp directory:
+/// `mstro-run-<pid of the mstro that made it>-<random>`.
+const RUN_DIR_PREFIX: &str = "mstro-run-";
+
+/// Remove run directories that a crashed mstro left in the system's temp directory:
+/// ours (same owner), not symlinks, made by a process that no longer exists. How many.
+pub fn sweep_run_dirs() -> usize {
+    sweep_run_dirs_in(&std::env::temp_dir())
+}
+
+fn sweep_run_dirs_in(temp: &std::path::Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return 0;
+    };
+    // SAFETY: getuid(2) has no preconditions.
+    let me = unsafe { libc::getuid() };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(RUN_DIR_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let ours = entry
+            .metadata()
+            .is_ok_and(|m| m.file_type().is_dir() && m.uid() == me);
+        // SAFETY: kill(2) with signal 0 only checks that the process exists.
+        let gone = pid > 0
+            && unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if ours && gone && std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// What a run needs on disk: a private directory with the MCP configuration and the
 /// decision socket, removed when the run ends.
 struct Prepared {
@@ -186,9 +228,14 @@ fn prepare(config: &RunnerConfig, invocation: &Invocation<'_>) -> Result<Prepare
         ));
     }
     // A short path in the system's temp directory: Unix socket paths are limited to
-    // about 100 bytes. TempDir is created 0700.
-    let dir = tempfile::Builder::new()
-        .prefix("mstro-run-")
+    // about 100 bytes. 0700 whatever the umask; our pid in the name lets a later mstro
+    // sweep what a crash left (see `sweep_run_dirs`).
+    let mut builder = tempfile::Builder::new();
+    let prefix = format!("{RUN_DIR_PREFIX}{}-", std::process::id());
+    builder.prefix(&prefix);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder
         .tempdir()
         .map_err(|e| format!("cannot create a private directory for the run: {e}"))?;
     let (listener, decisions) = DecisionListener::bind(dir.path())
@@ -348,4 +395,40 @@ impl Driver<'_> {
 fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join(" / ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn run_dirs_are_private_whatever_the_umask_and_a_crashed_run_s_are_swept() {
+        // SAFETY: umask(2) affects only this test's process (nextest runs each alone).
+        let old = unsafe { libc::umask(0) };
+        let mut builder = tempfile::Builder::new();
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+        let dir = builder.tempdir().unwrap();
+        unsafe { libc::umask(old) };
+        let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+
+        let temp = tempfile::tempdir().unwrap();
+        let t = temp.path();
+        // A pid that cannot exist (above pid_max), ours, and a name of someone else's.
+        let dead = t.join(format!("{RUN_DIR_PREFIX}2147483600-abc"));
+        let live = t.join(format!("{RUN_DIR_PREFIX}{}-abc", std::process::id()));
+        let other = t.join("mstro-running-notes");
+        for d in [&dead, &live, &other] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join("mcp.json"), "{}").unwrap();
+        }
+        let target = t.join("elsewhere");
+        std::fs::create_dir(&target).unwrap();
+        std::os::unix::fs::symlink(&target, t.join(format!("{RUN_DIR_PREFIX}2147483601-x")))
+            .unwrap();
+        assert_eq!(sweep_run_dirs_in(t), 1);
+        assert!(!dead.exists());
+        assert!(live.exists() && other.exists() && target.exists());
+    }
 }
