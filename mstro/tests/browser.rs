@@ -434,3 +434,110 @@ async fn a_prompt_streams_with_bouncer_badges_stops_and_survives_a_reload() {
     .await;
     browser.close().await.expect("the browser session ends");
 }
+
+/// A one-time link printed by `mstro relay add-user` or `mstro relay link` for the
+/// relay of `mstro up` (its store is under the home it was given).
+fn relay_link(home: &std::path::Path, up: &MstroUp, command: &str, name: &str) -> String {
+    let out = std::process::Command::new(mstro_tests::binaries::mstro())
+        .args(["relay", command, name, "--data"])
+        .arg(home.join("relay"))
+        .args(["--public-url", &up.relay_url()])
+        .output()
+        .expect("mstro relay runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let token = mstro_tests::relay::link_token(&text).expect("a link");
+    format!("{}/#/link/{token}", up.relay_url())
+}
+
+/// Whether the page scrolls sideways (something wider than the window).
+async fn overflows_sideways(client: &Client) -> bool {
+    let v = client
+        .execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_bool().unwrap_or(true)
+}
+
+async fn signed_in_as(client: &Client, name: &str) {
+    wait_for(
+        client,
+        &format!("the header to name {name}"),
+        LIMIT,
+        async |c| (text_of(c, "#user-name").await? == name).then_some(()),
+    )
+    .await;
+}
+
+/// Issue 15: opening someone else's one-time link in a signed-in browser does not
+/// switch accounts silently (a lure for approving a stranger's `mstro login` into the
+/// stranger's account): the page names both accounts and waits, on a phone and on a
+/// desktop. Staying keeps the account and the link unused; switching uses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_account_s_link_asks_before_switching_on_a_phone_and_a_desktop() {
+    let driver = require!(Chromedriver::start().await);
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let up = MstroUp::start(&UpConfig {
+        home: &home,
+        work: &work,
+        user: "ada",
+        env: Vec::new(),
+    });
+    let browser = driver.connect().await;
+    let mut ada_link = up.link.clone();
+    let mut mallory_link = relay_link(&home, &up, "add-user", "mallory");
+    for (width, height) in [(390, 844), (1280, 800)] {
+        browser.set_window_size(width, height).await.unwrap();
+        browser.goto(&ada_link).await.unwrap();
+        if width != 390 {
+            // Signed in as mallory from the round before: this switch is asked too.
+            click(&browser, "the switch to ada", "#link-switch").await;
+        }
+        signed_in_as(&browser, "ada").await;
+
+        browser.goto(&mallory_link).await.unwrap();
+        let question = wait_for(
+            &browser,
+            "the question before switching",
+            LIMIT,
+            async |c| text_of(c, "#link-switch-question").await,
+        )
+        .await;
+        assert!(
+            question.contains("signed in as ada") && question.contains("signs in as mallory"),
+            "{question}"
+        );
+        for id in ["#link-switch", "#link-stay"] {
+            let button = browser.find(Locator::Css(id)).await.unwrap();
+            let (x, _, w, _) = button.rectangle().await.unwrap();
+            assert!(
+                x >= 0.0 && x + w <= f64::from(width),
+                "{id} fits {width} px: {x}+{w}"
+            );
+        }
+        assert!(
+            !overflows_sideways(&browser).await,
+            "no sideways scroll at {width} px"
+        );
+
+        // Staying: still ada, and the link was not used up.
+        click(&browser, "stay", "#link-stay").await;
+        signed_in_as(&browser, "ada").await;
+        browser.goto(&mallory_link).await.unwrap();
+        click(&browser, "the switch to mallory", "#link-switch").await;
+        signed_in_as(&browser, "mallory").await;
+
+        ada_link = relay_link(&home, &up, "link", "ada");
+        mallory_link = relay_link(&home, &up, "link", "mallory");
+    }
+}

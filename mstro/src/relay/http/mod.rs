@@ -32,6 +32,7 @@ pub fn router(state: RelayState) -> Router {
         .route("/health", get(health))
         .route("/api/auth/login", post(people::login))
         .route("/api/auth/link", post(people::redeem_link))
+        .route("/api/auth/link/peek", post(people::peek_link))
         .route("/api/auth/logout", post(people::logout))
         .route("/api/me", get(people::me))
         .route("/api/sessions", get(people::sessions))

@@ -75,6 +75,30 @@ pub async fn redeem_link(
     signed_in(&state, user).await
 }
 
+/// `POST /api/auth/link/peek {token}`: whom the link signs in, without using it, so
+/// that the web app can ask before switching a signed-in browser to another account.
+pub async fn peek_link(
+    State(state): State<RelayState>,
+    client: ClientAddress,
+    JsonBody(body): JsonBody<Link>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if body.token.len() > 128 {
+        return Err(ApiError::bad_request("not a sign-in token"));
+    }
+    client.attempt(&state, Attempt::RedeemLink)?;
+    let user = state
+        .db(move |s| s.peek_sign_in_link(&body.token, now()))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_link",
+                "this sign-in link has already been used or has expired",
+            )
+        })?;
+    Ok(Json(serde_json::json!({ "user": user })))
+}
+
 async fn signed_in(state: &RelayState, user: User) -> Result<impl IntoResponse + use<>, ApiError> {
     let id = user.id.clone();
     let token = state

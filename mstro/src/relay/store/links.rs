@@ -31,6 +31,31 @@ impl Store {
         Ok(token)
     }
 
+    /// Whom a sign-in link would sign in, without using it: its user if `token` is a
+    /// link that is neither used nor expired. (Whoever holds the token could redeem it;
+    /// knowing the name first lets the web app ask before switching accounts.)
+    pub fn peek_sign_in_link(&self, token: &str, now: i64) -> Result<Option<User>, StoreError> {
+        let conn = self.conn();
+        let user_id: Option<String> = conn
+            .query_row(
+                "SELECT user_id FROM sign_in_links
+                 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+                params![token_hash(token), now],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match user_id {
+            Some(id) => Ok(conn
+                .query_row(
+                    "SELECT id, name FROM users WHERE id = ?1",
+                    [id],
+                    super::users::user_from_row,
+                )
+                .optional()?),
+            None => Ok(None),
+        }
+    }
+
     /// Redeem a sign-in link: its user if `token` is a link that is neither used nor
     /// expired, which it then is (used); `None` otherwise.
     pub fn redeem_sign_in_link(&self, token: &str, now: i64) -> Result<Option<User>, StoreError> {
@@ -67,7 +92,17 @@ mod tests {
         let token = store.create_sign_in_link(&ana.id, 1000, 60).unwrap();
         assert_eq!(token.len(), 64);
         assert_eq!(store.redeem_sign_in_link("not-a-link", 1001).unwrap(), None);
+        // Looking does not use it up.
+        assert_eq!(
+            store.peek_sign_in_link(&token, 1001).unwrap(),
+            Some(ana.clone())
+        );
+        assert_eq!(
+            store.peek_sign_in_link(&token, 1001).unwrap(),
+            Some(ana.clone())
+        );
         assert_eq!(store.redeem_sign_in_link(&token, 1001).unwrap(), Some(ana));
+        assert_eq!(store.peek_sign_in_link(&token, 1001).unwrap(), None, "used");
         assert_eq!(store.redeem_sign_in_link(&token, 1002).unwrap(), None);
     }
 

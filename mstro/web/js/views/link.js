@@ -1,7 +1,13 @@
 // #/link/{token}: the one-time sign-in link `mstro relay add-user NAME` prints.
 // The token lives only in the fragment; it is posted to /api/auth/link once.
+//
+// A link must not switch a signed-in browser to another account without asking: a
+// stranger's link is a lure (the person then approves the stranger's `mstro login`
+// into the stranger's account). So the page first asks whom the link signs in
+// (/api/auth/link/peek, which does not use it up) and, when someone else is signed in
+// here, shows both names and waits for a choice.
 
-import { post } from '../api.js';
+import { get, post } from '../api.js';
 import { h, code, errorBox, setChildren, spinner } from '../dom.js';
 
 export function mount(root, route, ctx) {
@@ -69,7 +75,55 @@ export function mount(root, route, ctx) {
     }
   }
 
-  redeem();
+  async function start() {
+    if (!token) {
+      redeem();
+      return;
+    }
+    setChildren(body, h('p', { class: 'muted', role: 'status' }, spinner('Checking the link…')));
+    let target = null;
+    let current = null;
+    try {
+      const [peek, me] = await Promise.all([
+        post('/api/auth/link/peek', { token }),
+        get('/api/me').catch((err) => {
+          if (err.status === 401) return null;
+          throw err;
+        }),
+      ]);
+      target = peek && peek.user ? peek.user : null;
+      current = me && me.user ? me.user : null;
+    } catch (err) {
+      if (!alive) return;
+      if (err.code === 'invalid_link' || err.status === 401 || err.status === 400) {
+        showFailure(expiredMessage());
+      } else {
+        showFailure(err.message, { retry: true });
+      }
+      return;
+    }
+    if (!alive) return;
+    if (!current || !target || current.id === target.id) {
+      redeem();
+      return;
+    }
+    askBeforeSwitching(current, target);
+  }
+
+  function askBeforeSwitching(current, target) {
+    const name = (user) => h('strong', { class: 'account-name' }, user.name);
+    const switchButton = h('button', { id: 'link-switch', type: 'button', class: 'btn btn-primary' },
+      'Sign in as ', target.name);
+    switchButton.addEventListener('click', redeem);
+    const stay = h('a', { id: 'link-stay', class: 'btn', href: '#/' }, 'Stay signed in as ', current.name);
+    setChildren(body,
+      h('p', { id: 'link-switch-question', role: 'alert' },
+        'You are signed in as ', name(current), '. This link signs in as ', name(target),
+        ' instead. Only continue if you asked for this link yourself: someone else\'s link would put you in their account.'),
+      h('div', { class: 'actions' }, switchButton, stay));
+  }
+
+  start();
 
   return {
     unmount() {
