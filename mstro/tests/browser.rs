@@ -541,3 +541,86 @@ async fn another_account_s_link_asks_before_switching_on_a_phone_and_a_desktop()
         mallory_link = relay_link(&home, &up, "link", "mallory");
     }
 }
+
+/// Issue 15: a person sees the browsers signed in as them and signs the others out, on
+/// a phone and on a desktop; a browser signed out this way is signed out at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_account_page_signs_other_browsers_out_on_a_phone_and_a_desktop() {
+    let driver = require!(Chromedriver::start().await);
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let up = MstroUp::start(&UpConfig {
+        home: &home,
+        work: &work,
+        user: "ada",
+        env: Vec::new(),
+    });
+    let browser = driver.connect().await;
+    browser.goto(&up.link).await.unwrap();
+    signed_in_as(&browser, "ada").await;
+    let token_of = |link: &str| link.rsplit_once("/#/link/").unwrap().1.to_owned();
+    for (width, height) in [(390, 844), (1280, 800)] {
+        browser.set_window_size(width, height).await.unwrap();
+        // Two other browsers (plain HTTP sessions) signed in as ada.
+        let phone = mstro_tests::relay::Session::sign_in(
+            &up.relay_url(),
+            &token_of(&relay_link(&home, &up, "link", "ada")),
+        )
+        .await;
+        let laptop = mstro_tests::relay::Session::sign_in(
+            &up.relay_url(),
+            &token_of(&relay_link(&home, &up, "link", "ada")),
+        )
+        .await;
+        // From another page, so that the list is read anew in the second round.
+        browser
+            .goto(&format!("{}/#/", up.relay_url()))
+            .await
+            .unwrap();
+        click(
+            &browser,
+            "the Account link",
+            "a.nav-link[href=\"#/account\"]",
+        )
+        .await;
+        let rows = "#session-list li[data-session-id]";
+        wait_for(&browser, "three signed-in browsers", LIMIT, async |c| {
+            (c.find_all(Locator::Css(rows)).await.ok()?.len() == 3).then_some(())
+        })
+        .await;
+        let current = browser
+            .find_all(Locator::Css("#session-list li[data-current=\"true\"]"))
+            .await
+            .unwrap();
+        assert_eq!(current.len(), 1, "this browser is marked");
+        assert!(
+            !overflows_sideways(&browser).await,
+            "no sideways scroll at {width} px"
+        );
+        // One of them, then all the others.
+        click(
+            &browser,
+            "sign out one",
+            "#session-list button[data-end-session]",
+        )
+        .await;
+        wait_for(&browser, "two signed-in browsers", LIMIT, async |c| {
+            (c.find_all(Locator::Css(rows)).await.ok()?.len() == 2).then_some(())
+        })
+        .await;
+        click(&browser, "sign out the others", "#end-other-sessions").await;
+        wait_for(&browser, "only this browser", LIMIT, async |c| {
+            (c.find_all(Locator::Css(rows)).await.ok()?.len() == 1).then_some(())
+        })
+        .await;
+        assert_eq!(phone.get("/api/me").await.0, 401);
+        assert_eq!(laptop.get("/api/me").await.0, 401);
+        signed_in_as(&browser, "ada").await;
+        let status = text_of(&browser, "#sessions-status")
+            .await
+            .unwrap_or_default();
+        assert!(status.contains("No other browser"), "{status}");
+    }
+}

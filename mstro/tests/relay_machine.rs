@@ -971,3 +971,36 @@ async fn floods_from_one_address_get_429_with_retry_after() {
     }
     assert_eq!(last, 429);
 }
+
+/// Issue 15: the relay's operator can see and end a person's sessions from the shell.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_commands_list_and_end_a_person_s_sessions() {
+    let (data, relay, ada) = relay_with_user("ada").await;
+    let second = Session::sign_in(&relay.url, &relay.link("ada")).await;
+    let relay_cmd = |args: &[&str]| {
+        let out = Command::new(mstro_tests::binaries::mstro())
+            .arg("relay")
+            .args(args)
+            .arg("--data")
+            .arg(data.path())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, listed, _) = relay_cmd(&["sessions", "ada"]);
+    assert!(ok);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    let (ok, said, _) = relay_cmd(&["sign-out", "ada"]);
+    assert!(ok);
+    assert!(said.contains("out of 2 browsers"), "{said}");
+    assert_eq!(ada.get("/api/me").await.0, 401);
+    assert_eq!(second.get("/api/me").await.0, 401);
+    let (ok, listed, _) = relay_cmd(&["sessions", "ada"]);
+    assert!(ok && listed.contains("not signed in anywhere"), "{listed}");
+    let (ok, _, err) = relay_cmd(&["sign-out", "nobody"]);
+    assert!(!ok && err.contains("add-user nobody"), "{err}");
+}

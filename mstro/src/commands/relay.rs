@@ -38,6 +38,11 @@ enum RelayCommand {
     },
     /// Print a new one-time sign-in link for an existing user.
     Link { name: String },
+    /// List the browsers signed in as a user.
+    Sessions { name: String },
+    /// Sign a user out of every browser (a running relay closes their connections
+    /// within a minute).
+    SignOut { name: String },
 }
 
 pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
@@ -55,12 +60,37 @@ pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
         }) => add_user(&data, &public_url, &name, password_stdin),
         Some(RelayCommand::Link { name }) => {
             let store = Store::open(&data)?;
-            let Some(user) = store.user_by_name(&name)? else {
-                anyhow::bail!(
-                    "no user named {name:?}; create one with `mstro relay add-user {name}`"
-                );
-            };
+            let user = existing_user(&store, &name)?;
             println!("{}", sign_in_link(&store, &public_url, &user.id)?);
+            Ok(0)
+        }
+        Some(RelayCommand::Sessions { name }) => {
+            let store = Store::open(&data)?;
+            let user = existing_user(&store, &name)?;
+            let sessions = store.sessions_of(&user.id, crate::relay::state::now())?;
+            if sessions.is_empty() {
+                println!("{name} is not signed in anywhere.");
+            }
+            for s in &sessions {
+                let at = |t| crate::timestamp::rfc3339_unix(t).unwrap_or_default();
+                println!(
+                    "{}  signed in {}  expires {}",
+                    s.public_id(),
+                    at(s.created_at),
+                    at(s.expires_at)
+                );
+            }
+            Ok(0)
+        }
+        Some(RelayCommand::SignOut { name }) => {
+            let store = Store::open(&data)?;
+            let user = existing_user(&store, &name)?;
+            let ended = store.end_other_sessions(&user.id, "")?;
+            println!(
+                "Signed {name} out of {} browser{}.",
+                ended.len(),
+                if ended.len() == 1 { "" } else { "s" }
+            );
             Ok(0)
         }
         None => {
@@ -87,6 +117,12 @@ pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+fn existing_user(store: &Store, name: &str) -> anyhow::Result<crate::relay::store::User> {
+    store.user_by_name(name)?.ok_or_else(|| {
+        anyhow::anyhow!("no user named {name:?}; create one with `mstro relay add-user {name}`")
+    })
 }
 
 async fn wait(relay: crate::relay::RunningRelay) {

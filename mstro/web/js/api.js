@@ -81,6 +81,10 @@ export function get(path, options) {
 }
 
 /** POST with a JSON body (`{}` when none is given, so JSON extractors are happy). */
+export function del(path, options) {
+  return request(path, { ...options, method: 'DELETE' });
+}
+
 export function post(path, body = {}, options) {
   return request(path, { ...options, method: 'POST', body });
 }

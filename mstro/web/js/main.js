@@ -16,6 +16,7 @@ import * as linkView from './views/link.js';
 import * as deviceView from './views/device.js';
 import * as machinesView from './views/machines.js';
 import * as machineView from './views/machine.js';
+import * as accountView from './views/account.js';
 
 const VIEWS = {
   signin: signinView,
@@ -23,6 +24,7 @@ const VIEWS = {
   device: deviceView,
   machines: machinesView,
   machine: machineView,
+  account: accountView,
   notfound: { mount: mountNotFound },
 };
 
@@ -60,6 +62,8 @@ export function parseRoute(hash) {
     case 'link':
       // The token is taken verbatim (it is URL-safe); decode in case it was escaped.
       return { name: 'link', key: 'link', auth: false, token: decodeSegment(rest.join('/')) };
+    case 'account':
+      return { name: 'account', key: 'account', auth: true };
     case 'device': {
       const code = rest.length ? decodeSegment(rest[0]) : '';
       return { name: 'device', key: `device:${code}`, auth: true, code };
@@ -252,7 +256,8 @@ function renderHeader(routeName) {
     brand,
     h('nav', { class: 'topnav', 'aria-label': 'Main' },
       navLink('#/', 'Machines', routeName === 'machines' || routeName === 'machine'),
-      navLink('#/device', 'Connect a device', routeName === 'device')),
+      navLink('#/device', 'Connect a device', routeName === 'device'),
+      navLink('#/account', 'Account', routeName === 'account')),
     h('div', { class: 'topbar-user' },
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, initial(user.name)),
       h('span', { id: 'user-name', class: 'user-name', title: 'Signed in' }, user.name),

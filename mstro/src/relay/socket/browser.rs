@@ -18,6 +18,9 @@ use crate::relay::http::session::SignedInSession;
 use crate::relay::hub::{BrowserIdentity, Link, SOCKET_QUEUE, SendError, close};
 use crate::relay::state::RelayState;
 
+/// How often an open browser socket checks that its session still exists.
+const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[derive(Deserialize)]
 pub struct Target {
     machine: String,
@@ -66,6 +69,7 @@ async fn run(
     let (mut sink, mut stream) = socket.split();
     let browser_id = uuid::Uuid::new_v4().to_string();
     let machine_id = identity.machine_id.clone();
+    let session = identity.session.clone();
     let (tx, mut rx) = mpsc::channel(SOCKET_QUEUE);
     let link = Link::new(tx.clone());
     let kill = link.kill.clone();
@@ -85,6 +89,12 @@ async fn run(
     let left = u64::try_from(expires_at.saturating_sub(crate::relay::state::now())).unwrap_or(0);
     let expiry = tokio::time::sleep(std::time::Duration::from_secs(left));
     tokio::pin!(expiry);
+    // A session ended where the hub cannot see it (`mstro relay sign-out`, another
+    // relay instance) is noticed within a minute.
+    let mut recheck = tokio::time::interval_at(
+        tokio::time::Instant::now() + SESSION_RECHECK,
+        SESSION_RECHECK,
+    );
 
     loop {
         tokio::select! {
@@ -92,6 +102,13 @@ async fn run(
             _ = &mut expiry => {
                 super::close(&mut sink, close::SIGNED_OUT, "the session has expired; sign in again").await;
                 break;
+            }
+            _ = recheck.tick() => {
+                let key = session.clone();
+                if let Ok(false) = state.db(move |s| s.session_alive(&key, crate::relay::state::now())).await {
+                    super::close(&mut sink, close::SIGNED_OUT, "signed out").await;
+                    break;
+                }
             }
             incoming = stream.next() => {
                 let message = match incoming {

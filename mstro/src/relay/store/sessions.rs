@@ -91,6 +91,15 @@ impl Store {
         Ok(info)
     }
 
+    /// Whether the session with key `key` still exists and has not expired.
+    pub fn session_alive(&self, key: &str, now: i64) -> Result<bool, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM sessions WHERE token_hash = ?1 AND expires_at > ?2)",
+            params![key, now],
+            |row| row.get(0),
+        )?)
+    }
+
     /// The user's live sessions, newest first.
     pub fn sessions_of(&self, user_id: &str, now: i64) -> Result<Vec<SessionInfo>, StoreError> {
         let conn = self.conn();
@@ -214,6 +223,12 @@ mod tests {
             [session_key(&a2)]
         );
         assert!(store.session(&a2, 1003).unwrap().is_none());
+        assert!(!store.session_alive(&session_key(&a2), 1003).unwrap());
+        assert!(store.session_alive(&session_key(&a3), 1003).unwrap());
+        assert!(
+            !store.session_alive(&session_key(&a3), 999_999).unwrap(),
+            "expired"
+        );
         // Ending the others keeps this one, and bob's.
         let ended = store
             .end_other_sessions(&ana.id, &session_key(&a3))
