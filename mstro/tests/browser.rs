@@ -622,5 +622,25 @@ async fn the_account_page_signs_other_browsers_out_on_a_phone_and_a_desktop() {
             .await
             .unwrap_or_default();
         assert!(status.contains("No other browser"), "{status}");
+        let machine = "#owned-machine-list li[data-machine-id]";
+        wait_for(&browser, "the machine of mstro up", LIMIT, async |c| {
+            c.find(Locator::Css(machine)).await.ok()
+        })
+        .await;
     }
+    // Signing the machine out (the last step: `mstro up`'s machine stops for good).
+    browser
+        .execute("window.confirm = () => true;", vec![])
+        .await
+        .unwrap();
+    click(
+        &browser,
+        "sign the machine out",
+        "button[data-sign-out-machine]",
+    )
+    .await;
+    wait_for(&browser, "the machine signed out", LIMIT, async |c| {
+        (text_of(c, "button[data-sign-out-machine]").await? == "Signed out").then_some(())
+    })
+    .await;
 }

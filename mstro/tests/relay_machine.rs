@@ -1004,3 +1004,40 @@ async fn relay_commands_list_and_end_a_person_s_sessions() {
     let (ok, _, err) = relay_cmd(&["sign-out", "nobody"]);
     assert!(!ok && err.contains("add-user nobody"), "{err}");
 }
+
+/// Issue 15: the owner signs a machine out from the web API (a stolen laptop): its
+/// token stops working, it stops with a clear message, and a viewer cannot do it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_signs_a_machine_out_and_it_stops() {
+    let (_data, relay, ada) = relay_with_user("ada").await;
+    let bob = Session::sign_in(&relay.url, &relay.add_user("bob")).await;
+    let machine = MachineDirs::new();
+    machine.login(&relay.url, &ada).await;
+    let mut running = machine.start(&relay.url);
+    let id = ada.wait_online().await;
+    let sign_out = format!("/api/machines/{id}/sign-out");
+    ada.post(
+        &format!("/api/machines/{id}/shares"),
+        json!({"user": "bob"}),
+    )
+    .await;
+    assert_eq!(
+        bob.post(&sign_out, json!({})).await.0,
+        404,
+        "not the viewer's"
+    );
+    assert_eq!(ada.machines().await[0]["online"], true);
+    assert_eq!(ada.post(&sign_out, json!({})).await.0, 204);
+    let code = wait_exit(&mut running.child, Duration::from_secs(15));
+    assert_eq!(code, Some(1), "the machine stops instead of retrying");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(running.child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("mstro login --force"), "{stderr}");
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/auth/device/verify", relay.url))
+        .bearer_auth(machine.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "its token is dead");
+}

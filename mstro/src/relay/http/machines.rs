@@ -128,3 +128,31 @@ pub async fn unshare(
     }
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `POST /api/machines/{id}/sign-out`: the owner signs a machine out (a lost laptop):
+/// its device token stops working and its socket closes with 4001, after which the
+/// machine stops and asks for `mstro login --force`. 404 for a machine the person does
+/// not own.
+pub async fn sign_out(
+    State(state): State<RelayState>,
+    SignedIn(owner): SignedIn,
+    Path(machine_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if machine_id.len() > 64 {
+        return Err(ApiError::not_found("machine"));
+    }
+    let id = machine_id.clone();
+    state
+        .db(move |s| s.revoke_machine_devices(&id, &owner.id))
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::not_found("machine"),
+            e => e.into(),
+        })?;
+    state.hub.disconnect_machine(
+        &machine_id,
+        crate::protocol::handshake::CLOSE_UNAUTHORIZED,
+        "signed out by its owner",
+    );
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -41,6 +41,7 @@ pub fn router(state: RelayState) -> Router {
         .route("/api/machines", get(machines::list))
         .route("/api/machines/events", get(machines::events))
         .route("/api/machines/{id}/shares", post(machines::share))
+        .route("/api/machines/{id}/sign-out", post(machines::sign_out))
         .route(
             "/api/machines/{id}/shares/{user}",
             delete(machines::unshare),

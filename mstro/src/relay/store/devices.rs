@@ -67,6 +67,25 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Sign machine `machine_id` out: every device token `owner_id` holds for it stops
+    /// working. [`StoreError::NotFound`] unless `owner_id` owns the machine (a viewer
+    /// cannot sign it out); how many tokens were revoked.
+    pub fn revoke_machine_devices(
+        &self,
+        machine_id: &str,
+        owner_id: &str,
+    ) -> Result<usize, StoreError> {
+        if self.permission(owner_id, machine_id)? != Some(super::Permission::Owner) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(self.conn().execute(
+            "DELETE FROM devices WHERE machine_id = ?1 AND user_id = ?2",
+            params![machine_id, owner_id],
+        )?)
+    }
+}
+
 /// Sign machine `info` in for user `user_id`: find or create its machine, revoke the
 /// user's earlier devices of the same client (a re-login, forced or not, leaves one
 /// working token per machine and user), and create the device. Returns the device id

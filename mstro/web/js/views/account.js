@@ -1,7 +1,9 @@
 // #/account: the person's signed-in browsers (GET /api/sessions), each with a way to
 // sign it out (DELETE /api/sessions/{id}: its open connections close at once), and
-// "sign out every other browser" (POST /api/sessions/end-others): how access taken by a
-// lost phone or a shared computer is taken back.
+// "sign out every other browser" (POST /api/sessions/end-others); and the machines the
+// person owns, each with a way to sign it out (POST /api/machines/{id}/sign-out: its
+// token stops working and it disconnects): how access taken by a lost phone, a shared
+// computer or a stolen laptop is taken back.
 
 import { del, get, post } from '../api.js';
 import { h, errorBox, formatDateTime, setChildren, spinner, timeAgo } from '../dom.js';
@@ -14,6 +16,7 @@ export function mount(root, _route, ctx) {
   const endOthers = h('button', { id: 'end-other-sessions', type: 'button', class: 'btn' },
     'Sign out every other browser');
   const errorSlot = h('div', { class: 'error-slot' });
+  const machineList = h('ul', { id: 'owned-machine-list', class: 'browser-session-list', 'aria-label': 'Your machines' });
   setChildren(root, h('section', { class: 'page narrow' },
     h('header', { class: 'page-head' }, h('h1', null, 'Account')),
     h('h2', null, 'Signed-in browsers'),
@@ -22,7 +25,39 @@ export function mount(root, _route, ctx) {
     errorSlot,
     list,
     status,
-    h('div', { class: 'actions' }, endOthers)));
+    h('div', { class: 'actions' }, endOthers),
+    h('h2', null, 'Your machines'),
+    h('p', { class: 'muted' },
+      'Signing a machine out stops it at once; it needs mstro login --force on that machine to come back.'),
+    machineList));
+
+  function renderMachines(machines) {
+    const owned = machines.filter((m) => m && m.permission === 'owner' && typeof m.id === 'string');
+    if (owned.length === 0) {
+      machineList.replaceChildren(h('li', { class: 'muted' }, 'No machine is signed in as you.'));
+      return;
+    }
+    machineList.replaceChildren(...owned.map((m) => {
+      const out = h('button', { type: 'button', class: 'btn btn-sm', 'data-sign-out-machine': m.id },
+        'Sign out');
+      out.addEventListener('click', async () => {
+        if (!window.confirm(`Sign out ${m.name || m.hostname}? It stops at once.`)) return;
+        out.disabled = true;
+        try {
+          await post(`/api/machines/${encodeURIComponent(m.id)}/sign-out`);
+          out.textContent = 'Signed out';
+        } catch (err) {
+          out.disabled = false;
+          fail(err);
+        }
+      });
+      return h('li', { class: 'browser-session card', 'data-machine-id': m.id },
+        h('div', { class: 'browser-session-main' },
+          h('strong', null, m.name || m.hostname || 'Machine'),
+          h('span', { class: 'muted' }, m.online ? ' · online' : ' · offline')),
+        out);
+    }));
+  }
 
   function fail(err) {
     if (!alive) return;
@@ -63,10 +98,11 @@ export function mount(root, _route, ctx) {
 
   async function load() {
     try {
-      const data = await get('/api/sessions');
+      const [data, machines] = await Promise.all([get('/api/sessions'), get('/api/machines')]);
       if (!alive) return;
       errorSlot.replaceChildren();
       render(Array.isArray(data && data.sessions) ? data.sessions : []);
+      renderMachines(Array.isArray(machines && machines.machines) ? machines.machines : []);
     } catch (err) {
       fail(err);
     }
