@@ -45,14 +45,14 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 const MIB: u64 = 1024 * 1024;
 
 /// Resident memory of the `mstro up` process (relay and machine), at any sample. The
-/// measured peak is about a fifth of it (bench/README.md): the headroom is for a slower
-/// or differently loaded machine, not for growth; a leak of a few MiB a round would
-/// still be seen in the per-round column long before it reached this.
+/// measured peak is about a quarter of it (132–160 MiB, bench/README.md): the headroom
+/// is for a slower or differently loaded machine, not for growth; a leak of a few MiB
+/// a round would show in the per-round column long before it reached this.
 const RSS_BOUND: u64 = 512 * MIB;
 /// From sending `cancel` to its reply. The owner's `cancel` needs no request slot and
-/// the reply is sent before the run is torn down, so it costs a round trip; measured
-/// in the tens of milliseconds under the floods. Two seconds is a person's patience
-/// with a Stop button.
+/// the reply is sent before the run is torn down, so it costs a round trip behind the
+/// floods' frames: measured at 1–40 ms, 0.8 s at worst on a machine with a load of 5.
+/// Two seconds is a person's patience with a Stop button.
 const CANCEL_REPLY_BOUND: Duration = Duration::from_secs(2);
 /// From sending `cancel` to `movementComplete`: the run's whole process tree ends first.
 /// `claude_env` sets the grace period to 1.5 s (SIGTERM, then SIGKILL); Claude Code
