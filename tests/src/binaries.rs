@@ -11,6 +11,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// Binaries a program outside the test suite (the bench's soak) chose: see [`use_dir`].
+static CHOSEN: OnceLock<PathBuf> = OnceLock::new();
+
+/// Take `mstro` and `mstro-bouncer` from `dir` rather than from beside the test
+/// executable. For a program that is not an integration test of the mstro package
+/// (`bench/src/bin/soak.rs`): cargo does not build the binaries for it, so it must be
+/// built together with them (`cargo build -p mstro -p mstro-bench --bin mstro --bin
+/// mstro-bouncer --bin soak`), which its README says. Call it before anything here.
+pub fn use_dir(dir: PathBuf) {
+    let _ = CHOSEN.set(dir);
+}
+
 /// `mstro-bouncer`, as built for this test run.
 pub fn mstro_bouncer() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
@@ -24,6 +36,11 @@ pub fn mstro() -> &'static Path {
 }
 
 fn built(bin: &str) -> PathBuf {
+    if let Some(dir) = CHOSEN.get() {
+        let path = dir.join(bin);
+        assert!(path.is_file(), "{} is missing", path.display());
+        return path;
+    }
     // Cargo and nextest name the package whose test runs. Another package's tests would
     // get whatever binary an earlier build left: refuse rather than test a stale one.
     if let Ok(package) = std::env::var("CARGO_PKG_NAME") {
