@@ -51,7 +51,17 @@ pub struct Link {
     pub tx: mpsc::Sender<Outbound>,
     pub kill: Arc<Notify>,
     queued: Arc<AtomicUsize>,
+    /// A machine's second queue, written before the first: the owner's `cancel` and
+    /// `removeTab` must not wait behind viewers' floods.
+    urgent: Option<mpsc::Sender<Outbound>>,
 }
+
+/// Frames an urgent queue holds.
+pub const URGENT_QUEUE: usize = 32;
+
+/// Request types that overtake others on their way to the machine when the owner
+/// sends them.
+pub const URGENT_KINDS: &[&str] = &["cancel", "removeTab"];
 
 impl Link {
     pub fn new(tx: mpsc::Sender<Outbound>) -> Link {
@@ -59,6 +69,15 @@ impl Link {
             tx,
             kill: Arc::new(Notify::new()),
             queued: Arc::new(AtomicUsize::new(0)),
+            urgent: None,
+        }
+    }
+
+    /// A machine's link, with its urgent queue (see [`Hub::to_machine_urgent`]).
+    pub fn with_urgent(tx: mpsc::Sender<Outbound>, urgent: mpsc::Sender<Outbound>) -> Link {
+        Link {
+            urgent: Some(urgent),
+            ..Link::new(tx)
         }
     }
 
@@ -296,6 +315,28 @@ impl Hub {
         })
     }
 
+    /// An owner's control frame (`cancel`, `removeTab`) to its machine, ahead of
+    /// whatever else is queued for it.
+    pub fn to_machine_urgent(&self, machine_id: &str, text: String) -> Result<(), SendError> {
+        let links = self.links();
+        let machine = links.machines.get(machine_id).ok_or(SendError::Offline)?;
+        let Some(urgent) = &machine.link.urgent else {
+            drop(links);
+            return self.to_machine(machine_id, text);
+        };
+        // Counted like any frame (the writer subtracts what it wrote), never refused
+        // for the budget: it is small and it is what stops the flow.
+        let len = text.len();
+        machine.link.queued.fetch_add(len, Ordering::Relaxed);
+        urgent.try_send(Outbound::Text(text.into())).map_err(|e| {
+            machine.link.queued.fetch_sub(len, Ordering::Relaxed);
+            match e {
+                mpsc::error::TrySendError::Full(_) => SendError::Busy,
+                mpsc::error::TrySendError::Closed(_) => SendError::Offline,
+            }
+        })
+    }
+
     /// A machine's frame: to the browser named `to` if it is on this machine, else to
     /// nobody; without `to`, to every browser on the machine.
     pub fn from_machine(&self, machine_id: &str, to: Option<&str>, text: Utf8Bytes) {
@@ -457,6 +498,26 @@ mod tests {
         link.sent(big.len());
         hub.to_machine("m", "x".into()).unwrap();
         assert!(hub.is_online("m"));
+    }
+
+    #[test]
+    fn control_frames_overtake_a_full_queue() {
+        let hub = Hub::default();
+        let (tx, mut rx) = mpsc::channel(2);
+        let (utx, mut urx) = mpsc::channel(URGENT_QUEUE);
+        hub.attach_machine("m", "c", Link::with_urgent(tx, utx));
+        hub.to_machine("m", "read 1".into()).unwrap();
+        hub.to_machine("m", "read 2".into()).unwrap();
+        assert_eq!(hub.to_machine("m", "read 3".into()), Err(SendError::Busy));
+        hub.to_machine_urgent("m", "cancel".into()).unwrap();
+        assert_eq!(recv(&mut urx), [text("cancel")]);
+        let link = hub.links().machines["m"].link.clone();
+        assert_eq!(
+            link.queued_bytes(),
+            "read 1read 2cancel".len(),
+            "counted once each"
+        );
+        assert_eq!(recv(&mut rx), [text("read 1"), text("read 2")]);
     }
 
     #[test]

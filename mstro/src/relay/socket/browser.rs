@@ -151,7 +151,14 @@ fn forward(
     envelope.from = Some(browser_id.to_owned());
     envelope.permission = Some(permission);
     envelope.to = None;
-    let failed = match state.hub.to_machine(machine_id, envelope.to_text()) {
+    let urgent = permission == Permission::Owner
+        && crate::relay::hub::URGENT_KINDS.contains(&envelope.kind.as_str());
+    let sent = if urgent {
+        state.hub.to_machine_urgent(machine_id, envelope.to_text())
+    } else {
+        state.hub.to_machine(machine_id, envelope.to_text())
+    };
+    let failed = match sent {
         Ok(()) => return None,
         Err(SendError::Offline) => Some(envelope.error_reply(
             ErrorCode::MachineOffline,

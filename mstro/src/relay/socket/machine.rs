@@ -13,7 +13,7 @@ use super::{close, write};
 use crate::protocol::handshake::{Auth, CLOSE_UNAUTHORIZED, MachineHello, Paired};
 use crate::protocol::{Envelope, MAX_MACHINE_FRAME_BYTES};
 use crate::relay::http::error::ApiError;
-use crate::relay::hub::{Link, SOCKET_QUEUE};
+use crate::relay::hub::{Link, SOCKET_QUEUE, URGENT_QUEUE};
 use crate::relay::state::{RelayState, now};
 use crate::relay::store::MachineInfo;
 
@@ -105,7 +105,8 @@ async fn run(socket: WebSocket, state: RelayState, hello: MachineHello) {
         return;
     }
     let (tx, mut rx) = mpsc::channel(SOCKET_QUEUE);
-    let link = Link::new(tx);
+    let (urgent_tx, mut urgent_rx) = mpsc::channel(URGENT_QUEUE);
+    let link = Link::with_urgent(tx, urgent_tx);
     let kill = link.kill.clone();
     state
         .hub
@@ -116,8 +117,15 @@ async fn run(socket: WebSocket, state: RelayState, hello: MachineHello) {
     tokio::pin!(idle);
     loop {
         tokio::select! {
-            _ = &mut idle => break,
+            // Urgent frames (an owner's cancel) go out before anything queued.
+            biased;
             _ = kill.notified() => break,
+            out = urgent_rx.recv() => {
+                if !write(&mut sink, out, &link).await {
+                    break;
+                }
+            }
+            _ = &mut idle => break,
             incoming = stream.next() => {
                 let message = match incoming {
                     Some(Ok(m)) => m,
