@@ -106,7 +106,16 @@ struct Tab {
     msg_ids: HashSet<String>,
     /// `removeTab` came while a run was stopping: gone once it has.
     removing: bool,
+    /// About how many bytes of the current movement's events the record holds, and
+    /// the movement they are counted for (see [`MAX_MOVEMENT_RECORD_BYTES`]).
+    recorded: (String, usize),
 }
+
+/// The most of one movement's events kept in its session record (in memory and in
+/// the history file), under the file limit so that a continuation can always hold
+/// it. Beyond it the run still streams to browsers; the record keeps its end events
+/// and a warning that says what was left out.
+pub const MAX_MOVEMENT_RECORD_BYTES: usize = 24 * 1024 * 1024;
 
 struct ActiveRun {
     cancel: watch::Sender<bool>,
@@ -129,13 +138,37 @@ impl Tab {
 
     /// Log, record and broadcast one event.
     fn emit(&mut self, outbox: &Outbox, event: TabEvent) {
+        let mut cut_off = None;
         if let (Some(record), Some(movement)) = (&mut self.record, event.movement_id())
             && let Some(m) = record.movements.last_mut()
             && m.movement_id == movement
         {
-            m.push(event.clone());
+            if self.recorded.0 != movement {
+                self.recorded = (movement.to_owned(), 0);
+            }
+            let size = recorded_size(&event);
+            let before = self.recorded.1;
+            self.recorded.1 = before.saturating_add(size);
+            if self.recorded.1 <= MAX_MOVEMENT_RECORD_BYTES || event.is_terminal() {
+                m.push(event.clone());
+            } else if before <= MAX_MOVEMENT_RECORD_BYTES {
+                let warning = TabEvent::MovementWarning(MovementWarning {
+                    movement_id: movement.to_owned(),
+                    message: format!(
+                        "This run's output passed {} MiB: it goes on streaming here, but the \
+                         rest of it is not kept in the session's history.",
+                        MAX_MOVEMENT_RECORD_BYTES / (1024 * 1024)
+                    ),
+                    silent_secs: 0,
+                });
+                m.push(warning.clone());
+                cut_off = Some(warning);
+            }
         }
         outbox.push(&self.log.append(&event));
+        if let Some(warning) = cut_off {
+            outbox.push(&self.log.append(&warning));
+        }
     }
 
     fn state_changed(&mut self, outbox: &Outbox) {
@@ -145,6 +178,21 @@ impl Tab {
         });
         self.emit(outbox, event);
     }
+}
+
+/// About how many bytes `event` adds to a session record: its texts, tool input and
+/// result (what grows without bound), plus a little for the rest.
+fn recorded_size(event: &TabEvent) -> usize {
+    const FIXED: usize = 128;
+    FIXED
+        + match event {
+            TabEvent::Output(c) | TabEvent::Thinking(c) => c.text.len(),
+            TabEvent::ToolUse(t) => {
+                t.result.as_ref().map_or(0, String::len)
+                    + t.input.as_ref().map_or(0, |i| i.to_string().len())
+            }
+            _ => 0,
+        }
 }
 
 impl Sessions {
@@ -253,6 +301,7 @@ impl Sessions {
                     run: None,
                     msg_ids,
                     removing: false,
+                    recorded: (String::new(), 0),
                 },
             );
             tabs.order.push(tab_id.clone());
@@ -869,7 +918,76 @@ pub fn ack_frame(frame: &Envelope, ack: &ExecuteAck) -> Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::event::MovementError;
+    use crate::session::event::{MovementComplete, MovementError, MovementStatus, TextChunk};
+
+    #[test]
+    fn a_huge_run_is_cut_from_the_record_with_a_warning_but_streams_on() {
+        // Roomy enough to hold every frame of the test (the default drops the oldest).
+        let outbox = Outbox::with_limits(1000, usize::MAX);
+        let mut record = SessionRecord::new("s-1".into(), "p", "t".into());
+        record.movements.push(MovementRecord::new(
+            "m-1".into(),
+            "g-1".into(),
+            "p".into(),
+            "t".into(),
+        ));
+        let mut tab = Tab {
+            log: EventLog::new("e", "t-1", LogLimits::default()),
+            record: Some(record),
+            run: None,
+            msg_ids: HashSet::new(),
+            removing: false,
+            recorded: (String::new(), 0),
+        };
+        // Thinking chunks do not merge with output: each is its own event.
+        let chunk = "x".repeat(1024 * 1024);
+        let events = MAX_MOVEMENT_RECORD_BYTES / chunk.len() + 3;
+        for i in 0..events {
+            let text = TextChunk {
+                movement_id: "m-1".into(),
+                text: chunk.clone(),
+                parent_tool_use_id: None,
+            };
+            tab.emit(
+                &outbox,
+                if i % 2 == 0 {
+                    TabEvent::Output(text)
+                } else {
+                    TabEvent::Thinking(text)
+                },
+            );
+        }
+        tab.emit(
+            &outbox,
+            TabEvent::MovementComplete(MovementComplete {
+                movement_id: "m-1".into(),
+                status: MovementStatus::Completed,
+                result: None,
+                usage: None,
+                claude_session_id: None,
+                finished_at: "t".into(),
+            }),
+        );
+        let kept = &tab.record.as_ref().unwrap().movements[0].events;
+        let bytes: usize = kept.iter().map(recorded_size).sum();
+        assert!(bytes <= MAX_MOVEMENT_RECORD_BYTES + 4096, "{bytes}");
+        let warnings = kept
+            .iter()
+            .filter(|e| matches!(e, TabEvent::MovementWarning(_)))
+            .count();
+        assert_eq!(warnings, 1, "said once");
+        assert!(
+            matches!(kept.last(), Some(TabEvent::MovementComplete(_))),
+            "the end is kept"
+        );
+        // Every event still went to the browsers, and the warning too.
+        let mut sent = 0;
+        while let Some(p) = outbox.next() {
+            outbox.sent(p.seq);
+            sent += 1;
+        }
+        assert_eq!(sent, events + 2);
+    }
 
     #[tokio::test]
     async fn a_run_that_panics_still_ends_its_movement() {
