@@ -1003,6 +1003,25 @@ async fn relay_commands_list_and_end_a_person_s_sessions() {
     assert!(ok && listed.contains("not signed in anywhere"), "{listed}");
     let (ok, _, err) = relay_cmd(&["sign-out", "nobody"]);
     assert!(!ok && err.contains("add-user nobody"), "{err}");
+
+    // Machines: listed, and signed out by id (only the owner's).
+    let machine = MachineDirs::new();
+    let fresh = Session::sign_in(&relay.url, &relay.link("ada")).await;
+    machine.login(&relay.url, &fresh).await;
+    let (ok, listed, _) = relay_cmd(&["machines", "ada"]);
+    assert!(ok);
+    let id = listed.split_whitespace().next().unwrap().to_owned();
+    let (ok, _, err) = relay_cmd(&["sign-out-machine", "bob-does-not-exist", &id]);
+    assert!(!ok, "{err}");
+    let (ok, said, _) = relay_cmd(&["sign-out-machine", "ada", &id]);
+    assert!(ok && said.contains("1 token"), "{said}");
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/auth/device/verify", relay.url))
+        .bearer_auth(machine.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "its token is dead");
 }
 
 /// Issue 15: the owner signs a machine out from the web API (a stolen laptop): its

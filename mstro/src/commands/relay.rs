@@ -43,6 +43,12 @@ enum RelayCommand {
     /// Sign a user out of every browser (a running relay closes their connections
     /// within a minute).
     SignOut { name: String },
+    /// List the machines a user owns, with their ids.
+    Machines { name: String },
+    /// Sign one of a user's machines out: its token stops working (a running relay
+    /// lets its socket go at the next reconnect; the web app's Account page closes it
+    /// at once).
+    SignOutMachine { name: String, machine_id: String },
 }
 
 pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
@@ -81,6 +87,36 @@ pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
                 );
             }
             Ok(0)
+        }
+        Some(RelayCommand::Machines { name }) => {
+            let store = Store::open(&data)?;
+            let user = existing_user(&store, &name)?;
+            let owned: Vec<_> = store
+                .machines_for_user(&user.id)?
+                .into_iter()
+                .filter(|(_, p)| *p == crate::relay::store::Permission::Owner)
+                .collect();
+            if owned.is_empty() {
+                println!("{name} owns no machine.");
+            }
+            for (m, _) in owned {
+                println!("{}  {}  ({})", m.id, m.name, m.hostname);
+            }
+            Ok(0)
+        }
+        Some(RelayCommand::SignOutMachine { name, machine_id }) => {
+            let store = Store::open(&data)?;
+            let user = existing_user(&store, &name)?;
+            match store.revoke_machine_devices(&machine_id, &user.id) {
+                Ok(n) => {
+                    println!("Signed machine {machine_id} out ({n} token(s) revoked).");
+                    Ok(0)
+                }
+                Err(StoreError::NotFound) => anyhow::bail!(
+                    "{name} owns no machine {machine_id}; `mstro relay machines {name}` lists them"
+                ),
+                Err(e) => Err(e.into()),
+            }
         }
         Some(RelayCommand::SignOut { name }) => {
             let store = Store::open(&data)?;

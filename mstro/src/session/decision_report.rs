@@ -106,6 +106,9 @@ impl DecisionListener {
     pub fn bind(dir: &Path) -> std::io::Result<(DecisionListener, mpsc::Receiver<DecisionReport>)> {
         let path = dir.join("decisions.sock");
         let listener = UnixListener::bind(&path)?;
+        // 0600 whatever the umask (the directory is 0700 already: a second lock).
+        #[cfg(unix)]
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         let token = uuid::Uuid::new_v4().simple().to_string();
         let (tx, rx) = mpsc::channel(256);
         let expected = token.clone();
@@ -179,6 +182,15 @@ mod tests {
     async fn reports_with_the_token_arrive_others_are_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let (listener, mut rx) = DecisionListener::bind(dir.path()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&listener.path)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the socket is private");
+        }
         let good = Reporter {
             target: Some((listener.path.clone(), listener.token.clone())),
             stream: Mutex::new(None),
