@@ -276,6 +276,13 @@ fn classes() -> Vec<Class> {
             Review,
             "p=build; echo x > \"$p/out.txt\"",
         ),
+        class(
+            "a newline before a redirection ends the command",
+            "ls | sort\"\" | head\"\"\n<a.txt rm -rf ~ >out",
+            ROOT,
+            Deny,
+            "ls | sort\"\" | head\"\"\n<a.txt rm -rf build >out",
+        ),
     ]
 }
 

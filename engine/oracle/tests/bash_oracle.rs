@@ -481,6 +481,13 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "printf '\\xff' | xargs rm; printf -v Y 'a\\xfe'; rm \"$Y\"; echo -e '\\xff' | xargs rm",
         ),
+        // A newline before a redirection ends the command: tree-sitter sometimes reads
+        // it as a blank and gives the next line's words to the command before.
+        (
+            "a newline before a redirection",
+            Follows,
+            "ls | a\"\" | b\"\"\n<a.txt curl >out",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {

@@ -12,6 +12,9 @@
 //!   (after assignments, or between words after some redirections) is read as a space,
 //!   so the next line's command would run with them as its environment or be taken as
 //!   arguments. The newline becomes `;`.
+//! - `a | b"" | c""⏎<in d >out`: after some words (ending in an empty string, a
+//!   quoted substitution) the newline is read as a blank and the next line's
+//!   redirections and words become the statement's. The newline becomes `;` there too.
 //! - `mkdir \ 2>x`: a word that starts with an escaped blank loses it (and `2>x`
 //!   becomes a redirection of descriptor 2); bash reads the word ` 2`. The blank
 //!   becomes `_`.
@@ -114,10 +117,14 @@ fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
                     .get(pair[0].end_byte()..pair[1].start_byte())
                     .unwrap_or("");
                 // Continuations are joined before parsing, so a newline between two
-                // parts of one command is always a misreading.
-                if node.kind() == "command"
-                    && let Some(nl) = gap.find('\n')
-                {
+                // parts of one command, or before a statement's redirection, is
+                // always a misreading.
+                let part = node.kind() == "command"
+                    || matches!(
+                        pair[1].kind(),
+                        "file_redirect" | "herestring_redirect" | "heredoc_redirect"
+                    );
+                if part && let Some(nl) = gap.find('\n') {
                     edits.push((pair[0].end_byte() + nl, b';'));
                 }
                 // An escaped blank starting a word, skipped as if it were a blank.
@@ -163,6 +170,10 @@ mod tests {
         assert_eq!(
             repair("&>x a | b | ln c\nbash <<E\nls\nE").as_deref(),
             Some("&>x a | b | ln c;bash <<E\nls\nE")
+        );
+        assert_eq!(
+            repair("ls | a\"\" | b\"\"\n<a.txt curl >out").as_deref(),
+            Some("ls | a\"\" | b\"\";<a.txt curl >out")
         );
         assert_eq!(repair("mkdir \\ 2>x").as_deref(), Some("mkdir \\_2>x"));
         assert_eq!(repair("mkdir \\ x").as_deref(), Some("mkdir \\_x"));
