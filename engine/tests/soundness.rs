@@ -283,6 +283,13 @@ fn classes() -> Vec<Class> {
             Deny,
             "ls | sort\"\" | head\"\"\n<a.txt rm -rf build >out",
         ),
+        class(
+            "a redirection's target cut at `''$`",
+            "echo x >/''$HOME/.bashrc",
+            "system.shell-profile",
+            Review,
+            "echo x >/''$HOME/project/notes.txt",
+        ),
     ]
 }
 

@@ -488,6 +488,12 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "ls | a\"\" | b\"\"\n<a.txt curl >out",
         ),
+        // A redirection's target that tree-sitter cuts at `''$` is one word.
+        (
+            "a redirection's target in pieces",
+            Follows,
+            "ls >/''$HOME/x a; X=; rm > --file=''$X* b",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {

@@ -61,15 +61,17 @@ fn adjacent_groups<'t>(sources: impl Iterator<Item = WordSource<'t>>) -> Vec<Gro
 fn words_in_redirect(redirect: Node) -> Vec<Node> {
     let mut out = Vec::new();
     let mut cursor = redirect.walk();
-    let mut destinations = 0;
+    let mut target_end = None;
     for (i, child) in redirect.children(&mut cursor).enumerate() {
         match redirect.field_name_for_child(i as u32) {
-            Some("destination") if child.is_named() => {
-                destinations += 1;
-                if destinations > 1 {
-                    out.push(child);
+            Some("destination") if child.is_named() => match target_end {
+                // The target may be several nodes that touch (see `target_nodes`).
+                None => target_end = Some(child.end_byte()),
+                Some(end) if end == child.start_byte() && out.is_empty() => {
+                    target_end = Some(child.end_byte())
                 }
-            }
+                Some(_) => out.push(child),
+            },
             Some("argument") if child.is_named() => out.push(child),
             Some("redirect") => out.extend(words_in_redirect(child)),
             _ => {}

@@ -132,22 +132,24 @@ impl Walker<'_> {
                         _ => RedirectOp::Write,
                     };
                     let mut subs = Vec::new();
-                    let dests = field_children(node, "destination");
-                    let target = match dests.first() {
-                        Some(d) => {
-                            let span = self.span(*d, at);
-                            let w = finish(
-                                expand::pieces(*d, at.src.text, scope, &mut subs),
-                                span,
-                                origin(*d),
-                                &env_x,
-                            );
+                    let dests = target_nodes(node);
+                    let target = match (dests.first(), dests.last()) {
+                        (Some(d), Some(last)) => {
+                            let span = self.span(*d, at).cover(self.span(*last, at));
+                            let mut pieces = Vec::new();
+                            for n in &dests {
+                                pieces.extend(expand::pieces(*n, at.src.text, scope, &mut subs));
+                            }
+                            if dests.len() > 1 {
+                                pieces = expand::rejoin_dollar_names(pieces, scope);
+                            }
+                            let w = finish(pieces, span, origin(*d).cover(origin(*last)), &env_x);
                             w.into_iter()
                                 .next()
                                 .and_then(|v| v.into_iter().next())
                                 .unwrap_or_else(|| Word::placeholder("", span))
                         }
-                        None => Word::placeholder("", self.span(node, at)),
+                        _ => Word::placeholder("", self.span(node, at)),
                     };
                     // `>&2` duplicates a descriptor; `>& file` writes the file.
                     let op = if op == RedirectOp::Duplicate
@@ -325,6 +327,20 @@ impl Walker<'_> {
         }
         (out, unknown)
     }
+}
+
+/// The nodes of a file redirection's target. tree-sitter ends a destination at a `$`
+/// after quotes (`>/''$HOME/x` is `/''$` and `HOME/x`) and reads the rest as the next
+/// destination; bash reads one word, so the destinations that touch the first are
+/// part of it.
+fn target_nodes(redirect: Node) -> Vec<Node> {
+    let mut dests = field_children(redirect, "destination");
+    let joined = dests
+        .windows(2)
+        .take_while(|w| w[0].end_byte() == w[1].start_byte())
+        .count();
+    dests.truncate(joined + 1);
+    dests
 }
 
 /// The operator token of a redirect (`>`, `>>`, `<<-`, ...).
