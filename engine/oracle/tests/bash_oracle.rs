@@ -494,6 +494,13 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "ls >/''$HOME/x a; X=; rm > --file=''$X* b",
         ),
+        // A test inside `-exec ... ;`, after the action or after `-o` does not
+        // restrict what the action gets.
+        (
+            "find's tests that restrict an action",
+            Follows,
+            "find . -type f -exec tee {} -name a.txt \\; ; find . -name a.txt -o -exec ls {} \\;",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {
