@@ -290,6 +290,13 @@ fn classes() -> Vec<Class> {
             Review,
             "echo x >/''$HOME/project/notes.txt",
         ),
+        class(
+            "a default assigned among the words after a redirection",
+            "unset D; ls >log ${D:=/}; rm -rf \"$D\"",
+            ROOT,
+            Deny,
+            "unset D; ls >log ${D:=build}; rm -rf \"$D\"",
+        ),
     ]
 }
 

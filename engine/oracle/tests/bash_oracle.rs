@@ -501,6 +501,12 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "find . -type f -exec tee {} -name a.txt \\; ; find . -name a.txt -o -exec ls {} \\;",
         ),
+        // `${X=d}` among the words after a redirection assigns too.
+        (
+            "assigning defaults after a redirection",
+            Follows,
+            "unset X; mkdir >out ${X=t}\"$X\"",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {

@@ -210,6 +210,11 @@ impl Walker<'_> {
         scope: &mut Scope,
     ) -> Vec<usize> {
         self.default_assignments(node, at, scope);
+        // The words tree-sitter files under a redirection after the command
+        // (`mkdir >t ${X=a} $X`) assign too.
+        for r in &outer.redirects {
+            self.default_assignments(*r, at, scope);
+        }
         let mut words: Vec<(usize, WordSource)> = Vec::new();
         let mut assignments = Vec::new();
         let mut redirect_nodes = outer.redirects;
