@@ -297,6 +297,13 @@ fn classes() -> Vec<Class> {
             Deny,
             "unset D; ls >log ${D:=build}; rm -rf \"$D\"",
         ),
+        class(
+            "the last redirection of standard input wins in a list",
+            "true && while read -r d; do rm -rf \"./$d\"; done <<< build <dirs.txt",
+            UNKNOWN,
+            Review,
+            "true && while read -r d; do rm -rf \"./$d\"; done <<< build",
+        ),
     ]
 }
 

@@ -507,6 +507,12 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "unset X; mkdir >out ${X=t}\"$X\"",
         ),
+        // `a && loop <<< x <a.txt`: the loop reads a.txt.
+        (
+            "the last redirection of standard input in a list",
+            Follows,
+            "true && while read -r l; do cat \"$l\"; done <<< x.txt <a.txt",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {
