@@ -304,6 +304,13 @@ fn classes() -> Vec<Class> {
             Review,
             "true && while read -r d; do rm -rf \"./$d\"; done <<< build",
         ),
+        class(
+            "a redirection that may fail keeps its group from running",
+            "D=/; { D=build; } >log; rm -rf \"$D\"",
+            ROOT,
+            Deny,
+            "D=/; { D=build; } >/dev/null; rm -rf \"$D\"",
+        ),
     ]
 }
 

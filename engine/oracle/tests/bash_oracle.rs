@@ -513,6 +513,12 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "true && while read -r l; do cat \"$l\"; done <<< x.txt <a.txt",
         ),
+        // A redirection to a directory fails: the group does not run.
+        (
+            "a redirection that fails to open",
+            Follows,
+            "{ printf -v X '%s.txt' a; } &>src; wget /\"$X\"*",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {

@@ -34,12 +34,18 @@ impl RedirectSpec {
     }
 }
 
-/// Whether a redirection may fail, so that the command does not run: a file whose name
-/// is only known at run time, or empty (`&>$X` with `X` unset is an error).
+/// Whether a redirection may fail, so that the command does not run. Opening any file
+/// may fail, and the text does not tell when: a name only known at run time, an empty
+/// one (`&>$X` with `X` unset), a directory (`{ ...; } &>src`), a file that does not
+/// exist or cannot be written. Only `/dev/null` always opens, and duplicating a
+/// standard descriptor (`2>&1`) or closing one always works.
 pub(super) fn may_fail(specs: &[RedirectSpec]) -> bool {
-    specs.iter().any(|s| {
-        matches!(s, RedirectSpec::File(r)
-            if r.op != RedirectOp::Duplicate && (r.target.unresolved || r.target.text.is_empty()))
+    specs.iter().any(|s| match s {
+        RedirectSpec::File(r) if r.op == RedirectOp::Duplicate => {
+            !matches!(r.target.text.as_str(), "0" | "1" | "2" | "-") || r.target.unresolved
+        }
+        RedirectSpec::File(r) => r.target.unresolved || r.target.text != "/dev/null",
+        RedirectSpec::Stdin { .. } => false,
     })
 }
 
