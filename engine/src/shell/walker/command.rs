@@ -440,9 +440,18 @@ pub(super) fn product(words: Vec<Vec<Vec<Word>>>) -> Vec<Vec<Word>> {
     let mut argvs: Vec<Vec<Word>> = vec![Vec::new()];
     for variants in words {
         if variants.len() == 1 || argvs.len() * variants.len() > MAX_ARGV_VARIANTS {
-            // Too many combinations: keep the first variant, marked unresolved if it had rivals.
+            // Too many combinations: keep the first variant, marked unresolved if it had
+            // rivals. A variant that expands to no word (`$X` empty) cannot stand for
+            // the others, which may be words: the first that is one does.
             let rivals = variants.len() > 1;
-            let mut fields = variants.into_iter().next().unwrap_or_default();
+            let mut fields = if rivals {
+                variants
+                    .into_iter()
+                    .find(|v| !v.is_empty())
+                    .unwrap_or_default()
+            } else {
+                variants.into_iter().next().unwrap_or_default()
+            };
             if rivals {
                 fields.iter_mut().for_each(Word::forget);
             }
