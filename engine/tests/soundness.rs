@@ -311,6 +311,20 @@ fn classes() -> Vec<Class> {
             Deny,
             "D=/; { D=build; } >/dev/null; rm -rf \"$D\"",
         ),
+        class(
+            "an unknown value in a new shell's environment",
+            "X=$D bash -c 'rm -rf \"$X\"'",
+            UNKNOWN,
+            Review,
+            "X=build bash -c 'rm -rf \"$X\"'",
+        ),
+        class(
+            "a function sees its caller's prefix assignments",
+            "D=build; f() { rm -rf \"$D\"; }; D=~ f",
+            ROOT,
+            Deny,
+            "D=build; f() { rm -rf \"$D\"; }; D=dist f",
+        ),
     ]
 }
 

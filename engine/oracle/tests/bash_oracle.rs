@@ -526,6 +526,13 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "for i in 1 2; do unset X; echo grep | { read X; $X ${X=a.txt}; }; done",
         ),
+        // A command's environment: a value only known at run time is unknown to a new
+        // shell, and a function sees its caller's prefix assignments.
+        (
+            "the environment of a command",
+            Follows,
+            "X=$U bash -c 'rm \"$X\"'; g() { grep $X; }; X=a; >>log X='x y' g",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {

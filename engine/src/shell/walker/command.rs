@@ -358,20 +358,18 @@ impl Walker<'_> {
         let mut env = Vec::new();
         let mut subs = Vec::new();
         for a in &assignments {
-            if let Some((k, v)) = self.assignment_text(*a, at.src, scope, &mut subs) {
-                env.push((k, v));
-            }
+            env.extend(self.assignment_text(*a, at.src, scope, &mut subs));
         }
         let env_x = self.expand_env(scope);
         for n in late_assignments {
             let pieces = expand::pieces(n, at.src.text, scope, &mut subs);
             let span = self.span(n, at);
-            for w in finish_value(pieces, span, origin(n), &env_x)
-                .into_iter()
-                .take(1)
-            {
+            let variants = finish_value(pieces, span, origin(n), &env_x);
+            let several = variants.len() > 1;
+            for w in variants.into_iter().take(1) {
                 if let Some((k, v)) = w.text.split_once('=') {
-                    env.push((k.trim_end_matches('+').to_owned(), v.to_owned()));
+                    let unknown = several || w.unresolved;
+                    env.push((k.trim_end_matches('+').to_owned(), v.to_owned(), unknown));
                 }
             }
         }
