@@ -533,6 +533,12 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "X=$U bash -c 'rm \"$X\"'; g() { grep $X; }; X=a; >>log X='x y' g",
         ),
+        // Words of a `for` list or an array cut at `""$` are one word each.
+        (
+            "a word cut at `\"\"$` in a list",
+            Follows,
+            "for f in -f /\"\"$HOME.txt; do ls \"$f\"; done; a=(/\"\"$HOME.txt x); ls \"${a[@]}\"",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {

@@ -74,12 +74,15 @@ impl Walker<'_> {
         let env = self.expand_env(scope);
         let mut items = Vec::new();
         let mut cursor = array.walk();
-        for element in array.named_children(&mut cursor) {
-            if element.kind() == "comment" {
-                continue;
-            }
-            let pieces = expand::pieces(element, src.text, scope, subs);
-            let mut variants = finish(pieces, Span::default(), origin(element), &env);
+        let elements: Vec<Node> = array
+            .named_children(&mut cursor)
+            .filter(|e| e.kind() != "comment")
+            .collect();
+        // Elements that touch are one word (see `touching_pieces`).
+        for word in elements.chunk_by(|a, b| a.end_byte() == b.start_byte()) {
+            let pieces = expand::touching_pieces(word, src.text, scope, subs);
+            let origin = origin(word[0]).cover(origin(word[word.len() - 1]));
+            let mut variants = finish(pieces, Span::default(), origin, &env);
             if variants.len() != 1 {
                 return None;
             }

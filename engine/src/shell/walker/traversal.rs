@@ -517,16 +517,13 @@ impl Walker<'_> {
         if values.is_empty() {
             options.push(Value::unknown());
         }
-        for value in values {
+        // Values that touch are one word (see `touching_pieces`).
+        for word in values.chunk_by(|a, b| a.end_byte() == b.start_byte()) {
             let mut subs = Vec::new();
-            let pieces = expand::pieces(value, at.src.text, scope, &mut subs);
+            let pieces = expand::touching_pieces(word, at.src.text, scope, &mut subs);
             self.walk_substitution_nodes(&subs, &[], at, scope);
-            for variant in finish(
-                pieces,
-                Span::default(),
-                origin(value),
-                &self.expand_env(scope),
-            ) {
+            let origin = origin(word[0]).cover(origin(word[word.len() - 1]));
+            for variant in finish(pieces, Span::default(), origin, &self.expand_env(scope)) {
                 for w in variant {
                     options.push(if w.glob {
                         Value::unknown()
