@@ -325,6 +325,13 @@ fn classes() -> Vec<Class> {
             Deny,
             "D=build; f() { rm -rf \"$D\"; }; D=dist f",
         ),
+        class(
+            "a tilde after `NAME=` in an argument",
+            "dd if=evil of=~/.bashrc",
+            "system.shell-profile",
+            Review,
+            "dd if=evil of=./build/out.img",
+        ),
     ]
 }
 

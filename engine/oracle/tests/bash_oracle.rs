@@ -539,6 +539,13 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "for f in -f /\"\"$HOME.txt; do ls \"$f\"; done; a=(/\"\"$HOME.txt x); ls \"${a[@]}\"",
         ),
+        // An argument written like an assignment gets an assignment's tilde expansion,
+        // and an assignment's value one after each `:` too.
+        (
+            "tildes in assignment words",
+            Follows,
+            "tee Y=~/x a+=~/x a[1]=~ 1a=~/x \"Y\"=~/x; X=a:~/b; ls $X",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {
