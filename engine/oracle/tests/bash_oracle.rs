@@ -546,6 +546,13 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "tee Y=~/x a+=~/x a[1]=~ 1a=~/x \"Y\"=~/x; X=a:~/b; ls $X",
         ),
+        // `{fd}>x` is a named descriptor, never a group, even where tree-sitter reads
+        // one without an error.
+        (
+            "a glued brace read as a group",
+            Follows,
+            "if true; then true && {fd}>x python3 /\nelse { ls; }; fi",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {

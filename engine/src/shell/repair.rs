@@ -22,7 +22,8 @@
 //!   ordinary character of a word. It becomes `.` (nothing special, not part of a name).
 //! - `{rm,} -rf /`, `{fd}>f cmd`: a `{` with no blank after it is part of a word to
 //!   bash (brace expansion, a named descriptor), never a group; tree-sitter reads a
-//!   group and fails. The `{` becomes `_` for the parse.
+//!   group and fails, or (`a && {fd}>x b⏎else { ls; }`) reads one without failing and
+//!   takes `else` for a command. The `{` becomes `_` for the parse.
 //!
 //! The walk reads words from the text as written, so a repaired byte never reaches a
 //! word: only the shape of the tree changes.
@@ -44,7 +45,8 @@ pub(crate) fn repaired(tree: &Tree, src: &str) -> Option<String> {
         || src.contains("\\ ")
         || src.contains("\\\t")
         || src.contains('\r')
-        || (src.contains('{') && tree.root_node().has_error());
+        || (src.contains('{') && tree.root_node().has_error())
+        || glued_brace(src);
     if !may_need {
         return None;
     }
@@ -65,6 +67,18 @@ pub(crate) fn repaired(tree: &Tree, src: &str) -> Option<String> {
     }
     // Only ASCII bytes are replaced by ASCII bytes: still UTF-8.
     String::from_utf8(bytes).ok()
+}
+
+/// A `{` with no blank after it, not after `$`: never a group to bash, though
+/// tree-sitter may read one (`a && {fd}>x cmd⏎else { ls; }` without an error).
+fn glued_brace(src: &str) -> bool {
+    let b = src.as_bytes();
+    (0..b.len().saturating_sub(1)).any(|i| {
+        b[i] == b'{'
+            && !b[i + 1].is_ascii_whitespace()
+            && b[i + 1] != b'}'
+            && (i == 0 || b[i - 1] != b'$')
+    })
 }
 
 fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
@@ -94,7 +108,7 @@ fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
                 edits.push((at + 1, b'x'));
             }
         }
-        "ERROR" => {
+        "ERROR" | "compound_statement" => {
             let mut cursor = node.walk();
             let children: Vec<Node> = node.children(&mut cursor).collect();
             for pair in children.windows(2) {
@@ -180,6 +194,10 @@ mod tests {
         assert_eq!(repair("grep x\ry").as_deref(), Some("grep x.y"));
         assert_eq!(repair("{rm,} -rf /").as_deref(), Some("_rm,} -rf /"));
         assert_eq!(repair("{fd}>f rm").as_deref(), Some("_fd}>f rm"));
+        assert_eq!(
+            repair("if true; then a && {fd}>x b /\nelse { ls; }; fi").as_deref(),
+            Some("if true; then a && _fd}>x b /\nelse { ls; }; fi")
+        );
     }
 
     #[test]
