@@ -276,6 +276,62 @@ fn classes() -> Vec<Class> {
             Review,
             "p=build; echo x > \"$p/out.txt\"",
         ),
+        class(
+            "a newline before a redirection ends the command",
+            "ls | sort\"\" | head\"\"\n<a.txt rm -rf ~ >out",
+            ROOT,
+            Deny,
+            "ls | sort\"\" | head\"\"\n<a.txt rm -rf build >out",
+        ),
+        class(
+            "a redirection's target cut at `''$`",
+            "echo x >/''$HOME/.bashrc",
+            "system.shell-profile",
+            Review,
+            "echo x >/''$HOME/project/notes.txt",
+        ),
+        class(
+            "a default assigned among the words after a redirection",
+            "unset D; ls >log ${D:=/}; rm -rf \"$D\"",
+            ROOT,
+            Deny,
+            "unset D; ls >log ${D:=build}; rm -rf \"$D\"",
+        ),
+        class(
+            "the last redirection of standard input wins in a list",
+            "true && while read -r d; do rm -rf \"./$d\"; done <<< build <dirs.txt",
+            UNKNOWN,
+            Review,
+            "true && while read -r d; do rm -rf \"./$d\"; done <<< build",
+        ),
+        class(
+            "a redirection that may fail keeps its group from running",
+            "D=/; { D=build; } >log; rm -rf \"$D\"",
+            ROOT,
+            Deny,
+            "D=/; { D=build; } >/dev/null; rm -rf \"$D\"",
+        ),
+        class(
+            "an unknown value in a new shell's environment",
+            "X=$D bash -c 'rm -rf \"$X\"'",
+            UNKNOWN,
+            Review,
+            "X=build bash -c 'rm -rf \"$X\"'",
+        ),
+        class(
+            "a function sees its caller's prefix assignments",
+            "D=build; f() { rm -rf \"$D\"; }; D=~ f",
+            ROOT,
+            Deny,
+            "D=build; f() { rm -rf \"$D\"; }; D=dist f",
+        ),
+        class(
+            "a tilde after `NAME=` in an argument",
+            "dd if=evil of=~/.bashrc",
+            "system.shell-profile",
+            Review,
+            "dd if=evil of=./build/out.img",
+        ),
     ]
 }
 

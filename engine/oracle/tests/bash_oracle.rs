@@ -481,6 +481,78 @@ fn divergences_found_by_fuzzing_stay_fixed() {
             Follows,
             "printf '\\xff' | xargs rm; printf -v Y 'a\\xfe'; rm \"$Y\"; echo -e '\\xff' | xargs rm",
         ),
+        // A newline before a redirection ends the command: tree-sitter sometimes reads
+        // it as a blank and gives the next line's words to the command before.
+        (
+            "a newline before a redirection",
+            Follows,
+            "ls | a\"\" | b\"\"\n<a.txt curl >out",
+        ),
+        // A redirection's target that tree-sitter cuts at `''$` is one word.
+        (
+            "a redirection's target in pieces",
+            Follows,
+            "ls >/''$HOME/x a; X=; rm > --file=''$X* b",
+        ),
+        // A test inside `-exec ... ;`, after the action or after `-o` does not
+        // restrict what the action gets.
+        (
+            "find's tests that restrict an action",
+            Follows,
+            "find . -type f -exec tee {} -name a.txt \\; ; find . -name a.txt -o -exec ls {} \\;",
+        ),
+        // `${X=d}` among the words after a redirection assigns too.
+        (
+            "assigning defaults after a redirection",
+            Follows,
+            "unset X; mkdir >out ${X=t}\"$X\"",
+        ),
+        // `a && loop <<< x <a.txt`: the loop reads a.txt.
+        (
+            "the last redirection of standard input in a list",
+            Follows,
+            "true && while read -r l; do cat \"$l\"; done <<< x.txt <a.txt",
+        ),
+        // A redirection to a directory fails: the group does not run.
+        (
+            "a redirection that fails to open",
+            Follows,
+            "{ printf -v X '%s.txt' a; } &>src; wget /\"$X\"*",
+        ),
+        // Too many variants of a word: the one that stands for them is a word even when
+        // the first expands to nothing.
+        (
+            "a word with too many variants",
+            Follows,
+            "for i in 1 2; do unset X; echo grep | { read X; $X ${X=a.txt}; }; done",
+        ),
+        // A command's environment: a value only known at run time is unknown to a new
+        // shell, and a function sees its caller's prefix assignments.
+        (
+            "the environment of a command",
+            Follows,
+            "X=$U bash -c 'rm \"$X\"'; g() { grep $X; }; X=a; >>log X='x y' g",
+        ),
+        // Words of a `for` list or an array cut at `""$` are one word each.
+        (
+            "a word cut at `\"\"$` in a list",
+            Follows,
+            "for f in -f /\"\"$HOME.txt; do ls \"$f\"; done; a=(/\"\"$HOME.txt x); ls \"${a[@]}\"",
+        ),
+        // An argument written like an assignment gets an assignment's tilde expansion,
+        // and an assignment's value one after each `:` too.
+        (
+            "tildes in assignment words",
+            Follows,
+            "tee Y=~/x a+=~/x a[1]=~ 1a=~/x \"Y\"=~/x; X=a:~/b; ls $X",
+        ),
+        // `{fd}>x` is a named descriptor, never a group, even where tree-sitter reads
+        // one without an error.
+        (
+            "a glued brace read as a group",
+            Follows,
+            "if true; then true && {fd}>x python3 /\nelse { ls; }; fi",
+        ),
     ];
     let mut failures = Vec::new();
     for (class, now, command) in cases {

@@ -310,7 +310,6 @@ pub(crate) struct ParallelJobs {
 /// Each with whether it runs in the match's own directory (`-execdir`, `-okdir`), where
 /// `{}` is `./NAME`.
 fn find_exec(argv: &[Word]) -> Vec<(Vec<Word>, bool)> {
-    let matches = find_matches(argv);
     let span = argv.first().map(|w| w.span).unwrap_or_default();
     let in_dir = [Word::placeholder("./{find-match}", span)];
     let mut commands = Vec::new();
@@ -325,13 +324,16 @@ fn find_exec(argv: &[Word]) -> Vec<(Vec<Word>, bool)> {
         }
         let elsewhere = argv[i].text.ends_with("dir");
         let start = i + 1;
-        let end = argv[start..]
-            .iter()
-            .position(|w| w.text == ";" || (w.text == "+" && argv[start..].len() > 1))
-            .map_or(argv.len(), |p| start + p);
+        let end = exec_end(argv, start);
         let cmd = &argv[start..end];
         if !cmd.is_empty() {
-            let values: &[Word] = if elsewhere { &in_dir } else { &matches };
+            let matches;
+            let values: &[Word] = if elsewhere {
+                &in_dir
+            } else {
+                matches = find_matches(argv, i);
+                &matches
+            };
             let batched = argv.get(end).is_some_and(|w| w.text == "+");
             if batched && values.len() > 1 {
                 // `-exec cmd {} +` passes every match at once: one command with the
@@ -361,37 +363,69 @@ fn find_exec(argv: &[Word]) -> Vec<(Vec<Word>, bool)> {
 /// The paths `find` prints, as glob words under its starting points; `None` when it
 /// prints something else (`-printf`, `-ls`) or nothing (an action without `-print`).
 pub(crate) fn find_printed(argv: &[Word]) -> Option<Vec<Word>> {
-    let mut prints = false;
+    let mut prints = None;
     let mut acts = false;
-    for w in argv.iter().skip(1) {
+    for (i, w) in argv.iter().enumerate().skip(1) {
         match w.text.as_str() {
-            "-print" | "-print0" => prints = true,
+            "-print" | "-print0" => prints = prints.or(Some(i)),
             "-printf" | "-fprintf" | "-fprint" | "-fprint0" | "-ls" | "-fls" => return None,
             "-exec" | "-execdir" | "-ok" | "-okdir" | "-delete" | "-quit" => acts = true,
             _ => {}
         }
     }
-    if acts && !prints {
+    if acts && prints.is_none() {
         return None;
     }
-    Some(find_matches(argv))
+    Some(find_matches(argv, prints.unwrap_or(argv.len())))
+}
+
+/// Where the command of the `-exec` whose first word is `argv[start]` ends (its `;` or
+/// `+`, or the end of argv).
+fn exec_end(argv: &[Word], start: usize) -> usize {
+    let rest = &argv[start.min(argv.len())..];
+    rest.iter()
+        .position(|w| w.text == ";" || (w.text == "+" && rest.len() > 1))
+        .map_or(argv.len(), |p| start + p)
+}
+
+/// The `-name` or `-iname` test every file reaching `argv[before]` has passed, with
+/// whether it is `-iname`. Only a plain conjunction of tests restricts what gets
+/// there: after `-o`, `!` or a parenthesis a file may reach it without matching, and
+/// a test after it, or a word of an `-exec` command (`-exec tee {} -name x ;`), is no
+/// test of what reaches it.
+fn name_before(argv: &[Word], before: usize) -> Option<(&Word, bool)> {
+    let mut found = None;
+    let mut i = 1;
+    while i < before.min(argv.len()) {
+        match argv[i].text.as_str() {
+            "-exec" | "-execdir" | "-ok" | "-okdir" => i = exec_end(argv, i + 1) + 1,
+            "-o" | "-or" | "!" | "-not" | "(" | ")" | "," => return None,
+            // It may be any of those.
+            _ if argv[i].unresolved => return None,
+            t @ ("-name" | "-iname") => {
+                if let Some(pattern) = argv.get(i + 1).filter(|_| i + 1 < before) {
+                    found = found.or(Some((pattern, t == "-iname")));
+                }
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    found
 }
 
 /// What `find` finds: a glob under each starting point (`ROOT/**/NAME` with the
 /// `-name` pattern when there is one, case-insensitive for `-iname`). Its `**` stands
 /// for the starting point itself and anything under it, dot files too (the engine
 /// reads `**` so).
-fn find_matches(argv: &[Word]) -> Vec<Word> {
-    let name = argv
-        .windows(2)
-        .find(|w| matches!(w[0].text.as_str(), "-name" | "-iname"))
-        .map(|w| {
-            let mut n = w[1].clone();
-            if w[0].text == "-iname" {
-                n.text = either_case(&n.text);
-            }
-            n
-        });
+fn find_matches(argv: &[Word], before: usize) -> Vec<Word> {
+    let name = name_before(argv, before).map(|(w, iname)| {
+        let mut n = w.clone();
+        if iname {
+            n.text = either_case(&n.text);
+        }
+        n
+    });
     find_roots(argv)
         .into_iter()
         .map(|root| {
@@ -610,6 +644,18 @@ mod tests {
             .collect();
         assert_eq!(cmds, ["rm ~/**", "rm /tmp/**"], "`;` one match at a time");
         assert!(find_exec(&words("find . -name x")).is_empty());
+        // Only a test before the action, in a plain conjunction, restricts its matches.
+        for cmd in [
+            "find . -type f -exec tee {} -name x ;",
+            "find . -exec tee {} ; -name x",
+            "find . -name x -o -exec tee {} ;",
+            "find . ! -name x -exec tee {} ;",
+        ] {
+            let cmds = find_exec(&words(cmd));
+            assert_eq!(texts(&cmds[0].0[..2]), "tee ./**", "{cmd}");
+        }
+        let cmds = find_exec(&words("find . -name x -type f -exec tee {} ;"));
+        assert_eq!(texts(&cmds[0].0[..2]), "tee ./**/x");
         assert!(find_printed(&words("find . -name x -printf %f")).is_none());
         assert!(find_printed(&words("find . -delete")).is_none());
         assert!(find_printed(&words("find . -delete -print")).is_some());

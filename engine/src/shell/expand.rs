@@ -253,6 +253,24 @@ fn gap_pieces(gap: &str, before_string: bool, out: &mut Vec<Piece>) {
     unquoted_text_pieces(&gap, out);
 }
 
+/// The pieces of a word tree-sitter read as several nodes that touch (it cuts a word
+/// at a `$` after quotes: `/""$HOME.txt` is `/""$` and `HOME.txt`).
+pub(crate) fn touching_pieces<'t>(
+    nodes: &[Node<'t>],
+    src: &str,
+    scope: &Scope,
+    subs: &mut Vec<Node<'t>>,
+) -> Vec<Piece> {
+    let mut out = Vec::new();
+    for node in nodes {
+        push(*node, src, scope, subs, false, &mut out);
+    }
+    if nodes.len() > 1 {
+        out = rejoin_dollar_names(out, scope);
+    }
+    out
+}
+
 /// tree-sitter splits `x""$HOME.txt` into `x""$` and `HOME.txt`: a bare `$` at the end
 /// of one piece of a word, followed by a name at the start of the next, is `$NAME`.
 pub(crate) fn rejoin_dollar_names(pieces: Vec<Piece>, scope: &Scope) -> Vec<Piece> {

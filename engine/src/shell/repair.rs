@@ -12,6 +12,9 @@
 //!   (after assignments, or between words after some redirections) is read as a space,
 //!   so the next line's command would run with them as its environment or be taken as
 //!   arguments. The newline becomes `;`.
+//! - `a | b"" | c""⏎<in d >out`: after some words (ending in an empty string, a
+//!   quoted substitution) the newline is read as a blank and the next line's
+//!   redirections and words become the statement's. The newline becomes `;` there too.
 //! - `mkdir \ 2>x`: a word that starts with an escaped blank loses it (and `2>x`
 //!   becomes a redirection of descriptor 2); bash reads the word ` 2`. The blank
 //!   becomes `_`.
@@ -19,7 +22,8 @@
 //!   ordinary character of a word. It becomes `.` (nothing special, not part of a name).
 //! - `{rm,} -rf /`, `{fd}>f cmd`: a `{` with no blank after it is part of a word to
 //!   bash (brace expansion, a named descriptor), never a group; tree-sitter reads a
-//!   group and fails. The `{` becomes `_` for the parse.
+//!   group and fails, or (`a && {fd}>x b⏎else { ls; }`) reads one without failing and
+//!   takes `else` for a command. The `{` becomes `_` for the parse.
 //!
 //! The walk reads words from the text as written, so a repaired byte never reaches a
 //! word: only the shape of the tree changes.
@@ -41,7 +45,8 @@ pub(crate) fn repaired(tree: &Tree, src: &str) -> Option<String> {
         || src.contains("\\ ")
         || src.contains("\\\t")
         || src.contains('\r')
-        || (src.contains('{') && tree.root_node().has_error());
+        || (src.contains('{') && tree.root_node().has_error())
+        || glued_brace(src);
     if !may_need {
         return None;
     }
@@ -62,6 +67,18 @@ pub(crate) fn repaired(tree: &Tree, src: &str) -> Option<String> {
     }
     // Only ASCII bytes are replaced by ASCII bytes: still UTF-8.
     String::from_utf8(bytes).ok()
+}
+
+/// A `{` with no blank after it, not after `$`: never a group to bash, though
+/// tree-sitter may read one (`a && {fd}>x cmd⏎else { ls; }` without an error).
+fn glued_brace(src: &str) -> bool {
+    let b = src.as_bytes();
+    (0..b.len().saturating_sub(1)).any(|i| {
+        b[i] == b'{'
+            && !b[i + 1].is_ascii_whitespace()
+            && b[i + 1] != b'}'
+            && (i == 0 || b[i - 1] != b'$')
+    })
 }
 
 fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
@@ -91,7 +108,7 @@ fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
                 edits.push((at + 1, b'x'));
             }
         }
-        "ERROR" => {
+        "ERROR" | "compound_statement" => {
             let mut cursor = node.walk();
             let children: Vec<Node> = node.children(&mut cursor).collect();
             for pair in children.windows(2) {
@@ -114,10 +131,14 @@ fn collect(node: Node, src: &str, edits: &mut Vec<(usize, u8)>) {
                     .get(pair[0].end_byte()..pair[1].start_byte())
                     .unwrap_or("");
                 // Continuations are joined before parsing, so a newline between two
-                // parts of one command is always a misreading.
-                if node.kind() == "command"
-                    && let Some(nl) = gap.find('\n')
-                {
+                // parts of one command, or before a statement's redirection, is
+                // always a misreading.
+                let part = node.kind() == "command"
+                    || matches!(
+                        pair[1].kind(),
+                        "file_redirect" | "herestring_redirect" | "heredoc_redirect"
+                    );
+                if part && let Some(nl) = gap.find('\n') {
                     edits.push((pair[0].end_byte() + nl, b';'));
                 }
                 // An escaped blank starting a word, skipped as if it were a blank.
@@ -164,11 +185,19 @@ mod tests {
             repair("&>x a | b | ln c\nbash <<E\nls\nE").as_deref(),
             Some("&>x a | b | ln c;bash <<E\nls\nE")
         );
+        assert_eq!(
+            repair("ls | a\"\" | b\"\"\n<a.txt curl >out").as_deref(),
+            Some("ls | a\"\" | b\"\";<a.txt curl >out")
+        );
         assert_eq!(repair("mkdir \\ 2>x").as_deref(), Some("mkdir \\_2>x"));
         assert_eq!(repair("mkdir \\ x").as_deref(), Some("mkdir \\_x"));
         assert_eq!(repair("grep x\ry").as_deref(), Some("grep x.y"));
         assert_eq!(repair("{rm,} -rf /").as_deref(), Some("_rm,} -rf /"));
         assert_eq!(repair("{fd}>f rm").as_deref(), Some("_fd}>f rm"));
+        assert_eq!(
+            repair("if true; then a && {fd}>x b /\nelse { ls; }; fi").as_deref(),
+            Some("if true; then a && _fd}>x b /\nelse { ls; }; fi")
+        );
     }
 
     #[test]

@@ -327,8 +327,7 @@ fn expand_variant(
             expansion: false,
         },
     ] = pieces.as_slice()
-        && !text.starts_with('~')
-        && !text.contains('{')
+        && !text.contains(['~', '{'])
     {
         return vec![Word {
             glob: text.contains(['*', '?', '[']),
@@ -432,7 +431,8 @@ fn expand_variant(
     });
 
     if how == Expansion::Value {
-        let (text, holes) = text_and_holes(&drop_unquoted_marks(tilde_expand(chars, env)));
+        let tilded = assignment_tildes(chars, 0, env);
+        let (text, holes) = text_and_holes(&drop_unquoted_marks(tilded));
         return vec![Word {
             text,
             span,
@@ -445,7 +445,11 @@ fn expand_variant(
     }
     let mut words = Vec::new();
     for braced in brace_expand(chars) {
-        let tilded = drop_unquoted_marks(tilde_expand(braced, env));
+        let mut tilded = tilde_expand(braced, env);
+        if let Some(value) = assignment_value(&tilded) {
+            tilded = assignment_tildes(tilded, value, env);
+        }
+        let tilded = drop_unquoted_marks(tilded);
         for field in split_fields(tilded, had_any_quote, env.ifs.as_deref()) {
             let quoted = field.iter().any(|q| q.quoted) || had_any_quote;
             let (text, holes) = text_and_holes(&field);
@@ -659,6 +663,55 @@ fn tilde_expand(chars: Vec<QChar>, env: &ExpandEnv) -> Vec<QChar> {
         .collect();
     out.extend_from_slice(&chars[end..]);
     out
+}
+
+/// Where the value starts in an argument written like an assignment (`NAME=`,
+/// `NAME+=`, `NAME[i]=`, the name and `=` unquoted), which bash gives an assignment's
+/// tilde expansion (`echo Y=~/x` prints `Y=/home/dev/x`).
+fn assignment_value(chars: &[QChar]) -> Option<usize> {
+    let plain = |q: &QChar| !q.quoted && !q.expansion && !q.mark && !q.brk;
+    let first = chars.first()?;
+    if !(plain(first) && (first.c.is_ascii_alphabetic() || first.c == '_')) {
+        return None;
+    }
+    let mut i = 1;
+    while chars
+        .get(i)
+        .is_some_and(|q| plain(q) && (q.c.is_ascii_alphanumeric() || q.c == '_'))
+    {
+        i += 1;
+    }
+    if chars.get(i).is_some_and(|q| plain(q) && q.c == '[') {
+        i += chars[i..].iter().position(|q| plain(q) && q.c == ']')? + 1;
+    }
+    if chars.get(i).is_some_and(|q| plain(q) && q.c == '+') {
+        i += 1;
+    }
+    chars
+        .get(i)
+        .is_some_and(|q| plain(q) && q.c == '=')
+        .then_some(i + 1)
+}
+
+/// The tilde prefixes of an assignment's value, which starts at `from`: one at its
+/// start and one after each unquoted `:` (`PATH=~/bin:~/go/bin`).
+fn assignment_tildes(mut chars: Vec<QChar>, from: usize, env: &ExpandEnv) -> Vec<QChar> {
+    let plain = |q: &QChar| !q.quoted && !q.expansion && !q.mark;
+    if !chars[from..].iter().any(|q| q.c == '~' && plain(q)) {
+        return chars;
+    }
+    let rest = chars.split_off(from);
+    let mut segment = Vec::new();
+    for q in rest {
+        if q.c == ':' && plain(&q) {
+            chars.extend(tilde_expand(std::mem::take(&mut segment), env));
+            chars.push(q);
+        } else {
+            segment.push(q);
+        }
+    }
+    chars.extend(tilde_expand(segment, env));
+    chars
 }
 
 /// Unquoted marks only stop tilde expansion; field splitting must not see them.
@@ -1085,6 +1138,28 @@ mod tests {
         assert_eq!(texts(vec![text("~root", false)]), vec![vec!["/root"]]);
         assert_eq!(texts(vec![text("~", true)]), vec![vec!["~"]]);
         assert_eq!(texts(vec![text("a~", false)]), vec![vec!["a~"]]);
+    }
+
+    /// As in bash outside POSIX mode: an argument written like an assignment gets an
+    /// assignment's tilde expansion, after its `=` and after each `:`.
+    #[test]
+    fn tilde_expands_in_assignment_words() {
+        let t = |w: &str| texts(vec![text(w, false)]).remove(0).remove(0);
+        assert_eq!(t("Y=~/x"), "Y=/home/dev/x");
+        assert_eq!(t("a+=~:b:~/c"), "a+=/home/dev:b:/home/dev/c");
+        assert_eq!(t("a[1]=~"), "a[1]=/home/dev");
+        assert_eq!(t("1a=~/x"), "1a=~/x");
+        assert_eq!(t("--out=~/x"), "--out=~/x");
+        assert_eq!(t("Y=a=~"), "Y=a=~");
+        let quoted = texts(vec![text("Y", true), text("=~/x", false)]);
+        assert_eq!(quoted, vec![vec!["Y=~/x"]]);
+        let value = finish_value(
+            vec![text("a:~/b", false)],
+            Span::default(),
+            Span::default(),
+            &env(),
+        );
+        assert_eq!(value[0].text, "a:/home/dev/b");
     }
 
     #[test]

@@ -628,6 +628,8 @@ pub(crate) struct Stripped {
     pub wrappers: Vec<String>,
     /// `NAME=value` assignments made by `env`.
     pub env: Vec<(String, String)>,
+    /// The names among them whose value is only known at run time.
+    pub env_unknown: Vec<String>,
     /// What `env -u NAME` and `env -i` take out of the command's environment.
     pub env_removed: EnvRemoved,
     /// Shell command lines run by a wrapper (`su -c`, `sudo -s`, `watch`, `env -S`).
@@ -699,7 +701,7 @@ fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize>
         }
         if t.len() < 2 || !t.starts_with('-') || arg.unresolved {
             if spec.assignments.accepts(t) {
-                push_assignment(t, out);
+                push_assignment(arg, out);
                 i += 1;
                 continue;
             }
@@ -763,7 +765,7 @@ fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize>
     while let Some(arg) = argv.get(i)
         && spec.assignments.accepts(&arg.text)
     {
-        push_assignment(&arg.text, out);
+        push_assignment(arg, out);
         i += 1;
     }
     if spec.privileged {
@@ -888,9 +890,13 @@ fn strip_watch(argv: &[Word], out: &mut Stripped) -> Option<usize> {
     None
 }
 
-fn push_assignment(t: &str, out: &mut Stripped) {
+fn push_assignment(arg: &Word, out: &mut Stripped) {
+    let t = arg.text.as_str();
     let (k, v) = t.split_once('=').unwrap_or((t, ""));
     out.env.push((k.to_owned(), v.to_owned()));
+    if arg.unresolved {
+        out.env_unknown.push(k.to_owned());
+    }
 }
 
 /// How `sudo -s` (and `-i`) makes one line for `$SHELL -c` of the command's words: every

@@ -6,7 +6,7 @@ use tree_sitter::Node;
 use super::read;
 
 use super::output::printf;
-use super::{At, Frame, Src, Walker, origin};
+use super::{At, EnvVar, Frame, Src, Walker, origin};
 use crate::shell::expand::{self, collect_substitutions, text};
 use crate::shell::input::Input;
 use crate::shell::scope::{Scope, Value};
@@ -74,12 +74,15 @@ impl Walker<'_> {
         let env = self.expand_env(scope);
         let mut items = Vec::new();
         let mut cursor = array.walk();
-        for element in array.named_children(&mut cursor) {
-            if element.kind() == "comment" {
-                continue;
-            }
-            let pieces = expand::pieces(element, src.text, scope, subs);
-            let mut variants = finish(pieces, Span::default(), origin(element), &env);
+        let elements: Vec<Node> = array
+            .named_children(&mut cursor)
+            .filter(|e| e.kind() != "comment")
+            .collect();
+        // Elements that touch are one word (see `touching_pieces`).
+        for word in elements.chunk_by(|a, b| a.end_byte() == b.start_byte()) {
+            let pieces = expand::touching_pieces(word, src.text, scope, subs);
+            let origin = origin(word[0]).cover(origin(word[word.len() - 1]));
+            let mut variants = finish(pieces, Span::default(), origin, &env);
             if variants.len() != 1 {
                 return None;
             }
@@ -100,20 +103,26 @@ impl Walker<'_> {
         src: &Src,
         scope: &Scope,
         subs: &mut Vec<Node<'t>>,
-    ) -> Option<(String, String)> {
+    ) -> Option<EnvVar> {
         let name = text(node.child_by_field_name("name")?, src.text).to_owned();
-        let value = match node.child_by_field_name("value") {
+        let (value, unknown) = match node.child_by_field_name("value") {
             Some(v) => {
                 let pieces = expand::pieces(v, src.text, scope, subs);
-                finish(pieces, Span::default(), origin(v), &self.expand_env(scope))
+                let variants = finish(pieces, Span::default(), origin(v), &self.expand_env(scope));
+                let several = variants.len() > 1;
+                variants
                     .into_iter()
                     .next()
-                    .map(|f| f.into_iter().map(|w| w.text).collect::<Vec<_>>().join(" "))
+                    .map(|f| {
+                        let unknown = several || f.iter().any(|w| w.unresolved);
+                        let text = f.into_iter().map(|w| w.text).collect::<Vec<_>>().join(" ");
+                        (text, unknown)
+                    })
                     .unwrap_or_default()
             }
-            None => String::new(),
+            None => (String::new(), false),
         };
-        Some((name, value))
+        Some((name, value, unknown))
     }
 
     /// `export`, `declare`, `local`, `readonly`, `typeset`: assignments and an invocation.
@@ -163,9 +172,10 @@ impl Walker<'_> {
                 scope.declare_local(name);
             }
             if child.kind() == "variable_assignment" {
-                if let Some((k, v)) = self.assignment_text(child, at.src, scope, &mut subs) {
+                if let Some((k, v, unknown)) = self.assignment_text(child, at.src, scope, &mut subs)
+                {
                     argv.push(Word::literal(format!("{k}={v}"), self.span(child, at)));
-                    env.push((k, v));
+                    env.push((k, v, unknown));
                 }
                 if fails {
                     continue;
@@ -175,7 +185,7 @@ impl Walker<'_> {
                     .map(|n| text(n, at.src.text).to_owned())
                     .unwrap_or_default();
                 if nameref {
-                    let target = env.last().map(|(_, v)| v.clone());
+                    let target = env.last().map(|(_, v, _)| v.clone());
                     let known = child
                         .child_by_field_name("value")
                         .is_none_or(|v| !text(v, at.src.text).contains(['$', '`']));
@@ -231,6 +241,7 @@ impl Walker<'_> {
                     None => frame.stdin.as_deref().cloned(),
                 };
                 let ifs = match inv.env.iter().rev().find(|(k, _)| k == "IFS") {
+                    Some(_) if self.side[idx].env_unknown.iter().any(|k| k == "IFS") => None,
                     Some((_, v)) => Some(v.clone()),
                     None => scope.expand_env().ifs,
                 };

@@ -61,15 +61,17 @@ fn adjacent_groups<'t>(sources: impl Iterator<Item = WordSource<'t>>) -> Vec<Gro
 fn words_in_redirect(redirect: Node) -> Vec<Node> {
     let mut out = Vec::new();
     let mut cursor = redirect.walk();
-    let mut destinations = 0;
+    let mut target_end = None;
     for (i, child) in redirect.children(&mut cursor).enumerate() {
         match redirect.field_name_for_child(i as u32) {
-            Some("destination") if child.is_named() => {
-                destinations += 1;
-                if destinations > 1 {
-                    out.push(child);
+            Some("destination") if child.is_named() => match target_end {
+                // The target may be several nodes that touch (see `target_nodes`).
+                None => target_end = Some(child.end_byte()),
+                Some(end) if end == child.start_byte() && out.is_empty() => {
+                    target_end = Some(child.end_byte())
                 }
-            }
+                Some(_) => out.push(child),
+            },
             Some("argument") if child.is_named() => out.push(child),
             Some("redirect") => out.extend(words_in_redirect(child)),
             _ => {}
@@ -208,6 +210,11 @@ impl Walker<'_> {
         scope: &mut Scope,
     ) -> Vec<usize> {
         self.default_assignments(node, at, scope);
+        // The words tree-sitter files under a redirection after the command
+        // (`mkdir >t ${X=a} $X`) assign too.
+        for r in &outer.redirects {
+            self.default_assignments(*r, at, scope);
+        }
         let mut words: Vec<(usize, WordSource)> = Vec::new();
         let mut assignments = Vec::new();
         let mut redirect_nodes = outer.redirects;
@@ -351,20 +358,18 @@ impl Walker<'_> {
         let mut env = Vec::new();
         let mut subs = Vec::new();
         for a in &assignments {
-            if let Some((k, v)) = self.assignment_text(*a, at.src, scope, &mut subs) {
-                env.push((k, v));
-            }
+            env.extend(self.assignment_text(*a, at.src, scope, &mut subs));
         }
         let env_x = self.expand_env(scope);
         for n in late_assignments {
             let pieces = expand::pieces(n, at.src.text, scope, &mut subs);
             let span = self.span(n, at);
-            for w in finish_value(pieces, span, origin(n), &env_x)
-                .into_iter()
-                .take(1)
-            {
+            let variants = finish_value(pieces, span, origin(n), &env_x);
+            let several = variants.len() > 1;
+            for w in variants.into_iter().take(1) {
                 if let Some((k, v)) = w.text.split_once('=') {
-                    env.push((k.trim_end_matches('+').to_owned(), v.to_owned()));
+                    let unknown = several || w.unresolved;
+                    env.push((k.trim_end_matches('+').to_owned(), v.to_owned(), unknown));
                 }
             }
         }
@@ -433,9 +438,18 @@ pub(super) fn product(words: Vec<Vec<Vec<Word>>>) -> Vec<Vec<Word>> {
     let mut argvs: Vec<Vec<Word>> = vec![Vec::new()];
     for variants in words {
         if variants.len() == 1 || argvs.len() * variants.len() > MAX_ARGV_VARIANTS {
-            // Too many combinations: keep the first variant, marked unresolved if it had rivals.
+            // Too many combinations: keep the first variant, marked unresolved if it had
+            // rivals. A variant that expands to no word (`$X` empty) cannot stand for
+            // the others, which may be words: the first that is one does.
             let rivals = variants.len() > 1;
-            let mut fields = variants.into_iter().next().unwrap_or_default();
+            let mut fields = if rivals {
+                variants
+                    .into_iter()
+                    .find(|v| !v.is_empty())
+                    .unwrap_or_default()
+            } else {
+                variants.into_iter().next().unwrap_or_default()
+            };
             if rivals {
                 fields.iter_mut().for_each(Word::forget);
             }

@@ -2,7 +2,7 @@
 
 use super::output::emitted_text;
 use super::redirects::{RedirectSpec, may_fail, stdin_data, stdin_spec};
-use super::{Executed, Frame, RunsIn, Side, StdinCode, Walker};
+use super::{EnvVar, Executed, Frame, RunsIn, Side, StdinCode, Walker};
 use crate::shell::execution::{self, CodeSource};
 use crate::shell::input::Input;
 use crate::shell::invocation::{Context, FindingKind, Invocation};
@@ -17,7 +17,7 @@ impl Walker<'_> {
     pub(super) fn emit(
         &mut self,
         argv: Vec<Word>,
-        mut env: Vec<(String, String)>,
+        mut env: Vec<EnvVar>,
         specs: &[RedirectSpec],
         frame: &Frame,
         scope: &mut Scope,
@@ -43,7 +43,10 @@ impl Walker<'_> {
             .cloned()
             .collect();
         wrappers.extend(stripped.wrappers.iter().cloned());
-        env.extend(stripped.env.iter().cloned());
+        env.extend(stripped.env.iter().map(|(k, v)| {
+            let unknown = stripped.env_unknown.contains(k);
+            (k.clone(), v.clone(), unknown)
+        }));
         let argv = stripped.argv;
         let first = argv.first()?.clone();
         let program = program_name(&first.text);
@@ -95,7 +98,7 @@ impl Walker<'_> {
     pub(super) fn emit_with_wrappers(
         &mut self,
         argv: Vec<Word>,
-        env: Vec<(String, String)>,
+        env: Vec<EnvVar>,
         specs: &[RedirectSpec],
         frame: &Frame,
         scope: &mut Scope,
@@ -116,7 +119,7 @@ impl Walker<'_> {
         &mut self,
         argv: Vec<Word>,
         program: String,
-        env: Vec<(String, String)>,
+        env: Vec<EnvVar>,
         specs: &[RedirectSpec],
         frame: &Frame,
         scope: &mut Scope,
@@ -151,11 +154,16 @@ impl Walker<'_> {
         let code = execution::code_source(&program, &argv);
         let self_call = frame.function.as_deref() == Some(program.as_str());
         let idx = self.out.len();
+        let env_unknown = env
+            .iter()
+            .filter(|(_, _, unknown)| *unknown)
+            .map(|(k, _, _)| k.clone())
+            .collect();
         self.out.push(Invocation {
             program: program.clone(),
             argv,
             wrappers: wrappers.clone(),
-            env,
+            env: env.into_iter().map(|(k, v, _)| (k, v)).collect(),
             redirects: Vec::new(),
             context: frame.context,
             contexts: frame.contexts,
@@ -173,6 +181,7 @@ impl Walker<'_> {
         });
         self.side.push(Side {
             env_removed,
+            env_unknown,
             ..Side::default()
         });
 
@@ -313,7 +322,12 @@ impl Walker<'_> {
         if !changed {
             return;
         }
-        let env = inv.env.clone();
+        let unknown = &self.side[idx].env_unknown;
+        let env = inv
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone(), unknown.contains(k)))
+            .collect();
         let mut f = frame.clone();
         f.wrappers = wrappers.to_vec();
         // The same command judged again, not run again: nothing it does holds after.

@@ -149,6 +149,10 @@ pub(super) enum RunsIn {
     },
 }
 
+/// A variable a command's environment gets (`X=1 cmd`, `env X=1 cmd`): its name, its
+/// value, and whether the value is only known at run time (the text is then its source).
+pub(super) type EnvVar = (String, String, bool);
+
 /// How a program reads code from standard input.
 #[derive(Debug, Clone, Copy)]
 enum StdinCode {
@@ -169,6 +173,9 @@ struct Side {
     emits_partly_unknown: bool,
     /// What `env -u`/`env -i` took out of its environment.
     env_removed: EnvRemoved,
+    /// The names its environment gives a value only known at run time
+    /// (`X=$U bash -c ...`).
+    env_unknown: Vec<String>,
     /// A redirection gave it its standard input (not the pipe before it).
     stdin_redirected: bool,
 }

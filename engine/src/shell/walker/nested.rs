@@ -224,7 +224,12 @@ impl Walker<'_> {
             child.assign(name, Value::unknown(), false);
         }
         for (k, v) in &self.out[idx].env {
-            child.assign(k, Value::known(v.clone()), false);
+            let value = if side.env_unknown.contains(k) {
+                Value::unknown()
+            } else {
+                Value::known(v.clone())
+            };
+            child.assign(k, value, false);
             child.export(k);
         }
         // `$0` is the name the shell was started by (`echo 'grep $0' | bash` runs
@@ -340,6 +345,16 @@ impl Walker<'_> {
         f.function = Some(program);
         f.wrappers = wrappers.to_vec();
         s.enter_function();
+        // `X=v f`: X holds v while the function runs, and its old value after.
+        for (k, v) in &self.out[idx].env {
+            let value = if self.side[idx].env_unknown.contains(k) {
+                Value::unknown()
+            } else {
+                Value::known(v.clone())
+            };
+            s.declare_local(k);
+            s.assign(k, value, false);
+        }
         self.walk_code(&body, &f, s);
         s.leave_function();
         s.restore_positional(saved);

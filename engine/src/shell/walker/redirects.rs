@@ -34,12 +34,18 @@ impl RedirectSpec {
     }
 }
 
-/// Whether a redirection may fail, so that the command does not run: a file whose name
-/// is only known at run time, or empty (`&>$X` with `X` unset is an error).
+/// Whether a redirection may fail, so that the command does not run. Opening any file
+/// may fail, and the text does not tell when: a name only known at run time, an empty
+/// one (`&>$X` with `X` unset), a directory (`{ ...; } &>src`), a file that does not
+/// exist or cannot be written. Only `/dev/null` always opens, and duplicating a
+/// standard descriptor (`2>&1`) or closing one always works.
 pub(super) fn may_fail(specs: &[RedirectSpec]) -> bool {
-    specs.iter().any(|s| {
-        matches!(s, RedirectSpec::File(r)
-            if r.op != RedirectOp::Duplicate && (r.target.unresolved || r.target.text.is_empty()))
+    specs.iter().any(|s| match s {
+        RedirectSpec::File(r) if r.op == RedirectOp::Duplicate => {
+            !matches!(r.target.text.as_str(), "0" | "1" | "2" | "-") || r.target.unresolved
+        }
+        RedirectSpec::File(r) => r.target.unresolved || r.target.text != "/dev/null",
+        RedirectSpec::Stdin { .. } => false,
     })
 }
 
@@ -132,22 +138,24 @@ impl Walker<'_> {
                         _ => RedirectOp::Write,
                     };
                     let mut subs = Vec::new();
-                    let dests = field_children(node, "destination");
-                    let target = match dests.first() {
-                        Some(d) => {
-                            let span = self.span(*d, at);
-                            let w = finish(
-                                expand::pieces(*d, at.src.text, scope, &mut subs),
-                                span,
-                                origin(*d),
-                                &env_x,
-                            );
+                    let dests = target_nodes(node);
+                    let target = match (dests.first(), dests.last()) {
+                        (Some(d), Some(last)) => {
+                            let span = self.span(*d, at).cover(self.span(*last, at));
+                            let mut pieces = Vec::new();
+                            for n in &dests {
+                                pieces.extend(expand::pieces(*n, at.src.text, scope, &mut subs));
+                            }
+                            if dests.len() > 1 {
+                                pieces = expand::rejoin_dollar_names(pieces, scope);
+                            }
+                            let w = finish(pieces, span, origin(*d).cover(origin(*last)), &env_x);
                             w.into_iter()
                                 .next()
                                 .and_then(|v| v.into_iter().next())
                                 .unwrap_or_else(|| Word::placeholder("", span))
                         }
-                        None => Word::placeholder("", self.span(node, at)),
+                        _ => Word::placeholder("", self.span(node, at)),
                     };
                     // `>&2` duplicates a descriptor; `>& file` writes the file.
                     let op = if op == RedirectOp::Duplicate
@@ -325,6 +333,20 @@ impl Walker<'_> {
         }
         (out, unknown)
     }
+}
+
+/// The nodes of a file redirection's target. tree-sitter ends a destination at a `$`
+/// after quotes (`>/''$HOME/x` is `/''$` and `HOME/x`) and reads the rest as the next
+/// destination; bash reads one word, so the destinations that touch the first are
+/// part of it.
+fn target_nodes(redirect: Node) -> Vec<Node> {
+    let mut dests = field_children(redirect, "destination");
+    let joined = dests
+        .windows(2)
+        .take_while(|w| w[0].end_byte() == w[1].start_byte())
+        .count();
+    dests.truncate(joined + 1);
+    dests
 }
 
 /// The operator token of a redirect (`>`, `>>`, `<<-`, ...).

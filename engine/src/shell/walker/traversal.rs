@@ -517,16 +517,13 @@ impl Walker<'_> {
         if values.is_empty() {
             options.push(Value::unknown());
         }
-        for value in values {
+        // Values that touch are one word (see `touching_pieces`).
+        for word in values.chunk_by(|a, b| a.end_byte() == b.start_byte()) {
             let mut subs = Vec::new();
-            let pieces = expand::pieces(value, at.src.text, scope, &mut subs);
+            let pieces = expand::touching_pieces(word, at.src.text, scope, &mut subs);
             self.walk_substitution_nodes(&subs, &[], at, scope);
-            for variant in finish(
-                pieces,
-                Span::default(),
-                origin(value),
-                &self.expand_env(scope),
-            ) {
+            let origin = origin(word[0]).cover(origin(word[word.len() - 1]));
+            for variant in finish(pieces, Span::default(), origin, &self.expand_env(scope)) {
                 for w in variant {
                     options.push(if w.glob {
                         Value::unknown()
@@ -676,8 +673,21 @@ impl Walker<'_> {
     }
 
     pub(super) fn walk_redirected(&mut self, node: Node, at: At, scope: &mut Scope) -> Vec<usize> {
+        self.walk_redirected_with(node, Vec::new(), node, at, scope)
+    }
+
+    /// [`Self::walk_redirected`] with the redirections `outer` of an enclosing statement
+    /// whose body it is, `whole` that statement.
+    fn walk_redirected_with<'t>(
+        &mut self,
+        node: Node<'t>,
+        outer: Vec<Node<'t>>,
+        whole: Node<'t>,
+        at: At,
+        scope: &mut Scope,
+    ) -> Vec<usize> {
         let mut body = node.child_by_field_name("body");
-        let mut redirects = Vec::new();
+        let mut redirects = outer;
         let mut holder = node;
         loop {
             let mut cursor = holder.walk();
@@ -724,12 +734,12 @@ impl Walker<'_> {
                 let mut stages = vec![Stage::Head {
                     body,
                     redirects,
-                    whole: node,
+                    whole,
                 }];
                 stages.extend(statement_children(p).into_iter().map(Stage::Node));
                 self.walk_pipeline(stages, at, scope)
             }
-            None => self.walk_head(body, redirects, node, at, scope),
+            None => self.walk_head(body, redirects, whole, at, scope),
         };
         if let Some(right) = tail_list {
             targets.extend(self.walk_statement(right, at.with(&at.frame.conditional()), scope));
@@ -766,6 +776,12 @@ impl Walker<'_> {
             return Vec::new();
         }
         match body {
+            // `a && while ...; done <<< x <a.txt`: tree-sitter nests the loop's
+            // redirections inside the list's; bash applies them all to the loop, in
+            // order (the last one to open standard input wins).
+            Some(b) if b.kind() == "redirected_statement" => {
+                self.walk_redirected_with(b, redirects, whole, at, scope)
+            }
             Some(b) if b.kind() == "list" => self.walk_list_with_tail(
                 b,
                 Some((redirects, whole)),
