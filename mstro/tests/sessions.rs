@@ -1183,9 +1183,15 @@ fn processes_in(dir: &Path, except: &[u32]) -> Vec<String> {
 /// After a run was stopped: nothing of it is left now, and the files its commands
 /// would have made never appear (waiting past the time they would have).
 async fn assert_nothing_survived(work: &Path, except: &[u32]) {
+    assert_nothing_survived_past(work, except, Duration::from_secs(7)).await
+}
+
+/// As [`assert_nothing_survived`], for commands that would have touched their files
+/// within `wait` of their start.
+async fn assert_nothing_survived_past(work: &Path, except: &[u32], wait: Duration) {
     let left = processes_in(work, except);
     assert!(left.is_empty(), "processes of the run survived: {left:#?}");
-    tokio::time::sleep(Duration::from_secs(7)).await;
+    tokio::time::sleep(wait).await;
     for file in ["detached", "plain"] {
         assert!(
             !work.join(file).exists(),
@@ -1239,14 +1245,16 @@ async fn a_cancel_ends_every_process_of_the_run_however_it_detached() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watchdog_ends_every_process_of_a_stalled_run() {
     // A Bash call in Claude Code's background, one that detaches, then a model that
-    // never answers: the run goes silent and the watchdog stops it.
+    // never answers: the run goes silent and the watchdog stops it. The kill comes 5 s
+    // after the last output (a loaded machine may take 2 s to start Claude Code), well
+    // before the commands' 12 s sleeps end.
     let api = FakeApi::start(|req| match tool_results(req).len() {
         0 => Reply::Tool {
             name: "Bash".into(),
-            input: json!({"command": "sleep 6 && touch plain", "run_in_background": true,
+            input: json!({"command": "sleep 12 && touch plain", "run_in_background": true,
                           "description": "wait then touch"}),
         },
-        1 => Reply::bash("setsid sh -c 'sleep 6; touch detached' >/dev/null 2>&1 &"),
+        1 => Reply::bash("setsid sh -c 'sleep 12; touch detached' >/dev/null 2>&1 &"),
         _ => Reply::Slow(
             Duration::from_secs(120),
             Box::new(Reply::Text("late".into())),
@@ -1257,7 +1265,7 @@ async fn the_watchdog_ends_every_process_of_a_stalled_run() {
             &api,
             &[
                 ("MSTRO_STALL_WARN_SECS", "1"),
-                ("MSTRO_STALL_KILL_SECS", "2"),
+                ("MSTRO_STALL_KILL_SECS", "5"),
                 ("MSTRO_CANCEL_GRACE_MS", "500"),
             ]
         )
@@ -1276,7 +1284,7 @@ async fn the_watchdog_ends_every_process_of_a_stalled_run() {
         .filter(|e| e["type"] == "bouncerDecision" && e["data"]["verdict"] == "allow")
         .count();
     assert_eq!(decisions, 2, "both commands ran: {}", pretty(&events));
-    assert_nothing_survived(&m.work(), &[m.up.child.id()]).await;
+    assert_nothing_survived_past(&m.work(), &[m.up.child.id()], Duration::from_secs(13)).await;
 }
 
 /// Stop `mstro` with `signal` mid-run: nothing of the run survives it.
