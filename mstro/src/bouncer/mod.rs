@@ -12,7 +12,6 @@ pub(crate) mod install;
 mod mcp;
 mod overrides;
 pub mod packs;
-pub(crate) mod private_dir;
 pub(crate) mod review;
 pub(crate) mod scan;
 

@@ -3,7 +3,7 @@
 use std::io;
 
 use super::MstroHome;
-use super::atomic::write_atomic;
+use mstro_fs::write_atomic;
 
 /// This installation's client id, created on first use.
 pub fn client_id(home: &MstroHome) -> io::Result<String> {

@@ -5,7 +5,7 @@ use std::io;
 use serde::{Deserialize, Serialize};
 
 use super::MstroHome;
-use super::atomic::write_atomic;
+use mstro_fs::write_atomic;
 
 /// What `mstro login` stores (0600).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

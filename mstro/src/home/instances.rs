@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::MstroHome;
-use super::atomic::write_atomic;
-use crate::bouncer::private_dir::create_private_dir;
+use mstro_fs::create_private_dir;
+use mstro_fs::write_atomic;
 
 /// How often a running instance refreshes its heartbeat.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);

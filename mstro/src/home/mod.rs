@@ -1,7 +1,6 @@
 //! `~/.mstro` (or `$MSTRO_HOME`): the machine's own state (MSTRO.md §1). The directory
 //! is 0700; files holding secrets are 0600; every file is written atomically.
 
-pub mod atomic;
 pub mod client_id;
 pub mod credentials;
 pub mod instances;
@@ -10,7 +9,7 @@ pub mod settings;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::bouncer::private_dir::create_private_dir;
+use mstro_fs::create_private_dir;
 
 /// Where the machine's state lives.
 #[derive(Debug, Clone)]

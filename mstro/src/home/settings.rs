@@ -5,7 +5,7 @@ use std::io;
 use serde::{Deserialize, Serialize};
 
 use super::MstroHome;
-use super::atomic::write_atomic;
+use mstro_fs::write_atomic;
 
 /// Preferences; unknown keys from newer versions are kept.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

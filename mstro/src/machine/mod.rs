@@ -117,7 +117,7 @@ impl Machine {
             config.home.dir().to_path_buf(),
             workspace.root().join(".mstro/history"),
         ] {
-            crate::home::atomic::sweep_leftovers(&dir, crate::home::atomic::LEFTOVER_AGE);
+            mstro_fs::sweep_leftovers(&dir, mstro_fs::LEFTOVER_AGE);
         }
         let runner = RunnerConfig::from_env();
         if !runner.binaries.bouncer.is_file() {

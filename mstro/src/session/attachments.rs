@@ -6,8 +6,7 @@
 //! with its own tools, which the bouncer judges like any other read. The prompt in
 //! history stays as typed.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::fs::{self};
 use std::path::Path;
 
 use base64::Engine;
@@ -15,7 +14,7 @@ use serde::Deserialize;
 
 use super::history::HistoryError;
 use super::history::store::make_dir;
-use crate::home::atomic::write_atomic;
+use mstro_fs::write_atomic;
 
 /// The most files one prompt takes.
 pub const MAX_FILES: usize = 10;
@@ -103,10 +102,7 @@ pub fn save(
     make_dir(&parent)?;
     // The movement's own directory is always new: it is removed again on a failure.
     let dir = parent.join(movement_id);
-    let mut builder = fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(&dir)?;
+    mstro_fs::create_new_private_dir(&dir)?;
     let gitignore = workspace.join(".mstro/attachments/.gitignore");
     if fs::symlink_metadata(&gitignore).is_err() {
         write_atomic(&gitignore, b"*\n", 0o600)?;
@@ -136,17 +132,7 @@ fn write_files(dir: &Path, files: &[Attachment]) -> Result<Vec<String>, HistoryE
 }
 
 fn write_new(path: &Path, bytes: &[u8]) -> Result<(), HistoryError> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-    }
-    let mut out = options.open(path)?;
-    out.write_all(bytes)?;
-    out.sync_all()?;
-    Ok(())
+    Ok(mstro_fs::write_new_private(path, bytes)?)
 }
 
 /// `<n>-<name>`, `n` from 1, every character but `A-Z a-z 0-9 . _ -` made `_`, at

@@ -3,12 +3,12 @@
 //! a side file, which also serialises rotation, so no line is ever torn, interleaved or
 //! lost to a rename.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::AuditRecord;
-use crate::bouncer::private_dir::create_private_dir;
+use mstro_fs::create_private_dir;
 
 /// Rotate when the log would grow past this.
 pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
@@ -59,11 +59,11 @@ impl AuditLog {
         let mut line = serde_json::to_vec(record)?;
         line.push(b'\n');
         create_private_dir(&self.dir)?;
-        let lock = private_options()
+        let lock = mstro_fs::private_file_options()
             .read(true)
             .write(true)
             .open(self.dir.join(".audit.lock"))?;
-        let _guard = Lock::exclusive(&lock)?;
+        let _guard = mstro_fs::FileLock::exclusive(&lock)?;
         let path = self.path();
         let size = match fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_symlink() => {
@@ -78,7 +78,7 @@ impl AuditLog {
         if size > 0 && size + line.len() as u64 > self.max_bytes {
             self.rotate()?;
         }
-        let mut file = private_options().append(true).open(&path)?;
+        let mut file = mstro_fs::private_file_options().append(true).open(&path)?;
         file.write_all(&line)
     }
 
@@ -91,51 +91,6 @@ impl AuditLog {
             }
         }
         fs::rename(self.path(), self.rotated(1))
-    }
-}
-
-fn private_options() -> OpenOptions {
-    let mut o = OpenOptions::new();
-    o.create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-    }
-    o
-}
-
-/// An exclusive `flock`, released when dropped.
-struct Lock<'a>(#[allow(dead_code)] &'a File);
-
-impl<'a> Lock<'a> {
-    #[cfg(unix)]
-    fn exclusive(file: &'a File) -> io::Result<Lock<'a>> {
-        use std::os::unix::io::AsRawFd;
-        loop {
-            // SAFETY: flock on a file descriptor we own for the lifetime of the guard.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                return Ok(Lock(file));
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
-            }
-        }
-    }
-
-    #[cfg(not(unix))]
-    fn exclusive(file: &'a File) -> io::Result<Lock<'a>> {
-        Ok(Lock(file))
-    }
-}
-
-#[cfg(unix)]
-impl Drop for Lock<'_> {
-    fn drop(&mut self) {
-        use std::os::unix::io::AsRawFd;
-        // SAFETY: unlocking the descriptor we locked.
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
     }
 }
 

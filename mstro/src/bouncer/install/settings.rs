@@ -259,13 +259,14 @@ impl Settings {
         };
         let mut text = serde_json::to_string_pretty(&self.value).expect("a JSON value serialises");
         text.push('\n');
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
-        std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(write_err)?;
-        if let Ok(meta) = std::fs::metadata(&self.path) {
-            let _ = std::fs::set_permissions(temp.path(), meta.permissions());
-        }
-        temp.as_file().sync_all().map_err(write_err)?;
-        temp.persist(&self.path).map_err(|e| write_err(e.error))?;
+        // The file keeps its mode; a new one is the owner's alone.
+        #[cfg(unix)]
+        let mode = std::fs::metadata(&self.path).map_or(0o600, |m| {
+            std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777
+        });
+        #[cfg(not(unix))]
+        let mode = 0o600;
+        mstro_fs::write_atomic(&self.path, text.as_bytes(), mode).map_err(write_err)?;
         // Read back what Claude Code will read.
         let written = Settings::load(&self.path)?;
         if written.value != self.value {

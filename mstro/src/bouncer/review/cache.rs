@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -20,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::bouncer::private_dir::create_private_dir;
+use mstro_fs::create_private_dir;
 
 /// How long a decision is reused.
 pub const TTL: Duration = Duration::from_secs(60 * 60);
@@ -220,17 +219,14 @@ impl DiskCache {
             reviewer: reviewer.to_owned(),
             answer: answer.clone(),
         };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".review-")
-            .tempfile_in(&self.dir)?;
-        tmp.write_all(&serde_json::to_vec(&stored)?)?;
-        tmp.persist(self.path(key)).map_err(|e| e.error)?;
+        mstro_fs::write_atomic(&self.path(key), &serde_json::to_vec(&stored)?, 0o600)?;
         self.prune();
         Ok(())
     }
 
     /// Expired entries out, then the oldest until at most `CAPACITY` remain.
     fn prune(&self) {
+        mstro_fs::sweep_leftovers(&self.dir, mstro_fs::LEFTOVER_AGE);
         let Ok(read) = fs::read_dir(&self.dir) else {
             return;
         };

@@ -11,7 +11,6 @@
 //! `fingerprint` is read back, the rest is there for people.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -122,17 +121,10 @@ pub fn write(path: &Path, findings: &[Finding]) -> Result<(), BaselineError> {
         path: path.to_owned(),
         source,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
     let mut json = serde_json::to_string_pretty(&file).map_err(|e| err(e.into()))?;
     json.push('\n');
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    tmp.write_all(json.as_bytes()).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    // A baseline is committed with the project: readable like its other files.
+    mstro_fs::write_atomic(path, json.as_bytes(), 0o644).map_err(err)
 }
 
 #[cfg(test)]

@@ -4,9 +4,8 @@
 //! path through [`Workspace::resolve`]; see `machine::workspace` for the confinement rules
 //! and their limits.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self};
 use std::io::{self, Read};
-use std::path::Path;
 
 use crate::machine::workspace::{PathError, Workspace};
 
@@ -198,7 +197,7 @@ pub fn read_file(ws: &Workspace, path: &str) -> Result<FileContent, FileError> {
     if fs::symlink_metadata(&canonical).map_err(io_error)?.is_dir() {
         return Err(FileError::IsADirectory(shown));
     }
-    let mut file = open_for_read(&canonical).map_err(io_error)?;
+    let mut file = mstro_fs::open_read_no_follow(&canonical).map_err(io_error)?;
     // Checked again on the open file: the path may have changed since.
     let meta = file.metadata().map_err(io_error)?;
     if meta.is_dir() {
@@ -228,20 +227,6 @@ pub fn read_file(ws: &Workspace, path: &str) -> Result<FileContent, FileError> {
         truncated,
         content,
     })
-}
-
-/// Opens `path` for reading. On Unix with `O_NOFOLLOW` (a final component that became a
-/// symlink after `resolve` is refused with `ELOOP`) and `O_NONBLOCK` (opening a FIFO does
-/// not hang; regular files are unaffected).
-fn open_for_read(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
-    options.open(path)
 }
 
 /// The bytes read as text, or `None` if they are binary (see [`read_file`]).
@@ -612,8 +597,8 @@ mod tests {
         f.write("real.txt", "real");
         let link = f.root().join("link");
         std::os::unix::fs::symlink("real.txt", &link).unwrap();
-        assert!(open_for_read(&link).is_err());
-        assert!(open_for_read(&f.root().join("real.txt")).is_ok());
+        assert!(mstro_fs::open_read_no_follow(&link).is_err());
+        assert!(mstro_fs::open_read_no_follow(&f.root().join("real.txt")).is_ok());
     }
 
     #[cfg(unix)]

@@ -26,7 +26,6 @@ mod sessions;
 mod tokens;
 mod users;
 
-use std::fs;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -58,9 +57,9 @@ impl Store {
     /// mode 0700 and the database file `relay.db` with 0600 (on unix), since it holds
     /// password hashes. The schema is created or migrated to this build's version.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        create_private_dir(dir)?;
+        mstro_fs::create_private_dir(dir)?;
         let path = dir.join(DB_FILE);
-        create_private_file(&path)?;
+        mstro_fs::ensure_private_file(&path)?;
         let conn = Connection::open(&path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL: readers do not wait for the writer. SQLite creates the -wal and -shm
@@ -96,30 +95,6 @@ impl Store {
     fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-/// Create `dir` (and parents), mode 0700 on unix for what is created.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// Create `path` if missing, and make it 0600 on unix, before SQLite opens it: SQLite
-/// would create it with the umask's mode (often world-readable).
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options.open(path)?;
-    // An existing file keeps its mode through open(); tighten it as well.
-    #[cfg(unix)]
-    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-    drop(file);
-    Ok(())
 }
 
 /// Helpers shared by the tests of the store's files.
@@ -185,6 +160,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn open_creates_a_private_directory_and_file() {
+        use std::fs;
         use std::os::unix::fs::PermissionsExt;
 
         let tmp = tempfile::tempdir().unwrap();
@@ -198,6 +174,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn open_tightens_an_existing_database_file() {
+        use std::fs;
         use std::os::unix::fs::PermissionsExt;
 
         let tmp = tempfile::tempdir().unwrap();

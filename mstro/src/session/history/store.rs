@@ -9,7 +9,7 @@
 //! does not parse (or claims another id) is a [`Problem`], never a failure of the list.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, Metadata, OpenOptions};
+use std::fs::{self, Metadata};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use super::record::{SessionRecord, SessionSummary, session_id_of};
 use super::search::{MAX_RESULTS, Query, SearchDoc, SearchHit, search_record};
-use crate::home::atomic::write_atomic;
 use crate::session::ids;
+use mstro_fs::write_atomic;
 
 /// The largest session file read or written (32 MiB).
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -147,6 +147,15 @@ pub enum HistoryError {
          the project is writable by you and the disk is not full"
     )]
     Io(#[from] io::Error),
+}
+
+impl From<mstro_fs::DirError> for HistoryError {
+    fn from(e: mstro_fs::DirError) -> HistoryError {
+        match e {
+            mstro_fs::DirError::Unsafe { path, why } => HistoryError::Unsafe { path, why },
+            mstro_fs::DirError::Io(e) => HistoryError::Io(e),
+        }
+    }
 }
 
 impl HistoryStore {
@@ -408,10 +417,8 @@ impl HistoryStore {
     /// `.mstro`, is a symlink or not a directory.
     fn dirs_exist(&self) -> Result<bool, HistoryError> {
         for dir in [&self.mstro_dir, &self.dir] {
-            match fs::symlink_metadata(dir) {
-                Ok(meta) => check_dir(dir, &meta)?,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-                Err(e) => return Err(e.into()),
+            if !mstro_fs::real_dir_exists(dir)? {
+                return Ok(false);
             }
         }
         Ok(true)
@@ -449,40 +456,10 @@ fn file_name(id: &str) -> String {
     format!("{id}.json")
 }
 
-/// [`HistoryError::Unsafe`] unless `meta` (not followed) is a directory's.
-fn check_dir(path: &Path, meta: &Metadata) -> Result<(), HistoryError> {
-    if meta.file_type().is_dir() {
-        return Ok(());
-    }
-    Err(HistoryError::Unsafe {
-        path: path.to_owned(),
-        why: if meta.file_type().is_symlink() {
-            "it is a symbolic link, and the project may come from someone else".into()
-        } else {
-            "it is not a directory".into()
-        },
-    })
-}
-
 /// Creates `dir` (0700) unless it exists as a real directory (a symbolic link is
 /// refused: the project may come from someone else).
 pub(in crate::session) fn make_dir(dir: &Path) -> Result<(), HistoryError> {
-    match fs::symlink_metadata(dir) {
-        Ok(meta) => return check_dir(dir, &meta),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e.into()),
-    }
-    let mut builder = fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    match builder.create(dir) {
-        Ok(()) => Ok(()),
-        // Another save made it meanwhile; it must still be a real directory.
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            check_dir(dir, &fs::symlink_metadata(dir)?)
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok(mstro_fs::create_real_dir(dir)?)
 }
 
 /// Why an entry that is not a regular file is refused.
@@ -506,7 +483,7 @@ fn problem(file: &str, error: &HistoryError) -> Problem {
 fn read_record(dir: &Path, id: &str) -> Result<(SessionRecord, Stamp), HistoryError> {
     let name = file_name(id);
     let path = dir.join(&name);
-    let file = match open_no_follow(&path) {
+    let file = match mstro_fs::open_read_no_follow(&path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(HistoryError::NotFound(id.to_owned()));
@@ -551,19 +528,6 @@ fn read_record(dir: &Path, id: &str) -> Result<(SessionRecord, Stamp), HistoryEr
         reason,
     })?;
     Ok((record, Stamp::of(&meta)))
-}
-
-/// Opens `path` for reading without following a final symlink, and without blocking on
-/// a FIFO planted in its place (the caller then refuses it as not a regular file).
-fn open_no_follow(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
-    options.open(path)
 }
 
 #[cfg(test)]
@@ -778,7 +742,7 @@ mod tests {
         valid["version"] = json!(1);
         valid["id"] = json!("someone-else");
         fs::write(dir.join("renamed.json"), valid.to_string()).unwrap();
-        let big = File::create(dir.join("big.json")).unwrap();
+        let big = fs::File::create(dir.join("big.json")).unwrap();
         big.set_len(MAX_FILE_BYTES + 1).unwrap();
 
         let page = store.list(0, 20).unwrap();

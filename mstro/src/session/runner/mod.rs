@@ -242,7 +242,7 @@ fn prepare(config: &RunnerConfig, invocation: &Invocation<'_>) -> Result<Prepare
         .map_err(|e| format!("cannot listen for the bouncer's decisions: {e}"))?;
     let config_path = dir.path().join("mcp.json");
     let mcp = command::mcp_config(bouncer, invocation, &listener.path, &listener.token);
-    crate::home::atomic::write_atomic(&config_path, mcp.to_string().as_bytes(), 0o600)
+    mstro_fs::write_atomic(&config_path, mcp.to_string().as_bytes(), 0o600)
         .map_err(|e| format!("cannot write the MCP configuration: {e}"))?;
     Ok(Prepared {
         dir,
