@@ -136,12 +136,12 @@ fn build_scripts(path: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
     let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
     let mut out = Vec::new();
     let manifest = Manifest::read(&text);
-    if manifest.package {
-        if let Some(script) = manifest.build.clone() {
-            let script = dir.join(script);
-            if script.exists() {
-                out.push((dir.clone(), script));
-            }
+    if manifest.package
+        && let Some(script) = manifest.build.clone()
+    {
+        let script = dir.join(script);
+        if script.exists() {
+            out.push((dir.clone(), script));
         }
     }
     let mut members = Vec::new();

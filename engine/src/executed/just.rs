@@ -266,11 +266,8 @@ pub(crate) fn judge_just(
         wanted.extend(default.map(|d| (d, Vec::new())));
     }
     while let Some(word) = words.next() {
-        if word.starts_with('\u{0}') {
-            return unreadable(format!(
-                "the recipe `{}` is only known at run time",
-                &word[1..]
-            ));
+        if let Some(word) = word.strip_prefix('\u{0}') {
+            return unreadable(format!("the recipe `{word}` is only known at run time"));
         }
         // An unknown recipe stops just before anything runs.
         let Some(r) = find(&jf, word) else {

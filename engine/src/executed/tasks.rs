@@ -391,10 +391,10 @@ fn just_args(args: &[Word]) -> Option<Result<Args, String>> {
                     if matches!(name, "-g" | "--global-justfile") {
                         return Some(Err("it runs the global justfile".into()));
                     }
-                    if name == "--ceiling" {
-                        if let Err(e) = take(&mut i) {
-                            return Some(Err(e));
-                        }
+                    if name == "--ceiling"
+                        && let Err(e) = take(&mut i)
+                    {
+                        return Some(Err(e));
                     }
                 }
                 "--color" | "--dotenv-filename" | "--dotenv-path" | "-E" | "--list-heading"

@@ -139,7 +139,7 @@ pub fn plan(
             }
             None => parsed.rules.iter().find_map(|r| {
                 let t = r.targets.first()?;
-                let default = !(t.starts_with('.') && !t.contains('/')) && !t.contains('%');
+                let default = !(t.contains('%') || t.starts_with('.') && !t.contains('/'));
                 default.then(|| t.clone())
             }),
         };
@@ -161,8 +161,7 @@ pub fn plan(
         let explicit: Vec<usize> = (0..parsed.rules.len())
             .filter(|&i| {
                 let r = &parsed.rules[i];
-                !r.targets.iter().any(|t| t.contains('%'))
-                    && expander.targets(r).iter().any(|t| *t == target)
+                !r.targets.iter().any(|t| t.contains('%')) && expander.targets(r).contains(&target)
             })
             .collect();
         let mut rules: Vec<(usize, Option<String>)> = explicit.iter().map(|&i| (i, None)).collect();
