@@ -362,9 +362,12 @@ impl Engine {
                         k += 1;
                         k <= fired_before || &**r != UNREAD_SCRIPT_RULE
                     });
+                    // Only a file whose every part a rule vouched for vouches: one that
+                    // runs a command no rule knows is as unvouched as that command.
                     allowed |= files.iter().all(|f| match f {
                         FileVerdict::Judged { evaluation, .. } => {
                             evaluation.judgement.verdict == Verdict::Allow
+                                && evaluation.judgement.basis == Basis::Rule
                         }
                         FileVerdict::Unreadable { .. } => false,
                     });

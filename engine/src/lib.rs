@@ -13,6 +13,7 @@ pub mod config;
 mod engine;
 mod executed;
 pub mod explain;
+pub mod extract;
 mod help_only;
 pub mod operation;
 pub mod pack;

@@ -298,3 +298,260 @@ fn code_is_judged_when_it_is_written() {
         e.judgement.reason
     );
 }
+
+/// `make`, `just` and `task` run the recipes of a file in their directory: the
+/// recipes of the targets that run (and their prerequisites) are judged, with the file
+/// and line in the reason; the benign twin of each stays allowed.
+#[test]
+fn task_runners_are_as_strict_as_the_recipes_they_run() {
+    // (file, dangerous, benign, command, verdict, place in the reason)
+    let cases: &[(&str, &str, &str, &str, Verdict, &str)] = &[
+        (
+            "Makefile",
+            ".PHONY: clean\nclean:\n\trm -rf ~\n",
+            ".PHONY: clean\nclean:\n\trm -rf ./build\n",
+            "make clean",
+            Verdict::Deny,
+            "Makefile:3",
+        ),
+        (
+            "Makefile",
+            "build: gen\n\tcc -o out main.c\ngen:\n\trm -rf ~/.ssh\n",
+            "build: gen\n\tcc -o out main.c\ngen:\n\ttouch gen.h\n",
+            "make build",
+            Verdict::Review,
+            "Makefile:4",
+        ),
+        (
+            "Makefile",
+            "all:\n\t@echo building\n\n$(DIR):\n\tmkdir $@\ndeploy: all\n\trm -rf $(HOME)\n",
+            "all:\n\t@echo building\n\n$(DIR):\n\tmkdir $@\ndeploy: all\n\trm -rf ./dist\n",
+            "make -s -C . deploy",
+            Verdict::Deny,
+            "Makefile:7",
+        ),
+        (
+            "sub/build.mk",
+            "OUT := ~\nclean:\n\t$(RM) -r $(OUT)\n",
+            "OUT := out\nclean:\n\t$(RM) -r $(OUT)\n",
+            "make -f sub/build.mk clean",
+            Verdict::Deny,
+            "sub/build.mk:3",
+        ),
+        (
+            "justfile",
+            "default: test\n\ntest:\n    cargo test\n\nclean:\n    rm -rf ~\n",
+            "default: test\n\ntest:\n    cargo test\n\nclean:\n    rm -rf target\n",
+            "just clean",
+            Verdict::Deny,
+            "justfile:7",
+        ),
+        (
+            "justfile",
+            "test: prep\n    cargo test\nprep:\n    #!/usr/bin/env python3\n    import shutil\n    shutil.rmtree('/home')\n",
+            "test: prep\n    cargo test\nprep:\n    #!/usr/bin/env python3\n    import json\n    print(json.dumps(1))\n",
+            "just test",
+            Verdict::Deny,
+            "justfile:",
+        ),
+        (
+            "Taskfile.yml",
+            "version: '3'\ntasks:\n  default:\n    deps: [clean]\n    cmds:\n      - go build ./...\n  clean:\n    cmds:\n      - rm -rf ~\n",
+            "version: '3'\ntasks:\n  default:\n    deps: [clean]\n    cmds:\n      - go build ./...\n  clean:\n    cmds:\n      - rm -rf ./dist\n",
+            "task",
+            Verdict::Deny,
+            "Taskfile.yml:9",
+        ),
+    ];
+    for &(file, dangerous, benign, cmd, verdict, place) in cases {
+        let p = project(&[(file, dangerous)]);
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(
+            j.verdict, verdict,
+            "`{cmd}` running {dangerous:?}: {fired:?} {}",
+            j.reason
+        );
+        assert!(
+            j.reason.contains(place),
+            "`{cmd}`: the reason names {place}: {}",
+            j.reason
+        );
+        let p = project(&[(file, benign)]);
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(
+            j.verdict,
+            Verdict::Allow,
+            "`{cmd}` running {benign:?}: {fired:?} {}",
+            j.reason
+        );
+    }
+}
+
+/// A target runner whose file or targets cannot be known is reviewed, never allowed;
+/// one with no file runs nothing the project wrote.
+#[test]
+fn task_runners_that_cannot_be_judged_are_reviewed() {
+    let p = project(&[
+        ("Makefile", "include $(CONF)\nall:\n\techo hi\n"),
+        ("m2/Makefile", "x:\n\t$(eval A := 1)\n"),
+        ("j/justfile", "import 'other.just'\nx:\n    echo\n"),
+        ("t/Taskfile.yml", "version: '3'\ntasks: ["),
+    ]);
+    for cmd in [
+        "make",
+        "make -C m2 x",
+        "make \"$T\"",
+        "make -e all",
+        "cd j && just x",
+        "cd t && task",
+    ] {
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(
+            j.verdict,
+            Verdict::Review,
+            "`{cmd}`: {fired:?} {}",
+            j.reason
+        );
+        assert!(
+            fired.iter().any(|r| r == "shell.unreadable-file"),
+            "`{cmd}`: {fired:?}"
+        );
+    }
+    let p = project(&[]);
+    for cmd in ["make test", "just build", "task"] {
+        let (j, fired) = judge(&p, cmd);
+        assert!(
+            !fired.iter().any(|r| r.starts_with("shell.")),
+            "`{cmd}`: {fired:?} {}",
+            j.reason
+        );
+    }
+}
+
+/// `cargo build`, `test` and `run` run the package's build script first: it is read
+/// as Rust, its commands and file operations judged; a crate without one, or with one
+/// that only talks to cargo and compiles C, is unchanged.
+#[test]
+fn cargo_is_as_strict_as_the_build_script_it_runs() {
+    let manifest = "[package]\nname = \"x\"\nversion = \"0.1.0\"\n";
+    let benign = "fn main() {\n    println!(\"cargo:rerun-if-changed=src/x.c\");\n    cc::Build::new().file(\"src/x.c\").compile(\"x\");\n}\n";
+    let cases: &[(&str, &str, &str, Verdict, &str)] = &[
+        (
+            "build.rs",
+            "use std::process::Command;\nfn main() {\n    Command::new(\"rm\").args([\"-rf\", \"/home/x/.ssh\"]).status().unwrap();\n}\n",
+            "cargo test",
+            Verdict::Review,
+            "build.rs:3",
+        ),
+        (
+            "build.rs",
+            "fn main() {\n    println!(\"cargo:rerun-if-changed=build.rs\");\n    std::fs::remove_dir_all(\"/home\").unwrap();\n}\n",
+            "cargo build --release",
+            Verdict::Deny,
+            "build.rs:3",
+        ),
+        (
+            "tools/gen.rs",
+            "fn main() {\n    std::process::Command::new(\"sh\").arg(\"-c\").arg(\"rm -rf ~\").status().unwrap();\n}\n",
+            "cargo run --bin x",
+            Verdict::Deny,
+            "tools/gen.rs:2",
+        ),
+    ];
+    for &(script, dangerous, cmd, verdict, place) in cases {
+        let manifest = if script == "build.rs" {
+            manifest.to_owned()
+        } else {
+            format!("{manifest}build = \"{script}\"\n")
+        };
+        let p = project(&[("Cargo.toml", &manifest), (script, dangerous)]);
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(j.verdict, verdict, "`{cmd}`: {fired:?} {}", j.reason);
+        assert!(j.reason.contains(place), "`{cmd}`: {}", j.reason);
+        let p = project(&[("Cargo.toml", &manifest), (script, benign)]);
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(j.verdict, Verdict::Allow, "`{cmd}`: {fired:?} {}", j.reason);
+    }
+    // From a subdirectory, and through a workspace's members.
+    let p = project(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        ("crates/a/Cargo.toml", manifest),
+        ("crates/a/src/lib.rs", ""),
+        (
+            "crates/a/build.rs",
+            "fn main() { std::fs::remove_dir_all(\"/home\").ok(); }\n",
+        ),
+    ]);
+    for cmd in ["cargo test", "cd crates/a/src && cargo check"] {
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(j.verdict, Verdict::Deny, "`{cmd}`: {fired:?} {}", j.reason);
+    }
+    // No build script, `build = false`, or one that runs a command only known at run
+    // time.
+    let p = project(&[("Cargo.toml", manifest), ("src/main.rs", "fn main() {}\n")]);
+    let (j, fired) = judge(&p, "cargo test");
+    assert_eq!(j.verdict, Verdict::Allow, "{fired:?} {}", j.reason);
+    let p = project(&[
+        ("Cargo.toml", &format!("{manifest}build = false\n")),
+        (
+            "build.rs",
+            "fn main() { std::fs::remove_dir_all(\"/home\").ok(); }\n",
+        ),
+    ]);
+    let (j, fired) = judge(&p, "cargo build");
+    assert_eq!(j.verdict, Verdict::Allow, "{fired:?} {}", j.reason);
+    let p = project(&[
+        ("Cargo.toml", manifest),
+        (
+            "build.rs",
+            "fn main() { std::process::Command::new(std::env::var(\"X\").unwrap()).status().ok(); }\n",
+        ),
+    ]);
+    let (j, fired) = judge(&p, "cargo build");
+    assert_eq!(j.verdict, Verdict::Review, "{fired:?} {}", j.reason);
+    assert!(
+        fired.iter().any(|r| r == "shell.unreadable-file"),
+        "{fired:?}"
+    );
+}
+
+/// `npx ./tool` and the like run the `bin` of a package of the project: it is judged
+/// like a program run by its path. A registry package stays judged by its name.
+#[test]
+fn a_local_package_is_as_strict_as_its_bin() {
+    let pkg = "{\"name\": \"tool\", \"bin\": {\"tool\": \"./cli.js\"}}";
+    let dangerous =
+        "#!/usr/bin/env node\nconst cp = require('child_process');\ncp.execSync('rm -rf ~');\n";
+    let benign = "#!/usr/bin/env node\nconsole.log('hello');\n";
+    for cmd in [
+        "npx ./tool",
+        "pnpm dlx ./tool --x",
+        "bunx ./tool",
+        "npx -y ./tool",
+    ] {
+        let p = project(&[("tool/package.json", pkg), ("tool/cli.js", dangerous)]);
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(j.verdict, Verdict::Deny, "`{cmd}`: {fired:?} {}", j.reason);
+        assert!(j.reason.contains("tool/cli.js"), "`{cmd}`: {}", j.reason);
+        let p = project(&[("tool/package.json", pkg), ("tool/cli.js", benign)]);
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(j.verdict, Verdict::Allow, "`{cmd}`: {fired:?} {}", j.reason);
+    }
+    let p = project(&[
+        ("package.json", "{\"bin\": \"run.sh\"}"),
+        ("run.sh", "#!/bin/sh\nrm -rf ~\n"),
+    ]);
+    let (j, fired) = judge(&p, "npx .");
+    assert_eq!(j.verdict, Verdict::Deny, "{fired:?} {}", j.reason);
+    // A local Python project's entry points are not read; a registry package is
+    // judged as before.
+    let p = project(&[("pkg/pyproject.toml", "[project.scripts]\nx = \"x:main\"\n")]);
+    let (j, fired) = judge(&p, "uvx ./pkg");
+    assert_eq!(j.verdict, Verdict::Review, "{fired:?} {}", j.reason);
+    assert!(
+        fired.iter().any(|r| r == "shell.unreadable-file"),
+        "{fired:?}"
+    );
+    let (_, fired) = judge(&p, "npx prettier --check .");
+    assert!(!fired.iter().any(|r| r.starts_with("shell.")), "{fired:?}");
+}

@@ -6,6 +6,7 @@ use std::path::Path;
 use super::package::scripts_in;
 use super::read::{is_compiled, read_bounded};
 use super::target::{Runs, RunsAs, runs};
+use super::tasks::Tool;
 use crate::engine::Evaluation;
 use crate::shell::{Invocation, Language};
 use crate::verdict::Verdict;
@@ -132,6 +133,15 @@ pub(crate) fn judge_text(
                 .collect(),
             Err(why) => unreadable(why),
         },
+        RunsAs::Targets(run) => match run.tool {
+            Tool::Make => super::make::judge_make(&runs.path, &runs.shown, text, &run, judge),
+            Tool::Just => super::just::judge_just(&runs.shown, text, &run, judge),
+            Tool::Task => super::taskfile::judge_task(&runs.shown, text, &run, judge),
+        },
+        RunsAs::BuildScripts(scripts) => {
+            super::cargo::judge_build_scripts(&scripts, &runs.shown, text, judge)
+        }
+        RunsAs::PackageBin => super::local_package::judge_bins(runs, text, cwd, judge),
         RunsAs::Unread(what) => unreadable(format!("the bouncer does not read {what} code")),
         RunsAs::Executable => unreadable("its kind is unknown".to_owned()),
     }
@@ -179,7 +189,7 @@ fn judged(runs: &Runs, text: &str, evaluation: Evaluation) -> FileVerdict {
 }
 
 /// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end]
         .iter()

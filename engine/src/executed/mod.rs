@@ -5,14 +5,24 @@
 //!
 //! - [`target`]: which file an invocation runs, and as what.
 //! - [`package`]: the scripts `npm`/`pnpm`/`yarn`/`bun` run from `package.json`.
+//! - [`tasks`]: the file and targets `make`, `just` and `task` run; [`make`] judges a
+//!   Makefile's recipes, [`just`] a justfile's, [`taskfile`] a Taskfile's.
+//! - [`cargo`]: the build scripts `cargo build`/`test`/`run` compile and run.
+//! - [`local_package`]: the `bin` of a package run by its path (`npx ./tool`).
 //! - [`read`]: reading a file with a size bound, refusing what is not a regular file.
 //! - [`judge`]: the file's code judged by the engine, as the verdict of the command.
 //! - [`written`]: the same for code a Write or Edit leaves in a file.
 
+mod cargo;
 mod judge;
+mod just;
+mod local_package;
+mod make;
 mod package;
 mod read;
 mod target;
+mod taskfile;
+mod tasks;
 mod written;
 
 pub(crate) use judge::{FileVerdict, judge_files};

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::package;
+use super::tasks::{self, TargetRun};
 use crate::shell::Invocation;
 use crate::shell::Language;
 use crate::shell::Word;
@@ -21,6 +22,12 @@ pub(crate) enum RunsAs {
     Executable,
     /// The named scripts of a `package.json`, each a shell command line.
     PackageScripts(Vec<String>),
+    /// The targets a task runner (`make`, `just`, `task`) runs from its file.
+    Targets(TargetRun),
+    /// Cargo build scripts: `(package directory, script)`, read as Rust.
+    BuildScripts(Vec<(PathBuf, PathBuf)>),
+    /// The `bin` of a local package's `package.json` (`npx ./tool`).
+    PackageBin,
     /// A language the engine does not read (fish, PowerShell, Lua, ...).
     Unread(String),
 }
@@ -39,6 +46,10 @@ pub(crate) struct Runs {
 /// engine cannot locate (its name or the working directory is only known at run time).
 pub(crate) fn runs(inv: &Invocation) -> Option<Result<Runs, String>> {
     let program = inv.program.as_str();
+    // `npx ./tool`: the package runner was stripped as a wrapper, leaving the package.
+    if let Some(r) = super::local_package::by_wrapper(inv) {
+        return Some(r);
+    }
     // Which word names the script is the shell model's reading of the command line.
     let (word, how) = match code_source(program, &inv.argv) {
         CodeSource::Source { word } => (inv.argv.get(word)?, RunsAs::Shell),
@@ -51,6 +62,11 @@ pub(crate) fn runs(inv: &Invocation) -> Option<Result<Runs, String>> {
             (inv.argv.get(i.script?)?, how)
         }
         CodeSource::None if runs_by_path(&inv.argv[0]) => (&inv.argv[0], RunsAs::Executable),
+        CodeSource::None if tasks::runs(inv).is_some() => return tasks::runs(inv),
+        CodeSource::None if inv.program == "cargo" => return super::cargo::runs(inv),
+        CodeSource::None if super::local_package::runs(inv).is_some() => {
+            return super::local_package::runs(inv);
+        }
         CodeSource::None => {
             let names = match package::scripts_run(program, inv.args())? {
                 Ok(names) => names,

@@ -12,7 +12,7 @@ mod derived;
 mod embedded;
 pub(crate) mod execution;
 mod expand;
-mod inline;
+pub(crate) mod inline;
 mod input;
 mod invocation;
 mod links;

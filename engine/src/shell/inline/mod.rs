@@ -4,6 +4,7 @@
 
 mod calls;
 mod lexer;
+pub(crate) mod rust;
 
 pub(crate) use calls::Extraction;
 

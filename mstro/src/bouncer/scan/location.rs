@@ -1,10 +1,6 @@
-//! Positions in scanned files, and text that remembers where each of its bytes came from.
-//!
-//! Extractors rarely hand the engine a file's bytes verbatim: YAML block scalars lose
-//! their indentation, JSON strings their escapes, Dockerfile continuations their
-//! backslashes, and `${{ ... }}` or `$(VAR)` become placeholders. A [`MappedText`] keeps,
-//! for every byte of the text the engine judges, the byte offset in the file it came
-//! from, so that the engine's spans turn back into exact lines and columns.
+//! Positions in scanned files. Text that remembers where each of its bytes came from,
+//! [`MappedText`], is the engine's (`mstro_engine::extract`), shared with the extractors
+//! the engine itself reads executed files with.
 
 use serde::Serialize;
 
@@ -76,111 +72,7 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// Text plus, for each of its bytes, the byte offset in the source file it came from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MappedText {
-    text: String,
-    origins: Vec<usize>,
-}
-
-impl MappedText {
-    pub fn new() -> Self {
-        MappedText::default()
-    }
-
-    /// A verbatim piece of the file: `source[start..start + piece.len()]`.
-    pub fn verbatim(source_offset: usize, piece: &str) -> Self {
-        let mut t = MappedText::new();
-        t.push_verbatim(source_offset, piece);
-        t
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    pub fn len(&self) -> usize {
-        self.text.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.text.is_empty()
-    }
-
-    /// Append text copied from the file at `source_offset`.
-    pub fn push_verbatim(&mut self, source_offset: usize, piece: &str) {
-        self.text.push_str(piece);
-        self.origins
-            .extend((0..piece.len()).map(|i| source_offset + i));
-    }
-
-    /// Append text that stands for the source at `source_offset` without being a copy of
-    /// it: a decoded escape, a placeholder, a separator.
-    pub fn push_synthetic(&mut self, source_offset: usize, piece: &str) {
-        self.text.push_str(piece);
-        self.origins
-            .extend(std::iter::repeat_n(source_offset, piece.len()));
-    }
-
-    /// Append text that replaces `source` (a placeholder for `${{ ... }}`, a variable's
-    /// value for `$(VAR)`): its last byte maps to the end of what it replaces, so that a
-    /// span ending in it ends where the original does.
-    pub fn push_replacement(&mut self, source: std::ops::Range<usize>, piece: &str) {
-        let last = source.end.saturating_sub(1).max(source.start);
-        self.text.push_str(piece);
-        self.origins.extend((0..piece.len()).map(|i| {
-            if i + 1 == piece.len() {
-                last
-            } else {
-                source.start
-            }
-        }));
-    }
-
-    /// Append one character that came from `source_offset`.
-    pub fn push_char(&mut self, source_offset: usize, c: char) {
-        let mut buf = [0; 4];
-        self.push_synthetic(source_offset, c.encode_utf8(&mut buf));
-    }
-
-    pub fn push_mapped(&mut self, other: &MappedText) {
-        self.text.push_str(&other.text);
-        self.origins.extend_from_slice(&other.origins);
-    }
-
-    /// Append part of another mapped text.
-    pub fn push_slice(&mut self, other: &MappedText, range: std::ops::Range<usize>) {
-        self.text.push_str(&other.text[range.clone()]);
-        self.origins.extend_from_slice(&other.origins[range]);
-    }
-
-    /// The source offset of the byte at `offset` (the end maps just past the last byte).
-    pub fn origin(&self, offset: usize) -> usize {
-        match self.origins.get(offset) {
-            Some(&o) => o,
-            None => self.origins.last().map_or(0, |&o| o + 1),
-        }
-    }
-
-    /// The source offset where the text starts.
-    pub fn start(&self) -> usize {
-        self.origin(0)
-    }
-
-    /// Iterate characters with their byte offsets in this text.
-    pub fn char_indices(&self) -> std::str::CharIndices<'_> {
-        self.text.char_indices()
-    }
-
-    /// This text with surrounding whitespace removed.
-    pub fn trim(&self) -> MappedText {
-        let start = self.text.len() - self.text.trim_start().len();
-        let end = self.text.trim_end().len().max(start);
-        let mut t = MappedText::new();
-        t.push_slice(self, start..end);
-        t
-    }
-}
+pub use mstro_engine::extract::MappedText;
 
 #[cfg(test)]
 mod tests {
@@ -196,22 +88,5 @@ mod tests {
         assert_eq!(idx.position(9), Position { line: 4, column: 1 });
         assert_eq!(idx.position(999), Position { line: 4, column: 5 });
         assert_eq!(idx.offset_of(2, 2), 6);
-    }
-
-    #[test]
-    fn mapped_text_remembers_origins() {
-        let mut t = MappedText::verbatim(10, "ab");
-        t.push_synthetic(20, "XYZ");
-        t.push_char(30, 'é');
-        assert_eq!(t.as_str(), "abXYZé");
-        assert_eq!(t.origin(1), 11);
-        assert_eq!(t.origin(4), 20);
-        assert_eq!(t.origin(6), 30);
-        assert_eq!(t.origin(t.len()), 31);
-        let mut r = MappedText::new();
-        r.push_replacement(40..46, "abc");
-        assert_eq!((r.origin(0), r.origin(1), r.origin(2)), (40, 40, 45));
-        let trimmed = MappedText::verbatim(5, "  hi ").trim();
-        assert_eq!((trimmed.as_str(), trimmed.start()), ("hi", 7));
     }
 }
