@@ -117,10 +117,11 @@ fn collect_scripts(dir: &Path, out: &mut Vec<PathBuf>) {
             continue;
         };
         if kind.is_dir() {
-            // Build output, dependencies and third-party code are not ours.
+            // Build output, dependencies and third-party code (the scan corpus: other
+            // projects' scripts, kept as they are) are not ours.
             if !matches!(
                 name.as_ref(),
-                ".git" | "target" | "node_modules" | "vendor" | "fuzz"
+                ".git" | "target" | "node_modules" | "vendor" | "fuzz" | "scan-corpus"
             ) {
                 collect_scripts(&path, out);
             }

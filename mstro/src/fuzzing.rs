@@ -48,7 +48,7 @@ pub fn scan_extract(data: &[u8]) {
     ];
     let kind = kinds[selector as usize % kinds.len()];
     let index = LineIndex::new(text);
-    if let Ok(extraction) = sources::extract(kind, text) {
+    if let Ok(extraction) = sources::extract(kind, "", text) {
         for c in &extraction.commands {
             let command = &c.command;
             for offset in [0, command.len() / 2, command.len()] {

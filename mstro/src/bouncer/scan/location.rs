@@ -42,6 +42,11 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, starts }
     }
 
+    /// The text the index is over.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// The position of the character at (or containing) byte `offset`; offsets past the
     /// end are clamped to it.
     pub fn position(&self, offset: usize) -> Position {

@@ -77,7 +77,13 @@ pub fn run(args: &ScanArgs) -> i32 {
 fn run_inner(args: &ScanArgs) -> Result<i32, ScanError> {
     let cwd = std::env::current_dir().map_err(ScanError::Cwd)?;
     let known = args.baseline.as_deref().map(baseline::load).transpose()?;
-    let configured = Configured::load(cwd.to_str(), false)?;
+    let mut configured = Configured::load(cwd.to_str(), false)?;
+    // No person waits on a scan, and a finding that depends on how busy the machine is
+    // (`budget.deadline` on a long script) would not be reproducible: judge each command
+    // with a deadline far past the hook's.
+    let mut limits = configured.engine.limits().clone();
+    limits.deadline = limits.deadline.max(SCAN_DEADLINE);
+    configured.engine = configured.engine.with_limits(limits);
     let mut scanner = Scanner::new(&configured.engine, cwd.clone());
     if args.staged {
         scanner.staged(&args.paths)?;
@@ -151,6 +157,9 @@ struct Scanner<'a> {
     cwd: PathBuf,
     report: Report,
 }
+
+/// Longest the engine may take on one command in a scan (the hook's is 50 ms).
+const SCAN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How much of a file's start tells whether it is a script (`#!` line).
 const SNIFF_BYTES: u64 = 256;
@@ -289,7 +298,7 @@ impl<'a> Scanner<'a> {
             }
         };
         let index = LineIndex::new(text);
-        let extraction = match sources::extract(kind, text) {
+        let extraction = match sources::extract(kind, file_name(display), text) {
             Ok(e) => e,
             Err(e) => {
                 let at = e.offset.map(|o| index.position(o));
@@ -325,6 +334,13 @@ impl<'a> Scanner<'a> {
             let finding = self.flagged(display, kind, text, &index, flagged);
             self.report.findings.push(finding);
         }
+        for note in &extraction.notes {
+            self.report.notes.push(FileError {
+                file: display.to_owned(),
+                position: Some(index.position(note.span.start)),
+                message: note.message.clone(),
+            });
+        }
     }
 
     fn finding(
@@ -337,7 +353,11 @@ impl<'a> Scanner<'a> {
         hit: judge::Hit,
     ) -> Finding {
         let span = hit.span;
-        let start = index.position(judged.origin(span.start));
+        let start = index.position(past_comment_lines(
+            index.text(),
+            judged.origin(span.start),
+            judged.origin(span.end.saturating_sub(1).max(span.start)),
+        ));
         let end = if span.is_empty() {
             start
         } else {
@@ -441,6 +461,30 @@ fn sniff(path: &Path) -> io::Result<Option<SourceKind>> {
         .take(SNIFF_BYTES)
         .read_to_end(&mut head)?;
     Ok(SourceKind::from_content(&head))
+}
+
+/// Where a finding that starts on a comment line (an interpreter step whose code opens
+/// with a comment) is reported: the first line of code after it, within `end`.
+fn past_comment_lines(text: &str, start: usize, end: usize) -> usize {
+    let mut at = start;
+    loop {
+        let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[at.min(text.len())..]
+            .find('\n')
+            .map_or(text.len(), |i| at + i);
+        let line = text[line_start..line_end].trim_start();
+        if !line.starts_with('#') || line.starts_with("#!") || line_end + 1 > end {
+            return at;
+        }
+        let next = line_end + 1;
+        let blank = text[next..].len() - text[next..].trim_start_matches([' ', '\t']).len();
+        at = next + blank;
+    }
+}
+
+/// The last component of a displayed (`/`-separated) path.
+fn file_name(display: &str) -> &str {
+    display.rsplit('/').next().unwrap_or(display)
 }
 
 /// A command as reports show it: one line, at most 200 characters.

@@ -52,6 +52,19 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             data(&e.message),
         )?;
     }
+    for n in &report.notes {
+        let at = n
+            .position
+            .map(|p| format!(",line={},col={}", p.line, p.column))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "::notice file={}{at},title={}::{}",
+            property(&n.file),
+            property("mstro-bouncer: note"),
+            data(&n.message),
+        )?;
+    }
     writeln!(out, "{}", summary(report))
 }
 

@@ -12,7 +12,7 @@ use mstro_engine::{Severity, Verdict};
 use serde::Serialize;
 
 use super::{TOOL, VERSION};
-use crate::bouncer::scan::finding::Report;
+use crate::bouncer::scan::finding::{FileError, Report};
 use crate::bouncer::scan::review::FindingReview;
 
 #[derive(Serialize)]
@@ -21,6 +21,7 @@ struct Document<'a> {
     tool: Tool,
     findings: Vec<Finding<'a>>,
     errors: Vec<Error<'a>>,
+    notes: Vec<Error<'a>>,
     summary: Summary,
 }
 
@@ -67,6 +68,16 @@ struct Summary {
     allowed: usize,
     suppressed: usize,
     errors: usize,
+    notes: usize,
+}
+
+fn error(e: &FileError) -> Error<'_> {
+    Error {
+        file: &e.file,
+        line: e.position.map(|p| p.line),
+        column: e.position.map(|p| p.column),
+        message: &e.message,
+    }
 }
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -98,16 +109,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 review: f.review.as_ref(),
             })
             .collect(),
-        errors: report
-            .errors
-            .iter()
-            .map(|e| Error {
-                file: &e.file,
-                line: e.position.map(|p| p.line),
-                column: e.position.map(|p| p.column),
-                message: &e.message,
-            })
-            .collect(),
+        errors: report.errors.iter().map(error).collect(),
+        notes: report.notes.iter().map(error).collect(),
         summary: Summary {
             files_scanned: report.files_scanned,
             findings: report.findings.len(),
@@ -116,6 +119,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             allowed: report.count(Verdict::Allow),
             suppressed: report.suppressed,
             errors: report.errors.len(),
+            notes: report.notes.len(),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

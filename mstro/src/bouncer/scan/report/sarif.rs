@@ -51,7 +51,12 @@ fn document(report: &Report) -> Value {
         .iter()
         .map(|f| result(f, rule_ids.iter().position(|id| **id == f.rule_id)))
         .collect();
-    let notifications: Vec<Value> = report.errors.iter().map(notification).collect();
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|e| notification(e, "error"))
+        .chain(report.notes.iter().map(|n| notification(n, "note")))
+        .collect();
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -105,14 +110,14 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     r
 }
 
-fn notification(e: &FileError) -> Value {
+fn notification(e: &FileError, level: &str) -> Value {
     let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri(&e.file)}}});
     if let Some(p) = e.position {
         location["physicalLocation"]["region"] =
             json!({"startLine": p.line, "startColumn": p.column});
     }
     json!({
-        "level": "error",
+        "level": level,
         "message": {"text": e.message},
         "locations": [location],
     })

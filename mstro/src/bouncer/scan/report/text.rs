@@ -46,6 +46,16 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             None => writeln!(out, "{}: ERROR {}", e.file, e.message)?,
         }
     }
+    for n in &report.notes {
+        let p = n
+            .position
+            .unwrap_or(crate::bouncer::scan::location::Position { line: 1, column: 1 });
+        writeln!(
+            out,
+            "{}:{}:{}: NOTE {}",
+            n.file, p.line, p.column, n.message
+        )?;
+    }
     writeln!(out, "{}", summary(report))
 }
 
@@ -69,6 +79,10 @@ pub fn summary(report: &Report) -> String {
     );
     if report.suppressed > 0 {
         s.push_str(&format!("; {} in the baseline", report.suppressed));
+    }
+    if !report.notes.is_empty() {
+        let n = report.notes.len();
+        s.push_str(&format!("; {n} note{}", plural(n)));
     }
     if !report.errors.is_empty() {
         let e = report.errors.len();

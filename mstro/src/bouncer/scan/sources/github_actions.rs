@@ -6,8 +6,18 @@
 //! directly, `python` as `python -c CODE`, `pwsh`/`powershell`/`cmd` as their command
 //! lines, which the engine cannot read and so reviews.
 //!
+//! The environment a step sees is resolved before its script is judged, so that
+//! `cargo_cmd: cargo` in `env:` and `$cargo_cmd build` in the script read as
+//! `cargo build`, not as a program known only at run time: the workflow's, the job's
+//! and the step's `env:` (the innermost wins) become `export NAME='value'` lines in
+//! front of the script (pointing at the `env:` entry). A value holding an expression
+//! has it replaced as below. A variable a step writes to `$GITHUB_ENV` is, in the steps
+//! after it, a value the workflow chose that scan does not know: the placeholder word
+//! `_NAME_`, as for make variables set elsewhere.
+//!
 //! `${{ ... }}` expressions are pasted into the script as text before the shell starts.
-//! For judging, each becomes the placeholder word `_expr_`. Where the expression reads
+//! `${{ env.NAME }}` becomes the variable's value as above; every other expression
+//! becomes the placeholder word `_expr_`. Where the expression reads
 //! data an outsider controls (an issue title, a pull request's branch name, a commit
 //! message), the paste is a script injection, reported as
 //! `scan.actions-expression-injection`.
@@ -17,7 +27,7 @@ use std::ops::Range;
 use mstro_engine::{Severity, Verdict};
 
 use super::yaml::{self, Node};
-use super::{Cwd, Extracted, Extraction, Flagged, Shell, SourceError};
+use super::{Cwd, Extracted, Extraction, Flagged, Shell, SourceError, push_quoted};
 use crate::bouncer::scan::location::MappedText;
 
 pub const INJECTION_RULE: &str = "scan.actions-expression-injection";
@@ -29,14 +39,19 @@ pub fn extract(text: &str) -> Result<Extraction, SourceError> {
     let mut out = Extraction::default();
     for doc in yaml::load(text)? {
         let workflow_shell = default_shell(&doc);
+        let workflow_env = env_of(&doc, text, &[]);
         for (job_id, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
             let windows = job.get("runs-on").is_some_and(mentions_windows);
             let job_shell = default_shell(job).or(workflow_shell.clone());
+            let job_env = env_of(job, text, &workflow_env);
             steps(
                 text,
                 job.get("steps"),
-                job_shell.as_deref(),
-                windows,
+                &Inherited {
+                    shell: job_shell.as_deref(),
+                    windows,
+                    env: &job_env,
+                },
                 &format!("jobs.{job_id}.steps"),
                 &mut out,
             );
@@ -50,8 +65,11 @@ pub fn extract(text: &str) -> Result<Extraction, SourceError> {
             steps(
                 text,
                 runs.and_then(|r| r.get("steps")),
-                None,
-                false,
+                &Inherited {
+                    shell: None,
+                    windows: false,
+                    env: &[],
+                },
                 "runs.steps",
                 &mut out,
             );
@@ -77,17 +95,104 @@ fn mentions_windows(runs_on: &Node) -> bool {
     }
 }
 
+/// What a job (or a composite action) hands its steps.
+struct Inherited<'a> {
+    shell: Option<&'a str>,
+    windows: bool,
+    env: &'a [EnvVar],
+}
+
+/// A variable of a step's environment: its value as the script sees it, and the byte
+/// offset of where it is set in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct EnvVar {
+    name: String,
+    value: String,
+    at: usize,
+}
+
+/// `inherited` with the `env:` of `node` (a workflow, job or step) over it.
+fn env_of(node: &Node, text: &str, inherited: &[EnvVar]) -> Vec<EnvVar> {
+    let mut env = inherited.to_vec();
+    for (name, value) in node.get("env").map(Node::entries).unwrap_or_default() {
+        let (Some(raw), Node::Scalar { raw: range, .. }) = (value.as_str(), value) else {
+            continue;
+        };
+        let valid = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            continue;
+        }
+        // `TARGET_FLAGS:` with nothing after it is empty, not the word `null`.
+        let value = if matches!(text[range.clone()].trim(), "" | "~" | "null") {
+            String::new()
+        } else {
+            let (replaced, _) = replace_expressions(&MappedText::verbatim(0, raw), inherited);
+            replaced.as_str().to_owned()
+        };
+        set(&mut env, name, value, range.start);
+    }
+    env
+}
+
+fn set(env: &mut Vec<EnvVar>, name: &str, value: String, at: usize) {
+    env.retain(|v| v.name != name);
+    env.push(EnvVar {
+        name: name.to_owned(),
+        value,
+        at,
+    });
+}
+
+/// The names a script writes to `$GITHUB_ENV` (`echo "NAME=value" >> $GITHUB_ENV`,
+/// `NAME<<EOF`), which the steps after it see.
+fn github_env_writes(script: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for line in script.lines().filter(|l| l.contains("GITHUB_ENV")) {
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let word = &line[start..i];
+            let boundary = start == 0 || !matches!(bytes[start - 1], b'$' | b'{' | b'.' | b'-');
+            let assigns = line[i..].starts_with('=') || line[i..].starts_with("<<");
+            if i > start
+                && boundary
+                && assigns
+                && !word.starts_with(|c: char| c.is_ascii_digit())
+                && word != "GITHUB_ENV"
+                && !names.iter().any(|n| n == word)
+            {
+                names.push(word.to_owned());
+            }
+            i = i.max(start + 1);
+        }
+    }
+    names
+}
+
+/// What a variable written to `$GITHUB_ENV` reads as: set by the workflow, to a value
+/// scan does not know.
+fn unknown_value(name: &str) -> String {
+    format!("_{name}_")
+}
+
 fn steps(
     text: &str,
     steps: Option<&Node>,
-    inherited_shell: Option<&str>,
-    windows: bool,
+    inherited: &Inherited,
     origin: &str,
     out: &mut Extraction,
 ) {
     let Some(Node::Sequence(steps)) = steps else {
         return;
     };
+    // The job's environment as `$GITHUB_ENV` writes of earlier steps leave it.
+    let mut job_env = inherited.env.to_vec();
     for (i, step) in steps.iter().enumerate() {
         let Some(run) = step.get("run").and_then(|r| r.mapped(text)) else {
             continue;
@@ -95,23 +200,56 @@ fn steps(
         let shell_name = step
             .get("shell")
             .and_then(Node::as_str)
-            .or(inherited_shell)
-            .unwrap_or(if windows { "pwsh" } else { "bash" });
+            .or(inherited.shell)
+            .unwrap_or(if inherited.windows { "pwsh" } else { "bash" });
         let origin = format!("{origin}[{i}].run");
-        let (command, expressions) = replace_expressions(&run);
+        let env = env_of(step, text, &job_env);
+        let (script, expressions) = replace_expressions(&run, &env);
         for (span, expression) in expressions {
             if let Some(context) = untrusted_context(&expression) {
                 out.flagged
                     .push(injection(span, &expression, context, &origin));
             }
         }
+        let shell = shell_of(shell_name);
+        let command = if shell.is_posix() {
+            with_env(&env, &script)
+        } else {
+            script
+        };
+        for name in github_env_writes(run.as_str()) {
+            let value = unknown_value(&name);
+            set(&mut job_env, &name, value, run.start());
+        }
         out.commands.push(Extracted {
-            shell: shell_of(shell_name),
+            shell,
             command,
             cwd: Cwd::Root,
             origin,
         });
     }
+}
+
+/// `script` after `export NAME='value'` lines for its environment, each pointing at
+/// where the variable is set.
+fn with_env(env: &[EnvVar], script: &MappedText) -> MappedText {
+    if env.is_empty() {
+        return script.clone();
+    }
+    let mut out = MappedText::new();
+    for var in env {
+        out.push_synthetic(var.at, &format!("export {}=", var.name));
+        let mut quoted = MappedText::new();
+        quoted.push_synthetic(var.at, &var.value);
+        if var.value.is_empty() {
+            out.push_synthetic(var.at, "''");
+        } else {
+            push_quoted(&mut out, &quoted);
+        }
+        out.push_synthetic(var.at, "\n");
+    }
+    out.push_mapped(script);
+    out
 }
 
 /// `bash`, `python`, or a custom `perl {0}` / `bash --noprofile -e {0}`.
@@ -124,9 +262,13 @@ fn shell_of(shell: &str) -> Shell {
     Shell::from_argv(&argv)
 }
 
-/// The script with every `${{ ... }}` replaced by [`PLACEHOLDER`], and each expression
-/// (its source byte range, its inner text).
-fn replace_expressions(run: &MappedText) -> (MappedText, Vec<(Range<usize>, String)>) {
+/// The script with every `${{ ... }}` replaced: `${{ env.NAME }}` by the variable's
+/// value in `env` when it has one, anything else by [`PLACEHOLDER`]; and each
+/// expression (its source byte range, its inner text).
+fn replace_expressions(
+    run: &MappedText,
+    env: &[EnvVar],
+) -> (MappedText, Vec<(Range<usize>, String)>) {
     let s = run.as_str();
     let mut out = MappedText::new();
     let mut found = Vec::new();
@@ -137,8 +279,13 @@ fn replace_expressions(run: &MappedText) -> (MappedText, Vec<(Range<usize>, Stri
         };
         out.push_slice(run, at..open);
         let source = run.origin(open)..run.origin(close - 1) + 1;
-        out.push_replacement(source.clone(), PLACEHOLDER);
-        found.push((source, s[open + 3..close - 2].trim().to_owned()));
+        let inner = s[open + 3..close - 2].trim();
+        let value = inner
+            .strip_prefix("env.")
+            .and_then(|name| env.iter().find(|v| v.name == name))
+            .map_or(PLACEHOLDER, |v| v.value.as_str());
+        out.push_replacement(source.clone(), value);
+        found.push((source, inner.to_owned()));
         at = close;
     }
     out.push_slice(run, at..s.len());
@@ -363,6 +510,41 @@ jobs:
         assert!(u("matrix.os == 'github.event.issue.title'").is_none());
         assert!(u("secrets.TOKEN").is_none());
         assert!(u("github.event.pull_request.head.sha").is_none());
+    }
+
+    #[test]
+    fn the_environment_is_resolved_before_judging() {
+        let src = "\
+env:
+  CARGO: cargo
+  EMPTY:
+jobs:
+  t:
+    env:
+      TARGET: ${{ matrix.target }}
+    steps:
+      - run: ${{ env.CARGO }} build --target $TARGET
+        env:
+          CARGO: cross
+      - run: echo \"BIN=target/rg\" >> $GITHUB_ENV
+      - run: |
+          \"$BIN\" --version ${{ env.CARGO }}
+";
+        let e = extract(src).unwrap();
+        let got: Vec<&str> = e.commands.iter().map(|c| c.command.as_str()).collect();
+        assert_eq!(
+            got,
+            [
+                "export EMPTY=''\nexport TARGET=_expr_\nexport CARGO=cross\ncross build --target $TARGET",
+                "export CARGO=cargo\nexport EMPTY=''\nexport TARGET=_expr_\necho \"BIN=target/rg\" >> $GITHUB_ENV",
+                "export CARGO=cargo\nexport EMPTY=''\nexport TARGET=_expr_\nexport BIN=_BIN_\n\"$BIN\" --version cargo\n",
+            ]
+        );
+        // The exports point at where each variable is set.
+        let idx = LineIndex::new(src);
+        let c = &e.commands[0].command;
+        let p = idx.position(c.origin(c.as_str().find("cross").unwrap()));
+        assert_eq!(p.line, 11);
     }
 
     #[test]

@@ -45,14 +45,17 @@ impl SourceKind {
     /// Rules written for an agent on a developer's machine that say nothing about a
     /// command in this kind of file. A scan judges the repository's own files, so
     /// running the repository's scripts (`execution.local-script`) is what they are
-    /// for. A Dockerfile `RUN` or a compose command runs inside a container as its
+    /// for; and they take paths from variables all the time, so a write to a path known
+    /// only at run time (`filesystem.unknown-target`) is every script, not a finding
+    /// (deleting one recursively is still `filesystem.recursive-delete`). A Dockerfile `RUN` or a compose command runs inside a container as its
     /// root, where system paths are the image's own; a CI step runs on a throwaway
     /// runner where `sudo apt-get install` is routine. Critical rules (`rm -rf /`,
     /// disk writes, reverse shells) apply everywhere.
     pub fn rules_not_applicable(self) -> &'static [&'static str] {
-        const EVERYWHERE: &[&str] = &["execution.local-script"];
+        const EVERYWHERE: &[&str] = &["execution.local-script", "filesystem.unknown-target"];
         const CONTAINER: &[&str] = &[
             "execution.local-script",
+            "filesystem.unknown-target",
             "privilege.escalation",
             "filesystem.recursive-delete",
             "filesystem.delete-system-files",
@@ -60,6 +63,7 @@ impl SourceKind {
         ];
         const RUNNER: &[&str] = &[
             "execution.local-script",
+            "filesystem.unknown-target",
             "privilege.escalation",
             "system.write-system-path",
         ];
@@ -130,20 +134,23 @@ impl SourceKind {
             return Some(SourceKind::PackageJson);
         }
         let ext = lower.rsplit_once('.').map(|(_, e)| e);
-        if matches!(ext, Some("sh" | "bash" | "zsh" | "ksh")) {
+        if matches!(ext, Some("sh" | "bash"))
+            || ext.is_some_and(|e| shell::OTHER_EXTENSIONS.contains(&e))
+        {
             return Some(SourceKind::ShellScript);
         }
         None
     }
 
     /// Recognise a file the path did not identify by its first line: a `#!` naming a
-    /// POSIX-family shell makes it a shell script.
+    /// shell makes it a shell script (one in a dialect the engine does not read, such
+    /// as zsh or fish, is reported as such).
     pub fn from_content(head: &[u8]) -> Option<SourceKind> {
         let line = head.split(|&b| b == b'\n').next()?;
         let line = std::str::from_utf8(line).ok()?;
         let argv = shebang(line)?;
-        Shell::from_argv(&argv)
-            .is_posix()
+        let program = program_name(argv.first()?).to_ascii_lowercase();
+        (Shell::from_argv(&argv).is_posix() || shell::OTHER_EXTENSIONS.contains(&&*program))
             .then_some(SourceKind::ShellScript)
     }
 }
@@ -293,11 +300,21 @@ pub struct Flagged {
     pub origin: String,
 }
 
+/// Something about a file a person should know that is not a finding: a script in a
+/// shell dialect the engine does not read, so its commands were not judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Byte range in the file.
+    pub span: Range<usize>,
+    pub message: String,
+}
+
 /// Everything an extractor found in one file.
 #[derive(Debug, Default)]
 pub struct Extraction {
     pub commands: Vec<Extracted>,
     pub flagged: Vec<Flagged>,
+    pub notes: Vec<Note>,
 }
 
 /// Why a file's commands could not be extracted.
@@ -318,10 +335,11 @@ impl SourceError {
     }
 }
 
-/// Extract the commands of a file of this kind.
-pub fn extract(kind: SourceKind, text: &str) -> Result<Extraction, SourceError> {
+/// Extract the commands of a file of this kind; `file_name` is its name (the last
+/// component of its path), which tells a script's dialect when its `#!` line does not.
+pub fn extract(kind: SourceKind, file_name: &str, text: &str) -> Result<Extraction, SourceError> {
     match kind {
-        SourceKind::ShellScript => Ok(shell::extract(text)),
+        SourceKind::ShellScript => Ok(shell::extract(file_name, text)),
         SourceKind::Dockerfile => dockerfile::extract(text),
         SourceKind::GitHubActions => github_actions::extract(text),
         SourceKind::GitLabCi => gitlab_ci::extract(text),
@@ -451,6 +469,8 @@ mod tests {
         assert_eq!(kind("package-lock.json"), None);
         assert_eq!(kind("scripts/build.sh"), Some(ShellScript));
         assert_eq!(kind("x.bash"), Some(ShellScript));
+        assert_eq!(kind("lib/git.zsh"), Some(ShellScript));
+        assert_eq!(kind("conf.d/x.fish"), Some(ShellScript));
         assert_eq!(kind("README.md"), None);
     }
 
@@ -464,6 +484,7 @@ mod tests {
             k(b"#!/usr/bin/env -S zsh -f\n"),
             Some(SourceKind::ShellScript)
         );
+        assert_eq!(k(b"#!/usr/bin/env fish\n"), Some(SourceKind::ShellScript));
         assert_eq!(k(b"#!/usr/bin/env python3\n"), None);
         assert_eq!(k(b"echo hi\n"), None);
         assert_eq!(k(b"\x7fELF\x02"), None);
