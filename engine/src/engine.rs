@@ -254,9 +254,20 @@ impl Engine {
                 }
             }
             // Code written to be run is judged now, as it will be when it runs.
+            // An edit is judged on what it leaves in the file, when the file is there
+            // to read; the new text alone otherwise.
+            let left;
             let written = match &op {
-                Operation::Write { path, content } => Some((path, content)),
-                Operation::Edit { path, new_text, .. } => Some((path, new_text)),
+                Operation::Write { path, content } => Some((path, content.as_str())),
+                Operation::Edit {
+                    path,
+                    new_text,
+                    edits,
+                    ..
+                } => {
+                    left = executed::after_edit(path, edits);
+                    Some((path, left.as_deref().unwrap_or(new_text)))
+                }
                 _ => None,
             };
             if let Some((path, text)) = written {

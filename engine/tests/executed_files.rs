@@ -555,3 +555,251 @@ fn a_local_package_is_as_strict_as_its_bin() {
     let (_, fired) = judge(&p, "npx prettier --check .");
     assert!(!fired.iter().any(|r| r.starts_with("shell.")), "{fired:?}");
 }
+
+/// A Write of a file one of the task runners, cargo or an editor runs later is judged
+/// by every command the file may run (each recipe or task, not only the default one),
+/// with the file and line in the reason; the benign twin of each stays allowed.
+#[test]
+fn task_files_are_judged_when_written() {
+    let p = project(&[]);
+    let engine = Engine::builtin().expect("built-in packs load");
+    let env = PathEnv::new(&p.home, Some(&p.root));
+    let write = |path: &str, content: &str| {
+        let call = ToolCall {
+            tool_name: "Write".into(),
+            tool_input: serde_json::json!({"file_path": format!("{}/{path}", p.root), "content": content}),
+            cwd: Some(p.root.clone()),
+        };
+        engine.judge(&call, &env, Mode::Repl).expect("valid call")
+    };
+    // (file, dangerous, benign, verdict, place in the reason)
+    let cases: &[(&str, &str, &str, Verdict, &str)] = &[
+        (
+            "Makefile",
+            "build:\n\tcc -o app main.c\n\nclean:\n\trm -rf ~\n",
+            "build:\n\tcc -O2 -o app main.c\n\tcargo build --release\n\nclean:\n\trm -rf ./build\n",
+            Verdict::Deny,
+            "Makefile:5",
+        ),
+        (
+            // `rm -rf ~/.ssh` is reviewed when run: the same when written.
+            "Makefile",
+            "clean:\n\trm -rf ~/.ssh\n",
+            "clean:\n\trm -rf ./target\n",
+            Verdict::Review,
+            "Makefile:2",
+        ),
+        (
+            "mk/rules.mk",
+            "OUT = out\n%.o: %.c\n\t$(CC) -c $< -o $@\n\trm -rf $(HOME)\n",
+            "OUT = out\n%.o: %.c\n\t$(CC) -c $< -o $(OUT)/$@\n",
+            Verdict::Deny,
+            "rules.mk:4",
+        ),
+        (
+            "justfile",
+            "default: test\n\ntest:\n    cargo test\n\nwipe:\n    rm -rf ~\n",
+            "default: test\n\ntest:\n    cargo test\n\nwipe:\n    rm -rf target\n",
+            Verdict::Deny,
+            "justfile:7",
+        ),
+        (
+            "Taskfile.yml",
+            "version: '3'\ntasks:\n  test:\n    cmds:\n      - go test ./...\n  nuke:\n    cmds:\n      - rm -rf ~\n",
+            "version: '3'\ntasks:\n  test:\n    cmds:\n      - go test ./...\n  nuke:\n    cmds:\n      - rm -rf ./dist\n",
+            Verdict::Deny,
+            "Taskfile.yml:8",
+        ),
+        (
+            "build.rs",
+            "use std::process::Command;\nfn main() {\n    Command::new(\"rm\").args([\"-rf\", \"/home/u/.ssh\"]).status().unwrap();\n}\n",
+            "fn main() {\n    println!(\"cargo:rerun-if-changed=src/x.c\");\n    println!(\"cargo:rustc-link-lib=z\");\n}\n",
+            Verdict::Review,
+            "build.rs:3",
+        ),
+        (
+            "build.rs",
+            "fn main() {\n    std::fs::remove_dir_all(\"/home\").unwrap();\n}\n",
+            "fn main() {\n    println!(\"cargo:rerun-if-changed=build.rs\");\n}\n",
+            Verdict::Deny,
+            "build.rs:2",
+        ),
+        (
+            ".vscode/tasks.json",
+            "{\n  // tidy up\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n    {\"label\": \"build\", \"type\": \"shell\", \"command\": \"npm run build\"},\n    {\"label\": \"tidy\", \"type\": \"shell\", \"command\": \"rm -rf ~\"},\n  ]\n}\n",
+            "{\n  // build\n  \"version\": \"2.0.0\",\n  \"tasks\": [\n    {\"label\": \"build\", \"type\": \"shell\", \"command\": \"npm run build\"},\n    {\"label\": \"tidy\", \"type\": \"shell\", \"command\": \"rm -rf dist\"},\n  ]\n}\n",
+            Verdict::Deny,
+            ".vscode/tasks.json:6",
+        ),
+        (
+            ".vscode/tasks.json",
+            "{\"version\": \"2.0.0\", \"tasks\": [{\"label\": \"t\", \"type\": \"process\",\n \"command\": \"make\",\n \"linux\": {\"command\": \"rm\", \"args\": [\"-rf\", \"${userHome}\"]}}]}\n",
+            "{\"version\": \"2.0.0\", \"tasks\": [{\"label\": \"t\", \"type\": \"process\",\n \"command\": \"make\",\n \"linux\": {\"command\": \"rm\", \"args\": [\"-rf\", \"${workspaceFolder}/dist\"]}}]}\n",
+            Verdict::Deny,
+            "`t` task",
+        ),
+    ];
+    for &(path, dangerous, benign, verdict, place) in cases {
+        let e = write(path, dangerous);
+        assert_eq!(
+            e.judgement.verdict, verdict,
+            "{path}: {:?} {}",
+            e.fired, e.judgement.reason
+        );
+        assert!(
+            e.judgement.reason.contains(place),
+            "{path}: {}",
+            e.judgement.reason
+        );
+        let e = write(path, benign);
+        assert_eq!(
+            e.judgement.verdict,
+            Verdict::Allow,
+            "{path}: {:?} {}",
+            e.fired,
+            e.judgement.reason
+        );
+    }
+    // A file a `Cargo.toml` names as its build script is one.
+    let p = project(&[(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nbuild = \"tools/gen.rs\"\n",
+    )]);
+    let call = ToolCall {
+        tool_name: "Write".into(),
+        tool_input: serde_json::json!({
+            "file_path": format!("{}/tools/gen.rs", p.root),
+            "content": "fn main() { std::fs::remove_dir_all(\"/home\").ok(); }\n",
+        }),
+        cwd: Some(p.root.clone()),
+    };
+    let env = PathEnv::new(&p.home, Some(&p.root));
+    let e = engine.judge(&call, &env, Mode::Repl).unwrap();
+    assert_eq!(e.judgement.verdict, Verdict::Deny, "{}", e.judgement.reason);
+    assert!(
+        e.judgement.reason.contains("gen.rs:1"),
+        "{}",
+        e.judgement.reason
+    );
+}
+
+/// An Edit or MultiEdit is judged on what it leaves in the file: a recipe line changed
+/// under a rule the edit does not show is still that rule's recipe.
+#[test]
+fn an_edit_is_judged_on_what_it_leaves() {
+    let makefile = "build:\n\tcc -o app main.c\n\nclean:\n\trm -rf ./build\n";
+    let p = project(&[
+        ("Makefile", makefile),
+        ("justfile", "test:\n    cargo test\n"),
+    ]);
+    let engine = Engine::builtin().expect("built-in packs load");
+    let env = PathEnv::new(&p.home, Some(&p.root));
+    let edit = |path: &str, edits: &[(&str, &str)]| {
+        let call = if edits.len() == 1 {
+            ToolCall {
+                tool_name: "Edit".into(),
+                tool_input: serde_json::json!({
+                    "file_path": format!("{}/{path}", p.root),
+                    "old_string": edits[0].0,
+                    "new_string": edits[0].1,
+                }),
+                cwd: Some(p.root.clone()),
+            }
+        } else {
+            let list: Vec<_> = edits
+                .iter()
+                .map(|(o, n)| serde_json::json!({"old_string": o, "new_string": n}))
+                .collect();
+            ToolCall {
+                tool_name: "MultiEdit".into(),
+                tool_input: serde_json::json!({
+                    "file_path": format!("{}/{path}", p.root),
+                    "edits": list,
+                }),
+                cwd: Some(p.root.clone()),
+            }
+        };
+        engine.judge(&call, &env, Mode::Repl).expect("valid call")
+    };
+    let e = edit("Makefile", &[("\trm -rf ./build", "\trm -rf ~")]);
+    assert_eq!(e.judgement.verdict, Verdict::Deny, "{}", e.judgement.reason);
+    assert!(
+        e.judgement.reason.contains("Makefile:5"),
+        "{}",
+        e.judgement.reason
+    );
+    let e = edit(
+        "Makefile",
+        &[("\trm -rf ./build", "\trm -rf ./build ./dist")],
+    );
+    assert_eq!(
+        e.judgement.verdict,
+        Verdict::Allow,
+        "{}",
+        e.judgement.reason
+    );
+    let e = edit(
+        "Makefile",
+        &[("main.c", "main.c util.c"), ("./build", "$(HOME)")],
+    );
+    assert_eq!(e.judgement.verdict, Verdict::Deny, "{}", e.judgement.reason);
+    let e = edit("justfile", &[("cargo test", "cargo test\n    rm -rf ~")]);
+    assert_eq!(e.judgement.verdict, Verdict::Deny, "{}", e.judgement.reason);
+    assert!(
+        e.judgement.reason.contains("justfile:3"),
+        "{}",
+        e.judgement.reason
+    );
+    let e = edit("justfile", &[("cargo test", "cargo test --all")]);
+    assert_eq!(
+        e.judgement.verdict,
+        Verdict::Allow,
+        "{}",
+        e.judgement.reason
+    );
+}
+
+/// `npx -p ./tool cmd` and the like run a bin of the local package the option names:
+/// judged like `npx ./tool`. `uvx --from ./pkg cmd` is reviewed (Python entry points are
+/// not read).
+#[test]
+fn a_local_package_given_by_an_option_is_judged() {
+    let pkg = "{\"name\": \"evil\", \"bin\": {\"run\": \"./cli.js\"}}";
+    let dangerous = "#!/usr/bin/env node\nrequire('child_process').execSync('rm -rf ~');\n";
+    let benign = "#!/usr/bin/env node\nconsole.log('hello');\n";
+    for cmd in [
+        "npx -p ./evil run",
+        "npx --package=./evil run",
+        "npx --package ./evil -- run --fast",
+        "npx -y -p ./evil run",
+        "pnpm dlx -p ./evil run",
+        "yarn dlx -p ./evil run",
+        "bunx -p ./evil run",
+        "npm exec --package=./evil -- run",
+    ] {
+        let p = project(&[("evil/package.json", pkg), ("evil/cli.js", dangerous)]);
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(j.verdict, Verdict::Deny, "`{cmd}`: {fired:?} {}", j.reason);
+        assert!(j.reason.contains("evil/cli.js"), "`{cmd}`: {}", j.reason);
+        let p = project(&[("evil/package.json", pkg), ("evil/cli.js", benign)]);
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(j.verdict, Verdict::Allow, "`{cmd}`: {fired:?} {}", j.reason);
+    }
+    let p = project(&[("pkg/pyproject.toml", "[project.scripts]\nx = \"x:main\"\n")]);
+    for cmd in [
+        "uvx --from ./pkg x",
+        "uvx --from=./pkg x",
+        "uvx --with ./pkg x",
+    ] {
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(
+            j.verdict,
+            Verdict::Review,
+            "`{cmd}`: {fired:?} {}",
+            j.reason
+        );
+    }
+    // A registry package by option stays judged by its name.
+    let (_, fired) = judge(&p, "npx -p prettier prettier --check .");
+    assert!(!fired.iter().any(|r| r.starts_with("shell.")), "{fired:?}");
+}

@@ -18,9 +18,18 @@ pub fn relevance_of(call: &ToolCall, env: &PathEnv) -> Relevance {
         return Relevance::All;
     };
     // Code written to be run is judged as commands, which any rule may be about.
+    let left;
     let written = match &op {
-        Operation::Write { path, content } => Some((path, content)),
-        Operation::Edit { path, new_text, .. } => Some((path, new_text)),
+        Operation::Write { path, content } => Some((path, content.as_str())),
+        Operation::Edit {
+            path,
+            new_text,
+            edits,
+            ..
+        } => {
+            left = crate::executed::after_edit(path, edits);
+            Some((path, left.as_deref().unwrap_or(new_text)))
+        }
         _ => None,
     };
     if let Some((path, text)) = written

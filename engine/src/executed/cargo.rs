@@ -179,6 +179,28 @@ fn build_scripts(path: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
     Ok(out)
 }
 
+/// Whether the file at `path` is the build script a `Cargo.toml` names (`build =
+/// "..."`, or `build.rs` by default).
+pub(crate) fn is_build_script(path: &Path) -> bool {
+    package_of(path).is_some()
+}
+
+/// The package whose build script the file at `path` is: the nearest `Cargo.toml` up
+/// (a few directories at most) with a `[package]` whose build script is this file.
+pub(crate) fn package_of(path: &Path) -> Option<PathBuf> {
+    let mut dir = path.parent();
+    for _ in 0..4 {
+        let d = dir?;
+        if let Ok(Some(text)) = read_bounded(&d.join("Cargo.toml")) {
+            let m = Manifest::read(&text);
+            let named = m.build.is_some_and(|b| d.join(b) == path);
+            return (m.package && named).then(|| d.to_path_buf());
+        }
+        dir = d.parent();
+    }
+    None
+}
+
 /// What the bouncer reads of a `Cargo.toml`.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Manifest {

@@ -142,6 +142,7 @@ pub(crate) fn judge_text(
             super::cargo::judge_build_scripts(&scripts, &runs.shown, text, judge)
         }
         RunsAs::PackageBin => super::local_package::judge_bins(runs, text, cwd, judge),
+        RunsAs::EditorTasks => super::vscode::judge_tasks(&runs.path, &runs.shown, text, judge),
         RunsAs::Unread(what) => unreadable(format!("the bouncer does not read {what} code")),
         RunsAs::Executable => unreadable("its kind is unknown".to_owned()),
     }

@@ -258,7 +258,9 @@ pub(crate) fn judge_just(
     // The recipes asked for, each with its arguments.
     let mut wanted: Vec<(usize, Vec<Option<String>>)> = Vec::new();
     let mut words = run.goals.iter().peekable();
-    if run.goals.is_empty() {
+    if run.every {
+        wanted.extend((0..jf.recipes.len()).map(|r| (r, Vec::new())));
+    } else if run.goals.is_empty() {
         let default = match &jf.default {
             Some(d) => find(&jf, d),
             None => (!jf.recipes.is_empty()).then_some(0),

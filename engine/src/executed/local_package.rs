@@ -1,6 +1,8 @@
 //! Running a package of the project by its path: `npx ./tools/x`, `npx .`, `pnpm dlx
-//! ./x`, `bunx ./x`, `npm exec ./x` run the `bin` of that directory's `package.json`;
-//! `uvx --from ./pkg cmd` an entry point of a local Python project. A package named
+//! ./x`, `bunx ./x`, `npm exec ./x`, and the same with the package given by an option
+//! (`npx -p ./tools/x cmd`, `npx --package=./x cmd`, `pnpm dlx -p ./x cmd`, `bunx -p ./x
+//! cmd`) run the `bin` of that directory's `package.json`; `uvx --from ./pkg cmd` an
+//! entry point of a local Python project, which is not read (`review`). A package named
 //! from the registry is not on this disk, and stays judged by its name.
 
 use std::path::Path;
@@ -101,6 +103,28 @@ pub(crate) fn runs(inv: &Invocation) -> Option<Result<Runs, String>> {
 /// The local package a package runner stripped as a wrapper runs: `npx ./tool`
 /// leaves `./tool` as the program.
 pub(crate) fn by_wrapper(inv: &Invocation) -> Option<Result<Runs, String>> {
+    // A package given by an option (`npx -p ./tool run`, `uvx --from ./pkg cmd`): the
+    // wrapper's option values are kept on the invocation.
+    for (wrapper, option, value) in &inv.wrapper_options {
+        let python = matches!(wrapper.as_str(), "uvx" | "uv");
+        let names_package = match wrapper.as_str() {
+            "npx" | "bunx" | "pnpx" | "pnpm" | "yarn" | "npm" => {
+                matches!(option.as_str(), "-p" | "--package")
+            }
+            "uvx" | "uv" => matches!(option.as_str(), "--from" | "--with"),
+            _ => false,
+        };
+        if !names_package || !(local(&value.text) || value.unresolved) {
+            continue;
+        }
+        if option == "--with" {
+            return Some(Err(format!(
+                "it installs the local package `{}`, which the bouncer does not read",
+                value.text
+            )));
+        }
+        return Some(located(inv, value, &value.text, python));
+    }
     let runner = inv.wrappers.last()?;
     if !matches!(
         runner.as_str(),

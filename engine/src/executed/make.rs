@@ -81,7 +81,12 @@ pub(crate) fn judge_make(
     if let Err(why) = splice(path, shown, text, 0, &mut whole, &mut count) {
         return unreadable(why);
     }
-    let plan = match makefile::plan(&whole.text, &run.goals, &run.vars, &run.env) {
+    let plan = if run.every {
+        makefile::plan_every(&whole.text, &run.vars, &run.env)
+    } else {
+        makefile::plan(&whole.text, &run.goals, &run.vars, &run.env)
+    };
+    let plan = match plan {
         Ok(p) => p,
         Err(why) => return unreadable(why),
     };

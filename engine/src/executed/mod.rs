@@ -11,7 +11,9 @@
 //! - [`local_package`]: the `bin` of a package run by its path (`npx ./tool`).
 //! - [`read`]: reading a file with a size bound, refusing what is not a regular file.
 //! - [`judge`]: the file's code judged by the engine, as the verdict of the command.
-//! - [`written`]: the same for code a Write or Edit leaves in a file.
+//! - [`written`]: the same for code a Write or Edit leaves in a file: scripts, sources,
+//!   `package.json` scripts, and every recipe of a Makefile, justfile or Taskfile, a
+//!   cargo build script, the tasks of a `.vscode/tasks.json` ([`vscode`]).
 
 mod cargo;
 mod judge;
@@ -23,10 +25,11 @@ mod read;
 mod target;
 mod taskfile;
 mod tasks;
+mod vscode;
 mod written;
 
 pub(crate) use judge::{FileVerdict, judge_files};
-pub(crate) use written::judge_written;
+pub(crate) use written::{after_edit, judge_written};
 
 /// Whether `inv` runs a file that is there to be read, whose code any rule may be
 /// about. One that cannot be located or read is reviewed without any rule.

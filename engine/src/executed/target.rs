@@ -28,6 +28,8 @@ pub(crate) enum RunsAs {
     BuildScripts(Vec<(PathBuf, PathBuf)>),
     /// The `bin` of a local package's `package.json` (`npx ./tool`).
     PackageBin,
+    /// The tasks of a `.vscode/tasks.json`.
+    EditorTasks,
     /// A language the engine does not read (fish, PowerShell, Lua, ...).
     Unread(String),
 }

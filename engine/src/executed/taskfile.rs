@@ -35,7 +35,7 @@ pub(crate) fn judge_task(
             why,
         }]
     };
-    let commands = match plan(text, &run.goals, &run.vars) {
+    let commands = match plan(text, run.every, &run.goals, &run.vars) {
         Ok(c) => c,
         Err(why) => return unreadable(why),
     };
@@ -71,6 +71,7 @@ pub(crate) fn judge_task(
 /// line. `Err` for what the bouncer does not follow.
 fn plan(
     text: &str,
+    every: bool,
     goals: &[String],
     vars: &[(String, Option<String>)],
 ) -> Result<Vec<TaskCommand>, String> {
@@ -109,7 +110,12 @@ fn plan(
         values.insert(k.clone(), v.clone());
     }
     let included = doc.get("includes").is_some();
-    let goals: Vec<String> = if goals.is_empty() {
+    let goals: Vec<String> = if every {
+        tasks
+            .keys()
+            .filter_map(|k| k.as_str().map(str::to_owned))
+            .collect()
+    } else if goals.is_empty() {
         vec!["default".to_owned()]
     } else {
         goals.to_vec()
@@ -291,7 +297,7 @@ mod tests {
 
     fn commands(text: &str, goals: &[&str]) -> Vec<String> {
         let goals: Vec<String> = goals.iter().map(|g| g.to_string()).collect();
-        plan(text, &goals, &[])
+        plan(text, false, &goals, &[])
             .unwrap()
             .into_iter()
             .map(|c| c.command)
@@ -334,7 +340,22 @@ tasks:
             vec!["git rev-parse HEAD", "rm -rf ~"]
         );
         assert_eq!(commands(text, &["nope"]), vec!["git rev-parse HEAD"]);
-        assert!(plan("tasks:\n  a: x\nincludes:\n  b: ./b\n", &["c".into()], &[]).is_err());
-        assert!(plan("{", &[], &[]).is_err());
+        let every: Vec<String> = plan(text, true, &[], &[])
+            .unwrap()
+            .into_iter()
+            .map(|c| c.command)
+            .collect();
+        assert!(every.iter().any(|c| c == "rm -rf ~"), "{every:?}");
+        assert!(every.iter().any(|c| c == "go generate ./..."), "{every:?}");
+        assert!(
+            plan(
+                "tasks:\n  a: x\nincludes:\n  b: ./b\n",
+                false,
+                &["c".into()],
+                &[]
+            )
+            .is_err()
+        );
+        assert!(plan("{", false, &[], &[]).is_err());
     }
 }

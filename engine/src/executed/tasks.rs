@@ -28,6 +28,23 @@ pub(crate) struct TargetRun {
     pub env: Vec<(String, Option<String>)>,
     /// Where the recipes run.
     pub dir: PathBuf,
+    /// Every recipe (task) of the file, not the goals: what a file written to be run
+    /// may run, whichever target is asked for.
+    pub every: bool,
+}
+
+impl TargetRun {
+    /// Every recipe of the file `tool` reads, run in `dir`: how a written file is judged.
+    pub(crate) fn every(tool: Tool, dir: PathBuf) -> TargetRun {
+        TargetRun {
+            tool,
+            goals: Vec::new(),
+            vars: Vec::new(),
+            env: Vec::new(),
+            dir,
+            every: true,
+        }
+    }
 }
 
 /// Options of GNU make that take no value.
@@ -138,6 +155,7 @@ pub(crate) fn runs(inv: &Invocation) -> Option<Result<Runs, String>> {
             vars,
             env,
             dir,
+            every: false,
         }),
     }))
 }

@@ -8,8 +8,21 @@ use std::path::Path;
 use super::judge::{FileVerdict, judge_text};
 use super::package::script_names;
 use super::target::{Runs, RunsAs};
+use super::tasks::{TargetRun, Tool};
 use crate::engine::Evaluation;
 use crate::shell::Language;
+
+/// The names `task` reads its file by.
+const TASKFILES: &[&str] = &[
+    "Taskfile.yml",
+    "taskfile.yml",
+    "Taskfile.yaml",
+    "taskfile.yaml",
+    "Taskfile.dist.yml",
+    "taskfile.dist.yml",
+    "Taskfile.dist.yaml",
+    "taskfile.dist.yaml",
+];
 
 /// How the file at `path` holding `text` would run, if it is code.
 pub(crate) fn runs_as(path: &str, text: &str) -> Option<RunsAs> {
@@ -21,10 +34,33 @@ pub(crate) fn runs_as(path: &str, text: &str) -> Option<RunsAs> {
     if name == "package.json" {
         return Some(RunsAs::PackageScripts(script_names(text)));
     }
+    let dir = p.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+    // Task runners' files: every recipe, whichever target is asked for later.
+    let tool = match name {
+        "Makefile" | "makefile" | "GNUmakefile" => Some(Tool::Make),
+        _ if ext == "mk" => Some(Tool::Make),
+        "justfile" | "Justfile" | ".justfile" | "JUSTFILE" => Some(Tool::Just),
+        _ if TASKFILES.contains(&name) => Some(Tool::Task),
+        _ => None,
+    };
+    if let Some(tool) = tool {
+        return Some(RunsAs::Targets(TargetRun::every(tool, dir)));
+    }
+    if name == "tasks.json" && p.parent().is_some_and(|d| d.ends_with(".vscode")) {
+        return Some(RunsAs::EditorTasks);
+    }
+    // A cargo build script: `build.rs`, or the file a `Cargo.toml` names as one.
+    if name == "build.rs" || ext == "rs" && super::cargo::is_build_script(p) {
+        let package = match super::cargo::package_of(p) {
+            Some(d) => d,
+            None => dir,
+        };
+        return Some(RunsAs::BuildScripts(vec![(package, p.to_path_buf())]));
+    }
     if name == ".envrc" || in_git_hooks && !name.ends_with(".sample") {
         return Some(RunsAs::Shell);
     }
-    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
     let by_ext = match ext {
         "sh" | "bash" | "ksh" | "zsh" | "command" => Some(RunsAs::Shell),
         "py" | "pyw" => Some(RunsAs::Language(Language::Python)),
@@ -43,8 +79,29 @@ pub(crate) fn runs_as(path: &str, text: &str) -> Option<RunsAs> {
     }
 }
 
-/// Judge the code a write leaves in `path` (`text` is the new content, or the new part
-/// of an edit).
+/// What the file at `path` holds once `edits` (`(old, new, replace_all)`, in order) are
+/// made to it; `None` when it cannot be read or an edit does not apply (then the edit
+/// fails, or the file is not there to read: the new text alone is judged).
+pub(crate) fn after_edit(path: &str, edits: &[(String, String, bool)]) -> Option<String> {
+    if edits.is_empty() {
+        return None;
+    }
+    let mut text = super::read::read_bounded(Path::new(path)).ok()??;
+    for (old, new, all) in edits {
+        if old.is_empty() || !text.contains(old.as_str()) {
+            return None;
+        }
+        text = if *all {
+            text.replace(old.as_str(), new)
+        } else {
+            text.replacen(old.as_str(), new, 1)
+        };
+    }
+    Some(text)
+}
+
+/// Judge the code a write leaves in `path` (`text` is the new content, or what an edit
+/// leaves: see [`after_edit`]).
 pub(crate) fn judge_written(
     path: &str,
     text: &str,
@@ -54,10 +111,13 @@ pub(crate) fn judge_written(
     let Some(how) = runs_as(path, text) else {
         return Vec::new();
     };
-    let shown = Path::new(path)
+    let mut shown = Path::new(path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.to_owned());
+    if how == RunsAs::EditorTasks {
+        shown = format!(".vscode/{shown}");
+    }
     let runs = Runs {
         path: Path::new(path).to_path_buf(),
         shown,

@@ -87,6 +87,28 @@ pub fn plan(
     overrides: &[(String, Option<String>)],
     environment: &[(String, Option<String>)],
 ) -> Result<Commands, String> {
+    plan_goals(text, Some(goals), overrides, environment)
+}
+
+/// The commands of every recipe of this Makefile (each target of each rule made once,
+/// a pattern rule's with the stem `stem`), and what runs while the file is read, as
+/// [`plan`] writes them: what a Makefile may run, whichever goal is asked for. Judging
+/// a Makefile when it is written reads it this way.
+pub fn plan_every(
+    text: &str,
+    overrides: &[(String, Option<String>)],
+    environment: &[(String, Option<String>)],
+) -> Result<Commands, String> {
+    plan_goals(text, None, overrides, environment)
+}
+
+/// [`plan`] of `goals`, or of every rule when `None`.
+fn plan_goals(
+    text: &str,
+    goals: Option<&[String]>,
+    overrides: &[(String, Option<String>)],
+    environment: &[(String, Option<String>)],
+) -> Result<Commands, String> {
     let mut parsed = parse(text);
     if let Some(at) = text.find("$(eval").or_else(|| text.find("${eval")) {
         let line = text[..at].matches('\n').count() + 1;
@@ -128,6 +150,40 @@ pub fn plan(
         shell,
     };
 
+    let Some(goals) = goals else {
+        let mut made = 0;
+        for i in 0..parsed.rules.len() {
+            if !parsed.rule_has_recipe(i) {
+                continue;
+            }
+            let rule = &parsed.rules[i];
+            let targets: Vec<(String, Option<String>)> =
+                if rule.targets.iter().any(|t| t.contains('%')) {
+                    let pattern = rule.targets.first().cloned().unwrap_or_default();
+                    vec![(pattern.replace('%', "stem"), Some("stem".to_owned()))]
+                } else {
+                    expander
+                        .targets(rule)
+                        .into_iter()
+                        .map(|t| (t, None))
+                        .collect()
+                };
+            for (target, stem) in targets {
+                made += 1;
+                if made > MAX_TARGETS {
+                    return Err(format!("it has more than {MAX_TARGETS} targets"));
+                }
+                let auto = rule.automatic(Some((&target, stem.as_deref())));
+                for recipe in parsed.recipes.iter().filter(|r| r.rule.id == rule.id) {
+                    recipe_commands(&parsed, recipe, &auto, &mut expander, &mut out.commands);
+                }
+            }
+        }
+        parse_time_commands(&parsed, &mut expander, &mut out.commands);
+        out.commands
+            .retain(|c| !c.command.as_str().trim().is_empty());
+        return Ok(out);
+    };
     let goals: Vec<String> = if goals.is_empty() {
         let default = match parsed.vars.get(".DEFAULT_GOAL") {
             Some(v) => {
@@ -1030,6 +1086,36 @@ endif
                 (c.command.as_str().to_owned(), line)
             })
             .collect()
+    }
+
+    #[test]
+    fn plan_every_runs_each_recipe_once() {
+        let src = "\
+OUT = dist
+all: build
+build:
+\tcc -o $(OUT)/x x.c
+clean:
+\trm -rf $(OUT) $(TMP)
+%.o: %.c
+\tcc -c $< -o $@
+lib: | dir
+";
+        let got: Vec<String> = plan_every(src, &[], &[])
+            .unwrap()
+            .commands
+            .into_iter()
+            .map(|c| c.command.as_str().to_owned())
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "cc -o dist/x x.c",
+                "rm -rf dist ${TMP}",
+                "cc -c stem.c -o stem.o"
+            ]
+        );
+        assert!(plan_every("$(eval x)\n", &[], &[]).is_err());
     }
 
     #[test]

@@ -56,6 +56,10 @@ pub enum Operation {
         new_text: String,
         old_text: String,
         multi: bool,
+        /// Each replacement: `(old, new, replace_all)`, in order; what the file holds
+        /// after them is what the edit leaves.
+        #[serde(skip)]
+        edits: Vec<(String, String, bool)>,
     },
     Read {
         path: String,
@@ -145,12 +149,18 @@ impl Operation {
                 path: path(string("file_path")?),
                 content: string("content")?,
             },
-            ToolKind::Edit => Operation::Edit {
-                path: path(string("file_path")?),
-                new_text: string("new_string")?,
-                old_text: optional("old_string")?.unwrap_or_default(),
-                multi: false,
-            },
+            ToolKind::Edit => {
+                let new_text = string("new_string")?;
+                let old_text = optional("old_string")?.unwrap_or_default();
+                let all = input.get("replace_all").and_then(Value::as_bool) == Some(true);
+                Operation::Edit {
+                    path: path(string("file_path")?),
+                    edits: vec![(old_text.clone(), new_text.clone(), all)],
+                    new_text,
+                    old_text,
+                    multi: false,
+                }
+            }
             ToolKind::MultiEdit => {
                 let edits = input
                     .get("edits")
@@ -158,6 +168,7 @@ impl Operation {
                     .ok_or_else(|| err("`edits` must be a list"))?;
                 let mut new_text = String::new();
                 let mut old_text = String::new();
+                let mut each = Vec::new();
                 for e in edits {
                     let s = e
                         .get("new_string")
@@ -169,12 +180,16 @@ impl Operation {
                         old_text.push_str(old);
                         old_text.push('\n');
                     }
+                    let old = e.get("old_string").and_then(Value::as_str).unwrap_or("");
+                    let all = e.get("replace_all").and_then(Value::as_bool) == Some(true);
+                    each.push((old.to_owned(), s.to_owned(), all));
                 }
                 Operation::Edit {
                     path: path(string("file_path")?),
                     new_text,
                     old_text,
                     multi: true,
+                    edits: each,
                 }
             }
             ToolKind::Read => Operation::Read {

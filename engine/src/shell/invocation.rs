@@ -188,6 +188,10 @@ pub struct Invocation {
     pub argv: Vec<Word>,
     /// Wrappers that were stripped, outermost first (`sudo`, `env`, `timeout`, `xargs`, ...).
     pub wrappers: Vec<String>,
+    /// The values the stripped wrappers' options took, `(wrapper, option, value)`:
+    /// `npx -p ./tool run` runs `run` from the local package `./tool`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wrapper_options: Vec<(String, String, Word)>,
     /// Environment assignments for this command (`A=1 cmd`, `env A=1`, `export A=1`).
     pub env: Vec<(String, String)>,
     pub redirects: Vec<Redirect>,

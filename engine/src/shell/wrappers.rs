@@ -636,6 +636,9 @@ pub(crate) struct Stripped {
     pub shell_strings: Vec<Word>,
     /// A wrapper that raises privileges was stripped.
     pub privileged: bool,
+    /// The values of the stripped wrappers' options that take one: `(wrapper, option,
+    /// value)` (`npx -p ./tool run` gives `("npx", "-p", ./tool)`).
+    pub options: Vec<(String, String, Word)>,
 }
 
 /// What `env` takes out of the environment of the command it runs.
@@ -656,6 +659,7 @@ pub(crate) fn strip(mut argv: Vec<Word>) -> Stripped {
     for _ in 0..MAX_WRAPPERS {
         let Some(first) = argv.first() else { break };
         let name = super::program_name(&first.text);
+        let options_before = out.options.len();
         let rest = match name.as_str() {
             "watch" => strip_watch(&argv, &mut out),
             "nice" if argv.get(1).is_some_and(|a| is_numeric_option(&a.text)) => {
@@ -681,7 +685,10 @@ pub(crate) fn strip(mut argv: Vec<Word>) -> Stripped {
             }
             // The wrapper runs no command of its own (or only a shell string): it stays
             // the program, so rules about it (e.g. `sudo -l`, `su`) still see it.
-            _ => break,
+            _ => {
+                out.options.truncate(options_before);
+                break;
+            }
         }
     }
     out.argv = argv;
@@ -730,11 +737,11 @@ fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize>
             }
             join |= spec.shell_join.contains(&name.as_str());
             no_command |= spec.no_command.contains(&name.as_str());
-            i += if spec.values.contains(&name.as_str()) && inline.is_none() {
-                2
-            } else {
-                1
-            };
+            let valued = spec.values.contains(&name.as_str());
+            if valued && let Some(v) = value(i) {
+                out.options.push((spec.name.to_owned(), name.clone(), v));
+            }
+            i += if valued && inline.is_none() { 2 } else { 1 };
             continue;
         }
         // A cluster of short options; the first one taking a value ends it.
@@ -756,6 +763,17 @@ fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize>
             no_command |= spec.no_command.contains(&opt.as_str());
             if spec.values.contains(&opt.as_str()) {
                 consumed_next = attached.is_empty();
+                let v = if consumed_next {
+                    argv.get(i + 1).cloned()
+                } else {
+                    Some(Word {
+                        text: attached.to_owned(),
+                        ..arg.clone()
+                    })
+                };
+                if let Some(v) = v {
+                    out.options.push((spec.name.to_owned(), opt.clone(), v));
+                }
                 break;
             }
         }

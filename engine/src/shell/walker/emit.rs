@@ -48,6 +48,7 @@ impl Walker<'_> {
             (k.clone(), v.clone(), unknown)
         }));
         let argv = stripped.argv;
+        let wrapper_options = stripped.options;
         let first = argv.first()?.clone();
         let program = program_name(&first.text);
 
@@ -81,7 +82,7 @@ impl Walker<'_> {
                 return first;
             }
         }
-        self.record(
+        let recorded = self.record(
             argv,
             program,
             env,
@@ -91,7 +92,13 @@ impl Walker<'_> {
             wrappers,
             stripped.shell_strings,
             stripped.env_removed,
-        )
+        );
+        if let Some((idx, _)) = &recorded
+            && let Some(inv) = self.out.get_mut(*idx)
+        {
+            inv.wrapper_options = wrapper_options;
+        }
+        recorded
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -163,6 +170,7 @@ impl Walker<'_> {
             program: program.clone(),
             argv,
             wrappers: wrappers.clone(),
+            wrapper_options: Vec::new(),
             env: env.into_iter().map(|(k, v, _)| (k, v)).collect(),
             redirects: Vec::new(),
             context: frame.context,
