@@ -91,6 +91,18 @@ pub(crate) fn after_edit(path: &str, edits: &[(String, String, bool)]) -> Option
         if old.is_empty() || !text.contains(old.as_str()) {
             return None;
         }
+        // `replace_all` of a short string by a long one multiplies the file: past what
+        // a file the engine reads may hold, judge the edit's own text instead.
+        let times = if *all {
+            text.matches(old.as_str()).count()
+        } else {
+            1
+        };
+        let after =
+            (text.len() - times * old.len()).saturating_add(times.saturating_mul(new.len()));
+        if after as u64 > super::read::MAX_FILE_BYTES {
+            return None;
+        }
         text = if *all {
             text.replace(old.as_str(), new)
         } else {
@@ -129,6 +141,19 @@ pub(crate) fn judge_written(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edit_that_would_grow_past_the_bound_is_not_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.sh");
+        std::fs::write(&path, "e".repeat(64 * 1024)).unwrap();
+        let path = path.to_str().unwrap();
+        let big = "x".repeat(1024);
+        // 65 536 matches × 1 KiB would be 64 MiB.
+        assert_eq!(after_edit(path, &[("e".into(), big.clone(), true)]), None);
+        let once = after_edit(path, &[("e".into(), big, false)]).unwrap();
+        assert_eq!(once.len(), 64 * 1024 - 1 + 1024);
+    }
 
     #[test]
     fn code_is_known_by_its_name_or_first_line() {
