@@ -398,7 +398,7 @@ impl Walker<'_> {
                     let span = self.span(first, at).cover(self.span(last, at));
                     let mut pieces = Vec::new();
                     for w in &nodes {
-                        pieces.extend(expand::pieces(*w, at.src.text, scope, &mut subs));
+                        expand::pieces_into(*w, at.src.text, scope, &mut subs, &mut pieces);
                     }
                     let pieces = expand::rejoin_dollar_names(pieces, scope);
                     let origin = origin(first).cover(origin(last));
