@@ -48,8 +48,7 @@ impl Walker<'_> {
             (k.clone(), v.clone(), unknown)
         }));
         let argv = stripped.argv;
-        let first = argv.first()?.clone();
-        let program = program_name(&first.text);
+        let program = program_name(&argv.first()?.text);
 
         // Programs that build commands: their commands stand in for them. Only they
         // read their input here (it is copied for them alone).
