@@ -1251,6 +1251,25 @@ mod tests {
     }
 
     #[test]
+    fn one_quoted_text_is_one_word_as_written() {
+        for value in [true, false] {
+            let pieces = vec![text("~/a b*{c,d},$x X=~", true)];
+            let (span, origin) = (Span::new(1, 2), Span::new(3, 4));
+            let words = if value {
+                finish_value(pieces, span, origin, &env())
+            } else {
+                finish(pieces, span, origin, &env()).remove(0)
+            };
+            assert_eq!(words.len(), 1);
+            let w = &words[0];
+            assert_eq!(w.text, "~/a b*{c,d},$x X=~");
+            assert!(w.quoted && !w.glob && !w.unresolved && w.holes.is_empty());
+            assert_eq!((w.span, w.origin), (span, origin));
+        }
+        assert_eq!(texts(vec![text("", true)]), vec![vec![""]]);
+    }
+
+    #[test]
     fn escapes() {
         let mut p = Vec::new();
         unquoted_text_pieces(r"r\m", &mut p);
