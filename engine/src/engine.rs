@@ -207,10 +207,10 @@ impl Engine {
         let started = std::time::Instant::now();
 
         let command = match &op {
-            Operation::Bash { command } => Some((command.clone(), Context::Top)),
+            Operation::Bash { command } => Some((command.as_str(), Context::Top)),
             Operation::Mcp {
                 command: Some(c), ..
-            } => Some((c.clone(), Context::ToolInput)),
+            } => Some((c.as_str(), Context::ToolInput)),
             _ => None,
         };
         if !matches!(op, Operation::Bash { .. }) {
@@ -286,7 +286,7 @@ impl Engine {
             }
         }
         if let Some((command, context)) = command {
-            let m = shell::model_in(&command, env, cwd, &self.limits, context);
+            let m = shell::model_in(command, env, cwd, &self.limits, context);
             let scene = ShellScene::new(&m, &self.rules.clis, env);
             let mut late = None;
             for idx in 0..m.invocations.len() {

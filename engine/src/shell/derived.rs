@@ -25,6 +25,11 @@ pub(crate) struct Derived {
 
 /// What `program` builds and runs from `argv` and its standard input, if it is one of
 /// the programs that do.
+/// Whether [`derived`] has commands for this program.
+pub(crate) fn builds_commands(program: &str) -> bool {
+    matches!(program, "xargs" | "parallel" | "find")
+}
+
 pub(crate) fn derived(program: &str, argv: &[Word], input: Option<&Input>) -> Option<Derived> {
     match program {
         "xargs" => {

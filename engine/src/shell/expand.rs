@@ -46,6 +46,17 @@ pub(crate) fn pieces<'t>(
     out
 }
 
+/// [`pieces`], added to `out`.
+pub(crate) fn pieces_into<'t>(
+    node: Node<'t>,
+    src: &str,
+    scope: &Scope,
+    subs: &mut Vec<Node<'t>>,
+    out: &mut Vec<Piece>,
+) {
+    push(node, src, scope, subs, false, out);
+}
+
 fn push<'t>(
     node: Node<'t>,
     src: &str,
@@ -274,6 +285,11 @@ pub(crate) fn touching_pieces<'t>(
 /// tree-sitter splits `x""$HOME.txt` into `x""$` and `HOME.txt`: a bare `$` at the end
 /// of one piece of a word, followed by a name at the start of the next, is `$NAME`.
 pub(crate) fn rejoin_dollar_names(pieces: Vec<Piece>, scope: &Scope) -> Vec<Piece> {
+    // Only a literal ending in `$` starts a name (the usual word has none).
+    let dangles = |p: &Piece| matches!(p, Piece::Text { text, quoted: false, expansion: false } if text.ends_with('$'));
+    if !pieces.iter().any(dangles) {
+        return pieces;
+    }
     let mut out: Vec<Piece> = Vec::with_capacity(pieces.len());
     for piece in pieces {
         let dangling = matches!(

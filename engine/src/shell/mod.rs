@@ -104,5 +104,9 @@ pub fn model_in(
 pub(crate) fn program_name(text: &str) -> String {
     let base = text.rsplit('/').next().unwrap_or(text);
     let base = base.strip_suffix(".exe").unwrap_or(base);
+    if base.is_ascii() {
+        // The same result, without the Unicode tables.
+        return base.to_ascii_lowercase();
+    }
     base.to_lowercase()
 }

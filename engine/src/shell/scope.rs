@@ -219,15 +219,15 @@ impl Scope {
     }
 
     /// What word expansion needs from here: home, cwd and IFS.
-    pub fn expand_env(&self) -> ExpandEnv {
+    pub fn expand_env(&self) -> ExpandEnv<'_> {
         let ifs = match self.single_value("IFS") {
-            None => Some(DEFAULT_IFS.to_owned()),
-            Some(v) => v.map(str::to_owned),
+            None => Some(DEFAULT_IFS),
+            Some(v) => v,
         };
         ExpandEnv {
             // `~` is `$HOME` (`HOME=/etc; echo x > ~/sudoers` writes /etc/sudoers).
-            home: self.single_value("HOME").flatten().map(str::to_owned),
-            cwd: self.cwd.clone(),
+            home: self.single_value("HOME").flatten(),
+            cwd: self.cwd.as_deref(),
             ifs,
         }
     }

@@ -177,13 +177,15 @@ const MAX_VARIANTS: usize = 8;
 const MAX_BRACE_WORDS: usize = 64;
 
 /// What finished expansion needs to know about its surroundings.
-pub(crate) struct ExpandEnv {
+/// It borrows from the scope: building one costs nothing (it runs for every command).
+#[derive(Clone, Copy)]
+pub(crate) struct ExpandEnv<'a> {
     /// `$HOME`, which `~` stands for; `None` when only known at run time.
-    pub home: Option<String>,
-    pub cwd: Option<String>,
+    pub home: Option<&'a str>,
+    pub cwd: Option<&'a str>,
     /// The characters unquoted expansions are split on (`$IFS`): `None` when only
     /// known at run time.
-    pub ifs: Option<String>,
+    pub ifs: Option<&'a str>,
 }
 
 /// Bash's IFS when none is set: space, tab, newline.
@@ -195,7 +197,7 @@ pub(crate) fn finish(
     pieces: Vec<Piece>,
     span: Span,
     origin: Span,
-    env: &ExpandEnv,
+    env: &ExpandEnv<'_>,
 ) -> Vec<Vec<Word>> {
     choices(pieces)
         .into_iter()
@@ -209,7 +211,7 @@ pub(crate) fn finish_value(
     pieces: Vec<Piece>,
     span: Span,
     origin: Span,
-    env: &ExpandEnv,
+    env: &ExpandEnv<'_>,
 ) -> Vec<Word> {
     choices(pieces)
         .into_iter()
@@ -316,26 +318,35 @@ fn expand_variant(
     pieces: Vec<Piece>,
     span: Span,
     origin: Span,
-    env: &ExpandEnv,
+    env: &ExpandEnv<'_>,
     how: Expansion,
 ) -> Vec<Word> {
-    // Fast path: one unquoted literal with nothing to expand.
-    if let [
-        Piece::Text {
-            text,
-            quoted: false,
-            expansion: false,
-        },
-    ] = pieces.as_slice()
-        && !text.contains(['~', '{'])
-    {
+    // Fast paths: one unquoted literal with nothing to expand, or one quoted text
+    // (`"..."`, `'...'`: no braces, tilde, splitting or globbing; a quoted nothing
+    // is still a word).
+    let fast = match pieces.as_slice() {
+        [
+            Piece::Text {
+                text,
+                quoted: false,
+                expansion: false,
+            },
+        ] if !text.contains(['~', '{']) => Some((text.contains(['*', '?', '[']), false)),
+        [Piece::Text { quoted: true, .. }] => Some((false, true)),
+        _ => None,
+    };
+    if let Some((glob, quoted)) = fast {
+        let text = match pieces.into_iter().next() {
+            Some(Piece::Text { text, .. }) => text,
+            _ => String::new(),
+        };
         return vec![Word {
-            glob: text.contains(['*', '?', '[']),
-            text: text.clone(),
+            glob,
+            text,
             span,
             unresolved: false,
             holes: Vec::new(),
-            quoted: false,
+            quoted,
             origin,
         }];
     }
@@ -450,7 +461,7 @@ fn expand_variant(
             tilded = assignment_tildes(tilded, value, env);
         }
         let tilded = drop_unquoted_marks(tilded);
-        for field in split_fields(tilded, had_any_quote, env.ifs.as_deref()) {
+        for field in split_fields(tilded, had_any_quote, env.ifs) {
             let quoted = field.iter().any(|q| q.quoted) || had_any_quote;
             let (text, holes) = text_and_holes(&field);
             words.push(Word {
@@ -607,7 +618,7 @@ fn sequence(inner: &[QChar]) -> Option<Vec<Vec<QChar>>> {
 /// `~`, `~/x`, `~user`, `~+` at the start of an unquoted word. The prefix runs to the
 /// first unquoted `/`; any quoting or expansion in it, even of nothing (`~""/x`,
 /// `~'/x'`, `""~`), makes it no tilde prefix.
-fn tilde_expand(chars: Vec<QChar>, env: &ExpandEnv) -> Vec<QChar> {
+fn tilde_expand(chars: Vec<QChar>, env: &ExpandEnv<'_>) -> Vec<QChar> {
     let plain = |q: &QChar| !q.quoted && !q.expansion && !q.mark;
     if !chars.first().is_some_and(|q| q.c == '~' && plain(q)) {
         return chars;
@@ -621,8 +632,8 @@ fn tilde_expand(chars: Vec<QChar>, env: &ExpandEnv) -> Vec<QChar> {
     }
     let user: String = chars[1..end].iter().map(|q| q.c).collect();
     let replacement = match user.as_str() {
-        "" => match &env.home {
-            Some(home) => home.clone(),
+        "" => match env.home {
+            Some(home) => home.to_owned(),
             None => {
                 // A home only known at run time: the prefix is a hole.
                 let mut out: Vec<QChar> = chars[..end]
@@ -637,8 +648,8 @@ fn tilde_expand(chars: Vec<QChar>, env: &ExpandEnv) -> Vec<QChar> {
                 return out;
             }
         },
-        "+" => match &env.cwd {
-            Some(cwd) => cwd.clone(),
+        "+" => match env.cwd {
+            Some(cwd) => cwd.to_owned(),
             None => return chars,
         },
         "root" => "/root".to_owned(),
@@ -695,7 +706,7 @@ fn assignment_value(chars: &[QChar]) -> Option<usize> {
 
 /// The tilde prefixes of an assignment's value, which starts at `from`: one at its
 /// start and one after each unquoted `:` (`PATH=~/bin:~/go/bin`).
-fn assignment_tildes(mut chars: Vec<QChar>, from: usize, env: &ExpandEnv) -> Vec<QChar> {
+fn assignment_tildes(mut chars: Vec<QChar>, from: usize, env: &ExpandEnv<'_>) -> Vec<QChar> {
     let plain = |q: &QChar| !q.quoted && !q.expansion && !q.mark;
     if !chars[from..].iter().any(|q| q.c == '~' && plain(q)) {
         return chars;
@@ -1073,11 +1084,11 @@ pub(crate) fn ansi_c_word(raw: &str) -> (String, Vec<Span>) {
 mod tests {
     use super::*;
 
-    fn env() -> ExpandEnv {
+    fn env() -> ExpandEnv<'static> {
         ExpandEnv {
-            home: Some("/home/dev".into()),
-            cwd: Some("/home/dev/project".into()),
-            ifs: Some(DEFAULT_IFS.into()),
+            home: Some("/home/dev"),
+            cwd: Some("/home/dev/project"),
+            ifs: Some(DEFAULT_IFS),
         }
     }
 
@@ -1177,10 +1188,7 @@ mod tests {
                 vec![var(value, false)],
                 Span::default(),
                 Span::default(),
-                &ExpandEnv {
-                    ifs: ifs.map(str::to_owned),
-                    ..env()
-                },
+                &ExpandEnv { ifs, ..env() },
             )
             .remove(0)
             .into_iter()
@@ -1240,6 +1248,25 @@ mod tests {
             &env(),
         )[0][0];
         assert!(!w.glob);
+    }
+
+    #[test]
+    fn one_quoted_text_is_one_word_as_written() {
+        for value in [true, false] {
+            let pieces = vec![text("~/a b*{c,d},$x X=~", true)];
+            let (span, origin) = (Span::new(1, 2), Span::new(3, 4));
+            let words = if value {
+                finish_value(pieces, span, origin, &env())
+            } else {
+                finish(pieces, span, origin, &env()).remove(0)
+            };
+            assert_eq!(words.len(), 1);
+            let w = &words[0];
+            assert_eq!(w.text, "~/a b*{c,d},$x X=~");
+            assert!(w.quoted && !w.glob && !w.unresolved && w.holes.is_empty());
+            assert_eq!((w.span, w.origin), (span, origin));
+        }
+        assert_eq!(texts(vec![text("", true)]), vec![vec![""]]);
     }
 
     #[test]

@@ -243,7 +243,7 @@ impl Walker<'_> {
                 let ifs = match inv.env.iter().rev().find(|(k, _)| k == "IFS") {
                     Some(_) if self.side[idx].env_unknown.iter().any(|k| k == "IFS") => None,
                     Some((_, v)) => Some(v.clone()),
-                    None => scope.expand_env().ifs,
+                    None => scope.expand_env().ifs.map(str::to_owned),
                 };
                 for (name, value) in read::assigned(inv.args(), input.as_ref(), ifs.as_deref()) {
                     match value {

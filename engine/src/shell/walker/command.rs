@@ -31,29 +31,36 @@ enum WordSource<'t> {
 }
 
 /// Word sources grouped into the words bash reads.
-enum Grouped<'t> {
-    /// Nodes with nothing between them: one word (tree-sitter splits `'r'\m` in two).
-    Nodes(Vec<Node<'t>>),
+enum Grouped {
+    /// Nodes with nothing between them: one word (tree-sitter splits `'r'\m` in two),
+    /// a range of the nodes [`adjacent_groups`] returns.
+    Nodes(std::ops::Range<usize>),
     Recovered(Word),
 }
 
 /// Group nodes that touch (no blank between them) into one word, as bash reads them.
-fn adjacent_groups<'t>(sources: impl Iterator<Item = WordSource<'t>>) -> Vec<Grouped<'t>> {
+fn adjacent_groups<'t>(
+    sources: impl Iterator<Item = WordSource<'t>>,
+) -> (Vec<Node<'t>>, Vec<Grouped>) {
+    let mut nodes: Vec<Node> = Vec::new();
     let mut out: Vec<Grouped> = Vec::new();
     for source in sources {
         match source {
-            WordSource::Node(n) => match out.last_mut() {
-                Some(Grouped::Nodes(group))
-                    if group.last().is_some_and(|l| l.end_byte() == n.start_byte()) =>
-                {
-                    group.push(n)
+            WordSource::Node(n) => {
+                match out.last_mut() {
+                    Some(Grouped::Nodes(group))
+                        if nodes[group.end - 1].end_byte() == n.start_byte() =>
+                    {
+                        group.end += 1
+                    }
+                    _ => out.push(Grouped::Nodes(nodes.len()..nodes.len() + 1)),
                 }
-                _ => out.push(Grouped::Nodes(vec![n])),
-            },
+                nodes.push(n);
+            }
             WordSource::Recovered(w) => out.push(Grouped::Recovered(w)),
         }
     }
-    out
+    (nodes, out)
 }
 
 /// Words tree-sitter files under a redirection that bash reads as arguments: the words
@@ -391,14 +398,16 @@ impl Walker<'_> {
         let env_x = self.expand_env(scope);
         let mut word_variants: Vec<Vec<Vec<Word>>> = Vec::new();
         let sources = std::iter::once(name).chain(words.into_iter().map(|(_, w)| w));
-        for group in adjacent_groups(sources) {
+        let (all_nodes, groups) = adjacent_groups(sources);
+        for group in groups {
             match group {
-                Grouped::Nodes(nodes) => {
+                Grouped::Nodes(range) => {
+                    let nodes = &all_nodes[range];
                     let (first, last) = (nodes[0], nodes[nodes.len() - 1]);
                     let span = self.span(first, at).cover(self.span(last, at));
                     let mut pieces = Vec::new();
-                    for w in &nodes {
-                        pieces.extend(expand::pieces(*w, at.src.text, scope, &mut subs));
+                    for w in nodes {
+                        expand::pieces_into(*w, at.src.text, scope, &mut subs, &mut pieces);
                     }
                     let pieces = expand::rejoin_dollar_names(pieces, scope);
                     let origin = origin(first).cover(origin(last));

@@ -49,13 +49,16 @@ impl Walker<'_> {
         }));
         let argv = stripped.argv;
         let wrapper_options = stripped.options;
-        let first = argv.first()?.clone();
-        let program = program_name(&first.text);
+        let program = program_name(&argv.first()?.text);
 
-        // Programs that build commands: their commands stand in for them.
-        let input = match stdin_data(specs) {
-            Some(data) => data.map(|d| Input::Text(d.clone())),
-            None => frame.stdin.as_deref().cloned(),
+        // Programs that build commands: their commands stand in for them. Only they
+        // read their input here (it is copied for them alone).
+        let input = match derived::builds_commands(&program) {
+            false => None,
+            true => match stdin_data(specs) {
+                Some(data) => data.map(|d| Input::Text(d.clone())),
+                None => frame.stdin.as_deref().cloned(),
+            },
         };
         if let Some(d) = derived::derived(&program, &argv, input.as_ref())
             && d.replaces
@@ -134,29 +137,25 @@ impl Walker<'_> {
         shell_strings: Vec<Word>,
         env_removed: EnvRemoved,
     ) -> Option<(usize, Vec<Executed>)> {
-        let first = argv[0].clone();
+        let first = &argv[0];
+        let first_span = first.span;
         let span = frame
             .span
-            .unwrap_or_else(|| argv.iter().fold(first.span, |s, w| s.cover(w.span)));
+            .unwrap_or_else(|| argv.iter().fold(first_span, |s, w| s.cover(w.span)));
         if first.glob {
-            self.finding(
-                FindingKind::UnresolvedProgram,
-                first.span,
-                format!(
-                    "`{}` is a pattern; the shell runs whatever file it matches",
-                    first.text
-                ),
+            let why = format!(
+                "`{}` is a pattern; the shell runs whatever file it matches",
+                first.text
             );
+            self.finding(FindingKind::UnresolvedProgram, first_span, why);
         }
+        let first = &argv[0];
         if first.unresolved {
-            self.finding(
-                FindingKind::UnresolvedProgram,
-                first.span,
-                format!("`{}` is only known at run time", first.text),
-            );
+            let why = format!("`{}` is only known at run time", first.text);
+            self.finding(FindingKind::UnresolvedProgram, first_span, why);
         }
         if let Some(why) = confusables::check(&argv) {
-            self.finding(FindingKind::Confusable, first.span, why);
+            self.finding(FindingKind::Confusable, first_span, why);
         }
         let code = execution::code_source(&program, &argv);
         let self_call = frame.function.as_deref() == Some(program.as_str());

@@ -342,7 +342,7 @@ impl<'e> Walker<'e> {
         }
     }
 
-    fn expand_env(&self, scope: &Scope) -> ExpandEnv {
+    fn expand_env<'s>(&self, scope: &'s Scope) -> ExpandEnv<'s> {
         scope.expand_env()
     }
 

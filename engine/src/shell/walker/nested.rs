@@ -317,14 +317,15 @@ impl Walker<'_> {
         scope: &mut Scope,
         wrappers: &[String],
     ) {
-        let program = self.out[idx].program.clone();
+        let program = self.out[idx].program.as_str();
         // Recursion is judged once, at the definition.
-        if frame.function.as_deref() == Some(program.as_str()) {
+        if frame.function.as_deref() == Some(program) {
             return;
         }
-        let Some(body) = scope.function(&program).map(str::to_owned) else {
+        let Some(body) = scope.function(program).map(str::to_owned) else {
             return;
         };
+        let program = program.to_owned();
         let args: Vec<Option<String>> = self.out[idx]
             .args()
             .iter()
@@ -372,6 +373,15 @@ impl Walker<'_> {
         scope: &mut Scope,
         wrappers: &[String],
     ) {
+        if matches!(
+            code,
+            CodeSource::None
+                | CodeSource::ShellScript { .. }
+                | CodeSource::ShellStdin
+                | CodeSource::Source { .. }
+        ) {
+            return;
+        }
         let argv = self.out[idx].argv.clone();
         match code {
             CodeSource::ShellString { word } => {
@@ -503,9 +513,11 @@ impl Walker<'_> {
         scope: &mut Scope,
         wrappers: &[String],
     ) {
-        let program = self.out[idx].program.clone();
-        let argv = self.out[idx].argv.clone();
         let span = self.out[idx].span;
+        let carried = {
+            let inv = &self.out[idx];
+            crate::shell::carriers::carried(&inv.program, &inv.argv)
+        };
         let env_commands: Vec<String> = self.out[idx]
             .env
             .iter()
@@ -516,7 +528,7 @@ impl Walker<'_> {
             let word = Word::literal(line, span);
             self.nested_shell(&word, Context::ShellString, frame, scope, wrappers);
         }
-        for carried in crate::shell::carriers::carried(&program, &argv) {
+        for carried in carried {
             match carried {
                 crate::shell::carriers::Carried::Line(word, context) => {
                     self.nested_shell(&word, context, frame, scope, wrappers)

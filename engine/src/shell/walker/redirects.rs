@@ -119,7 +119,6 @@ impl Walker<'_> {
         scope: &mut Scope,
     ) -> Vec<RedirectSpec> {
         let mut specs = Vec::new();
-        let env_x = self.expand_env(scope);
         for &node in nodes {
             let fd = node
                 .child_by_field_name("descriptor")
@@ -149,6 +148,7 @@ impl Walker<'_> {
                             if dests.len() > 1 {
                                 pieces = expand::rejoin_dollar_names(pieces, scope);
                             }
+                            let env_x = scope.expand_env();
                             let w = finish(pieces, span, origin(*d).cover(origin(*last)), &env_x);
                             w.into_iter()
                                 .next()
@@ -211,7 +211,7 @@ impl Walker<'_> {
                                 expand::pieces(v, at.src.text, scope, &mut subs),
                                 span,
                                 origin(v),
-                                &env_x,
+                                &scope.expand_env(),
                             )
                         })
                         .and_then(|variants| {
