@@ -2,8 +2,11 @@
 //! and the distribution of those medians across the workload reported (the budget is
 //! about the typical command: median ≤ 20 µs, p99 ≤ 100 µs; 64 KiB heredoc ≤ 2 ms).
 //!
-//! `cargo run --release -p mstro-bench --bin latency [typical|realistic|pathological]`
-//! (an argument runs only that part, e.g. to profile it with `perf record`).
+//! `cargo run --release -p mstro-bench --bin latency [typical|realistic|pathological|files]`
+//! (an argument runs only that part, e.g. to profile it with `perf record`). `files` are
+//! commands that run a small file of the project (`python3 tidy.py`, `npm test`, `make
+//! build`, `cargo test` with a build script): the engine reads the file from disk and
+//! judges its code too, so each judgement includes the read.
 
 use std::time::{Duration, Instant};
 
@@ -45,6 +48,68 @@ fn report(name: &str, mut times: Vec<Duration>) {
     );
 }
 
+/// A small project on disk and the commands that run its files.
+fn runs_a_file(dir: &std::path::Path) -> Vec<Op> {
+    let files: &[(&str, &str)] = &[
+        (
+            "tidy.py",
+            "import os\nimport shutil\nimport subprocess\n\n\ndef main():\n    \
+             for root, dirs, files in os.walk('build'):\n        for f in files:\n            \
+             if f.endswith('.tmp'):\n                os.remove(os.path.join(root, f))\n    \
+             shutil.rmtree('dist', ignore_errors=True)\n    \
+             subprocess.run(['git', 'status', '--short'], check=True)\n\n\n\
+             if __name__ == '__main__':\n    main()\n",
+        ),
+        (
+            "build.sh",
+            "#!/usr/bin/env bash\nset -euo pipefail\nout=dist\nrm -rf \"$out\"\n\
+             mkdir -p \"$out\"\nfor f in src/*.c; do\n  cc -O2 -c \"$f\" -o \
+             \"$out/$(basename \"${f%.c}\").o\"\ndone\ncc \"$out\"/*.o -o \"$out/app\"\n\
+             echo built\n",
+        ),
+        (
+            "package.json",
+            r#"{"name":"app","scripts":{"build":"tsc -p . && node scripts/copy.js","test":"jest --ci","pretest":"npm run build"}}"#,
+        ),
+        (
+            "Makefile",
+            "CC ?= cc\nCFLAGS = -O2 -Wall\nOBJ = main.o util.o\n\nbuild: app\n\n\
+             app: $(OBJ)\n\t$(CC) $(CFLAGS) -o $@ $^\n\n%.o: %.c\n\t$(CC) $(CFLAGS) -c $< -o $@\n\n\
+             clean:\n\trm -f app $(OBJ)\n",
+        ),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "build.rs",
+            "fn main() {\n    println!(\"cargo:rerun-if-changed=src/lib.c\");\n    \
+             cc::Build::new().file(\"src/lib.c\").compile(\"lib\");\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("the bench writes its project");
+    }
+    let cwd = dir
+        .to_str()
+        .expect("a UTF-8 temporary directory")
+        .to_owned();
+    [
+        "python3 tidy.py",
+        "bash build.sh",
+        "npm test",
+        "npm run build",
+        "make build",
+        "cargo test",
+    ]
+    .into_iter()
+    .map(|c| Op {
+        kind: "files".into(),
+        call: mstro_engine::ToolCall::bash(c).with_cwd(&cwd),
+    })
+    .collect()
+}
+
 fn main() {
     let only = std::env::args().nth(1);
     let runs = |part: &str| only.as_deref().is_none_or(|o| o == part);
@@ -66,6 +131,22 @@ fn main() {
             "all realistic",
             all.iter().map(|o| median_of(&engine, &env, o)).collect(),
         );
+    }
+    if runs("files") {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let ops = runs_a_file(dir.path());
+        for op in &ops {
+            let verdict = engine
+                .judge(&op.call, &env, Mode::Repl)
+                .expect("a Bash call is valid input")
+                .judgement
+                .verdict;
+            let command = op.call.tool_input["command"].as_str().unwrap_or("");
+            println!(
+                "{command:<16} {verdict:?} median {:>9.1} µs",
+                median_of(&engine, &env, op).as_secs_f64() * 1e6
+            );
+        }
     }
     for op in pathological().into_iter().filter(|_| runs("pathological")) {
         let t = median_of(&engine, &env, &op);
