@@ -15,7 +15,10 @@ use std::{env, fs};
 use serde_json::Value;
 
 fn main() {
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+    // At run time, not `env!`: a build script compiled for one checkout is reused by
+    // another that shares the target directory (a git worktree), and must read its rules.
+    let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let rules = Path::new(&manifest).join("../rules");
     println!("cargo:rerun-if-changed={}", rules.display());
     let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).to_path_buf();
 

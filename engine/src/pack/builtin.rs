@@ -98,11 +98,37 @@ pub fn builtin_sources_for(relevance: &Relevance) -> Result<Vec<PackSource>, Pac
             rules
         })
         .collect();
+    let wanted = Wanted::new(&wanted);
     BUILTIN
         .iter()
         .zip(chosen)
         .map(|(pack, rules)| pack.source(&rules, relevance, &wanted))
         .collect()
+}
+
+/// The programs the chosen rules refer to: names, and patterns compiled once (every
+/// pack's every program is checked against them on each hook call).
+struct Wanted<'a> {
+    names: BTreeSet<&'a str>,
+    patterns: Vec<glob::Pattern>,
+}
+
+impl<'a> Wanted<'a> {
+    fn new(refs: &BTreeSet<&'a str>) -> Wanted<'a> {
+        Wanted {
+            // A pattern names a program spelt as it is, too.
+            names: refs.clone(),
+            patterns: refs
+                .iter()
+                .filter(|w| w.contains(['*', '?', '[']))
+                .filter_map(|p| glob::Pattern::new(p).ok())
+                .collect(),
+        }
+    }
+
+    fn contains(&self, program: &str) -> bool {
+        self.names.contains(program) || self.patterns.iter().any(|p| p.matches(program))
+    }
 }
 
 impl BuiltinRule {
@@ -122,7 +148,7 @@ impl BuiltinPack {
         &self,
         rules: &[&BuiltinRule],
         relevance: &Relevance,
-        wanted: &BTreeSet<&str>,
+        wanted: &Wanted,
     ) -> Result<PackSource, PackError> {
         let file = format!("rules/{}", self.file);
         let broken = |e: serde_json::Error| {
@@ -138,14 +164,8 @@ impl BuiltinPack {
             Relevance::Only { programs, .. } => Some(programs),
         };
         for &(program, spec) in self.programs {
-            let needed = called.is_none_or(|called| {
-                called.contains(program)
-                    || wanted.iter().any(|w| {
-                        *w == program
-                            || w.contains(['*', '?', '['])
-                                && glob::Pattern::new(w).is_ok_and(|p| p.matches(program))
-                    })
-            });
+            let needed =
+                called.is_none_or(|called| called.contains(program) || wanted.contains(program));
             if needed {
                 let spec: ProgramSpec = serde_json::from_str(spec).map_err(broken)?;
                 pack.programs.insert(program.to_owned(), spec);
