@@ -210,14 +210,7 @@ fn a_file_that_cannot_be_judged_is_reviewed() {
     // A file that is not there runs nothing; a compiled program is judged by its name.
     let p = project(&[]);
     std::fs::write(Path::new(&p.root).join("app"), b"\x7fELF\x02\x01\x01\0\0\0").unwrap();
-    for cmd in ["python3 missing.py", "./app --help"] {
-        let (j, fired) = judge(&p, cmd);
-        assert!(
-            !fired.iter().any(|r| r.starts_with("shell.")),
-            "`{cmd}`: {fired:?} {}",
-            j.reason
-        );
-    }
+    runs_no_file(&p, &["python3 missing.py", "./app --help"]);
 }
 
 #[test]
@@ -418,14 +411,7 @@ fn task_runners_that_cannot_be_judged_are_reviewed() {
         );
     }
     let p = project(&[]);
-    for cmd in ["make test", "just build", "task"] {
-        let (j, fired) = judge(&p, cmd);
-        assert!(
-            !fired.iter().any(|r| r.starts_with("shell.")),
-            "`{cmd}`: {fired:?} {}",
-            j.reason
-        );
-    }
+    runs_no_file(&p, &["make test", "just build", "task"]);
 }
 
 /// `cargo build`, `test` and `run` run the package's build script first: it is read
@@ -802,4 +788,16 @@ fn a_local_package_given_by_an_option_is_judged() {
     // A registry package by option stays judged by its name.
     let (_, fired) = judge(&p, "npx -p prettier prettier --check .");
     assert!(!fired.iter().any(|r| r.starts_with("shell.")), "{fired:?}");
+}
+
+/// None of `cmds` runs a file the engine had to read or give up on: no `shell.` rule.
+fn runs_no_file(p: &Project, cmds: &[&str]) {
+    for cmd in cmds {
+        let (j, fired) = judge(p, cmd);
+        assert!(
+            !fired.iter().any(|r| r.starts_with("shell.")),
+            "`{cmd}`: {fired:?} {}",
+            j.reason
+        );
+    }
 }
