@@ -309,10 +309,27 @@ impl Walker<'_> {
             inv.program.as_str(),
             "rm" | "unlink" | "rmdir" | "mv" | "rimraf"
         );
+        // `ln` is judged after the link it makes is in the scope; its own operands name
+        // that link, not a path through it (`ln -s /usr/bin/fd pkg/fdfind` writes
+        // `pkg/fdfind`, not `/usr/bin/fd`). Links made earlier still count.
+        let own: Vec<(String, String)> = if inv.program == "ln" {
+            links::made_by_ln(&inv.argv, cwd)
+        } else {
+            Vec::new()
+        };
+        let earlier: Vec<(String, String)> = scope
+            .links()
+            .iter()
+            .filter(|l| !own.contains(l))
+            .cloned()
+            .collect();
+        if earlier.is_empty() {
+            return;
+        }
         let mut changed = false;
         let mut argv = inv.argv.clone();
         for w in argv.iter_mut().skip(1) {
-            if let Some(text) = links::follow(&w.text, cwd, scope.links(), removes) {
+            if let Some(text) = links::follow(&w.text, cwd, &earlier, removes) {
                 w.text = text;
                 changed = true;
             }
@@ -320,7 +337,7 @@ impl Walker<'_> {
         let mut specs = Vec::new();
         for r in &inv.redirects {
             let mut r = r.clone();
-            if let Some(text) = links::follow(&r.target.text, cwd, scope.links(), false) {
+            if let Some(text) = links::follow(&r.target.text, cwd, &earlier, false) {
                 r.target.text = text;
                 changed = true;
             }
