@@ -160,7 +160,7 @@ impl Walker<'_> {
         let code = execution::code_source(&program, &argv);
         let self_call = frame.function.as_deref() == Some(program.as_str());
         let idx = self.out.len();
-        let env_unknown = env
+        let env_unknown: Vec<String> = env
             .iter()
             .filter(|(_, _, unknown)| *unknown)
             .map(|(k, _, _)| k.clone())
@@ -171,6 +171,7 @@ impl Walker<'_> {
             wrappers: wrappers.clone(),
             wrapper_options: Vec::new(),
             env: env.into_iter().map(|(k, v, _)| (k, v)).collect(),
+            env_unknown: env_unknown.clone(),
             redirects: Vec::new(),
             context: frame.context,
             contexts: frame.contexts,
