@@ -270,12 +270,30 @@ impl Engine {
                 }
                 _ => None,
             };
-            if let Some((path, text)) = written {
-                let mut judge_code = |command: &str, dir: Option<&str>| {
-                    self.judge_file_command(command, dir, env, mode, depth + 1)
-                };
+            let mut judge_code = |command: &str, dir: Option<&str>| {
+                self.judge_file_command(command, dir, env, mode, depth + 1)
+            };
+            // A notebook's code cells run when the notebook does.
+            let files = match (&op, written) {
+                (
+                    Operation::NotebookEdit {
+                        path,
+                        source,
+                        code: true,
+                    },
+                    _,
+                ) => executed::judge_edited_cell(path, source, cwd, &mut judge_code),
+                (_, Some((path, text))) if path.to_ascii_lowercase().ends_with(".ipynb") => {
+                    executed::judge_notebook(path, text, cwd, &mut judge_code)
+                }
+                (_, Some((path, text))) => {
+                    executed::judge_written(path, text, cwd, &mut judge_code)
+                }
+                _ => Vec::new(),
+            };
+            if !files.is_empty() {
                 let span = Span::new(0, op.primary_text().len());
-                for file in executed::judge_written(path, text, cwd, &mut judge_code) {
+                for file in files {
                     for hit in Hit::of_file(file, span, true) {
                         if !fired.contains(&hit.rule) {
                             fired.push(hit.rule.clone());

@@ -838,3 +838,118 @@ fn asking_a_runner_for_its_usage_or_version_reads_no_file() {
         assert_ne!(j.verdict, Verdict::Allow, "`{cmd}`: {fired:?} {}", j.reason);
     }
 }
+
+/// A notebook's code cells run when the notebook does: a NotebookEdit of a code cell
+/// and a Write of a whole `.ipynb` are judged by their code, with IPython's shell
+/// escapes (`!cmd`, `%%bash`, `%pip`, `%run`) read as shell; a markdown cell is text.
+#[test]
+fn notebook_cells_are_judged_when_written() {
+    let p = project(&[(
+        "tidy.py",
+        "import shutil, os\nshutil.rmtree(os.path.expanduser('~'))\n",
+    )]);
+    let engine = Engine::builtin().expect("built-in packs load");
+    let env = PathEnv::new(&p.home, Some(&p.root));
+    let call = |tool: &str, input: serde_json::Value| {
+        let call = ToolCall {
+            tool_name: tool.into(),
+            tool_input: input,
+            cwd: Some(p.root.clone()),
+        };
+        engine.judge(&call, &env, Mode::Repl).expect("valid call")
+    };
+    let nb = format!("{}/analysis.ipynb", p.root);
+    let cell = |source: &str, cell_type: &str| {
+        call(
+            "NotebookEdit",
+            serde_json::json!({"notebook_path": nb, "new_source": source, "cell_type": cell_type}),
+        )
+    };
+    for (dangerous, benign) in [
+        ("import os\n!rm -rf ~\n", "import os\n!ls data\n"),
+        ("%%bash\nrm -rf ~\n", "%%bash\nls data\n"),
+        ("files = !rm -rf ~/.ssh\n", "files = !ls\n"),
+        ("%run tidy.py\n", "print('done')\n"),
+    ] {
+        let e = cell(dangerous, "code");
+        assert_ne!(e.judgement.verdict, Verdict::Allow, "{dangerous}");
+        assert!(
+            e.judgement.reason.contains("analysis.ipynb"),
+            "{dangerous}: {}",
+            e.judgement.reason
+        );
+        let e = cell(benign, "code");
+        assert_eq!(
+            e.judgement.verdict,
+            Verdict::Allow,
+            "{benign}: {}",
+            e.judgement.reason
+        );
+        // The same text in a markdown cell is not run.
+        assert_eq!(
+            cell(dangerous, "markdown").judgement.verdict,
+            Verdict::Allow
+        );
+    }
+    // A cell magic the engine does not read is never allowed.
+    let e = cell("%%writefile Makefile\nall:\n\trm -rf ~\n", "code");
+    assert_eq!(
+        e.judgement.verdict,
+        Verdict::Review,
+        "{}",
+        e.judgement.reason
+    );
+
+    let write = |cells: serde_json::Value, language: &str| {
+        let notebook = serde_json::json!({
+            "cells": cells,
+            "metadata": {"kernelspec": {"language": language, "name": "k"}},
+            "nbformat": 4, "nbformat_minor": 5
+        });
+        call(
+            "Write",
+            serde_json::json!({"file_path": nb, "content": notebook.to_string()}),
+        )
+    };
+    let cells = |code: &[&str]| {
+        serde_json::Value::Array(
+            std::iter::once(serde_json::json!({"cell_type": "markdown", "source": ["!rm -rf ~\n"]}))
+                .chain(code.iter().map(|c| {
+                    serde_json::json!({"cell_type": "code", "source": c.split_inclusive('\n').collect::<Vec<_>>()})
+                }))
+                .collect(),
+        )
+    };
+    let e = write(cells(&["x = 1\n", "!rm -rf ~\n"]), "python");
+    assert_eq!(e.judgement.verdict, Verdict::Deny, "{}", e.judgement.reason);
+    assert!(
+        e.judgement.reason.contains("cell 3"),
+        "{}",
+        e.judgement.reason
+    );
+    let e = write(cells(&["x = 1\n", "!ls\n"]), "python");
+    assert_eq!(
+        e.judgement.verdict,
+        Verdict::Allow,
+        "{}",
+        e.judgement.reason
+    );
+    // A kernel the engine does not read, and a notebook that is not JSON, are reviewed.
+    let e = write(cells(&["system(\"ls\")\n"]), "R");
+    assert_eq!(
+        e.judgement.verdict,
+        Verdict::Review,
+        "{}",
+        e.judgement.reason
+    );
+    let e = call(
+        "Write",
+        serde_json::json!({"file_path": nb, "content": "{ not json"}),
+    );
+    assert_eq!(
+        e.judgement.verdict,
+        Verdict::Review,
+        "{}",
+        e.judgement.reason
+    );
+}

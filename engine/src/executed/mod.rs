@@ -20,6 +20,7 @@ mod judge;
 mod just;
 mod local_package;
 mod make;
+mod notebook;
 mod package;
 mod read;
 mod target;
@@ -29,6 +30,7 @@ mod vscode;
 mod written;
 
 pub(crate) use judge::{FileVerdict, judge_files};
+pub(crate) use notebook::{judge_edited_cell, judge_notebook};
 pub(crate) use written::{after_edit, judge_written};
 
 /// Whether `inv` runs a file that is there to be read, whose code any rule may be

@@ -67,6 +67,9 @@ pub enum Operation {
     NotebookEdit {
         path: String,
         source: String,
+        /// The cell holds code the kernel runs: not a `markdown` cell, not a delete.
+        #[serde(skip)]
+        code: bool,
     },
     Glob {
         pattern: String,
@@ -198,6 +201,8 @@ impl Operation {
             ToolKind::NotebookEdit => Operation::NotebookEdit {
                 path: path(string("notebook_path")?),
                 source: optional("new_source")?.unwrap_or_default(),
+                code: optional("cell_type")?.as_deref() != Some("markdown")
+                    && optional("edit_mode")?.as_deref() != Some("delete"),
             },
             ToolKind::Glob => Operation::Glob {
                 pattern: string("pattern")?,
