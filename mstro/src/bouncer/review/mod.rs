@@ -9,10 +9,10 @@ pub mod transcript;
 use std::sync::OnceLock;
 
 use mstro_engine::config::ReviewerConfig;
-use mstro_engine::review::{
+use mstro_engine::{Judgement, Policy, Resolution, Reviewed, ToolCall};
+use mstro_review::{
     Availability, Escalation, ReviewRequest, Reviewer, confidence_threshold, select_reviewer,
 };
-use mstro_engine::{Judgement, Policy, Resolution, Reviewed, ToolCall};
 
 use self::cache::{CacheKey, ReviewCache};
 

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::{ReviewerConfig, ReviewerProvider};
+use mstro_engine::config::{ReviewerConfig, ReviewerProvider};
 
 use super::anthropic::Credential;
 use super::{AnthropicReviewer, ClaudeCliReviewer, OpenAiReviewer, Reviewer};
