@@ -66,7 +66,7 @@ pub fn scan_extract(data: &[u8]) {
 pub fn machine_frame(data: &[u8]) {
     use crate::machine::dispatch::{permission, request::Request};
     use crate::machine::workspace::Workspace;
-    use crate::protocol::Envelope;
+    use mstro_protocol::Envelope;
 
     static ROOT: std::sync::OnceLock<(tempfile::TempDir, Workspace)> = std::sync::OnceLock::new();
     let (_, workspace) = ROOT.get_or_init(|| {

@@ -7,10 +7,8 @@ pub mod home;
 pub mod host_guard;
 pub mod machine;
 pub mod process_tree;
-pub mod protocol;
 pub mod relay;
 pub mod session;
-pub mod timestamp;
 
 /// Entry points of the fuzz targets in `fuzz/`, also run on their findings by the test
 /// suite (`mstro/tests/fuzz_regressions.rs`). Not an API.

@@ -848,7 +848,7 @@ fn malformed_frame(n: u64) -> Message {
         7 => json!({"type": "noSuchType", "id": n, "data": {}}).to_string(),
         // Just over a frame's 1 MiB, under the socket's limit: answered malformed.
         8 if n % 100 == 8 => {
-            let pad = "p".repeat(mstro::protocol::MAX_FRAME_BYTES);
+            let pad = "p".repeat(mstro_protocol::MAX_FRAME_BYTES);
             json!({"type": "ping", "id": n, "data": pad}).to_string()
         }
         _ => json!({"type": "cancel", "id": n, "tabId": "t", "data": {}}).to_string(),

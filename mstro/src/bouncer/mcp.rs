@@ -30,7 +30,7 @@ use super::hook::reason;
 use super::review::ReviewSetup;
 use super::review::cache::ReviewCache;
 use crate::session::decision_report::{DecisionReport, Reporter};
-use crate::session::event::Decision;
+use mstro_protocol::event::Decision;
 
 /// The tool's name; Claude Code is told `mcp__<server name>__approval_prompt`.
 pub const TOOL_NAME: &str = "approval_prompt";

@@ -78,7 +78,7 @@ pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
                 println!("{name} is not signed in anywhere.");
             }
             for s in &sessions {
-                let at = |t| crate::timestamp::rfc3339_unix(t).unwrap_or_default();
+                let at = |t| mstro_protocol::timestamp::rfc3339_unix(t).unwrap_or_default();
                 println!(
                     "{}  signed in {}  expires {}",
                     s.public_id(),

@@ -21,11 +21,11 @@ use self::relay_client::{ClientConfig, ConnectionState, RelayHandle};
 use self::workspace::Workspace;
 use crate::home::MstroHome;
 use crate::home::instances::{HEARTBEAT_EVERY, Registration};
-use crate::protocol::PROTOCOL_VERSION;
-use crate::protocol::handshake::MachineHello;
 use crate::session::event_log::LogLimits;
 use crate::session::runner::RunnerConfig;
 use crate::session::tabs::Sessions;
+use mstro_protocol::PROTOCOL_VERSION;
+use mstro_protocol::handshake::MachineHello;
 
 /// Everything a machine needs to run.
 #[derive(Debug, Clone)]
@@ -146,7 +146,7 @@ impl Machine {
             while let Some(frame) = inbound.recv().await {
                 let Some(slot) = slots.admit(&frame) else {
                     outbox.push(&frame.error_reply(
-                        crate::protocol::ErrorCode::Busy,
+                        mstro_protocol::ErrorCode::Busy,
                         "the machine is busy; try again",
                     ));
                     continue;

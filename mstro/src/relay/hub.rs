@@ -188,7 +188,7 @@ impl Hub {
         );
         if let Some(old) = old {
             old.link.close(
-                crate::protocol::handshake::CLOSE_REPLACED,
+                mstro_protocol::handshake::CLOSE_REPLACED,
                 "replaced by a newer connection",
             );
         }
@@ -224,11 +224,9 @@ impl Hub {
     }
 
     fn machine_status_changed(&self, machine_id: &str, online: bool) {
-        let status = crate::protocol::Envelope::new(
-            "machineStatus",
-            serde_json::json!({ "online": online }),
-        )
-        .to_text();
+        let status =
+            mstro_protocol::Envelope::new("machineStatus", serde_json::json!({ "online": online }))
+                .to_text();
         self.to_browsers_of(machine_id, status.into());
         let _ = self.presence.send(());
     }

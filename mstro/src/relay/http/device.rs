@@ -12,13 +12,13 @@ use serde_json::json;
 use super::client_address::ClientAddress;
 use super::error::{ApiError, JsonBody};
 use super::session::SignedIn;
-use crate::protocol::device::{
-    DeviceGrant, DeviceRequest, Poll, Refreshed, Token, UserInfo, Verified,
-};
-use crate::protocol::handshake::CLOSE_UNAUTHORIZED;
 use crate::relay::limits::Attempt;
 use crate::relay::state::{RelayState, now};
 use crate::relay::store::{Device, DeviceInfo, PollOutcome, RequestState};
+use mstro_protocol::device::{
+    DeviceGrant, DeviceRequest, Poll, Refreshed, Token, UserInfo, Verified,
+};
+use mstro_protocol::handshake::CLOSE_UNAUTHORIZED;
 
 /// How long a user code can be approved.
 const CODE_TTL_SECS: i64 = 15 * 60;
@@ -240,7 +240,7 @@ pub async fn lookup(
         "osType": request.info.os_type,
         "cpuArch": request.info.cpu_arch,
         "cliVersion": request.info.cli_version,
-        "requestedAt": crate::timestamp::rfc3339_unix(request.requested_at),
+        "requestedAt": mstro_protocol::timestamp::rfc3339_unix(request.requested_at),
     }})))
 }
 

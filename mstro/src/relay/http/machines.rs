@@ -30,7 +30,7 @@ async fn machines_json(state: &RelayState, user_id: String) -> Result<Value, Api
                 "cpuArch": m.cpu_arch,
                 "workingDir": m.working_dir,
                 "online": state.hub.is_online(&m.id),
-                "lastSeen": m.last_seen.and_then(crate::timestamp::rfc3339_unix),
+                "lastSeen": m.last_seen.and_then(mstro_protocol::timestamp::rfc3339_unix),
                 "permission": permission,
             })
         })
@@ -151,7 +151,7 @@ pub async fn sign_out(
         })?;
     state.hub.disconnect_machine(
         &machine_id,
-        crate::protocol::handshake::CLOSE_UNAUTHORIZED,
+        mstro_protocol::handshake::CLOSE_UNAUTHORIZED,
         "signed out by its owner",
     );
     Ok(StatusCode::NO_CONTENT)

@@ -135,8 +135,8 @@ pub async fn sessions(
         .map(|s| {
             serde_json::json!({
                 "id": s.public_id(),
-                "createdAt": crate::timestamp::rfc3339_unix(s.created_at),
-                "expiresAt": crate::timestamp::rfc3339_unix(s.expires_at),
+                "createdAt": mstro_protocol::timestamp::rfc3339_unix(s.created_at),
+                "expiresAt": mstro_protocol::timestamp::rfc3339_unix(s.expires_at),
                 "current": s.key == current.key,
             })
         })

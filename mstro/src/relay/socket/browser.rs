@@ -12,11 +12,11 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::{MAX_MESSAGE_BYTES, write};
-use crate::protocol::{Envelope, ErrorCode, Permission};
 use crate::relay::http::error::ApiError;
 use crate::relay::http::session::SignedInSession;
 use crate::relay::hub::{BrowserIdentity, Link, SOCKET_QUEUE, SendError, close};
 use crate::relay::state::RelayState;
+use mstro_protocol::{Envelope, ErrorCode, Permission};
 
 /// How often an open browser socket checks that its session still exists.
 const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(60);

@@ -10,12 +10,12 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
 use super::{close, write};
-use crate::protocol::handshake::{Auth, CLOSE_UNAUTHORIZED, MachineHello, Paired};
-use crate::protocol::{Envelope, MAX_MACHINE_FRAME_BYTES};
 use crate::relay::http::error::ApiError;
 use crate::relay::hub::{Link, SOCKET_QUEUE, URGENT_QUEUE};
 use crate::relay::state::{RelayState, now};
 use crate::relay::store::MachineInfo;
+use mstro_protocol::handshake::{Auth, CLOSE_UNAUTHORIZED, MachineHello, Paired};
+use mstro_protocol::{Envelope, MAX_MACHINE_FRAME_BYTES};
 
 /// How long a machine has to send its `auth` frame.
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,11 +38,11 @@ pub async fn upgrade(
     if fields.iter().any(|f| f.len() > 256) || hello.working_dir.len() > 4096 {
         return Err(ApiError::bad_request("a machine field is too long"));
     }
-    if hello.protocol_version != crate::protocol::PROTOCOL_VERSION {
+    if hello.protocol_version != mstro_protocol::PROTOCOL_VERSION {
         return Err(ApiError::bad_request(format!(
             "protocol version {} is not supported (this relay speaks {}); update mstro",
             hello.protocol_version,
-            crate::protocol::PROTOCOL_VERSION
+            mstro_protocol::PROTOCOL_VERSION
         )));
     }
     Ok(ws

@@ -9,7 +9,7 @@ use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 
 use super::hub::{Link, Outbound};
-use crate::protocol::MAX_FRAME_BYTES;
+use mstro_protocol::MAX_FRAME_BYTES;
 
 /// The largest WebSocket message accepted (a little over a frame, for the envelope).
 pub const MAX_MESSAGE_BYTES: usize = MAX_FRAME_BYTES + 4096;

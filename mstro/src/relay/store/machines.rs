@@ -10,7 +10,7 @@ use super::{Store, StoreError};
 
 /// What a user may do on a machine: the protocol's permission (the permission table
 /// itself is the machine's; see docs/relay-api.md).
-pub use crate::protocol::Permission;
+pub use mstro_protocol::Permission;
 
 /// A machine as the relay knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
