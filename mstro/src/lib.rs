@@ -4,10 +4,8 @@
 pub mod bouncer;
 pub mod commands;
 pub mod home;
-pub mod host_guard;
 pub mod machine;
 pub mod process_tree;
-pub mod relay;
 pub mod session;
 
 /// Entry points of the fuzz targets in `fuzz/`, also run on their findings by the test

@@ -72,8 +72,8 @@ const CHUNK_BYTES: usize = 64 * 1024;
 const CHUNK_EVERY: Duration = Duration::from_millis(50);
 
 /// The caps the relay enforces (`mstro/src/relay/hub.rs`), as the soak fills them.
-const PER_USER: usize = mstro::relay::hub::MAX_SOCKETS_PER_USER;
-const PER_MACHINE: usize = mstro::relay::hub::MAX_BROWSERS_PER_MACHINE;
+const PER_USER: usize = mstro_relay::hub::MAX_SOCKETS_PER_USER;
+const PER_MACHINE: usize = mstro_relay::hub::MAX_BROWSERS_PER_MACHINE;
 /// Requests each flood keeps in flight.
 const WINDOW: u64 = 64;
 
@@ -832,7 +832,7 @@ fn malformed_frame(n: u64) -> Message {
     // Now and then one over the socket's limit: the relay closes the socket (1009).
     if n.is_multiple_of(1000) {
         return Message::Text(
-            "x".repeat(mstro::relay::socket::MAX_MESSAGE_BYTES + 1)
+            "x".repeat(mstro_relay::socket::MAX_MESSAGE_BYTES + 1)
                 .into(),
         );
     }

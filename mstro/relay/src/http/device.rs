@@ -12,9 +12,9 @@ use serde_json::json;
 use super::client_address::ClientAddress;
 use super::error::{ApiError, JsonBody};
 use super::session::SignedIn;
-use crate::relay::limits::Attempt;
-use crate::relay::state::{RelayState, now};
-use crate::relay::store::{Device, DeviceInfo, PollOutcome, RequestState};
+use crate::limits::Attempt;
+use crate::state::{RelayState, now};
+use crate::store::{Device, DeviceInfo, PollOutcome, RequestState};
 use mstro_protocol::device::{
     DeviceGrant, DeviceRequest, Poll, Refreshed, Token, UserInfo, Verified,
 };

@@ -6,8 +6,8 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
 use super::error::ApiError;
-use crate::relay::limits::Attempt;
-use crate::relay::state::RelayState;
+use crate::limits::Attempt;
+use crate::state::RelayState;
 
 /// The peer's address; the unspecified address when the server was not started with
 /// connection info (a router driven directly in a test), so that such requests share

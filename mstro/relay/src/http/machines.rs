@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use super::error::{ApiError, JsonBody};
 use super::session::SignedIn;
-use crate::relay::state::RelayState;
-use crate::relay::store::{Permission, StoreError};
+use crate::state::RelayState;
+use crate::store::{Permission, StoreError};
 
 /// The user's machines as the web app shows them.
 async fn machines_json(state: &RelayState, user_id: String) -> Result<Value, ApiError> {

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::relay::store::StoreError;
+use crate::store::StoreError;
 
 /// An API error answer.
 #[derive(Debug)]

@@ -7,8 +7,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 
 use super::error::ApiError;
-use crate::relay::state::{RelayState, now};
-use crate::relay::store::{SessionInfo, User};
+use crate::state::{RelayState, now};
+use crate::store::{SessionInfo, User};
 
 pub const COOKIE_NAME: &str = "mstro_session";
 /// How long a browser stays signed in.

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use super::client_address::ClientAddress;
 use super::error::{ApiError, JsonBody};
 use super::session::{SESSION_TTL_SECS, SignedIn, SignedInSession, session_token, set_cookie};
-use crate::relay::limits::Attempt;
-use crate::relay::state::{RelayState, now};
-use crate::relay::store::{User, session_key};
+use crate::limits::Attempt;
+use crate::state::{RelayState, now};
+use crate::store::{User, session_key};
 
 #[derive(Deserialize)]
 pub struct Login {

@@ -1,4 +1,4 @@
-// node --test mstro/web/tests/
+// node --test mstro/relay/web/tests/
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Document, allElements, Element } from './dom-shim.mjs';

@@ -12,10 +12,10 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::{MAX_MESSAGE_BYTES, write};
-use crate::relay::http::error::ApiError;
-use crate::relay::http::session::SignedInSession;
-use crate::relay::hub::{BrowserIdentity, Link, SOCKET_QUEUE, SendError, close};
-use crate::relay::state::RelayState;
+use crate::http::error::ApiError;
+use crate::http::session::SignedInSession;
+use crate::hub::{BrowserIdentity, Link, SOCKET_QUEUE, SendError, close};
+use crate::state::RelayState;
 use mstro_protocol::{Envelope, ErrorCode, Permission};
 
 /// How often an open browser socket checks that its session still exists.
@@ -33,7 +33,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    if !crate::relay::http::origin::same_origin(&headers, &state.public_url) {
+    if !crate::http::origin::same_origin(&headers, &state.public_url) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "cross_origin",
@@ -86,7 +86,7 @@ async fn run(
     );
     link.deliver(&status.to_text().into());
     // The session's end closes its sockets (logout closes them at once, through the hub).
-    let left = u64::try_from(expires_at.saturating_sub(crate::relay::state::now())).unwrap_or(0);
+    let left = u64::try_from(expires_at.saturating_sub(crate::state::now())).unwrap_or(0);
     let expiry = tokio::time::sleep(std::time::Duration::from_secs(left));
     tokio::pin!(expiry);
     // A session ended where the hub cannot see it (`mstro relay sign-out`, another
@@ -105,7 +105,7 @@ async fn run(
             }
             _ = recheck.tick() => {
                 let key = session.clone();
-                if let Ok(false) = state.db(move |s| s.session_alive(&key, crate::relay::state::now())).await {
+                if let Ok(false) = state.db(move |s| s.session_alive(&key, crate::state::now())).await {
                     super::close(&mut sink, close::SIGNED_OUT, "signed out").await;
                     break;
                 }
@@ -152,7 +152,7 @@ fn forward(
     envelope.permission = Some(permission);
     envelope.to = None;
     let urgent = permission == Permission::Owner
-        && crate::relay::hub::URGENT_KINDS.contains(&envelope.kind.as_str());
+        && crate::hub::URGENT_KINDS.contains(&envelope.kind.as_str());
     let sent = if urgent {
         state.hub.to_machine_urgent(machine_id, envelope.to_text())
     } else {

@@ -1,11 +1,13 @@
-//! `mstro relay`: the self-hostable relay and web app (MSTRO.md §2–4; the exact
-//! contract is docs/relay-api.md).
+//! `mstro-relay`, run as `mstro relay`: the self-hostable relay and web app (MSTRO.md
+//! §2–4; the exact contract is docs/relay-api.md).
 //!
 //! - [`store`]: users, sessions, devices and machines in SQLite.
 //! - [`hub`]: the live sockets and the routing between browsers and machines.
 //! - [`http`]: the API, the device login, the web app's files, security headers.
 //! - [`socket`]: the machine and browser WebSocket endpoints.
+//! - [`host_guard`]: the DNS-rebinding defence, also used by the machine's local server.
 
+pub mod host_guard;
 pub mod http;
 pub mod hub;
 pub mod limits;

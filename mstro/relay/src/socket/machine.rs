@@ -1,5 +1,5 @@
 //! `/ws/client`: a machine's socket. The first frame authenticates it (MSTRO.md §3);
-//! then frames flow both ways through the [`Hub`](crate::relay::hub::Hub).
+//! then frames flow both ways through the [`Hub`](crate::hub::Hub).
 
 use std::time::Duration;
 
@@ -10,10 +10,10 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
 use super::{close, write};
-use crate::relay::http::error::ApiError;
-use crate::relay::hub::{Link, SOCKET_QUEUE, URGENT_QUEUE};
-use crate::relay::state::{RelayState, now};
-use crate::relay::store::MachineInfo;
+use crate::http::error::ApiError;
+use crate::hub::{Link, SOCKET_QUEUE, URGENT_QUEUE};
+use crate::state::{RelayState, now};
+use crate::store::MachineInfo;
 use mstro_protocol::handshake::{Auth, CLOSE_UNAUTHORIZED, MachineHello, Paired};
 use mstro_protocol::{Envelope, MAX_MACHINE_FRAME_BYTES};
 

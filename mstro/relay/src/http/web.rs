@@ -1,4 +1,4 @@
-//! The web app's static files (`mstro/web/`), embedded in the binary.
+//! The web app's static files (`mstro/relay/web/`), embedded in the binary.
 
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
