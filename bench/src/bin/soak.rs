@@ -20,7 +20,7 @@
 //! Build the binaries with it (cargo does not build `mstro` for a bench binary):
 //!
 //! ```sh
-//! cargo build -p mstro -p mstro-bench --bin mstro --bin mstro-bouncer --bin soak
+//! cargo build -p mstro -p mstro-bouncer -p mstro-bench --bin mstro --bin mstro-bouncer --bin soak
 //! ./target/debug/soak [--rounds N] [--cancel-after-ms MS]
 //! ```
 
@@ -71,7 +71,7 @@ const CHUNKS: usize = 64;
 const CHUNK_BYTES: usize = 64 * 1024;
 const CHUNK_EVERY: Duration = Duration::from_millis(50);
 
-/// The caps the relay enforces (`mstro/src/relay/hub.rs`), as the soak fills them.
+/// The caps the relay enforces (`mstro/relay/src/hub.rs`), as the soak fills them.
 const PER_USER: usize = mstro_relay::hub::MAX_SOCKETS_PER_USER;
 const PER_MACHINE: usize = mstro_relay::hub::MAX_BROWSERS_PER_MACHINE;
 /// Requests each flood keeps in flight.

@@ -125,8 +125,9 @@ impl Machine {
             // the bouncer.
             eprintln!(
                 "warning: mstro-bouncer was not found at {}: prompts from the browser will \
-                 not run until it is there (`cargo build -p mstro` builds it beside mstro, \
-                 with `--release` for a release mstro; or name it with MSTRO_BOUNCER_BIN)",
+                 not run until it is there (`cargo build -p mstro -p mstro-bouncer` builds it \
+                 beside mstro, with `--release` for a release mstro; or name it with \
+                 MSTRO_BOUNCER_BIN)",
                 runner.binaries.bouncer.display()
             );
         }

@@ -7,14 +7,13 @@
 //! - `mstro_protocol::event`: what a tab streams to browsers; [`coalesce`] batches text
 //!   deltas.
 //! - [`event_log`]: a tab's recent events, for reconnecting browsers.
-//! - [`decision_report`]: how the bouncer tells the run what it decided.
+//! - `mstro_bouncer::decision_report`: how the bouncer tells the run what it decided.
 //! - [`watchdog`]: warn about, then stop, a run that went silent.
 //! - [`history`]: one JSON file per session under `<project>/.mstro/history/`.
 //! - [`ids`]: tab, session and prompt ids, checked.
 
 pub mod attachments;
 pub mod coalesce;
-pub mod decision_report;
 pub mod event_log;
 pub mod history;
 pub mod ids;

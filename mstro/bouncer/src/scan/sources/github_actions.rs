@@ -1,0 +1,557 @@
+//! GitHub Actions: `run:` steps of workflow jobs (`jobs.<id>.steps[*].run`) and of
+//! composite actions (`runs.steps[*].run` in `action.yml`).
+//!
+//! The shell is the step's `shell:`, else the job's or the workflow's `defaults.run.shell`,
+//! else GitHub's default: `bash` (`pwsh` on a Windows runner). POSIX shells are judged
+//! directly, `python` as `python -c CODE`, `pwsh`/`powershell`/`cmd` as their command
+//! lines, which the engine cannot read and so reviews.
+//!
+//! The environment a step sees is resolved before its script is judged, so that
+//! `cargo_cmd: cargo` in `env:` and `$cargo_cmd build` in the script read as
+//! `cargo build`, not as a program known only at run time: the workflow's, the job's
+//! and the step's `env:` (the innermost wins) become `export NAME='value'` lines in
+//! front of the script (pointing at the `env:` entry). A value holding an expression
+//! has it replaced as below. A variable a step writes to `$GITHUB_ENV` is, in the steps
+//! after it, a value the workflow chose that scan does not know: the placeholder word
+//! `_NAME_`, as for make variables set elsewhere.
+//!
+//! `${{ ... }}` expressions are pasted into the script as text before the shell starts.
+//! `${{ env.NAME }}` becomes the variable's value as above; every other expression
+//! becomes the placeholder word `_expr_`. Where the expression reads
+//! data an outsider controls (an issue title, a pull request's branch name, a commit
+//! message), the paste is a script injection, reported as
+//! `scan.actions-expression-injection`.
+
+use std::ops::Range;
+
+use mstro_engine::{Severity, Verdict};
+
+use super::yaml::{self, Node};
+use super::{Cwd, Extracted, Extraction, Flagged, Shell, SourceError, push_quoted};
+use crate::scan::location::MappedText;
+
+pub const INJECTION_RULE: &str = "scan.actions-expression-injection";
+
+/// What an expression becomes in the judged script.
+const PLACEHOLDER: &str = "_expr_";
+
+pub fn extract(text: &str) -> Result<Extraction, SourceError> {
+    let mut out = Extraction::default();
+    for doc in yaml::load(text)? {
+        let workflow_shell = default_shell(&doc);
+        let workflow_env = env_of(&doc, text, &[]);
+        for (job_id, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
+            let windows = job.get("runs-on").is_some_and(mentions_windows);
+            let job_shell = default_shell(job).or(workflow_shell.clone());
+            let job_env = env_of(job, text, &workflow_env);
+            steps(
+                text,
+                job.get("steps"),
+                &Inherited {
+                    shell: job_shell.as_deref(),
+                    windows,
+                    env: &job_env,
+                },
+                &format!("jobs.{job_id}.steps"),
+                &mut out,
+            );
+        }
+        let runs = doc.get("runs");
+        if runs
+            .and_then(|r| r.get("using"))
+            .and_then(Node::as_str)
+            .is_some_and(|u| u == "composite")
+        {
+            steps(
+                text,
+                runs.and_then(|r| r.get("steps")),
+                &Inherited {
+                    shell: None,
+                    windows: false,
+                    env: &[],
+                },
+                "runs.steps",
+                &mut out,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// `defaults.run.shell` of a workflow or job.
+fn default_shell(node: &Node) -> Option<String> {
+    node.get("defaults")?
+        .get("run")?
+        .get("shell")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn mentions_windows(runs_on: &Node) -> bool {
+    match runs_on {
+        Node::Scalar { value, .. } => value.to_ascii_lowercase().contains("windows"),
+        Node::Sequence(items) => items.iter().any(mentions_windows),
+        _ => false,
+    }
+}
+
+/// What a job (or a composite action) hands its steps.
+struct Inherited<'a> {
+    shell: Option<&'a str>,
+    windows: bool,
+    env: &'a [EnvVar],
+}
+
+/// A variable of a step's environment: its value as the script sees it, and the byte
+/// offset of where it is set in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct EnvVar {
+    name: String,
+    value: String,
+    at: usize,
+}
+
+/// `inherited` with the `env:` of `node` (a workflow, job or step) over it.
+fn env_of(node: &Node, text: &str, inherited: &[EnvVar]) -> Vec<EnvVar> {
+    let mut env = inherited.to_vec();
+    for (name, value) in node.get("env").map(Node::entries).unwrap_or_default() {
+        let (Some(raw), Node::Scalar { raw: range, .. }) = (value.as_str(), value) else {
+            continue;
+        };
+        let valid = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            continue;
+        }
+        // `TARGET_FLAGS:` with nothing after it is empty, not the word `null`.
+        let value = if matches!(text[range.clone()].trim(), "" | "~" | "null") {
+            String::new()
+        } else {
+            let (replaced, _) = replace_expressions(&MappedText::verbatim(0, raw), inherited);
+            replaced.as_str().to_owned()
+        };
+        set(&mut env, name, value, range.start);
+    }
+    env
+}
+
+fn set(env: &mut Vec<EnvVar>, name: &str, value: String, at: usize) {
+    env.retain(|v| v.name != name);
+    env.push(EnvVar {
+        name: name.to_owned(),
+        value,
+        at,
+    });
+}
+
+/// The names a script writes to `$GITHUB_ENV` (`echo "NAME=value" >> $GITHUB_ENV`,
+/// `NAME<<EOF`), which the steps after it see.
+fn github_env_writes(script: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for line in script.lines().filter(|l| l.contains("GITHUB_ENV")) {
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let word = &line[start..i];
+            let boundary = start == 0 || !matches!(bytes[start - 1], b'$' | b'{' | b'.' | b'-');
+            let assigns = line[i..].starts_with('=') || line[i..].starts_with("<<");
+            if i > start
+                && boundary
+                && assigns
+                && !word.starts_with(|c: char| c.is_ascii_digit())
+                && word != "GITHUB_ENV"
+                && !names.iter().any(|n| n == word)
+            {
+                names.push(word.to_owned());
+            }
+            i = i.max(start + 1);
+        }
+    }
+    names
+}
+
+/// What a variable written to `$GITHUB_ENV` reads as: set by the workflow, to a value
+/// scan does not know.
+fn unknown_value(name: &str) -> String {
+    format!("_{name}_")
+}
+
+fn steps(
+    text: &str,
+    steps: Option<&Node>,
+    inherited: &Inherited,
+    origin: &str,
+    out: &mut Extraction,
+) {
+    let Some(Node::Sequence(steps)) = steps else {
+        return;
+    };
+    // The job's environment as `$GITHUB_ENV` writes of earlier steps leave it.
+    let mut job_env = inherited.env.to_vec();
+    for (i, step) in steps.iter().enumerate() {
+        let Some(run) = step.get("run").and_then(|r| r.mapped(text)) else {
+            continue;
+        };
+        let shell_name = step
+            .get("shell")
+            .and_then(Node::as_str)
+            .or(inherited.shell)
+            .unwrap_or(if inherited.windows { "pwsh" } else { "bash" });
+        let origin = format!("{origin}[{i}].run");
+        let env = env_of(step, text, &job_env);
+        let (script, expressions) = replace_expressions(&run, &env);
+        for (span, expression) in expressions {
+            if let Some(context) = untrusted_context(&expression) {
+                out.flagged
+                    .push(injection(span, &expression, context, &origin));
+            }
+        }
+        let shell = shell_of(shell_name);
+        let command = if shell.is_posix() {
+            with_env(&env, &script)
+        } else {
+            script
+        };
+        for name in github_env_writes(run.as_str()) {
+            let value = unknown_value(&name);
+            set(&mut job_env, &name, value, run.start());
+        }
+        out.commands.push(Extracted {
+            shell,
+            command,
+            cwd: Cwd::Root,
+            origin,
+        });
+    }
+}
+
+/// `script` after `export NAME='value'` lines for its environment, each pointing at
+/// where the variable is set.
+fn with_env(env: &[EnvVar], script: &MappedText) -> MappedText {
+    if env.is_empty() {
+        return script.clone();
+    }
+    let mut out = MappedText::new();
+    for var in env {
+        out.push_synthetic(var.at, &format!("export {}=", var.name));
+        let mut quoted = MappedText::new();
+        quoted.push_synthetic(var.at, &var.value);
+        if var.value.is_empty() {
+            out.push_synthetic(var.at, "''");
+        } else {
+            push_quoted(&mut out, &quoted);
+        }
+        out.push_synthetic(var.at, "\n");
+    }
+    out.push_mapped(script);
+    out
+}
+
+/// `bash`, `python`, or a custom `perl {0}` / `bash --noprofile -e {0}`.
+fn shell_of(shell: &str) -> Shell {
+    let argv: Vec<String> = shell
+        .split_whitespace()
+        .filter(|w| !w.contains("{0}"))
+        .map(str::to_owned)
+        .collect();
+    Shell::from_argv(&argv)
+}
+
+/// The script with every `${{ ... }}` replaced: `${{ env.NAME }}` by the variable's
+/// value in `env` when it has one, anything else by [`PLACEHOLDER`]; and each
+/// expression (its source byte range, its inner text).
+fn replace_expressions(
+    run: &MappedText,
+    env: &[EnvVar],
+) -> (MappedText, Vec<(Range<usize>, String)>) {
+    let s = run.as_str();
+    let mut out = MappedText::new();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(open) = s[at..].find("${{").map(|i| at + i) {
+        let Some(close) = s[open + 3..].find("}}").map(|i| open + 3 + i + 2) else {
+            break;
+        };
+        out.push_slice(run, at..open);
+        let source = run.origin(open)..run.origin(close - 1) + 1;
+        let inner = s[open + 3..close - 2].trim();
+        let value = inner
+            .strip_prefix("env.")
+            .and_then(|name| env.iter().find(|v| v.name == name))
+            .map_or(PLACEHOLDER, |v| v.value.as_str());
+        out.push_replacement(source.clone(), value);
+        found.push((source, inner.to_owned()));
+        at = close;
+    }
+    out.push_slice(run, at..s.len());
+    (out, found)
+}
+
+/// Event properties that whoever triggers the event writes: issue and pull request
+/// text, comments, commit messages and authors, branch names (the list actionlint and
+/// GitHub's own hardening guide use). `*` is any one property or index.
+const UNTRUSTED: &[&str] = &[
+    "github.head_ref",
+    "github.event.issue.title",
+    "github.event.issue.body",
+    "github.event.pull_request.title",
+    "github.event.pull_request.body",
+    "github.event.pull_request.head.ref",
+    "github.event.pull_request.head.label",
+    "github.event.pull_request.head.repo.default_branch",
+    "github.event.comment.body",
+    "github.event.review.body",
+    "github.event.review_comment.body",
+    "github.event.discussion.title",
+    "github.event.discussion.body",
+    "github.event.pages.*.page_name",
+    "github.event.commits.*.message",
+    "github.event.commits.*.author.email",
+    "github.event.commits.*.author.name",
+    "github.event.head_commit.message",
+    "github.event.head_commit.author.email",
+    "github.event.head_commit.author.name",
+    "github.event.workflow_run.head_branch",
+    "github.event.workflow_run.head_commit.message",
+    "github.event.workflow_run.head_commit.author.email",
+    "github.event.workflow_run.head_commit.author.name",
+    "github.event.workflow_run.pull_requests.*.head.ref",
+];
+
+/// The first context path in `expression` that carries untrusted text: one of
+/// [`UNTRUSTED`], or an object holding one (`github.event.issue`, `toJSON(github.event)`).
+fn untrusted_context(expression: &str) -> Option<String> {
+    context_paths(expression)
+        .into_iter()
+        .find(|path| {
+            UNTRUSTED.iter().any(|pattern| {
+                let pattern: Vec<&str> = pattern.split('.').collect();
+                !path.is_empty()
+                    && path.len() <= pattern.len()
+                    && path
+                        .iter()
+                        .zip(&pattern)
+                        .all(|(seg, pat)| *pat == "*" || seg == pat)
+            })
+        })
+        .map(|p| p.join("."))
+}
+
+/// The dotted context paths in an expression, lower-cased, with indexes (`[0]`, `[*]`,
+/// `['x']`) as segments: `github.event.commits[0].message` is
+/// `[github, event, commits, *, message]`.
+fn context_paths(expression: &str) -> Vec<Vec<String>> {
+    let mut paths = Vec::new();
+    let mut chars = expression.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if !(c.is_ascii_alphabetic() || c == '_') {
+            chars.next();
+            // Skip string literals: `'github.event.issue.title'` is text, not a context.
+            if c == '\'' {
+                for (_, q) in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        let mut end = start;
+        let mut depth = 0;
+        for (i, c) in chars.by_ref() {
+            match c {
+                '[' => depth += 1,
+                ']' if depth > 0 => depth -= 1,
+                c if depth > 0
+                    || c.is_ascii_alphanumeric()
+                    || matches!(c, '_' | '-' | '.' | '*') => {}
+                _ => break,
+            }
+            end = i + c.len_utf8();
+        }
+        let path = &expression[start..end];
+        let mut segments = Vec::new();
+        for part in path.split(['.', '[']) {
+            let part = part.trim_end_matches(']').trim_matches(['\'', '"']);
+            if part.is_empty() {
+                continue;
+            }
+            let part = if part.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                part
+            };
+            segments.push(part.to_ascii_lowercase());
+        }
+        paths.push(segments);
+    }
+    paths
+}
+
+fn injection(span: Range<usize>, expression: &str, context: String, origin: &str) -> Flagged {
+    Flagged {
+        span,
+        rule_id: INJECTION_RULE,
+        description: "A GitHub Actions expression pastes text that outsiders control into a \
+                      `run:` script, where it can run as code.",
+        verdict: Verdict::Review,
+        severity: Severity::High,
+        reason: format!(
+            "`${{{{ {expression} }}}}` is pasted into the script before the shell runs, and \
+             `{context}` is written by whoever triggers the workflow: text like \
+             `$(curl … | sh)` in it runs as code."
+        ),
+        alternative: Some(
+            "Pass it through the environment: set `env: VALUE: ${{ … }}` on the step and use \
+             \"$VALUE\" in the script."
+                .to_owned(),
+        ),
+        origin: origin.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::location::LineIndex;
+
+    const WORKFLOW: &str = "\
+on: [push, issues]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    defaults:
+      run:
+        shell: sh
+    steps:
+      - uses: actions/checkout@v4
+      - run: cargo test --target ${{ matrix.target }}
+      - name: notes
+        shell: python
+        run: |
+          import os
+          print(os.getcwd())
+      - run: |
+          echo \"${{ github.event.issue.title }}\"
+  win:
+    runs-on: windows-latest
+    steps:
+      - run: Get-ChildItem
+";
+
+    #[test]
+    fn run_steps_with_shells_and_positions() {
+        let e = extract(WORKFLOW).unwrap();
+        let got: Vec<(&str, &str, Shell)> = e
+            .commands
+            .iter()
+            .map(|c| (c.origin.as_str(), c.command.as_str(), c.shell.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "jobs.test.steps[1].run",
+                    "cargo test --target _expr_",
+                    Shell::Posix
+                ),
+                (
+                    "jobs.test.steps[2].run",
+                    "import os\nprint(os.getcwd())\n",
+                    Shell::Interpreter(vec!["python".into(), "-c".into()])
+                ),
+                ("jobs.test.steps[3].run", "echo \"_expr_\"\n", Shell::Posix),
+                (
+                    "jobs.win.steps[0].run",
+                    "Get-ChildItem",
+                    Shell::Interpreter(vec!["pwsh".into(), "-Command".into()])
+                ),
+            ]
+        );
+        let idx = LineIndex::new(WORKFLOW);
+        let print = &e.commands[1].command;
+        let p = idx.position(print.origin(print.as_str().find("print").unwrap()));
+        assert_eq!((p.line, p.column), (15, 11));
+    }
+
+    #[test]
+    fn untrusted_expressions_are_flagged_where_they_are() {
+        let e = extract(WORKFLOW).unwrap();
+        assert_eq!(e.flagged.len(), 1, "{:?}", e.flagged);
+        let f = &e.flagged[0];
+        assert_eq!(f.rule_id, INJECTION_RULE);
+        assert_eq!(&WORKFLOW[f.span.clone()], "${{ github.event.issue.title }}");
+        let p = LineIndex::new(WORKFLOW).position(f.span.start);
+        assert_eq!((p.line, p.column), (17, 17));
+    }
+
+    #[test]
+    fn which_contexts_are_untrusted() {
+        let u = |e: &str| untrusted_context(e);
+        assert_eq!(
+            u("github.event.issue.title").as_deref(),
+            Some("github.event.issue.title")
+        );
+        assert!(u("github.event.pull_request.head.ref").is_some());
+        assert!(u("github.head_ref").is_some());
+        assert!(u("github.event.commits[0].message").is_some());
+        assert!(u("toJSON(github.event)").is_some());
+        assert!(u("toJSON(github)").is_some());
+        assert!(u("github.event.issue").is_some());
+        assert!(u("github.event['issue'].body").is_some());
+        assert!(u("GitHub.Event.Issue.Title").is_some());
+        assert!(u("github.event.pull_request.number").is_none());
+        assert!(u("github.sha").is_none());
+        assert!(u("matrix.os == 'github.event.issue.title'").is_none());
+        assert!(u("secrets.TOKEN").is_none());
+        assert!(u("github.event.pull_request.head.sha").is_none());
+    }
+
+    #[test]
+    fn the_environment_is_resolved_before_judging() {
+        let src = "\
+env:
+  CARGO: cargo
+  EMPTY:
+jobs:
+  t:
+    env:
+      TARGET: ${{ matrix.target }}
+    steps:
+      - run: ${{ env.CARGO }} build --target $TARGET
+        env:
+          CARGO: cross
+      - run: echo \"BIN=target/rg\" >> $GITHUB_ENV
+      - run: |
+          \"$BIN\" --version ${{ env.CARGO }}
+";
+        let e = extract(src).unwrap();
+        let got: Vec<&str> = e.commands.iter().map(|c| c.command.as_str()).collect();
+        assert_eq!(
+            got,
+            [
+                "export EMPTY=''\nexport TARGET=_expr_\nexport CARGO=cross\ncross build --target $TARGET",
+                "export CARGO=cargo\nexport EMPTY=''\nexport TARGET=_expr_\necho \"BIN=target/rg\" >> $GITHUB_ENV",
+                "export CARGO=cargo\nexport EMPTY=''\nexport TARGET=_expr_\nexport BIN=_BIN_\n\"$BIN\" --version cargo\n",
+            ]
+        );
+        // The exports point at where each variable is set.
+        let idx = LineIndex::new(src);
+        let c = &e.commands[0].command;
+        let p = idx.position(c.origin(c.as_str().find("cross").unwrap()));
+        assert_eq!(p.line, 11);
+    }
+
+    #[test]
+    fn composite_actions() {
+        let src = "runs:\n  using: composite\n  steps:\n    - run: make\n      shell: sh\n";
+        let e = extract(src).unwrap();
+        assert_eq!(e.commands.len(), 1);
+        assert_eq!(e.commands[0].origin, "runs.steps[0].run");
+    }
+}
