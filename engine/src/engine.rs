@@ -309,7 +309,8 @@ impl Engine {
                 let fired_before = fired.len();
                 // A program written as a glob could be any program: no keyword gate applies.
                 let program = &m.invocations[idx].program;
-                let candidates = if crate::help_only::help_only(&m.invocations[idx]) {
+                let help = crate::help_only::help_only(&m.invocations[idx]);
+                let candidates = if help {
                     // `terraform destroy --help` prints usage: no rule about acting applies.
                     Vec::new()
                 } else if program.contains(['*', '?', '[']) {
@@ -354,7 +355,11 @@ impl Engine {
                 let mut judge_file = |command: &str, dir: Option<&str>| {
                     self.judge_file_command(command, dir, env, mode, depth + 1)
                 };
-                let files = executed::judge_files(inv, &m.invocations, depth, &mut judge_file);
+                // `npm --version` prints and stops: it reads no `package.json` script.
+                let files = match help {
+                    true => Vec::new(),
+                    false => executed::judge_files(inv, &m.invocations, depth, &mut judge_file),
+                };
                 let read = !files.is_empty()
                     && files
                         .iter()

@@ -23,6 +23,16 @@ const RUNNERS: &[&str] = &[
     "source", ".", "command", "builtin",
 ];
 
+/// Runners that, asked `--help` or `--version` and nothing else, print it and stop
+/// before reading any script, package or project file (`npm --version`, `python3
+/// --help`). Builtins and wrappers (`exec`, `eval`, `source`, `time`, `env`, `xargs`,
+/// `find`, ...) are not among them: their words are another command's.
+const RUNNERS_ANSWERING: &[&str] = &[
+    "python", "python2", "python3", "node", "nodejs", "deno", "bun", "ruby", "perl", "php", "java",
+    "dotnet", "bash", "sh", "zsh", "dash", "ksh", "fish", "pwsh", "npx", "uvx", "pipx", "uv",
+    "npm", "pnpm", "yarn", "corepack", "docker", "podman", "nerdctl",
+];
+
 /// Wrappers that run the command as it is (`npx pkg --help` runs a package instead).
 const QUIET_WRAPPERS: &[&str] = &[
     "sudo", "doas", "nice", "ionice", "time", "timeout", "nohup", "stdbuf",
@@ -36,12 +46,17 @@ pub(crate) fn help_only(inv: &Invocation) -> bool {
         matches!(w.text.as_str(), "--help" | "--version")
             && (i == 0 || !args[i - 1].text.starts_with('-'))
     });
-    asks && !RUNNERS.contains(&inv.program.as_str())
-        && !inv.program.starts_with("python")
-        && inv
-            .wrappers
-            .iter()
-            .all(|w| QUIET_WRAPPERS.contains(&w.as_str()))
+    // A runner's words are mostly its script's; only the form with nothing but the
+    // question (`npm --version`) is certainly its own.
+    let runner_asks = matches!(args, [w] if matches!(w.text.as_str(), "--help" | "--version"))
+        && (RUNNERS_ANSWERING.contains(&inv.program.as_str()) || inv.program.starts_with("python"));
+    let asks = asks
+        && (runner_asks
+            || !RUNNERS.contains(&inv.program.as_str()) && !inv.program.starts_with("python"));
+    asks && inv
+        .wrappers
+        .iter()
+        .all(|w| QUIET_WRAPPERS.contains(&w.as_str()))
         && inv.redirects.is_empty()
         && inv.env.is_empty()
         && inv.code.is_none()
@@ -89,6 +104,14 @@ mod tests {
             "npm-check --version",
             "shred --help",
             "sudo rm --help",
+            "npm --version",
+            "npm --help",
+            "pnpm --version",
+            "yarn --version",
+            "python3 --version",
+            "python3.12 --help",
+            "bash --help",
+            "docker --version",
         ] {
             assert!(only(cmd), "{cmd}");
         }
@@ -109,7 +132,16 @@ mod tests {
             "LD_PRELOAD=/tmp/x.so rm --help",
             "rm $X --help",
             "rm --help=x",
-            "bash --help",
+            "bash --help x.sh",
+            "bash x.sh --help",
+            "npm --version test",
+            "npm test --help",
+            "npm run build --version",
+            "npx --version pkg",
+            "eval --help",
+            "source --help",
+            "npm --version > ~/.bashrc",
+            "NODE_OPTIONS=--require=/tmp/x.js npm --version",
             "docker rm --help",
             "env PATH=/tmp rm --help",
             "terraform destroy",

@@ -37,6 +37,8 @@ const CASES: &[(&str, Verdict)] = &[
     ("x='$(rm -rf ~)'; echo ${x@P}", Review),
     ("cd build && eval cd ~ && rm -rf *", Deny),
     ("ln -s ~ dist; rm -rf dist/", Deny),
+    // A link made earlier is still followed by a later `ln` that writes through it.
+    ("ln -s /etc d; ln -sf /tmp/x d/passwd", Review),
     ("ln -sfn / node_modules && rm -rf node_modules/*", Deny),
     ("trap 'rm -rf ~' EXIT", Deny),
     ("BASH_ENV=/tmp/x bash -c true", Review),
@@ -304,6 +306,10 @@ const ALLOWED: &[&str] = &[
     "f() { echo \"$1\"; }; f ~",
     "x=(src tests); ls \"${x[@]}\"",
     "ln -s ../shared/config.yaml config.yaml && cat config.yaml",
+    // A link into the system, made inside the project (a .deb's staging tree): `ln`
+    // writes the link, not what it points at.
+    "ln -s /usr/bin/fd pkg/usr/bin/fdfind",
+    "ln -sf /usr/lib/libfoo.so.1 build/lib/libfoo.so",
     "set -- a b; echo \"$@\"",
     "echo ${HOME%/}",
     "rm -rf /tmp/*",

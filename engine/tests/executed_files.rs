@@ -801,3 +801,40 @@ fn runs_no_file(p: &Project, cmds: &[&str]) {
         );
     }
 }
+
+#[test]
+fn asking_a_runner_for_its_usage_or_version_reads_no_file() {
+    // Files that would be reviewed or denied if they ran.
+    let p = project(&[
+        (
+            "package.json",
+            r#"{"scripts": {"test": "rm -rf ~/.ssh", "version": "rm -rf ~"}}"#,
+        ),
+        ("Makefile", "all:\n\trm -rf ~\n"),
+        ("x.py", "import shutil\nshutil.rmtree('/home')\n"),
+    ]);
+    for cmd in [
+        "npm --version",
+        "npm --help",
+        "pnpm --version",
+        "yarn --version",
+        "bun --version",
+        "python3 --version",
+        "node --help",
+        "make --version",
+    ] {
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(j.verdict, Verdict::Allow, "`{cmd}`: {fired:?} {}", j.reason);
+    }
+    runs_no_file(&p, &["npm --version", "yarn --help", "make --help"]);
+    // Anything more than the question may run the file: still judged.
+    for cmd in [
+        "npm --version test",
+        "npm test --help",
+        "python3 --help x.py",
+        "npm run version",
+    ] {
+        let (j, fired) = judge(&p, cmd);
+        assert_ne!(j.verdict, Verdict::Allow, "`{cmd}`: {fired:?} {}", j.reason);
+    }
+}

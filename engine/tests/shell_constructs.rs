@@ -350,6 +350,24 @@ fn cases() -> Vec<Case> {
             "printf -v 'a[$(rm -rf build)]' x",
         ),
         deny(
+            "array subscript in printf -v before a format",
+            "printf -v 'a[$(rm -rf ~)]' '`%s[1]`' x",
+            "printf -v 'a[$(rm -rf build)]' '`%s[1]`' x",
+        ),
+        deny(
+            "array subscript in printf -vNAME",
+            "printf '-va[$(rm -rf ~)]' x",
+            "printf '-va[$(rm -rf build)]' x",
+        ),
+        Case {
+            twin_at_most: Verdict::Review,
+            ..deny(
+                "array subscript in printf -v after a run-time option",
+                "printf $o 'a[$(rm -rf ~)]' x",
+                "printf $o 'a[$(rm -rf build)]' x",
+            )
+        },
+        deny(
             "prompt expansion",
             "x='$(rm -rf ~)'; echo ${x@P}",
             "x='$(rm -rf build)'; echo ${x@P}",
@@ -850,5 +868,35 @@ fn a_safe_part_never_vouches_for_a_dangerous_part() {
             .unwrap()
             .judgement;
         assert_eq!(j.verdict, Verdict::Deny, "{cmd}");
+    }
+}
+
+#[test]
+fn a_printf_format_is_data() {
+    // Its backticks and brackets are printed (`printf '`\e[1m%s\e[22m`' x`), never run:
+    // only the name `printf -v` assigns is evaluated.
+    let engine = Engine::builtin().unwrap();
+    let env = PathEnv::fixture();
+    for cmd in [
+        "printf '`\\e[1m%s\\e[22m`\\n' x",
+        "printf '`\\033[2m%s\\033[22m`\\n' \"$*\"",
+        "printf -v out '`a[$(rm -rf ~)]`' x",
+        "printf -- '-v' 'a[$(rm -rf ~)]'",
+        "f() { printf 'running `\\e[1m%s\\e[22m`' \"$*\"; }; f go fmt ./...",
+    ] {
+        let e = engine
+            .judge(
+                &ToolCall::bash(cmd).with_cwd("/home/dev/project"),
+                &env,
+                Mode::Repl,
+            )
+            .unwrap();
+        assert_eq!(
+            e.judgement.verdict,
+            Verdict::Allow,
+            "`{cmd}`: {:?} {}",
+            e.fired,
+            e.judgement.reason
+        );
     }
 }

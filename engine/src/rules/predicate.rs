@@ -847,7 +847,7 @@ impl Pred {
                         let cell = OnceCell::new();
                         let view = ValueView {
                             text: v,
-                            unresolved: false,
+                            unresolved: inv.env_unknown.iter().any(|u| u == k),
                             holes: &[],
                             glob: false,
                             env: scene.env,

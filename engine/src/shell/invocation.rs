@@ -194,6 +194,10 @@ pub struct Invocation {
     pub wrapper_options: Vec<(String, String, Word)>,
     /// Environment assignments for this command (`A=1 cmd`, `env A=1`, `export A=1`).
     pub env: Vec<(String, String)>,
+    /// The names in `env` whose values are only known at run time (their text is
+    /// then a rendering such as `$X`, or empty for `${X:-}`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env_unknown: Vec<String>,
     pub redirects: Vec<Redirect>,
     /// The innermost context.
     pub context: Context,

@@ -225,6 +225,12 @@ pub struct ScanArgs {
     /// `on` reports "no reviewer" as a failure on each finding.
     #[arg(long, value_enum, default_value_t = AiChoice::Off)]
     pub ai: AiChoice,
+    /// Also report, as `review` findings, what depends on values only known at run
+    /// time (a program or argument from a variable, `eval` of a built string, a rule
+    /// that holds only for some values), regions the shell parser could not read, and
+    /// scripts in shell dialects scan does not read. Use it to gate untrusted changes.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// How `scan` prints its results.

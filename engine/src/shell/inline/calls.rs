@@ -401,7 +401,11 @@ fn effect_command(effect: Effect, args: &[Arg]) -> Option<String> {
                 Some(_) => "w".into(),
                 None => "r".into(),
             };
-            if mode.contains(['w', 'a', 'x', '+']) {
+            // `a` appends, `a+` appends and reads: neither truncates. `w` truncates,
+            // `r+` overwrites in place, `x` creates: judged as `>`.
+            if mode.contains('a') {
+                format!(": >> {}", path(0)?)
+            } else if mode.contains(['w', 'x', '+']) {
                 format!(": > {}", path(0)?)
             } else {
                 format!("cat {}", path(0)?)
@@ -727,6 +731,35 @@ mod tests {
         assert_eq!(
             ex(Language::Python, "open('/etc/passwd', 'w').write('')").commands,
             vec![": > /etc/passwd"]
+        );
+        // Appending never truncates; every other writing mode is judged as `>`.
+        for (mode, op) in [
+            ("a", ">>"),
+            ("a+", ">>"),
+            ("ab", ">>"),
+            ("w", ">"),
+            ("wb", ">"),
+        ]
+        .into_iter()
+        .chain([("r+", ">"), ("x", ">"), ("w+", ">")])
+        {
+            assert_eq!(
+                ex(
+                    Language::Python,
+                    &format!("open('/home/dev/.bashrc', '{mode}').write('x')")
+                )
+                .commands,
+                vec![format!(": {op} /home/dev/.bashrc")],
+                "{mode}"
+            );
+        }
+        assert_eq!(
+            ex(Language::Python, "open(os.environ['GITHUB_ENV'], 'a')").commands,
+            vec![": >> \"$__MSTRO_UNKNOWN_ARG\""]
+        );
+        assert_eq!(
+            ex(Language::Python, "open(p, m)").commands,
+            vec![": > \"$__MSTRO_UNKNOWN_ARG\""]
         );
         assert_eq!(
             ex(Language::Python, "print(open('.env').read())").commands,

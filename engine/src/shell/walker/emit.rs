@@ -160,7 +160,7 @@ impl Walker<'_> {
         let code = execution::code_source(&program, &argv);
         let self_call = frame.function.as_deref() == Some(program.as_str());
         let idx = self.out.len();
-        let env_unknown = env
+        let env_unknown: Vec<String> = env
             .iter()
             .filter(|(_, _, unknown)| *unknown)
             .map(|(k, _, _)| k.clone())
@@ -171,6 +171,7 @@ impl Walker<'_> {
             wrappers: wrappers.clone(),
             wrapper_options: Vec::new(),
             env: env.into_iter().map(|(k, v, _)| (k, v)).collect(),
+            env_unknown: env_unknown.clone(),
             redirects: Vec::new(),
             context: frame.context,
             contexts: frame.contexts,
@@ -309,10 +310,27 @@ impl Walker<'_> {
             inv.program.as_str(),
             "rm" | "unlink" | "rmdir" | "mv" | "rimraf"
         );
+        // `ln` is judged after the link it makes is in the scope; its own operands name
+        // that link, not a path through it (`ln -s /usr/bin/fd pkg/fdfind` writes
+        // `pkg/fdfind`, not `/usr/bin/fd`). Links made earlier still count.
+        let own: Vec<(String, String)> = if inv.program == "ln" {
+            links::made_by_ln(&inv.argv, cwd)
+        } else {
+            Vec::new()
+        };
+        let earlier: Vec<(String, String)> = scope
+            .links()
+            .iter()
+            .filter(|l| !own.contains(l))
+            .cloned()
+            .collect();
+        if earlier.is_empty() {
+            return;
+        }
         let mut changed = false;
         let mut argv = inv.argv.clone();
         for w in argv.iter_mut().skip(1) {
-            if let Some(text) = links::follow(&w.text, cwd, scope.links(), removes) {
+            if let Some(text) = links::follow(&w.text, cwd, &earlier, removes) {
                 w.text = text;
                 changed = true;
             }
@@ -320,7 +338,7 @@ impl Walker<'_> {
         let mut specs = Vec::new();
         for r in &inv.redirects {
             let mut r = r.clone();
-            if let Some(text) = links::follow(&r.target.text, cwd, scope.links(), false) {
+            if let Some(text) = links::follow(&r.target.text, cwd, &earlier, false) {
                 r.target.text = text;
                 changed = true;
             }

@@ -292,8 +292,13 @@ impl Walker<'_> {
         ) {
             return;
         }
+        let args = inv.args();
+        let names = match program {
+            "printf" => printf_names(args),
+            _ => 0..args.len(),
+        };
         let mut codes = Vec::new();
-        for w in inv.args() {
+        for w in &args[names] {
             if !w.unresolved && (program == "let" || w.text.contains('[')) {
                 codes.extend(
                     embedded::substitutions(&w.text)
@@ -675,4 +680,24 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// The words of `printf`'s arguments up to its format: only the name `-v` assigns is
+/// evaluated (`printf -v 'a[$(cmd)]' x`); the format and the values are data
+/// (`printf '`\e[1m%s\e[22m`' x` prints backticks). A word only known at run time
+/// among the options may be `-v`: then every word may be the name.
+fn printf_names(args: &[Word]) -> std::ops::Range<usize> {
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        if w.unresolved {
+            return 0..args.len();
+        }
+        match w.text.as_str() {
+            "--" => return 0..i,
+            "-v" => i += 2,
+            t if t.starts_with('-') && t.len() > 1 => i += 1,
+            _ => return 0..i,
+        }
+    }
+    0..args.len()
 }

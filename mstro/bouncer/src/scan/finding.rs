@@ -77,6 +77,9 @@ pub struct Report {
     pub files_scanned: usize,
     /// Findings left out because the baseline knows them.
     pub suppressed: usize,
+    /// Places (one per line of a command) whose danger depends on values only known
+    /// at run time, left out without `--strict`.
+    pub unjudged: usize,
 }
 
 impl Report {

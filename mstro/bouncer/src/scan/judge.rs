@@ -21,6 +21,67 @@ use super::finding::RuleInfo;
 /// one (deploy mode adds a deploy pack and escalates unknown commands).
 const MODE: Mode = Mode::Repl;
 
+/// What a hit rests on, which decides how a scan reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Grounds {
+    /// The command's own words match a rule (`rm -rf "$dir"`, `curl ... | sh`), or the
+    /// file hit one of the engine's limits (too large, nested too deep, too many
+    /// commands, too slow), which is never left unsaid.
+    Stated,
+    /// It depends on what a value will be at run time, which the file does not say: a
+    /// program or argument from a variable, `eval` of a string built at run time, a
+    /// file scan does not follow, code the engine cannot read (PowerShell), or a rule
+    /// that holds only for some values (`cat "$f"` may read a secret).
+    RunTime,
+    /// The shell parser could not read this region, so nothing in it was judged.
+    Unreadable,
+}
+
+/// Rules that mean "the engine cannot see what this runs" rather than "this is
+/// dangerous": what they flag depends on things the file does not show. The engine's
+/// own (`shell.unknown-argument`: an allow rule that holds only for some values of an
+/// argument; `shell.unreadable-file`: a file a command runs that it could not read)
+/// come as the judgement's rule, not as a rule or finding of the explanation.
+const CANNOT_SEE: &[&str] = &[
+    "shell.unreadable-file",
+    "shell.unknown-argument",
+    "shell.unresolved-program",
+    "shell.unreadable-code",
+    "execution.powershell",
+];
+
+impl Grounds {
+    /// What a judgement that the explanation did not break down rests on, by its rules.
+    fn of_rules(ids: &[impl AsRef<str>]) -> Grounds {
+        let ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
+        if !ids.is_empty() && ids.iter().all(|id| *id == "shell.parse-error") {
+            Grounds::Unreadable
+        } else if !ids.is_empty() && ids.iter().all(|id| CANNOT_SEE.contains(id)) {
+            Grounds::RunTime
+        } else {
+            Grounds::Stated
+        }
+    }
+}
+
+impl Grounds {
+    fn of_finding(kind: FindingKind) -> Grounds {
+        match kind {
+            FindingKind::ParseError => Grounds::Unreadable,
+            // Piping code into a shell and look-alike command names are in the file.
+            FindingKind::CodeFromPipe
+            | FindingKind::Confusable
+            | FindingKind::TooDeep
+            | FindingKind::TooManyInvocations
+            | FindingKind::TooLarge
+            | FindingKind::TooSlow => Grounds::Stated,
+            FindingKind::UnresolvedProgram
+            | FindingKind::UnknownArgument
+            | FindingKind::UnreadableCode => Grounds::RunTime,
+        }
+    }
+}
+
 /// One place in a command that is not allowed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
@@ -32,6 +93,7 @@ pub struct Hit {
     pub rule_ids: Vec<String>,
     pub reason: String,
     pub alternative: Option<String>,
+    pub grounds: Grounds,
 }
 
 /// The engine, the path facts, and what the rules mean.
@@ -53,7 +115,8 @@ impl<'a> Judge<'a> {
     }
 
     /// The places in `command` (a shell command line run in `cwd`) that are not allowed,
-    /// leaving out the rules that do not apply where it runs.
+    /// leaving out the rules that do not apply where it runs; one hit per line and
+    /// [`Grounds`].
     pub fn hits(
         &mut self,
         command: &str,
@@ -74,6 +137,7 @@ impl<'a> Judge<'a> {
                     rule_ids: vec!["scan.engine-input".to_owned()],
                     reason: format!("the engine refused the command: {e}"),
                     alternative: None,
+                    grounds: Grounds::Stated,
                 }];
             }
         };
@@ -82,6 +146,10 @@ impl<'a> Judge<'a> {
         }
         let mut raw = Vec::new();
         let mut set_aside = false;
+        // A function's commands are walked where it is defined and again at each call
+        // (`cleanup`, `trap cleanup EXIT`): one finding per rule and command, where it
+        // is first met (as a baseline fingerprints it).
+        let mut seen: std::collections::HashSet<(&str, Vec<String>)> = Default::default();
         if let Ok(explanation) = self.engine.explain(&call, env, MODE) {
             for inv in &explanation.invocations {
                 for c in inv.candidates.iter().filter(|c| c.fired) {
@@ -91,14 +159,13 @@ impl<'a> Judge<'a> {
                     let Some(rule) = self.by_id.get(&*c.rule).copied() else {
                         continue;
                     };
-                    // A rule that holds only for what a value may be at run time
-                    // (`cat "$f"` may read a secret, `echo x > "$out"` may write a disk
-                    // device) is the hook's caution about a one-off command a person
-                    // approves. A repository's scripts take nearly every value at run
-                    // time; a scan reports what the file itself says (`rm -rf "$dir"` is
-                    // still `filesystem.recursive-delete`), as for make variables.
-                    if c.possibly || not_applicable.contains(&&*rule.id) {
+                    if not_applicable.contains(&&*rule.id) {
                         set_aside = true;
+                        continue;
+                    }
+                    if inv.contexts.contains(&"function")
+                        && !seen.insert((&*rule.id, inv.argv.clone()))
+                    {
                         continue;
                     }
                     self.note_rule(
@@ -108,23 +175,42 @@ impl<'a> Judge<'a> {
                         rule.severity,
                         rule.alternative.clone(),
                     );
-                    // As the engine judges it: a rule that holds only for what a value
-                    // may be is a review.
-                    let (severity, reason) = if c.possibly {
+                    // A rule that holds only for what a value may be at run time
+                    // (`cat "$f"` may read a secret, `echo x > "$out"` may write a disk
+                    // device) is, as the engine judges it, a review: the hook's caution
+                    // about a one-off command a person approves. A repository's scripts
+                    // take nearly every value at run time, so it rests on the run time,
+                    // not on what the file says (`rm -rf "$dir"` is stated).
+                    let (verdict, severity, reason, grounds) = if c.possibly {
                         (
+                            Verdict::Review,
                             rule.severity.min(Severity::Medium),
                             format!("{} {}", rule.reason, mstro_engine::verdict::ONLY_POSSIBLY),
+                            Grounds::RunTime,
+                        )
+                    } else if CANNOT_SEE.contains(&&*rule.id) {
+                        (
+                            c.verdict,
+                            rule.severity,
+                            rule.reason.clone(),
+                            Grounds::RunTime,
                         )
                     } else {
-                        (rule.severity, rule.reason.clone())
+                        (
+                            c.verdict,
+                            rule.severity,
+                            rule.reason.clone(),
+                            Grounds::Stated,
+                        )
                     };
                     raw.push(Hit {
                         span: inv.span,
-                        verdict: c.verdict,
+                        verdict,
                         severity,
                         rule_ids: vec![rule.id.to_string()],
                         reason,
                         alternative: rule.alternative.clone(),
+                        grounds,
                     });
                 }
             }
@@ -143,7 +229,16 @@ impl<'a> Judge<'a> {
                         .iter()
                         .any(|r| *r != f.span && r.start <= f.span.start && f.span.end <= r.end)
             };
+            // A function the parser could not read is met again at each call, with the
+            // same detail quoting the same unreadable text.
+            let mut unreadable_seen = std::collections::HashSet::new();
             for f in explanation.findings.iter().filter(|f| !inside_another(f)) {
+                if f.kind == FindingKind::ParseError
+                    && f.detail.starts_with("cannot parse")
+                    && !unreadable_seen.insert(&f.detail)
+                {
+                    continue;
+                }
                 let severity = finding_severity(f.kind);
                 let id = f.kind.rule_id();
                 self.note_rule(id, f.kind.reason(), Verdict::Review, severity, None);
@@ -160,6 +255,7 @@ impl<'a> Judge<'a> {
                     rule_ids: vec![id.to_owned()],
                     reason: format!("{} ({})", f.kind.reason(), f.detail),
                     alternative: None,
+                    grounds: Grounds::of_finding(f.kind),
                 });
             }
         }
@@ -185,10 +281,23 @@ impl<'a> Judge<'a> {
                 severity: judgement.severity,
                 rule_ids: judgement.rule_ids.iter().map(|r| r.to_string()).collect(),
                 reason: judgement.reason,
+                grounds: Grounds::of_rules(&judgement.rule_ids),
                 alternative: judgement.alternative,
             }];
         }
-        by_line(command, raw)
+        // What the file states is never merged with, or hidden behind, what depends on
+        // the run time on the same line.
+        let mut out = Vec::new();
+        for grounds in [Grounds::Stated, Grounds::RunTime, Grounds::Unreadable] {
+            let group: Vec<Hit> = raw
+                .iter()
+                .filter(|h| h.grounds == grounds)
+                .cloned()
+                .collect();
+            out.extend(by_line(command, group));
+        }
+        out.sort_by_key(|h| (h.span.start, h.grounds));
+        out
     }
 
     fn note_rule(
@@ -297,6 +406,7 @@ mod tests {
         judge
             .hits(command, "/home/dev/project", &env, &[])
             .into_iter()
+            .filter(|h| h.grounds != Grounds::RunTime)
             .map(|h| (h.span, h.verdict, h.rule_ids))
             .collect()
     }

@@ -39,7 +39,7 @@ use thiserror::Error;
 
 use self::baseline::BaselineError;
 use self::finding::{FileError, Finding, Report, RuleInfo};
-use self::judge::Judge;
+use self::judge::{Grounds, Judge};
 use self::location::{LineIndex, MappedText};
 use self::sources::{Cwd, Extracted, Flagged, SourceKind};
 use self::staged::StagedError;
@@ -83,8 +83,11 @@ fn run_inner(args: &ScanArgs) -> Result<i32, ScanError> {
     // with a deadline far past the hook's.
     let mut limits = configured.engine.limits().clone();
     limits.deadline = limits.deadline.max(SCAN_DEADLINE);
+    // A whole script is one command line: nvm.sh alone has thousands of invocations,
+    // which the hook's budget (made for one command an agent runs) would cut short.
+    limits.max_invocations = limits.max_invocations.max(SCAN_MAX_INVOCATIONS);
     configured.engine = configured.engine.with_limits(limits);
-    let mut scanner = Scanner::new(&configured.engine, cwd.clone());
+    let mut scanner = Scanner::new(&configured.engine, cwd.clone(), args.strict);
     if args.staged {
         scanner.staged(&args.paths)?;
     } else if args.paths.is_empty() {
@@ -156,21 +159,28 @@ struct Scanner<'a> {
     env: PathEnv,
     cwd: PathBuf,
     report: Report,
+    /// `--strict`: also report what depends on run-time values, regions the parser
+    /// could not read, and files in other shell dialects, as findings.
+    strict: bool,
 }
 
 /// Longest the engine may take on one command in a scan (the hook's is 50 ms).
 const SCAN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Most invocations the engine evaluates in one script (the hook's is 1000).
+const SCAN_MAX_INVOCATIONS: usize = 50_000;
+
 /// How much of a file's start tells whether it is a script (`#!` line).
 const SNIFF_BYTES: u64 = 256;
 
 impl<'a> Scanner<'a> {
-    fn new(engine: &'a Engine, cwd: PathBuf) -> Self {
+    fn new(engine: &'a Engine, cwd: PathBuf, strict: bool) -> Self {
         Scanner {
             judge: Judge::new(engine),
             env: PathEnv::from_process_env(),
             cwd,
             report: Report::default(),
+            strict,
         }
     }
 
@@ -316,18 +326,29 @@ impl<'a> Scanner<'a> {
             project_root: Some(root_str.clone()),
             ..self.env.clone()
         };
+        let file_setting = kind.default_setting(file_name(display));
         for extracted in &extraction.commands {
             let cwd = match extracted.cwd {
                 Cwd::FileDir => &dir,
                 Cwd::Root => &root_str,
             };
+            let setting = extracted.setting.unwrap_or(file_setting);
             let judged = extracted.shell.command_line(&extracted.command);
             for hit in self
                 .judge
-                .hits(judged.as_str(), cwd, &env, kind.rules_not_applicable())
+                .hits(judged.as_str(), cwd, &env, setting.rules_not_applicable())
             {
-                let finding = self.finding(display, kind, extracted, &judged, &index, hit);
-                self.report.findings.push(finding);
+                match hit.grounds {
+                    Grounds::RunTime if !self.strict => self.report.unjudged += 1,
+                    Grounds::Unreadable if !self.strict => {
+                        let note = self.unreadable_note(display, extracted, &judged, &index, &hit);
+                        self.report.notes.push(note);
+                    }
+                    _ => {
+                        let finding = self.finding(display, kind, extracted, &judged, &index, hit);
+                        self.report.findings.push(finding);
+                    }
+                }
             }
         }
         for flagged in &extraction.flagged {
@@ -335,6 +356,22 @@ impl<'a> Scanner<'a> {
             self.report.findings.push(finding);
         }
         for note in &extraction.notes {
+            if self.strict {
+                // A file scan does not read has not been shown to be safe.
+                let flagged = Flagged {
+                    span: note.span.clone(),
+                    rule_id: NOT_JUDGED_RULE,
+                    description: "scan did not judge this file's commands",
+                    verdict: Verdict::Review,
+                    severity: mstro_engine::Severity::Medium,
+                    reason: note.message.clone(),
+                    alternative: None,
+                    origin: "file".to_owned(),
+                };
+                let finding = self.flagged(display, kind, text, &index, &flagged);
+                self.report.findings.push(finding);
+                continue;
+            }
             self.report.notes.push(FileError {
                 file: display.to_owned(),
                 position: Some(index.position(note.span.start)),
@@ -389,6 +426,32 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A region of a command the parser could not read, as a note: where its code
+    /// starts and why (`--strict` reports it as a `shell.parse-error` finding).
+    fn unreadable_note(
+        &self,
+        file: &str,
+        extracted: &Extracted,
+        judged: &MappedText,
+        index: &LineIndex,
+        hit: &judge::Hit,
+    ) -> FileError {
+        let start = past_comment_lines(
+            index.text(),
+            judged.origin(hit.span.start),
+            judged.origin(hit.span.end.saturating_sub(1).max(hit.span.start)),
+        );
+        FileError {
+            file: file.to_owned(),
+            position: Some(index.position(start)),
+            message: format!(
+                "{} in {}: its commands were not judged (--strict reports it as a finding)",
+                shown(&hit.reason),
+                extracted.origin
+            ),
+        }
+    }
+
     fn flagged(
         &mut self,
         file: &str,
@@ -436,6 +499,9 @@ impl<'a> Scanner<'a> {
         self.report
     }
 }
+
+/// The rule of a `--strict` finding for a file in a shell dialect scan does not read.
+const NOT_JUDGED_RULE: &str = "scan.not-judged";
 
 /// Largest file a scan reads. Commands live in small files; a bigger one is reported as
 /// not scanned (exit 2), not read into memory whole.

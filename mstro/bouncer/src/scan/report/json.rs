@@ -69,6 +69,8 @@ struct Summary {
     suppressed: usize,
     errors: usize,
     notes: usize,
+    /// Places left out without `--strict` because they depend on run-time values.
+    unjudged: usize,
 }
 
 fn error(e: &FileError) -> Error<'_> {
@@ -120,6 +122,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             suppressed: report.suppressed,
             errors: report.errors.len(),
             notes: report.notes.len(),
+            unjudged: report.unjudged,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

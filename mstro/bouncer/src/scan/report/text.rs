@@ -84,6 +84,14 @@ pub fn summary(report: &Report) -> String {
         let n = report.notes.len();
         s.push_str(&format!("; {n} note{}", plural(n)));
     }
+    if report.unjudged > 0 {
+        let u = report.unjudged;
+        s.push_str(&format!(
+            "; {u} place{} that depend{} on run-time values not judged (--strict lists them)",
+            plural(u),
+            if u == 1 { "s" } else { "" }
+        ));
+    }
     if !report.errors.is_empty() {
         let e = report.errors.len();
         s.push_str(&format!("; {e} file{} could not be scanned", plural(e)));

@@ -32,6 +32,7 @@ pub fn extract(text: &str) -> Result<Extraction, SourceError> {
                                 command: unescape_dollars(&command),
                                 cwd: Cwd::Root,
                                 origin,
+                                setting: None,
                             });
                         }
                     }

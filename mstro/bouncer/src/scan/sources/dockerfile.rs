@@ -178,6 +178,7 @@ fn dispatch(joined: &MappedText, bodies: &[MappedText], shell: &mut Shell, out: 
                     command,
                     cwd: Cwd::Root,
                     origin,
+                    setting: None,
                 });
             }
         }
@@ -294,6 +295,7 @@ fn heredoc_command(
             command: body.clone(),
             cwd: Cwd::Root,
             origin,
+            setting: None,
         };
     }
     let mut full = command.clone();
@@ -307,6 +309,7 @@ fn heredoc_command(
         command: full,
         cwd: Cwd::Root,
         origin,
+        setting: None,
     }
 }
 

@@ -27,7 +27,7 @@ use std::ops::Range;
 use mstro_engine::{Severity, Verdict};
 
 use super::yaml::{self, Node};
-use super::{Cwd, Extracted, Extraction, Flagged, Shell, SourceError, push_quoted};
+use super::{Cwd, Extracted, Extraction, Flagged, Setting, Shell, SourceError, push_quoted};
 use crate::scan::location::MappedText;
 
 pub const INJECTION_RULE: &str = "scan.actions-expression-injection";
@@ -41,7 +41,12 @@ pub fn extract(text: &str) -> Result<Extraction, SourceError> {
         let workflow_shell = default_shell(&doc);
         let workflow_env = env_of(&doc, text, &[]);
         for (job_id, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
-            let windows = job.get("runs-on").is_some_and(mentions_windows);
+            let runs_on = job.get("runs-on");
+            let windows = runs_on.is_some_and(|r| mentions(r, "windows"));
+            // A self-hosted runner is someone's machine, which lasts; a hosted one is
+            // thrown away after the job.
+            let self_hosted = runs_on.is_some_and(|r| mentions(r, "self-hosted"));
+            let posix_matrix = posix_shell_matrix_keys(job);
             let job_shell = default_shell(job).or(workflow_shell.clone());
             let job_env = env_of(job, text, &workflow_env);
             steps(
@@ -50,6 +55,8 @@ pub fn extract(text: &str) -> Result<Extraction, SourceError> {
                 &Inherited {
                     shell: job_shell.as_deref(),
                     windows,
+                    self_hosted,
+                    posix_matrix: &posix_matrix,
                     env: &job_env,
                 },
                 &format!("jobs.{job_id}.steps"),
@@ -68,6 +75,8 @@ pub fn extract(text: &str) -> Result<Extraction, SourceError> {
                 &Inherited {
                     shell: None,
                     windows: false,
+                    self_hosted: false,
+                    posix_matrix: &[],
                     env: &[],
                 },
                 "runs.steps",
@@ -87,18 +96,47 @@ fn default_shell(node: &Node) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn mentions_windows(runs_on: &Node) -> bool {
+/// Whether `runs-on` (a label, a list of labels, or `{group, labels}`) names `word`.
+fn mentions(runs_on: &Node, word: &str) -> bool {
     match runs_on {
-        Node::Scalar { value, .. } => value.to_ascii_lowercase().contains("windows"),
-        Node::Sequence(items) => items.iter().any(mentions_windows),
+        Node::Scalar { value, .. } => value.to_ascii_lowercase().contains(word),
+        Node::Sequence(items) => items.iter().any(|i| mentions(i, word)),
+        Node::Mapping(_) => runs_on.get("labels").is_some_and(|l| mentions(l, word)),
         _ => false,
     }
+}
+
+/// The keys of the job's `strategy.matrix` whose every value is a POSIX-family shell
+/// (nvm runs its steps under `shell: script -q -e -c "${{ matrix.shell }} {0}"` with
+/// `shell: [sh, bash, dash, zsh]`), so that such a `shell:` is known to be POSIX.
+fn posix_shell_matrix_keys(job: &Node) -> Vec<String> {
+    let Some(matrix) = job.get("strategy").and_then(|s| s.get("matrix")) else {
+        return Vec::new();
+    };
+    matrix
+        .entries()
+        .iter()
+        .filter(|(_, values)| match values {
+            Node::Sequence(items) => {
+                !items.is_empty()
+                    && items.iter().all(|i| {
+                        i.as_str()
+                            .is_some_and(|v| Shell::from_argv(&[v.to_owned()]).is_posix())
+                    })
+            }
+            _ => false,
+        })
+        .map(|(k, _)| k.to_owned())
+        .collect()
 }
 
 /// What a job (or a composite action) hands its steps.
 struct Inherited<'a> {
     shell: Option<&'a str>,
     windows: bool,
+    self_hosted: bool,
+    /// Matrix keys whose values are all POSIX shells.
+    posix_matrix: &'a [String],
     env: &'a [EnvVar],
 }
 
@@ -211,7 +249,7 @@ fn steps(
                     .push(injection(span, &expression, context, &origin));
             }
         }
-        let shell = shell_of(shell_name);
+        let shell = shell_of(shell_name, inherited.posix_matrix);
         let command = if shell.is_posix() {
             with_env(&env, &script)
         } else {
@@ -226,6 +264,7 @@ fn steps(
             command,
             cwd: Cwd::Root,
             origin,
+            setting: inherited.self_hosted.then_some(Setting::Machine),
         });
     }
 }
@@ -253,13 +292,59 @@ fn with_env(env: &[EnvVar], script: &MappedText) -> MappedText {
 }
 
 /// `bash`, `python`, or a custom `perl {0}` / `bash --noprofile -e {0}`.
-fn shell_of(shell: &str) -> Shell {
-    let argv: Vec<String> = shell
-        .split_whitespace()
-        .filter(|w| !w.contains("{0}"))
-        .map(str::to_owned)
-        .collect();
+/// The shell a step's `shell:` names. It is a command line with `{0}` for the script
+/// file, split as the runner splits it (quotes respected). A wrapper that runs its
+/// `-c` string through a shell (`script -q -e -c "bash {0}"`) is looked through, and a
+/// `${{ matrix.KEY }}` whose values are all POSIX shells is one.
+fn shell_of(shell: &str, posix_matrix: &[String]) -> Shell {
+    // `${{ matrix.shell }}` is one word to the runner, which pastes its value in.
+    let shell = without_blanks_in_expressions(shell);
+    let Some(mut argv) = shlex::split(&shell) else {
+        // Unbalanced quotes: the runner would not start it; judge it as written.
+        return Shell::Interpreter(vec![shell]);
+    };
+    if argv.first().is_some_and(|p| p == "script")
+        && let Some(i) = argv.iter().position(|w| w == "-c" || w == "--command")
+        && let Some(inner) = argv.get(i + 1).and_then(|c| shlex::split(c))
+    {
+        argv = inner;
+    }
+    argv.retain(|w| !w.contains("{0}"));
+    if let Some(first) = argv.first_mut()
+        && let Some(key) = matrix_key(first)
+        && posix_matrix.iter().any(|k| k == key)
+    {
+        *first = "sh".to_owned();
+    }
     Shell::from_argv(&argv)
+}
+
+/// `text` with the blanks inside each `${{ ... }}` removed.
+fn without_blanks_in_expressions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("${{") {
+        let Some(close) = rest[open..].find("}}").map(|i| open + i + 2) else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.extend(rest[open..close].chars().filter(|c| !c.is_whitespace()));
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `KEY` of a whole-word `${{ matrix.KEY }}` (blanks removed).
+fn matrix_key(word: &str) -> Option<&str> {
+    word.strip_prefix("${{")?
+        .strip_suffix("}}")?
+        .trim()
+        .strip_prefix("matrix.")
+        .filter(|k| {
+            k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
 }
 
 /// The script with every `${{ ... }}` replaced: `${{ env.NAME }}` by the variable's

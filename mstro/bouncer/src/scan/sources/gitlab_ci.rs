@@ -46,6 +46,7 @@ fn push_script(text: &str, node: &Node, origin: String, out: &mut Extraction) {
         command,
         cwd: Cwd::Root,
         origin,
+        setting: None,
     });
 }
 

@@ -4,7 +4,7 @@
 
 use mstro_engine::extract::makefile;
 
-use super::{Cwd, Extracted, Extraction, Shell};
+use super::{Cwd, Extracted, Extraction, Setting, Shell};
 
 pub fn extract(text: &str) -> Extraction {
     let commands = makefile::extract(text);
@@ -29,6 +29,11 @@ pub fn extract(text: &str) -> Extraction {
             command: c.command,
             cwd: Cwd::FileDir,
             origin: c.origin,
+            setting: c
+                .target
+                .as_deref()
+                .filter(|t| super::is_installer_target(t))
+                .map(|_| Setting::Installer),
         });
     }
     out

@@ -42,35 +42,19 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    /// Rules written for an agent on a developer's machine that say nothing about a
-    /// command in this kind of file. A scan judges the repository's own files, so
-    /// running the repository's scripts (`execution.local-script`) is what they are
-    /// for; and they take paths from variables all the time, so a write to a path known
-    /// only at run time (`filesystem.unknown-target`) is every script, not a finding
-    /// (deleting one recursively is still `filesystem.recursive-delete`). A Dockerfile `RUN` or a compose command runs inside a container as its
-    /// root, where system paths are the image's own; a CI step runs on a throwaway
-    /// runner where `sudo apt-get install` is routine. Critical rules (`rm -rf /`,
-    /// disk writes, reverse shells) apply everywhere.
-    pub fn rules_not_applicable(self) -> &'static [&'static str] {
-        const EVERYWHERE: &[&str] = &["execution.local-script", "filesystem.unknown-target"];
-        const CONTAINER: &[&str] = &[
-            "execution.local-script",
-            "filesystem.unknown-target",
-            "privilege.escalation",
-            "filesystem.recursive-delete",
-            "filesystem.delete-system-files",
-            "system.write-system-path",
-        ];
-        const RUNNER: &[&str] = &[
-            "execution.local-script",
-            "filesystem.unknown-target",
-            "privilege.escalation",
-            "system.write-system-path",
-        ];
+    /// Where a command of this kind of file runs, unless its extractor knows better
+    /// (a make target that installs, a GitHub Actions job on a self-hosted runner) or
+    /// the file's name says it is an installer.
+    pub fn default_setting(self, file_name: &str) -> Setting {
         match self {
-            SourceKind::Dockerfile | SourceKind::Compose => CONTAINER,
-            SourceKind::GitHubActions | SourceKind::GitLabCi => RUNNER,
-            SourceKind::ShellScript | SourceKind::Makefile | SourceKind::PackageJson => EVERYWHERE,
+            SourceKind::Dockerfile | SourceKind::Compose => Setting::Container,
+            SourceKind::GitHubActions | SourceKind::GitLabCi => Setting::HostedRunner,
+            SourceKind::ShellScript if is_installer_name(file_name) => Setting::Installer,
+            // `package.json` lifecycle scripts (`postinstall`) run on the machine of
+            // whoever installs the package: exactly where the rules apply.
+            SourceKind::ShellScript | SourceKind::Makefile | SourceKind::PackageJson => {
+                Setting::Machine
+            }
         }
     }
 
@@ -153,6 +137,101 @@ impl SourceKind {
         (Shell::from_argv(&argv).is_posix() || shell::OTHER_EXTENSIONS.contains(&&*program))
             .then_some(SourceKind::ShellScript)
     }
+}
+
+/// Where an extracted command runs, which decides the rules that say something about
+/// it. The packs are written for an agent on a developer's machine; a few of their
+/// `review` rules are about that machine's own state (its system paths, shell profiles,
+/// accounts, services, local git state) and say nothing where the machine is thrown
+/// away or where changing it is the point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// Someone's machine: scripts, Makefiles, `package.json` scripts, self-hosted CI
+    /// runners. Every rule applies but the two no repository script can avoid.
+    Machine,
+    /// Inside a container as its root (Dockerfile `RUN`, compose commands): system
+    /// paths, accounts and profiles are the image's own.
+    Container,
+    /// A hosted CI runner (GitHub-hosted, GitLab's shared runners), a fresh machine per
+    /// job that is thrown away after it.
+    HostedRunner,
+    /// An installer (`install.sh`, `uninstall`, a make `install` target): changing the
+    /// machine (system paths, profiles, services, its own checkout) is its job.
+    Installer,
+}
+
+impl Setting {
+    /// The rules that say nothing about a command run here. Rules about what leaves the
+    /// machine or reaches others (secrets, exfiltration, publishing, pushes, deploys,
+    /// downloads piped into a shell) and every critical rule (`rm -rf /`, raw disk
+    /// writes, reverse shells, `/etc/sudoers`) apply everywhere.
+    pub fn rules_not_applicable(self) -> &'static [&'static str] {
+        // A scan judges the repository's own files, so running the repository's
+        // scripts (`execution.local-script`) is what they are for; and they take paths
+        // from variables all the time, so a write to a path known only at run time
+        // (`filesystem.unknown-target`) is every script, not a finding (deleting one
+        // recursively is still `filesystem.recursive-delete`).
+        const MACHINE: &[&str] = &["execution.local-script", "filesystem.unknown-target"];
+        const CONTAINER: &[&str] = &[
+            "execution.local-script",
+            "filesystem.unknown-target",
+            "privilege.escalation",
+            "privilege.accounts",
+            "filesystem.recursive-delete",
+            "filesystem.rm-every-file",
+            "filesystem.delete-system-files",
+            "filesystem.extract-over-sensitive-paths",
+            "system.write-system-path",
+            "system.permissions-system-path",
+            "system.shell-profile",
+            "system.persistence",
+            "git.checkout-discard",
+        ];
+        const INSTALLER: &[&str] = &[
+            "execution.local-script",
+            "filesystem.unknown-target",
+            "privilege.escalation",
+            "privilege.accounts",
+            "filesystem.recursive-delete",
+            "filesystem.rm-every-file",
+            "filesystem.delete-system-files",
+            "filesystem.extract-over-sensitive-paths",
+            "system.write-system-path",
+            "system.permissions-system-path",
+            "system.shell-profile",
+            "system.persistence",
+            // An installer that clones itself tidies its own checkout.
+            "git.checkout-discard",
+            "git.branch-force-delete",
+            "git.rewrite-history",
+        ];
+        match self {
+            Setting::Machine => MACHINE,
+            // A runner is a container that lasts one job.
+            Setting::Container | Setting::HostedRunner => CONTAINER,
+            Setting::Installer => INSTALLER,
+        }
+    }
+}
+
+/// Whether a script's name says it installs or uninstalls something: `install`,
+/// `install.sh`, `rootless-install.sh`, `uninstall`, `ubuntu-install-packages`,
+/// `pyenv-install`, `install_deps.sh` (a word `install` or `uninstall` in the name,
+/// not `installation-test.sh` or `reinstalled`).
+pub fn is_installer_name(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    let stem = lower
+        .strip_suffix(".sh")
+        .or_else(|| lower.strip_suffix(".bash"))
+        .unwrap_or(&lower);
+    stem.split(['-', '_', '.'])
+        .any(|word| matches!(word, "install" | "uninstall"))
+}
+
+/// Whether a make target installs or uninstalls: `install`, `uninstall`,
+/// `install-bin`, `uninstall_docs`.
+pub fn is_installer_target(target: &str) -> bool {
+    is_installer_name(target)
 }
 
 /// `compose.yaml`, `docker-compose.yml`, `docker-compose.prod.yml`, `compose-dev.yaml`.
@@ -282,6 +361,8 @@ pub struct Extracted {
     pub cwd: Cwd,
     /// Where it comes from, for people: `RUN`, `jobs.test.steps[2].run`, `scripts.build`.
     pub origin: String,
+    /// Where it runs, when the extractor knows better than the file's kind.
+    pub setting: Option<Setting>,
 }
 
 /// A problem an extractor sees in the file itself, without the engine: a GitHub
@@ -403,6 +484,7 @@ pub fn argv_command(argv: &[MappedText], cwd: Cwd, origin: String) -> Option<Ext
         command,
         cwd,
         origin,
+        setting: None,
     })
 }
 

@@ -18,6 +18,7 @@ pub fn extract(text: &str) -> Result<Extraction, SourceError> {
                     command: command.clone(),
                     cwd: Cwd::FileDir,
                     origin: format!("scripts.{name}"),
+                    setting: None,
                 });
             }
         }

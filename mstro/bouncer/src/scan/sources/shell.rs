@@ -33,6 +33,7 @@ pub fn extract(file_name: &str, text: &str) -> Extraction {
             command: MappedText::verbatim(0, text),
             cwd: Cwd::Root,
             origin: "script".to_owned(),
+            setting: None,
         }],
         ..Extraction::default()
     }
@@ -54,10 +55,40 @@ fn other_dialect(file_name: &str, text: &str) -> Option<(String, &'static str)> 
         return Some(("zsh".to_owned(), "its `#compdef` line"));
     }
     let lower = file_name.to_ascii_lowercase();
-    let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
-    OTHER_EXTENSIONS
-        .contains(&ext)
-        .then(|| (ext.to_owned(), "its extension"))
+    let ext = lower.rsplit_once('.').map(|(_, e)| e);
+    if let Some(ext) = ext.filter(|e| OTHER_EXTENSIONS.contains(e)) {
+        return Some((ext.to_owned(), "its extension"));
+    }
+    // oh-my-zsh's `oh-my-zsh.sh` is sourced by zsh and says so only in its syntax.
+    zsh_syntax(text).map(|_| ("zsh".to_owned(), "its zsh-only syntax"))
+}
+
+/// Builtins only zsh has, as a command at the start of a line.
+const ZSH_BUILTINS: &[&str] = &[
+    "setopt",
+    "unsetopt",
+    "zstyle",
+    "zmodload",
+    "autoload",
+    "bindkey",
+    "compdef",
+    "zle",
+    "zparseopts",
+    "emulate",
+];
+
+/// The first line (1-based) of a script without a `#!` line that only zsh reads: a
+/// zsh builtin as a command, or a parameter expansion with flags (`${(f)x}`,
+/// `${(s.:.)LS_COLORS}`). Comment lines do not count.
+fn zsh_syntax(text: &str) -> Option<usize> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let code = line.trim_start();
+        if code.starts_with('#') {
+            return None;
+        }
+        let first = code.split([' ', '\t', ';']).next().unwrap_or("");
+        (ZSH_BUILTINS.contains(&first) || code.contains("${(")).then_some(i + 1)
+    })
 }
 
 /// Extensions of shell dialects the engine does not read.
@@ -95,6 +126,27 @@ mod tests {
                 "{name}: {}",
                 e.notes[0].message
             );
+        }
+    }
+
+    #[test]
+    fn a_script_without_a_shebang_is_zsh_by_its_syntax() {
+        for text in [
+            "# sourced by zsh\nsetopt prompt_subst\necho hi\n",
+            "if true; then\n  autoload -U compinit\nfi\n",
+            "x=${(s.:.)LS_COLORS}\n",
+        ] {
+            let e = extract("oh-my-zsh.sh", text);
+            assert!(e.commands.is_empty(), "{text}");
+            assert!(e.notes[0].message.starts_with("a zsh script"), "{text}");
+        }
+        // Words in comments and arguments, and any `#!` line, leave a script bash.
+        for (name, text) in [
+            ("x.sh", "# setopt is zsh's\necho setopt\n"),
+            ("x.sh", "#!/bin/bash\nsetopt foo\n"),
+            ("x.sh", "echo \"${x}\"\n"),
+        ] {
+            assert!(extract(name, text).notes.is_empty(), "{text}");
         }
     }
 
