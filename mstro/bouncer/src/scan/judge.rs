@@ -24,16 +24,16 @@ const MODE: Mode = Mode::Repl;
 /// What a hit rests on, which decides how a scan reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Grounds {
-    /// The command's own words match a rule (`rm -rf "$dir"`, `curl ... | sh`), or the
-    /// file hit one of the engine's limits (too large, nested too deep, too many
-    /// commands, too slow), which is never left unsaid.
+    /// The command's own words match a rule: `rm -rf "$dir"`, `curl ... | sh`.
     Stated,
     /// It depends on what a value will be at run time, which the file does not say: a
     /// program or argument from a variable, `eval` of a string built at run time, a
     /// file scan does not follow, code the engine cannot read (PowerShell), or a rule
     /// that holds only for some values (`cat "$f"` may read a secret).
     RunTime,
-    /// The shell parser could not read this region, so nothing in it was judged.
+    /// The shell parser could not read this region, or the engine stopped at one of
+    /// its limits (nesting, number of commands, size, time), so what is in it or after
+    /// it was not judged.
     Unreadable,
 }
 
@@ -54,7 +54,11 @@ impl Grounds {
     /// What a judgement that the explanation did not break down rests on, by its rules.
     fn of_rules(ids: &[impl AsRef<str>]) -> Grounds {
         let ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
-        if !ids.is_empty() && ids.iter().all(|id| *id == "shell.parse-error") {
+        if !ids.is_empty()
+            && ids
+                .iter()
+                .all(|id| *id == "shell.parse-error" || id.starts_with("budget."))
+        {
             Grounds::Unreadable
         } else if !ids.is_empty() && ids.iter().all(|id| CANNOT_SEE.contains(id)) {
             Grounds::RunTime
@@ -67,14 +71,16 @@ impl Grounds {
 impl Grounds {
     fn of_finding(kind: FindingKind) -> Grounds {
         match kind {
-            FindingKind::ParseError => Grounds::Unreadable,
-            // Piping code into a shell and look-alike command names are in the file.
-            FindingKind::CodeFromPipe
-            | FindingKind::Confusable
+            // A limit (calls nested deeper than the engine follows, as nvm.sh's
+            // recursive functions are; more commands than it evaluates; too large; too
+            // slow) leaves the rest unread, like a parse error.
+            FindingKind::ParseError
             | FindingKind::TooDeep
             | FindingKind::TooManyInvocations
             | FindingKind::TooLarge
-            | FindingKind::TooSlow => Grounds::Stated,
+            | FindingKind::TooSlow => Grounds::Unreadable,
+            // Piping code into a shell and look-alike command names are in the file.
+            FindingKind::CodeFromPipe | FindingKind::Confusable => Grounds::Stated,
             FindingKind::UnresolvedProgram
             | FindingKind::UnknownArgument
             | FindingKind::UnreadableCode => Grounds::RunTime,
@@ -233,10 +239,21 @@ impl<'a> Judge<'a> {
             // same detail quoting the same unreadable text.
             let mut unreadable_seen = std::collections::HashSet::new();
             for f in explanation.findings.iter().filter(|f| !inside_another(f)) {
-                if f.kind == FindingKind::ParseError
-                    && f.detail.starts_with("cannot parse")
-                    && !unreadable_seen.insert(&f.detail)
-                {
+                let repeated = match f.kind {
+                    FindingKind::ParseError => f.detail.starts_with("cannot parse"),
+                    // One place is enough to say the script met a limit.
+                    FindingKind::TooDeep
+                    | FindingKind::TooManyInvocations
+                    | FindingKind::TooLarge
+                    | FindingKind::TooSlow => true,
+                    _ => false,
+                };
+                let key = if f.kind == FindingKind::ParseError {
+                    f.detail.as_str()
+                } else {
+                    ""
+                };
+                if repeated && !unreadable_seen.insert((f.kind, key)) {
                     continue;
                 }
                 let severity = finding_severity(f.kind);

@@ -168,7 +168,7 @@ struct Scanner<'a> {
 const SCAN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Most invocations the engine evaluates in one script (the hook's is 1000).
-const SCAN_MAX_INVOCATIONS: usize = 50_000;
+const SCAN_MAX_INVOCATIONS: usize = 5_000;
 
 /// How much of a file's start tells whether it is a script (`#!` line).
 const SNIFF_BYTES: u64 = 256;
@@ -426,8 +426,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A region of a command the parser could not read, as a note: where its code
-    /// starts and why (`--strict` reports it as a `shell.parse-error` finding).
+    /// A region of a command the parser could not read, or where the engine stopped at
+    /// a limit, as a note: where it starts and why (`--strict` reports it as a
+    /// finding).
     fn unreadable_note(
         &self,
         file: &str,
@@ -445,7 +446,7 @@ impl<'a> Scanner<'a> {
             file: file.to_owned(),
             position: Some(index.position(start)),
             message: format!(
-                "{} in {}: its commands were not judged (--strict reports it as a finding)",
+                "{} in {}: what scan did not read there was not judged (--strict makes it a finding)",
                 shown(&hit.reason),
                 extracted.origin
             ),

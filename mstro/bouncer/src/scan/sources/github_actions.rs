@@ -633,6 +633,38 @@ jobs:
     }
 
     #[test]
+    fn a_custom_shell_is_split_as_the_runner_splits_it() {
+        let posix = ["shell".to_owned()];
+        for (shell, is_posix) in [
+            // nvm: `script` runs its -c string through the matrix's shell.
+            ("script -q -e -c \"${{ matrix.shell }} {0}\"", true),
+            ("script -q -e -c \"bash {0}\"", true),
+            ("bash --noprofile --norc -eo pipefail {0}", true),
+            ("python {0}", false),
+            // A matrix key whose values are not all POSIX shells says nothing.
+            ("${{ matrix.other }} {0}", false),
+            ("pwsh -command \". '{0}'\"", false),
+        ] {
+            assert_eq!(shell_of(shell, &posix).is_posix(), is_posix, "{shell}");
+        }
+        let text = "jobs:\n  t:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        shell: [sh, bash, zsh]\n        awk: [gawk, mawk]\n    steps:\n      - run: echo hi\n        shell: 'script -q -e -c \"${{ matrix.shell }} {0}\"'\n      - run: echo hi\n        shell: '${{ matrix.awk }} {0}'\n";
+        let e = extract(text).unwrap();
+        let got: Vec<bool> = e.commands.iter().map(|c| c.shell.is_posix()).collect();
+        assert_eq!(got, vec![true, false]);
+    }
+
+    #[test]
+    fn self_hosted_jobs_run_on_someones_machine() {
+        let text = "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n  b:\n    runs-on: [self-hosted, linux]\n    steps:\n      - run: make\n  c:\n    runs-on:\n      group: big\n      labels: [self-hosted]\n    steps:\n      - run: make\n";
+        let e = extract(text).unwrap();
+        let got: Vec<Option<Setting>> = e.commands.iter().map(|c| c.setting).collect();
+        assert_eq!(
+            got,
+            vec![None, Some(Setting::Machine), Some(Setting::Machine)]
+        );
+    }
+
+    #[test]
     fn composite_actions() {
         let src = "runs:\n  using: composite\n  steps:\n    - run: make\n      shell: sh\n";
         let e = extract(src).unwrap();

@@ -515,6 +515,29 @@ fn shell_script_argument(argv: &[MappedText]) -> Option<&MappedText> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn installers_by_name() {
+        for name in [
+            "install",
+            "install.sh",
+            "uninstall",
+            "rootless-install.sh",
+            "ubuntu-install-packages",
+            "pyenv-install",
+            "install_deps.bash",
+        ] {
+            assert!(is_installer_name(name), "{name}");
+        }
+        for name in [
+            "installation-test.sh",
+            "reinstalled.sh",
+            "build.sh",
+            "installer-notes",
+        ] {
+            assert!(!is_installer_name(name), "{name}");
+        }
+    }
+
     fn kind(p: &str) -> Option<SourceKind> {
         SourceKind::from_path(Path::new(p))
     }
