@@ -2,5 +2,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    mstro::fuzzing::hook_stdin(data);
+    mstro_bouncer::fuzzing::hook_stdin(data);
 });

@@ -2,5 +2,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    mstro::fuzzing::scan_extract(data);
+    mstro_bouncer::fuzzing::scan_extract(data);
 });

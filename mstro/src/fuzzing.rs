@@ -1,64 +1,6 @@
-//! Entry points for the fuzz targets in `fuzz/`, behind the `fuzzing` feature: each
-//! takes arbitrary input and must return without panicking, hanging or crashing.
-
-use mstro_engine::Mode;
-
-use crate::bouncer::scan::location::LineIndex;
-use crate::bouncer::scan::sources::{self, SourceKind};
-
-/// The hook's decision for arbitrary stdin: always one JSON decision (or, with
-/// `default_allow: pass`, nothing), never a panic.
-pub fn hook_stdin(data: &[u8]) {
-    // The hook writes an audit record of every decision: into a throwaway home, not the
-    // fuzzing person's.
-    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    HOME.get_or_init(|| {
-        let home = tempfile::tempdir().expect("a temporary directory");
-        // SAFETY: set once, on the fuzzer's single thread, before any decision reads it.
-        unsafe { std::env::set_var("MSTRO_HOME", home.path()) };
-        home
-    });
-    if let Some(line) = crate::bouncer::hook::decide(
-        data,
-        Some(Mode::Repl),
-        crate::bouncer::review::AiChoice::Off,
-    ) {
-        let v: serde_json::Value = serde_json::from_str(&line).expect("the hook prints JSON");
-        assert!(v["hookSpecificOutput"]["permissionDecision"].is_string());
-    }
-}
-
-/// Every kind of file `scan` reads, with every extracted command mapped back to a
-/// position in the file.
-pub fn scan_extract(data: &[u8]) {
-    let Some((&selector, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(text) = std::str::from_utf8(rest) else {
-        return;
-    };
-    let kinds = [
-        SourceKind::ShellScript,
-        SourceKind::Dockerfile,
-        SourceKind::GitHubActions,
-        SourceKind::GitLabCi,
-        SourceKind::Makefile,
-        SourceKind::PackageJson,
-        SourceKind::Compose,
-    ];
-    let kind = kinds[selector as usize % kinds.len()];
-    let index = LineIndex::new(text);
-    if let Ok(extraction) = sources::extract(kind, "", text) {
-        for c in &extraction.commands {
-            let command = &c.command;
-            for offset in [0, command.len() / 2, command.len()] {
-                let origin = command.origin(offset);
-                assert!(origin <= text.len(), "mapped outside the file");
-                let _ = index.position(origin);
-            }
-        }
-    }
-}
+//! Entry points for the fuzz targets in `fuzz/` that reach the machine: each takes
+//! arbitrary input and must return without panicking, hanging or crashing. The
+//! bouncer's own are `mstro_bouncer::fuzzing`.
 
 /// A frame from a hostile browser, as the relay and then the machine read it: the
 /// envelope, the permission table, the typed request, and the workspace path in it.
@@ -66,7 +8,7 @@ pub fn scan_extract(data: &[u8]) {
 pub fn machine_frame(data: &[u8]) {
     use crate::machine::dispatch::{permission, request::Request};
     use crate::machine::workspace::Workspace;
-    use crate::protocol::Envelope;
+    use mstro_protocol::Envelope;
 
     static ROOT: std::sync::OnceLock<(tempfile::TempDir, Workspace)> = std::sync::OnceLock::new();
     let (_, workspace) = ROOT.get_or_init(|| {

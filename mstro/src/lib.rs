@@ -1,18 +1,14 @@
-//! The `mstro` crate: the bouncer's command line ([`bouncer`]) and, on top of it, the
-//! remote workspace.
+//! The `mstro` crate: the remote workspace's binary. The machine client ([`machine`]),
+//! the sessions it runs ([`session`]), the person's `~/.mstro` ([`home`]) and the
+//! command line ([`commands`]), on top of `mstro-bouncer`, `mstro-relay` and
+//! `mstro-protocol`.
 
-pub mod bouncer;
 pub mod commands;
 pub mod home;
-pub mod host_guard;
 pub mod machine;
 pub mod process_tree;
-pub mod protocol;
-pub mod relay;
 pub mod session;
-pub mod timestamp;
 
-/// Entry points of the fuzz targets in `fuzz/`, also run on their findings by the test
-/// suite (`mstro/tests/fuzz_regressions.rs`). Not an API.
+/// Entry points of the fuzz targets in `fuzz/` that reach the machine. Not an API.
 #[doc(hidden)]
 pub mod fuzzing;

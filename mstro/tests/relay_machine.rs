@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use mstro::machine::relay_client::{self, ClientConfig, ConnectionState};
-use mstro::protocol::Envelope;
+use mstro_protocol::Envelope;
 use mstro_tests::binaries;
 use mstro_tests::relay::{RelayProcess, Session};
 use serde_json::{Value, json};

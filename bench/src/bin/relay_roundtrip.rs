@@ -11,8 +11,8 @@ use std::time::Instant;
 use futures_util::{SinkExt, StreamExt};
 use mstro::home::MstroHome;
 use mstro::machine::{Machine, MachineConfig};
-use mstro::relay::store::{DeviceInfo, PollOutcome};
-use mstro::relay::{RelayConfig, state::now};
+use mstro_relay::store::{DeviceInfo, PollOutcome};
+use mstro_relay::{RelayConfig, state::now};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -27,7 +27,7 @@ async fn main() {
     std::fs::create_dir_all(dir.path().join("work")).unwrap();
     std::fs::write(dir.path().join("work/file.txt"), "x".repeat(4096)).unwrap();
 
-    let relay = mstro::relay::start(RelayConfig::new(
+    let relay = mstro_relay::start(RelayConfig::new(
         "127.0.0.1:0".parse().unwrap(),
         dir.path().join("relay"),
     ))

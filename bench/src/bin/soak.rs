@@ -20,7 +20,7 @@
 //! Build the binaries with it (cargo does not build `mstro` for a bench binary):
 //!
 //! ```sh
-//! cargo build -p mstro -p mstro-bench --bin mstro --bin mstro-bouncer --bin soak
+//! cargo build -p mstro -p mstro-bouncer -p mstro-bench --bin mstro --bin mstro-bouncer --bin soak
 //! ./target/debug/soak [--rounds N] [--cancel-after-ms MS]
 //! ```
 
@@ -71,9 +71,9 @@ const CHUNKS: usize = 64;
 const CHUNK_BYTES: usize = 64 * 1024;
 const CHUNK_EVERY: Duration = Duration::from_millis(50);
 
-/// The caps the relay enforces (`mstro/src/relay/hub.rs`), as the soak fills them.
-const PER_USER: usize = mstro::relay::hub::MAX_SOCKETS_PER_USER;
-const PER_MACHINE: usize = mstro::relay::hub::MAX_BROWSERS_PER_MACHINE;
+/// The caps the relay enforces (`mstro/relay/src/hub.rs`), as the soak fills them.
+const PER_USER: usize = mstro_relay::hub::MAX_SOCKETS_PER_USER;
+const PER_MACHINE: usize = mstro_relay::hub::MAX_BROWSERS_PER_MACHINE;
 /// Requests each flood keeps in flight.
 const WINDOW: u64 = 64;
 
@@ -832,7 +832,7 @@ fn malformed_frame(n: u64) -> Message {
     // Now and then one over the socket's limit: the relay closes the socket (1009).
     if n.is_multiple_of(1000) {
         return Message::Text(
-            "x".repeat(mstro::relay::socket::MAX_MESSAGE_BYTES + 1)
+            "x".repeat(mstro_relay::socket::MAX_MESSAGE_BYTES + 1)
                 .into(),
         );
     }
@@ -848,7 +848,7 @@ fn malformed_frame(n: u64) -> Message {
         7 => json!({"type": "noSuchType", "id": n, "data": {}}).to_string(),
         // Just over a frame's 1 MiB, under the socket's limit: answered malformed.
         8 if n % 100 == 8 => {
-            let pad = "p".repeat(mstro::protocol::MAX_FRAME_BYTES);
+            let pad = "p".repeat(mstro_protocol::MAX_FRAME_BYTES);
             json!({"type": "ping", "id": n, "data": pad}).to_string()
         }
         _ => json!({"type": "cancel", "id": n, "tabId": "t", "data": {}}).to_string(),

@@ -1,30 +1,19 @@
-//! The AI reviewer: a second opinion on `review` verdicts.
+//! The AI reviewer's contract: a second opinion on `review` verdicts.
 //!
-//! Three backends sit behind [`Reviewer`]: the Anthropic Messages API
-//! ([`AnthropicReviewer`]), the `claude -p` CLI with the person's own login
-//! ([`ClaudeCliReviewer`]) and any OpenAI-compatible chat endpoint such as a local model
-//! ([`OpenAiReviewer`]). All of them get the same prompt ([`prompt`]), which marks every
-//! piece of the operation as untrusted data, and all of their answers go through the same
-//! strict parser ([`answer`]): anything but the exact JSON object asked for is a
-//! [`ReviewError`], and what a consumer does with an error is the policy's business
-//! (`crate::policy`), never an allow.
+//! What a reviewer is shown ([`ReviewRequest`]), the [`Reviewer`] trait, the prompt
+//! ([`prompt`]), which marks every piece of the operation as untrusted data, and the
+//! strict parser every answer goes through ([`answer`]): anything but the exact JSON
+//! object asked for is a [`ReviewError`], and what a consumer does with an error is the
+//! policy's business (`crate::policy`), never an allow.
+//!
+//! The backends that talk to a model (the Anthropic Messages API, the `claude -p` CLI,
+//! OpenAI-compatible endpoints) live in the `mstro-review` crate (`engine/review`), so
+//! that the engine has no network code.
 
 pub mod answer;
-mod anthropic;
-mod claude_cli;
-mod openai;
 pub mod prompt;
-mod retry;
-mod select;
 
 pub use answer::{ReviewAnswer, ReviewDecision, ThreatLevel};
-pub use anthropic::{AnthropicReviewer, Credential};
-pub use claude_cli::ClaudeCliReviewer;
-pub use openai::OpenAiReviewer;
-pub use select::{
-    Availability, DEFAULT_CONFIDENCE_THRESHOLD, DEFAULT_TIMEOUT, confidence_threshold,
-    select_reviewer,
-};
 
 use std::time::Duration;
 

@@ -7,7 +7,7 @@ use crate::home::client_id::client_id;
 use crate::home::credentials::Credentials;
 use crate::home::instances;
 use crate::machine::platform::{Platform, PlatformError, PollResult};
-use crate::protocol::device::DeviceRequest;
+use mstro_protocol::device::DeviceRequest;
 
 /// Device-code login; the credentials are saved on success.
 pub async fn login(home: &MstroHome, relay: &str, force: bool) -> anyhow::Result<i32> {
@@ -73,7 +73,7 @@ pub async fn device_login(
         }
         match platform.poll(&grant.device_code).await {
             Ok(PollResult::Approved(token)) => {
-                let now = crate::timestamp::now();
+                let now = mstro_protocol::timestamp::now();
                 let credentials = Credentials {
                     token: token.access_token,
                     user_id: token.user.id,

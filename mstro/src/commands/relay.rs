@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::home::MstroHome;
-use crate::relay::store::{Store, StoreError};
-use crate::relay::{RelayConfig, default_public_url, sign_in_link};
+use mstro_relay::store::{Store, StoreError};
+use mstro_relay::{RelayConfig, default_public_url, sign_in_link};
 
 #[derive(Debug, Args)]
 pub struct RelayArgs {
@@ -73,12 +73,12 @@ pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
         Some(RelayCommand::Sessions { name }) => {
             let store = Store::open(&data)?;
             let user = existing_user(&store, &name)?;
-            let sessions = store.sessions_of(&user.id, crate::relay::state::now())?;
+            let sessions = store.sessions_of(&user.id, mstro_relay::state::now())?;
             if sessions.is_empty() {
                 println!("{name} is not signed in anywhere.");
             }
             for s in &sessions {
-                let at = |t| crate::timestamp::rfc3339_unix(t).unwrap_or_default();
+                let at = |t| mstro_protocol::timestamp::rfc3339_unix(t).unwrap_or_default();
                 println!(
                     "{}  signed in {}  expires {}",
                     s.public_id(),
@@ -94,7 +94,7 @@ pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
             let owned: Vec<_> = store
                 .machines_for_user(&user.id)?
                 .into_iter()
-                .filter(|(_, p)| *p == crate::relay::store::Permission::Owner)
+                .filter(|(_, p)| *p == mstro_relay::store::Permission::Owner)
                 .collect();
             if owned.is_empty() {
                 println!("{name} owns no machine.");
@@ -135,7 +135,7 @@ pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
                     "mstro relay: listening on {listen}, reachable from the network. Serve it behind TLS (https) and pass --public-url."
                 );
             }
-            let relay = crate::relay::start(RelayConfig {
+            let relay = mstro_relay::start(RelayConfig {
                 public_url: args.public_url,
                 device_poll_interval_secs: args.device_poll_interval,
                 ..RelayConfig::new(listen, data)
@@ -155,13 +155,13 @@ pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
     }
 }
 
-fn existing_user(store: &Store, name: &str) -> anyhow::Result<crate::relay::store::User> {
+fn existing_user(store: &Store, name: &str) -> anyhow::Result<mstro_relay::store::User> {
     store.user_by_name(name)?.ok_or_else(|| {
         anyhow::anyhow!("no user named {name:?}; create one with `mstro relay add-user {name}`")
     })
 }
 
-async fn wait(relay: crate::relay::RunningRelay) {
+async fn wait(relay: mstro_relay::RunningRelay) {
     relay.wait().await;
 }
 

@@ -1,8 +1,8 @@
 //! `configure-hooks`, `setup-terminal`, `telemetry`.
 
-use crate::bouncer::cli::InstallArgs;
 use crate::home::MstroHome;
 use crate::home::settings::Settings;
+use mstro_bouncer::cli::InstallArgs;
 
 /// The bouncer's installer, pointing the hook at the `mstro-bouncer` next to this
 /// binary when there is one.
@@ -11,7 +11,7 @@ pub fn configure_hooks(project: bool) -> i32 {
         .ok()
         .and_then(|exe| exe.parent().map(|d| d.join("mstro-bouncer")))
         .filter(|p| p.is_file());
-    crate::bouncer::install::install(&InstallArgs {
+    mstro_bouncer::install::install(&InstallArgs {
         project,
         matcher: "*".to_owned(),
         binary: beside,
@@ -21,7 +21,7 @@ pub fn configure_hooks(project: bool) -> i32 {
 
 pub fn setup_terminal() -> i32 {
     println!("Terminal: built in (a pseudo-terminal per browser terminal); nothing to set up.");
-    match crate::bouncer::install::doctor::on_path("tmux") {
+    match mstro_bouncer::install::doctor::on_path("tmux") {
         Some(path) => println!(
             "tmux:     found at {} (optional: terminals survive mstro restarts)",
             path.display()

@@ -8,8 +8,8 @@ use clap::Args;
 use crate::home::MstroHome;
 use crate::home::client_id::client_id;
 use crate::machine::{Machine, MachineConfig};
-use crate::relay::store::{DeviceInfo, PollOutcome, Store, User};
-use crate::relay::{RelayConfig, state::now};
+use mstro_relay::store::{DeviceInfo, PollOutcome, Store, User};
+use mstro_relay::{RelayConfig, state::now};
 
 #[derive(Debug, Args)]
 pub struct UpArgs {
@@ -36,7 +36,7 @@ pub async fn run(home: &MstroHome, args: UpArgs) -> anyhow::Result<i32> {
     crate::machine::log::set_verbose(args.verbose);
     let listen = super::parse_listen(&args.listen)?;
     let data = args.data.clone().unwrap_or_else(|| home.relay_dir());
-    let relay = crate::relay::start(RelayConfig::new(listen, data)).await?;
+    let relay = mstro_relay::start(RelayConfig::new(listen, data)).await?;
     let name = args
         .user
         .clone()

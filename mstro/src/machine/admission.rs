@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::protocol::{Envelope, Permission};
+use mstro_protocol::{Envelope, Permission};
 
 /// Requests in progress at once, over all browsers.
 pub const MAX_REQUESTS: usize = 16;

@@ -67,8 +67,8 @@ pub fn serve(listener: TcpListener, working_dir: String, relay: String) -> io::R
     // Loopback only, and only for loopback names: a page that rebinds its own name to
     // 127.0.0.1 must not read the workspace path.
     let app = app.layer(axum::middleware::from_fn_with_state(
-        std::sync::Arc::new(crate::host_guard::AllowedHosts::loopback()),
-        crate::host_guard::check_host,
+        std::sync::Arc::new(mstro_relay::host_guard::AllowedHosts::loopback()),
+        mstro_relay::host_guard::check_host,
     ));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;

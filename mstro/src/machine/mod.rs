@@ -21,11 +21,11 @@ use self::relay_client::{ClientConfig, ConnectionState, RelayHandle};
 use self::workspace::Workspace;
 use crate::home::MstroHome;
 use crate::home::instances::{HEARTBEAT_EVERY, Registration};
-use crate::protocol::PROTOCOL_VERSION;
-use crate::protocol::handshake::MachineHello;
 use crate::session::event_log::LogLimits;
 use crate::session::runner::RunnerConfig;
 use crate::session::tabs::Sessions;
+use mstro_protocol::PROTOCOL_VERSION;
+use mstro_protocol::handshake::MachineHello;
 
 /// Everything a machine needs to run.
 #[derive(Debug, Clone)]
@@ -125,8 +125,9 @@ impl Machine {
             // the bouncer.
             eprintln!(
                 "warning: mstro-bouncer was not found at {}: prompts from the browser will \
-                 not run until it is there (`cargo build -p mstro` builds it beside mstro, \
-                 with `--release` for a release mstro; or name it with MSTRO_BOUNCER_BIN)",
+                 not run until it is there (`cargo build -p mstro -p mstro-bouncer` builds it \
+                 beside mstro, with `--release` for a release mstro; or name it with \
+                 MSTRO_BOUNCER_BIN)",
                 runner.binaries.bouncer.display()
             );
         }
@@ -146,7 +147,7 @@ impl Machine {
             while let Some(frame) = inbound.recv().await {
                 let Some(slot) = slots.admit(&frame) else {
                     outbox.push(&frame.error_reply(
-                        crate::protocol::ErrorCode::Busy,
+                        mstro_protocol::ErrorCode::Busy,
                         "the machine is busy; try again",
                     ));
                     continue;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::protocol::device::{
+use mstro_protocol::device::{
     DeviceGrant, DeviceRequest, Poll, PollError, Refreshed, Token, Verified,
 };
 

@@ -60,7 +60,7 @@ pub async fn refresh_if_due(
     }
     let refreshed = platform.refresh(&current).await?;
     credentials.token = refreshed.access_token.clone();
-    credentials.last_refreshed_at = crate::timestamp::now();
+    credentials.last_refreshed_at = mstro_protocol::timestamp::now();
     if let Err(e) = credentials.save(home) {
         eprintln!("mstro: cannot save the refreshed token: {e}");
     }

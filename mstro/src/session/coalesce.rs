@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::event::{TabEvent, TextChunk};
+use mstro_protocol::event::{TabEvent, TextChunk};
 
 /// How long text may wait before it is sent.
 pub const COALESCE_EVERY: Duration = Duration::from_millis(50);
@@ -55,7 +55,7 @@ fn same_stream(a: &TextChunk, b: &TextChunk) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::event::{StreamingTokens, TabEvent};
+    use mstro_protocol::event::{StreamingTokens, TabEvent};
 
     fn out(text: &str, parent: Option<&str>) -> TabEvent {
         TabEvent::Output(TextChunk {

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::event::TabEvent;
-use crate::protocol::Envelope;
+use mstro_protocol::Envelope;
+use mstro_protocol::event::TabEvent;
 
 /// The most a replay sends in one reply; more is answered with a snapshot.
 const MAX_REPLAY_BYTES: usize = 4 * 1024 * 1024;
@@ -153,7 +153,7 @@ impl EventLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::event::TextChunk;
+    use mstro_protocol::event::TextChunk;
 
     fn output(text: &str) -> TabEvent {
         TabEvent::Output(TextChunk {

@@ -4,17 +4,16 @@
 //! - [`tabs`]: the tabs of a machine, their requests, and the run of each prompt.
 //! - [`runner`]: one movement: `claude -p` with the bouncer in the loop, to one end.
 //! - [`stream`]: Claude Code's stream-json lines, parsed and turned into events.
-//! - [`event`]: what a tab streams to browsers; [`coalesce`] batches text deltas.
+//! - `mstro_protocol::event`: what a tab streams to browsers; [`coalesce`] batches text
+//!   deltas.
 //! - [`event_log`]: a tab's recent events, for reconnecting browsers.
-//! - [`decision_report`]: how the bouncer tells the run what it decided.
+//! - `mstro_bouncer::decision_report`: how the bouncer tells the run what it decided.
 //! - [`watchdog`]: warn about, then stop, a run that went silent.
 //! - [`history`]: one JSON file per session under `<project>/.mstro/history/`.
 //! - [`ids`]: tab, session and prompt ids, checked.
 
 pub mod attachments;
 pub mod coalesce;
-pub mod decision_report;
-pub mod event;
 pub mod event_log;
 pub mod history;
 pub mod ids;

@@ -16,9 +16,6 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use super::attachments::{self, Attachment};
-use super::event::{
-    MovementErrorKind, MovementStart, MovementWarning, TabEvent, TabState, TabStateChanged,
-};
 use super::event_log::{Catchup, EventLog, LogLimits};
 use super::history::record::is_claude_session_id;
 use super::history::window::{self, MAX_WINDOW_BYTES, Window};
@@ -27,7 +24,10 @@ use super::ids;
 use super::runner::command::{Invocation, valid_model};
 use super::runner::{self, RunnerConfig};
 use crate::machine::relay_client::Outbox;
-use crate::protocol::{Envelope, ErrorCode, Permission};
+use mstro_protocol::event::{
+    MovementErrorKind, MovementStart, MovementWarning, TabEvent, TabState, TabStateChanged,
+};
+use mstro_protocol::{Envelope, ErrorCode, Permission};
 
 /// Tabs one machine keeps open at once.
 const MAX_TABS: usize = 32;
@@ -426,7 +426,7 @@ impl Sessions {
                 ));
             }
             tab.msg_ids.insert(msg_id.clone());
-            let now = crate::timestamp::now();
+            let now = mstro_protocol::timestamp::now();
             let record = tab
                 .record
                 .get_or_insert_with(|| SessionRecord::new(ids::fresh("s"), &prompt, now.clone()));
@@ -568,7 +568,7 @@ impl Sessions {
                 if claude_session.is_some() {
                     record.claude_session_id = claude_session;
                 }
-                record.updated_at = crate::timestamp::now();
+                record.updated_at = mstro_protocol::timestamp::now();
             }
             tab.emit(&shared.outbox, terminal);
             tab.run = None;
@@ -679,7 +679,7 @@ impl Sessions {
                 return false;
             };
             let finished = record.clone();
-            let now = crate::timestamp::now();
+            let now = mstro_protocol::timestamp::now();
             let mut next = SessionRecord::new(ids::fresh("s"), &current.prompt, now);
             next.title = format!("{} (continued)", finished.title);
             next.claude_session_id = finished.claude_session_id.clone();
@@ -918,7 +918,7 @@ pub fn ack_frame(frame: &Envelope, ack: &ExecuteAck) -> Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::event::{MovementComplete, MovementError, MovementStatus, TextChunk};
+    use mstro_protocol::event::{MovementComplete, MovementError, MovementStatus, TextChunk};
 
     #[test]
     fn a_huge_run_is_cut_from_the_record_with_a_warning_but_streams_on() {

@@ -160,7 +160,10 @@ fn list_directory_limited(
             path: ws.display(&child),
             kind,
             size,
-            modified: meta.modified().ok().and_then(crate::timestamp::rfc3339),
+            modified: meta
+                .modified()
+                .ok()
+                .and_then(mstro_protocol::timestamp::rfc3339),
         });
     }
     entries.sort_by_cached_key(|e| {

@@ -13,17 +13,17 @@ use serde_json::json;
 use self::files::FileError;
 use self::request::{KNOWN, Request};
 use super::workspace::Workspace;
-use crate::protocol::{Envelope, ErrorCode};
 use crate::session::attachments;
 use crate::session::tabs::{Refusal, Sessions, ack_frame};
+use mstro_protocol::{Envelope, ErrorCode};
 
 /// `getSessions`' page size, by default and at most.
 const PAGE_DEFAULT: usize = 20;
 const PAGE_MAX: usize = 100;
 
 /// The largest reply sent: the relay takes machine frames up to
-/// [`MAX_MACHINE_FRAME_BYTES`](crate::protocol::MAX_MACHINE_FRAME_BYTES); leave room.
-const MAX_REPLY_BYTES: usize = crate::protocol::MAX_MACHINE_FRAME_BYTES - 64 * 1024;
+/// [`MAX_MACHINE_FRAME_BYTES`](mstro_protocol::MAX_MACHINE_FRAME_BYTES); leave room.
+const MAX_REPLY_BYTES: usize = mstro_protocol::MAX_MACHINE_FRAME_BYTES - 64 * 1024;
 
 /// The machine's request handlers.
 pub struct Dispatcher {

@@ -2,7 +2,7 @@
 //! that mutates or executes; a frame without a permission (the relay always sets one)
 //! may do nothing.
 
-use crate::protocol::Permission;
+use mstro_protocol::Permission;
 
 /// Everything a `view` user may send. A type not listed here needs `owner`, so a new
 /// message type is owner-only until someone decides otherwise.

@@ -24,8 +24,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 pub use self::backoff::Backoff;
 pub use self::outbox::Outbox;
 pub use self::state::ConnectionState;
-use crate::protocol::handshake::{Auth, CLOSE_REPLACED, CLOSE_UNAUTHORIZED, MachineHello, Paired};
-use crate::protocol::{Envelope, MAX_FRAME_BYTES};
+use mstro_protocol::handshake::{Auth, CLOSE_REPLACED, CLOSE_UNAUTHORIZED, MachineHello, Paired};
+use mstro_protocol::{Envelope, MAX_FRAME_BYTES};
 
 /// The machine pings this often...
 pub const PING_EVERY: Duration = Duration::from_secs(25);

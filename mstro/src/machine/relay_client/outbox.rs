@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use tokio::sync::Notify;
 
-use crate::protocol::Envelope;
+use mstro_protocol::Envelope;
 
 /// At most this many frames wait.
 pub const MAX_FRAMES: usize = 10_000;

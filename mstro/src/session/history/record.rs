@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::session::event::{MovementStatus, TabEvent, TextChunk};
 use crate::session::ids;
+use mstro_protocol::event::{MovementStatus, TabEvent, TextChunk};
 
 /// The `version` written, and the only one read.
 pub const FORMAT_VERSION: u32 = 1;
@@ -323,7 +323,7 @@ pub(super) fn session_id_of(name: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::event::{
+    use mstro_protocol::event::{
         MovementComplete, MovementError, MovementErrorKind, StreamingTokens, ToolPhase, ToolUse,
     };
     use serde_json::json;

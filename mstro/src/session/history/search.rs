@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::record::{SessionRecord, cut, one_line};
-use crate::session::event::TabEvent;
+use mstro_protocol::event::TabEvent;
 
 /// About how many characters of text a snippet shows around the match.
 pub const SNIPPET_CHARS: usize = 120;
@@ -136,7 +136,7 @@ impl SearchDoc {
 }
 
 /// A tool call's searchable text: its name and input.
-fn tool_text(tool: &crate::session::event::ToolUse) -> String {
+fn tool_text(tool: &mstro_protocol::event::ToolUse) -> String {
     match &tool.input {
         Some(input) => format!("{} {input}", tool.name),
         None => tool.name.clone(),

@@ -533,8 +533,8 @@ fn read_record(dir: &Path, id: &str) -> Result<(SessionRecord, Stamp), HistoryEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::event::{TabEvent, TextChunk, ToolPhase, ToolUse};
     use crate::session::history::{FORMAT_VERSION, MovementRecord};
+    use mstro_protocol::event::{TabEvent, TextChunk, ToolPhase, ToolUse};
     use serde_json::json;
 
     #[cfg(unix)]

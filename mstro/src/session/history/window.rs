@@ -8,7 +8,7 @@
 //! re-opened after a reconnect.
 
 use super::record::{self, MovementRecord, SessionRecord};
-use crate::session::event::{MovementWarning, TabEvent};
+use mstro_protocol::event::{MovementWarning, TabEvent};
 
 /// The most JSON one window holds, well inside one relay frame.
 pub const MAX_WINDOW_BYTES: usize = 4 * 1024 * 1024;
@@ -161,7 +161,7 @@ fn json_len(value: &impl serde::Serialize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::event::{MovementComplete, MovementStatus, TextChunk};
+    use mstro_protocol::event::{MovementComplete, MovementStatus, TextChunk};
 
     fn movement(id: &str, chunks: &[usize], ended: bool) -> MovementRecord {
         let mut m = MovementRecord::new(id.into(), format!("msg-{id}"), "p".into(), "t".into());

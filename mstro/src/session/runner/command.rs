@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::session::decision_report::{SOCKET_ENV, TOKEN_ENV};
+use mstro_bouncer::decision_report::{SOCKET_ENV, TOKEN_ENV};
 
 /// The MCP server's name; Claude Code calls its tool `mcp__mstro-bouncer__approval_prompt`.
 pub const SERVER_NAME: &str = "mstro-bouncer";

@@ -15,14 +15,14 @@ use tokio::sync::{mpsc, watch};
 use self::command::{Binaries, Invocation};
 use self::process::{ClaudeProcess, Line};
 use super::coalesce::{COALESCE_EVERY, Coalescer};
-use super::decision_report::{DecisionListener, DecisionReport};
-use super::event::{
-    BouncerDecision, MovementComplete, MovementError, MovementErrorKind, MovementStatus,
-    MovementWarning, TabEvent, ToolPhase,
-};
 use super::stream::Translator;
 use super::stream::translate::usage;
 use super::watchdog::{Alarm, Watchdog, WatchdogConfig};
+use mstro_bouncer::decision_report::{DecisionListener, DecisionReport};
+use mstro_protocol::event::{
+    BouncerDecision, MovementComplete, MovementError, MovementErrorKind, MovementStatus,
+    MovementWarning, TabEvent, ToolPhase,
+};
 
 /// How runs are started and stopped.
 #[derive(Debug, Clone)]
@@ -223,7 +223,7 @@ fn prepare(config: &RunnerConfig, invocation: &Invocation<'_>) -> Result<Prepare
     if !bouncer.is_file() {
         // Never run Claude Code without the bouncer.
         return Err(format!(
-            "mstro-bouncer was not found at {}; it must sit beside mstro (reinstall mstro) or be named by MSTRO_BOUNCER_BIN. Nothing was run.",
+            "mstro-bouncer was not found at {}; it must sit beside mstro (install mstro-bouncer with mstro) or be named by MSTRO_BOUNCER_BIN. Nothing was run.",
             bouncer.display()
         ));
     }
@@ -325,7 +325,7 @@ impl Driver<'_> {
         status: Option<std::process::ExitStatus>,
         stderr: &str,
     ) -> TabEvent {
-        let now = crate::timestamp::now();
+        let now = mstro_protocol::timestamp::now();
         let result = self.translator.result();
         let usage = result.map(usage);
         let claude_session_id = self.translator.claude_session_id().map(str::to_owned);

@@ -7,7 +7,7 @@
 //!   `output`, `thinking`, `toolUse` and `streamingTokens` events, each tool phase once
 //!   per id, and keeps the `result` line and Claude Code's session id for the runner.
 //!
-//! [`TabEvent`]: crate::session::event::TabEvent
+//! [`TabEvent`]: mstro_protocol::event::TabEvent
 
 pub mod line;
 pub mod translate;

@@ -24,7 +24,7 @@ use serde_json::Value;
 use super::line::{
     ContentBlock, Delta, Line, MessageLine, ResultLine, StreamEvent, StreamEventLine,
 };
-use crate::session::event::{StreamingTokens, TabEvent, TextChunk, ToolPhase, ToolUse, Usage};
+use mstro_protocol::event::{StreamingTokens, TabEvent, TextChunk, ToolPhase, ToolUse, Usage};
 
 /// Tool results longer than this many bytes are cut (on a char boundary) and flagged
 /// `truncated` (docs/sessions.md: "results are cut to 64 KiB").

@@ -1,0 +1,17 @@
+//! `mstro-protocol`: what the browser, the relay and the machine say to each other
+//! (MSTRO.md §2–5, docs/relay-api.md): the frame envelope, the machine's handshake, the
+//! device-login bodies, the error codes, the events a tab streams to browsers
+//! ([`event`]) and the timestamps they carry ([`timestamp`]). Data only: no I/O.
+
+pub mod device;
+pub mod envelope;
+pub mod error;
+pub mod event;
+pub mod handshake;
+pub mod timestamp;
+
+pub use envelope::{Envelope, MAX_FRAME_BYTES, MAX_MACHINE_FRAME_BYTES, Permission};
+pub use error::ErrorCode;
+
+/// The machine ⇄ relay protocol version this build speaks (`protocolVersion=`).
+pub const PROTOCOL_VERSION: u32 = 1;

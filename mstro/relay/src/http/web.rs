@@ -1,0 +1,45 @@
+//! The web app's static files (`mstro/relay/web/`), embedded in the binary.
+
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+#[derive(rust_embed::Embed)]
+#[folder = "web/"]
+// The web app's own unit tests (run with `node --test`) are not served.
+#[exclude = "tests/*"]
+struct Assets;
+
+/// `/` is the app; any other path is a file of it, or 404.
+pub async fn asset(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    let path = if path.is_empty() { "index.html" } else { path };
+    match Assets::get(path) {
+        Some(file) => {
+            // Revalidate everything: after an upgrade a browser must not mix old and
+            // new modules.
+            let cache = "no-cache";
+            (
+                [
+                    (header::CONTENT_TYPE, file.metadata.mimetype().to_owned()),
+                    (header::CACHE_CONTROL, cache.to_owned()),
+                ],
+                file.data,
+            )
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Assets;
+
+    #[test]
+    fn the_app_is_embedded_and_its_unit_tests_are_not() {
+        assert!(Assets::get("index.html").is_some());
+        assert!(Assets::get("js/session/store.js").is_some());
+        assert!(Assets::get("tests/store.test.mjs").is_none());
+        assert!(Assets::iter().all(|p| !p.starts_with("tests/")));
+    }
+}
