@@ -6,7 +6,8 @@
 /// envelope, the permission table, the typed request, and the workspace path in it.
 /// Every accepted path must lie inside the workspace.
 pub fn machine_frame(data: &[u8]) {
-    use crate::machine::dispatch::{permission, request::Request};
+    use crate::machine::dispatch::permission;
+    use crate::machine::dispatch::request::{self, Request};
     use crate::machine::workspace::Workspace;
     use mstro_protocol::Envelope;
 
@@ -26,7 +27,10 @@ pub fn machine_frame(data: &[u8]) {
     let Ok(envelope) = Envelope::parse(text) else {
         return;
     };
-    let _ = permission::allows(envelope.permission, &envelope.kind);
+    let _ = permission::allows(
+        envelope.permission,
+        request::RequestKind::from_type(&envelope.kind),
+    );
     if let Ok(Request::ReadFile(arg) | Request::ListDirectory(arg)) =
         Request::parse(&envelope.kind, &envelope.data)
         && let Ok(path) = workspace.resolve(&arg.path)

@@ -649,14 +649,14 @@ fn unknown_subcommands_are_errors_not_a_server() {
 async fn token_refresh_logout_and_preferences() {
     use mstro::home::MstroHome;
     use mstro::home::credentials::Credentials;
-    use mstro::machine::platform::{Platform, PlatformError};
+    use mstro::machine::relay_api::{RelayApi, RelayApiError};
     use mstro::machine::token_keeper::refresh_if_due;
 
     let (_data, relay, ada) = relay_with_user("ada").await;
     let machine = MachineDirs::new();
     machine.login(&relay.url, &ada).await;
     let home = MstroHome::at(machine.home());
-    let platform = Platform::new(&relay.url);
+    let platform = RelayApi::new(&relay.url);
     let old = machine.token();
     let token = RwLock::new(old.clone());
 
@@ -677,7 +677,7 @@ async fn token_refresh_logout_and_preferences() {
     );
     assert!(matches!(
         platform.verify(&old).await,
-        Err(PlatformError::Unauthorized)
+        Err(RelayApiError::Unauthorized)
     ));
     assert_eq!(platform.verify(&new).await.unwrap().user.name, "ada");
     assert_eq!(machine.run(&["whoami"]).status.code(), Some(0));
@@ -692,7 +692,7 @@ async fn token_refresh_logout_and_preferences() {
     assert!(
         matches!(
             platform.verify(&new).await,
-            Err(PlatformError::Unauthorized)
+            Err(RelayApiError::Unauthorized)
         ),
         "deregistered"
     );

@@ -18,7 +18,7 @@ use mstro::machine::relay_client::Outbox;
 use mstro::session::event_log::LogLimits;
 use mstro::session::runner::RunnerConfig;
 use mstro::session::runner::command::Binaries;
-use mstro::session::tabs::Sessions;
+use mstro::session::tabs::Tabs;
 use mstro::session::watchdog::WatchdogConfig;
 
 const STAMP_ENV: &str = "MSTRO_BENCH_STAMP";
@@ -84,7 +84,7 @@ async fn measure(
         watchdog: WatchdogConfig::default(),
         cancel_grace: Duration::from_secs(3),
     };
-    let sessions = Sessions::new(
+    let sessions = Tabs::new(
         work,
         config,
         Arc::new(Outbox::default()),

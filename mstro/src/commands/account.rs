@@ -6,48 +6,45 @@ use crate::home::MstroHome;
 use crate::home::client_id::client_id;
 use crate::home::credentials::Credentials;
 use crate::home::instances;
-use crate::machine::platform::{Platform, PlatformError, PollResult};
+use crate::machine::relay_api::{PollResult, RelayApi, RelayApiError};
 use mstro_protocol::device::DeviceRequest;
 
 /// Device-code login; the credentials are saved on success.
 pub async fn login(home: &MstroHome, relay: &str, force: bool) -> anyhow::Result<i32> {
-    let platform = Platform::new(relay);
+    let api = RelayApi::new(relay);
     if !force && let Some(c) = Credentials::load(home)? {
-        let same_relay = c
-            .platform_url
-            .as_deref()
-            .is_none_or(|u| u == platform.base());
+        let same_relay = c.platform_url.as_deref().is_none_or(|u| u == api.base());
         if same_relay {
-            match platform.verify(&c.token).await {
+            match api.verify(&c.token).await {
                 Ok(v) => {
                     println!(
                         "Already logged in to {} as {}. Use `mstro login --force` to register again.",
-                        platform.base(),
+                        api.base(),
                         v.user.name
                     );
                     return Ok(0);
                 }
-                Err(PlatformError::Unauthorized) => {
+                Err(RelayApiError::Unauthorized) => {
                     println!("The saved token is no longer valid; signing in again.");
                 }
                 Err(e) => return Err(e.into()),
             }
         }
     }
-    let credentials = device_login(home, &platform, force).await?;
-    println!("Logged in to {} as {}.", platform.base(), credentials.name);
+    let credentials = device_login(home, &api, force).await?;
+    println!("Logged in to {} as {}.", api.base(), credentials.name);
     Ok(0)
 }
 
 /// The device-code flow (MSTRO.md §2); returns the saved credentials.
 pub async fn device_login(
     home: &MstroHome,
-    platform: &Platform,
+    api: &RelayApi,
     force: bool,
 ) -> anyhow::Result<Credentials> {
     let client_id = client_id(home)?;
     let hello = crate::machine::hello(&client_id, "");
-    let grant = platform
+    let grant = api
         .request_device_code(&DeviceRequest {
             client_id: client_id.clone(),
             machine_hostname: hello.machine_hostname,
@@ -71,7 +68,7 @@ pub async fn device_login(
         if Instant::now() > deadline {
             anyhow::bail!("the code expired before it was approved; run `mstro login` again");
         }
-        match platform.poll(&grant.device_code).await {
+        match api.poll(&grant.device_code).await {
             Ok(PollResult::Approved(token)) => {
                 let now = mstro_protocol::timestamp::now();
                 let credentials = Credentials {
@@ -80,7 +77,7 @@ pub async fn device_login(
                     email: token.user.email,
                     name: token.user.name,
                     client_id,
-                    platform_url: Some(platform.base().to_owned()),
+                    platform_url: Some(api.base().to_owned()),
                     created_at: now.clone(),
                     last_refreshed_at: now,
                 };
@@ -99,7 +96,7 @@ pub async fn device_login(
                 other => anyhow::bail!("the relay refused the login: {other}"),
             },
             // The network comes and goes; the deadline bounds the wait.
-            Err(PlatformError::Unreachable { .. }) => {}
+            Err(RelayApiError::Unreachable { .. }) => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -114,8 +111,8 @@ pub async fn logout(home: &MstroHome) -> anyhow::Result<i32> {
         .platform_url
         .clone()
         .unwrap_or_else(|| super::DEFAULT_RELAY.to_owned());
-    match Platform::new(&relay).deregister(&c.token).await {
-        Ok(()) | Err(PlatformError::Unauthorized) => {}
+    match RelayApi::new(&relay).deregister(&c.token).await {
+        Ok(()) | Err(RelayApiError::Unauthorized) => {}
         Err(e) => eprintln!(
             "mstro: could not deregister on the relay ({e}); deleting the local credentials anyway"
         ),
@@ -147,12 +144,12 @@ pub async fn whoami(home: &MstroHome, offline: bool) -> anyhow::Result<i32> {
     if offline {
         return Ok(0);
     }
-    match Platform::new(&relay).verify(&c.token).await {
+    match RelayApi::new(&relay).verify(&c.token).await {
         Ok(_) => {
             println!("token:    valid");
             Ok(0)
         }
-        Err(PlatformError::Unauthorized) => {
+        Err(RelayApiError::Unauthorized) => {
             eprintln!("token:    not valid (revoked or replaced). Run `mstro login --force`.");
             Ok(1)
         }
@@ -169,8 +166,8 @@ pub async fn status(home: &MstroHome) -> anyhow::Result<i32> {
         .as_ref()
         .and_then(|c| c.platform_url.clone())
         .unwrap_or_else(|| super::DEFAULT_RELAY.to_owned());
-    let platform = Platform::new(&relay);
-    match platform.health().await {
+    let api = RelayApi::new(&relay);
+    match api.health().await {
         Ok(h) => println!(
             "relay:     {relay} reachable (version {})",
             h["version"].as_str().unwrap_or("unknown")
@@ -179,9 +176,9 @@ pub async fn status(home: &MstroHome) -> anyhow::Result<i32> {
     }
     match &credentials {
         None => println!("auth:      not logged in (run `mstro login`)"),
-        Some(c) => match platform.verify(&c.token).await {
+        Some(c) => match api.verify(&c.token).await {
             Ok(v) => println!("auth:      logged in as {}, token valid", v.user.name),
-            Err(PlatformError::Unauthorized) => {
+            Err(RelayApiError::Unauthorized) => {
                 println!("auth:      token not valid; run `mstro login --force`")
             }
             Err(_) => println!(

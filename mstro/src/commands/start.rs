@@ -4,7 +4,7 @@ use super::StartArgs;
 use crate::home::MstroHome;
 use crate::home::client_id::client_id;
 use crate::home::credentials::Credentials;
-use crate::machine::platform::Platform;
+use crate::machine::relay_api::RelayApi;
 use crate::machine::{Machine, MachineConfig};
 
 pub async fn run(home: &MstroHome, args: StartArgs) -> anyhow::Result<i32> {
@@ -14,7 +14,7 @@ pub async fn run(home: &MstroHome, args: StartArgs) -> anyhow::Result<i32> {
         Some(c) if c.platform_url.as_deref().is_none_or(|u| u == relay) => c,
         _ => {
             println!("This machine is not signed in to {relay} yet.");
-            super::account::device_login(home, &Platform::new(&relay), false).await?
+            super::account::device_login(home, &RelayApi::new(&relay), false).await?
         }
     };
     let working_dir = match args.working_dir {

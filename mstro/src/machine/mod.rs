@@ -6,7 +6,7 @@ pub mod admission;
 pub mod dispatch;
 pub mod local_server;
 pub mod log;
-pub mod platform;
+pub mod relay_api;
 pub mod relay_client;
 pub mod token_keeper;
 pub mod workspace;
@@ -23,7 +23,7 @@ use crate::home::MstroHome;
 use crate::home::instances::{HEARTBEAT_EVERY, Registration};
 use crate::session::event_log::LogLimits;
 use crate::session::runner::RunnerConfig;
-use crate::session::tabs::Sessions;
+use crate::session::tabs::Tabs;
 use mstro_protocol::PROTOCOL_VERSION;
 use mstro_protocol::handshake::MachineHello;
 
@@ -64,7 +64,7 @@ pub struct Machine {
     pub relay: RelayHandle,
     pub workspace: Arc<Workspace>,
     registration: Registration,
-    sessions: Sessions,
+    sessions: Tabs,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -131,7 +131,7 @@ impl Machine {
                 runner.binaries.bouncer.display()
             );
         }
-        let sessions = Sessions::new(
+        let sessions = Tabs::new(
             workspace.root().to_path_buf(),
             runner,
             relay.outbox.clone(),

@@ -12,7 +12,7 @@ use mstro_protocol::device::{
 
 /// Why a call to the relay failed.
 #[derive(Debug, thiserror::Error)]
-pub enum PlatformError {
+pub enum RelayApiError {
     #[error("cannot reach the relay at {url}: {source}")]
     Unreachable {
         url: String,
@@ -37,14 +37,14 @@ pub enum PollResult {
 }
 
 /// A client for one relay.
-pub struct Platform {
+pub struct RelayApi {
     base: String,
     http: reqwest::Client,
 }
 
-impl Platform {
-    pub fn new(base: &str) -> Platform {
-        Platform {
+impl RelayApi {
+    pub fn new(base: &str) -> RelayApi {
+        RelayApi {
             base: base.trim_end_matches('/').to_owned(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(15))
@@ -64,11 +64,11 @@ impl Platform {
     async fn send(
         &self,
         request: reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, PlatformError> {
+    ) -> Result<reqwest::Response, RelayApiError> {
         request
             .send()
             .await
-            .map_err(|source| PlatformError::Unreachable {
+            .map_err(|source| RelayApiError::Unreachable {
                 url: self.base.clone(),
                 source,
             })
@@ -77,26 +77,26 @@ impl Platform {
     async fn json<T: DeserializeOwned>(
         &self,
         response: reqwest::Response,
-    ) -> Result<T, PlatformError> {
+    ) -> Result<T, RelayApiError> {
         let status = response.status();
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-            return Err(PlatformError::Unauthorized);
+            return Err(RelayApiError::Unauthorized);
         }
         let body = response
             .text()
             .await
-            .map_err(|source| PlatformError::Unreachable {
+            .map_err(|source| RelayApiError::Unreachable {
                 url: self.base.clone(),
                 source,
             })?;
         if !status.is_success() {
-            return Err(PlatformError::Status { status, body });
+            return Err(RelayApiError::Status { status, body });
         }
-        serde_json::from_str(&body).map_err(|e| PlatformError::Invalid(format!("{e}: {body}")))
+        serde_json::from_str(&body).map_err(|e| RelayApiError::Invalid(format!("{e}: {body}")))
     }
 
     /// `GET /health`.
-    pub async fn health(&self) -> Result<serde_json::Value, PlatformError> {
+    pub async fn health(&self) -> Result<serde_json::Value, RelayApiError> {
         let r = self.send(self.http.get(self.url("/health"))).await?;
         self.json(r).await
     }
@@ -104,7 +104,7 @@ impl Platform {
     pub async fn request_device_code(
         &self,
         body: &DeviceRequest,
-    ) -> Result<DeviceGrant, PlatformError> {
+    ) -> Result<DeviceGrant, RelayApiError> {
         let r = self
             .send(
                 self.http
@@ -115,7 +115,7 @@ impl Platform {
         self.json(r).await
     }
 
-    pub async fn poll(&self, device_code: &str) -> Result<PollResult, PlatformError> {
+    pub async fn poll(&self, device_code: &str) -> Result<PollResult, RelayApiError> {
         let body = Poll {
             device_code: device_code.to_owned(),
         };
@@ -135,13 +135,13 @@ impl Platform {
             let text = r.text().await.unwrap_or_default();
             return match serde_json::from_str::<PollError>(&text) {
                 Ok(e) => Ok(PollResult::NotYet(e.error)),
-                Err(_) => Err(PlatformError::Invalid(text)),
+                Err(_) => Err(RelayApiError::Invalid(text)),
             };
         }
         self.json(r).await.map(PollResult::Approved)
     }
 
-    pub async fn verify(&self, token: &str) -> Result<Verified, PlatformError> {
+    pub async fn verify(&self, token: &str) -> Result<Verified, RelayApiError> {
         let r = self
             .send(
                 self.http
@@ -152,7 +152,7 @@ impl Platform {
         self.json(r).await
     }
 
-    pub async fn refresh(&self, token: &str) -> Result<Refreshed, PlatformError> {
+    pub async fn refresh(&self, token: &str) -> Result<Refreshed, RelayApiError> {
         let r = self
             .send(
                 self.http
@@ -163,7 +163,7 @@ impl Platform {
         self.json(r).await
     }
 
-    pub async fn deregister(&self, token: &str) -> Result<(), PlatformError> {
+    pub async fn deregister(&self, token: &str) -> Result<(), RelayApiError> {
         let r = self
             .send(
                 self.http
@@ -173,8 +173,8 @@ impl Platform {
             .await?;
         match r.status() {
             s if s.is_success() => Ok(()),
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(PlatformError::Unauthorized),
-            status => Err(PlatformError::Status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(RelayApiError::Unauthorized),
+            status => Err(RelayApiError::Status {
                 status,
                 body: r.text().await.unwrap_or_default(),
             }),

@@ -6,7 +6,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use super::platform::{Platform, PlatformError};
+use super::relay_api::{RelayApi, RelayApiError};
 use crate::home::MstroHome;
 use crate::home::credentials::Credentials;
 
@@ -21,14 +21,14 @@ pub fn spawn(
     home: MstroHome,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let platform = Platform::new(&relay_url);
+        let api = RelayApi::new(&relay_url);
         let mut tick = tokio::time::interval(CHECK_EVERY);
         loop {
             tick.tick().await;
-            match refresh_if_due(&platform, &token, &home).await {
+            match refresh_if_due(&api, &token, &home).await {
                 Ok(_) => {}
                 // The relay client reports a refused token; nothing more to do here.
-                Err(PlatformError::Unauthorized) => return,
+                Err(RelayApiError::Unauthorized) => return,
                 Err(e) => super::log::debug(&format!("token refresh failed, will retry: {e}")),
             }
         }
@@ -37,10 +37,10 @@ pub fn spawn(
 
 /// Refresh the stored token if it is due; whether it was.
 pub async fn refresh_if_due(
-    platform: &Platform,
+    api: &RelayApi,
     token: &RwLock<String>,
     home: &MstroHome,
-) -> Result<bool, PlatformError> {
+) -> Result<bool, RelayApiError> {
     let Ok(Some(mut credentials)) = Credentials::load(home) else {
         return Ok(false); // `mstro up`'s machine keeps its token in memory only
     };
@@ -58,7 +58,7 @@ pub async fn refresh_if_due(
     if age < REFRESH_AFTER {
         return Ok(false);
     }
-    let refreshed = platform.refresh(&current).await?;
+    let refreshed = api.refresh(&current).await?;
     credentials.token = refreshed.access_token.clone();
     credentials.last_refreshed_at = mstro_protocol::timestamp::now();
     if let Err(e) = credentials.save(home) {

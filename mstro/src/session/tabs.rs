@@ -71,7 +71,7 @@ pub struct ExecuteAck {
 
 /// The tabs of this machine process.
 #[derive(Clone)]
-pub struct Sessions {
+pub struct Tabs {
     shared: Arc<Shared>,
 }
 
@@ -83,15 +83,15 @@ struct Shared {
     runner: RunnerConfig,
     outbox: Arc<Outbox>,
     limits: LogLimits,
-    tabs: Mutex<Tabs>,
-    /// The latest save generation per session (see [`Sessions::save`]).
+    tabs: Mutex<OpenTabs>,
+    /// The latest save generation per session (see [`Tabs::save`]).
     saves: Mutex<HashMap<String, u64>>,
     /// The last save failure told about, per session (each is told once).
     save_failures: Mutex<HashMap<String, String>>,
 }
 
 #[derive(Default)]
-struct Tabs {
+struct OpenTabs {
     by_id: HashMap<String, Tab>,
     /// Creation order, for `getActiveTabs`.
     order: Vec<String>,
@@ -195,14 +195,14 @@ fn recorded_size(event: &TabEvent) -> usize {
         }
 }
 
-impl Sessions {
+impl Tabs {
     pub fn new(
         workspace: PathBuf,
         runner: RunnerConfig,
         outbox: Arc<Outbox>,
         limits: LogLimits,
-    ) -> Sessions {
-        Sessions {
+    ) -> Tabs {
+        Tabs {
             shared: Arc::new(Shared {
                 epoch: ids::fresh("e"),
                 history: Arc::new(HistoryStore::new(&workspace)),
@@ -210,7 +210,7 @@ impl Sessions {
                 runner,
                 outbox,
                 limits,
-                tabs: Mutex::new(Tabs::default()),
+                tabs: Mutex::new(OpenTabs::default()),
                 saves: Mutex::new(HashMap::new()),
                 save_failures: Mutex::new(HashMap::new()),
             }),
@@ -225,7 +225,7 @@ impl Sessions {
         self.shared.history.clone()
     }
 
-    fn tabs(&self) -> MutexGuard<'_, Tabs> {
+    fn tabs(&self) -> MutexGuard<'_, OpenTabs> {
         self.shared.tabs.lock().unwrap_or_else(|e| e.into_inner())
     }
 

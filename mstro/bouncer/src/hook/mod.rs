@@ -69,7 +69,9 @@ fn emit(line: &str) {
     let _ = out.flush();
 }
 
-/// A real crash of the kind the hook must survive.
+/// A real crash of the kind the hook must survive. Only in debug builds (the test
+/// suite's): a release build has no switch that makes it crash.
+#[cfg(debug_assertions)]
 fn crash_for_tests(how: &str) {
     // Unbounded on purpose: a stack overflow is one of the crashes being tested.
     #[allow(unconditional_recursion)]
@@ -91,12 +93,16 @@ fn crash_for_tests(how: &str) {
 /// Read one event and decide. `None` means "print nothing" (pass through). Without a
 /// `mode`, the configured default applies.
 pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>, ai: AiChoice) -> Option<String> {
-    // Lets the test suite prove that a panic or a crash still ends in a deny.
-    if std::env::var_os("MSTRO_BOUNCER_PANIC_FOR_TESTS").is_some() {
-        panic!("panic requested by MSTRO_BOUNCER_PANIC_FOR_TESTS");
-    }
-    if let Some(how) = std::env::var_os("MSTRO_BOUNCER_CRASH_FOR_TESTS") {
-        crash_for_tests(&how.to_string_lossy());
+    // Lets the test suite prove that a panic or a crash still ends in a deny; debug
+    // builds only.
+    #[cfg(debug_assertions)]
+    {
+        if std::env::var_os("MSTRO_BOUNCER_PANIC_FOR_TESTS").is_some() {
+            panic!("panic requested by MSTRO_BOUNCER_PANIC_FOR_TESTS");
+        }
+        if let Some(how) = std::env::var_os("MSTRO_BOUNCER_CRASH_FOR_TESTS") {
+            crash_for_tests(&how.to_string_lossy());
+        }
     }
     let deny = |why: String| {
         Some(output::render(

@@ -11,10 +11,10 @@ use std::sync::Arc;
 use serde_json::json;
 
 use self::files::FileError;
-use self::request::{KNOWN, Request};
+use self::request::{Request, RequestKind};
 use super::workspace::Workspace;
 use crate::session::attachments;
-use crate::session::tabs::{Refusal, Sessions, ack_frame};
+use crate::session::tabs::{Refusal, Tabs, ack_frame};
 use mstro_protocol::{Envelope, ErrorCode};
 
 /// `getSessions`' page size, by default and at most.
@@ -28,11 +28,11 @@ const MAX_REPLY_BYTES: usize = mstro_protocol::MAX_MACHINE_FRAME_BYTES - 64 * 10
 /// The machine's request handlers.
 pub struct Dispatcher {
     workspace: Arc<Workspace>,
-    sessions: Sessions,
+    sessions: Tabs,
 }
 
 impl Dispatcher {
-    pub fn new(workspace: Arc<Workspace>, sessions: Sessions) -> Dispatcher {
+    pub fn new(workspace: Arc<Workspace>, sessions: Tabs) -> Dispatcher {
         Dispatcher {
             workspace,
             sessions,
@@ -55,13 +55,14 @@ impl Dispatcher {
     }
 
     async fn answer(&self, frame: &Envelope) -> Envelope {
-        if !permission::allows(frame.permission, &frame.kind) {
+        let kind = RequestKind::from_type(&frame.kind);
+        if !permission::allows(frame.permission, kind) {
             return frame.error_reply(
                 ErrorCode::Forbidden,
                 format!("`{}` needs the owner's permission", frame.kind),
             );
         }
-        if !KNOWN.contains(&frame.kind.as_str()) {
+        if kind.is_none() {
             return frame.error_reply(
                 ErrorCode::UnknownType,
                 format!("this machine does not know `{}`", frame.kind),

@@ -1,6 +1,7 @@
 //! The requests the machine serves, as one serde-tagged enum: a frame's `type` picks
 //! the variant and its `data` must fit it.
 
+use mstro_protocol::Permission;
 use serde::Deserialize;
 
 /// A request from a browser.
@@ -97,25 +98,114 @@ pub struct SearchArg {
     pub limit: Option<usize>,
 }
 
-/// Every `type` the machine knows (any other is `unknown_type`).
-pub const KNOWN: &[&str] = &[
-    "ping",
-    "listDirectory",
-    "readFile",
-    "getActiveTabs",
-    "createTab",
-    "removeTab",
-    "initTab",
-    "execute",
-    "cancel",
-    "new",
-    "getSessions",
-    "getSessionById",
-    "deleteSession",
-    "searchHistory",
-];
+/// The kind of a request, without its data: what a frame's `type` names. Every
+/// question about a kind (its wire name, who may send it) is an exhaustive `match`, so
+/// a new request does not compile until each is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestKind {
+    Ping,
+    ListDirectory,
+    ReadFile,
+    GetActiveTabs,
+    CreateTab,
+    RemoveTab,
+    InitTab,
+    Execute,
+    Cancel,
+    New,
+    GetSessions,
+    GetSessionById,
+    DeleteSession,
+    SearchHistory,
+}
+
+impl RequestKind {
+    /// Every kind, for tests and listings.
+    pub const ALL: [RequestKind; 14] = [
+        RequestKind::Ping,
+        RequestKind::ListDirectory,
+        RequestKind::ReadFile,
+        RequestKind::GetActiveTabs,
+        RequestKind::CreateTab,
+        RequestKind::RemoveTab,
+        RequestKind::InitTab,
+        RequestKind::Execute,
+        RequestKind::Cancel,
+        RequestKind::New,
+        RequestKind::GetSessions,
+        RequestKind::GetSessionById,
+        RequestKind::DeleteSession,
+        RequestKind::SearchHistory,
+    ];
+
+    /// The frame `type` that names this kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Ping => "ping",
+            RequestKind::ListDirectory => "listDirectory",
+            RequestKind::ReadFile => "readFile",
+            RequestKind::GetActiveTabs => "getActiveTabs",
+            RequestKind::CreateTab => "createTab",
+            RequestKind::RemoveTab => "removeTab",
+            RequestKind::InitTab => "initTab",
+            RequestKind::Execute => "execute",
+            RequestKind::Cancel => "cancel",
+            RequestKind::New => "new",
+            RequestKind::GetSessions => "getSessions",
+            RequestKind::GetSessionById => "getSessionById",
+            RequestKind::DeleteSession => "deleteSession",
+            RequestKind::SearchHistory => "searchHistory",
+        }
+    }
+
+    /// The kind a frame's `type` names; `None` for a type this machine does not know.
+    pub fn from_type(kind: &str) -> Option<RequestKind> {
+        RequestKind::ALL.into_iter().find(|k| k.as_str() == kind)
+    }
+
+    /// The least permission that may send it (MSTRO.md §4): `view` reads, and nothing
+    /// that mutates, executes or controls a run.
+    pub fn needs(self) -> Permission {
+        match self {
+            RequestKind::Ping
+            | RequestKind::GetActiveTabs
+            | RequestKind::InitTab
+            | RequestKind::ListDirectory
+            | RequestKind::ReadFile
+            | RequestKind::GetSessions
+            | RequestKind::GetSessionById
+            | RequestKind::SearchHistory => Permission::View,
+            RequestKind::CreateTab
+            | RequestKind::RemoveTab
+            | RequestKind::Execute
+            | RequestKind::Cancel
+            | RequestKind::New
+            | RequestKind::DeleteSession => Permission::Owner,
+        }
+    }
+}
 
 impl Request {
+    /// Its kind.
+    pub fn kind(&self) -> RequestKind {
+        match self {
+            Request::Ping {} => RequestKind::Ping,
+            Request::ListDirectory(_) => RequestKind::ListDirectory,
+            Request::ReadFile(_) => RequestKind::ReadFile,
+            Request::GetActiveTabs {} => RequestKind::GetActiveTabs,
+            Request::CreateTab(_) => RequestKind::CreateTab,
+            Request::RemoveTab {} => RequestKind::RemoveTab,
+            Request::InitTab(_) => RequestKind::InitTab,
+            Request::Execute(_) => RequestKind::Execute,
+            Request::Cancel {} => RequestKind::Cancel,
+            Request::New {} => RequestKind::New,
+            Request::GetSessions(_) => RequestKind::GetSessions,
+            Request::GetSessionById(_) => RequestKind::GetSessionById,
+            Request::DeleteSession(_) => RequestKind::DeleteSession,
+            Request::SearchHistory(_) => RequestKind::SearchHistory,
+        }
+    }
+
     /// The request in a frame of `kind` with `data` (`null` data is `{}`).
     pub fn parse(kind: &str, data: &serde_json::Value) -> Result<Request, serde_json::Error> {
         let data = if data.is_null() {
@@ -151,8 +241,13 @@ mod tests {
             "deleteSession",
             "searchHistory",
         ];
-        for kind in KNOWN.iter().filter(|k| !needs_data.contains(k)) {
-            assert!(Request::parse(kind, &json!({})).is_ok(), "{kind}");
+        for kind in RequestKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .filter(|k| !needs_data.contains(k))
+        {
+            let request = Request::parse(kind, &json!({})).expect(kind);
+            assert_eq!(request.kind().as_str(), kind);
         }
         for kind in needs_data {
             assert!(Request::parse(kind, &json!({})).is_err(), "{kind}");
@@ -167,5 +262,24 @@ mod tests {
             })
         );
         assert!(Request::parse("initTab", &json!({"lastSeenSeq": -1})).is_err());
+    }
+
+    #[test]
+    fn every_kind_is_a_variant_and_back() {
+        for kind in RequestKind::ALL {
+            assert_eq!(RequestKind::from_type(kind.as_str()), Some(kind));
+            // The enum and the kind agree on the wire name: serde accepts it (with or
+            // without data, whichever it needs), and nothing else.
+            let parsed = Request::parse(kind.as_str(), &json!({}));
+            assert!(
+                parsed.as_ref().map_or_else(
+                    |e| !e.to_string().contains("unknown variant"),
+                    |r| r.kind() == kind
+                ),
+                "{kind:?}: {parsed:?}"
+            );
+        }
+        assert_eq!(RequestKind::from_type("Ping"), None);
+        assert_eq!(RequestKind::from_type("somethingNew"), None);
     }
 }
