@@ -286,6 +286,10 @@ impl Engine {
                 (_, Some((path, text))) if path.to_ascii_lowercase().ends_with(".ipynb") => {
                     executed::judge_notebook(path, text, cwd, &mut judge_code)
                 }
+                // A pushed workflow runs on a runner that holds the repository's secrets.
+                (_, Some((path, text))) if executed::is_pipeline(path) => {
+                    executed::judge_pipeline(path, text, &mut judge_code)
+                }
                 (_, Some((path, text))) => {
                     executed::judge_written(path, text, cwd, &mut judge_code)
                 }

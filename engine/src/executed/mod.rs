@@ -22,6 +22,7 @@ mod local_package;
 mod make;
 mod notebook;
 mod package;
+mod pipeline;
 mod read;
 mod target;
 mod taskfile;
@@ -31,6 +32,7 @@ mod written;
 
 pub(crate) use judge::{FileVerdict, judge_files};
 pub(crate) use notebook::{judge_edited_cell, judge_notebook};
+pub(crate) use pipeline::{is_pipeline, judge_pipeline};
 pub(crate) use written::{after_edit, judge_written};
 
 /// Whether `inv` runs a file that is there to be read, whose code any rule may be
