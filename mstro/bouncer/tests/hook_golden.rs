@@ -2,27 +2,21 @@
 //! always. The expected outputs are `insta` snapshots in `tests/snapshots/hook/`; after
 //! an intended change, see "Snapshots" in docs/architecture.md to update and review them.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use common::{HOME, bouncer, pipe};
 
 /// Run the hook with a fixed environment, so outputs do not depend on the machine.
 fn run_hook(args: &[&str], stdin: &[u8]) -> (String, i32) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-        .arg("hook")
-        .args(args)
-        .env_clear()
-        .env("HOME", "/home/dev")
-        .env_remove("MSTRO_HOME")
-        .env("CLAUDE_PROJECT_DIR", "/home/dev/project")
-        .env("PATH", "/usr/bin:/bin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the mstro-bouncer binary runs");
-    // The hook may answer before reading everything (oversized input): ignore EPIPE.
-    let _ = child.stdin.take().expect("piped").write_all(stdin);
-    let out = child.wait_with_output().expect("the hook exits");
+    let out = pipe(
+        bouncer(["hook"])
+            .args(args)
+            .env_clear()
+            .env("HOME", HOME)
+            .env("CLAUDE_PROJECT_DIR", "/home/dev/project")
+            .env("PATH", "/usr/bin:/bin"),
+        stdin,
+    );
     (
         String::from_utf8(out.stdout).expect("UTF-8 output"),
         out.status.code().unwrap_or(-1),
@@ -187,12 +181,10 @@ fn decisions_are_the_expected_ones() {
 #[cfg(debug_assertions)]
 #[test]
 fn a_panic_still_denies_and_exits_zero() {
-    let out = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-        .arg("hook")
-        .env("MSTRO_BOUNCER_PANIC_FOR_TESTS", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs");
+    let out = pipe(
+        bouncer(["hook"]).env("MSTRO_BOUNCER_PANIC_FOR_TESTS", "1"),
+        b"",
+    );
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON decision");
     assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
@@ -210,12 +202,10 @@ fn a_panic_still_denies_and_exits_zero() {
 #[test]
 fn a_crash_still_denies_and_exits_zero() {
     for how in ["segv", "abort", "stack"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-            .arg("hook")
-            .env("MSTRO_BOUNCER_CRASH_FOR_TESTS", how)
-            .stdin(Stdio::null())
-            .output()
-            .expect("runs");
+        let out = pipe(
+            bouncer(["hook"]).env("MSTRO_BOUNCER_CRASH_FOR_TESTS", how),
+            b"",
+        );
         assert_eq!(out.status.code(), Some(0), "{how}");
         let v: serde_json::Value =
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{how}: {e}"));
