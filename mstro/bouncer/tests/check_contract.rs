@@ -1,29 +1,17 @@
 //! The `check` contract that external evaluation harnesses rely on: one output line per
 //! input line, in order, with exactly these fields; and the exit codes.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 fn check(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-        .arg("check")
-        .args(args)
-        .env("HOME", "/home/dev")
-        .env_remove("MSTRO_HOME")
-        .env_remove("CLAUDE_PROJECT_DIR")
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("mstro-bouncer runs");
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("check exits")
+    common::pipe(
+        common::bouncer(["check"])
+            .args(args)
+            .current_dir(std::env::temp_dir()),
+        stdin.as_bytes(),
+    )
 }
 
 const FIELDS: [&str; 7] = [

@@ -1,11 +1,13 @@
 //! The real Claude Code CLI with `mstro-bouncer hook` registered in a temp HOME's
 //! `~/.claude/settings.json`, against a fake Messages API that asks for Bash calls.
 
+mod common;
+
 use std::path::Path;
 use std::time::Duration;
 
 use mstro_tests::fake_api::{FakeApi, Reply, result_text, tool_results};
-use mstro_tests::{binaries, claude, require};
+use mstro_tests::{claude, require};
 use serde_json::json;
 
 /// A temp HOME where `mstro-bouncer install` registered the hook, the way a person
@@ -13,21 +15,7 @@ use serde_json::json;
 /// also prove that what `install` writes is valid.
 fn home_with_hook(matcher: &str) -> tempfile::TempDir {
     let home = tempfile::tempdir().expect("a temp dir");
-    let out = std::process::Command::new(binaries::mstro_bouncer())
-        .args(["install", "--matcher", matcher])
-        .env("HOME", home.path())
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("MSTRO_HOME")
-        .output()
-        .expect("run mstro-bouncer install");
-    assert!(
-        out.status.success(),
-        "install failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let settings = std::fs::read_to_string(home.path().join(".claude/settings.json"))
-        .expect("install wrote ~/.claude/settings.json");
-    assert!(settings.contains("mstro-bouncer"), "{settings}");
+    common::install_hook(home.path(), matcher);
     home
 }
 

@@ -4,6 +4,8 @@
 //! - the REPL hook with a reviewer configured, where the person's request comes from
 //!   Claude Code's own transcript.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -158,18 +160,7 @@ fn headless_an_ambiguous_call_is_decided_by_the_reviewer_both_ways() {
 fn the_hook_asks_the_reviewer_with_the_request_from_the_transcript() {
     require!(claude::executable());
     let (home, project) = setup();
-    let out = std::process::Command::new(binaries::mstro_bouncer())
-        .args(["install", "--matcher", "Bash"])
-        .env("HOME", home.path())
-        .env_remove("MSTRO_HOME")
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::install_hook(home.path(), "Bash");
     let api = FakeApi::with_reviewer(conversation(&["chmod -R 777 ."]), |_| review("allow", 95));
     let run = claude::Run {
         home: home.path(),

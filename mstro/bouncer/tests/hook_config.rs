@@ -1,8 +1,8 @@
 //! The hook under a user's configuration: defaults, overrides and broken files.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use tempfile::TempDir;
 
@@ -31,25 +31,14 @@ fn hook_in(
         "cwd": cwd,
         "session_id": "s1",
     });
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-        .arg("hook")
-        .args(args)
-        .current_dir(cwd)
-        .env("MSTRO_HOME", mstro_home)
-        .env("HOME", home)
-        .env_remove("CLAUDE_PROJECT_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(event.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::pipe(
+        common::bouncer(["hook"])
+            .args(args)
+            .current_dir(cwd)
+            .env("MSTRO_HOME", mstro_home)
+            .env("HOME", home),
+        event.to_string().as_bytes(),
+    );
     assert!(out.status.success());
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -1,33 +1,22 @@
 //! Golden tests of `mstro-bouncer hook`: exact stdout for each input, exit code 0
-//! always. Run with `MSTRO_BLESS=1` to rewrite the expected files after an intended
-//! change, then review the diff.
+//! always. The expected outputs are `insta` snapshots in `tests/snapshots/hook/`; after
+//! an intended change, see "Snapshots" in docs/architecture.md to update and review them.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
 
-fn golden_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/hook")
-}
+use common::{HOME, bouncer, pipe};
 
 /// Run the hook with a fixed environment, so outputs do not depend on the machine.
 fn run_hook(args: &[&str], stdin: &[u8]) -> (String, i32) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-        .arg("hook")
-        .args(args)
-        .env_clear()
-        .env("HOME", "/home/dev")
-        .env_remove("MSTRO_HOME")
-        .env("CLAUDE_PROJECT_DIR", "/home/dev/project")
-        .env("PATH", "/usr/bin:/bin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the mstro-bouncer binary runs");
-    // The hook may answer before reading everything (oversized input): ignore EPIPE.
-    let _ = child.stdin.take().expect("piped").write_all(stdin);
-    let out = child.wait_with_output().expect("the hook exits");
+    let out = pipe(
+        bouncer(["hook"])
+            .args(args)
+            .env_clear()
+            .env("HOME", HOME)
+            .env("CLAUDE_PROJECT_DIR", "/home/dev/project")
+            .env("PATH", "/usr/bin:/bin"),
+        stdin,
+    );
     (
         String::from_utf8(out.stdout).expect("UTF-8 output"),
         out.status.code().unwrap_or(-1),
@@ -76,42 +65,77 @@ fn cases() -> Vec<(&'static str, Vec<&'static str>, Vec<u8>)> {
     ]
 }
 
-#[test]
-fn hook_outputs_match_golden_files() {
-    let bless = std::env::var_os("MSTRO_BLESS").is_some();
-    let mut failures = Vec::new();
-    for (name, args, stdin) in cases() {
-        let (out, code) = run_hook(&args, &stdin);
-        assert_eq!(code, 0, "{name}: the hook must always exit 0");
-        let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(
-            lines.len(),
-            1,
-            "{name}: exactly one line of output, got {out:?}"
-        );
-        let parsed: serde_json::Value = serde_json::from_str(lines[0])
-            .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {out}"));
-        assert_eq!(
-            parsed["hookSpecificOutput"]["hookEventName"], "PreToolUse",
-            "{name}"
-        );
-        let path = golden_dir().join(format!("{name}.json"));
-        if bless {
-            std::fs::write(&path, &out).expect("write golden file");
-            continue;
-        }
-        match std::fs::read_to_string(&path) {
-            Ok(expected) if expected == out => {}
-            Ok(expected) => {
-                failures.push(format!("{name}:\n  expected {expected}  got      {out}"))
+/// Run one case and compare its output with its snapshot,
+/// `tests/snapshots/hook/<name>.snap`.
+fn golden(name: &str) {
+    let (_, args, stdin) = cases()
+        .into_iter()
+        .find(|c| c.0 == name)
+        .expect("known case");
+    let (out, code) = run_hook(&args, &stdin);
+    assert_eq!(code, 0, "{name}: the hook must always exit 0");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{name}: exactly one line of output, got {out:?}"
+    );
+    // The snapshot holds the line; the newline that ends it is checked here.
+    assert!(out.ends_with('\n'), "{name}: a whole line, got {out:?}");
+    let parsed: serde_json::Value =
+        serde_json::from_str(lines[0]).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {out}"));
+    assert_eq!(
+        parsed["hookSpecificOutput"]["hookEventName"], "PreToolUse",
+        "{name}"
+    );
+    insta::with_settings!({
+        snapshot_path => "snapshots/hook",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        description => name,
+    }, {
+        insta::assert_snapshot!(name, lines[0]);
+    });
+}
+
+/// One test per case, so a change shows every case it affects at once.
+macro_rules! golden_tests {
+    ($($test:ident: $name:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                golden($name);
             }
-            Err(e) => failures.push(format!(
-                "{name}: cannot read {} ({e}); run with MSTRO_BLESS=1",
-                path.display()
-            )),
+        )*
+
+        #[test]
+        fn every_case_has_a_golden_test() {
+            let tested = [$($name),*];
+            let cases: Vec<&str> = cases().iter().map(|c| c.0).collect();
+            assert_eq!(cases, tested);
         }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    };
+}
+
+golden_tests! {
+    golden_deny_rm_home: "deny-rm-home",
+    golden_deny_reverse_shell: "deny-reverse-shell",
+    golden_ask_git_reset: "ask-git-reset",
+    golden_ask_write_profile: "ask-write-profile",
+    golden_ask_read_secret: "ask-read-secret",
+    golden_allow_rule_git_status: "allow-rule-git-status",
+    golden_allow_default_unknown: "allow-default-unknown",
+    golden_allow_edit_project: "allow-edit-project",
+    golden_deny_mcp_command: "deny-mcp-command",
+    golden_headless_review_denies: "headless-review-denies",
+    golden_deploy_unvouched_denies: "deploy-unvouched-denies",
+    golden_empty_input: "empty-input",
+    golden_malformed_json: "malformed-json",
+    golden_not_an_object: "not-an-object",
+    golden_missing_command: "missing-command",
+    golden_wrong_event: "wrong-event",
+    golden_oversized_input: "oversized-input",
+    golden_bad_arguments: "bad-arguments",
 }
 
 #[test]
@@ -157,12 +181,10 @@ fn decisions_are_the_expected_ones() {
 #[cfg(debug_assertions)]
 #[test]
 fn a_panic_still_denies_and_exits_zero() {
-    let out = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-        .arg("hook")
-        .env("MSTRO_BOUNCER_PANIC_FOR_TESTS", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs");
+    let out = pipe(
+        bouncer(["hook"]).env("MSTRO_BOUNCER_PANIC_FOR_TESTS", "1"),
+        b"",
+    );
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON decision");
     assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
@@ -180,12 +202,10 @@ fn a_panic_still_denies_and_exits_zero() {
 #[test]
 fn a_crash_still_denies_and_exits_zero() {
     for how in ["segv", "abort", "stack"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-            .arg("hook")
-            .env("MSTRO_BOUNCER_CRASH_FOR_TESTS", how)
-            .stdin(Stdio::null())
-            .output()
-            .expect("runs");
+        let out = pipe(
+            bouncer(["hook"]).env("MSTRO_BOUNCER_CRASH_FOR_TESTS", how),
+            b"",
+        );
         assert_eq!(out.status.code(), Some(0), "{how}");
         let v: serde_json::Value =
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{how}: {e}"));

@@ -1,27 +1,17 @@
 //! Whatever arrives on stdin, the hook prints exactly one valid JSON decision and exits
 //! 0 (Claude Code treats anything else as "no decision" and carries on: fail-open).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
 fn run_hook(stdin: &[u8]) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-        .arg("hook")
-        .env("HOME", "/home/dev")
-        .env_remove("MSTRO_HOME")
-        .env_remove("CLAUDE_PROJECT_DIR")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the hook starts");
-    // The hook may stop reading early (a cap, a parse error): a broken pipe is fine.
-    let _ = child.stdin.take().expect("stdin").write_all(stdin);
-    let out = child.wait_with_output().expect("the hook finishes");
+    // The hook may stop reading early (a cap, a parse error): `pipe` allows for it.
+    let out = common::pipe(
+        common::bouncer(["hook"]).current_dir(env!("CARGO_MANIFEST_DIR")),
+        stdin,
+    );
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

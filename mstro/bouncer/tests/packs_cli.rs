@@ -1,7 +1,9 @@
 //! `mstro-bouncer packs`: the tooling a rule author uses, driven as a person would.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use tempfile::TempDir;
 
@@ -41,12 +43,9 @@ impl Person {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-            .args(args)
+        common::bouncer(args)
             .current_dir(self.project())
             .env("HOME", self.home())
-            .env_remove("MSTRO_HOME")
-            .env_remove("CLAUDE_PROJECT_DIR")
             .output()
             .unwrap()
     }
@@ -241,24 +240,12 @@ fn validate_names_the_file_line_and_rule_of_every_problem() {
     // Loaded for real from the project, it stops the hook with the same message.
     let event = r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"cwd":"CWD"}"#
         .replace("CWD", person.project().to_str().unwrap());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-        .arg("hook")
-        .current_dir(person.project())
-        .env("HOME", person.home())
-        .env_remove("MSTRO_HOME")
-        .env_remove("CLAUDE_PROJECT_DIR")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(event.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::pipe(
+        common::bouncer(["hook"])
+            .current_dir(person.project())
+            .env("HOME", person.home()),
+        event.as_bytes(),
+    );
     let decision: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let output = &decision["hookSpecificOutput"];
     assert_eq!(output["permissionDecision"], "deny");

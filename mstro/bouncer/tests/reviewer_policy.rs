@@ -2,12 +2,11 @@
 //! Messages API on loopback that scripts the reviewer: every row of the policy table
 //! in every mode, the retry, the cache, and that no reviewer failure ever allows.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use mstro_tests::binaries;
 use mstro_tests::fake_api::{FakeApi, Reply, review, review_text};
 use serde_json::{Value, json};
 
@@ -49,27 +48,16 @@ impl Home {
             "tool_name": "Bash",
             "tool_input": {"command": command},
         });
-        let mut cmd = Command::new(binaries::mstro_bouncer());
-        cmd.args(["hook", "--mode", mode])
-            .args(extra)
+        let mut cmd = common::bouncer(["hook", "--mode", mode]);
+        cmd.args(extra)
             .env_clear()
             .env("HOME", self.path())
-            .env("PATH", "/usr/bin:/bin")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .env("PATH", "/usr/bin:/bin");
         if let Some(url) = api {
             cmd.env("ANTHROPIC_BASE_URL", url)
                 .env("ANTHROPIC_API_KEY", "sk-ant-test");
         }
-        let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(event.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = common::pipe(&mut cmd, event.to_string().as_bytes());
         assert!(out.status.success());
         let stdout = String::from_utf8_lossy(&out.stdout);
         let v: Value =

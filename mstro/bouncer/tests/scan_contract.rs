@@ -2,6 +2,8 @@
 //! where), its SARIF against the official schema, file errors, `--staged`,
 //! `--baseline`, the `github` format's escaping, and the exit codes.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,13 +16,9 @@ fn fixtures() -> PathBuf {
 
 /// Run `mstro-bouncer scan ARGS` in `dir`, with a fixed home directory.
 fn scan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-        .arg("scan")
+    common::bouncer(["scan"])
         .args(args)
         .current_dir(dir)
-        .env("HOME", "/home/dev")
-        .env_remove("MSTRO_HOME")
-        .env_remove("CLAUDE_PROJECT_DIR")
         .env_remove("TMPDIR")
         .output()
         .expect("mstro-bouncer runs")

@@ -9,9 +9,10 @@
 //! `MSTRO_SCAN_CORPUS_PRINT=1 cargo test -p mstro-bouncer --test scan_corpus -- --nocapture`,
 //! check each new line by hand, and copy it (with its reason) into `expected.txt`.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -26,13 +27,9 @@ fn current() -> (BTreeSet<String>, Value) {
 }
 
 fn scan_corpus(extra: &[&str]) -> (BTreeSet<String>, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mstro-bouncer"))
-        .args(["scan", "--format", "json", "--fail-on", "never"])
+    let out = common::bouncer(["scan", "--format", "json", "--fail-on", "never"])
         .args(extra)
         .current_dir(corpus())
-        .env("HOME", "/home/dev")
-        .env_remove("MSTRO_HOME")
-        .env_remove("CLAUDE_PROJECT_DIR")
         .env_remove("TMPDIR")
         .output()
         .expect("mstro-bouncer runs");
