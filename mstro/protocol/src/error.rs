@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a request got an error answer instead of a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     // Frames (relay and machine).
