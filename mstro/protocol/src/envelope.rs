@@ -17,6 +17,7 @@ const MAX_ID_BYTES: usize = 128;
 /// What a browser may do on a machine. Set by the relay from its own records, never
 /// taken from a browser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Permission {
     /// The machine's owner: everything.
@@ -36,16 +37,20 @@ impl Permission {
 
 /// One frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 pub struct Envelope {
     /// The message type (`readFile`, `machineStatus`, `error`, ...).
     #[serde(rename = "type")]
     pub kind: String,
     /// Chosen by the browser; replies echo it. A string or a number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(as = "Option<crate::typescript::Id>"))]
     pub id: Option<Value>,
     #[serde(rename = "tabId", default, skip_serializing_if = "Option::is_none")]
     pub tab_id: Option<String>,
     #[serde(default)]
+    #[cfg_attr(test, ts(type = "unknown"))]
     pub data: Value,
     /// Relay → machine: the browser connection the frame came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]

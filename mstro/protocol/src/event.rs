@@ -10,6 +10,7 @@ use serde_json::Value;
 
 /// One event of a tab, serialised as `{"type": <camelCase variant>, "data": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", content = "data", rename_all = "camelCase")]
 pub enum TabEvent {
     /// A prompt started running.
@@ -112,6 +113,8 @@ impl TabEvent {
 
 /// `movementStart`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct MovementStart {
     pub movement_id: String,
@@ -125,11 +128,14 @@ pub struct MovementStart {
     pub resume: Option<String>,
     /// Where the prompt's attached files were saved, relative to the workspace.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(as = "Option<Vec<String>>"))]
     pub attachments: Vec<String>,
 }
 
 /// `output` and `thinking`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct TextChunk {
     pub movement_id: String,
@@ -141,6 +147,7 @@ pub struct TextChunk {
 
 /// Which step of a tool call a [`ToolUse`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum ToolPhase {
     Start,
@@ -150,6 +157,8 @@ pub enum ToolPhase {
 
 /// `toolUse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct ToolUse {
     pub movement_id: String,
@@ -160,6 +169,7 @@ pub struct ToolUse {
     pub name: String,
     /// `input` phase: the complete input object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(type = "unknown"))]
     pub input: Option<Value>,
     /// `result` phase: the result text (cut to a bound; see `truncated`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,6 +178,7 @@ pub struct ToolUse {
     pub is_error: Option<bool>,
     /// The result text was longer than what is sent.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(as = "Option<bool>"))]
     pub truncated: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_tool_use_id: Option<String>,
@@ -175,6 +186,8 @@ pub struct ToolUse {
 
 /// `bouncerDecision`: one decision of `mstro-bouncer mcp` for this movement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct BouncerDecision {
     pub movement_id: String,
@@ -185,6 +198,8 @@ pub struct BouncerDecision {
 /// What the bouncer decided about one tool call, as `mstro-bouncer mcp` reports it
 /// (`session::decision_report`) and browsers see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
     /// The tool call decided, when Claude Code said which.
@@ -210,6 +225,8 @@ pub struct Decision {
 
 /// `streamingTokens`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct StreamingTokens {
     pub movement_id: String,
@@ -219,6 +236,8 @@ pub struct StreamingTokens {
 
 /// `movementWarning`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct MovementWarning {
     pub movement_id: String,
@@ -229,6 +248,7 @@ pub struct MovementWarning {
 
 /// How a movement that did not fail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum MovementStatus {
     Completed,
@@ -237,6 +257,8 @@ pub enum MovementStatus {
 
 /// Token counts and cost, from Claude Code's `result` line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
     pub input_tokens: u64,
@@ -253,6 +275,8 @@ pub struct Usage {
 
 /// `movementComplete`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct MovementComplete {
     pub movement_id: String,
@@ -271,6 +295,7 @@ pub struct MovementComplete {
 
 /// Why a movement failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum MovementErrorKind {
     /// `claude` could not be started (not installed, not executable).
@@ -289,6 +314,8 @@ pub enum MovementErrorKind {
 
 /// `movementError`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct MovementError {
     pub movement_id: String,
@@ -306,6 +333,7 @@ pub struct MovementError {
 
 /// A tab's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum TabState {
     Idle,
@@ -315,6 +343,8 @@ pub enum TabState {
 
 /// `tabStateChanged`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct TabStateChanged {
     pub state: TabState,

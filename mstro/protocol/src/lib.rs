@@ -9,6 +9,8 @@ pub mod error;
 pub mod event;
 pub mod handshake;
 pub mod timestamp;
+#[cfg(test)]
+mod typescript;
 
 pub use envelope::{Envelope, MAX_FRAME_BYTES, MAX_MACHINE_FRAME_BYTES, Permission};
 pub use error::ErrorCode;

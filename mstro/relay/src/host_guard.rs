@@ -80,7 +80,7 @@ pub async fn check_host(
         _ => (
             StatusCode::MISDIRECTED_REQUEST,
             axum::Json(serde_json::json!({
-                "error": "unknown_host",
+                "error": mstro_protocol::ErrorCode::UnknownHost,
                 "message": "this server does not answer to that host name; use its own URL (a relay behind a proxy needs --public-url)",
             })),
         )

@@ -16,6 +16,7 @@
 //! a hostile *browser*, which cannot create symlinks; the machine's own user can already read
 //! anything the machine can.
 
+use mstro_protocol::ErrorCode;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
@@ -52,12 +53,12 @@ pub enum PathError {
 
 impl PathError {
     /// The wire error code (docs/relay-api.md).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            PathError::OutsideWorkspace(_) => "outside_workspace",
-            PathError::InvalidPath(_) => "malformed",
-            PathError::NotFound(_) => "not_found",
-            PathError::Io(..) => "io",
+            PathError::OutsideWorkspace(_) => ErrorCode::OutsideWorkspace,
+            PathError::InvalidPath(_) => ErrorCode::Malformed,
+            PathError::NotFound(_) => ErrorCode::NotFound,
+            PathError::Io(..) => ErrorCode::Io,
         }
     }
 }
@@ -247,7 +248,7 @@ mod tests {
     fn code(result: Result<PathBuf, PathError>) -> &'static str {
         match result {
             Ok(path) => panic!("expected refusal, got {}", path.display()),
-            Err(e) => e.code(),
+            Err(e) => e.code().as_str(),
         }
     }
 
@@ -467,7 +468,9 @@ mod tests {
         let err = f.ws.resolve("nope").unwrap_err();
         assert_eq!(err.to_string(), "no such file or directory: nope");
         assert_eq!(
-            PathError::Io("x".into(), io::Error::other("boom")).code(),
+            PathError::Io("x".into(), io::Error::other("boom"))
+                .code()
+                .as_str(),
             "io"
         );
     }

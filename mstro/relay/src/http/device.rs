@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mstro_protocol::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -107,7 +108,7 @@ async fn device(state: &RelayState, headers: &HeaderMap) -> Result<Device, ApiEr
     let token = bearer(headers).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "Bearer token required",
         )
     })?;
@@ -117,7 +118,7 @@ async fn device(state: &RelayState, headers: &HeaderMap) -> Result<Device, ApiEr
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_token",
+                ErrorCode::InvalidToken,
                 "this device token is not valid (revoked or replaced); run `mstro login --force`",
             )
         })
@@ -149,7 +150,7 @@ pub async fn verify(
     let user = state.db(move |s| s.user(&user_id)).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "the user is gone",
         )
     })?;
@@ -205,7 +206,7 @@ fn decision_attempt(state: &RelayState, user_id: &str) -> Result<(), ApiError> {
 fn unknown_code() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "unknown_code",
+        ErrorCode::UnknownCode,
         "no device is waiting with this code; check it against your terminal",
     )
 }
@@ -224,14 +225,14 @@ pub async fn lookup(
     if request.expires_at <= now() {
         return Err(ApiError::new(
             StatusCode::GONE,
-            "expired",
+            ErrorCode::Expired,
             "this code has expired; run `mstro login` again for a new one",
         ));
     }
     if !matches!(request.state, RequestState::Pending) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
-            "already_decided",
+            ErrorCode::AlreadyDecided,
             "this code has already been approved or denied",
         ));
     }
@@ -262,7 +263,7 @@ pub async fn approve(
     if !approved {
         return Err(ApiError::new(
             StatusCode::GONE,
-            "expired",
+            ErrorCode::Expired,
             "this code has expired or was already used; run `mstro login` again",
         ));
     }

@@ -4,20 +4,22 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use mstro_protocol::ErrorCode;
+
 use crate::store::StoreError;
 
 /// An API error answer.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     /// Sent as `Retry-After` (seconds).
     pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -33,26 +35,30 @@ impl ApiError {
             retry_after: Some(std::time::Duration::from_secs(secs.max(1))),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!("too many attempts; try again in {} s", secs.max(1)),
             )
         }
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in first")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthenticated,
+            "sign in first",
+        )
     }
 
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("no such {what}"),
         )
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed", message)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::Malformed, message)
     }
 }
 
@@ -60,25 +66,25 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match &e {
             StoreError::InvalidName(_) | StoreError::WeakPassword => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid", e.to_string())
+                ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, e.to_string())
             }
             StoreError::NameTaken(_) => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, e.to_string())
             }
             StoreError::NotFound => ApiError::not_found("record"),
             StoreError::UnknownUser(name) => ApiError::new(
                 StatusCode::NOT_FOUND,
-                "unknown_user",
+                ErrorCode::UnknownUser,
                 format!("no user named {name:?}"),
             ),
             StoreError::Forbidden => {
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string())
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, e.to_string())
             }
             _ => {
                 eprintln!("mstro relay: store error: {e}");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
+                    ErrorCode::Internal,
                     "the relay's store failed; see its log",
                 )
             }

@@ -14,6 +14,7 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use mstro_protocol::ErrorCode;
 use std::sync::Arc;
 
 use crate::host_guard::{AllowedHosts, check_host};
@@ -86,7 +87,7 @@ async fn same_origin_json(
     if !origin::same_origin(headers, &state.public_url) {
         return error::ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
-            "cross_origin",
+            ErrorCode::CrossOrigin,
             "this request came from another site",
         )
         .into_response();
@@ -100,7 +101,7 @@ async fn same_origin_json(
     if method != Method::DELETE && !bearer && !json {
         return error::ApiError::new(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "json_required",
+            ErrorCode::JsonRequired,
             "send the request body as JSON (Content-Type: application/json)",
         )
         .into_response();

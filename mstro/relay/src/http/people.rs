@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
+use mstro_protocol::ErrorCode;
 use serde::Deserialize;
 
 use super::client_address::ClientAddress;
@@ -46,7 +47,7 @@ pub async fn login(
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "bad_credentials",
+                ErrorCode::BadCredentials,
                 "wrong name or password",
             )
         })?;
@@ -68,7 +69,7 @@ pub async fn redeem_link(
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_link",
+                ErrorCode::InvalidLink,
                 "this sign-in link has already been used or has expired",
             )
         })?;
@@ -92,7 +93,7 @@ pub async fn peek_link(
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_link",
+                ErrorCode::InvalidLink,
                 "this sign-in link has already been used or has expired",
             )
         })?;

@@ -5,8 +5,11 @@ use axum::response::{IntoResponse, Response};
 
 #[derive(rust_embed::Embed)]
 #[folder = "web/"]
-// The web app's own unit tests (run with `node --test`) are not served.
+// The web app's own unit tests (run with `node --test`) and its type-check inputs (the
+// generated declarations, `jsconfig.json`) are not served.
 #[exclude = "tests/*"]
+#[exclude = "types/*"]
+#[exclude = "jsconfig.json"]
 struct Assets;
 
 /// `/` is the app; any other path is a file of it, or 404.

@@ -36,7 +36,7 @@ pub async fn upgrade(
     if !crate::http::origin::same_origin(&headers, &state.public_url) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "cross_origin",
+            ErrorCode::CrossOrigin,
             "WebSocket from another origin",
         ));
     }

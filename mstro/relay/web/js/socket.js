@@ -1,3 +1,4 @@
+// @ts-check
 // The browser's socket to one machine, through the relay (`/ws/web?machine=ID`).
 //
 // - request(type, data) sends `{type, id, data}` and resolves with the reply's `data`
@@ -11,7 +12,18 @@
 //   `open` {reconnected}, `frame` (any frame that is not a reply to one of ours, e.g.
 //   `machineStatus`, and the machine's session events, which carry no `id`).
 
+/** @typedef {import('../types/protocol').Envelope} Envelope */
+/** @typedef {import('../types/protocol').ErrorCode} ErrorCode */
+
+/**
+ * A failed request: `code` is an ErrorCode from the machine or relay, or one of the
+ * socket's own (`timeout`, `closed`, `connection_lost`, `error`), never on the wire.
+ */
 export class SocketError extends Error {
+  /**
+   * @param {ErrorCode | 'timeout' | 'closed' | 'connection_lost' | 'error'} code
+   * @param {string} message
+   */
   constructor(code, message) {
     super(message);
     this.name = 'SocketError';
@@ -82,6 +94,10 @@ export class MachineSocket extends EventTarget {
    * Send a request; resolves with the reply's `data`. Options: `tabId` (put in the
    * envelope), `replyType` (the reply's type when it is not `type`, e.g. `execute` →
    * `executeAck`), `timeoutMs`.
+   * @param {string} type
+   * @param {unknown} [data]
+   * @param {{timeoutMs?: number, tabId?: string, replyType?: string}} [options]
+   * @returns {Promise<any>}
    */
   request(type, data = {}, { timeoutMs = this.timeoutMs, tabId, replyType } = {}) {
     if (this.stopped) {
@@ -190,7 +206,9 @@ export class MachineSocket extends EventTarget {
     }
   }
 
+  /** @param {string} raw */
   receive(raw) {
+    /** @type {Envelope} */
     let frame;
     try {
       frame = JSON.parse(raw);
@@ -204,8 +222,9 @@ export class MachineSocket extends EventTarget {
       this.pending.delete(entry.id);
       clearTimeout(entry.timer);
       if (frame.type === 'error') {
+        /** @type {{code?: unknown, message?: unknown}} */
         const data = frame.data && typeof frame.data === 'object' ? frame.data : {};
-        const code = typeof data.code === 'string' ? data.code : 'error';
+        const code = typeof data.code === 'string' ? /** @type {ErrorCode} */ (data.code) : 'error';
         const message = typeof data.message === 'string' && data.message ? data.message : code;
         entry.reject(new SocketError(code, message));
       } else {

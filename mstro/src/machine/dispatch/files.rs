@@ -8,6 +8,7 @@ use std::fs::{self};
 use std::io::{self, Read};
 
 use crate::machine::workspace::{PathError, Workspace};
+use mstro_protocol::ErrorCode;
 
 /// At most this many bytes of a file are read and sent.
 pub const MAX_READ_BYTES: u64 = 1024 * 1024;
@@ -89,12 +90,12 @@ pub enum FileError {
 
 impl FileError {
     /// The wire error code (docs/relay-api.md).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             FileError::Path(e) => e.code(),
-            FileError::NotADirectory(_) => "not_a_directory",
-            FileError::IsADirectory(_) => "is_a_directory",
-            FileError::Io(..) => "io",
+            FileError::NotADirectory(_) => ErrorCode::NotADirectory,
+            FileError::IsADirectory(_) => ErrorCode::IsADirectory,
+            FileError::Io(..) => ErrorCode::Io,
         }
     }
 }
@@ -292,7 +293,7 @@ mod tests {
     fn err_code<T: std::fmt::Debug>(result: Result<T, FileError>) -> &'static str {
         match result {
             Ok(value) => panic!("expected an error, got {value:?}"),
-            Err(e) => e.code(),
+            Err(e) => e.code().as_str(),
         }
     }
 
@@ -421,7 +422,7 @@ mod tests {
         let f = Fixture::new();
         f.write("file.txt", "x");
         let err = list_directory(&f.ws, "file.txt").unwrap_err();
-        assert_eq!(err.code(), "not_a_directory");
+        assert_eq!(err.code().as_str(), "not_a_directory");
         assert_eq!(err.to_string(), "not a directory: file.txt");
         assert_eq!(err_code(list_directory(&f.ws, "missing")), "not_found");
         assert_eq!(err_code(list_directory(&f.ws, "..")), "outside_workspace");
@@ -561,7 +562,7 @@ mod tests {
         let f = Fixture::new();
         f.write("d/x", "");
         let err = read_file(&f.ws, "d").unwrap_err();
-        assert_eq!(err.code(), "is_a_directory");
+        assert_eq!(err.code().as_str(), "is_a_directory");
         assert_eq!(err.to_string(), "is a directory: d");
         assert_eq!(err_code(read_file(&f.ws, "")), "is_a_directory");
         assert_eq!(err_code(read_file(&f.ws, "missing")), "not_found");
@@ -621,16 +622,23 @@ mod tests {
     #[test]
     fn error_codes() {
         assert_eq!(
-            FileError::from(PathError::NotFound("x".into())).code(),
+            FileError::from(PathError::NotFound("x".into()))
+                .code()
+                .as_str(),
             "not_found"
         );
         assert_eq!(
-            FileError::NotADirectory("x".into()).code(),
+            FileError::NotADirectory("x".into()).code().as_str(),
             "not_a_directory"
         );
-        assert_eq!(FileError::IsADirectory("x".into()).code(), "is_a_directory");
         assert_eq!(
-            FileError::Io("x".into(), io::Error::other("e")).code(),
+            FileError::IsADirectory("x".into()).code().as_str(),
+            "is_a_directory"
+        );
+        assert_eq!(
+            FileError::Io("x".into(), io::Error::other("e"))
+                .code()
+                .as_str(),
             "io"
         );
     }

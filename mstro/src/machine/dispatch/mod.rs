@@ -190,18 +190,6 @@ async fn blocking<T: Send + 'static, E: Send + 'static>(
 fn answer<T: serde::Serialize>(frame: &Envelope, result: Result<T, FileError>) -> Envelope {
     match result {
         Ok(value) => frame.reply(serde_json::to_value(value).unwrap_or_default()),
-        Err(e) => frame.error_reply(error_code(e.code()), e.to_string()),
-    }
-}
-
-fn error_code(code: &str) -> ErrorCode {
-    match code {
-        "outside_workspace" => ErrorCode::OutsideWorkspace,
-        "not_found" => ErrorCode::NotFound,
-        "not_a_directory" => ErrorCode::NotADirectory,
-        "is_a_directory" => ErrorCode::IsADirectory,
-        "too_large" => ErrorCode::TooLarge,
-        "malformed" => ErrorCode::Malformed,
-        _ => ErrorCode::Io,
+        Err(e) => frame.error_reply(e.code(), e.to_string()),
     }
 }

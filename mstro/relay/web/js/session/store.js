@@ -1,3 +1,4 @@
+// @ts-check
 // The transcript model of one tab, and the reducer that builds it from the machine's
 // events (docs/sessions.md). Pure data, no DOM: a live event, a replayed one and one
 // from a snapshot or a history file all go through `reduce`.
@@ -18,6 +19,8 @@
 // `rev` numbers grow on every change (tab, movement, item, and the tool items a change
 // is nested in), so a renderer can redo only what changed. `generation` grows when the
 // transcript is replaced (a snapshot).
+
+/** @typedef {import('../../types/protocol').TabEvent} TabEvent */
 
 const HOP = Object.prototype.hasOwnProperty;
 
@@ -45,6 +48,9 @@ function num(value) {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+/**
+ * @param {{tabId?: string, sessionId?: string | null, title?: string, state?: string, readOnly?: boolean}} [fields]
+ */
 export function newTab({ tabId, sessionId = null, title = '', state = 'idle', readOnly = false } = {}) {
   return {
     tabId,
@@ -278,6 +284,10 @@ function finishTools(tab, m) {
  * Apply one event (type and data, without the epoch/seq check) to `tab`.
  * `meta.now` (ms) is recorded as the local time a live movement started;
  * `meta.inSnapshot` skips tab-level state changes (the snapshot has its own).
+ * @param {any} tab
+ * @param {TabEvent['type'] | 'input' | 'result' | string} type
+ * @param {any} data the event's `data`, checked field by field (it may be from an older machine)
+ * @param {{now?: number, inSnapshot?: boolean}} [meta]
  */
 export function reduce(tab, type, data, meta = {}) {
   if (!data || typeof data !== 'object') return false;

@@ -1,0 +1,76 @@
+//! The web app's TypeScript declarations, generated from these types with `ts-rs`
+//! (a dev-dependency: the derives exist in test builds only). The committed file,
+//! `mstro/relay/web/types/protocol.d.ts`, must be what the types generate; the test
+//! fails when it is not. Regenerate with
+//! `MSTRO_UPDATE_TS=1 cargo test -p mstro-protocol typescript`.
+
+use ts_rs::{Config, TS};
+
+use crate::envelope::{Envelope, Permission};
+use crate::error::ErrorCode;
+use crate::event::*;
+
+/// A frame's `id`: chosen by the browser, echoed in the reply.
+#[derive(ts_rs::TS)]
+#[ts(type = "string | number")]
+#[allow(dead_code)]
+pub(crate) struct Id;
+
+const PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../relay/web/types/protocol.d.ts"
+);
+
+fn decl<T: TS>(cfg: &Config, out: &mut String) {
+    out.push('\n');
+    if let Some(docs) = T::docs() {
+        out.push_str(&docs);
+    }
+    out.push_str("export ");
+    out.push_str(&T::decl(cfg));
+    out.push('\n');
+}
+
+fn generate() -> String {
+    let cfg = Config::new().with_large_int("number");
+    let mut out = String::from(
+        "// Generated from mstro-protocol's Rust types by ts-rs (mstro/protocol/src/typescript.rs).\n\
+         // Do not edit: `MSTRO_UPDATE_TS=1 cargo test -p mstro-protocol typescript` rewrites it.\n",
+    );
+    decl::<Id>(&cfg, &mut out);
+    decl::<Permission>(&cfg, &mut out);
+    decl::<Envelope>(&cfg, &mut out);
+    decl::<ErrorCode>(&cfg, &mut out);
+    decl::<TabEvent>(&cfg, &mut out);
+    decl::<MovementStart>(&cfg, &mut out);
+    decl::<TextChunk>(&cfg, &mut out);
+    decl::<ToolPhase>(&cfg, &mut out);
+    decl::<ToolUse>(&cfg, &mut out);
+    decl::<BouncerDecision>(&cfg, &mut out);
+    decl::<Decision>(&cfg, &mut out);
+    decl::<StreamingTokens>(&cfg, &mut out);
+    decl::<MovementWarning>(&cfg, &mut out);
+    decl::<MovementStatus>(&cfg, &mut out);
+    decl::<Usage>(&cfg, &mut out);
+    decl::<MovementComplete>(&cfg, &mut out);
+    decl::<MovementErrorKind>(&cfg, &mut out);
+    decl::<MovementError>(&cfg, &mut out);
+    decl::<TabState>(&cfg, &mut out);
+    decl::<TabStateChanged>(&cfg, &mut out);
+    out
+}
+
+#[test]
+fn typescript_declarations_are_current() {
+    let generated = generate();
+    if std::env::var_os("MSTRO_UPDATE_TS").is_some() {
+        std::fs::create_dir_all(std::path::Path::new(PATH).parent().unwrap()).unwrap();
+        std::fs::write(PATH, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(PATH).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{PATH} is stale; regenerate it: MSTRO_UPDATE_TS=1 cargo test -p mstro-protocol typescript"
+    );
+}
