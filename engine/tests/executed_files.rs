@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use mstro_engine::{Engine, Judgement, Mode, PathEnv, ToolCall, Verdict};
+use mstro_engine::{Engine, Evaluation, Judgement, Mode, PathEnv, ToolCall, Verdict};
 
 struct Project {
     _dir: tempfile::TempDir,
@@ -37,6 +37,27 @@ fn judge(p: &Project, cmd: &str) -> (Judgement, Vec<String>) {
         .expect("valid call");
     let fired = e.fired.iter().map(|r| r.to_string()).collect();
     (e.judgement, fired)
+}
+
+/// Judge a call of `tool` with `input`, made in the project.
+fn judge_tool(p: &Project, tool: &str, input: serde_json::Value) -> Evaluation {
+    let engine = Engine::builtin().expect("built-in packs load");
+    let env = PathEnv::new(&p.home, Some(&p.root));
+    let call = ToolCall {
+        tool_name: tool.into(),
+        tool_input: input,
+        cwd: Some(p.root.clone()),
+    };
+    engine.judge(&call, &env, Mode::Repl).expect("valid call")
+}
+
+/// Judge a Write of `content` to `path` (relative to the project).
+fn judge_write(p: &Project, path: &str, content: &str) -> Evaluation {
+    judge_tool(
+        p,
+        "Write",
+        serde_json::json!({"file_path": format!("{}/{path}", p.root), "content": content}),
+    )
 }
 
 /// (file, dangerous text, benign text, command that runs it, verdict, line: 0 when the
@@ -230,16 +251,7 @@ fn a_symlinked_script_is_judged_by_its_target() {
 #[test]
 fn code_is_judged_when_it_is_written() {
     let p = project(&[]);
-    let engine = Engine::builtin().expect("built-in packs load");
-    let env = PathEnv::new(&p.home, Some(&p.root));
-    let write = |path: &str, content: &str| {
-        let call = ToolCall {
-            tool_name: "Write".into(),
-            tool_input: serde_json::json!({"file_path": format!("{}/{path}", p.root), "content": content}),
-            cwd: Some(p.root.clone()),
-        };
-        engine.judge(&call, &env, Mode::Repl).expect("valid call")
-    };
+    let write = |path: &str, content: &str| judge_write(&p, path, content);
     // A git hook is reviewed as persistence whatever it holds.
     for (path, dangerous, benign, line, benign_verdict) in [
         (
@@ -548,16 +560,7 @@ fn a_local_package_is_as_strict_as_its_bin() {
 #[test]
 fn task_files_are_judged_when_written() {
     let p = project(&[]);
-    let engine = Engine::builtin().expect("built-in packs load");
-    let env = PathEnv::new(&p.home, Some(&p.root));
-    let write = |path: &str, content: &str| {
-        let call = ToolCall {
-            tool_name: "Write".into(),
-            tool_input: serde_json::json!({"file_path": format!("{}/{path}", p.root), "content": content}),
-            cwd: Some(p.root.clone()),
-        };
-        engine.judge(&call, &env, Mode::Repl).expect("valid call")
-    };
+    let write = |path: &str, content: &str| judge_write(&p, path, content);
     // (file, dangerous, benign, verdict, place in the reason)
     let cases: &[(&str, &str, &str, Verdict, &str)] = &[
         (
@@ -651,16 +654,11 @@ fn task_files_are_judged_when_written() {
         "Cargo.toml",
         "[package]\nname = \"x\"\nbuild = \"tools/gen.rs\"\n",
     )]);
-    let call = ToolCall {
-        tool_name: "Write".into(),
-        tool_input: serde_json::json!({
-            "file_path": format!("{}/tools/gen.rs", p.root),
-            "content": "fn main() { std::fs::remove_dir_all(\"/home\").ok(); }\n",
-        }),
-        cwd: Some(p.root.clone()),
-    };
-    let env = PathEnv::new(&p.home, Some(&p.root));
-    let e = engine.judge(&call, &env, Mode::Repl).unwrap();
+    let e = judge_write(
+        &p,
+        "tools/gen.rs",
+        "fn main() { std::fs::remove_dir_all(\"/home\").ok(); }\n",
+    );
     assert_eq!(e.judgement.verdict, Verdict::Deny, "{}", e.judgement.reason);
     assert!(
         e.judgement.reason.contains("gen.rs:1"),
@@ -848,16 +846,7 @@ fn notebook_cells_are_judged_when_written() {
         "tidy.py",
         "import shutil, os\nshutil.rmtree(os.path.expanduser('~'))\n",
     )]);
-    let engine = Engine::builtin().expect("built-in packs load");
-    let env = PathEnv::new(&p.home, Some(&p.root));
-    let call = |tool: &str, input: serde_json::Value| {
-        let call = ToolCall {
-            tool_name: tool.into(),
-            tool_input: input,
-            cwd: Some(p.root.clone()),
-        };
-        engine.judge(&call, &env, Mode::Repl).expect("valid call")
-    };
+    let call = |tool: &str, input: serde_json::Value| judge_tool(&p, tool, input);
     let nb = format!("{}/analysis.ipynb", p.root);
     let cell = |source: &str, cell_type: &str| {
         call(
@@ -960,16 +949,7 @@ fn notebook_cells_are_judged_when_written() {
 #[test]
 fn ci_pipelines_are_judged_when_written() {
     let p = project(&[]);
-    let engine = Engine::builtin().expect("built-in packs load");
-    let env = PathEnv::new(&p.home, Some(&p.root));
-    let write = |path: &str, content: &str| {
-        let call = ToolCall {
-            tool_name: "Write".into(),
-            tool_input: serde_json::json!({"file_path": format!("{}/{path}", p.root), "content": content}),
-            cwd: Some(p.root.clone()),
-        };
-        engine.judge(&call, &env, Mode::Repl).expect("valid call")
-    };
+    let write = |path: &str, content: &str| judge_write(&p, path, content);
     let workflow = |run: &str| {
         format!(
             "name: ci\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: |\n          cargo build\n          {run}\n"
