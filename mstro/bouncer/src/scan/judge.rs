@@ -16,6 +16,7 @@ use mstro_engine::span::Span;
 use mstro_engine::{Engine, Mode, PathEnv, Severity, ToolCall, Verdict};
 
 use super::finding::RuleInfo;
+use super::sources::Setting;
 
 /// The mode scanned commands are judged in: the REPL's, whose rule set is the default
 /// one (deploy mode adds a deploy pack and escalates unknown commands).
@@ -123,13 +124,7 @@ impl<'a> Judge<'a> {
     /// The places in `command` (a shell command line run in `cwd`) that are not allowed,
     /// leaving out the rules that do not apply where it runs; one hit per line and
     /// [`Grounds`].
-    pub fn hits(
-        &mut self,
-        command: &str,
-        cwd: &str,
-        env: &PathEnv,
-        not_applicable: &[&str],
-    ) -> Vec<Hit> {
+    pub fn hits(&mut self, command: &str, cwd: &str, env: &PathEnv, setting: Setting) -> Vec<Hit> {
         let call = ToolCall::bash(command).with_cwd(cwd);
         let judgement = match self.engine.judge(&call, env, MODE) {
             Ok(e) => e.judgement,
@@ -165,7 +160,7 @@ impl<'a> Judge<'a> {
                     let Some(rule) = self.by_id.get(&*c.rule).copied() else {
                         continue;
                     };
-                    if not_applicable.contains(&&*rule.id) {
+                    if setting.leaves_out(&rule.id) {
                         set_aside = true;
                         continue;
                     }
@@ -421,7 +416,7 @@ mod tests {
         let mut judge = Judge::new(&engine);
         let env = PathEnv::new("/home/dev", Some("/home/dev/project"));
         judge
-            .hits(command, "/home/dev/project", &env, &[])
+            .hits(command, "/home/dev/project", &env, Setting::Machine)
             .into_iter()
             .filter(|h| h.grounds != Grounds::RunTime)
             .map(|h| (h.span, h.verdict, h.rule_ids))

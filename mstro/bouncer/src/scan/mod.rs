@@ -334,10 +334,7 @@ impl<'a> Scanner<'a> {
             };
             let setting = extracted.setting.unwrap_or(file_setting);
             let judged = extracted.shell.command_line(&extracted.command);
-            for hit in self
-                .judge
-                .hits(judged.as_str(), cwd, &env, setting.rules_not_applicable())
-            {
+            for hit in self.judge.hits(judged.as_str(), cwd, &env, setting) {
                 match hit.grounds {
                     Grounds::RunTime if !self.strict => self.report.unjudged += 1,
                     Grounds::Unreadable if !self.strict => {

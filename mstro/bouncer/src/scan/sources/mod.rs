@@ -161,20 +161,20 @@ pub enum Setting {
 }
 
 impl Setting {
-    /// The rules that say nothing about a command run here. Rules about what leaves the
-    /// machine or reaches others (secrets, exfiltration, publishing, pushes, deploys,
-    /// downloads piped into a shell) and every critical rule (`rm -rf /`, raw disk
-    /// writes, reverse shells, `/etc/sudoers`) apply everywhere.
-    pub fn rules_not_applicable(self) -> &'static [&'static str] {
+    /// Whether rule `id` says nothing about a command run here. Rules about what leaves
+    /// the machine or reaches others (secrets, exfiltration, publishing, pushes,
+    /// deploys, downloads piped into a shell) and every critical rule (`rm -rf /`, raw
+    /// disk writes, reverse shells, `/etc/sudoers`) apply everywhere.
+    pub fn leaves_out(self, id: &str) -> bool {
         // A scan judges the repository's own files, so running the repository's
         // scripts (`execution.local-script`) is what they are for; and they take paths
         // from variables all the time, so a write to a path known only at run time
         // (`filesystem.unknown-target`) is every script, not a finding (deleting one
         // recursively is still `filesystem.recursive-delete`).
-        const MACHINE: &[&str] = &["execution.local-script", "filesystem.unknown-target"];
-        const CONTAINER: &[&str] = &[
-            "execution.local-script",
-            "filesystem.unknown-target",
+        const ANYWHERE: &[&str] = &["execution.local-script", "filesystem.unknown-target"];
+        // The machine's own state: nothing to protect where the machine is thrown away,
+        // and the point of an installer.
+        const MACHINE_STATE: &[&str] = &[
             "privilege.escalation",
             "privilege.accounts",
             "filesystem.recursive-delete",
@@ -187,29 +187,14 @@ impl Setting {
             "system.persistence",
             "git.checkout-discard",
         ];
-        const INSTALLER: &[&str] = &[
-            "execution.local-script",
-            "filesystem.unknown-target",
-            "privilege.escalation",
-            "privilege.accounts",
-            "filesystem.recursive-delete",
-            "filesystem.rm-every-file",
-            "filesystem.delete-system-files",
-            "filesystem.extract-over-sensitive-paths",
-            "system.write-system-path",
-            "system.permissions-system-path",
-            "system.shell-profile",
-            "system.persistence",
-            // An installer that clones itself tidies its own checkout.
-            "git.checkout-discard",
-            "git.branch-force-delete",
-            "git.rewrite-history",
-        ];
+        // An installer that clones itself tidies its own checkout.
+        const OWN_CHECKOUT: &[&str] = &["git.branch-force-delete", "git.rewrite-history"];
+        let within = |list: &[&str]| list.contains(&id);
         match self {
-            Setting::Machine => MACHINE,
+            Setting::Machine => within(ANYWHERE),
             // A runner is a container that lasts one job.
-            Setting::Container | Setting::HostedRunner => CONTAINER,
-            Setting::Installer => INSTALLER,
+            Setting::Container | Setting::HostedRunner => within(ANYWHERE) || within(MACHINE_STATE),
+            Setting::Installer => within(ANYWHERE) || within(MACHINE_STATE) || within(OWN_CHECKOUT),
         }
     }
 }
