@@ -376,3 +376,87 @@ fn the_base_commands_have_the_verdicts_the_properties_assume() {
         }
     }
 }
+
+/// Protected files with fixed names, relative to where a `find` starts (`.` is the
+/// project, `~` the home): what a `find ... -delete` over a pattern that matches the name
+/// reaches, hidden directories included.
+const FOUND_UNDER: &[(&str, &[&str])] = &[
+    (
+        ".",
+        &[
+            ".mstro/bouncer.yaml",
+            ".claude/settings.json",
+            ".claude/settings.local.json",
+            ".mcp.json",
+            ".env",
+        ],
+    ),
+    (
+        "~",
+        &[
+            ".ssh/id_rsa",
+            ".aws/credentials",
+            ".mstro/bouncer.yaml",
+            ".claude/settings.json",
+            ".cargo/bin/mstro-bouncer",
+        ],
+    ),
+];
+
+/// A `find -name` pattern that matches `name`: some characters become `?`, a run of them
+/// `*`, and for `-iname` the case changes.
+fn pattern_for(name: &str, how: &[u8]) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let star_at = how[0] as usize % chars.len();
+    let star_len = how[1] as usize % (chars.len() - star_at + 1);
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if i == star_at && star_len > 0 {
+            out.push('*');
+        }
+        if i >= star_at && i < star_at + star_len {
+            continue;
+        }
+        let choice = how[2 + i % (how.len() - 2)];
+        out.push(match choice % 7 {
+            0 => '?',
+            1 if how[0] % 2 == 1 => c.to_ascii_uppercase(),
+            _ => *c,
+        });
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn a_find_deletion_that_reaches_a_protected_file_is_never_allowed(
+        (root, path) in select(FOUND_UNDER).prop_flat_map(|(root, paths)| (Just(root), select(paths))),
+        how in proptest::collection::vec(any::<u8>(), 4..12),
+        action in select(&[
+            "-delete",
+            "-exec rm {} +",
+            "-exec rm -f {} \\;",
+            "-type f -delete",
+            "-print0 -delete",
+        ][..]),
+    ) {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let pattern = pattern_for(name, &how);
+        // Upper case only reaches the file through -iname.
+        let test = if pattern.chars().any(|c| c.is_ascii_uppercase()) { "-iname" } else { "-name" };
+        let command = format!("find {root} {test} '{pattern}' {action}");
+        prop_assert_ne!(verdict(engine(), &command), Verdict::Allow, "{} reaches {}/{}", command, root, path);
+    }
+}
+
+#[test]
+fn a_find_deletion_by_an_ordinary_pattern_in_the_project_stays_allowed() {
+    for command in [
+        "find . -name '*.pyc' -delete",
+        "find . -name '*.o' -exec rm {} +",
+        "find src -iname '*.orig' -delete",
+        "find . -name '__pycache__' -prune -o -name '*.tmp' -print",
+    ] {
+        assert_eq!(verdict(engine(), command), Verdict::Allow, "{command}");
+    }
+}

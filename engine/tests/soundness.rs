@@ -31,6 +31,28 @@ fn classes() -> Vec<Class> {
         twin_at_most: Allow,
     };
     vec![
+        // `$(mktemp -d)` is a new directory in the temporary one, unless it may fail.
+        class(
+            "mktemp that may fail leaves an empty value",
+            "t=$(mktemp -d); rm -rf \"$t\"/*",
+            ROOT,
+            Deny,
+            "set -e; t=$(mktemp -d); rm -rf \"$t\"/*",
+        ),
+        class(
+            "mktemp in a protected directory is not a temporary one",
+            "set -e; t=$(mktemp -d -p ~/.mstro); rm -rf \"$t\"/..",
+            OWN_CONFIG,
+            Review,
+            "set -o errexit; t=\"$(mktemp -d \"${TMPDIR:-/tmp}/x-XXXXXX\")\"; rm -rf \"$t\"",
+        ),
+        class(
+            "a mktemp value reassigned",
+            "set -e; t=$(mktemp -d); t=~/.mstro; rm -rf \"$t\"",
+            OWN_CONFIG,
+            Deny,
+            "set -e; t=$(mktemp); echo x > \"$t\"; rm -f \"$t\"",
+        ),
         // Values only known at run time are carried with what is known around them.
         class(
             "here-string into read",

@@ -344,6 +344,30 @@ const GLOB_SAMPLES: &[&str] = &[
     "README.md",
 ];
 
+/// Protected files that live in dot directories (or are dot files), as (directory,
+/// name): what a `**/PATTERN` may reach that its ordinary samples leave out.
+const HIDDEN_CONTENTS: &[(&str, &str)] = &[
+    (".mstro", "bouncer.yaml"),
+    (".mstro/rules", "team.yaml"),
+    (".mstro/rules", "team.yml"),
+    (".claude", "settings.json"),
+    (".claude", "settings.local.json"),
+    (".claude/hooks", "hook.sh"),
+    ("", ".mcp.json"),
+    ("", ".env"),
+    ("", ".env.local"),
+    ("", ".netrc"),
+    ("", ".npmrc"),
+    ("", ".bash_history"),
+    (".ssh", "id_rsa"),
+    (".ssh", "id_ed25519"),
+    (".ssh", "authorized_keys"),
+    (".aws", "credentials"),
+    (".git/hooks", "pre-commit"),
+    (".cargo/bin", "mstro-bouncer"),
+    (".local/bin", "mstro-bouncer"),
+];
+
 /// Classify an absolute, normalised path.
 pub fn classify(abs: &str, env: &PathEnv, cwd: Option<&str>) -> PathClasses {
     let mut c = PathClasses::empty();
@@ -618,7 +642,12 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> WordClasses {
     // Every path the pattern may name: each glob component is filled with the names
     // that are likely there (the samples) and with a stand-in for any other name.
     let mut candidates: Vec<(String, bool)> = vec![(dir.trim_end_matches('/').to_owned(), true)];
+    // The directories a final `**/PATTERN` searches from (see `HIDDEN_CONTENTS`).
+    let mut searched_from: Vec<String> = Vec::new();
     for (k, comp) in components.iter().enumerate() {
+        if *comp == "**" && k + 2 == components.len() && has_glob_chars(last) {
+            searched_from.extend(candidates.iter().map(|(p, _)| p.clone()));
+        }
         let mut next = Vec::new();
         for (path, sampled) in &candidates {
             if !has_glob_chars(comp) {
@@ -656,6 +685,28 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> WordClasses {
         }
         next.truncate(MAX_GLOB_CANDIDATES);
         candidates = next;
+    }
+    // `**/*.yaml` leaves the dot directories out of its samples (what `*.pyc` names
+    // does not depend on them), but at any depth it reaches the files kept in them,
+    // and `find` (which the engine reads as `**`) matches dot files by name too: the
+    // protected ones a pattern matches are possible matches (`find . -name '*.yaml'
+    // -delete` reaches `.mstro/rules/*.yaml`).
+    if let Ok(pattern) = glob::Pattern::new(last) {
+        let options = glob::MatchOptions {
+            require_literal_leading_dot: false,
+            ..GLOB_OPTIONS
+        };
+        for base in searched_from.iter().take(MAX_GLOB_CANDIDATES) {
+            for (inside, name) in HIDDEN_CONTENTS {
+                if pattern.matches_with(name, options) {
+                    let path = match inside.is_empty() {
+                        true => format!("{base}/{name}"),
+                        false => format!("{base}/{inside}/{name}"),
+                    };
+                    candidates.push((path, false));
+                }
+            }
+        }
     }
 
     // A pattern matching every name says nothing about secrets in an ordinary

@@ -309,7 +309,8 @@ pub(crate) struct ParallelJobs {
     pub shell_strings: Vec<Word>,
 }
 
-/// The commands `find` runs with `-exec`, `-execdir`, `-ok` and `-okdir`. `{}` stands
+/// The commands `find` runs with `-exec`, `-execdir`, `-ok` and `-okdir`, and the
+/// `rm` its `-delete` amounts to. `{}` stands
 /// for the matches: a glob under each starting point (`ROOT/**/NAME` with the `-name`
 /// pattern when there is one), so rules see where the matches can be.
 /// Each with whether it runs in the match's own directory (`-execdir`, `-okdir`), where
@@ -362,7 +363,30 @@ fn find_exec(argv: &[Word]) -> Vec<(Vec<Word>, bool)> {
         }
         i = end + 1;
     }
+    // `-delete` removes every match, dot files and hidden directories included (find
+    // does not skip them as a shell glob does): the same as `-exec rm -f {} +`, so
+    // every rule about deleting a path sees what it removes (`find . -name
+    // settings.json -delete` reaches `.claude/settings.json`).
+    if let Some(at) = delete_action(argv) {
+        let span = argv[at].span;
+        let mut rm = vec![Word::literal("rm", span), Word::literal("-f", span)];
+        rm.extend(find_matches(argv, at));
+        commands.push((rm, false));
+    }
     commands
+}
+
+/// Where `find`'s `-delete` action is, outside the commands of its `-exec`s.
+fn delete_action(argv: &[Word]) -> Option<usize> {
+    let mut i = 1;
+    while i < argv.len() {
+        match argv[i].text.as_str() {
+            "-exec" | "-execdir" | "-ok" | "-okdir" => i = exec_end(argv, i + 1) + 1,
+            "-delete" => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// The paths `find` prints, as glob words under its starting points; `None` when it

@@ -44,6 +44,17 @@ impl Walker<'_> {
                 return;
             }
             Some(_) if text(node, at.src.text).contains("+=") => Value::unknown(),
+            Some(v) if let Some(fresh) = fresh_temp_path(v, at.src.text) => {
+                // Its substitution still runs and is judged.
+                collect_substitutions(v, at.src.text, &mut subs);
+                // Under `set -e` a failing `mktemp` stops the script; otherwise the
+                // value is empty, and `"$t"/*` is `/*`.
+                if scope.errexit() && at.frame.function.is_none() {
+                    Value::known(fresh)
+                } else {
+                    Value::any_of([Value::known(fresh), Value::known(String::new())])
+                }
+            }
             Some(v) => {
                 let pieces = expand::pieces(v, at.src.text, scope, &mut subs);
                 let variants =
@@ -430,4 +441,99 @@ fn is_name(s: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The stand-in for what `$(mktemp ...)` prints: a path that did not exist before, made
+/// in the temporary directory, so that removing it (`rm -rf "$tmpdir"`) removes only
+/// what the script put there since. `None` for any other value, and for a `mktemp`
+/// whose directory is not the temporary one (`mktemp -p ~/.ssh`), where `"$t"/..` would
+/// lead somewhere else.
+fn fresh_temp_path(value: Node, src: &str) -> Option<String> {
+    const STAND_IN: &str = "/tmp/mktemp.fresh";
+    let value = match value.kind() {
+        "string" if value.named_child_count() == 1 => value.named_child(0)?,
+        _ => value,
+    };
+    if value.kind() != "command_substitution" || value.named_child_count() != 1 {
+        return None;
+    }
+    let command = value.named_child(0)?;
+    if command.kind() != "command" {
+        return None;
+    }
+    let name = command.child_by_field_name("name")?;
+    if text(name, src) != "mktemp" {
+        return None;
+    }
+    let mut cursor = command.walk();
+    let args: Vec<String> = command
+        .children_by_field_name("argument", &mut cursor)
+        .map(|a| text(a, src).trim_matches(['"', '\'']).to_owned())
+        .collect();
+    if command
+        .named_children(&mut command.walk())
+        .any(|c| !matches!(c.kind(), "command_name" | "word" | "string" | "raw_string" | "simple_expansion" | "expansion" | "concatenation"))
+    {
+        return None;
+    }
+    let mut in_tmpdir = false;
+    let mut template: Option<&str> = None;
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        match a.as_str() {
+            "-d" | "--directory" | "-u" | "--dry-run" | "-q" | "--quiet" => {}
+            "-t" => in_tmpdir = true,
+            "--tmpdir" => in_tmpdir = true,
+            "-p" => {
+                if !is_temp_dir(args.get(i + 1)?) {
+                    return None;
+                }
+                in_tmpdir = true;
+                i += 1;
+            }
+            "--suffix" => i += 1,
+            _ if a.starts_with("--suffix=") => {}
+            _ if a.starts_with("--tmpdir=") => {
+                if !is_temp_dir(&a["--tmpdir=".len()..]) {
+                    return None;
+                }
+                in_tmpdir = true;
+            }
+            _ if a.starts_with('-') => {
+                // Bundled short flags (`-dt`, `-dq`) without a value.
+                let letters = &a[1..];
+                if letters.is_empty() || !letters.chars().all(|c| "dtuq".contains(c)) {
+                    return None;
+                }
+                in_tmpdir |= letters.contains('t');
+            }
+            _ if template.is_none() => template = Some(a),
+            _ => return None,
+        }
+        i += 1;
+    }
+    let fresh = match template {
+        None => true,
+        // A template without a directory is made in the current one, unless told
+        // to use the temporary directory.
+        Some(t) => match t.rsplit_once('/') {
+            Some((dir, _)) => !in_tmpdir && is_temp_dir(dir),
+            None => in_tmpdir,
+        },
+    };
+    fresh.then(|| STAND_IN.to_owned())
+}
+
+/// The temporary directory as scripts write it: `/tmp`, `$TMPDIR`, `${TMPDIR:-/tmp}`.
+fn is_temp_dir(dir: &str) -> bool {
+    matches!(
+        dir.trim_matches(['"', '\'']).trim_end_matches('/'),
+        "/tmp"
+            | "/var/tmp"
+            | "$TMPDIR"
+            | "${TMPDIR}"
+            | "${TMPDIR:-/tmp}"
+            | "${TMPDIR-/tmp}"
+            | "${TMPDIR:=/tmp}"
+    )
 }
