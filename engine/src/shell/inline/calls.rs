@@ -29,6 +29,10 @@ pub(crate) const UNKNOWN_ARG: &str = "\"$__MSTRO_UNKNOWN_ARG\"";
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Arg {
     Str(String),
+    /// A variable of the process environment (`os.environ['X']`, `process.env.X`,
+    /// `ENV['X']`, `getenv('X')`): the same value the shell's `$X` has, as the
+    /// interpreter inherits the exported variables.
+    Env(String),
     List(Vec<Option<String>>),
     /// `{recursive: true}` and the like: keys that are set.
     Options(Vec<String>),
@@ -379,6 +383,7 @@ fn runs_code(lang: Language, qualifier: Option<&str>, name: &str) -> bool {
 fn effect_command(effect: Effect, args: &[Arg]) -> Option<String> {
     let path = |i: usize| match args.get(i) {
         Some(Arg::Str(s)) => Some(quote(s)),
+        Some(Arg::Env(name)) => Some(format!("\"${name}\"")),
         Some(_) => Some(UNKNOWN_ARG.to_owned()),
         None => None,
     };
@@ -513,6 +518,41 @@ fn args_in_parens(tokens: &[Token], start: usize) -> Vec<Arg> {
     args
 }
 
+/// The environment variable an argument reads, without a default (a default is what
+/// the value is when the variable is unset, which the shell's `$X` does not say).
+fn env_lookup(tokens: &[&Token]) -> Option<String> {
+    use Token::{Ident, Punct, Str};
+    let name = match tokens {
+        // os.environ['X'], ENV['X'], process.env['X']
+        [.., Ident(map), Punct('['), Str(Some(name)), Punct(']')]
+            if matches!(map.as_str(), "environ" | "ENV" | "env") =>
+        {
+            name
+        }
+        // process.env.X
+        [
+            Ident(process),
+            Punct('.'),
+            Ident(env),
+            Punct('.'),
+            Ident(name),
+        ] if process == "process" && env == "env" => name,
+        // os.environ.get('X'), os.getenv('X'), getenv('X')
+        [.., Ident(get), Punct('('), Str(Some(name)), Punct(')')]
+            if matches!(get.as_str(), "get" | "getenv") =>
+        {
+            name
+        }
+        _ => return None,
+    };
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then(|| name.clone())
+}
+
 /// Arguments of a call without parentheses, up to the end of the statement.
 fn args_until_line_end(tokens: &[Token], start: usize) -> Vec<Arg> {
     let end = tokens[start..]
@@ -526,6 +566,9 @@ fn args_until_line_end(tokens: &[Token], start: usize) -> Vec<Arg> {
 }
 
 fn arg_of(tokens: &[&Token]) -> Arg {
+    if let Some(name) = env_lookup(tokens) {
+        return Arg::Env(name);
+    }
     match tokens {
         [Token::Str(Some(s))] => Arg::Str(s.clone()),
         [Token::List(items)] => Arg::List(items.iter().cloned().map(Some).collect()),
@@ -596,7 +639,8 @@ fn command_of(args: &[Arg], style: Style) -> Option<String> {
                     Arg::Str(s) => argv.push(Some(s.clone())),
                     // `spawn("rm", ["-rf", "/"])`, `os.execvp("rm", ["rm", "-rf", "/"])`.
                     Arg::List(items) => argv.extend(items.iter().cloned()),
-                    Arg::Options(_) | Arg::Other => break,
+                    // A command's words from the environment are not read.
+                    Arg::Env(_) | Arg::Options(_) | Arg::Other => break,
                 }
             }
             // `os.execvp(file, args)`: args repeats the program name as argv[0].
@@ -609,7 +653,7 @@ fn command_of(args: &[Arg], style: Style) -> Option<String> {
             }
             Some(join_argv(&argv))
         }
-        (Arg::Options(_) | Arg::Other, _) => None,
+        (Arg::Env(_) | Arg::Options(_) | Arg::Other, _) => None,
     }
 }
 
@@ -755,7 +799,32 @@ mod tests {
         }
         assert_eq!(
             ex(Language::Python, "open(os.environ['GITHUB_ENV'], 'a')").commands,
-            vec![": >> \"$__MSTRO_UNKNOWN_ARG\""]
+            vec![": >> \"$GITHUB_ENV\""]
+        );
+        for (language, code) in [
+            (Language::Python, "shutil.rmtree(os.environ.get('D'))"),
+            (Language::Python, "shutil.rmtree(os.getenv('D'))"),
+            (
+                Language::Javascript,
+                "fs.rmSync(process.env.D, {recursive: true})",
+            ),
+            (
+                Language::Javascript,
+                "fs.rmSync(process.env['D'], {recursive: true})",
+            ),
+            (Language::Ruby, "FileUtils.rm_rf(ENV['D'])"),
+        ] {
+            assert_eq!(ex(language, code).commands, vec!["rm -rf \"$D\""], "{code}");
+        }
+        // A default is the value when the variable is unset: not what `$D` says.
+        assert_eq!(
+            ex(Language::Python, "shutil.rmtree(os.environ.get('D', '/'))").commands,
+            vec!["rm -rf \"$__MSTRO_UNKNOWN_ARG\""]
+        );
+        // Not a variable name: never spliced into the command.
+        assert_eq!(
+            ex(Language::Python, "shutil.rmtree(os.environ['$(x)'])").commands,
+            vec!["rm -rf \"$__MSTRO_UNKNOWN_ARG\""]
         );
         assert_eq!(
             ex(Language::Python, "open(p, m)").commands,

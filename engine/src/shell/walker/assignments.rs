@@ -470,10 +470,18 @@ fn fresh_temp_path(value: Node, src: &str) -> Option<String> {
         .children_by_field_name("argument", &mut cursor)
         .map(|a| text(a, src).trim_matches(['"', '\'']).to_owned())
         .collect();
-    if command
-        .named_children(&mut command.walk())
-        .any(|c| !matches!(c.kind(), "command_name" | "word" | "string" | "raw_string" | "simple_expansion" | "expansion" | "concatenation"))
-    {
+    if command.named_children(&mut command.walk()).any(|c| {
+        !matches!(
+            c.kind(),
+            "command_name"
+                | "word"
+                | "string"
+                | "raw_string"
+                | "simple_expansion"
+                | "expansion"
+                | "concatenation"
+        )
+    }) {
         return None;
     }
     let mut in_tmpdir = false;
