@@ -34,13 +34,24 @@ pub(crate) fn judge_tasks(
     text: &str,
     judge: &mut dyn FnMut(&str, Option<&str>) -> Evaluation,
 ) -> Vec<FileVerdict> {
-    // `.vscode/tasks.json` belongs to the folder that holds `.vscode`.
-    let workspace = path
-        .parent()
-        .and_then(Path::parent)
+    // `.vscode/tasks.json` belongs to the folder that holds `.vscode`; the tasks of a
+    // `NAME.code-workspace` file (under its `tasks` key) to the folder it is in.
+    let in_workspace_file = is_workspace_file(path);
+    let folder = match in_workspace_file {
+        true => path.parent(),
+        false => path.parent().and_then(Path::parent),
+    };
+    let workspace = folder
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| ".".to_owned());
-    let commands = match commands(text, &workspace) {
+    let tasks = match in_workspace_file {
+        true => workspace_tasks(text),
+        false => Ok(Some(text.to_owned())),
+    };
+    let commands = match tasks.and_then(|t| match t {
+        Some(t) => commands(&t, &workspace),
+        None => Ok(Vec::new()),
+    }) {
         Ok(c) => c,
         Err(why) => {
             return vec![FileVerdict::Unreadable {
@@ -64,6 +75,25 @@ pub(crate) fn judge_tasks(
             }
         })
         .collect()
+}
+
+/// Whether `path` is a multi-root workspace file, which may hold tasks as
+/// `.vscode/tasks.json` does.
+pub(crate) fn is_workspace_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "code-workspace")
+}
+
+/// The `tasks` object of a `.code-workspace` file, as the text of a `tasks.json`;
+/// `None` when it has none.
+fn workspace_tasks(text: &str) -> Result<Option<String>, String> {
+    let value: Value = serde_json::from_str(&plain_json(text))
+        .map_err(|e| format!("it is not valid JSON ({e})"))?;
+    let top = value.as_object().ok_or("it is not a JSON object")?;
+    match top.get("tasks") {
+        None | Some(Value::Null) => Ok(None),
+        Some(t @ Value::Object(_)) => Ok(Some(t.to_string())),
+        Some(_) => Err("its `tasks` is not an object".to_owned()),
+    }
 }
 
 /// The commands of every task, each OS variant that runs here once.
@@ -497,6 +527,18 @@ mod tests {
             lines(r#"{"command": "sh", "args": ["-c"], "tasks": [{"taskName": "x"}]}"#),
             vec!["sh -c", "sh -c"]
         );
+    }
+
+    #[test]
+    fn a_workspace_file_holds_tasks_under_its_tasks_key() {
+        let text = "{\n  // two folders\n  \"folders\": [{\"path\": \"a\"}, {\"path\": \"b\"}],\n  \"tasks\": {\"version\": \"2.0.0\", \"tasks\": [{\"label\": \"x\", \"command\": \"make\"},]},\n}\n";
+        let tasks = workspace_tasks(text).unwrap().expect("it has tasks");
+        assert_eq!(lines(&tasks), ["make"]);
+        assert_eq!(workspace_tasks("{\"folders\": []}").unwrap(), None);
+        assert!(workspace_tasks("{\"tasks\": [\"rm -rf ~\"]}").is_err());
+        assert!(workspace_tasks("not json").is_err());
+        assert!(is_workspace_file(Path::new("/w/app.code-workspace")));
+        assert!(!is_workspace_file(Path::new("/w/code-workspace.json")));
     }
 
     #[test]

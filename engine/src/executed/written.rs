@@ -47,7 +47,9 @@ pub(crate) fn runs_as(path: &str, text: &str) -> Option<RunsAs> {
     if let Some(tool) = tool {
         return Some(RunsAs::Targets(TargetRun::every(tool, dir)));
     }
-    if name == "tasks.json" && p.parent().is_some_and(|d| d.ends_with(".vscode")) {
+    if name == "tasks.json" && p.parent().is_some_and(|d| d.ends_with(".vscode"))
+        || super::vscode::is_workspace_file(p)
+    {
         return Some(RunsAs::EditorTasks);
     }
     // A cargo build script: `build.rs`, or the file a `Cargo.toml` names as one.
@@ -127,7 +129,7 @@ pub(crate) fn judge_written(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.to_owned());
-    if how == RunsAs::EditorTasks {
+    if how == RunsAs::EditorTasks && !super::vscode::is_workspace_file(Path::new(path)) {
         shown = format!(".vscode/{shown}");
     }
     let runs = Runs {
