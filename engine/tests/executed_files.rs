@@ -96,6 +96,14 @@ const CASES: &[(&str, &str, &str, &str, Verdict, usize)] = &[
         0,
     ),
     (
+        "tidy.py",
+        "import os\n\nos.system('rm -rf ~')\n",
+        "import os\n\nos.system('rm -rf dist')\n",
+        "uv run tidy.py --fix",
+        Verdict::Deny,
+        0,
+    ),
+    (
         "tool",
         "#!/usr/bin/env node\nrequire('child_process').execSync('rm -rf ~')\n",
         "#!/usr/bin/env node\nrequire('child_process').execSync('ls')\n",

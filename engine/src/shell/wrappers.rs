@@ -680,8 +680,13 @@ pub(crate) fn strip(mut argv: Vec<Word>) -> Stripped {
         };
         match rest {
             Some(start) if start < argv.len() => {
+                let script = name == "uv" && runs_as_script(&argv[2..start], &argv[start]);
                 out.wrappers.push(name);
                 argv.drain(..start);
+                if script {
+                    // `uv run tidy.py` runs the file with Python, as `python3 tidy.py`.
+                    argv.insert(0, Word::literal("python3", argv[0].span));
+                }
             }
             // The wrapper runs no command of its own (or only a shell string): it stays
             // the program, so rules about it (e.g. `sudo -l`, `su`) still see it.
@@ -693,6 +698,20 @@ pub(crate) fn strip(mut argv: Vec<Word>) -> Stripped {
     }
     out.argv = argv;
     out
+}
+
+/// Whether `uv run`, with `options` before its command `first`, runs that command as a
+/// Python script: with `--script`/`-s`, or a file ending in `.py`/`.pyw`, or a URL (uv
+/// downloads it and runs it with Python).
+fn runs_as_script(options: &[Word], first: &Word) -> bool {
+    let t = first.text.as_str();
+    options
+        .iter()
+        .any(|o| matches!(o.text.as_str(), "--script" | "-s" | "--gui-script"))
+        || t.ends_with(".py")
+        || t.ends_with(".pyw")
+        || t.starts_with("http://")
+        || t.starts_with("https://")
 }
 
 /// Parse one wrapper's options; returns the index where its command starts.
@@ -1014,6 +1033,14 @@ mod tests {
             ("unbuffer -p rm x", "rm x", vec!["unbuffer"]),
             ("npx rimraf /", "rimraf /", vec!["npx"]),
             ("uv run --with x rm -rf /", "rm -rf /", vec!["uv"]),
+            ("uv run tidy.py --fix", "python3 tidy.py --fix", vec!["uv"]),
+            ("uv run --script tool a", "python3 tool a", vec!["uv"]),
+            (
+                "uv run https://x.example/s.py",
+                "python3 https://x.example/s.py",
+                vec!["uv"],
+            ),
+            ("uv run pytest -q", "pytest -q", vec!["uv"]),
             ("poetry run pytest -x", "pytest -x", vec!["poetry"]),
             ("pnpm dlx rimraf ~", "rimraf ~", vec!["pnpm"]),
             ("conda run -n env rm x", "rm x", vec!["conda"]),
