@@ -1,13 +1,15 @@
 //! `mstro-protocol`: what the browser, the relay and the machine say to each other
 //! (MSTRO.md §2–5, docs/relay-api.md): the frame envelope, the machine's handshake, the
-//! device-login bodies, the error codes, the events a tab streams to browsers
-//! ([`event`]) and the timestamps they carry ([`timestamp`]). Data only: no I/O.
+//! device-login bodies, the error codes, the requests a browser sends the machine and
+//! who may send each ([`request`]), the events a tab streams to browsers ([`event`])
+//! and the timestamps they carry ([`timestamp`]). Data only: no I/O.
 
 pub mod device;
 pub mod envelope;
 pub mod error;
 pub mod event;
 pub mod handshake;
+pub mod request;
 pub mod timestamp;
 #[cfg(test)]
 mod typescript;

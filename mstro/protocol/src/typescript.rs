@@ -9,6 +9,7 @@ use ts_rs::{Config, TS};
 use crate::envelope::{Envelope, Permission};
 use crate::error::ErrorCode;
 use crate::event::*;
+use crate::request::*;
 
 /// A frame's `id`: chosen by the browser, echoed in the reply.
 #[derive(ts_rs::TS)]
@@ -41,6 +42,16 @@ fn generate() -> String {
     decl::<Permission>(&cfg, &mut out);
     decl::<Envelope>(&cfg, &mut out);
     decl::<ErrorCode>(&cfg, &mut out);
+    decl::<Request>(&cfg, &mut out);
+    decl::<PathArg>(&cfg, &mut out);
+    decl::<CreateTabArg>(&cfg, &mut out);
+    decl::<InitTabArg>(&cfg, &mut out);
+    decl::<ExecuteArg>(&cfg, &mut out);
+    decl::<AttachmentArg>(&cfg, &mut out);
+    decl::<PageArg>(&cfg, &mut out);
+    decl::<SessionArg>(&cfg, &mut out);
+    decl::<SessionPageArg>(&cfg, &mut out);
+    decl::<SearchArg>(&cfg, &mut out);
     decl::<TabEvent>(&cfg, &mut out);
     decl::<MovementStart>(&cfg, &mut out);
     decl::<TextChunk>(&cfg, &mut out);

@@ -44,6 +44,70 @@ permission?: Permission, };
 export type ErrorCode = "unknown_type" | "malformed" | "forbidden" | "machine_offline" | "busy" | "tab_busy" | "outside_workspace" | "not_found" | "not_a_directory" | "is_a_directory" | "too_large" | "io" | "internal" | "rate_limited" | "unauthenticated" | "invalid" | "conflict" | "unknown_user" | "cross_origin" | "json_required" | "bad_credentials" | "invalid_link" | "invalid_token" | "unknown_code" | "expired" | "already_decided" | "unknown_host";
 
 /**
+ * A request from a browser.
+ */
+export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg };
+
+/**
+ * `{path}`: relative to the workspace root.
+ */
+export type PathArg = { path?: string, };
+
+/**
+ * `createTab {tabId?, sessionId?}`.
+ */
+export type CreateTabArg = { tabId?: string, sessionId?: string, };
+
+/**
+ * `initTab {epoch?, lastSeenSeq?, sessionId?}`.
+ */
+export type InitTabArg = { epoch?: string, lastSeenSeq?: number, sessionId?: string, };
+
+/**
+ * `execute {prompt, msgId, model?, attachments?}`.
+ */
+export type ExecuteArg = { prompt: string, msgId: string, model?: string, 
+/**
+ * Files attached to the prompt (the machine checks and saves them:
+ * `mstro/src/session/attachments.rs`).
+ */
+attachments?: Array<AttachmentArg>, };
+
+/**
+ * One file attached to an `execute`, as the browser sends it.
+ */
+export type AttachmentArg = { 
+/**
+ * The file name (the machine refuses paths and odd names).
+ */
+name: string, 
+/**
+ * The content, base64 (standard alphabet, padded).
+ */
+data: string, };
+
+/**
+ * `getSessions {offset?, limit?}`.
+ */
+export type PageArg = { offset?: number, limit?: number, };
+
+/**
+ * `{sessionId}`.
+ */
+export type SessionArg = { sessionId: string, };
+
+/**
+ * `getSessionById {sessionId, before?}`: `before` is the `omitted` of a previous
+ * answer, to ask for the movements before those it had.
+ */
+export type SessionPageArg = { sessionId: string, before?: number, };
+
+/**
+ * `searchHistory {query, limit?}`.
+ */
+export type SearchArg = { query: string, limit?: number, };
+
+/**
  * One event of a tab, serialised as `{"type": <camelCase variant>, "data": {...}}`.
  */
 export type TabEvent = { "type": "movementStart", "data": MovementStart } | { "type": "output", "data": TextChunk } | { "type": "thinking", "data": TextChunk } | { "type": "toolUse", "data": ToolUse } | { "type": "bouncerDecision", "data": BouncerDecision } | { "type": "streamingTokens", "data": StreamingTokens } | { "type": "movementWarning", "data": MovementWarning } | { "type": "movementComplete", "data": MovementComplete } | { "type": "movementError", "data": MovementError } | { "type": "tabStateChanged", "data": TabStateChanged };

@@ -1,13 +1,13 @@
 //! listDirectory and readFile.
 //!
 //! Both are synchronous (the dispatcher runs them with `spawn_blocking`) and take every
-//! path through [`Workspace::resolve`]; see `machine::workspace` for the confinement rules
-//! and their limits.
+//! path through [`Workspace::resolve`]; see `mstro_fs::workspace` for the confinement
+//! rules and their limits.
 
 use std::fs::{self};
 use std::io::{self, Read};
 
-use crate::machine::workspace::{PathError, Workspace};
+use mstro_fs::{PathError, Workspace};
 use mstro_protocol::ErrorCode;
 
 /// At most this many bytes of a file are read and sent.
@@ -92,11 +92,21 @@ impl FileError {
     /// The wire error code (docs/relay-api.md).
     pub fn code(&self) -> ErrorCode {
         match self {
-            FileError::Path(e) => e.code(),
+            FileError::Path(e) => path_code(e),
             FileError::NotADirectory(_) => ErrorCode::NotADirectory,
             FileError::IsADirectory(_) => ErrorCode::IsADirectory,
             FileError::Io(..) => ErrorCode::Io,
         }
+    }
+}
+
+/// The wire error code of a refused path.
+pub fn path_code(e: &PathError) -> ErrorCode {
+    match e {
+        PathError::OutsideWorkspace(_) => ErrorCode::OutsideWorkspace,
+        PathError::InvalidPath(_) => ErrorCode::Malformed,
+        PathError::NotFound(_) => ErrorCode::NotFound,
+        PathError::Io(..) => ErrorCode::Io,
     }
 }
 
@@ -641,5 +651,12 @@ mod tests {
                 .as_str(),
             "io"
         );
+        for (refusal, code) in [
+            (PathError::OutsideWorkspace("x".into()), "outside_workspace"),
+            (PathError::InvalidPath("x".into()), "malformed"),
+            (PathError::Io("x".into(), io::Error::other("e")), "io"),
+        ] {
+            assert_eq!(FileError::from(refusal).code().as_str(), code);
+        }
     }
 }

@@ -1,20 +1,19 @@
-//! Serving the browser's requests on the machine: permission first (deny by default),
-//! then the typed request, then its handler. Every frame gets exactly one answer, a
+//! Serving the browser's requests on the machine: permission first (deny by default,
+//! [`request::allows`]), then the typed request ([`Request`], both in `mstro-protocol`),
+//! then its handler. Every frame gets exactly one answer, a
 //! reply or an `error`, addressed to the browser that sent it.
 
 pub mod files;
-pub mod permission;
-pub mod request;
 
 use std::sync::Arc;
 
 use serde_json::json;
 
 use self::files::FileError;
-use self::request::{Request, RequestKind};
-use super::workspace::Workspace;
 use crate::session::attachments;
 use crate::session::tabs::{Refusal, Tabs, ack_frame};
+use mstro_fs::Workspace;
+use mstro_protocol::request::{self, Request, RequestKind};
 use mstro_protocol::{Envelope, ErrorCode};
 
 /// `getSessions`' page size, by default and at most.
@@ -56,7 +55,7 @@ impl Dispatcher {
 
     async fn answer(&self, frame: &Envelope) -> Envelope {
         let kind = RequestKind::from_type(&frame.kind);
-        if !permission::allows(frame.permission, kind) {
+        if !request::allows(frame.permission, kind) {
             return frame.error_reply(
                 ErrorCode::Forbidden,
                 format!("`{}` needs the owner's permission", frame.kind),
