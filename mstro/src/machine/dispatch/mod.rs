@@ -7,12 +7,13 @@ pub mod files;
 
 use std::sync::Arc;
 
-use serde_json::json;
-
 use self::files::FileError;
 use crate::session::attachments;
 use crate::session::tabs::{Refusal, Tabs, ack_frame};
 use mstro_fs::Workspace;
+use mstro_protocol::reply::{
+    Cancelled, Deleted, NewSession, Pong, Removed, SearchResults, SessionById,
+};
 use mstro_protocol::request::{self, Request, RequestKind};
 use mstro_protocol::{Envelope, ErrorCode};
 
@@ -77,7 +78,7 @@ impl Dispatcher {
             }
         };
         match request {
-            Request::Ping {} => frame.reply(json!({ "pong": true })),
+            Request::Ping {} => frame.reply_with(&Pong::REPLY),
             Request::ListDirectory(arg) => {
                 let ws = self.workspace.clone();
                 let result = blocking(move || files::list_directory(&ws, &arg.path)).await;
@@ -108,19 +109,19 @@ impl Dispatcher {
                 message: format!("`{}` needs a `tabId`", frame.kind),
             })
         };
-        let data = match request {
-            Request::GetActiveTabs {} => sessions.active_tabs(),
-            Request::CreateTab(arg) => {
-                sessions
+        let reply = match request {
+            Request::GetActiveTabs {} => frame.reply_with(&sessions.active_tabs()),
+            Request::CreateTab(arg) => frame.reply_with(
+                &sessions
                     .create_tab(arg.tab_id.or_else(|| frame.tab_id.clone()), arg.session_id)
-                    .await?
-            }
+                    .await?,
+            ),
             Request::RemoveTab {} => {
                 sessions.remove_tab(tab()?)?;
-                json!({ "removed": true })
+                frame.reply_with(&Removed { removed: true })
             }
-            Request::InitTab(arg) => {
-                sessions
+            Request::InitTab(arg) => frame.reply_with(
+                &sessions
                     .init_tab(
                         tab()?,
                         arg.epoch,
@@ -128,8 +129,8 @@ impl Dispatcher {
                         arg.session_id,
                         frame.permission,
                     )
-                    .await?
-            }
+                    .await?,
+            ),
             Request::Execute(arg) => {
                 let attachments =
                     attachments::check(arg.attachments).map_err(|message| Refusal {
@@ -138,32 +139,34 @@ impl Dispatcher {
                     })?;
                 let ack =
                     sessions.execute(tab()?, arg.prompt, arg.msg_id, arg.model, attachments)?;
-                return Ok(ack_frame(frame, &ack));
+                ack_frame(frame, &ack)
             }
-            Request::Cancel {} => json!({ "cancelled": sessions.cancel(tab()?)? }),
+            Request::Cancel {} => frame.reply_with(&Cancelled {
+                cancelled: sessions.cancel(tab()?)?,
+            }),
             Request::New {} => {
                 sessions.new_session(tab()?)?;
-                json!({ "sessionId": null })
+                frame.reply_with(&NewSession { session_id: None })
             }
             Request::GetSessions(arg) => {
                 let history = sessions.history();
                 let offset = arg.offset.unwrap_or(0);
                 let limit = arg.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
                 let page = blocking(move || history.list(offset, limit)).await?;
-                json!({ "sessions": page.sessions, "total": page.total, "problems": page.problems })
+                frame.reply_with(&page)
             }
             Request::GetSessionById(arg) => {
                 let (session, omitted) = sessions.session(arg.session_id, arg.before).await?;
-                json!({ "session": session, "omitted": omitted })
+                frame.reply_with(&SessionById { session, omitted })
             }
-            Request::DeleteSession(arg) => {
-                json!({ "deleted": sessions.delete_session(arg.session_id).await? })
-            }
+            Request::DeleteSession(arg) => frame.reply_with(&Deleted {
+                deleted: sessions.delete_session(arg.session_id).await?,
+            }),
             Request::SearchHistory(arg) => {
                 let history = sessions.history();
                 let limit = arg.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
                 let results = blocking(move || history.search(&arg.query, limit)).await?;
-                json!({ "results": results })
+                frame.reply_with(&SearchResults { results })
             }
             Request::Ping {} | Request::ListDirectory(_) | Request::ReadFile(_) => {
                 return Err(Refusal {
@@ -172,7 +175,7 @@ impl Dispatcher {
                 });
             }
         };
-        Ok(frame.reply(data))
+        Ok(reply)
     }
 }
 
@@ -188,7 +191,7 @@ async fn blocking<T: Send + 'static, E: Send + 'static>(
 
 fn answer<T: serde::Serialize>(frame: &Envelope, result: Result<T, FileError>) -> Envelope {
     match result {
-        Ok(value) => frame.reply(serde_json::to_value(value).unwrap_or_default()),
+        Ok(value) => frame.reply_with(&value),
         Err(e) => frame.error_reply(e.code(), e.to_string()),
     }
 }
