@@ -8,6 +8,8 @@ use serde::Deserialize;
 use crate::envelope::Permission;
 
 /// A request from a browser.
+// `deny_unknown_fields` makes the data-less requests (`ping`, `cancel`, ...) refuse any
+// field; it has no TypeScript meaning, and ts-rs says at build time that it ignores it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(

@@ -1014,4 +1014,26 @@ mod tests {
         let same = fine.clone();
         assert_eq!(to_the_end(async move { fine }, "m-1").await, same);
     }
+
+    #[test]
+    fn execute_is_answered_by_an_execute_ack_to_its_sender() {
+        let mut request = Envelope::new("execute", serde_json::json!({}));
+        request.id = Some(serde_json::json!(7));
+        request.tab_id = Some("t1".into());
+        request.from = Some("b1".into());
+        let ack = |duplicate| ExecuteAck {
+            msg_id: "g1".into(),
+            movement_id: "m1".into(),
+            duplicate,
+        };
+        assert_eq!(
+            ack_frame(&request, &ack(false)).to_text(),
+            r#"{"type":"executeAck","id":7,"tabId":"t1","data":{"msgId":"g1","movementId":"m1","duplicate":false},"to":"b1"}"#
+        );
+        // A duplicate started nothing: no movement to name.
+        assert_eq!(
+            ack_frame(&request, &ack(true)).data,
+            serde_json::json!({"msgId": "g1", "movementId": null, "duplicate": true})
+        );
+    }
 }
