@@ -8,7 +8,3 @@ pub mod home;
 pub mod machine;
 pub mod process_tree;
 pub mod session;
-
-/// Entry points of the fuzz targets in `fuzz/` that reach the machine. Not an API.
-#[doc(hidden)]
-pub mod fuzzing;

@@ -20,6 +20,7 @@ use mstro::session::runner::RunnerConfig;
 use mstro::session::runner::command::Binaries;
 use mstro::session::tabs::Tabs;
 use mstro::session::watchdog::WatchdogConfig;
+use mstro_protocol::event::TabState;
 
 const STAMP_ENV: &str = "MSTRO_BENCH_STAMP";
 const RESULT: &str = r#"{"type":"result","subtype":"success","is_error":false,"result":"ok","session_id":"bench-session","total_cost_usd":0,"duration_ms":1,"num_turns":1,"usage":{"input_tokens":1,"output_tokens":1}}"#;
@@ -90,10 +91,7 @@ async fn measure(
         Arc::new(Outbox::default()),
         LogLimits::default(),
     );
-    let tab = sessions.create_tab(None, None).await.unwrap()["tabId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tab = sessions.create_tab(None, None).await.unwrap().tab_id;
     let warmup = 10;
     let mut overhead = Vec::new();
     for i in 0..runs + warmup {
@@ -112,7 +110,7 @@ async fn measure(
         if i >= warmup {
             overhead.push(Duration::from_nanos((started - before) as u64));
         }
-        while sessions.active_tabs()["tabs"][0]["state"] != "idle" {
+        while sessions.active_tabs().tabs[0].state != TabState::Idle {
             tokio::time::sleep(Duration::from_micros(200)).await;
         }
     }

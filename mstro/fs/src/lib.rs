@@ -10,11 +10,14 @@
 //! - [`atomic`]: a reader, or a crash, sees the old content or the new, never a mix;
 //!   leftovers of an interrupted write are swept.
 //! - [`lock`]: an exclusive lock on a file, released when dropped.
+//! - [`workspace`]: the directory a machine serves, and the one function that confines
+//!   a browser's path to it.
 
 pub mod atomic;
 pub mod lock;
 pub mod no_follow;
 pub mod private_dir;
+pub mod workspace;
 
 pub use atomic::{LEFTOVER_AGE, sweep_leftovers, write_atomic};
 pub use lock::FileLock;
@@ -24,3 +27,4 @@ pub use no_follow::{
 pub use private_dir::{
     DirError, create_new_private_dir, create_private_dir, create_real_dir, real_dir_exists,
 };
+pub use workspace::{PathError, Workspace};

@@ -139,6 +139,11 @@ impl Envelope {
         }
     }
 
+    /// The reply to this frame carrying `data`, one of [`crate::reply`]'s types.
+    pub fn reply_with(&self, data: &impl Serialize) -> Envelope {
+        self.reply(to_data(data))
+    }
+
     /// An `error` reply to this frame.
     pub fn error_reply(&self, code: ErrorCode, message: impl Into<String>) -> Envelope {
         Envelope {
@@ -157,8 +162,26 @@ impl Envelope {
     }
 }
 
+/// The `data` of an `error` frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ErrorData {
+    pub code: ErrorCode,
+    /// For a person: what went wrong, and what to do if anything can be done.
+    pub message: String,
+}
+
 fn error_data(code: ErrorCode, message: impl Into<String>) -> Value {
-    serde_json::json!({ "code": code, "message": message.into() })
+    to_data(&ErrorData {
+        code,
+        message: message.into(),
+    })
+}
+
+/// A reply's data as JSON. The wire types serialise to JSON objects with string keys
+/// only, which cannot fail.
+fn to_data(data: &impl Serialize) -> Value {
+    serde_json::to_value(data).expect("a reply always serialises")
 }
 
 #[cfg(test)]

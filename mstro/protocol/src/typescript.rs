@@ -6,9 +6,12 @@
 
 use ts_rs::{Config, TS};
 
-use crate::envelope::{Envelope, Permission};
+use crate::envelope::{Envelope, ErrorData, Permission};
 use crate::error::ErrorCode;
 use crate::event::*;
+use crate::history::*;
+use crate::reply::*;
+use crate::request::*;
 
 /// A frame's `id`: chosen by the browser, echoed in the reply.
 #[derive(ts_rs::TS)]
@@ -41,6 +44,41 @@ fn generate() -> String {
     decl::<Permission>(&cfg, &mut out);
     decl::<Envelope>(&cfg, &mut out);
     decl::<ErrorCode>(&cfg, &mut out);
+    decl::<ErrorData>(&cfg, &mut out);
+    decl::<Request>(&cfg, &mut out);
+    decl::<PathArg>(&cfg, &mut out);
+    decl::<CreateTabArg>(&cfg, &mut out);
+    decl::<InitTabArg>(&cfg, &mut out);
+    decl::<ExecuteArg>(&cfg, &mut out);
+    decl::<AttachmentArg>(&cfg, &mut out);
+    decl::<PageArg>(&cfg, &mut out);
+    decl::<SessionArg>(&cfg, &mut out);
+    decl::<SessionPageArg>(&cfg, &mut out);
+    decl::<SearchArg>(&cfg, &mut out);
+    decl::<Pong>(&cfg, &mut out);
+    decl::<Listing>(&cfg, &mut out);
+    decl::<Entry>(&cfg, &mut out);
+    decl::<EntryKind>(&cfg, &mut out);
+    decl::<FileContent>(&cfg, &mut out);
+    decl::<ActiveTabs>(&cfg, &mut out);
+    decl::<TabSummary>(&cfg, &mut out);
+    decl::<TabInfo>(&cfg, &mut out);
+    decl::<InitTab>(&cfg, &mut out);
+    decl::<ReplayedEvent>(&cfg, &mut out);
+    decl::<TabSnapshot>(&cfg, &mut out);
+    decl::<Removed>(&cfg, &mut out);
+    decl::<ExecuteAck>(&cfg, &mut out);
+    decl::<Cancelled>(&cfg, &mut out);
+    decl::<NewSession>(&cfg, &mut out);
+    decl::<SessionById>(&cfg, &mut out);
+    decl::<Deleted>(&cfg, &mut out);
+    decl::<SearchResults>(&cfg, &mut out);
+    decl::<Page>(&cfg, &mut out);
+    decl::<Problem>(&cfg, &mut out);
+    decl::<SessionSummary>(&cfg, &mut out);
+    decl::<SearchHit>(&cfg, &mut out);
+    decl::<SessionRecord>(&cfg, &mut out);
+    decl::<MovementRecord>(&cfg, &mut out);
     decl::<TabEvent>(&cfg, &mut out);
     decl::<MovementStart>(&cfg, &mut out);
     decl::<TextChunk>(&cfg, &mut out);

@@ -1,5 +1,5 @@
 //! The machine side of mstro (MSTRO.md §1, §3): the local server, the relay client,
-//! the dispatcher serving browsers' requests inside the [`Workspace`](workspace::Workspace),
+//! the dispatcher serving browsers' requests inside the [`Workspace`],
 //! and the token keeper.
 
 pub mod admission;
@@ -9,7 +9,6 @@ pub mod log;
 pub mod relay_api;
 pub mod relay_client;
 pub mod token_keeper;
-pub mod workspace;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -18,12 +17,12 @@ use tokio::sync::watch;
 
 use self::dispatch::Dispatcher;
 use self::relay_client::{ClientConfig, ConnectionState, RelayHandle};
-use self::workspace::Workspace;
 use crate::home::MstroHome;
 use crate::home::instances::{HEARTBEAT_EVERY, Registration};
 use crate::session::event_log::LogLimits;
 use crate::session::runner::RunnerConfig;
 use crate::session::tabs::Tabs;
+use mstro_fs::Workspace;
 use mstro_protocol::PROTOCOL_VERSION;
 use mstro_protocol::handshake::MachineHello;
 

@@ -10,7 +10,6 @@ use std::fs::{self};
 use std::path::Path;
 
 use base64::Engine;
-use serde::Deserialize;
 
 use super::history::HistoryError;
 use super::history::store::make_dir;
@@ -24,13 +23,7 @@ pub const MAX_TOTAL_BYTES: usize = 512 * 1024;
 /// The longest file name, in bytes.
 const MAX_NAME_BYTES: usize = 128;
 
-/// One attachment as the browser sends it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct AttachmentArg {
-    pub name: String,
-    /// The content, base64 (standard alphabet, padded).
-    pub data: String,
-}
+pub use mstro_protocol::request::AttachmentArg;
 
 /// A checked, decoded attachment.
 #[derive(Debug, Clone, PartialEq)]

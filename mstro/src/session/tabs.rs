@@ -12,7 +12,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::FutureExt;
-use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use super::attachments::{self, Attachment};
@@ -26,6 +25,9 @@ use super::runner::{self, RunnerConfig};
 use crate::machine::relay_client::Outbox;
 use mstro_protocol::event::{
     MovementErrorKind, MovementStart, MovementWarning, TabEvent, TabState, TabStateChanged,
+};
+use mstro_protocol::reply::{
+    self, ActiveTabs, InitTab, ReplayedEvent, TabInfo, TabSnapshot, TabSummary,
 };
 use mstro_protocol::{Envelope, ErrorCode, Permission};
 
@@ -61,7 +63,7 @@ impl From<HistoryError> for Refusal {
     }
 }
 
-/// The reply to `execute`.
+/// What `execute` did; its frame is [`ack_frame`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecuteAck {
     pub msg_id: String,
@@ -230,24 +232,25 @@ impl Tabs {
     }
 
     /// `getActiveTabs`.
-    pub fn active_tabs(&self) -> Value {
+    pub fn active_tabs(&self) -> ActiveTabs {
         let tabs = self.tabs();
-        let list: Vec<Value> = tabs
+        let list = tabs
             .order
             .iter()
             .filter_map(|id| tabs.by_id.get(id).map(|t| (id, t)))
             .filter(|(_, t)| !t.removing)
-            .map(|(id, t)| {
-                json!({
-                    "tabId": id,
-                    "sessionId": t.session_id(),
-                    "title": t.record.as_ref().map(|r| r.title.clone()),
-                    "state": t.state(),
-                    "seq": t.log.last_seq(),
-                })
+            .map(|(id, t)| TabSummary {
+                tab_id: id.clone(),
+                session_id: t.session_id(),
+                title: t.record.as_ref().map(|r| r.title.clone()),
+                state: t.state(),
+                seq: t.log.last_seq(),
             })
             .collect();
-        json!({ "epoch": self.shared.epoch, "tabs": list })
+        ActiveTabs {
+            epoch: self.shared.epoch.clone(),
+            tabs: list,
+        }
     }
 
     /// `createTab {tabId?, sessionId?}`: idempotent for a known tab id; a session
@@ -256,7 +259,7 @@ impl Tabs {
         &self,
         tab_id: Option<String>,
         session_id: Option<String>,
-    ) -> Result<Value, Refusal> {
+    ) -> Result<TabInfo, Refusal> {
         let tab_id = match tab_id {
             Some(id) => checked(id, "tabId")?,
             None => ids::fresh("t"),
@@ -310,14 +313,14 @@ impl Tabs {
         Ok(self.tab_info(&tab_id, tab))
     }
 
-    fn tab_info(&self, tab_id: &str, tab: &Tab) -> Value {
-        json!({
-            "tabId": tab_id,
-            "sessionId": tab.session_id(),
-            "state": tab.state(),
-            "epoch": self.shared.epoch,
-            "seq": tab.log.last_seq(),
-        })
+    fn tab_info(&self, tab_id: &str, tab: &Tab) -> TabInfo {
+        TabInfo {
+            tab_id: tab_id.to_owned(),
+            session_id: tab.session_id(),
+            state: tab.state(),
+            epoch: self.shared.epoch.clone(),
+            seq: tab.log.last_seq(),
+        }
     }
 
     async fn load(&self, session_id: String) -> Result<SessionRecord, Refusal> {
@@ -335,7 +338,7 @@ impl Tabs {
         last_seen: Option<u64>,
         session_id: Option<String>,
         permission: Option<Permission>,
-    ) -> Result<Value, Refusal> {
+    ) -> Result<InitTab, Refusal> {
         let tab_id = checked(tab_id, "tabId")?;
         let known = self.tabs().by_id.contains_key(&tab_id);
         if !known {
@@ -352,19 +355,22 @@ impl Tabs {
             .get_mut(&tab_id)
             .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such tab"))?;
         match tab.log.catch_up(epoch.as_deref(), last_seen) {
-            Catchup::Replay(frames) => {
-                let events: Vec<Value> = frames
-                    .iter()
-                    .map(|f| json!({"type": f.kind, "tabId": f.tab_id, "data": f.data}))
-                    .collect();
-                Ok(json!({"mode": "replay", "epoch": self.shared.epoch, "events": events}))
-            }
-            Catchup::Snapshot => Ok(json!({
-                "mode": "snapshot",
-                "epoch": self.shared.epoch,
-                "seq": tab.log.last_seq(),
-                "snapshot": snapshot(&tab_id, tab),
-            })),
+            Catchup::Replay(frames) => Ok(InitTab::Replay {
+                epoch: self.shared.epoch.clone(),
+                events: frames
+                    .into_iter()
+                    .map(|f| ReplayedEvent {
+                        kind: f.kind,
+                        tab_id: f.tab_id,
+                        data: f.data,
+                    })
+                    .collect(),
+            }),
+            Catchup::Snapshot => Ok(InitTab::Snapshot {
+                epoch: self.shared.epoch.clone(),
+                seq: tab.log.last_seq(),
+                snapshot: snapshot(&tab_id, tab),
+            }),
         }
     }
 
@@ -865,7 +871,7 @@ async fn to_the_end(run: impl Future<Output = TabEvent>, movement_id: &str) -> T
 
 /// The snapshot of a tab: its session's newest movements that fit in one frame, and
 /// how many older ones were left out (`getSessionById {before}` has them).
-fn snapshot(tab_id: &str, tab: &Tab) -> Value {
+fn snapshot(tab_id: &str, tab: &Tab) -> TabSnapshot {
     let window = tab
         .record
         .as_ref()
@@ -874,14 +880,14 @@ fn snapshot(tab_id: &str, tab: &Tab) -> Value {
             omitted: 0,
             movements: Vec::new(),
         });
-    json!({
-        "tabId": tab_id,
-        "sessionId": tab.session_id(),
-        "title": tab.record.as_ref().map(SessionRecord::shown_title),
-        "state": tab.state(),
-        "movements": window.movements,
-        "omitted": window.omitted,
-    })
+    TabSnapshot {
+        tab_id: tab_id.to_owned(),
+        session_id: tab.session_id(),
+        title: tab.record.as_ref().map(SessionRecord::shown_title),
+        state: tab.state(),
+        movements: window.movements,
+        omitted: window.omitted,
+    }
 }
 
 fn checked(id: String, what: &str) -> Result<String, Refusal> {
@@ -906,11 +912,11 @@ async fn blocking<T: Send + 'static>(
 
 /// The `executeAck` frame for `frame`.
 pub fn ack_frame(frame: &Envelope, ack: &ExecuteAck) -> Envelope {
-    let mut reply = frame.reply(json!({
-        "msgId": ack.msg_id,
-        "movementId": if ack.duplicate { Value::Null } else { json!(ack.movement_id) },
-        "duplicate": ack.duplicate,
-    }));
+    let mut reply = frame.reply_with(&reply::ExecuteAck {
+        msg_id: ack.msg_id.clone(),
+        movement_id: (!ack.duplicate).then(|| ack.movement_id.clone()),
+        duplicate: ack.duplicate,
+    });
     reply.kind = "executeAck".into();
     reply
 }
@@ -1007,5 +1013,27 @@ mod tests {
         });
         let same = fine.clone();
         assert_eq!(to_the_end(async move { fine }, "m-1").await, same);
+    }
+
+    #[test]
+    fn execute_is_answered_by_an_execute_ack_to_its_sender() {
+        let mut request = Envelope::new("execute", serde_json::json!({}));
+        request.id = Some(serde_json::json!(7));
+        request.tab_id = Some("t1".into());
+        request.from = Some("b1".into());
+        let ack = |duplicate| ExecuteAck {
+            msg_id: "g1".into(),
+            movement_id: "m1".into(),
+            duplicate,
+        };
+        assert_eq!(
+            ack_frame(&request, &ack(false)).to_text(),
+            r#"{"type":"executeAck","id":7,"tabId":"t1","data":{"msgId":"g1","movementId":"m1","duplicate":false},"to":"b1"}"#
+        );
+        // A duplicate started nothing: no movement to name.
+        assert_eq!(
+            ack_frame(&request, &ack(true)).data,
+            serde_json::json!({"msgId": "g1", "movementId": null, "duplicate": true})
+        );
     }
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The relay's HTTP API: JSON in and out, same-origin cookie, one error shape.
 //
 // Every failure is an ApiError with `status` (0 when the relay could not be reached),
@@ -32,9 +33,15 @@ function defaultMessage(status) {
 /**
  * request('/api/me') → parsed JSON body (null for 204 / empty).
  * request('/api/auth/login', {method: 'POST', body: {...}})
+ *
+ * @param {string} path
+ * @param {{method?: string, body?: unknown, signal?: AbortSignal}} [options]
+ * @returns {Promise<any>}
  */
 export async function request(path, { method = 'GET', body, signal } = {}) {
+  /** @type {Record<string, string>} */
   const headers = { Accept: 'application/json' };
+  /** @type {RequestInit} */
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store', signal };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';

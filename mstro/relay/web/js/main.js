@@ -1,3 +1,4 @@
+// @ts-check
 // Boot and router. Routes live in the URL fragment:
 //   #/                 machines (or sign-in when not signed in)
 //   #/signin           sign-in form
@@ -216,7 +217,7 @@ async function route() {
 
   // Move focus to the new page so keyboard and screen-reader users land on it: a field
   // marked autofocus, else (after the first page) the page heading.
-  const field = appEl.querySelector('[autofocus]');
+  const field = /** @type {HTMLElement | null} */ (appEl.querySelector('[autofocus]'));
   if (field) {
     field.focus();
   } else if (!firstRender) {

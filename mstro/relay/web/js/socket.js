@@ -14,6 +14,28 @@
 
 /** @typedef {import('../types/protocol').Envelope} Envelope */
 /** @typedef {import('../types/protocol').ErrorCode} ErrorCode */
+/** @typedef {import('../types/protocol').Request} Request */
+
+/**
+ * What the machine answers each request with: the reply's `data` (mstro-protocol's
+ * `reply.rs`). A type not listed here answers `any`.
+ * @typedef {{
+ *   ping: import('../types/protocol').Pong,
+ *   listDirectory: import('../types/protocol').Listing,
+ *   readFile: import('../types/protocol').FileContent,
+ *   getActiveTabs: import('../types/protocol').ActiveTabs,
+ *   createTab: import('../types/protocol').TabInfo,
+ *   removeTab: import('../types/protocol').Removed,
+ *   initTab: import('../types/protocol').InitTab,
+ *   execute: import('../types/protocol').ExecuteAck,
+ *   cancel: import('../types/protocol').Cancelled,
+ *   new: import('../types/protocol').NewSession,
+ *   getSessions: import('../types/protocol').Page,
+ *   getSessionById: import('../types/protocol').SessionById,
+ *   deleteSession: import('../types/protocol').Deleted,
+ *   searchHistory: import('../types/protocol').SearchResults,
+ * }} Replies
+ */
 
 /**
  * A failed request: `code` is an ErrorCode from the machine or relay, or one of the
@@ -94,12 +116,13 @@ export class MachineSocket extends EventTarget {
    * Send a request; resolves with the reply's `data`. Options: `tabId` (put in the
    * envelope), `replyType` (the reply's type when it is not `type`, e.g. `execute` →
    * `executeAck`), `timeoutMs`.
-   * @param {string} type
-   * @param {unknown} [data]
+   * @template {string} T
+   * @param {T} type
+   * @param {T extends Request['type'] ? Extract<Request, {type: T}>['data'] : unknown} [data]
    * @param {{timeoutMs?: number, tabId?: string, replyType?: string}} [options]
-   * @returns {Promise<any>}
+   * @returns {Promise<T extends keyof Replies ? Replies[T] : any>}
    */
-  request(type, data = {}, { timeoutMs = this.timeoutMs, tabId, replyType } = {}) {
+  request(type, data = /** @type {any} */ ({}), { timeoutMs = this.timeoutMs, tabId, replyType } = {}) {
     if (this.stopped) {
       return Promise.reject(new SocketError('closed', 'The connection to this machine is closed.'));
     }

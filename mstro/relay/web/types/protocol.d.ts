@@ -44,6 +44,398 @@ permission?: Permission, };
 export type ErrorCode = "unknown_type" | "malformed" | "forbidden" | "machine_offline" | "busy" | "tab_busy" | "outside_workspace" | "not_found" | "not_a_directory" | "is_a_directory" | "too_large" | "io" | "internal" | "rate_limited" | "unauthenticated" | "invalid" | "conflict" | "unknown_user" | "cross_origin" | "json_required" | "bad_credentials" | "invalid_link" | "invalid_token" | "unknown_code" | "expired" | "already_decided" | "unknown_host";
 
 /**
+ * The `data` of an `error` frame.
+ */
+export type ErrorData = { code: ErrorCode, 
+/**
+ * For a person: what went wrong, and what to do if anything can be done.
+ */
+message: string, };
+
+/**
+ * A request from a browser.
+ */
+export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg };
+
+/**
+ * `{path}`: relative to the workspace root.
+ */
+export type PathArg = { path?: string, };
+
+/**
+ * `createTab {tabId?, sessionId?}`.
+ */
+export type CreateTabArg = { tabId?: string, sessionId?: string, };
+
+/**
+ * `initTab {epoch?, lastSeenSeq?, sessionId?}`.
+ */
+export type InitTabArg = { epoch?: string, lastSeenSeq?: number, sessionId?: string, };
+
+/**
+ * `execute {prompt, msgId, model?, attachments?}`.
+ */
+export type ExecuteArg = { prompt: string, msgId: string, model?: string, 
+/**
+ * Files attached to the prompt (the machine checks and saves them:
+ * `mstro/src/session/attachments.rs`).
+ */
+attachments?: Array<AttachmentArg>, };
+
+/**
+ * One file attached to an `execute`, as the browser sends it.
+ */
+export type AttachmentArg = { 
+/**
+ * The file name (the machine refuses paths and odd names).
+ */
+name: string, 
+/**
+ * The content, base64 (standard alphabet, padded).
+ */
+data: string, };
+
+/**
+ * `getSessions {offset?, limit?}`.
+ */
+export type PageArg = { offset?: number, limit?: number, };
+
+/**
+ * `{sessionId}`.
+ */
+export type SessionArg = { sessionId: string, };
+
+/**
+ * `getSessionById {sessionId, before?}`: `before` is the `omitted` of a previous
+ * answer, to ask for the movements before those it had.
+ */
+export type SessionPageArg = { sessionId: string, before?: number, };
+
+/**
+ * `searchHistory {query, limit?}`.
+ */
+export type SearchArg = { query: string, limit?: number, };
+
+/**
+ * `ping`: `{pong: true}`.
+ */
+export type Pong = { 
+/**
+ * Always `true`.
+ */
+pong: boolean, };
+
+/**
+ * The reply to `listDirectory`.
+ */
+export type Listing = { 
+/**
+ * The display path of the directory listed (`""` for the root). For a directory
+ * reached through a symlink this is its real (canonical) place.
+ */
+path: string, 
+/**
+ * Directories first, then everything else; each group by case-insensitive name (ties
+ * by exact name).
+ */
+entries: Array<Entry>, 
+/**
+ * The directory has more than 10 000 (`MAX_ENTRIES` on the machine) entries and reading stopped there. The
+ * entries kept are the first ones the OS returned (an arbitrary subset), sorted as
+ * usual.
+ */
+truncated: boolean, };
+
+/**
+ * One directory entry, as `listDirectory` reports it.
+ */
+export type Entry = { 
+/**
+ * The file name (lossy if it is not UTF-8).
+ */
+name: string, 
+/**
+ * The entry's display path (relative to the root, `/`-separated).
+ */
+path: string, 
+/**
+ * What it is, without following a symlink.
+ */
+kind: EntryKind, 
+/**
+ * The length in bytes for files (and, for symlinks, of the link itself); 0 for
+ * directories and other kinds.
+ */
+size: number, 
+/**
+ * Last modification, RFC 3339 UTC to the second (`2026-11-21T10:00:00Z`); `None` when
+ * the platform does not say or the year is outside 0000–9999.
+ */
+modified: string | null, };
+
+/**
+ * What an entry is, without following symlinks.
+ */
+export type EntryKind = "file" | "dir" | "symlink" | "other";
+
+/**
+ * The reply to `readFile`.
+ */
+export type FileContent = { 
+/**
+ * The display path of the file read (its real place if reached through a symlink).
+ */
+path: string, 
+/**
+ * The file's full size in bytes.
+ */
+size: number, 
+/**
+ * The content is not UTF-8 text; `content` is then `None`.
+ */
+binary: boolean, 
+/**
+ * Only the first 1 MiB (`MAX_READ_BYTES` on the machine) bytes were read.
+ */
+truncated: boolean, 
+/**
+ * The text read. When truncated in the middle of a multi-byte character, the partial
+ * character is dropped.
+ */
+content: string | null, };
+
+/**
+ * `getActiveTabs`: the open tabs of this machine process, in the order they were
+ * opened.
+ */
+export type ActiveTabs = { 
+/**
+ * The machine's event-log epoch (it changes with every start).
+ */
+epoch: string, tabs: Array<TabSummary>, };
+
+/**
+ * One tab of [`ActiveTabs`].
+ */
+export type TabSummary = { tabId: string, 
+/**
+ * The history session it shows; `null` before its first prompt.
+ */
+sessionId: string | null, 
+/**
+ * That session's title; `null` without one.
+ */
+title: string | null, state: TabState, 
+/**
+ * The seq of the tab's last event (0 before any).
+ */
+seq: number, };
+
+/**
+ * `createTab`: the tab, new or already open (a known tab id, or the tab that already
+ * shows the session asked for).
+ */
+export type TabInfo = { tabId: string, 
+/**
+ * `null` before the tab's first prompt.
+ */
+sessionId: string | null, state: TabState, epoch: string, 
+/**
+ * The seq of the tab's last event (0 before any).
+ */
+seq: number, };
+
+/**
+ * `initTab`: what the browser missed since its `{epoch, lastSeenSeq}`, or, when the
+ * machine's log cannot say (another epoch, or the gap was evicted), a snapshot of the
+ * tab. Tagged by `mode`.
+ */
+export type InitTab = { "mode": "replay", epoch: string, events: Array<ReplayedEvent>, } | { "mode": "snapshot", epoch: string, seq: number, snapshot: TabSnapshot, };
+
+/**
+ * One event of an [`InitTab::Replay`]: the frame the browser missed, as it was sent
+ * (a [`crate::event::TabEvent`]'s `type` and `data`, the data stamped with `epoch`
+ * and `seq`).
+ */
+export type ReplayedEvent = { type: string, tabId: string | null, data: unknown, };
+
+/**
+ * The tab in an [`InitTab::Snapshot`]: its session's newest movements that fit in one
+ * frame, and how many older ones were left out (`getSessionById {before}` has them).
+ */
+export type TabSnapshot = { tabId: string, 
+/**
+ * `null` before the tab's first prompt.
+ */
+sessionId: string | null, 
+/**
+ * The session's title as browsers are shown it; `null` without a session.
+ */
+title: string | null, state: TabState, movements: Array<MovementRecord>, omitted: number, };
+
+/**
+ * `removeTab`: `{removed: true}` (a running prompt is cancelled first).
+ */
+export type Removed = { removed: boolean, };
+
+/**
+ * `executeAck`, the answer to `execute`.
+ */
+export type ExecuteAck = { 
+/**
+ * The `msgId` of the prompt.
+ */
+msgId: string, 
+/**
+ * The movement started; `null` for a duplicate, which starts nothing.
+ */
+movementId: string | null, 
+/**
+ * This `msgId` ran already: the prompt is not run twice.
+ */
+duplicate: boolean, };
+
+/**
+ * `cancel`: whether there was a run to cancel.
+ */
+export type Cancelled = { cancelled: boolean, };
+
+/**
+ * `new`: the tab leaves its session; its next prompt starts a fresh one.
+ */
+export type NewSession = { 
+/**
+ * Always `null`: the new session has no id until its first prompt.
+ */
+sessionId: null, };
+
+/**
+ * `getSessionById`: the session, with its newest movements that fit in one frame.
+ */
+export type SessionById = { 
+/**
+ * The session; its `movements` are only the window sent.
+ */
+session: SessionRecord, 
+/**
+ * How many movements come before those sent: the `before` that asks for more.
+ */
+omitted: number, };
+
+/**
+ * `deleteSession`: whether there was such a session.
+ */
+export type Deleted = { deleted: boolean, };
+
+/**
+ * `searchHistory`: the matching sessions, newest first.
+ */
+export type SearchResults = { results: Array<SearchHit>, };
+
+/**
+ * One page of the session list: the reply to `getSessions`.
+ */
+export type Page = { 
+/**
+ * Newest first (by `updatedAt`, then id).
+ */
+sessions: Array<SessionSummary>, 
+/**
+ * How many sessions there are in all.
+ */
+total: number, 
+/**
+ * Files in the history directory that could not be listed, by file name.
+ */
+problems: Array<Problem>, };
+
+/**
+ * A history file left out of the list, and why.
+ */
+export type Problem = { 
+/**
+ * The file's name (not its path).
+ */
+file: string, 
+/**
+ * What is wrong and what to do, for a person.
+ */
+error: string, };
+
+/**
+ * What the session list shows of a session (`getSessions`).
+ */
+export type SessionSummary = { id: string, title: string, createdAt: string, updatedAt: string, claudeSessionId: string | null, movementCount: number, 
+/**
+ * How the last movement ended: `completed`, `cancelled`, `error`, or `running` when
+ * it has no end event (it was saved mid-run, or mstro died during it); `None`
+ * without movements.
+ */
+lastStatus: string | null, };
+
+/**
+ * One session that matched (`searchHistory`'s `results`).
+ */
+export type SearchHit = { sessionId: string, title: string, updatedAt: string, 
+/**
+ * About 120 characters on one line around the first match in a prompt
+ * or output (else in a tool call), `…` where text was left out; the start of the
+ * first prompt when only the title matched.
+ */
+snippet: string, };
+
+/**
+ * One session: every movement (prompt run) of a tab's conversation, in order.
+ */
+export type SessionRecord = { 
+/**
+ * [`FORMAT_VERSION`].
+ */
+version: number, 
+/**
+ * The session id; the machine stores it as `<id>.json`.
+ */
+id: string, 
+/**
+ * From the first prompt (see [`SessionRecord::new`]).
+ */
+title: string, 
+/**
+ * RFC 3339.
+ */
+createdAt: string, 
+/**
+ * RFC 3339; the list is ordered by it, newest first.
+ */
+updatedAt: string, 
+/**
+ * Claude Code's session id, to continue with `claude --resume`. Written as `null`
+ * when unknown so the field is always present, as the format says.
+ */
+claudeSessionId: string | null, movements: Array<MovementRecord>, };
+
+/**
+ * One prompt's run and what it streamed.
+ */
+export type MovementRecord = { movementId: string, 
+/**
+ * The browser's id for the prompt, remembered to refuse a duplicate `execute`.
+ */
+msgId: string, prompt: string, 
+/**
+ * RFC 3339.
+ */
+startedAt: string, 
+/**
+ * Where the prompt's attached files were saved, relative to the workspace.
+ */
+attachments?: Array<string>, 
+/**
+ * The movement's events, adjacent text chunks merged (see [`MovementRecord::push`]).
+ */
+events: Array<TabEvent>, };
+
+/**
  * One event of a tab, serialised as `{"type": <camelCase variant>, "data": {...}}`.
  */
 export type TabEvent = { "type": "movementStart", "data": MovementStart } | { "type": "output", "data": TextChunk } | { "type": "thinking", "data": TextChunk } | { "type": "toolUse", "data": ToolUse } | { "type": "bouncerDecision", "data": BouncerDecision } | { "type": "streamingTokens", "data": StreamingTokens } | { "type": "movementWarning", "data": MovementWarning } | { "type": "movementComplete", "data": MovementComplete } | { "type": "movementError", "data": MovementError } | { "type": "tabStateChanged", "data": TabStateChanged };

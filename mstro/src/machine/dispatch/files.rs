@@ -1,14 +1,15 @@
 //! listDirectory and readFile.
 //!
 //! Both are synchronous (the dispatcher runs them with `spawn_blocking`) and take every
-//! path through [`Workspace::resolve`]; see `machine::workspace` for the confinement rules
-//! and their limits.
+//! path through [`Workspace::resolve`]; see `mstro_fs::workspace` for the confinement
+//! rules and their limits.
 
 use std::fs::{self};
 use std::io::{self, Read};
 
-use crate::machine::workspace::{PathError, Workspace};
+use mstro_fs::{PathError, Workspace};
 use mstro_protocol::ErrorCode;
+pub use mstro_protocol::reply::{Entry, EntryKind, FileContent, Listing};
 
 /// At most this many bytes of a file are read and sent.
 pub const MAX_READ_BYTES: u64 = 1024 * 1024;
@@ -16,64 +17,6 @@ pub const MAX_READ_BYTES: u64 = 1024 * 1024;
 pub const MAX_ENTRIES: usize = 10_000;
 /// A NUL byte in this many leading bytes makes a file binary.
 const BINARY_SNIFF_BYTES: usize = 8 * 1024;
-
-/// One directory entry, as `listDirectory` reports it.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Entry {
-    /// The file name (lossy if it is not UTF-8).
-    pub name: String,
-    /// The entry's display path (relative to the root, `/`-separated).
-    pub path: String,
-    pub kind: EntryKind,
-    /// The length in bytes for files (and, for symlinks, of the link itself); 0 for
-    /// directories and other kinds.
-    pub size: u64,
-    /// Last modification, RFC 3339 UTC to the second (`2026-11-21T10:00:00Z`); `None` when
-    /// the platform does not say or the year is outside 0000–9999.
-    pub modified: Option<String>,
-}
-
-/// What an entry is, without following symlinks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EntryKind {
-    File,
-    Dir,
-    Symlink,
-    Other,
-}
-
-/// The reply to `listDirectory`.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Listing {
-    /// The display path of the directory listed (`""` for the root). For a directory
-    /// reached through a symlink this is its real (canonical) place.
-    pub path: String,
-    /// Directories first, then everything else; each group by case-insensitive name (ties
-    /// by exact name).
-    pub entries: Vec<Entry>,
-    /// The directory has more than [`MAX_ENTRIES`] entries and reading stopped there. The
-    /// entries kept are the first ones the OS returned (an arbitrary subset), sorted as
-    /// usual.
-    pub truncated: bool,
-}
-
-/// The reply to `readFile`.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct FileContent {
-    /// The display path of the file read (its real place if reached through a symlink).
-    pub path: String,
-    /// The file's full size in bytes.
-    pub size: u64,
-    /// The content is not UTF-8 text; `content` is then `None`.
-    pub binary: bool,
-    /// Only the first [`MAX_READ_BYTES`] bytes were read.
-    pub truncated: bool,
-    /// The text read. When truncated in the middle of a multi-byte character, the partial
-    /// character is dropped.
-    pub content: Option<String>,
-}
 
 /// Why `listDirectory` or `readFile` failed. Messages name display paths only.
 #[derive(Debug, thiserror::Error)]
@@ -92,11 +35,21 @@ impl FileError {
     /// The wire error code (docs/relay-api.md).
     pub fn code(&self) -> ErrorCode {
         match self {
-            FileError::Path(e) => e.code(),
+            FileError::Path(e) => path_code(e),
             FileError::NotADirectory(_) => ErrorCode::NotADirectory,
             FileError::IsADirectory(_) => ErrorCode::IsADirectory,
             FileError::Io(..) => ErrorCode::Io,
         }
+    }
+}
+
+/// The wire error code of a refused path.
+pub fn path_code(e: &PathError) -> ErrorCode {
+    match e {
+        PathError::OutsideWorkspace(_) => ErrorCode::OutsideWorkspace,
+        PathError::InvalidPath(_) => ErrorCode::Malformed,
+        PathError::NotFound(_) => ErrorCode::NotFound,
+        PathError::Io(..) => ErrorCode::Io,
     }
 }
 
@@ -641,5 +594,12 @@ mod tests {
                 .as_str(),
             "io"
         );
+        for (refusal, code) in [
+            (PathError::OutsideWorkspace("x".into()), "outside_workspace"),
+            (PathError::InvalidPath("x".into()), "malformed"),
+            (PathError::Io("x".into(), io::Error::other("e")), "io"),
+        ] {
+            assert_eq!(FileError::from(refusal).code().as_str(), code);
+        }
     }
 }

@@ -1,20 +1,20 @@
-//! Serving the browser's requests on the machine: permission first (deny by default),
-//! then the typed request, then its handler. Every frame gets exactly one answer, a
+//! Serving the browser's requests on the machine: permission first (deny by default,
+//! [`request::allows`]), then the typed request ([`Request`], both in `mstro-protocol`),
+//! then its handler. Every frame gets exactly one answer, a
 //! reply or an `error`, addressed to the browser that sent it.
 
 pub mod files;
-pub mod permission;
-pub mod request;
 
 use std::sync::Arc;
 
-use serde_json::json;
-
 use self::files::FileError;
-use self::request::{Request, RequestKind};
-use super::workspace::Workspace;
 use crate::session::attachments;
 use crate::session::tabs::{Refusal, Tabs, ack_frame};
+use mstro_fs::Workspace;
+use mstro_protocol::reply::{
+    Cancelled, Deleted, NewSession, Pong, Removed, SearchResults, SessionById,
+};
+use mstro_protocol::request::{self, Request, RequestKind};
 use mstro_protocol::{Envelope, ErrorCode};
 
 /// `getSessions`' page size, by default and at most.
@@ -56,7 +56,7 @@ impl Dispatcher {
 
     async fn answer(&self, frame: &Envelope) -> Envelope {
         let kind = RequestKind::from_type(&frame.kind);
-        if !permission::allows(frame.permission, kind) {
+        if !request::allows(frame.permission, kind) {
             return frame.error_reply(
                 ErrorCode::Forbidden,
                 format!("`{}` needs the owner's permission", frame.kind),
@@ -78,7 +78,7 @@ impl Dispatcher {
             }
         };
         match request {
-            Request::Ping {} => frame.reply(json!({ "pong": true })),
+            Request::Ping {} => frame.reply_with(&Pong::REPLY),
             Request::ListDirectory(arg) => {
                 let ws = self.workspace.clone();
                 let result = blocking(move || files::list_directory(&ws, &arg.path)).await;
@@ -109,19 +109,19 @@ impl Dispatcher {
                 message: format!("`{}` needs a `tabId`", frame.kind),
             })
         };
-        let data = match request {
-            Request::GetActiveTabs {} => sessions.active_tabs(),
-            Request::CreateTab(arg) => {
-                sessions
+        let reply = match request {
+            Request::GetActiveTabs {} => frame.reply_with(&sessions.active_tabs()),
+            Request::CreateTab(arg) => frame.reply_with(
+                &sessions
                     .create_tab(arg.tab_id.or_else(|| frame.tab_id.clone()), arg.session_id)
-                    .await?
-            }
+                    .await?,
+            ),
             Request::RemoveTab {} => {
                 sessions.remove_tab(tab()?)?;
-                json!({ "removed": true })
+                frame.reply_with(&Removed { removed: true })
             }
-            Request::InitTab(arg) => {
-                sessions
+            Request::InitTab(arg) => frame.reply_with(
+                &sessions
                     .init_tab(
                         tab()?,
                         arg.epoch,
@@ -129,8 +129,8 @@ impl Dispatcher {
                         arg.session_id,
                         frame.permission,
                     )
-                    .await?
-            }
+                    .await?,
+            ),
             Request::Execute(arg) => {
                 let attachments =
                     attachments::check(arg.attachments).map_err(|message| Refusal {
@@ -139,32 +139,34 @@ impl Dispatcher {
                     })?;
                 let ack =
                     sessions.execute(tab()?, arg.prompt, arg.msg_id, arg.model, attachments)?;
-                return Ok(ack_frame(frame, &ack));
+                ack_frame(frame, &ack)
             }
-            Request::Cancel {} => json!({ "cancelled": sessions.cancel(tab()?)? }),
+            Request::Cancel {} => frame.reply_with(&Cancelled {
+                cancelled: sessions.cancel(tab()?)?,
+            }),
             Request::New {} => {
                 sessions.new_session(tab()?)?;
-                json!({ "sessionId": null })
+                frame.reply_with(&NewSession { session_id: None })
             }
             Request::GetSessions(arg) => {
                 let history = sessions.history();
                 let offset = arg.offset.unwrap_or(0);
                 let limit = arg.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
                 let page = blocking(move || history.list(offset, limit)).await?;
-                json!({ "sessions": page.sessions, "total": page.total, "problems": page.problems })
+                frame.reply_with(&page)
             }
             Request::GetSessionById(arg) => {
                 let (session, omitted) = sessions.session(arg.session_id, arg.before).await?;
-                json!({ "session": session, "omitted": omitted })
+                frame.reply_with(&SessionById { session, omitted })
             }
-            Request::DeleteSession(arg) => {
-                json!({ "deleted": sessions.delete_session(arg.session_id).await? })
-            }
+            Request::DeleteSession(arg) => frame.reply_with(&Deleted {
+                deleted: sessions.delete_session(arg.session_id).await?,
+            }),
             Request::SearchHistory(arg) => {
                 let history = sessions.history();
                 let limit = arg.limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
                 let results = blocking(move || history.search(&arg.query, limit)).await?;
-                json!({ "results": results })
+                frame.reply_with(&SearchResults { results })
             }
             Request::Ping {} | Request::ListDirectory(_) | Request::ReadFile(_) => {
                 return Err(Refusal {
@@ -173,7 +175,7 @@ impl Dispatcher {
                 });
             }
         };
-        Ok(frame.reply(data))
+        Ok(reply)
     }
 }
 
@@ -189,7 +191,7 @@ async fn blocking<T: Send + 'static, E: Send + 'static>(
 
 fn answer<T: serde::Serialize>(frame: &Envelope, result: Result<T, FileError>) -> Envelope {
     match result {
-        Ok(value) => frame.reply(serde_json::to_value(value).unwrap_or_default()),
+        Ok(value) => frame.reply_with(&value),
         Err(e) => frame.error_reply(e.code(), e.to_string()),
     }
 }

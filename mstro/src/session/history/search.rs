@@ -5,29 +5,15 @@
 //! and input. Thinking and tool results are not searched: they are the bulk of a file
 //! and rarely what a person remembers.
 
-use serde::Serialize;
-
 use super::record::{SessionRecord, cut, one_line};
 use mstro_protocol::event::TabEvent;
+pub use mstro_protocol::history::SearchHit;
 
 /// About how many characters of text a snippet shows around the match.
 pub const SNIPPET_CHARS: usize = 120;
 
 /// The most results one search returns.
 pub const MAX_RESULTS: usize = 100;
-
-/// One session that matched (`searchHistory`'s `results`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SearchHit {
-    pub session_id: String,
-    pub title: String,
-    pub updated_at: String,
-    /// About [`SNIPPET_CHARS`] characters on one line around the first match in a prompt
-    /// or output (else in a tool call), `…` where text was left out; the start of the
-    /// first prompt when only the title matched.
-    pub snippet: String,
-}
 
 /// A query, lower-cased once. `None` for a blank query: it would match everything,
 /// which is the session list's job.

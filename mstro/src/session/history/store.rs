@@ -15,12 +15,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use serde::Serialize;
-
-use super::record::{SessionRecord, SessionSummary, session_id_of};
+use super::record::{self, SessionRecord, SessionSummary, session_id_of};
 use super::search::{MAX_RESULTS, Query, SearchDoc, SearchHit, search_record};
 use crate::session::ids;
 use mstro_fs::write_atomic;
+pub use mstro_protocol::history::{Page, Problem};
 
 /// The largest session file read or written (32 MiB).
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -84,27 +83,6 @@ impl Stamp {
             ctime: (meta.ctime(), meta.ctime_nsec()),
         }
     }
-}
-
-/// One page of the session list (`getSessions`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Page {
-    /// Newest first (by `updatedAt`, then id).
-    pub sessions: Vec<SessionSummary>,
-    /// How many sessions there are in all.
-    pub total: usize,
-    /// Files in the history directory that could not be listed, by file name.
-    pub problems: Vec<Problem>,
-}
-
-/// A history file left out of the list, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    /// The file's name (not its path).
-    pub file: String,
-    /// What is wrong and what to do, for a person.
-    pub error: String,
 }
 
 /// Why a history operation failed. Each message says what to do about it.
@@ -193,7 +171,7 @@ impl HistoryStore {
             id: record.id.clone(),
             reason,
         };
-        record.check().map_err(not_saved)?;
+        record::check(record).map_err(not_saved)?;
         let bytes = serde_json::to_vec(record).map_err(io::Error::from)?;
         if bytes.len() as u64 > self.max_file_bytes {
             return Err(HistoryError::TooLarge {
@@ -523,7 +501,7 @@ fn read_record(dir: &Path, id: &str) -> Result<(SessionRecord, Stamp), HistoryEr
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large());
     }
-    let record = SessionRecord::from_file(&bytes, id).map_err(|reason| HistoryError::Corrupt {
+    let record = record::from_file(&bytes, id).map_err(|reason| HistoryError::Corrupt {
         file: name.clone(),
         reason,
     })?;

@@ -1,3 +1,4 @@
+// @ts-check
 // The chat of one machine (#chat): tabs (each shows one session), their transcripts,
 // the prompt, the run state and the history panel, over the machine socket
 // (docs/sessions.md).
@@ -60,6 +61,9 @@ function friendly(err) {
 /**
  * createChat({sock, machineId, workingDir()}) → {el, onFrame(frame), onOpen(),
  * setOnline(bool), setPermission(p), show(), destroy(), isRunning()}
+ *
+ * @param {{sock?: import('../socket.js').MachineSocket, machineId?: string,
+ *   workingDir?: () => string, onRunningChange?: (running: boolean) => void}} [options]
  */
 export function createChat({ sock, machineId, workingDir = () => '', onRunningChange } = {}) {
   let alive = true;
@@ -362,7 +366,7 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     let same = kids.length === els.length;
     for (let i = 0; same && i < els.length; i++) same = kids[i] === els[i];
     if (!same) {
-      const focused = document.activeElement;
+      const focused = /** @type {HTMLElement | null} */ (document.activeElement);
       tablist.replaceChildren(...els);
       if (focused && tablist.contains(focused)) focused.focus();
     }

@@ -1,3 +1,4 @@
+// @ts-check
 // The history panel (#history): past sessions of the machine's workspace, newest
 // first (`getSessions`, paged), a search box (#history-search, `searchHistory`), and
 // per session (.session-item[data-session-id]) open and delete (`deleteSession`,
@@ -65,6 +66,11 @@ export function createHistory({ request, canDelete, onOpen, onClose }) {
   let searchTimer = 0;
   let loading = false;
 
+  /**
+   * @param {any} s a SessionSummary or a SearchHit, read field by field (it may come
+   *   from an older machine)
+   * @param {{snippet?: string}} [options]
+   */
   function item(s, { snippet } = {}) {
     const id = sessionIdOf(s);
     if (!id) return null;

@@ -1,3 +1,4 @@
+// @ts-check
 // The prompt box: a textarea (#prompt) where Enter sends and Shift-Enter is a new
 // line, Send (#send) and Stop (#stop), and an autocomplete of workspace files for
 // "@path" (#autocomplete, role=listbox with role=option rows): "@src/ma" lists
@@ -6,6 +7,8 @@
 
 import { h } from '../dom.js';
 import { attachProblem } from './attachments.js';
+
+/** @typedef {import('../../types/protocol').Listing} Listing */
 
 const MAX_OPTIONS = 50;
 const CACHE_MS = 10000;
@@ -51,6 +54,11 @@ export function matchEntries(entries, filter, limit = MAX_OPTIONS) {
  * {el, textarea, value, setValue, focus, setState, clearFiles}. `files` are the File
  * objects attached with #attach (listed as #attachments chips), checked against the
  * machine's limits as they are picked.
+ *
+ * @param {{listDirectory?: (path: string) => Promise<Listing>,
+ *   onSubmit?: (text: string, files: File[]) => unknown,
+ *   onStop?: () => void, onChange?: (text: string) => void,
+ *   status?: HTMLElement | null}} [options]
  */
 export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status = null } = {}) {
   const textarea = h('textarea', {

@@ -1,3 +1,4 @@
+// @ts-check
 // Renders a tab's transcript model (store.js) into DOM, incrementally: a movement,
 // and each item in it, is rebuilt or patched only when its `rev` changed, so a
 // streaming answer does not reset open <details>, scroll position or selection
@@ -385,6 +386,10 @@ function omittedView(omitted, onLoadEarlier) {
  * A transcript for one tab. `scroller` is the element that scrolls (the tab panel).
  * Options: `emptyHint()` → node shown when there is nothing yet; `onDropPending()`;
  * `onLoadEarlier()` → a promise, asked for the movements a large session left out.
+ *
+ * @param {HTMLElement} scroller
+ * @param {{emptyHint?: (tab: any) => Node | string, onDropPending?: () => void,
+ *   onLoadEarlier?: () => Promise<unknown>}} [options]
  */
 export function createTranscript(scroller, { emptyHint, onDropPending, onLoadEarlier } = {}) {
   const list = h('div', { class: 'movements', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-busy': 'false' });

@@ -1,3 +1,4 @@
+// @ts-check
 // #/account: the person's signed-in browsers (GET /api/sessions), each with a way to
 // sign it out (DELETE /api/sessions/{id}: its open connections close at once), and
 // "sign out every other browser" (POST /api/sessions/end-others); and the machines the

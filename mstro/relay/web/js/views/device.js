@@ -1,3 +1,4 @@
+// @ts-check
 // #/device and #/device/{userCode}: approve (or deny) a machine running `mstro login`.
 
 import { post } from '../api.js';

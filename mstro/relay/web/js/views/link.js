@@ -1,3 +1,4 @@
+// @ts-check
 // #/link/{token}: the one-time sign-in link `mstro relay add-user NAME` prints.
 // The token lives only in the fragment; it is posted to /api/auth/link once.
 //

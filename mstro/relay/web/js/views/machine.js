@@ -1,3 +1,4 @@
+// @ts-check
 // #/m/{machineId}[/{path}]: one machine. A lazily loaded file tree on the left; on the
 // right either the chat (session/chat.js: tabs, transcript, prompt, history) or the
 // current directory or file, switched with Chat / Files (a path in the address shows
@@ -261,15 +262,15 @@ export function mount(container, route, ctx) {
   showPane(route.path ? 'files' : 'chat');
 
   sock.addEventListener('state', (event) => {
-    sockState = event.detail;
+    sockState = /** @type {CustomEvent} */ (event).detail;
     updateBanner();
   });
   sock.addEventListener('open', (event) => {
-    if (event.detail.reconnected) scheduleRefresh();
+    if (/** @type {CustomEvent} */ (event).detail.reconnected) scheduleRefresh();
     chat.onOpen();
   });
   sock.addEventListener('frame', (event) => {
-    const frame = event.detail;
+    const frame = /** @type {CustomEvent} */ (event).detail;
     if (frame.type === 'machineStatus' && frame.data && typeof frame.data === 'object') {
       setOnline(Boolean(frame.data.online));
       return;
@@ -573,7 +574,7 @@ export function mount(container, route, ctx) {
   }
 
   function renderChildren(node) {
-    const active = document.activeElement;
+    const active = /** @type {HTMLElement | null} */ (document.activeElement);
     const focusedPath = active && tree.contains(active) ? active.dataset.path : null;
     removeDescendantRows(node);
     const frag = document.createDocumentFragment();
@@ -618,7 +619,7 @@ export function mount(container, route, ctx) {
 
   function collapse(node) {
     if (node === rootNode) return;
-    const active = document.activeElement;
+    const active = /** @type {HTMLElement | null} */ (document.activeElement);
     const hadFocusInside = active && tree.contains(active) && active.dataset.path !== node.path
       && String(active.dataset.path || '').startsWith(`${node.path}/`);
     node.expanded = false;

@@ -1,3 +1,4 @@
+// @ts-check
 // #/: the user's machines (own and shared), live through /api/machines/events.
 
 import { get } from '../api.js';
@@ -85,7 +86,7 @@ export function mount(root, _route, ctx) {
     const currentOrder = Array.from(list.children, (li) => li.firstElementChild);
     const same = wanted.length === currentOrder.length && wanted.every((c, i) => c === currentOrder[i]);
     if (!same) {
-      const focused = document.activeElement;
+      const focused = /** @type {HTMLElement | null} */ (document.activeElement);
       list.replaceChildren(...wanted.map((card) => card.parentElement && card.parentElement.tagName === 'LI'
         ? card.parentElement
         : h('li', null, card)));
@@ -176,7 +177,7 @@ export function mount(root, _route, ctx) {
     });
     source.addEventListener('error', (event) => {
       // A server-sent `error` event carries data; connection trouble does not.
-      if (event && typeof event.data === 'string') return;
+      if (event && typeof /** @type {MessageEvent} */ (event).data === 'string') return;
       setLive('reconnecting');
       if (source && source.readyState === EventSource.CLOSED) {
         // The browser gave up (e.g. a 401 instead of a stream): find out why, retry later.

@@ -1,3 +1,4 @@
+// @ts-check
 // #/signin: name + password. A one-time link from `mstro relay add-user` works too.
 
 import { get, post } from '../api.js';

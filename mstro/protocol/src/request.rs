@@ -1,11 +1,17 @@
-//! The requests the machine serves, as one serde-tagged enum: a frame's `type` picks
-//! the variant and its `data` must fit it.
+//! The requests a browser sends the machine, as one serde-tagged enum: a frame's `type`
+//! picks the variant and its `data` must fit it; and who may send each
+//! ([`RequestKind::needs`], checked by [`allows`]). The machine's handlers are in the
+//! `mstro` crate (`machine/dispatch/`); here is only what the frames are.
 
-use mstro_protocol::Permission;
 use serde::Deserialize;
 
+use crate::envelope::Permission;
+
 /// A request from a browser.
+// `deny_unknown_fields` makes the data-less requests (`ping`, `cancel`, ...) refuse any
+// field; it has no TypeScript meaning, and ts-rs says at build time that it ignores it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(
     tag = "type",
     content = "data",
@@ -32,13 +38,18 @@ pub enum Request {
 
 /// `{path}`: relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 pub struct PathArg {
     #[serde(default)]
+    #[cfg_attr(test, ts(as = "Option<String>"))]
     pub path: String,
 }
 
 /// `createTab {tabId?, sessionId?}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateTabArg {
     pub tab_id: Option<String>,
@@ -47,6 +58,8 @@ pub struct CreateTabArg {
 
 /// `initTab {epoch?, lastSeenSeq?, sessionId?}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct InitTabArg {
     pub epoch: Option<String>,
@@ -56,18 +69,34 @@ pub struct InitTabArg {
 
 /// `execute {prompt, msgId, model?, attachments?}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct ExecuteArg {
     pub prompt: String,
     pub msg_id: String,
     pub model: Option<String>,
-    /// Files attached to the prompt ([`crate::session::attachments`]).
+    /// Files attached to the prompt (the machine checks and saves them:
+    /// `mstro/src/session/attachments.rs`).
     #[serde(default)]
-    pub attachments: Vec<crate::session::attachments::AttachmentArg>,
+    #[cfg_attr(test, ts(as = "Option<Vec<AttachmentArg>>"))]
+    pub attachments: Vec<AttachmentArg>,
+}
+
+/// One file attached to an `execute`, as the browser sends it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct AttachmentArg {
+    /// The file name (the machine refuses paths and odd names).
+    pub name: String,
+    /// The content, base64 (standard alphabet, padded).
+    pub data: String,
 }
 
 /// `getSessions {offset?, limit?}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct PageArg {
     pub offset: Option<usize>,
@@ -76,6 +105,8 @@ pub struct PageArg {
 
 /// `{sessionId}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionArg {
     pub session_id: String,
@@ -84,6 +115,8 @@ pub struct SessionArg {
 /// `getSessionById {sessionId, before?}`: `before` is the `omitted` of a previous
 /// answer, to ask for the movements before those it had.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionPageArg {
     pub session_id: String,
@@ -92,6 +125,8 @@ pub struct SessionPageArg {
 
 /// `searchHistory {query, limit?}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct SearchArg {
     pub query: String,
@@ -182,6 +217,18 @@ impl RequestKind {
             | RequestKind::New
             | RequestKind::DeleteSession => Permission::Owner,
         }
+    }
+}
+
+/// May a sender with `permission` send a request of `kind`? Deny by default
+/// (MSTRO.md §4): a type the machine does not know (`None`) needs `owner`, who is then
+/// told it is unknown; a frame without a permission (the relay always sets one) may do
+/// nothing.
+pub fn allows(permission: Option<Permission>, kind: Option<RequestKind>) -> bool {
+    match permission {
+        Some(Permission::Owner) => true,
+        Some(Permission::View) => kind.is_some_and(|k| k.needs() == Permission::View),
+        None => false,
     }
 }
 
@@ -281,5 +328,41 @@ mod tests {
         }
         assert_eq!(RequestKind::from_type("Ping"), None);
         assert_eq!(RequestKind::from_type("somethingNew"), None);
+    }
+
+    fn allows_type(permission: Option<Permission>, kind: &str) -> bool {
+        allows(permission, RequestKind::from_type(kind))
+    }
+
+    #[test]
+    fn deny_by_default() {
+        for read in [
+            "ping",
+            "getActiveTabs",
+            "initTab",
+            "listDirectory",
+            "readFile",
+            "getSessions",
+            "getSessionById",
+            "searchHistory",
+        ] {
+            assert!(allows_type(Some(Permission::View), read), "{read}");
+        }
+        for mutating in [
+            "execute",
+            "cancel",
+            "new",
+            "createTab",
+            "removeTab",
+            "deleteSession",
+            "writeFile",
+            "terminalInput",
+            "gitCommit",
+            "somethingNew",
+        ] {
+            assert!(!allows_type(Some(Permission::View), mutating), "{mutating}");
+            assert!(allows_type(Some(Permission::Owner), mutating));
+        }
+        assert!(!allows_type(None, "ping"));
     }
 }
