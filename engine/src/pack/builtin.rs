@@ -82,7 +82,7 @@ pub fn builtin_sources(with_examples: bool) -> Result<Vec<PackSource>, PackError
 
 /// The shipped packs with only the rules (and program vocabularies) `relevance` needs.
 /// A rule left out could not have fired: its `when` requires a program the call does
-/// not run (the differential test in `engine/tests/relevance.rs` holds this).
+/// not run (the differential test in `engine/tests/suite/relevance.rs` holds this).
 pub fn builtin_sources_for(relevance: &Relevance) -> Result<Vec<PackSource>, PackError> {
     // Rules first, across every pack: a rule may use a program's vocabulary that
     // another pack declares (`safe` reads `sed -i` as `filesystem` describes it).

@@ -18,7 +18,7 @@ pub(crate) mod review;
 pub(crate) mod scan;
 
 /// Entry points of the fuzz targets in `fuzz/`, also run on their findings by the test
-/// suite (`mstro/bouncer/tests/fuzz_regressions.rs`). Not an API.
+/// suite (`mstro/bouncer/tests/suite/fuzz_regressions.rs`). Not an API.
 #[doc(hidden)]
 pub mod fuzzing;
 

@@ -2,7 +2,7 @@
 //! Messages API on loopback that scripts the reviewer: every row of the policy table
 //! in every mode, the retry, the cache, and that no reviewer failure ever allows.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The `check` contract that external evaluation harnesses rely on: one output line per
 //! input line, in order, with exactly these fields; and the exit codes.
 
-mod common;
+use crate::common;
 
 use std::process::Output;
 

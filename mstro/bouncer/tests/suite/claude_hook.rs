@@ -1,7 +1,7 @@
 //! The real Claude Code CLI with `mstro-bouncer hook` registered in a temp HOME's
 //! `~/.claude/settings.json`, against a fake Messages API that asks for Bash calls.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

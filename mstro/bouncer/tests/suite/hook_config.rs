@@ -1,6 +1,6 @@
 //! The hook under a user's configuration: defaults, overrides and broken files.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! `mstro-bouncer packs`: the tooling a rule author uses, driven as a person would.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -81,7 +81,7 @@ fn generated_reference_and_schemas_are_current() {
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             current == stdout(&out),
-            "{file} is out of date: regenerate it with `MSTRO_BLESS=1 cargo test -p mstro-bouncer --test packs_cli`"
+            "{file} is out of date: regenerate it with `MSTRO_BLESS=1 cargo test -p mstro-bouncer --test suite packs_cli`"
         );
     }
 }

@@ -6,10 +6,10 @@
 //! real one.
 //!
 //! After a deliberate change, print the current list with
-//! `MSTRO_SCAN_CORPUS_PRINT=1 cargo test -p mstro-bouncer --test scan_corpus -- --nocapture`,
+//! `MSTRO_SCAN_CORPUS_PRINT=1 cargo test -p mstro-bouncer --test suite scan_corpus -- --nocapture`,
 //! check each new line by hand, and copy it (with its reason) into `expected.txt`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

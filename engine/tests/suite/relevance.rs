@@ -24,7 +24,7 @@ fn calls() -> Vec<ToolCall> {
             }
         }
     }
-    let workload = include_str!("../../bench/workload.jsonl");
+    let workload = include_str!("../../../bench/workload.jsonl");
     for line in workload.lines().filter(|l| !l.is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         calls.push(ToolCall {

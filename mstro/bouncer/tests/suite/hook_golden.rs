@@ -2,7 +2,7 @@
 //! always. The expected outputs are `insta` snapshots in `tests/snapshots/hook/`; after
 //! an intended change, see "Snapshots" in docs/architecture.md to update and review them.
 
-mod common;
+use crate::common;
 
 use common::{HOME, bouncer, pipe};
 

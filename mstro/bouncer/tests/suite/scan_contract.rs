@@ -2,7 +2,7 @@
 //! where), its SARIF against the official schema, file errors, `--staged`,
 //! `--baseline`, the `github` format's escaping, and the exit codes.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Whatever arrives on stdin, the hook prints exactly one valid JSON decision and exits
 //! 0 (Claude Code treats anything else as "no decision" and carries on: fail-open).
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 //! - the REPL hook with a reviewer configured, where the person's request comes from
 //!   Claude Code's own transcript.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
