@@ -589,7 +589,9 @@ fn named_by_suffix(
         Some(i) => &suffix[i..],
         None => return nothing,
     };
-    if whole.trim_matches('/').is_empty() || has_glob_chars(whole) {
+    // `$D/.` and `$D/..` name no file of their own: whatever they are, `$D` says it.
+    let names_nothing = whole.split('/').all(|c| matches!(c, "" | "." | ".."));
+    if names_nothing || has_glob_chars(whole) {
         return nothing;
     }
     let mut anchors: Vec<&str> = vec!["", "/etc"];

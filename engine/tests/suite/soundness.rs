@@ -53,6 +53,23 @@ fn classes() -> Vec<Class> {
             Deny,
             "set -e; t=$(mktemp); echo x > \"$t\"; rm -f \"$t\"",
         ),
+        // `.` in a directory only known at run time may be anything: unknown, not the
+        // bouncer's own configuration for certain (a suffix of `.` names no file).
+        class(
+            "a dot in an unknown directory",
+            "cd \"$X\"; rm -rf .",
+            UNKNOWN,
+            Review,
+            "cd \"$X\"; ls -la .",
+        ),
+        Class {
+            name: "a protected name after an unknown directory",
+            dangerous: "rm -rf \"$X/.mstro/.\"",
+            rule: OWN_CONFIG,
+            verdict: Deny,
+            twin: "rm -rf \"$X/build/.\"",
+            twin_at_most: Review,
+        },
         // Values only known at run time are carried with what is known around them.
         class(
             "here-string into read",
