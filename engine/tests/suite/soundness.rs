@@ -47,6 +47,13 @@ fn classes() -> Vec<Class> {
             "set -o errexit; t=\"$(mktemp -d \"${TMPDIR:-/tmp}/x-XXXXXX\")\"; rm -rf \"$t\"",
         ),
         class(
+            "mktemp under a TMPDIR the script sets",
+            "set -e; export TMPDIR=~/.mstro; t=$(mktemp -d); rm -rf \"$t\"/../rules",
+            UNKNOWN,
+            Review,
+            "set -e; t=$(mktemp -d); rm -rf \"$t\"/sub",
+        ),
+        class(
             "a mktemp value reassigned",
             "set -e; t=$(mktemp -d); t=~/.mstro; rm -rf \"$t\"",
             OWN_CONFIG,

@@ -44,7 +44,12 @@ impl Walker<'_> {
                 return;
             }
             Some(_) if text(node, at.src.text).contains("+=") => Value::unknown(),
-            Some(v) if let Some(fresh) = fresh_temp_path(v, at.src.text) => {
+            // A `TMPDIR` the script sets moves where `mktemp` makes it (and what `$t/..`
+            // is): only the temporary directory the engine knows counts.
+            Some(v)
+                if scope.lookup("TMPDIR").is_none()
+                    && let Some(fresh) = fresh_temp_path(v, at.src.text, self.temp_dir()) =>
+            {
                 // Its substitution still runs and is judged.
                 collect_substitutions(v, at.src.text, &mut subs);
                 // Under `set -e` a failing `mktemp` stops the script; otherwise the
@@ -444,12 +449,11 @@ fn is_name(s: &str) -> bool {
 }
 
 /// The stand-in for what `$(mktemp ...)` prints: a path that did not exist before, made
-/// in the temporary directory, so that removing it (`rm -rf "$tmpdir"`) removes only
+/// in the temporary directory `temp_dir`, so that removing it (`rm -rf "$tmpdir"`) removes only
 /// what the script put there since. `None` for any other value, and for a `mktemp`
 /// whose directory is not the temporary one (`mktemp -p ~/.ssh`), where `"$t"/..` would
 /// lead somewhere else.
-fn fresh_temp_path(value: Node, src: &str) -> Option<String> {
-    const STAND_IN: &str = "/tmp/mktemp.fresh";
+fn fresh_temp_path(value: Node, src: &str, temp_dir: &str) -> Option<String> {
     let value = match value.kind() {
         "string" if value.named_child_count() == 1 => value.named_child(0)?,
         _ => value,
@@ -529,7 +533,17 @@ fn fresh_temp_path(value: Node, src: &str) -> Option<String> {
             None => in_tmpdir,
         },
     };
-    fresh.then(|| STAND_IN.to_owned())
+    fresh.then(|| format!("{}/mktemp.fresh", temp_dir.trim_end_matches('/')))
+}
+
+impl Walker<'_> {
+    /// Where `mktemp` makes things: `$TMPDIR` as the engine knows it, else `/tmp`.
+    fn temp_dir(&self) -> &str {
+        self.env
+            .extra_temp_dirs
+            .first()
+            .map_or("/tmp", String::as_str)
+    }
 }
 
 /// The temporary directory as scripts write it: `/tmp`, `$TMPDIR`, `${TMPDIR:-/tmp}`.
