@@ -1,3 +1,4 @@
+// @ts-check
 // A small, safe syntax highlighter: a tokenizer per language (sticky regular
 // expressions tried in order at each position) turning source text into
 // [{type, text}] tokens, and a renderer building <span class="tok-TYPE"> nodes with
@@ -8,6 +9,31 @@
 
 const MAX_HIGHLIGHT = 200000; // longer code is shown plain
 
+/**
+ * A run of source text and its type ("" for plain text).
+ * @typedef {{type: string, text: string}} Token
+ */
+
+/**
+ * A token type and the sticky regular expression that matches it.
+ * @typedef {[string, RegExp]} Rule
+ */
+
+/**
+ * A language, as lang() builds it.
+ * @typedef {{
+ *   rules: Rule[],
+ *   keywords: Set<string>,
+ *   literals: Set<string>,
+ *   types: Set<string>,
+ *   typeCase: boolean,
+ *   ident: RegExp,
+ *   caseless: boolean,
+ *   fnCalls: boolean,
+ * }} Lang
+ */
+
+/** @param {string} s white-space separated words */
 const words = (s) => new Set(s.split(/\s+/).filter(Boolean));
 
 const IDENT = /[A-Za-z_$][\w$]*/y;
@@ -24,6 +50,11 @@ const DASH_LINE = /--[^\n]*/y;
  * A language: `rules` are [type, stickyRegex] tried in order; identifiers are then
  * classified with `keywords`, `literals`, `types` (and `typeCase`: Capitalized names
  * are types); an identifier followed by "(" is a function.
+ * @param {{
+ *   rules?: Rule[], keywords?: string, literals?: string, types?: string,
+ *   typeCase?: boolean, ident?: RegExp, caseless?: boolean, fnCalls?: boolean,
+ * }} spec
+ * @returns {Lang}
  */
 function lang({ rules = [], keywords = '', literals = '', types = '', typeCase = false, ident = IDENT, caseless = false, fnCalls = true }) {
   return {
@@ -69,6 +100,7 @@ const RUBY_KW = `alias and begin break case class def defined do else elsif end 
   module next not or redo rescue retry return self super then undef unless until when while yield
   require require_relative attr_accessor attr_reader puts`;
 
+/** @type {Record<string, Lang>} */
 const LANGS = {
   js: lang({
     rules: [['com', SLASH_LINE], ['com', SLASH_BLOCK], ['str', DQ], ['str', SQ], ['str', BQ], ['num', NUMBER]],
@@ -206,6 +238,7 @@ const LANGS = {
   }),
 };
 
+/** @type {Record<string, string>} a name or alias → a key of LANGS, or 'diff' */
 const ALIASES = {
   js: 'js', javascript: 'js', jsx: 'js', mjs: 'js', cjs: 'js', ts: 'js', typescript: 'js', tsx: 'js', node: 'js',
   c: 'clike', h: 'clike', cpp: 'clike', 'c++': 'clike', cc: 'clike', hpp: 'clike', cxx: 'clike', java: 'clike',
@@ -225,19 +258,33 @@ const ALIASES = {
   diff: 'diff', patch: 'diff', udiff: 'diff',
 };
 
-/** "TypeScript" → "js"; unknown → null. */
+/**
+ * "TypeScript" → "js"; unknown → null.
+ * @param {string | null | undefined} name
+ * @returns {string | null}
+ */
 export function resolveLanguage(name) {
   if (typeof name !== 'string') return null;
   const key = name.trim().toLowerCase();
   return Object.prototype.hasOwnProperty.call(ALIASES, key) ? ALIASES[key] : null;
 }
 
-/** A language name made safe for a class name ("language-…"). */
+/**
+ * A language name made safe for a class name ("language-…").
+ * @param {string | null | undefined} name
+ * @returns {string} "" when nothing is left
+ */
 export function languageClass(name) {
   const clean = String(name || '').toLowerCase().replace(/[^a-z0-9_+#-]/g, '').replace(/#/g, 'sharp').slice(0, 32);
   return clean ? `language-${clean}` : '';
 }
 
+/**
+ * Append a token, merged into the last one when it has the same type.
+ * @param {Token[]} out
+ * @param {string} type
+ * @param {string} text
+ */
 function pushToken(out, type, text) {
   if (!text) return;
   const last = out[out.length - 1];
@@ -245,7 +292,12 @@ function pushToken(out, type, text) {
   else out.push({ type, text });
 }
 
+/**
+ * @param {string} code
+ * @returns {Token[]}
+ */
 function tokenizeDiff(code) {
+  /** @type {Token[]} */
   const out = [];
   const lines = code.split('\n');
   lines.forEach((line, i) => {
@@ -264,6 +316,9 @@ function tokenizeDiff(code) {
 /**
  * Split `code` into tokens for `language` (a name or alias). Unknown languages and very
  * long code give one plain token. Concatenating the tokens' text gives `code` back.
+ * @param {string | null | undefined} code
+ * @param {string | null | undefined} language
+ * @returns {Token[]}
  */
 export function tokenize(code, language) {
   const text = String(code ?? '');
@@ -271,6 +326,7 @@ export function tokenize(code, language) {
   if (!id || text.length > MAX_HIGHLIGHT) return text ? [{ type: '', text }] : [];
   if (id === 'diff') return tokenizeDiff(text);
   const def = LANGS[id];
+  /** @type {Token[]} */
   const out = [];
   let i = 0;
   const n = text.length;
@@ -317,6 +373,10 @@ export function tokenize(code, language) {
 /**
  * Highlighted code as a DocumentFragment of text nodes and <span class="tok-*">.
  * `doc` defaults to the page's document (tests pass a shim).
+ * @param {string | null | undefined} code
+ * @param {string | null | undefined} language
+ * @param {Document} [doc]
+ * @returns {DocumentFragment}
  */
 export function highlight(code, language, doc = globalThis.document) {
   const frag = doc.createDocumentFragment();

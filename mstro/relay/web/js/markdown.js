@@ -1,3 +1,4 @@
+// @ts-check
 // A small Markdown renderer for model output. It parses into plain data (blocks and
 // inlines) and builds DOM nodes with createElement and textContent: nothing is ever
 // parsed as HTML, so `<script>` in the text stays text. Links are made only for
@@ -14,13 +15,46 @@ const MAX_DEPTH = 12; // nesting of blocks and inlines
 const SEARCH_LIMIT = 2000; // how far an emphasis or link looks for its end
 const ESCAPABLE = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/;
 
+/**
+ * An inline node: text, code, em, strong, del, link {href, c}.
+ * @typedef {{t: 'text', v: string}
+ *   | {t: 'code', v: string}
+ *   | {t: 'em' | 'strong' | 'del', c: Inline[]}
+ *   | {t: 'link', href: string, image?: boolean, c: Inline[]}} Inline
+ */
+
+/**
+ * A block: paragraph, heading, horizontal rule, block quote, list, table or code.
+ * Table cells are lists of inlines; `aligns` holds '', 'left', 'center' or 'right'.
+ * @typedef {{t: 'p', c: Inline[]}
+ *   | {t: 'h', level: number, c: Inline[]}
+ *   | {t: 'hr'}
+ *   | {t: 'quote', c: Block[]}
+ *   | {t: 'list', ordered: boolean, start: number, loose: boolean, items: ListItem[]}
+ *   | {t: 'table', aligns: string[], head: Inline[][], rows: Inline[][][]}
+ *   | {t: 'code', lang: string, text: string, closed: boolean}} Block
+ */
+
+/**
+ * One item of a list: `task` is null, or whether its task box is checked.
+ * @typedef {{task: boolean | null, blocks: Block[]}} ListItem
+ */
+
 // ---------------------------------------------------------------- lines
 
+/**
+ * @param {string} line
+ * @returns {boolean}
+ */
 function isBlank(line) {
   return /^[ \t]*$/.test(line);
 }
 
-/** Columns of leading white space (a tab counts to the next multiple of 4). */
+/**
+ * Columns of leading white space (a tab counts to the next multiple of 4).
+ * @param {string} line
+ * @returns {number}
+ */
 function indentOf(line) {
   let col = 0;
   for (const ch of line) {
@@ -31,7 +65,12 @@ function indentOf(line) {
   return col;
 }
 
-/** Remove up to `n` columns of leading white space. */
+/**
+ * Remove up to `n` columns of leading white space.
+ * @param {string} line
+ * @param {number} n
+ * @returns {string}
+ */
 function stripIndent(line, n) {
   let col = 0;
   let i = 0;
@@ -56,6 +95,11 @@ const BULLET = /^( {0,3})([-*+])([ \t]+|$)(.*)$/;
 const ORDERED = /^( {0,3})(\d{1,9})([.)])([ \t]+|$)(.*)$/;
 const TABLE_SEP = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/;
 
+/**
+ * The opening of a fenced code block, or null.
+ * @param {string} line
+ * @returns {{indent: number, char: string, len: number, lang: string} | null}
+ */
 function fenceStart(line) {
   const m = FENCE.exec(line);
   if (!m) return null;
@@ -64,6 +108,19 @@ function fenceStart(line) {
   return { indent: m[1].length, char: m[2][0], len: m[2].length, lang: info.split(/[\s{,]/)[0] || '' };
 }
 
+/**
+ * A list item's marker.
+ * @typedef {{
+ *   ordered: boolean, kind: string, indent: number, contentIndent: number,
+ *   text: string, start: number,
+ * }} ListMarker
+ */
+
+/**
+ * The list marker `line` starts with, or null.
+ * @param {string} line
+ * @returns {ListMarker | null}
+ */
 function listMarker(line) {
   let m = BULLET.exec(line);
   if (m && !HR.test(line)) {
@@ -92,12 +149,22 @@ function listMarker(line) {
   return null;
 }
 
+/**
+ * @param {string[]} lines
+ * @param {number} i
+ * @returns {boolean}
+ */
 function isTableStart(lines, i) {
   return i + 1 < lines.length && lines[i].includes('|') && lines[i + 1].includes('|')
     && TABLE_SEP.test(lines[i + 1]) && !isBlank(lines[i]);
 }
 
-/** Can `line` start a block that interrupts a paragraph? */
+/**
+ * Can `line` start a block that interrupts a paragraph?
+ * @param {string[]} lines
+ * @param {number} i
+ * @returns {boolean}
+ */
 function interrupts(lines, i) {
   const line = lines[i];
   if (fenceStart(line) || HEADING.test(line) || HR.test(line) || QUOTE.test(line)) return true;
@@ -106,6 +173,11 @@ function interrupts(lines, i) {
   return isTableStart(lines, i);
 }
 
+/**
+ * The cells of a table row.
+ * @param {string} line
+ * @returns {string[]}
+ */
 function splitRow(line) {
   let s = line.trim();
   if (s.startsWith('|')) s = s.slice(1);
@@ -134,16 +206,26 @@ function splitRow(line) {
 
 // ---------------------------------------------------------------- blocks
 
-/** Markdown text → blocks (plain data). */
+/**
+ * Markdown text → blocks (plain data).
+ * @param {string | null | undefined} text
+ * @returns {Block[]}
+ */
 export function parseMarkdown(text) {
   const src = String(text ?? '').replace(/\r\n?/g, '\n').replace(/\u0000/g, '\uFFFD');
   return parseBlocks(src.split('\n'), 0);
 }
 
+/**
+ * @param {string[]} lines
+ * @param {number} depth
+ * @returns {Block[]}
+ */
 function parseBlocks(lines, depth) {
   if (depth > MAX_DEPTH) {
     return [{ t: 'p', c: [{ t: 'text', v: lines.join('\n') }] }];
   }
+  /** @type {Block[]} */
   const blocks = [];
   let i = 0;
   while (i < lines.length) {
@@ -225,7 +307,7 @@ function parseBlocks(lines, depth) {
         i += 1;
       }
       const width = head.length;
-      const fit = (cells) => {
+      const fit = (/** @type {string[]} */ cells) => {
         const out = cells.slice(0, width);
         while (out.length < width) out.push('');
         return out.map((cell) => parseInline(cell, depth));
@@ -258,12 +340,26 @@ function parseBlocks(lines, depth) {
   return blocks;
 }
 
+/**
+ * @param {ListMarker} a
+ * @param {ListMarker} b
+ * @returns {boolean}
+ */
 function sameList(a, b) {
   return a.ordered === b.ordered && a.kind === b.kind;
 }
 
+/**
+ * The list starting at `lines[start]` (a line with a list marker), and the index of
+ * the line after it.
+ * @param {string[]} lines
+ * @param {number} start
+ * @param {number} depth
+ * @returns {[Block, number]}
+ */
 function parseList(lines, start, depth) {
-  const first = listMarker(lines[start]);
+  const first = /** @type {ListMarker} */ (listMarker(lines[start])); // the caller saw one
+  /** @type {ListItem[]} */
   const items = [];
   let loose = false;
   let i = start;
@@ -295,6 +391,7 @@ function parseList(lines, start, depth) {
       itemLines.pop();
       trailing += 1;
     }
+    /** @type {boolean | null} */
     let task = null;
     const t = /^\[([ xX])\][ \t]+/.exec(itemLines[0]);
     if (t) {
@@ -315,7 +412,11 @@ function parseList(lines, start, depth) {
 
 // ---------------------------------------------------------------- inlines
 
-/** A link target we are willing to open: http(s) only, normalised; else null. */
+/**
+ * A link target we are willing to open: http(s) only, normalised; else null.
+ * @param {string | null | undefined} href
+ * @returns {string | null}
+ */
 export function safeHref(href) {
   const s = String(href ?? '').trim();
   if (!/^https?:\/\//i.test(s)) return null;
@@ -329,7 +430,11 @@ export function safeHref(href) {
   }
 }
 
-/** Trailing punctuation is not part of a bare URL ("see https://a.b/c." → no dot). */
+/**
+ * Trailing punctuation is not part of a bare URL ("see https://a.b/c." → no dot).
+ * @param {string} url
+ * @returns {string}
+ */
 function trimBareUrl(url) {
   let u = url;
   for (;;) {
@@ -347,13 +452,25 @@ function trimBareUrl(url) {
   return u;
 }
 
+/**
+ * The length of the run of backticks at `src[i]`.
+ * @param {string} src
+ * @param {number} i
+ * @returns {number}
+ */
 function backtickRun(src, i) {
   let n = 0;
   while (src[i + n] === '`') n += 1;
   return n;
 }
 
-/** The index of a closing run of exactly `n` backticks at or after `from`, or -1. */
+/**
+ * The index of a closing run of exactly `n` backticks at or after `from`, or -1.
+ * @param {string} src
+ * @param {number} from
+ * @param {number} n
+ * @returns {number}
+ */
 function findBackticks(src, from, n) {
   let k = src.indexOf('`', from);
   while (k >= 0) {
@@ -364,24 +481,46 @@ function findBackticks(src, from, n) {
   return -1;
 }
 
-/** For each "[" the index of its "]" (escapes skipped), computed once: -1 if none. */
+/**
+ * For each "[" the index of its "]" (escapes skipped), computed once: -1 if none.
+ * @param {string} src
+ * @returns {Map<number, number>}
+ */
 function bracketPairs(src) {
+  /** @type {Map<number, number>} */
   const pairs = new Map();
+  /** @type {number[]} */
   const stack = [];
   for (let k = 0; k < src.length; k++) {
     const c = src[k];
     if (c === '\\') k += 1;
     else if (c === '[') stack.push(k);
-    else if (c === ']' && stack.length) pairs.set(stack.pop(), k);
+    else if (c === ']' && stack.length) pairs.set(/** @type {number} */ (stack.pop()), k);
   }
   return pairs;
 }
 
+/**
+ * What parseInline knows about its text, computed when first needed.
+ * @typedef {{
+ *   src: string,
+ *   brackets: Map<number, number> | null,
+ *   runs: DelimiterRun[] | null,
+ *   closers: Map<string, number[]>,
+ * }} InlineContext
+ */
+
+/**
+ * A link `[text](href "title")` at `ctx.src[i]`, or null.
+ * @param {InlineContext} ctx
+ * @param {number} i
+ * @returns {{text: string, href: string, end: number} | null}
+ */
 function parseLinkAt(ctx, i) {
   // src[i] === '['
   const src = ctx.src;
   if (!ctx.brackets) ctx.brackets = bracketPairs(src);
-  const k = ctx.brackets.has(i) ? ctx.brackets.get(i) : -1;
+  const k = ctx.brackets.has(i) ? /** @type {number} */ (ctx.brackets.get(i)) : -1;
   if (k < 0 || k - i > SEARCH_LIMIT || src[k + 1] !== '(') return null;
   const text = src.slice(i + 1, k);
   let p = k + 2;
@@ -429,6 +568,9 @@ const WORDCHAR = /[\p{L}\p{N}]/u;
  * follows a non-space character. Whether a run closes does not depend on where the
  * emphasis opened, so this is computed once per text and searched with a bisection:
  * no quadratic rescans on hostile input.
+ * @param {InlineContext} ctx
+ * @param {string} delim
+ * @returns {number[]}
  */
 function closersFor(ctx, delim) {
   let list = ctx.closers.get(delim);
@@ -454,7 +596,17 @@ function closersFor(ctx, delim) {
   return list;
 }
 
+/**
+ * A run of `len` emphasis characters `ch` at `at`.
+ * @typedef {{at: number, ch: string, len: number}} DelimiterRun
+ */
+
+/**
+ * @param {string} src
+ * @returns {DelimiterRun[]}
+ */
 function delimiterRuns(src) {
+  /** @type {DelimiterRun[]} */
   const runs = [];
   let k = 0;
   while (k < src.length) {
@@ -477,7 +629,13 @@ function delimiterRuns(src) {
   return runs;
 }
 
-/** The index of the closing `delim` for an emphasis whose text starts at `from`, or -1. */
+/**
+ * The index of the closing `delim` for an emphasis whose text starts at `from`, or -1.
+ * @param {InlineContext} ctx
+ * @param {number} from
+ * @param {string} delim
+ * @returns {number}
+ */
 function findCloser(ctx, from, delim) {
   const list = closersFor(ctx, delim);
   let lo = 0;
@@ -491,6 +649,13 @@ function findCloser(ctx, from, delim) {
   return k >= 0 && k - from <= SEARCH_LIMIT ? k : -1;
 }
 
+/**
+ * An emphasis (em, strong, del) opening at `ctx.src[i]`, and where it ends; or null.
+ * @param {InlineContext} ctx
+ * @param {number} i
+ * @param {number} depth
+ * @returns {{node: Inline, end: number} | null}
+ */
 function parseEmphasis(ctx, i, depth) {
   const src = ctx.src;
   const ch = src[i];
@@ -521,11 +686,18 @@ function parseEmphasis(ctx, i, depth) {
 const AUTOLINK = /<(https?:\/\/[^\s<>]{1,2048})>/iy;
 const BARE_URL = /https?:\/\/[^\s<>"`]{1,2048}/iy;
 
-/** Inline Markdown → nodes: text, code, em, strong, del, link {href, c}. */
+/**
+ * Inline Markdown → nodes: text, code, em, strong, del, link {href, c}.
+ * @param {string | null | undefined} src
+ * @param {number} [depth]
+ * @returns {Inline[]}
+ */
 export function parseInline(src, depth = 0) {
   const text = String(src ?? '');
   if (depth > MAX_DEPTH) return text ? [{ t: 'text', v: text }] : [];
+  /** @type {InlineContext} */
   const ctx = { src: text, brackets: null, runs: null, closers: new Map() };
+  /** @type {Inline[]} */
   const out = [];
   let buf = '';
   const flush = () => {
@@ -563,6 +735,7 @@ export function parseInline(src, depth = 0) {
       const link = parseLinkAt(ctx, image ? i + 1 : i);
       if (link) {
         flush();
+        /** @type {Inline[]} */
         const children = image
           ? [{ t: 'text', v: link.text || 'image' }]
           : parseInline(link.text, depth + 1);
@@ -617,12 +790,23 @@ export function parseInline(src, depth = 0) {
 
 // ---------------------------------------------------------------- DOM
 
+/**
+ * @param {Document} doc
+ * @param {string} tag
+ * @param {string} [cls] the class name, if any
+ * @returns {HTMLElement}
+ */
 function el(doc, tag, cls) {
   const node = doc.createElement(tag);
   if (cls) node.className = cls;
   return node;
 }
 
+/**
+ * @param {Inline[]} nodes
+ * @param {Node} parent
+ * @param {Document} doc
+ */
 function renderInlines(nodes, parent, doc) {
   for (const node of nodes) {
     switch (node.t) {
@@ -668,8 +852,19 @@ function renderInlines(nodes, parent, doc) {
   }
 }
 
+/** @type {Record<string, string>} */
 const ALIGN_CLASS = { left: 'align-left', center: 'align-center', right: 'align-right' };
 
+/**
+ * @typedef {{copy?: boolean}} RenderOptions `copy`: Copy buttons on code blocks
+ */
+
+/**
+ * @param {Block} block
+ * @param {Document} doc
+ * @param {RenderOptions} opts
+ * @returns {Node}
+ */
 function renderBlock(block, doc, opts) {
   switch (block.t) {
     case 'p': {
@@ -747,7 +942,14 @@ function renderBlock(block, doc, opts) {
   }
 }
 
-/** A code block: <div.md-codeblock> with a header (language, Copy) and <pre><code>. */
+/**
+ * A code block: <div.md-codeblock> with a header (language, Copy) and <pre><code>.
+ * @param {string} text
+ * @param {string} lang "" if none
+ * @param {Document} [doc]
+ * @param {RenderOptions} [opts]
+ * @returns {HTMLElement}
+ */
 export function renderCodeBlock(text, lang, doc = globalThis.document, opts = {}) {
   const wrap = el(doc, 'div', 'md-codeblock');
   if (lang || opts.copy) {
@@ -775,8 +977,12 @@ export function renderCodeBlock(text, lang, doc = globalThis.document, opts = {}
   return wrap;
 }
 
+/**
+ * @param {string} text
+ * @param {HTMLElement} button
+ */
 function copyText(text, button) {
-  const done = (label) => {
+  const done = (/** @type {string} */ label) => {
     button.textContent = label;
     setTimeout(() => {
       button.textContent = 'Copy';
@@ -792,6 +998,9 @@ function copyText(text, button) {
 /**
  * Markdown text → a DocumentFragment. Options: `doc` (a document; the page's by
  * default), `copy` (Copy buttons on code blocks).
+ * @param {string | null | undefined} text
+ * @param {{doc?: Document} & RenderOptions} [options]
+ * @returns {DocumentFragment}
  */
 export function renderMarkdown(text, { doc = globalThis.document, copy = false } = {}) {
   const frag = doc.createDocumentFragment();

@@ -1,3 +1,4 @@
+// @ts-check
 // Files attached to a prompt: checked against the machine's limits before they are
 // read, then sent as `execute {attachments: [{name, data}]}` with `data` in base64
 // (docs/sessions.md). The machine checks again; this only says it sooner.
@@ -6,7 +7,14 @@ export const MAX_FILES = 10;
 export const MAX_TOTAL_BYTES = 512 * 1024;
 const MAX_NAME_BYTES = 128;
 
-/** Why `files` ([{name, size}]) cannot be attached, or null. Pure, for tests. */
+/** @typedef {import('../../types/protocol').AttachmentArg} AttachmentArg */
+
+/**
+ * Why `files` ([{name, size}]) cannot be attached, or null. Pure, for tests.
+ * @param {ReadonlyArray<{name: string, size: number}>} files File objects, or plain
+ *   objects in tests; a non-array counts as none
+ * @returns {string | null}
+ */
 export function attachProblem(files) {
   const list = Array.isArray(files) ? files : [];
   if (list.length > MAX_FILES) return `At most ${MAX_FILES} files can be attached to one prompt.`;
@@ -23,6 +31,10 @@ export function attachProblem(files) {
   return null;
 }
 
+/**
+ * @param {string} name
+ * @returns {boolean}
+ */
 function validName(name) {
   return name.length > 0
     && new TextEncoder().encode(name).length <= MAX_NAME_BYTES
@@ -31,7 +43,11 @@ function validName(name) {
     && !/[/\\\u0000-\u001f\u007f-\u009f]/.test(name);
 }
 
-/** Base64 of bytes (a Uint8Array). Pure, for tests. */
+/**
+ * Base64 of bytes (a Uint8Array). Pure, for tests.
+ * @param {Uint8Array} bytes
+ * @returns {string}
+ */
 export function toBase64(bytes) {
   let binary = '';
   const CHUNK = 0x8000;
@@ -41,7 +57,11 @@ export function toBase64(bytes) {
   return btoa(binary);
 }
 
-/** `[{name, data}]` for `execute`, from File objects. */
+/**
+ * `[{name, data}]` for `execute`, from File objects.
+ * @param {Iterable<File>} files
+ * @returns {Promise<AttachmentArg[]>}
+ */
 export async function encodeFiles(files) {
   const out = [];
   for (const file of files) {
@@ -50,7 +70,11 @@ export async function encodeFiles(files) {
   return out;
 }
 
-/** The name shown for a saved attachment's path (`…/<n>-<name>` → `<name>`). */
+/**
+ * The name shown for a saved attachment's path (`…/<n>-<name>` → `<name>`).
+ * @param {string | null | undefined} path
+ * @returns {string} "" for no path
+ */
 export function baseName(path) {
   const s = typeof path === 'string' ? path : '';
   return s.slice(s.lastIndexOf('/') + 1).replace(/^\d+-/, '');

@@ -373,7 +373,8 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
   }
 
   tablist.addEventListener('keydown', (event) => {
-    const tab = event.target.closest('[role="tab"]');
+    const target = /** @type {Element} */ (event.target);
+    const tab = /** @type {HTMLElement | null} */ (target.closest('[role="tab"]'));
     if (!tab) return;
     const i = order.indexOf(tab.dataset.tabId);
     let next = null;

@@ -1,7 +1,26 @@
+// @ts-check
 // Formatting for the chat: durations, tokens, cost, bouncer badges, error kinds.
 // Pure functions (no DOM), so they can be tested in node.
 
-/** 42_000 → "0:42"; 3_725_000 → "1:02:05" (a ticking clock). */
+/** @typedef {import('../../types/protocol').Decision} Decision */
+/** @typedef {import('../../types/protocol').MovementErrorKind} MovementErrorKind */
+
+/**
+ * The timing fields of a movement of the transcript model (store.js) that these
+ * functions read.
+ * @typedef {{
+ *   usage?: {durationMs?: number | null} | null,
+ *   startedAt?: string | null,
+ *   finishedAt?: string | null,
+ *   receivedAt?: number | null,
+ * }} MovementTiming
+ */
+
+/**
+ * 42_000 → "0:42"; 3_725_000 → "1:02:05" (a ticking clock).
+ * @param {number} ms
+ * @returns {string}
+ */
 export function formatClock(ms) {
   const total = Math.max(0, Math.floor((Number(ms) || 0) / 1000));
   const h = Math.floor(total / 3600);
@@ -11,7 +30,11 @@ export function formatClock(ms) {
   return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-/** 12_345 → "12.3 s"; 185_000 → "3 min 5 s"; 4_000_000 → "1 h 6 min". */
+/**
+ * 12_345 → "12.3 s"; 185_000 → "3 min 5 s"; 4_000_000 → "1 h 6 min".
+ * @param {number} ms
+ * @returns {string} "" for a negative or non-finite duration
+ */
 export function formatDuration(ms) {
   const n = Number(ms);
   if (!Number.isFinite(n) || n < 0) return '';
@@ -22,7 +45,11 @@ export function formatDuration(ms) {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-/** 0.01234 → "$0.0123"; 0.5 → "$0.500"; 12.3 → "$12.30". */
+/**
+ * 0.01234 → "$0.0123"; 0.5 → "$0.500"; 12.3 → "$12.30".
+ * @param {number | null | undefined} usd
+ * @returns {string} "" when there is no cost
+ */
 export function formatCost(usd) {
   const n = Number(usd);
   if (usd == null || !Number.isFinite(n) || n < 0) return '';
@@ -32,7 +59,11 @@ export function formatCost(usd) {
   return `$${n.toFixed(2)}`;
 }
 
-/** 1234 → "1,234" (locale grouping). */
+/**
+ * 1234 → "1,234" (locale grouping).
+ * @param {number} n
+ * @returns {string}
+ */
 export function formatCount(n) {
   try {
     return new Intl.NumberFormat().format(n);
@@ -41,28 +72,47 @@ export function formatCount(n) {
   }
 }
 
-/** Milliseconds between two RFC 3339 times, or null. */
+/**
+ * Milliseconds between two RFC 3339 times, or null.
+ * @param {string | null | undefined} start
+ * @param {string | null | undefined} end
+ * @returns {number | null}
+ */
 export function between(start, end) {
-  const a = Date.parse(start);
-  const b = Date.parse(end);
+  // Date.parse turns its argument into a string first: null and undefined give NaN.
+  const a = Date.parse(/** @type {string} */ (start));
+  const b = Date.parse(/** @type {string} */ (end));
   if (Number.isNaN(a) || Number.isNaN(b) || b < a) return null;
   return b - a;
 }
 
-/** How long a movement took: Claude Code's durationMs, else its start and finish. */
+/**
+ * How long a movement took: Claude Code's durationMs, else its start and finish.
+ * @param {MovementTiming} m
+ * @returns {number | null} milliseconds
+ */
 export function movementDuration(m) {
   if (m.usage && typeof m.usage.durationMs === 'number') return m.usage.durationMs;
   return between(m.startedAt, m.finishedAt);
 }
 
-/** Milliseconds a running movement has been running at `now`. */
+/**
+ * Milliseconds a running movement has been running at `now`.
+ * @param {MovementTiming} m
+ * @param {number} now
+ * @returns {number}
+ */
 export function elapsedOf(m, now) {
   if (typeof m.receivedAt === 'number') return Math.max(0, now - m.receivedAt);
-  const start = Date.parse(m.startedAt);
+  const start = Date.parse(/** @type {string} */ (m.startedAt)); // null → NaN, as below
   return Number.isNaN(start) ? 0 : Math.max(0, now - start);
 }
 
-/** The words of a bouncer badge: {label, detail} (detail: the reason to show). */
+/**
+ * The words of a bouncer badge: {label, detail} (detail: the reason to show).
+ * @param {Pick<Decision, 'layer' | 'outcome' | 'reason' | 'reviewerReason'>} d
+ * @returns {{label: string, detail: string}}
+ */
 export function decisionText(d) {
   const reviewed = d.layer === 'ai';
   if (d.outcome === 'deny') {
@@ -75,6 +125,7 @@ export function decisionText(d) {
   return { label: 'allowed', detail: '' };
 }
 
+/** @type {Record<string, string>} */
 const LAYERS = {
   rule: 'a rule',
   default: 'the default policy',
@@ -84,11 +135,16 @@ const LAYERS = {
   budget: 'the review budget',
 };
 
-/** "by a rule", "by the AI reviewer" … */
+/**
+ * "by a rule", "by the AI reviewer" …
+ * @param {string} layer
+ * @returns {string}
+ */
 export function layerText(layer) {
   return LAYERS[layer] ? `by ${LAYERS[layer]}` : (layer ? `by ${layer}` : '');
 }
 
+/** @type {Record<MovementErrorKind, string>} a heading for every kind (tsc checks none is missing) */
 const ERROR_KINDS = {
   claude_missing: 'Claude Code is not installed on the machine',
   claude_error: 'Claude Code reported an error',
@@ -98,27 +154,41 @@ const ERROR_KINDS = {
   internal: 'mstro failed during the run',
 };
 
-/** A heading for a movementError kind. */
+/**
+ * A heading for a movementError kind.
+ * @param {MovementErrorKind | string} kind a kind this page does not know gets a generic heading
+ * @returns {string}
+ */
 export function errorKindText(kind) {
-  return ERROR_KINDS[kind] || 'The run failed';
+  return /** @type {Record<string, string | undefined>} */ (ERROR_KINDS)[kind] || 'The run failed';
 }
 
-/** A one-line summary of a tool call's input ("npm test", "src/main.rs"). */
+/**
+ * A one-line summary of a tool call's input ("npm test", "src/main.rs").
+ * @param {string} name the tool's name
+ * @param {unknown} input the tool's input: whatever JSON Claude Code sent
+ * @returns {string}
+ */
 export function toolBrief(name, input) {
   if (!input || typeof input !== 'object') return '';
+  const fields = /** @type {Record<string, unknown>} */ (input);
   const pick = ['command', 'file_path', 'notebook_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt', 'skill'];
   for (const key of pick) {
-    const value = input[key];
+    const value = fields[key];
     if (typeof value === 'string' && value.trim()) {
       const line = value.replace(/\s+/g, ' ').trim();
       return line.length > 120 ? `${line.slice(0, 119)}…` : line;
     }
   }
-  if (name === 'TodoWrite' && Array.isArray(input.todos)) return `${input.todos.length} items`;
+  if (name === 'TodoWrite' && Array.isArray(fields.todos)) return `${fields.todos.length} items`;
   return '';
 }
 
-/** Input as pretty JSON (never throws). */
+/**
+ * Input as pretty JSON (never throws).
+ * @param {unknown} value
+ * @returns {string}
+ */
 export function prettyJson(value) {
   try {
     const text = JSON.stringify(value, null, 2);

@@ -87,7 +87,7 @@ export function createHistory({ request, canDelete, onOpen, onClose }) {
       snippet ? h('span', { class: 'session-snippet' }, snippet) : null);
     const li = h('li', { class: 'session-item', 'data-session-id': id }, open);
     li.addEventListener('click', (event) => {
-      if (event.target.closest('.session-delete')) return;
+      if (/** @type {Element} */ (event.target).closest('.session-delete')) return;
       onOpen({ sessionId: id, title: s.title || '' });
     });
     if (canDelete()) {

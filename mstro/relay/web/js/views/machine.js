@@ -141,7 +141,7 @@ export function mount(container, route, ctx) {
     banner,
     h('div', { class: 'mv-body' }, treePane, h('div', { class: 'mv-main', 'data-pane': 'chat' })));
   setChildren(container, view);
-  const mainEl = view.querySelector('.mv-main');
+  const mainEl = /** @type {HTMLElement} */ (view.querySelector('.mv-main'));
 
   // ---------------------------------------------------------------- chat / files
 
@@ -173,6 +173,7 @@ export function mount(container, route, ctx) {
     if (machine.hostname && machine.hostname !== machine.name) bits.push(machine.hostname);
     const platform = platformLabel(machine.osType, machine.cpuArch);
     if (platform) bits.push(platform);
+    /** @type {Array<string | HTMLElement>} */
     const children = [bits.join(' · ')];
     if (machine.workingDir) {
       if (bits.length) children.push(h('span', { class: 'sep', 'aria-hidden': 'true' }, ' · '));
@@ -719,12 +720,13 @@ export function mount(container, route, ctx) {
   }
 
   tree.addEventListener('click', (event) => {
-    const row = event.target.closest('[role="treeitem"]');
+    const target = /** @type {Element} */ (event.target);
+    const row = /** @type {HTMLElement | null} */ (target.closest('[role="treeitem"]'));
     if (!row || !tree.contains(row)) return;
     const node = nodes.get(row.dataset.path);
     if (!node) return;
     focusRow(row);
-    if (event.target.closest('.twisty') && isDirLike(node)) {
+    if (target.closest('.twisty') && isDirLike(node)) {
       toggle(node);
       return;
     }
@@ -733,7 +735,8 @@ export function mount(container, route, ctx) {
 
   tree.addEventListener('keydown', (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
-    const row = event.target.closest && event.target.closest('[role="treeitem"]');
+    const target = /** @type {Element} */ (event.target);
+    const row = target.closest && /** @type {HTMLElement | null} */ (target.closest('[role="treeitem"]'));
     if (!row || !tree.contains(row)) return;
     const node = nodes.get(row.dataset.path);
     if (!node) return;
