@@ -362,11 +362,64 @@ const HIDDEN_CONTENTS: &[(&str, &str)] = &[
     (".ssh", "id_rsa"),
     (".ssh", "id_ed25519"),
     (".ssh", "authorized_keys"),
+    (".ssh", "id_ecdsa"),
+    (".ssh", "id_dsa"),
+    (".ssh", "id_ed25519_sk"),
+    (".ssh", "id_ecdsa_sk"),
+    (".ssh", "config"),
+    (".ssh", "known_hosts"),
+    (".aws", "config"),
+    (".gnupg", "pubring.kbx"),
+    (".gnupg", "trustdb.gpg"),
+    (".gnupg", "secring.gpg"),
+    (".gnupg/private-keys-v1.d", "key.key"),
+    (".config/gh", "hosts.yml"),
+    (".config/gh", "config.yml"),
+    (".docker", "config.json"),
+    (".kube", "config"),
+    ("", ".pypirc"),
+    ("", ".git-credentials"),
+    ("", ".zsh_history"),
+    ("", ".env.production"),
+    ("", ".env.development"),
     (".aws", "credentials"),
     (".git/hooks", "pre-commit"),
     (".cargo/bin", "mstro-bouncer"),
     (".local/bin", "mstro-bouncer"),
 ];
+
+/// Whether some name that ends in `suffix` may match `pattern` (`*`, `?`, literal
+/// characters; a bracket counts as any one character).
+fn may_end_with(pattern: &str, suffix: &str) -> bool {
+    let mut want = suffix.chars().rev();
+    let mut tokens = pattern.chars().rev();
+    loop {
+        let Some(w) = want.next() else {
+            // The suffix is placed; what is left of the pattern matches what comes before.
+            return true;
+        };
+        match tokens.next() {
+            // A name shorter than the suffix does not end in it.
+            None => return false,
+            Some('*') => return true,
+            Some('?') => {}
+            // A bracket (`[yY]`): one character of those it lists (one with a range,
+            // a class or a negation may be any).
+            Some(']') if pattern.contains('[') => {
+                let mut set: Vec<char> = tokens.by_ref().take_while(|&c| c != '[').collect();
+                set.reverse();
+                let any = set.first().is_some_and(|c| matches!(c, '!' | '^'))
+                    || set.contains(&'-')
+                    || set.contains(&':');
+                if !any && !set.contains(&w) {
+                    return false;
+                }
+            }
+            Some(c) if c == w => {}
+            Some(_) => return false,
+        }
+    }
+}
 
 /// Classify an absolute, normalised path.
 pub fn classify(abs: &str, env: &PathEnv, cwd: Option<&str>) -> PathClasses {
@@ -691,26 +744,36 @@ fn classify_glob(abs: &str, env: &PathEnv, cwd: Option<&str>) -> WordClasses {
     // `**/*.yaml` leaves the dot directories out of its samples (what `*.pyc` names
     // does not depend on them), but at any depth it reaches the files kept in them,
     // and `find` (which the engine reads as `**`) matches dot files by name too: the
-    // protected ones a pattern matches are possible matches (`find . -name '*.yaml'
-    // -delete` reaches `.mstro/rules/*.yaml`).
+    // protected files a pattern may match there are possible matches (`find . -name
+    // '*.yaml' -delete` reaches `.mstro/rules/*.yaml`, `find ~ -name 'confi?'`
+    // `~/.ssh/config`). Only the names listed are known: a key under another name
+    // (`~/.ssh/work_key`) is reached by a pattern only the samples know.
     if let Ok(pattern) = glob::Pattern::new(last) {
         let options = glob::MatchOptions {
             require_literal_leading_dot: false,
             ..GLOB_OPTIONS
         };
+        let matches = |name: &str| pattern.matches_with(name, options);
         for base in searched_from.iter().take(MAX_GLOB_CANDIDATES) {
+            let mut add = |dir: &str, name: &str| {
+                let path = match dir.is_empty() {
+                    true => format!("{base}/{name}"),
+                    false => format!("{base}/{dir}/{name}"),
+                };
+                candidates.push((path, false));
+            };
             for (inside, name) in HIDDEN_CONTENTS {
-                if pattern.matches_with(name, options) {
-                    let path = match inside.is_empty() {
-                        true => format!("{base}/{name}"),
-                        false => format!("{base}/{inside}/{name}"),
-                    };
-                    candidates.push((path, false));
+                if matches(name) {
+                    add(inside, name);
                 }
+            }
+            // The bouncer's rules are every YAML file in its `rules` directory, whatever
+            // its name (`c*` and `?u?t?m?y?m?` match `custom.yaml`).
+            if may_end_with(last, ".yaml") || may_end_with(last, ".yml") {
+                add(".mstro/rules", "x.yaml");
             }
         }
     }
-
     // A pattern matching every name says nothing about secrets in an ordinary
     // directory (`/var/lib/apt/lists/*`); in a secret one the directory says it.
     // (`**` is everything under it, dot files too: a home's `**` holds its keys.)
@@ -1387,6 +1450,32 @@ mod tests {
     fn word(text: &str) -> (Vec<&'static str>, Vec<&'static str>) {
         let c = classify_word(text, true, &[], &env(), Some("/home/dev/project"));
         (c.may.names(), c.must.names())
+    }
+
+    #[test]
+    fn a_pattern_may_end_in_a_suffix() {
+        for p in [
+            "*",
+            "c*",
+            "*.yaml",
+            "?u?t?m?y?m?",
+            "custom.y?ml",
+            "*l",
+            "t.[yY][aA]ml",
+        ] {
+            assert!(may_end_with(p, ".yaml"), "{p}");
+        }
+        for p in [
+            "*.pyc",
+            "*.o",
+            "yaml",
+            "aml",
+            "*.yam",
+            "x.yaml.bak",
+            "*.[oO][rR]",
+        ] {
+            assert!(!may_end_with(p, ".yaml"), "{p}");
+        }
     }
 
     #[test]

@@ -432,7 +432,11 @@ fn name_before(argv: &[Word], before: usize) -> Option<(&Word, bool)> {
             // It may be any of those.
             _ if argv[i].unresolved => return None,
             t @ ("-name" | "-iname") => {
-                if let Some(pattern) = argv.get(i + 1).filter(|_| i + 1 < before) {
+                // find matches with fnmatch, which reads brackets (`[^x]`, `[[:alpha:]]`)
+                // and backslashes differently from the engine's globs: such a pattern
+                // narrows nothing the engine can vouch for.
+                let exact = |w: &&Word| !w.text.contains(['[', '\\']);
+                if let Some(pattern) = argv.get(i + 1).filter(|_| i + 1 < before).filter(exact) {
                     found = found.or(Some((pattern, t == "-iname")));
                 }
                 i += 2;

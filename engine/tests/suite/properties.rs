@@ -389,6 +389,8 @@ const FOUND_UNDER: &[(&str, &[&str])] = &[
             ".claude/settings.local.json",
             ".mcp.json",
             ".env",
+            ".env.production",
+            ".mstro/rules/custom.yaml",
         ],
     ),
     (
@@ -399,12 +401,19 @@ const FOUND_UNDER: &[(&str, &[&str])] = &[
             ".mstro/bouncer.yaml",
             ".claude/settings.json",
             ".cargo/bin/mstro-bouncer",
+            ".ssh/id_ecdsa",
+            ".ssh/config",
+            ".gnupg/pubring.kbx",
+            ".config/gh/hosts.yml",
+            ".kube/config",
+            ".mstro/rules/custom.yaml",
         ],
     ),
 ];
 
-/// A `find -name` pattern that matches `name`: some characters become `?`, a run of them
-/// `*`, and for `-iname` the case changes.
+/// A `find -name` pattern that matches `name`: some characters become `?`, `[^Q]`,
+/// `[[:alnum:]]` or (for a dot) `\.`, a run of them `*`, and for `-iname` the case
+/// changes.
 fn pattern_for(name: &str, how: &[u8]) -> String {
     let chars: Vec<char> = name.chars().collect();
     let star_at = how[0] as usize % chars.len();
@@ -418,11 +427,15 @@ fn pattern_for(name: &str, how: &[u8]) -> String {
             continue;
         }
         let choice = how[2 + i % (how.len() - 2)];
-        out.push(match choice % 7 {
-            0 => '?',
-            1 if how[0] % 2 == 1 => c.to_ascii_uppercase(),
-            _ => *c,
-        });
+        match choice % 9 {
+            0 => out.push('?'),
+            1 if how[0] % 2 == 1 => out.push(c.to_ascii_uppercase()),
+            // fnmatch's spellings the engine's globs read differently.
+            2 if *c != 'Q' => out.push_str("[^Q]"),
+            3 if c.is_ascii_alphanumeric() => out.push_str("[[:alnum:]]"),
+            4 if *c == '.' => out.push_str("\\."),
+            _ => out.push(*c),
+        }
     }
     out
 }

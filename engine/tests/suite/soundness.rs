@@ -31,35 +31,23 @@ fn classes() -> Vec<Class> {
         twin_at_most: Allow,
     };
     vec![
-        // `$(mktemp -d)` is a new directory in the temporary one, unless it may fail.
+        // What `$(mktemp)` prints is only known at run time: it may be empty (a failure
+        // that `set -e` does not stop inside `export`), and `mktemp` may be a function.
         class(
-            "mktemp that may fail leaves an empty value",
-            "t=$(mktemp -d); rm -rf \"$t\"/*",
-            ROOT,
-            Deny,
-            "set -e; t=$(mktemp -d); rm -rf \"$t\"/*",
-        ),
-        class(
-            "mktemp in a protected directory is not a temporary one",
-            "set -e; t=$(mktemp -d -p ~/.mstro); rm -rf \"$t\"/..",
-            OWN_CONFIG,
-            Review,
-            "set -o errexit; t=\"$(mktemp -d \"${TMPDIR:-/tmp}/x-XXXXXX\")\"; rm -rf \"$t\"",
-        ),
-        class(
-            "mktemp under a TMPDIR the script sets",
-            "set -e; export TMPDIR=~/.mstro; t=$(mktemp -d); rm -rf \"$t\"/../rules",
+            "mktemp hidden by export under set -e",
+            "set -e; export t=$(mktemp -t foo); rm -rf \"$t$HOME\"",
             UNKNOWN,
             Review,
-            "set -e; t=$(mktemp -d); rm -rf \"$t\"/sub",
+            "set -e; t=$(mktemp -d); echo \"$t\"",
         ),
-        class(
-            "a mktemp value reassigned",
-            "set -e; t=$(mktemp -d); t=~/.mstro; rm -rf \"$t\"",
-            OWN_CONFIG,
-            Deny,
-            "set -e; t=$(mktemp); echo x > \"$t\"; rm -f \"$t\"",
-        ),
+        Class {
+            name: "a function named mktemp",
+            dangerous: "set -e; mktemp() { echo ~; }; t=$(mktemp -d); rm -rf \"$t\"",
+            rule: UNKNOWN,
+            verdict: Review,
+            twin: "set -e; t=$(mktemp -d); rm -rf \"$t\"",
+            twin_at_most: Review,
+        },
         // `.` in a directory only known at run time may be anything: unknown, not the
         // bouncer's own configuration for certain (a suffix of `.` names no file).
         class(
