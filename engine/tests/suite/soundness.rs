@@ -48,6 +48,30 @@ fn classes() -> Vec<Class> {
             twin: "set -e; t=$(mktemp -d); rm -rf \"$t\"",
             twin_at_most: Review,
         },
+        // Inline code reads the interpreter's environment: the command's own
+        // assignments, not the shell's variable of the same name.
+        class(
+            "an environment variable set for the interpreter",
+            "export T=/tmp/x; T=~/.mstro/bouncer.yaml python3 -c \"import os; open(os.environ['T'], 'w').write('')\"",
+            OWN_CONFIG,
+            Deny,
+            "export T=/tmp/x; python3 -c \"import os; open(os.environ['T'], 'w').write('')\"",
+        ),
+        class(
+            "an environment variable set through env",
+            "export T=/tmp/x; env T=$HOME/.mstro/bouncer.yaml python3 -c \"import os; open(os.environ['T'], 'w').write('')\"",
+            OWN_CONFIG,
+            Deny,
+            "export T=/tmp/x; env T=/tmp/y python3 -c \"import os; open(os.environ['T'], 'w').write('')\"",
+        ),
+        Class {
+            name: "code that changes its environment before reading it",
+            dangerous: "export T=/tmp/x; python3 -c \"import os; os.environ['T'] = os.path.expanduser('~/.mstro/bouncer.yaml'); open(os.environ['T'], 'w').write('')\"",
+            rule: UNKNOWN,
+            verdict: Review,
+            twin: "export T=/tmp/x; python3 -c \"import os; open(os.environ['T'], 'w').write('')\"",
+            twin_at_most: Allow,
+        },
         // `.` in a directory only known at run time may be anything: unknown, not the
         // bouncer's own configuration for certain (a suffix of `.` names no file).
         class(

@@ -518,31 +518,86 @@ fn args_in_parens(tokens: &[Token], start: usize) -> Vec<Arg> {
     args
 }
 
+/// Whether inline code changes its own environment (`os.environ['X'] = ...`,
+/// `os.putenv`, `process.env.X = ...`, `ENV['X'] = ...`, `Object.assign(process.env,
+/// ...)`): then a variable it reads is not the one the shell set.
+pub(crate) fn writes_environment(code: &str) -> bool {
+    static WRITES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?x)
+            (environ|process\.env|\bENV)\s*(\[[^\]]*\]|\.[A-Za-z_]\w*)?\s*(=[^=]|=$|\+=)
+            | (environ|process\.env|\bENV)\s*\.\s*(update|setdefault|pop|clear|store|replace|delete|merge)\b
+            | \b(putenv|setenv|unsetenv)\b
+            | assign\s*\(\s*process\.env
+            | \bdel\s+os\.environ
+            | \bdelete\s+process\.env",
+        )
+        .expect("a valid regex")
+    });
+    WRITES.is_match(code)
+}
+
+/// Make the environment reads of `tokens` unrecognisable, so that they are unknown
+/// values (see [`writes_environment`]).
+pub(crate) fn forget_environment_reads(tokens: &mut [Token]) {
+    for t in tokens.iter_mut() {
+        if let Token::Ident(name) = t
+            && matches!(name.as_str(), "environ" | "env" | "ENV" | "getenv")
+        {
+            *name = "changed_environment".to_owned();
+        }
+    }
+}
+
 /// The environment variable an argument reads, without a default (a default is what
 /// the value is when the variable is unset, which the shell's `$X` does not say).
+/// Only the spellings that can only be the process environment: `os.environ['X']`,
+/// `os.environ.get('X')`, `os.getenv('X')`, `process.env.X`, `process.env['X']`,
+/// `ENV['X']` (any other object's `.get` or `environ` is not).
 fn env_lookup(tokens: &[&Token]) -> Option<String> {
     use Token::{Ident, Punct, Str};
+    let is = |t: &Token, s: &str| matches!(t, Ident(n) if n == s);
     let name = match tokens {
-        // os.environ['X'], ENV['X'], process.env['X']
-        [.., Ident(map), Punct('['), Str(Some(name)), Punct(']')]
-            if matches!(map.as_str(), "environ" | "ENV" | "env") =>
-        {
-            name
-        }
-        // process.env.X
         [
-            Ident(process),
+            os,
             Punct('.'),
-            Ident(env),
+            environ,
+            Punct('['),
+            Str(Some(name)),
+            Punct(']'),
+        ] if is(os, "os") && is(environ, "environ") => name,
+        [
+            os,
             Punct('.'),
-            Ident(name),
-        ] if process == "process" && env == "env" => name,
-        // os.environ.get('X'), os.getenv('X'), getenv('X')
-        [.., Ident(get), Punct('('), Str(Some(name)), Punct(')')]
-            if matches!(get.as_str(), "get" | "getenv") =>
+            environ,
+            Punct('.'),
+            get,
+            Punct('('),
+            Str(Some(name)),
+            Punct(')'),
+        ] if is(os, "os") && is(environ, "environ") && is(get, "get") => name,
+        [
+            os,
+            Punct('.'),
+            getenv,
+            Punct('('),
+            Str(Some(name)),
+            Punct(')'),
+        ] if is(os, "os") && is(getenv, "getenv") => name,
+        [process, Punct('.'), env, Punct('.'), Ident(name)]
+            if is(process, "process") && is(env, "env") =>
         {
             name
         }
+        [
+            process,
+            Punct('.'),
+            env,
+            Punct('['),
+            Str(Some(name)),
+            Punct(']'),
+        ] if is(process, "process") && is(env, "env") => name,
+        [env, Punct('['), Str(Some(name)), Punct(']')] if is(env, "ENV") => name,
         _ => return None,
     };
     let valid = name
@@ -821,6 +876,37 @@ mod tests {
             ex(Language::Python, "shutil.rmtree(os.environ.get('D', '/'))").commands,
             vec!["rm -rf \"$__MSTRO_UNKNOWN_ARG\""]
         );
+        // Another object's `get` or `environ`, or code that changes its environment:
+        // not the shell's variable.
+        for code in [
+            "d = {}; shutil.rmtree(d.get('D'))",
+            "environ = {}; shutil.rmtree(environ['D'])",
+            "os.environ['D'] = '/'; shutil.rmtree(os.environ['D'])",
+            "os.environ.update(D='/'); shutil.rmtree(os.getenv('D'))",
+        ] {
+            assert_eq!(
+                ex(Language::Python, code).commands,
+                vec!["rm -rf \"$__MSTRO_UNKNOWN_ARG\""],
+                "{code}"
+            );
+        }
+        for (language, code) in [
+            (
+                Language::Javascript,
+                "process.env.D = '/'; fs.rmSync(process.env.D, {recursive: true})",
+            ),
+            (
+                Language::Javascript,
+                "Object.assign(process.env, {D: '/'}); fs.rmSync(process.env.D, {recursive: true})",
+            ),
+            (Language::Ruby, "ENV['D'] = '/'; FileUtils.rm_rf(ENV['D'])"),
+        ] {
+            assert_eq!(
+                ex(language, code).commands,
+                vec!["rm -rf \"$__MSTRO_UNKNOWN_ARG\""],
+                "{code}"
+            );
+        }
         // Not a variable name: never spliced into the command.
         assert_eq!(
             ex(Language::Python, "shutil.rmtree(os.environ['$(x)'])").commands,

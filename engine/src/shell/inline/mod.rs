@@ -29,6 +29,17 @@ pub(crate) fn shell_commands(language: Language, code: &str) -> Extraction {
 
 /// Every kind of extraction for `language`.
 fn extract_all(language: Language, code: &str, tokens: &[lexer::Token]) -> Extraction {
+    // What code that changes its own environment reads from it is not what the shell
+    // set: its reads become unknown values.
+    let forgotten;
+    let tokens = if calls::writes_environment(code) {
+        let mut t = tokens.to_vec();
+        calls::forget_environment_reads(&mut t);
+        forgotten = t;
+        &forgotten[..]
+    } else {
+        tokens
+    };
     let mut ex = calls::extract(language, code, tokens);
     if language == Language::Awk {
         calls::awk_pipes(tokens, &mut ex);

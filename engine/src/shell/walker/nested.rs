@@ -575,8 +575,12 @@ impl Walker<'_> {
         let wrappers = self.out[idx].wrappers.clone();
         let mut f = frame.nested(Context::InlineCode, span);
         f.wrappers = wrappers;
+        // The interpreter is a new process: what its code reads from the environment
+        // (`os.environ['X']` is `$X`) is the exported variables and the command's own
+        // (`X=... python3 -c ...`, `env X=...`), not the shell's.
+        let child = self.child_scope(idx, scope);
         for command in extraction.commands {
-            self.walk_code(&command, &f, &mut scope.clone());
+            self.walk_code(&command, &f, &mut child.clone());
         }
     }
 
