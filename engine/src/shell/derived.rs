@@ -27,7 +27,7 @@ pub(crate) struct Derived {
 /// the programs that do.
 /// Whether [`derived`] has commands for this program.
 pub(crate) fn builds_commands(program: &str) -> bool {
-    matches!(program, "xargs" | "parallel" | "find")
+    matches!(program, "xargs" | "parallel" | "find" | "fd" | "fdfind")
 }
 
 pub(crate) fn derived(program: &str, argv: &[Word], input: Option<&Input>) -> Option<Derived> {
@@ -62,7 +62,174 @@ pub(crate) fn derived(program: &str, argv: &[Word], input: Option<&Input>) -> Op
                 elsewhere,
             })
         }
+        "fd" | "fdfind" => {
+            let commands = fd_exec(argv);
+            Some(Derived {
+                via: "fd",
+                replaces: false,
+                elsewhere: vec![false; commands.len()],
+                commands,
+                shell_strings: Vec::new(),
+            })
+        }
         _ => None,
+    }
+}
+
+/// `fd`'s options that take a value (so that it is not read as the pattern or a path).
+const FD_VALUES: &[&str] = &[
+    "-e",
+    "--extension",
+    "-t",
+    "--type",
+    "-d",
+    "--max-depth",
+    "--min-depth",
+    "--exact-depth",
+    "-E",
+    "--exclude",
+    "-S",
+    "--size",
+    "--changed-within",
+    "--changed-before",
+    "--change-newer-than",
+    "--change-older-than",
+    "--newer",
+    "--older",
+    "-o",
+    "--owner",
+    "-j",
+    "--threads",
+    "--max-buffer-time",
+    "-c",
+    "--color",
+    "--max-results",
+    "--path-separator",
+    "--base-directory",
+    "--search-path",
+    "--ignore-file",
+    "--format",
+    "--batch-size",
+    "--and",
+];
+
+/// The commands `fd` runs with `-x`/`--exec` (one per match) and `-X`/`--exec-batch`
+/// (one with every match): the rest of its words (up to `;`), with `{}` (and the other
+/// placeholders) as what fd finds, `ROOT/**` under each search path (its pattern is a
+/// regular expression, which narrows nothing the engine can vouch for; hidden and
+/// ignored files are found with `-H`/`-u`), or appended when the command has none.
+fn fd_exec(argv: &[Word]) -> Vec<Vec<Word>> {
+    let span = argv.first().map(|w| w.span).unwrap_or_default();
+    let mut positionals: Vec<&Word> = Vec::new();
+    let mut search_paths: Vec<Word> = Vec::new();
+    let mut base: Option<&Word> = None;
+    let mut extensions: Vec<Word> = Vec::new();
+    let mut exec: Option<(usize, bool)> = None;
+    let mut i = 1;
+    let mut options_done = false;
+    while let Some(w) = argv.get(i) {
+        let t = w.text.as_str();
+        if !options_done && matches!(t, "-x" | "--exec" | "-X" | "--exec-batch") {
+            exec = Some((i + 1, matches!(t, "-X" | "--exec-batch")));
+            break;
+        }
+        if !options_done && t == "--" {
+            options_done = true;
+        } else if !options_done && t.starts_with('-') && t.len() > 1 && !w.unresolved {
+            let (name, inline) = match t.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (t, None),
+            };
+            let value = match inline {
+                Some(v) => Some(Word::literal(v, w.span)),
+                None if FD_VALUES.contains(&name) => {
+                    i += 1;
+                    argv.get(i).cloned()
+                }
+                None => None,
+            };
+            match (name, value) {
+                ("-e" | "--extension", Some(v)) => extensions.push(v),
+                ("--search-path", Some(v)) => search_paths.push(v),
+                ("--base-directory", Some(_)) => base = argv.get(i),
+                _ => {}
+            }
+        } else {
+            positionals.push(w);
+        }
+        i += 1;
+    }
+    let Some((start, batch)) = exec else {
+        return Vec::new();
+    };
+    let end = argv[start.min(argv.len())..]
+        .iter()
+        .position(|w| w.text == ";" || w.text == "\\;")
+        .map_or(argv.len(), |p| start + p);
+    let cmd = &argv[start.min(end)..end];
+    if cmd.is_empty() {
+        return Vec::new();
+    }
+    // The first positional is the pattern; the rest are where it searches.
+    let mut roots: Vec<Word> = positionals.iter().skip(1).map(|w| (*w).clone()).collect();
+    roots.extend(search_paths);
+    if roots.is_empty() {
+        roots.push(Word::literal(".", span));
+    }
+    // One plain extension (`-e pyc`) names what is found: `ROOT/**/*.pyc`.
+    let name = match extensions.as_slice() {
+        [e] if !e.unresolved && e.text.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            format!("/*.{}", e.text)
+        }
+        _ => String::new(),
+    };
+    let matches: Vec<Word> = roots
+        .into_iter()
+        .take(4)
+        .map(|root| {
+            let mut m = root.clone();
+            m.text = match base {
+                // A relative path searches under the base directory.
+                Some(b) if !root.text.starts_with('/') => format!(
+                    "{}/{}/**{name}",
+                    b.text.trim_end_matches('/'),
+                    root.text.trim_end_matches('/')
+                ),
+                _ => format!("{}/**{name}", root.text.trim_end_matches('/')),
+            };
+            m.glob = true;
+            if root.unresolved || base.is_some_and(|b| b.unresolved) {
+                m.forget();
+            }
+            m
+        })
+        .collect();
+    const PLACEHOLDERS: &[&str] = &["{//}", "{/.}", "{/}", "{.}", "{}"];
+    let has_placeholder = cmd
+        .iter()
+        .any(|w| PLACEHOLDERS.iter().any(|p| w.text.contains(p)));
+    let with = |m: &Word| -> Vec<Word> {
+        let mut c = cmd.to_vec();
+        if has_placeholder {
+            for p in PLACEHOLDERS {
+                // `{/}` and `{/.}` are a match's name alone, in the current directory.
+                let value = match *p {
+                    "{/}" | "{/.}" => Word::placeholder("./{fd-match}", m.span),
+                    _ => m.clone(),
+                };
+                substitute(&mut c, p, &value);
+            }
+        } else {
+            c.push(m.clone());
+        }
+        c
+    };
+    if batch && matches.len() > 1 && !has_placeholder {
+        let mut one = cmd.to_vec();
+        one.extend(matches);
+        vec![one]
+    } else {
+        matches.iter().map(with).collect()
     }
 }
 
@@ -644,6 +811,31 @@ mod tests {
         assert!(jobs.commands[0][1].unresolved);
         let jobs = parallel(&words("parallel ::: ls pwd"));
         assert_eq!(jobs.shell_strings.len(), 2);
+    }
+
+    #[test]
+    fn fd_exec_commands() {
+        let texts = |cmd: &str| -> Vec<String> {
+            fd_exec(&words(cmd))
+                .into_iter()
+                .map(|c| {
+                    c.iter()
+                        .map(|w| w.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        };
+        assert_eq!(texts("fd -H . ~ -X rm -rf"), ["rm -rf ~/**"]);
+        assert_eq!(texts("fd -e pyc -x rm {}"), ["rm ./**/*.pyc"]);
+        assert_eq!(texts("fd x a b -X rm"), ["rm a/** b/**"]);
+        assert_eq!(texts("fd --base-directory /w -x rm {//} ;"), ["rm /w/./**"]);
+        assert_eq!(
+            texts("fd -t f x --search-path /s --exec-batch chmod 600"),
+            ["chmod 600 /s/**"]
+        );
+        assert!(texts("fd -t f -e md").is_empty());
+        assert!(texts("fd -x").is_empty());
     }
 
     #[test]

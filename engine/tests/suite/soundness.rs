@@ -48,6 +48,22 @@ fn classes() -> Vec<Class> {
             twin: "set -e; t=$(mktemp -d); rm -rf \"$t\"",
             twin_at_most: Review,
         },
+        // `fd -x`/`-X` runs a command on what it finds, as `find -exec` does.
+        class(
+            "fd running a command on what it finds",
+            "fd -H . ~ -X rm -rf",
+            ROOT,
+            Deny,
+            "fd -e o . build -X rm -f",
+        ),
+        Class {
+            name: "fd running a command on a secret directory's files",
+            dangerous: "fdfind -H -t f . ~/.ssh --exec rm",
+            rule: "secrets.delete",
+            verdict: Review,
+            twin: "fd -t f -e md",
+            twin_at_most: Allow,
+        },
         // Inline code reads the interpreter's environment: the command's own
         // assignments, not the shell's variable of the same name.
         class(
