@@ -84,6 +84,37 @@ const fn w(name: &'static str) -> Wrapper {
     }
 }
 
+/// The options of `uvx` (and `uv tool run`) that take a value.
+const UVX_VALUES: &[&str] = &[
+    "--from",
+    "--with",
+    "-w",
+    "--with-editable",
+    "--with-requirements",
+    "-p",
+    "--python",
+    "--index",
+    "--index-url",
+    "--default-index",
+    "--extra-index-url",
+    "--find-links",
+    "-f",
+    "--color",
+    "--config-file",
+    "--cache-dir",
+    "--python-preference",
+    "--index-strategy",
+    "--keyring-provider",
+    "--resolution",
+    "--prerelease",
+    "--exclude-newer",
+    "--link-mode",
+    "--config-setting",
+    "-C",
+    "--allow-insecure-host",
+    "--env-file",
+];
+
 const WRAPPERS: &[Wrapper] = &[
     Wrapper {
         values: &[
@@ -383,31 +414,59 @@ const WRAPPERS: &[Wrapper] = &[
         ..w("bunx")
     },
     Wrapper {
-        values: &[
-            "--from",
-            "--with",
-            "-p",
-            "--python",
-            "--index",
-            "--index-url",
-        ],
+        values: UVX_VALUES,
         ..w("uvx")
+    },
+    // `uv tool run` is `uvx`.
+    Wrapper {
+        values: UVX_VALUES,
+        ..sub("uv", "tool")
     },
     // Environment managers and task runners that run a command inside their environment.
     Wrapper {
         values: &[
             "--with",
+            "-w",
+            "--with-editable",
+            "--with-requirements",
             "-p",
             "--python",
             "--project",
             "--directory",
             "--package",
             "--extra",
+            "--no-extra",
             "--group",
+            "--no-group",
+            "--only-group",
             "--env-file",
             "--index",
             "--index-url",
+            "--default-index",
+            "--extra-index-url",
+            "--find-links",
+            "-f",
             "--from",
+            "--color",
+            "--config-file",
+            "--cache-dir",
+            "--python-preference",
+            "--python-platform",
+            "--index-strategy",
+            "--keyring-provider",
+            "--resolution",
+            "--prerelease",
+            "--exclude-newer",
+            "--link-mode",
+            "--refresh-package",
+            "--reinstall-package",
+            "--upgrade-package",
+            "-P",
+            "--no-binary-package",
+            "--no-build-package",
+            "--config-setting",
+            "-C",
+            "--allow-insecure-host",
         ],
         ..sub("uv", "run")
     },
@@ -680,7 +739,9 @@ pub(crate) fn strip(mut argv: Vec<Word>) -> Stripped {
         };
         match rest {
             Some(start) if start < argv.len() => {
-                let script = name == "uv" && runs_as_script(&argv[2..start], &argv[start]);
+                let script = name == "uv"
+                    && argv.get(1).is_some_and(|w| w.text == "run")
+                    && runs_as_script(&argv[2..start], &argv[start]);
                 out.wrappers.push(name);
                 argv.drain(..start);
                 if script {
@@ -717,6 +778,13 @@ fn runs_as_script(options: &[Word], first: &Word) -> bool {
 /// Parse one wrapper's options; returns the index where its command starts.
 fn strip_one(spec: &Wrapper, argv: &[Word], out: &mut Stripped) -> Option<usize> {
     let mut i = if spec.subcommand.is_empty() { 1 } else { 2 };
+    // `uv tool run` (and only `run` of `uv tool`) runs a command.
+    if spec.name == "uv" && spec.subcommand == "tool" {
+        if argv.get(2).map(|w| w.text.as_str()) != Some("run") {
+            return None;
+        }
+        i = 3;
+    }
     let mut join = false;
     let mut no_command = false;
     while let Some(arg) = argv.get(i) {
@@ -1041,6 +1109,14 @@ mod tests {
                 vec!["uv"],
             ),
             ("uv run pytest -q", "pytest -q", vec!["uv"]),
+            ("uv run -w rich evil.py", "python3 evil.py", vec!["uv"]),
+            (
+                "uv run --color always --config-file x.toml evil.py",
+                "python3 evil.py",
+                vec!["uv"],
+            ),
+            ("uv tool run python evil.py", "python evil.py", vec!["uv"]),
+            ("uvx -w rich python evil.py", "python evil.py", vec!["uvx"]),
             ("poetry run pytest -x", "pytest -x", vec!["poetry"]),
             ("pnpm dlx rimraf ~", "rimraf ~", vec!["pnpm"]),
             ("conda run -n env rm x", "rm x", vec!["conda"]),
