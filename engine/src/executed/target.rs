@@ -63,6 +63,15 @@ pub(crate) fn runs(inv: &Invocation) -> Option<Result<Runs, String>> {
             };
             (inv.argv.get(i.script?)?, how)
         }
+        // `python3 -m tool` runs `tool.py` (or `tool/__main__.py`) of the working
+        // directory when there is one, which comes first on `sys.path`; otherwise an
+        // installed module, judged by its name.
+        CodeSource::Interpreter(i)
+            if i.code_words.is_empty() && i.language == Language::Python && i.module.is_some() =>
+        {
+            let word = inv.argv.get(i.module?)?;
+            return local_module(&word.text, inv.cwd.as_deref()?, word.unresolved);
+        }
         CodeSource::None if runs_by_path(&inv.argv[0]) => (&inv.argv[0], RunsAs::Executable),
         CodeSource::None if tasks::runs(inv).is_some() => return tasks::runs(inv),
         CodeSource::None if inv.program == "cargo" => return super::cargo::runs(inv),
@@ -106,6 +115,34 @@ pub(crate) fn runs(inv: &Invocation) -> Option<Result<Runs, String>> {
         shown: word.text.clone(),
         how,
     }))
+}
+
+/// The file of the working directory `python -m module` runs, if there is one.
+fn local_module(module: &str, cwd: &str, unresolved: bool) -> Option<Result<Runs, String>> {
+    if unresolved {
+        return Some(Err(format!(
+            "the module it runs, `{module}`, is only known at run time"
+        )));
+    }
+    let valid = !module.is_empty()
+        && module
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'));
+    if !valid {
+        return None;
+    }
+    let rel = module.replace('.', "/");
+    [format!("{rel}.py"), format!("{rel}/__main__.py")]
+        .into_iter()
+        .map(|f| (Path::new(cwd).join(&f), f))
+        .find(|(path, _)| path.is_file())
+        .map(|(path, shown)| {
+            Ok(Runs {
+                path,
+                shown,
+                how: RunsAs::Language(Language::Python),
+            })
+        })
 }
 
 /// A program named by a path of the project or a temporary directory (`./x`,

@@ -739,14 +739,24 @@ pub(crate) fn strip(mut argv: Vec<Word>) -> Stripped {
         };
         match rest {
             Some(start) if start < argv.len() => {
-                let script = name == "uv"
-                    && argv.get(1).is_some_and(|w| w.text == "run")
-                    && runs_as_script(&argv[2..start], &argv[start]);
+                let uv_run = name == "uv" && argv.get(1).is_some_and(|w| w.text == "run");
+                let module = uv_run
+                    && argv[2..start]
+                        .iter()
+                        .any(|o| matches!(o.text.as_str(), "-m" | "--module"));
+                let script = uv_run && !module && runs_as_script(&argv[2..start], &argv[start]);
                 out.wrappers.push(name);
                 argv.drain(..start);
+                let span = argv[0].span;
                 if script {
                     // `uv run tidy.py` runs the file with Python, as `python3 tidy.py`.
-                    argv.insert(0, Word::literal("python3", argv[0].span));
+                    argv.insert(0, Word::literal("python3", span));
+                } else if module {
+                    // `uv run -m tool` is `python3 -m tool`.
+                    argv.splice(
+                        0..0,
+                        [Word::literal("python3", span), Word::literal("-m", span)],
+                    );
                 }
             }
             // The wrapper runs no command of its own (or only a shell string): it stays
@@ -1116,6 +1126,7 @@ mod tests {
                 vec!["uv"],
             ),
             ("uv tool run python evil.py", "python evil.py", vec!["uv"]),
+            ("uv run -m evil --x", "python3 -m evil --x", vec!["uv"]),
             ("uvx -w rich python evil.py", "python evil.py", vec!["uvx"]),
             ("poetry run pytest -x", "pytest -x", vec!["poetry"]),
             ("pnpm dlx rimraf ~", "rimraf ~", vec!["pnpm"]),

@@ -104,6 +104,22 @@ const CASES: &[(&str, &str, &str, &str, Verdict, usize)] = &[
         0,
     ),
     (
+        "tidy.py",
+        "import os\n\nos.system('rm -rf ~')\n",
+        "import os\n\nos.system('rm -rf dist')\n",
+        "python3 -m tidy --fix",
+        Verdict::Deny,
+        0,
+    ),
+    (
+        "tidy/__main__.py",
+        "import os\n\nos.system('rm -rf ~')\n",
+        "import os\n\nos.system('rm -rf dist')\n",
+        "uv run -m tidy",
+        Verdict::Deny,
+        0,
+    ),
+    (
         "tool",
         "#!/usr/bin/env node\nrequire('child_process').execSync('rm -rf ~')\n",
         "#!/usr/bin/env node\nrequire('child_process').execSync('ls')\n",
