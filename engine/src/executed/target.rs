@@ -52,8 +52,26 @@ pub(crate) fn runs(inv: &Invocation) -> Option<Result<Runs, String>> {
     if let Some(r) = super::local_package::by_wrapper(inv) {
         return Some(r);
     }
+    // A shell or an interpreter reading its code from standard input reads the file
+    // redirected there (`bash < x.sh`, `python3 - < x.py`).
+    let stdin_file = inv
+        .redirects
+        .iter()
+        .rev()
+        .find(|r| r.op == crate::shell::RedirectOp::Read && matches!(r.fd, None | Some(0)))
+        .map(|r| &r.target);
     // Which word names the script is the shell model's reading of the command line.
     let (word, how) = match code_source(program, &inv.argv) {
+        CodeSource::ShellStdin if stdin_file.is_some() => (stdin_file?, shell_dialect(program)),
+        CodeSource::Interpreter(i)
+            if i.stdin && i.code_words.is_empty() && i.script.is_none() && stdin_file.is_some() =>
+        {
+            let how = match i.language {
+                Language::Other => RunsAs::Unread(program.to_owned()),
+                l => RunsAs::Language(l),
+            };
+            (stdin_file?, how)
+        }
         CodeSource::Source { word } => (inv.argv.get(word)?, RunsAs::Shell),
         CodeSource::ShellScript { word } => (inv.argv.get(word)?, shell_dialect(program)),
         CodeSource::Interpreter(i) if i.code_words.is_empty() && i.module.is_none() => {

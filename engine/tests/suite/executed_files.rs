@@ -112,6 +112,22 @@ const CASES: &[(&str, &str, &str, &str, Verdict, usize)] = &[
         0,
     ),
     (
+        "tidy.py",
+        "import os\n\nos.system('rm -rf ~')\n",
+        "import os\n\nos.system('rm -rf dist')\n",
+        "python3 - < tidy.py",
+        Verdict::Deny,
+        0,
+    ),
+    (
+        "tidy.sh",
+        "#!/bin/bash\nset -e\nrm -rf ~\n",
+        "#!/bin/bash\nset -e\nrm -rf ./dist\n",
+        "bash < tidy.sh",
+        Verdict::Deny,
+        3,
+    ),
+    (
         "tidy/__main__.py",
         "import os\n\nos.system('rm -rf ~')\n",
         "import os\n\nos.system('rm -rf dist')\n",
