@@ -1,7 +1,9 @@
 //! The fake Messages API's richer replies (several blocks, thinking, a really streamed
 //! dribble, sub-agents) against the real Claude Code CLI in stream-json mode, so the
-//! fake stays honest. The ignored test `capture_stream_json_fixtures` regenerates the
-//! transcripts `mstro/tests/fixtures/stream-json/live_*.jsonl`.
+//! fake stays honest. `stored_transcripts_match_the_live_cli` checks the transcripts
+//! `mstro/tests/fixtures/stream-json/live_*.jsonl` against the pinned CLI (and rewrites
+//! them with `MSTRO_UPDATE_FIXTURES=1`); the translator's output for each is an `insta`
+//! snapshot in `mstro/src/session/stream/snapshots/stream-json/`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -1182,6 +1182,47 @@ mod tests {
             (out, t)
         }
 
+        /// Every transcript captured from the live CLI (`live_*.jsonl`, written by
+        /// `MSTRO_UPDATE_FIXTURES=1` in `tests/tests/fake_api_live.rs`) translates to
+        /// the events in its snapshot (`snapshots/stream-json/`); after an intended
+        /// change, `INSTA_UPDATE=always cargo nextest run -p mstro live_transcripts`
+        /// and review the diff.
+        #[test]
+        fn live_transcripts_translate_as_snapshotted() {
+            let dir =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stream-json");
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .expect("the stream-json fixtures")
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.starts_with("live_") && n.ends_with(".jsonl"))
+                .collect();
+            names.sort();
+            assert!(names.len() >= 8, "live transcripts missing: {names:?}");
+            for name in names {
+                let text = std::fs::read_to_string(dir.join(&name)).expect("a transcript");
+                let mut t = Translator::new("m");
+                let mut out: Vec<String> = Vec::new();
+                for line in text.lines() {
+                    out.extend(
+                        t.line(line)
+                            .iter()
+                            .map(|e| serde_json::to_string(e).expect("an event serialises")),
+                    );
+                }
+                out.push(format!("ignored lines: {}", t.ignored()));
+                out.push(format!(
+                    "result: {:?}",
+                    t.result().map(|r| (r.is_error, r.result.clone()))
+                ));
+                insta::with_settings!({
+                    snapshot_path => "snapshots/stream-json",
+                    prepend_module_to_snapshot => false,
+                }, {
+                    insta::assert_snapshot!(name.trim_end_matches(".jsonl").to_owned(), out.join("\n"));
+                });
+            }
+        }
+
         #[test]
         fn real_text_streamed() {
             let (e, t) = events(fixture!("text"));
