@@ -367,8 +367,6 @@ const HIDDEN_CONTENTS: &[(&str, &str)] = &[
     (".ssh", "id_ed25519_sk"),
     (".ssh", "id_ecdsa_sk"),
     (".ssh", "config"),
-    (".ssh", "known_hosts"),
-    (".aws", "config"),
     (".gnupg", "pubring.kbx"),
     (".gnupg", "trustdb.gpg"),
     (".gnupg", "secring.gpg"),
