@@ -157,6 +157,13 @@ impl Envelope {
         Envelope::new("error", error_data(code, message))
     }
 
+    /// A `gap` frame, to every browser on the machine: `dropped` frames the machine
+    /// had queued for the relay were lost (its outbox overflowed while the relay was
+    /// unreachable). What they carried must be asked for again.
+    pub fn gap(dropped: u64) -> Envelope {
+        Envelope::new(GAP, to_data(&Gap { dropped }))
+    }
+
     pub fn to_text(&self) -> String {
         serde_json::to_string(self).expect("an envelope always serialises")
     }
@@ -169,6 +176,19 @@ pub struct ErrorData {
     pub code: ErrorCode,
     /// For a person: what went wrong, and what to do if anything can be done.
     pub message: String,
+}
+
+/// The `type` of a [`Gap`] frame.
+pub const GAP: &str = "gap";
+
+/// The `data` of a `gap` frame ([`Envelope::gap`]). A browser that gets one re-reads
+/// what it shows: a tab's missing events come back through `initTab`'s replay, a
+/// listing through a new read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Gap {
+    /// How many frames were lost.
+    pub dropped: u64,
 }
 
 fn error_data(code: ErrorCode, message: impl Into<String>) -> Value {

@@ -17,7 +17,9 @@ pub mod timestamp;
 #[cfg(test)]
 mod typescript;
 
-pub use envelope::{Envelope, ErrorData, MAX_FRAME_BYTES, MAX_MACHINE_FRAME_BYTES, Permission};
+pub use envelope::{
+    Envelope, ErrorData, GAP, Gap, MAX_FRAME_BYTES, MAX_MACHINE_FRAME_BYTES, Permission,
+};
 pub use error::ErrorCode;
 
 /// The machine ⇄ relay protocol version this build speaks (`protocolVersion=`).

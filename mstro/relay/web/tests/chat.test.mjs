@@ -285,6 +285,34 @@ test('a reconnect replays what was missed, once; live events during initTab are 
   ui.chat.destroy();
 });
 
+test('a gap frame (the machine dropped queued frames) brings back the last events, which no later event would reveal', async () => {
+  const machine = new FakeMachine();
+  const ui = mountChat(machine);
+  ui.chat.onOpen();
+  await settle();
+  const tabId = ui.$('#tabs [role="tab"]').dataset.tabId;
+  typeAndSend(ui, 'one');
+  await settle();
+  const mvId = ui.$('.movement[data-movement-id]').dataset.movementId;
+
+  // The machine's outbox overflowed: the run's last events never arrive, and nothing
+  // after them shows a hole in the sequence.
+  machine.connected = false;
+  machine.emit(tabId, 'output', { movementId: mvId, text: ' Lost.' });
+  machine.finish(tabId, mvId);
+  machine.connected = true;
+  await settle();
+  assert.equal(ui.$('.movement').dataset.status, 'running', 'the browser cannot know yet');
+
+  const inits = ui.sock.sent('initTab').length;
+  ui.chat.onGap();
+  await settle();
+  assert.equal(ui.sock.sent('initTab').length, inits + 1, 'the tab is brought up to date');
+  assert.equal(ui.$('.movement .output').textContent, 'Working on it. Lost.');
+  assert.equal(ui.$('.movement').dataset.status, 'completed');
+  ui.chat.destroy();
+});
+
 test('a prompt whose ack was lost is sent again with the same msgId, and runs once', async () => {
   const machine = new FakeMachine();
   const ui = mountChat(machine);

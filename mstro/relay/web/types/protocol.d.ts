@@ -53,6 +53,17 @@ export type ErrorData = { code: ErrorCode,
 message: string, };
 
 /**
+ * The `data` of a `gap` frame ([`Envelope::gap`]). A browser that gets one re-reads
+ * what it shows: a tab's missing events come back through `initTab`'s replay, a
+ * listing through a new read.
+ */
+export type Gap = { 
+/**
+ * How many frames were lost.
+ */
+dropped: number, };
+
+/**
  * A request from a browser.
  */
 export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg };

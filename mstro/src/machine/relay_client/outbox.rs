@@ -90,7 +90,7 @@ impl Outbox {
     pub fn next(&self) -> Option<Pending> {
         let mut q = self.queue();
         if q.dropped > 0 {
-            let gap = Envelope::new("gap", serde_json::json!({ "dropped": q.dropped })).to_text();
+            let gap = Envelope::gap(q.dropped).to_text();
             eprintln!(
                 "mstro: the relay was unreachable too long; {} frame(s) dropped",
                 q.dropped

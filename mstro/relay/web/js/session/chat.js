@@ -59,7 +59,7 @@ function friendly(err) {
 }
 
 /**
- * createChat({sock, machineId, workingDir()}) → {el, onFrame(frame), onOpen(),
+ * createChat({sock, machineId, workingDir()}) → {el, onFrame(frame), onOpen(), onGap(),
  * setOnline(bool), setPermission(p), show(), destroy(), isRunning()}
  *
  * @param {{sock?: import('../socket.js').MachineSocket, machineId?: string,
@@ -1099,6 +1099,13 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     /** The socket opened (first time or after a reconnect): bring every tab up to date. */
     onOpen() {
       prompt.clearCache();
+      sync();
+    },
+    /**
+     * The machine lost frames it had queued for the relay (a `gap` frame): events of
+     * any tab may be among them, so bring every tab up to date as after a reconnect.
+     */
+    onGap() {
       sync();
     },
     setOnline(value) {

@@ -276,6 +276,13 @@ export function mount(container, route, ctx) {
       setOnline(Boolean(frame.data.online));
       return;
     }
+    if (frame.type === 'gap') {
+      // Frames the machine queued while the relay was unreachable were dropped: what
+      // is on screen may be missing some of them (docs/relay-api.md, machine socket).
+      scheduleRefresh();
+      chat.onGap();
+      return;
+    }
     chat.onFrame(frame);
   });
 
