@@ -199,6 +199,12 @@ pub struct ExampleCall {
     pub cwd: Option<String>,
 }
 
+// The larger optional fields are boxed, here and in `Quantified`: the hook deserialises
+// the rules' predicates on every call, and serde moves a value several times while
+// building it. Unboxed, a `Predicate` was about 4.5 KiB, and copying those was a third
+// of the hook's instructions (bench/README.md, "Hook start-up"). (Not a doc comment:
+// those become the rule schema's descriptions.)
+
 /// A condition on an operation. Every field present must hold.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -220,7 +226,7 @@ pub struct Predicate {
     pub program: Option<OneOrMany<String>>,
     /// The program as written (`./deploy.sh`, `/usr/bin/rm`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub program_path: Option<ValueMatch>,
+    pub program_path: Option<Box<ValueMatch>>,
     /// The leading operands after global options (`reset`, `stash drop`): whole words,
     /// case-sensitive, a glob per word; options between the words are skipped. A word
     /// like `ns/prod` or `pods,ns` is one operand: match such forms with `operands`.
@@ -237,22 +243,22 @@ pub struct Predicate {
     pub options: Option<BTreeMap<String, ValueMatch>>,
     /// Positional operands (after the subcommand, when one is matched).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operands: Option<Quantified>,
+    pub operands: Option<Box<Quantified>>,
     /// Every word after the program.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub args: Option<Quantified>,
+    pub args: Option<Box<Quantified>>,
     /// Its redirections (`> file`, `2>&1`, `<<EOF`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redirects: Option<RedirectQuantified>,
+    pub redirects: Option<Box<RedirectQuantified>>,
     /// Some file it reads matches (`<` redirects, read operands and options).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reads: Option<ValueMatch>,
+    pub reads: Option<Box<ValueMatch>>,
     /// Some file it writes matches (`>`/`>>` redirects, written operands and options).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub writes: Option<ValueMatch>,
+    pub writes: Option<Box<ValueMatch>>,
     /// Some file it removes matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deletes: Option<ValueMatch>,
+    pub deletes: Option<Box<ValueMatch>>,
     /// Some earlier command of the same pipeline matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdin_from: Option<Box<Predicate>>,
@@ -290,10 +296,10 @@ pub struct Predicate {
     pub env_values: Option<BTreeMap<String, ValueMatch>>,
     /// Data a heredoc or here-string feeds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stdin: Option<TextMatch>,
+    pub stdin: Option<Box<TextMatch>>,
     /// Inline interpreter code it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<CodeMatch>,
+    pub code: Option<Box<CodeMatch>>,
     /// Escape hatch: a regex over the normalised invocation (program and arguments
     /// joined by spaces, after quote removal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -305,16 +311,16 @@ pub struct Predicate {
     pub tool: Option<OneOrMany<String>>,
     /// A path the tool touches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<ValueMatch>,
+    pub path: Option<Box<ValueMatch>>,
     /// Content the tool writes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<TextMatch>,
+    pub content: Option<Box<TextMatch>>,
     /// Text an `Edit` or `MultiEdit` replaces (its `old_string`s): what the edit removes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub removes: Option<TextMatch>,
+    pub removes: Option<Box<TextMatch>>,
     /// The search pattern of a `Grep` (a regular expression) or a `Glob`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<TextMatch>,
+    pub pattern: Option<Box<TextMatch>>,
     /// Text the tool sends off the machine (a `WebFetch` URL and prompt, a `WebSearch`
     /// query, every string in an MCP call's arguments) holds a credential of one of
     /// these kinds, recognised by its format.
@@ -322,10 +328,10 @@ pub struct Predicate {
     pub sends_secret: Option<OneOrMany<crate::secrets::SecretKind>>,
     /// The URL a tool fetches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<UrlMatch>,
+    pub url: Option<Box<UrlMatch>>,
     /// The MCP server and tool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mcp: Option<McpMatch>,
+    pub mcp: Option<Box<McpMatch>>,
 }
 
 /// A condition on one word (or path). Every field present must hold.
@@ -374,19 +380,19 @@ pub struct ValueMatch {
 pub struct Quantified {
     /// Some word matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub any: Option<ValueMatch>,
+    pub any: Option<Box<ValueMatch>>,
     /// Every word matches (true of an empty list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub all: Option<ValueMatch>,
+    pub all: Option<Box<ValueMatch>>,
     /// No word matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub none: Option<ValueMatch>,
+    pub none: Option<Box<ValueMatch>>,
     /// The first word matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first: Option<ValueMatch>,
+    pub first: Option<Box<ValueMatch>>,
     /// The last word matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last: Option<ValueMatch>,
+    pub last: Option<Box<ValueMatch>>,
     /// At least this many words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_count: Option<usize>,
@@ -419,7 +425,7 @@ pub struct RedirectMatch {
     pub fd: Option<OneOrMany<u32>>,
     /// The file it redirects to or from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<ValueMatch>,
+    pub target: Option<Box<ValueMatch>>,
 }
 
 /// A condition on text (heredoc data, file content).
@@ -565,5 +571,20 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for OneOrMany<T> {
 impl<T> OneOrMany<T> {
     pub fn iter(&self) -> std::slice::Iter<'_, T> {
         self.0.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What keeps the hook's start-up from copying kilobytes per predicate (see the
+    /// comment on [`Predicate`]): a new matcher of more than a few words goes in a `Box`.
+    #[test]
+    fn the_predicates_the_hook_deserialises_stay_small() {
+        let predicate = std::mem::size_of::<Predicate>();
+        let quantified = std::mem::size_of::<Quantified>();
+        assert!(predicate <= 640, "Predicate is {predicate} bytes");
+        assert!(quantified <= 128, "Quantified is {quantified} bytes");
     }
 }
