@@ -1,9 +1,10 @@
 //! `mstro-protocol`: what the browser, the relay and the machine say to each other
 //! (MSTRO.md §2–5, docs/relay-api.md): the frame envelope, the machine's handshake, the
-//! device-login bodies, the error codes, the requests a browser sends the machine and
-//! who may send each ([`request`]), the machine's replies ([`reply`]), the events a tab
-//! streams to browsers ([`event`]) and the history of them it keeps ([`history`]), and
-//! the timestamps they carry ([`timestamp`]). Data only: no I/O.
+//! device-login bodies, the bodies of the relay's HTTP API the web app reads ([`http`]),
+//! the error codes, the requests a browser sends the machine and who may send each
+//! ([`request`]), the machine's replies ([`reply`]), the events a tab streams to
+//! browsers ([`event`]) and the history of them it keeps ([`history`]), and the
+//! timestamps they carry ([`timestamp`]). Data only: no I/O.
 
 pub mod device;
 pub mod envelope;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod event;
 pub mod handshake;
 pub mod history;
+pub mod http;
 pub mod reply;
 pub mod request;
 pub mod timestamp;

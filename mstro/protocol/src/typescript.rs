@@ -10,6 +10,7 @@ use crate::envelope::{Envelope, ErrorData, Gap, Permission};
 use crate::error::ErrorCode;
 use crate::event::*;
 use crate::history::*;
+use crate::http::*;
 use crate::reply::*;
 use crate::request::*;
 
@@ -96,6 +97,20 @@ fn generate() -> String {
     decl::<MovementError>(&cfg, &mut out);
     decl::<TabState>(&cfg, &mut out);
     decl::<TabStateChanged>(&cfg, &mut out);
+    decl::<Health>(&cfg, &mut out);
+    decl::<Person>(&cfg, &mut out);
+    decl::<SignedInAs>(&cfg, &mut out);
+    decl::<Machines>(&cfg, &mut out);
+    decl::<MachineSummary>(&cfg, &mut out);
+    decl::<BrowserSessions>(&cfg, &mut out);
+    decl::<BrowserSession>(&cfg, &mut out);
+    decl::<EndedSessions>(&cfg, &mut out);
+    decl::<DeviceDescription>(&cfg, &mut out);
+    decl::<WaitingDevice>(&cfg, &mut out);
+    decl::<DeviceLookup>(&cfg, &mut out);
+    decl::<DeviceApproved>(&cfg, &mut out);
+    decl::<ErrorBody>(&cfg, &mut out);
+    decl::<UnknownHostBody>(&cfg, &mut out);
     out
 }
 

@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use mstro_protocol::http::UnknownHostBody;
 
 /// The host names a server answers to besides loopback names and IP literals.
 #[derive(Debug, Clone, Default)]
@@ -79,10 +80,9 @@ pub async fn check_host(
         Some(h) if allowed.allows(h) => next.run(request).await,
         _ => (
             StatusCode::MISDIRECTED_REQUEST,
-            axum::Json(serde_json::json!({
-                "error": mstro_protocol::ErrorCode::UnknownHost,
-                "message": "this server does not answer to that host name; use its own URL (a relay behind a proxy needs --public-url)",
-            })),
+            axum::Json(UnknownHostBody::new(
+                "this server does not answer to that host name; use its own URL (a relay behind a proxy needs --public-url)",
+            )),
         )
             .into_response(),
     }

@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mstro_protocol::ErrorCode;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::client_address::ClientAddress;
 use super::error::{ApiError, JsonBody};
@@ -17,9 +16,10 @@ use crate::limits::Attempt;
 use crate::state::{RelayState, now};
 use crate::store::{Device, DeviceInfo, PollOutcome, RequestState};
 use mstro_protocol::device::{
-    DeviceGrant, DeviceRequest, Poll, Refreshed, Token, UserInfo, Verified,
+    DeviceGrant, DeviceRequest, Poll, PollError, Refreshed, Token, UserInfo, Verified,
 };
 use mstro_protocol::handshake::CLOSE_UNAUTHORIZED;
+use mstro_protocol::http::{DeviceApproved, DeviceDescription, DeviceLookup, WaitingDevice};
 
 /// How long a user code can be approved.
 const CODE_TTL_SECS: i64 = 15 * 60;
@@ -67,7 +67,10 @@ pub async fn request(
 
 /// RFC 8628's error answer: 400 `{"error": code}`.
 fn poll_error(code: &str) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({ "error": code }))).into_response()
+    let body = PollError {
+        error: code.to_owned(),
+    };
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
 pub async fn poll(
@@ -215,7 +218,7 @@ pub async fn lookup(
     State(state): State<RelayState>,
     SignedIn(user): SignedIn,
     JsonBody(body): JsonBody<UserCode>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<DeviceLookup>, ApiError> {
     decision_attempt(&state, &user.id)?;
     let code = user_code(body)?;
     let request = state
@@ -236,20 +239,19 @@ pub async fn lookup(
             "this code has already been approved or denied",
         ));
     }
-    Ok(Json(json!({ "device": {
-        "hostname": request.info.hostname,
-        "osType": request.info.os_type,
-        "cpuArch": request.info.cpu_arch,
-        "cliVersion": request.info.cli_version,
-        "requestedAt": mstro_protocol::timestamp::rfc3339_unix(request.requested_at),
-    }})))
+    Ok(Json(DeviceLookup {
+        device: WaitingDevice {
+            requested_at: mstro_protocol::timestamp::rfc3339_unix(request.requested_at),
+            device: described(request.info),
+        },
+    }))
 }
 
 pub async fn approve(
     State(state): State<RelayState>,
     SignedIn(user): SignedIn,
     JsonBody(body): JsonBody<UserCode>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<DeviceApproved>, ApiError> {
     decision_attempt(&state, &user.id)?;
     let code = user_code(body)?;
     let c = code.clone();
@@ -267,12 +269,19 @@ pub async fn approve(
             "this code has expired or was already used; run `mstro login` again",
         ));
     }
-    Ok(Json(json!({ "device": {
-        "hostname": request.info.hostname,
-        "osType": request.info.os_type,
-        "cpuArch": request.info.cpu_arch,
-        "cliVersion": request.info.cli_version,
-    }})))
+    Ok(Json(DeviceApproved {
+        device: described(request.info),
+    }))
+}
+
+/// What the person deciding is shown of a machine (not its `clientId`).
+fn described(info: DeviceInfo) -> DeviceDescription {
+    DeviceDescription {
+        hostname: info.hostname,
+        os_type: info.os_type,
+        cpu_arch: info.cpu_arch,
+        cli_version: info.cli_version,
+    }
 }
 
 pub async fn deny(

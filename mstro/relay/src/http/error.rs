@@ -1,10 +1,12 @@
-//! Errors as the API answers them: `{"error": {"code", "message"}}` with a status.
+//! Errors as the API answers them: `{"error": {"code", "message"}}`
+//! ([`ErrorBody`]) with a status.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use mstro_protocol::ErrorCode;
+use mstro_protocol::http::ErrorBody;
 
 use crate::store::StoreError;
 
@@ -94,7 +96,7 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        let body = ErrorBody::new(self.code, self.message);
         let mut response = (self.status, Json(body)).into_response();
         if let Some(wait) = self.retry_after {
             response.headers_mut().insert(

@@ -8,41 +8,40 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
+use mstro_protocol::http::{MachineSummary, Machines};
+use mstro_protocol::timestamp::rfc3339_unix;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::error::{ApiError, JsonBody};
 use super::session::SignedIn;
 use crate::state::RelayState;
 use crate::store::{Permission, StoreError};
 
-/// The user's machines as the web app shows them.
-async fn machines_json(state: &RelayState, user_id: String) -> Result<Value, ApiError> {
+/// The machines user `user_id` may see, as the web app shows them.
+async fn machines_of(state: &RelayState, user_id: String) -> Result<Machines, ApiError> {
     let rows = state.db(move |s| s.machines_for_user(&user_id)).await?;
-    let machines: Vec<Value> = rows
+    let machines = rows
         .into_iter()
-        .map(|(m, permission)| {
-            json!({
-                "id": m.id,
-                "name": m.name,
-                "hostname": m.hostname,
-                "osType": m.os_type,
-                "cpuArch": m.cpu_arch,
-                "workingDir": m.working_dir,
-                "online": state.hub.is_online(&m.id),
-                "lastSeen": m.last_seen.and_then(mstro_protocol::timestamp::rfc3339_unix),
-                "permission": permission,
-            })
+        .map(|(m, permission)| MachineSummary {
+            online: state.hub.is_online(&m.id),
+            last_seen: m.last_seen.and_then(rfc3339_unix),
+            id: m.id,
+            name: m.name,
+            hostname: m.hostname,
+            os_type: m.os_type,
+            cpu_arch: m.cpu_arch,
+            working_dir: m.working_dir,
+            permission,
         })
         .collect();
-    Ok(json!({ "machines": machines }))
+    Ok(Machines { machines })
 }
 
 pub async fn list(
     State(state): State<RelayState>,
     SignedIn(user): SignedIn,
-) -> Result<Json<Value>, ApiError> {
-    machines_json(&state, user.id).await.map(Json)
+) -> Result<Json<Machines>, ApiError> {
+    machines_of(&state, user.id).await.map(Json)
 }
 
 /// `text/event-stream` of the list, sent on connect and whenever a machine goes on- or
@@ -61,8 +60,11 @@ pub async fn events(
             {
                 return None;
             }
-            let event = match machines_json(&state, user_id.clone()).await {
-                Ok(v) => Event::default().event("machines").data(v.to_string()),
+            let event = match machines_of(&state, user_id.clone()).await {
+                Ok(list) => Event::default()
+                    .event("machines")
+                    .json_data(&list)
+                    .expect("a machine list always serialises"),
                 // Not `error`: EventSource uses that name for its own connection errors.
                 Err(e) => Event::default().event("problem").data(e.message),
             };

@@ -15,6 +15,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use mstro_protocol::ErrorCode;
+use mstro_protocol::http::Health;
 use std::sync::Arc;
 
 use crate::host_guard::{AllowedHosts, check_host};
@@ -109,8 +110,8 @@ async fn same_origin_json(
     next.run(request).await
 }
 
-async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+async fn health() -> axum::Json<Health> {
+    axum::Json(Health::ok(env!("CARGO_PKG_VERSION")))
 }
 
 async fn security_headers(request: axum::extract::Request, next: Next) -> Response {

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use mstro_protocol::ErrorCode;
+use mstro_protocol::http::{BrowserSession, BrowserSessions, EndedSessions, SignedInAs};
 use serde::Deserialize;
 
 use super::client_address::ClientAddress;
@@ -82,7 +83,7 @@ pub async fn peek_link(
     State(state): State<RelayState>,
     client: ClientAddress,
     JsonBody(body): JsonBody<Link>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<SignedInAs>, ApiError> {
     if body.token.len() > 128 {
         return Err(ApiError::bad_request("not a sign-in token"));
     }
@@ -97,7 +98,7 @@ pub async fn peek_link(
                 "this sign-in link has already been used or has expired",
             )
         })?;
-    Ok(Json(serde_json::json!({ "user": user })))
+    Ok(Json(SignedInAs { user: user.into() }))
 }
 
 async fn signed_in(state: &RelayState, user: User) -> Result<impl IntoResponse + use<>, ApiError> {
@@ -107,7 +108,7 @@ async fn signed_in(state: &RelayState, user: User) -> Result<impl IntoResponse +
         .await?;
     Ok((
         [set_cookie(state, Some(&token))],
-        Json(serde_json::json!({ "user": user })),
+        Json(SignedInAs { user: user.into() }),
     ))
 }
 
@@ -128,21 +129,19 @@ pub async fn logout(
 pub async fn sessions(
     State(state): State<RelayState>,
     SignedInSession(current): SignedInSession,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<BrowserSessions>, ApiError> {
     let user_id = current.user.id.clone();
     let all = state.db(move |s| s.sessions_of(&user_id, now())).await?;
-    let list: Vec<serde_json::Value> = all
+    let sessions = all
         .iter()
-        .map(|s| {
-            serde_json::json!({
-                "id": s.public_id(),
-                "createdAt": mstro_protocol::timestamp::rfc3339_unix(s.created_at),
-                "expiresAt": mstro_protocol::timestamp::rfc3339_unix(s.expires_at),
-                "current": s.key == current.key,
-            })
+        .map(|s| BrowserSession {
+            id: s.public_id().to_owned(),
+            created_at: mstro_protocol::timestamp::rfc3339_unix(s.created_at),
+            expires_at: mstro_protocol::timestamp::rfc3339_unix(s.expires_at),
+            current: s.key == current.key,
         })
         .collect();
-    Ok(Json(serde_json::json!({ "sessions": list })))
+    Ok(Json(BrowserSessions { sessions }))
 }
 
 /// `DELETE /api/sessions/{id}`: end one of the person's sessions (its sockets close).
@@ -166,7 +165,7 @@ pub async fn end_session(
 pub async fn end_other_sessions(
     State(state): State<RelayState>,
     SignedInSession(current): SignedInSession,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<EndedSessions>, ApiError> {
     let (user_id, keep) = (current.user.id.clone(), current.key.clone());
     let ended = state
         .db(move |s| s.end_other_sessions(&user_id, &keep))
@@ -174,9 +173,11 @@ pub async fn end_other_sessions(
     for key in &ended {
         state.hub.close_session(key);
     }
-    Ok(Json(serde_json::json!({ "ended": ended.len() })))
+    Ok(Json(EndedSessions {
+        ended: ended.len() as u64,
+    }))
 }
 
-pub async fn me(SignedIn(user): SignedIn) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "user": user }))
+pub async fn me(SignedIn(user): SignedIn) -> Json<SignedInAs> {
+    Json(SignedInAs { user: user.into() })
 }

@@ -1,5 +1,6 @@
 //! People: a uuid and a name that is unique without regard to case.
 
+use mstro_protocol::http::Person;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Store, StoreError};
@@ -7,13 +8,23 @@ use super::{Store, StoreError};
 /// The longest user name, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
 
-/// A person who may sign in to the relay.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A person who may sign in to the relay. What the API sends of them is a
+/// [`Person`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// A uuid (v4), stable for the user's life.
     pub id: String,
     /// The name as given when the user was created (lookups ignore case).
     pub name: String,
+}
+
+impl From<User> for Person {
+    fn from(user: User) -> Person {
+        Person {
+            id: user.id,
+            name: user.name,
+        }
+    }
 }
 
 impl Store {

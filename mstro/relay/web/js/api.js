@@ -1,8 +1,13 @@
 // @ts-check
 // The relay's HTTP API: JSON in and out, same-origin cookie, one error shape.
+// The bodies it answers with are mstro-protocol's `http` types (types/protocol.d.ts);
+// callers name the one they expect with `@type`.
 //
 // Every failure is an ApiError with `status` (0 when the relay could not be reached),
 // `code` (the relay's error code, or a local one) and a human `message`.
+
+/** @typedef {import('../types/protocol').ErrorBody} ErrorBody */
+/** @typedef {import('../types/protocol').UnknownHostBody} UnknownHostBody */
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -69,7 +74,11 @@ export async function request(path, { method = 'GET', body, signal } = {}) {
   }
 
   if (!response.ok) {
-    const error = data && typeof data === 'object' ? data.error : null;
+    // `{"error": {code, message}}`, or the 421's flat `{"error": code, message}`; a
+    // proxy in front of the relay may answer anything else.
+    /** @type {Partial<ErrorBody> | Partial<UnknownHostBody> | null} */
+    const body = data && typeof data === 'object' ? data : null;
+    const error = body ? body.error : null;
     let code = `http_${response.status}`;
     let message = '';
     if (typeof error === 'string') {

@@ -168,6 +168,7 @@ async function route() {
 
   if (next.auth && !user) {
     try {
+      /** @type {import('../types/protocol').SignedInAs} */
       const data = await get('/api/me');
       if (seq !== navSeq) return;
       user = data && data.user ? data.user : null;

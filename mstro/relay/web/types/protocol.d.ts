@@ -647,3 +647,162 @@ export type TabStateChanged = { state: TabState,
  * The history session the tab shows (absent before its first prompt).
  */
 sessionId?: string, };
+
+/**
+ * `GET /health`: `{"status": "ok", "version"}`.
+ */
+export type Health = { 
+/**
+ * Always `ok`: a relay that answers is up.
+ */
+status: string, 
+/**
+ * The relay's version (`0.1.0`).
+ */
+version: string, };
+
+/**
+ * A person with an account on the relay, as the web app shows them.
+ */
+export type Person = { 
+/**
+ * A uuid, stable for the person's life.
+ */
+id: string, 
+/**
+ * The name they sign in with, as it was given when the account was created.
+ */
+name: string, };
+
+/**
+ * `{"user"}`: whom a browser is signed in as (`POST /api/auth/login`,
+ * `POST /api/auth/link`, `GET /api/me`), or whom a sign-in link would sign it in as
+ * (`POST /api/auth/link/peek`).
+ */
+export type SignedInAs = { user: Person, };
+
+/**
+ * `GET /api/machines`, and the data of each `machines` event of
+ * `GET /api/machines/events`: the person's own machines and those shared with them.
+ */
+export type Machines = { machines: Array<MachineSummary>, };
+
+/**
+ * One machine of [`Machines`].
+ */
+export type MachineSummary = { 
+/**
+ * The relay's id for the machine (a uuid).
+ */
+id: string, 
+/**
+ * Its display name (its host name until it reports one).
+ */
+name: string, hostname: string, 
+/**
+ * As the machine reports it (`linux`, `macos`, ...).
+ */
+osType: string, 
+/**
+ * As the machine reports it (`x86_64`, `aarch64`, ...).
+ */
+cpuArch: string, 
+/**
+ * The directory it serves; empty until it has connected.
+ */
+workingDir: string, 
+/**
+ * Connected to the relay now.
+ */
+online: boolean, 
+/**
+ * When it was last connected or heard from, RFC 3339; `null` if never.
+ */
+lastSeen: string | null, 
+/**
+ * What the person may do on it.
+ */
+permission: Permission, };
+
+/**
+ * `GET /api/sessions`: the person's signed-in browsers, newest first.
+ */
+export type BrowserSessions = { sessions: Array<BrowserSession>, };
+
+/**
+ * One signed-in browser of [`BrowserSessions`].
+ */
+export type BrowserSession = { 
+/**
+ * 16 hex digits: enough to tell the person's sessions apart, not to sign in.
+ */
+id: string, 
+/**
+ * When it signed in, RFC 3339 (`null` only for a date RFC 3339 cannot write).
+ */
+createdAt: string | null, 
+/**
+ * When it stops being signed in, RFC 3339 (`null` as for `createdAt`).
+ */
+expiresAt: string | null, 
+/**
+ * It is the session of the browser asking.
+ */
+current: boolean, };
+
+/**
+ * `POST /api/sessions/end-others`: how many other sessions were signed out.
+ */
+export type EndedSessions = { ended: number, };
+
+/**
+ * A machine asking to sign in with `mstro login`, as it describes itself to the
+ * person asked to approve it.
+ */
+export type DeviceDescription = { hostname: string, osType: string, cpuArch: string, 
+/**
+ * The version of mstro asking.
+ */
+cliVersion: string, };
+
+/**
+ * A [`DeviceDescription`] still waiting for a decision, with when it asked.
+ */
+export type WaitingDevice = { 
+/**
+ * When the machine asked, RFC 3339 (`null` only for a date RFC 3339 cannot write).
+ */
+requestedAt: string | null, hostname: string, osType: string, cpuArch: string, 
+/**
+ * The version of mstro asking.
+ */
+cliVersion: string, };
+
+/**
+ * `POST /api/device/lookup`: the machine waiting with the user code.
+ */
+export type DeviceLookup = { device: WaitingDevice, };
+
+/**
+ * `POST /api/device/approve`: the machine now signed in as the person.
+ */
+export type DeviceApproved = { device: DeviceDescription, };
+
+/**
+ * Every error answer of the API, with a status that fits the code:
+ * `{"error": {"code", "message"}}`. Two answers keep older shapes: the device-login
+ * poll's RFC 8628 errors ([`crate::device::PollError`]) and the 421 for an unknown
+ * host ([`UnknownHostBody`]).
+ */
+export type ErrorBody = { error: ErrorData, };
+
+/**
+ * The 421 answer to a request whose `Host` names neither the server nor a loopback
+ * name or IP address: `{"error": "unknown_host", "message"}`, the code not nested as
+ * in [`ErrorBody`] (a historical shape, kept so that clients reading it still do).
+ */
+export type UnknownHostBody = { 
+/**
+ * Always [`ErrorCode::UnknownHost`].
+ */
+error: ErrorCode, message: string, };

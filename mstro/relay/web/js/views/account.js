@@ -9,6 +9,11 @@
 import { del, get, post } from '../api.js';
 import { h, errorBox, formatDateTime, setChildren, spinner, timeAgo } from '../dom.js';
 
+/** @typedef {import('../../types/protocol').BrowserSession} BrowserSession */
+/** @typedef {import('../../types/protocol').BrowserSessions} BrowserSessions */
+/** @typedef {import('../../types/protocol').Machines} Machines */
+/** @typedef {import('../../types/protocol').MachineSummary} MachineSummary */
+
 export function mount(root, _route, ctx) {
   ctx.setTitle('Account');
   let alive = true;
@@ -32,6 +37,7 @@ export function mount(root, _route, ctx) {
       'Signing a machine out stops it at once; it needs mstro login --force on that machine to come back.'),
     machineList));
 
+  /** @param {MachineSummary[]} machines */
   function renderMachines(machines) {
     const owned = machines.filter((m) => m && m.permission === 'owner' && typeof m.id === 'string');
     if (owned.length === 0) {
@@ -69,6 +75,7 @@ export function mount(root, _route, ctx) {
     setChildren(errorSlot, errorBox(err.message));
   }
 
+  /** @param {BrowserSession[]} sessions */
   function render(sessions) {
     list.replaceChildren(...sessions.map((s) => {
       const ended = h('button', { type: 'button', class: 'btn btn-sm', 'data-end-session': s.id },
@@ -99,7 +106,8 @@ export function mount(root, _route, ctx) {
 
   async function load() {
     try {
-      const [data, machines] = await Promise.all([get('/api/sessions'), get('/api/machines')]);
+      const [data, machines] = /** @type {[BrowserSessions, Machines]} */ (
+        await Promise.all([get('/api/sessions'), get('/api/machines')]));
       if (!alive) return;
       errorSlot.replaceChildren();
       render(Array.isArray(data && data.sessions) ? data.sessions : []);

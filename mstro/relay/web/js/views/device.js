@@ -6,6 +6,9 @@ import {
   h, code, errorBox, setChildren, spinner, formatDateTime, timeAgo, platformLabel,
 } from '../dom.js';
 
+/** @typedef {import('../../types/protocol').DeviceLookup} DeviceLookup */
+/** @typedef {import('../../types/protocol').WaitingDevice} WaitingDevice */
+
 /** "bcdf 2345" / "BCDF2345" / "bcdf-2345" → "BCDF-2345"; other input is only trimmed. */
 export function normalizeCode(input) {
   const compact = String(input || '').toUpperCase().replace(/[\s\u2010-\u2015-]+/g, '');
@@ -110,6 +113,7 @@ export function mount(root, route, ctx) {
     lookupButton.disabled = true;
     setChildren(details, h('p', { class: 'muted', role: 'status' }, spinner('Looking up the code…')));
     try {
+      /** @type {DeviceLookup} */
       const data = await post('/api/device/lookup', { userCode });
       if (!alive) return;
       showDevice(userCode, (data && data.device) || {});
@@ -128,9 +132,14 @@ export function mount(root, route, ctx) {
     }
   }
 
+  /**
+   * @param {string} userCode
+   * @param {Partial<WaitingDevice>} device
+   */
   function showDevice(userCode, device) {
     looked = userCode;
     const requested = device.requestedAt;
+    /** @type {[string, string | Node][]} */
     const rows = [
       ['Hostname', device.hostname || '—'],
       ['System', platformLabel(device.osType, device.cpuArch) || '—'],

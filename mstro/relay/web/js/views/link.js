@@ -11,6 +11,9 @@
 import { get, post } from '../api.js';
 import { h, code, errorBox, setChildren, spinner } from '../dom.js';
 
+/** @typedef {import('../../types/protocol').Person} Person */
+/** @typedef {import('../../types/protocol').SignedInAs} SignedInAs */
+
 export function mount(root, route, ctx) {
   ctx.setTitle('Signing in');
   let alive = true;
@@ -60,6 +63,7 @@ export function mount(root, route, ctx) {
     }
     setChildren(body, h('p', { class: 'muted', role: 'status' }, spinner('Signing you in…')));
     try {
+      /** @type {SignedInAs} */
       const data = await post('/api/auth/link', { token });
       if (!alive) return;
       ctx.setUser(data && data.user ? data.user : null);
@@ -85,13 +89,13 @@ export function mount(root, route, ctx) {
     let target = null;
     let current = null;
     try {
-      const [peek, me] = await Promise.all([
+      const [peek, me] = /** @type {[SignedInAs, SignedInAs | null]} */ (await Promise.all([
         post('/api/auth/link/peek', { token }),
         get('/api/me').catch((err) => {
           if (err.status === 401) return null;
           throw err;
         }),
-      ]);
+      ]));
       target = peek && peek.user ? peek.user : null;
       current = me && me.user ? me.user : null;
     } catch (err) {
@@ -111,6 +115,10 @@ export function mount(root, route, ctx) {
     askBeforeSwitching(current, target);
   }
 
+  /**
+   * @param {Person} current
+   * @param {Person} target
+   */
   function askBeforeSwitching(current, target) {
     const name = (user) => h('strong', { class: 'account-name' }, user.name);
     const switchButton = h('button', { id: 'link-switch', type: 'button', class: 'btn btn-primary' },

@@ -16,6 +16,9 @@ import {
   platformLabel, basename, parentPath, joinPath, encodePath,
 } from '../dom.js';
 
+/** @typedef {import('../../types/protocol').Machines} Machines */
+/** @typedef {import('../../types/protocol').MachineSummary} MachineSummary */
+
 const KINDS = new Set(['file', 'dir', 'symlink', 'other']);
 const LOADING_DELAY_MS = 150;
 const BANNER_DELAY_MS = 600;
@@ -76,6 +79,7 @@ function iconFor(node) {
 export function mount(container, route, ctx) {
   const machineId = route.id;
   let alive = true;
+  /** @type {MachineSummary | null} */
   let machine = null; // from /api/machines
   let online = null; // from machineStatus (or the list until the socket says)
   let sockState = { state: 'idle', everOpened: false };
@@ -206,7 +210,7 @@ export function mount(container, route, ctx) {
   }
 
   get('/api/machines')
-    .then((data) => {
+    .then((/** @type {Machines} */ data) => {
       if (!alive) return;
       const list = data && Array.isArray(data.machines) ? data.machines : [];
       const found = list.find((m) => m && m.id === machineId);
@@ -233,6 +237,7 @@ export function mount(container, route, ctx) {
     async shouldRetry() {
       // The upgrade may have been refused: signed out (401) or no such machine (403/404).
       try {
+        /** @type {Machines} */
         const data = await get('/api/machines');
         const list = data && Array.isArray(data.machines) ? data.machines : [];
         if (!list.some((m) => m && m.id === machineId)) {

@@ -6,6 +6,9 @@ import {
   h, code, errorBox, setChildren, spinner, timeAgo, formatDateTime, platformLabel,
 } from '../dom.js';
 
+/** @typedef {import('../../types/protocol').Machines} Machines */
+/** @typedef {import('../../types/protocol').MachineSummary} MachineSummary */
+
 const RECREATE_DELAY_MS = 5000;
 
 export function mount(root, _route, ctx) {
@@ -43,6 +46,7 @@ export function mount(root, _route, ctx) {
 
   // ---------------------------------------------------------------- rendering
 
+  /** @param {MachineSummary[] | null | undefined} next */
   function render(next) {
     machines = Array.isArray(next) ? next.filter((m) => m && typeof m.id === 'string') : [];
     errorSlot.replaceChildren();
@@ -94,6 +98,10 @@ export function mount(root, _route, ctx) {
     }
   }
 
+  /**
+   * @param {HTMLElement} card
+   * @param {MachineSummary} m
+   */
   function fillCard(card, m) {
     const online = Boolean(m.online);
     card.dataset.online = String(online);
@@ -146,6 +154,7 @@ export function mount(root, _route, ctx) {
 
   async function load() {
     try {
+      /** @type {Machines} */
       const data = await get('/api/machines');
       if (!alive || gotLive) return;
       render(data && data.machines);
@@ -165,6 +174,7 @@ export function mount(root, _route, ctx) {
     source = new EventSource('/api/machines/events');
     source.addEventListener('open', () => setLive('live'));
     source.addEventListener('machines', (event) => {
+      /** @type {Machines} */
       let data;
       try {
         data = JSON.parse(event.data);

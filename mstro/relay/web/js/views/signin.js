@@ -4,6 +4,8 @@
 import { get, post } from '../api.js';
 import { h, code, errorBox, setChildren } from '../dom.js';
 
+/** @typedef {import('../../types/protocol').SignedInAs} SignedInAs */
+
 export function mount(root, _route, ctx) {
   ctx.setTitle('Sign in');
   let alive = true;
@@ -13,7 +15,7 @@ export function mount(root, _route, ctx) {
     queueMicrotask(() => ctx.afterSignIn());
   } else if (!ctx.knownSignedOut) {
     get('/api/me')
-      .then((data) => {
+      .then((/** @type {SignedInAs} */ data) => {
         if (alive && ctx.isCurrent() && data && data.user) {
           ctx.setUser(data.user);
           ctx.afterSignIn();
@@ -70,6 +72,7 @@ export function mount(root, _route, ctx) {
     submit.textContent = 'Signing in…';
     form.setAttribute('aria-busy', 'true');
     try {
+      /** @type {SignedInAs} */
       const data = await post('/api/auth/login', { name: nameValue, password: password.value });
       if (!alive) return;
       ctx.setUser(data && data.user ? data.user : { name: nameValue });
