@@ -10,6 +10,7 @@
 //! The engine never fails open: what it cannot read, it does not allow.
 
 pub mod config;
+pub mod disk;
 mod engine;
 mod executed;
 pub mod explain;

@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use super::judge::{FileVerdict, line_of};
-use super::read::read_bounded;
 use super::target::{Runs, RunsAs};
+use crate::disk::read_text as read_bounded;
 use crate::engine::Evaluation;
 use crate::shell::Invocation;
 use crate::shell::inline::rust;
@@ -95,7 +95,7 @@ pub(crate) fn runs(inv: &Invocation) -> Option<Result<Runs, String>> {
             let mut at: &Path = &cwd;
             let mut found = None;
             for _ in 0..MAX_UP {
-                if at.join("Cargo.toml").is_file() {
+                if crate::disk::is_file(&at.join("Cargo.toml")) {
                     found = Some(at.join("Cargo.toml"));
                     break;
                 }
@@ -140,7 +140,7 @@ fn build_scripts(path: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
         && let Some(script) = manifest.build.clone()
     {
         let script = dir.join(script);
-        if script.exists() {
+        if crate::disk::exists(&script) {
             out.push((dir.clone(), script));
         }
     }
@@ -148,12 +148,12 @@ fn build_scripts(path: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
     for m in &manifest.members {
         if m.contains(['*', '?', '[']) {
             let pattern = dir.join(m).display().to_string();
-            let Ok(paths) = glob::glob(&pattern) else {
+            let Some(paths) = crate::disk::glob(&pattern, MAX_MEMBERS + 1) else {
                 return Err(format!(
                     "its workspace member `{m}` is not a pattern it reads"
                 ));
             };
-            members.extend(paths.flatten().take(MAX_MEMBERS + 1));
+            members.extend(paths);
         } else {
             members.push(dir.join(m));
         }
@@ -171,7 +171,7 @@ fn build_scripts(path: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
         let m = Manifest::read(&text);
         if let Some(script) = m.build.filter(|_| m.package) {
             let script = member.join(script);
-            if script.exists() {
+            if crate::disk::exists(&script) {
                 out.push((member.clone(), script));
             }
         }

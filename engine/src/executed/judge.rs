@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use super::package::scripts_in;
-use super::read::{is_compiled, read_bounded};
 use super::target::{Runs, RunsAs, runs};
 use super::tasks::Tool;
+use crate::disk::{is_compiled, read_text as read_bounded};
 use crate::engine::Evaluation;
 use crate::shell::{Invocation, Language};
 use crate::verdict::Verdict;

@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use super::judge::{FileVerdict, by_first_line, judge_text};
-use super::read::read_bounded;
 use super::target::{Runs, RunsAs};
+use crate::disk::read_text as read_bounded;
 use crate::engine::Evaluation;
 use crate::shell::{Invocation, Word};
 

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use super::judge::{FileVerdict, line_of};
-use super::read::read_bounded;
 use super::tasks::TargetRun;
+use crate::disk::read_text as read_bounded;
 use crate::engine::Evaluation;
 use crate::extract::makefile;
 use crate::verdict::Verdict;

@@ -23,7 +23,7 @@ mod make;
 mod notebook;
 mod package;
 mod pipeline;
-mod read;
+pub(crate) mod read;
 mod target;
 mod taskfile;
 mod tasks;
@@ -38,7 +38,7 @@ pub(crate) use written::{after_edit, judge_written};
 /// Whether `inv` runs a file that is there to be read, whose code any rule may be
 /// about. One that cannot be located or read is reviewed without any rule.
 pub(crate) fn runs_a_file(inv: &crate::shell::Invocation) -> bool {
-    matches!(target::runs(inv), Some(Ok(r)) if r.path.exists())
+    matches!(target::runs(inv), Some(Ok(r)) if crate::disk::exists(&r.path))
 }
 
 /// Whether a file at `path` holding `text` is code the engine judges when it is written.

@@ -175,7 +175,7 @@ pub(crate) fn judge_edited_cell(
     cwd: Option<&str>,
     judge: &mut dyn FnMut(&str, Option<&str>) -> Evaluation,
 ) -> Vec<FileVerdict> {
-    let kernel = super::read::read_bounded(Path::new(path))
+    let kernel = crate::disk::read_text(Path::new(path))
         .ok()
         .flatten()
         .and_then(|t| serde_json::from_str::<Value>(&t).ok())

@@ -153,7 +153,7 @@ fn local_module(module: &str, cwd: &str, unresolved: bool) -> Option<Result<Runs
     [format!("{rel}.py"), format!("{rel}/__main__.py")]
         .into_iter()
         .map(|f| (Path::new(cwd).join(&f), f))
-        .find(|(path, _)| path.is_file())
+        .find(|(path, _)| crate::disk::is_file(path))
         .map(|(path, shown)| {
             Ok(Runs {
                 path,

@@ -183,7 +183,7 @@ fn find_file(tool: Tool, dir: &mut PathBuf) -> Option<(PathBuf, String)> {
     let mut at: &Path = dir;
     let mut up = String::new();
     for _ in 0..MAX_UP {
-        if let Some(name) = names.iter().find(|n| at.join(n).exists()) {
+        if let Some(name) = names.iter().find(|n| crate::disk::exists(&at.join(n))) {
             let found = (at.join(name), format!("{up}{name}"));
             *dir = at.to_path_buf();
             return Some(found);

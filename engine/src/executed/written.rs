@@ -88,7 +88,7 @@ pub(crate) fn after_edit(path: &str, edits: &[(String, String, bool)]) -> Option
     if edits.is_empty() {
         return None;
     }
-    let mut text = super::read::read_bounded(Path::new(path)).ok()??;
+    let mut text = crate::disk::read_text(Path::new(path)).ok()??;
     for (old, new, all) in edits {
         if old.is_empty() || !text.contains(old.as_str()) {
             return None;

@@ -27,7 +27,14 @@ const MAX_COMPONENTS: usize = 256;
 /// the rest is appended as written, so a dangling link names its target (writing
 /// through it creates the target). `None` when the path is not absolute, has more
 /// than [`MAX_LINKS`] links on the way (a loop), or is too long to walk.
+///
+/// Recorded as a [`crate::disk`] probe: where a link leads is part of a judgement.
 pub fn real_path(abs: &str) -> Option<String> {
+    crate::disk::real_path(abs)
+}
+
+/// [`real_path`] itself, unrecorded: what the probe looks at.
+pub(crate) fn walk(abs: &str) -> Option<String> {
     if !abs.starts_with('/') {
         return None;
     }

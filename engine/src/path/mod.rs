@@ -3,7 +3,7 @@
 
 mod class;
 mod env;
-mod links;
+pub(crate) mod links;
 mod resolve;
 
 pub use class::{PathClass, PathClasses, Reading, WordClasses, classify, classify_word};

@@ -5,6 +5,7 @@
 mod any_case;
 mod budgets;
 mod config_layers;
+mod disk_probes;
 mod evasions;
 mod executed_files;
 mod exfiltration;
