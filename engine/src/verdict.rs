@@ -110,7 +110,7 @@ impl Basis {
 pub type RuleId = Arc<str>;
 
 /// The engine's decision about one operation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Judgement {
     pub verdict: Verdict,
     pub basis: Basis,

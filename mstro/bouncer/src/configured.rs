@@ -1,7 +1,8 @@
 //! The engine as this run is configured: built-in packs, then the user's `~/.mstro`
 //! (`$MSTRO_HOME`), then the project's `.mstro`, found from the working directory.
 
-use mstro_engine::config::{Config, ConfigError, ConfigPaths, relevance_of};
+use mstro_engine::config::{Config, ConfigError, ConfigPaths};
+use mstro_engine::pack::Relevance;
 use mstro_engine::{Engine, Mode, PathEnv, Policy, ToolCall};
 
 /// An engine with the configuration it was built from.
@@ -18,26 +19,29 @@ impl Configured {
     /// Load every layer for work in `cwd`. With `with_examples`, packs keep their
     /// examples (for `packs test`).
     pub fn load(cwd: Option<&str>, with_examples: bool) -> Result<Configured, ConfigError> {
-        Configured::load_with(PathEnv::from_process_env(), cwd, |paths| {
+        Configured::load_with(Configured::env_for(cwd), cwd, |paths| {
             Config::load(paths, with_examples)
         })
     }
 
-    /// Load every layer for judging `call` alone: of the shipped rules, only those that
-    /// can concern it are compiled (the hook starts anew for every call).
-    pub fn load_for_call(call: &ToolCall) -> Result<Configured, ConfigError> {
-        let env = PathEnv::from_process_env();
-        let relevance = relevance_of(call, &env);
+    /// Load every layer for judging `call` alone, in `env` (from
+    /// [`Configured::env_for`]): of the shipped rules, only those `relevance`
+    /// (`relevance_of` the call) says it can need are compiled (the hook starts anew
+    /// for every call).
+    pub fn load_relevant(
+        env: PathEnv,
+        call: &ToolCall,
+        relevance: &Relevance,
+    ) -> Result<Configured, ConfigError> {
         Configured::load_with(env, call.cwd.as_deref(), |paths| {
-            Config::load_for(paths, &relevance)
+            Config::load_for(paths, relevance)
         })
     }
 
-    fn load_with(
-        mut env: PathEnv,
-        cwd: Option<&str>,
-        load: impl FnOnce(&ConfigPaths) -> Result<Config, ConfigError>,
-    ) -> Result<Configured, ConfigError> {
+    /// The process's environment for work in `cwd`, with a `$MSTRO_HOME` the project
+    /// could have chosen replaced by the default.
+    pub fn env_for(cwd: Option<&str>) -> PathEnv {
+        let mut env = PathEnv::from_process_env();
         if let Some(why) = untrusted_mstro_home(&env, cwd) {
             // A project's `.claude/settings.json` can set the hook's environment: it must
             // not be able to pick the "user" configuration, which may switch rules off.
@@ -47,6 +51,14 @@ impl Configured {
             );
             env.mstro_home = format!("{}/.mstro", env.home.trim_end_matches('/'));
         }
+        env
+    }
+
+    fn load_with(
+        env: PathEnv,
+        cwd: Option<&str>,
+        load: impl FnOnce(&ConfigPaths) -> Result<Config, ConfigError>,
+    ) -> Result<Configured, ConfigError> {
         let paths = ConfigPaths::discover(&env, cwd);
         let config = load(&paths)?;
         let engine = Engine::from_config(&config)?;

@@ -4,6 +4,7 @@
 //! decided through [`decision_report`]).
 
 mod audit;
+mod cache_dir;
 mod check;
 pub mod cli;
 mod configured;

@@ -6,14 +6,18 @@
 
 mod crash;
 pub mod input;
+mod judgement_cache;
 pub mod output;
 pub(crate) mod reason;
 
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 
-use mstro_engine::{Mode, Outcome, ToolCall};
+use mstro_engine::config::{ReviewerConfig, relevance_of};
+use mstro_engine::pack::Relevance;
+use mstro_engine::{Evaluation, Mode, Outcome, PathEnv, Policy, ToolCall};
 
+use self::judgement_cache::{JudgementCache, JudgementKey};
 use self::output::Decision;
 use super::audit::{AuditLog, AuditRecord};
 use super::cli::HookArgs;
@@ -128,38 +132,23 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>, ai: AiChoice) -> Op
         tool_input: event.tool_input,
         cwd: event.cwd,
     };
-    let configured = match Configured::load_for_call(&call) {
-        // The process ends right after this decision: freeing the engine's thousands
-        // of small allocations one by one would only delay the answer.
-        Ok(c) => std::mem::ManuallyDrop::new(c),
-        Err(e) => {
-            // Reasons stay short: the first problems are enough to find the file.
-            let mut problems = e.to_string();
-            if problems.chars().count() > 600 {
-                problems = problems.chars().take(600).collect::<String>() + "…";
-            }
-            return deny(format!(
-                "its configuration does not load ({problems}); a person needs to fix that file (`mstro-bouncer doctor` shows the problem)"
-            ));
-        }
+    let env = Configured::env_for(call.cwd.as_deref());
+    let home = std::path::Path::new(&env.mstro_home).to_path_buf();
+    let judged = match judge(&call, env, mode) {
+        Ok(j) => j,
+        Err(why) => return deny(why),
     };
-    let mode = configured.mode(mode);
-    let (engine, env) = (&configured.engine, &configured.env);
-    let evaluation = match engine.judge(&call, env, mode) {
-        Ok(e) => e,
-        Err(e) => return deny(format!("the tool input is malformed ({e})")),
-    };
+    let (evaluation, mode, policy) = (&judged.evaluation, judged.mode, judged.policy);
     if !evaluation.overridden.is_empty() {
-        overrides::warn(&evaluation);
+        overrides::warn(evaluation);
     }
-    let home = std::path::Path::new(&env.mstro_home);
     let setup = ReviewSetup::new(
         ai,
-        configured.config.reviewer.as_ref(),
-        ReviewCache::Disk(DiskCache::under(home)),
+        judged.reviewer.as_ref(),
+        ReviewCache::Disk(DiskCache::under(&home)),
     );
     let resolved = setup.resolve(
-        &configured.policy(mode),
+        &policy,
         &call,
         &evaluation.judgement,
         session.as_deref(),
@@ -176,9 +165,9 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>, ai: AiChoice) -> Op
         session,
         reviewer: resolved.reviewer.clone(),
         latency_us: started.elapsed().as_micros() as u64,
-        ..AuditRecord::new("hook", &call, &evaluation, r, text.clone(), mode)
+        ..AuditRecord::new("hook", &call, evaluation, r, text.clone(), mode)
     };
-    if let Err(e) = AuditLog::under(home).append(&record) {
+    if let Err(e) = AuditLog::under(&home).append(&record) {
         eprintln!("mstro-bouncer: could not write the audit log: {e}");
     }
     match r.outcome {
@@ -187,6 +176,77 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>, ai: AiChoice) -> Op
         Outcome::Allow => Some(output::render(Decision::Allow, &text)),
         Outcome::Pass => None,
     }
+}
+
+/// A call judged, with what the configuration says about what follows.
+struct Judged {
+    evaluation: Evaluation,
+    mode: Mode,
+    policy: Policy,
+    reviewer: Option<ReviewerConfig>,
+}
+
+/// Judge `call`: from the judgement cache when it runs files that have not changed
+/// since (see [`judgement_cache`]), else with an engine built for it. `Err` is why it
+/// is denied.
+fn judge(call: &ToolCall, env: PathEnv, flag: Option<Mode>) -> Result<Judged, String> {
+    let relevance = relevance_of(call, &env);
+    // Only calls that need every rule are worth keeping: the others build fast.
+    let cache = JudgementCache::under(std::path::Path::new(&env.mstro_home));
+    let key = matches!(relevance, Relevance::All)
+        .then(|| JudgementKey::new(call, &env, flag))
+        .flatten();
+    if let Some(key) = &key
+        && let Some(kept) = cache.get(key)
+        && let Some(evaluation) = kept.evaluation(call, &env)
+    {
+        let mode = flag.or(kept.mode).unwrap_or_default();
+        return Ok(Judged {
+            evaluation,
+            mode,
+            policy: Policy {
+                mode,
+                default_allow: kept.default_allow,
+            },
+            reviewer: kept.reviewer,
+        });
+    }
+    let (judged, recorded) = mstro_engine::disk::recording(|| {
+        let configured = Configured::load_relevant(env.clone(), call, &relevance)
+            .map_err(|e| {
+                // Reasons stay short: the first problems are enough to find the file.
+                let mut problems = e.to_string();
+                if problems.chars().count() > 600 {
+                    problems = problems.chars().take(600).collect::<String>() + "…";
+                }
+                format!(
+                    "its configuration does not load ({problems}); a person needs to fix that file (`mstro-bouncer doctor` shows the problem)"
+                )
+            })?;
+        // The process ends right after this decision: freeing the engine's thousands
+        // of small allocations one by one would only delay the answer.
+        let configured = std::mem::ManuallyDrop::new(configured);
+        let mode = configured.mode(flag);
+        let evaluation = configured
+            .engine
+            .judge(call, &configured.env, mode)
+            .map_err(|e| format!("the tool input is malformed ({e})"))?;
+        Ok::<_, String>((evaluation, mode, configured))
+    });
+    let (evaluation, mode, configured) = judged?;
+    // The configuration may have changed while it was read: keep the judgement only
+    // under the key it was judged with.
+    if let Some(key) = key
+        && JudgementKey::new(call, &env, flag).as_ref() == Some(&key)
+    {
+        cache.put(&key, &evaluation, recorded, &configured.config);
+    }
+    Ok(Judged {
+        evaluation,
+        mode,
+        policy: configured.policy(mode),
+        reviewer: configured.config.reviewer.clone(),
+    })
 }
 
 /// The person's latest request. Claude Code writes its transcript asynchronously, so

@@ -8,10 +8,11 @@
 //! key, bounded in number and age.
 
 use std::collections::HashMap;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+#[cfg(test)]
+use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use mstro_engine::ToolCall;
 use mstro_engine::review::ReviewAnswer;
@@ -19,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use mstro_fs::create_private_dir;
+use crate::cache_dir::{CacheDir, now};
 
 /// How long a decision is reused.
 pub const TTL: Duration = Duration::from_secs(60 * 60);
@@ -173,100 +174,51 @@ impl MemoryCache {
 
 /// One file per key under a private directory, for the one-shot hook.
 pub struct DiskCache {
-    dir: PathBuf,
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    dir: CacheDir,
 }
 
 impl DiskCache {
     /// `~/.mstro/cache/reviews` under the given mstro home.
     pub fn under(mstro_home: &Path) -> DiskCache {
         DiskCache {
-            dir: mstro_home.join("cache").join("reviews"),
+            dir: CacheDir::new(
+                mstro_home.join("cache").join("reviews"),
+                TTL,
+                CAPACITY,
+                16 * 1024,
+            ),
         }
     }
 
+    #[cfg(test)]
     fn path(&self, key: &CacheKey) -> PathBuf {
-        self.dir.join(format!("{}.json", key.0))
+        self.dir.path(&key.0)
     }
 
     fn get(&self, key: &CacheKey) -> Option<(String, ReviewAnswer)> {
-        let path = self.path(key);
-        let meta = fs::symlink_metadata(&path).ok()?;
-        // Only our own private regular files count: anything else is ignored.
-        if !meta.is_file() || meta.len() > 16 * 1024 || !private(&meta) {
-            return None;
-        }
-        let stored: Stored = serde_json::from_slice(&fs::read(&path).ok()?).ok()?;
-        let age = now().saturating_sub(stored.stored_at);
-        if stored.key != key.0 || age > TTL.as_secs() || stored.stored_at > now() + 60 {
-            let _ = fs::remove_file(&path);
+        let stored: Stored = serde_json::from_slice(&self.dir.read(&key.0)?).ok()?;
+        if stored.key != key.0 || !self.dir.fresh(&key.0, stored.stored_at) {
             return None;
         }
         Some((stored.reviewer, stored.answer))
     }
 
     fn put(&self, key: &CacheKey, reviewer: &str, answer: &ReviewAnswer) -> std::io::Result<()> {
-        create_private_dir(&self.dir)?;
         let stored = Stored {
             key: key.0.clone(),
             stored_at: now(),
             reviewer: reviewer.to_owned(),
             answer: answer.clone(),
         };
-        mstro_fs::write_atomic(&self.path(key), &serde_json::to_vec(&stored)?, 0o600)?;
-        self.prune();
-        Ok(())
+        self.dir.write(&key.0, &serde_json::to_vec(&stored)?)
     }
-
-    /// Expired entries out, then the oldest until at most `CAPACITY` remain.
-    fn prune(&self) {
-        mstro_fs::sweep_leftovers(&self.dir, mstro_fs::LEFTOVER_AGE);
-        let Ok(read) = fs::read_dir(&self.dir) else {
-            return;
-        };
-        let mut files: Vec<(SystemTime, PathBuf)> = read
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
-            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-            .collect();
-        let cutoff = SystemTime::now() - TTL;
-        files.retain(|(at, path)| {
-            let keep = *at > cutoff;
-            if !keep {
-                let _ = fs::remove_file(path);
-            }
-            keep
-        });
-        if files.len() > CAPACITY {
-            files.sort();
-            for (_, path) in &files[..files.len() - CAPACITY] {
-                let _ = fs::remove_file(path);
-            }
-        }
-    }
-}
-
-#[cfg(unix)]
-fn private(meta: &fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    meta.mode() & 0o077 == 0 && meta.uid() == unsafe { libc::geteuid() }
-}
-
-#[cfg(not(unix))]
-fn private(_: &fs::Metadata) -> bool {
-    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use mstro_engine::review::{ReviewDecision, ThreatLevel};
+    use std::fs;
 
     fn answer() -> ReviewAnswer {
         ReviewAnswer {

@@ -12,6 +12,7 @@ mod hook_config;
 mod hook_golden;
 mod hook_properties;
 mod install_doctor;
+mod judgement_cache;
 mod mcp_audit;
 mod packs_cli;
 mod reviewer_policy;
