@@ -131,3 +131,58 @@ mod tests {
         );
     }
 }
+
+/// Commands that run a file of the small project [`write_small_project`] makes.
+pub const RUNS_A_FILE: &[&str] = &[
+    "python3 tidy.py",
+    "bash build.sh",
+    "npm test",
+    "npm run build",
+    "make build",
+    "cargo test",
+];
+
+/// Write a small project into `dir`: a 15-line Python script, a 10-line shell script,
+/// a `package.json`, a Makefile and a cargo build script, which [`RUNS_A_FILE`] run.
+pub fn write_small_project(dir: &std::path::Path) {
+    let files: &[(&str, &str)] = &[
+        (
+            "tidy.py",
+            "import os\nimport shutil\nimport subprocess\n\n\ndef main():\n    \
+             for root, dirs, files in os.walk('build'):\n        for f in files:\n            \
+             if f.endswith('.tmp'):\n                os.remove(os.path.join(root, f))\n    \
+             shutil.rmtree('dist', ignore_errors=True)\n    \
+             subprocess.run(['git', 'status', '--short'], check=True)\n\n\n\
+             if __name__ == '__main__':\n    main()\n",
+        ),
+        (
+            "build.sh",
+            "#!/usr/bin/env bash\nset -euo pipefail\nout=dist\nrm -rf \"$out\"\n\
+             mkdir -p \"$out\"\nfor f in src/*.c; do\n  cc -O2 -c \"$f\" -o \
+             \"$out/$(basename \"${f%.c}\").o\"\ndone\ncc \"$out\"/*.o -o \"$out/app\"\n\
+             echo built\n",
+        ),
+        (
+            "package.json",
+            r#"{"name":"app","scripts":{"build":"tsc -p . && node scripts/copy.js","test":"jest --ci","pretest":"npm run build"}}"#,
+        ),
+        (
+            "Makefile",
+            "CC ?= cc\nCFLAGS = -O2 -Wall\nOBJ = main.o util.o\n\nbuild: app\n\n\
+             app: $(OBJ)\n\t$(CC) $(CFLAGS) -o $@ $^\n\n%.o: %.c\n\t$(CC) $(CFLAGS) -c $< -o $@\n\n\
+             clean:\n\trm -f app $(OBJ)\n",
+        ),
+        (
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "build.rs",
+            "fn main() {\n    println!(\"cargo:rerun-if-changed=src/lib.c\");\n    \
+             cc::Build::new().file(\"src/lib.c\").compile(\"lib\");\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("the bench writes its project");
+    }
+}

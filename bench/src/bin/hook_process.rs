@@ -3,7 +3,11 @@
 //! prints both medians, their ratio (budget: ≤ 3) and the hook's peak RSS (budget:
 //! ≤ 20 MiB).
 //!
-//! `cargo build --release --bin mstro-bouncer && cargo run --release -p mstro-bench --bin hook_process [RUNS]`
+//! With `files`, the inputs are commands that run a small project's files instead
+//! (`mstro_bench::RUNS_A_FILE`), in one home kept across the runs as a person's is, so
+//! that all but the first run of each find the judgement the hook keeps.
+//!
+//! `cargo build --release --bin mstro-bouncer && cargo run --release -p mstro-bench --bin hook_process [RUNS] [files]`
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,6 +38,15 @@ fn main() {
     // A home without configuration: the default path.
     let home = std::env::temp_dir().join(format!("mstro-bench-home-{}", std::process::id()));
     std::fs::create_dir_all(&home).unwrap();
+    let files = std::env::args().nth(2).as_deref() == Some("files");
+    let project = home.join("project");
+    let (commands, cwd) = if files {
+        std::fs::create_dir_all(&project).unwrap();
+        mstro_bench::write_small_project(&project);
+        (mstro_bench::RUNS_A_FILE, project.display().to_string())
+    } else {
+        (FAST_PATH, "/home/dev/project".to_owned())
+    };
 
     let mut hook = Vec::with_capacity(runs);
     let mut truth = Vec::with_capacity(runs);
@@ -43,8 +56,8 @@ fn main() {
             "session_id": "bench",
             "hook_event_name": "PreToolUse",
             "tool_name": "Bash",
-            "tool_input": {"command": FAST_PATH[i % FAST_PATH.len()]},
-            "cwd": "/home/dev/project",
+            "tool_input": {"command": commands[i % commands.len()]},
+            "cwd": cwd,
         })
         .to_string();
         let (t, _) = run(&PathBuf::from("/bin/true"), &[], &event, &home);

@@ -48,66 +48,20 @@ fn report(name: &str, mut times: Vec<Duration>) {
     );
 }
 
-/// A small project on disk and the commands that run its files.
+/// The small project's commands, made in `dir`.
 fn runs_a_file(dir: &std::path::Path) -> Vec<Op> {
-    let files: &[(&str, &str)] = &[
-        (
-            "tidy.py",
-            "import os\nimport shutil\nimport subprocess\n\n\ndef main():\n    \
-             for root, dirs, files in os.walk('build'):\n        for f in files:\n            \
-             if f.endswith('.tmp'):\n                os.remove(os.path.join(root, f))\n    \
-             shutil.rmtree('dist', ignore_errors=True)\n    \
-             subprocess.run(['git', 'status', '--short'], check=True)\n\n\n\
-             if __name__ == '__main__':\n    main()\n",
-        ),
-        (
-            "build.sh",
-            "#!/usr/bin/env bash\nset -euo pipefail\nout=dist\nrm -rf \"$out\"\n\
-             mkdir -p \"$out\"\nfor f in src/*.c; do\n  cc -O2 -c \"$f\" -o \
-             \"$out/$(basename \"${f%.c}\").o\"\ndone\ncc \"$out\"/*.o -o \"$out/app\"\n\
-             echo built\n",
-        ),
-        (
-            "package.json",
-            r#"{"name":"app","scripts":{"build":"tsc -p . && node scripts/copy.js","test":"jest --ci","pretest":"npm run build"}}"#,
-        ),
-        (
-            "Makefile",
-            "CC ?= cc\nCFLAGS = -O2 -Wall\nOBJ = main.o util.o\n\nbuild: app\n\n\
-             app: $(OBJ)\n\t$(CC) $(CFLAGS) -o $@ $^\n\n%.o: %.c\n\t$(CC) $(CFLAGS) -c $< -o $@\n\n\
-             clean:\n\trm -f app $(OBJ)\n",
-        ),
-        (
-            "Cargo.toml",
-            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-        ),
-        (
-            "build.rs",
-            "fn main() {\n    println!(\"cargo:rerun-if-changed=src/lib.c\");\n    \
-             cc::Build::new().file(\"src/lib.c\").compile(\"lib\");\n}\n",
-        ),
-    ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).expect("the bench writes its project");
-    }
+    mstro_bench::write_small_project(dir);
     let cwd = dir
         .to_str()
         .expect("a UTF-8 temporary directory")
         .to_owned();
-    [
-        "python3 tidy.py",
-        "bash build.sh",
-        "npm test",
-        "npm run build",
-        "make build",
-        "cargo test",
-    ]
-    .into_iter()
-    .map(|c| Op {
-        kind: "files".into(),
-        call: mstro_engine::ToolCall::bash(c).with_cwd(&cwd),
-    })
-    .collect()
+    mstro_bench::RUNS_A_FILE
+        .iter()
+        .map(|c| Op {
+            kind: "files".into(),
+            call: mstro_engine::ToolCall::bash(*c).with_cwd(&cwd),
+        })
+        .collect()
 }
 
 fn main() {
