@@ -164,6 +164,12 @@ impl Envelope {
         Envelope::new(GAP, to_data(&Gap { dropped }))
     }
 
+    /// A `machineStatus` frame: whether the machine is connected to the relay. The
+    /// relay sends it to a browser on connect and to every browser on each change.
+    pub fn machine_status(online: bool) -> Envelope {
+        Envelope::new(MACHINE_STATUS, to_data(&MachineStatus { online }))
+    }
+
     pub fn to_text(&self) -> String {
         serde_json::to_string(self).expect("an envelope always serialises")
     }
@@ -176,6 +182,16 @@ pub struct ErrorData {
     pub code: ErrorCode,
     /// For a person: what went wrong, and what to do if anything can be done.
     pub message: String,
+}
+
+/// The `type` of a [`MachineStatus`] frame.
+pub const MACHINE_STATUS: &str = "machineStatus";
+
+/// The `data` of a `machineStatus` frame ([`Envelope::machine_status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct MachineStatus {
+    pub online: bool,
 }
 
 /// The `type` of a [`Gap`] frame.
@@ -207,6 +223,18 @@ fn to_data(data: &impl Serialize) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_machine_s_status_and_a_gap_are_the_frames_the_web_app_reads() {
+        assert_eq!(
+            Envelope::machine_status(true).to_text(),
+            r#"{"type":"machineStatus","data":{"online":true}}"#
+        );
+        assert_eq!(
+            Envelope::gap(3).to_text(),
+            r#"{"type":"gap","data":{"dropped":3}}"#
+        );
+    }
 
     #[test]
     fn parses_and_replies() {

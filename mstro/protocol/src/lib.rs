@@ -20,7 +20,8 @@ pub mod timestamp;
 mod typescript;
 
 pub use envelope::{
-    Envelope, ErrorData, GAP, Gap, MAX_FRAME_BYTES, MAX_MACHINE_FRAME_BYTES, Permission,
+    Envelope, ErrorData, GAP, Gap, MACHINE_STATUS, MAX_FRAME_BYTES, MAX_MACHINE_FRAME_BYTES,
+    MachineStatus, Permission,
 };
 pub use error::ErrorCode;
 

@@ -6,7 +6,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::envelope::{Envelope, ErrorData, Gap, Permission};
+use crate::envelope::{Envelope, ErrorData, Gap, MachineStatus, Permission};
 use crate::error::ErrorCode;
 use crate::event::*;
 use crate::history::*;
@@ -47,6 +47,7 @@ fn generate() -> String {
     decl::<ErrorCode>(&cfg, &mut out);
     decl::<ErrorData>(&cfg, &mut out);
     decl::<Gap>(&cfg, &mut out);
+    decl::<MachineStatus>(&cfg, &mut out);
     decl::<Request>(&cfg, &mut out);
     decl::<PathArg>(&cfg, &mut out);
     decl::<CreateTabArg>(&cfg, &mut out);

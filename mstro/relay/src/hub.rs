@@ -224,9 +224,7 @@ impl Hub {
     }
 
     fn machine_status_changed(&self, machine_id: &str, online: bool) {
-        let status =
-            mstro_protocol::Envelope::new("machineStatus", serde_json::json!({ "online": online }))
-                .to_text();
+        let status = mstro_protocol::Envelope::machine_status(online).to_text();
         self.to_browsers_of(machine_id, status.into());
         let _ = self.presence.send(());
     }

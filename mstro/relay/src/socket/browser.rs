@@ -80,10 +80,7 @@ async fn run(
         super::close(&mut sink, close::TOO_MANY, refused.0).await;
         return;
     }
-    let status = Envelope::new(
-        "machineStatus",
-        serde_json::json!({ "online": state.hub.is_online(&machine_id) }),
-    );
+    let status = Envelope::machine_status(state.hub.is_online(&machine_id));
     link.deliver(&status.to_text().into());
     // The session's end closes its sockets (logout closes them at once, through the hub).
     let left = u64::try_from(expires_at.saturating_sub(crate::state::now())).unwrap_or(0);
