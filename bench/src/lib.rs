@@ -103,35 +103,6 @@ pub fn pathological() -> Vec<Op> {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_workload_is_what_the_issue_asks_for() {
-        let ops = realistic();
-        assert!(ops.len() >= 300, "{} operations", ops.len());
-        assert!(typical().len() >= 200);
-        for kind in [
-            "commit-heredoc",
-            "pipeline",
-            "write",
-            "edit",
-            "read",
-            "mcp",
-            "fetch",
-        ] {
-            assert!(ops.iter().any(|o| o.kind == kind), "{kind}");
-        }
-        let big = pathological();
-        assert!(
-            big.iter()
-                .filter(|o| o.kind == "heredoc-64k")
-                .all(|o| o.call.tool_input["command"].as_str().unwrap().len() >= 64 * 1024)
-        );
-    }
-}
-
 /// Commands that run a file of the small project [`write_small_project`] makes.
 pub const RUNS_A_FILE: &[&str] = &[
     "python3 tidy.py",
@@ -184,5 +155,34 @@ pub fn write_small_project(dir: &std::path::Path) {
     ];
     for (name, text) in files {
         std::fs::write(dir.join(name), text).expect("the bench writes its project");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workload_is_what_the_issue_asks_for() {
+        let ops = realistic();
+        assert!(ops.len() >= 300, "{} operations", ops.len());
+        assert!(typical().len() >= 200);
+        for kind in [
+            "commit-heredoc",
+            "pipeline",
+            "write",
+            "edit",
+            "read",
+            "mcp",
+            "fetch",
+        ] {
+            assert!(ops.iter().any(|o| o.kind == kind), "{kind}");
+        }
+        let big = pathological();
+        assert!(
+            big.iter()
+                .filter(|o| o.kind == "heredoc-64k")
+                .all(|o| o.call.tool_input["command"].as_str().unwrap().len() >= 64 * 1024)
+        );
     }
 }
