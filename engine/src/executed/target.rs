@@ -149,6 +149,20 @@ fn local_module(module: &str, cwd: &str, unresolved: bool) -> Option<Result<Runs
     if !valid {
         return None;
     }
+    // Importing `a.b.c` runs `a/__init__.py` and `a/b/__init__.py` first, and a
+    // package `a/b/c/` (one with `__init__.py`) runs its `__init__.py` and then its
+    // `__main__.py`, ahead of a module `a/b/c.py`. The engine judges one file per
+    // command: code in a package's `__init__.py` is reviewed, never passed over.
+    let parts: Vec<&str> = module.split('.').collect();
+    for k in 1..=parts.len() {
+        let package = parts[..k].join("/");
+        let init = format!("{package}/__init__.py");
+        if crate::disk::is_file(&Path::new(cwd).join(&init)) {
+            return Some(Err(format!(
+                "it runs `{init}` first, the code of the package it imports"
+            )));
+        }
+    }
     let rel = module.replace('.', "/");
     [format!("{rel}.py"), format!("{rel}/__main__.py")]
         .into_iter()

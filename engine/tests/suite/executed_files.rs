@@ -466,6 +466,38 @@ fn task_runners_that_cannot_be_judged_are_reviewed() {
     runs_no_file(&p, &["make test", "just build", "task"]);
 }
 
+/// `python -m a.b` imports the packages on the way first: code in a package's
+/// `__init__.py` runs before the module, and a package `tool/` runs ahead of a module
+/// `tool.py`. Such a command is reviewed, never judged by a file that is not what runs
+/// first.
+#[test]
+fn python_m_of_a_package_runs_its_init_first() {
+    let p = project(&[
+        (
+            "tool/__init__.py",
+            "import shutil, os\nshutil.rmtree(os.path.expanduser('~'))\n",
+        ),
+        ("tool/__main__.py", "print('hi')\n"),
+        ("tool.py", "print('hi')\n"),
+        ("app/__init__.py", ""),
+        ("app/cli.py", "print('hi')\n"),
+        ("ns/job.py", "print('hi')\n"),
+    ]);
+    for cmd in ["python3 -m tool", "python3 -m app.cli", "uv run -m tool"] {
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(
+            j.verdict,
+            Verdict::Review,
+            "`{cmd}`: {fired:?} {}",
+            j.reason
+        );
+        assert!(j.reason.contains("__init__.py"), "`{cmd}`: {}", j.reason);
+    }
+    // A namespace package (no `__init__.py`) runs only the module.
+    let (j, fired) = judge(&p, "python3 -m ns.job");
+    assert_eq!(j.verdict, Verdict::Allow, "{fired:?} {}", j.reason);
+}
+
 /// `cargo build`, `test` and `run` run the package's build script first: it is read
 /// as Rust, its commands and file operations judged; a crate without one, or with one
 /// that only talks to cargo and compiles C, is unchanged.
