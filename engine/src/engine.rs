@@ -40,7 +40,14 @@ pub struct Evaluation {
     /// `critical` rules the user overrode that would have fired here. Consumers report
     /// every one: an override is never silent.
     pub overridden: Vec<RuleId>,
+    /// The clock cut the judgement short, here or in a file it judged: it depends on
+    /// more than its input (how busy the machine was), so it must not be kept and
+    /// reused.
+    pub cut_short: bool,
 }
+
+/// The rule of a judgement the clock cut short (`FindingKind::TooSlow`).
+const DEADLINE_RULE: &str = "budget.deadline";
 
 /// The rule that reviews running a local script because its code was not read; when
 /// the engine reads and judges the file, the file's verdict replaces it.
@@ -199,6 +206,7 @@ impl Engine {
     ) -> Evaluation {
         let mut hits = Vec::new();
         let mut fired = Vec::new();
+        let mut cut_short = false;
         let mut vouched = true;
         let mut unvouched_span = None;
         let mut unvouched_what = None;
@@ -298,6 +306,7 @@ impl Engine {
             if !files.is_empty() {
                 let span = Span::new(0, op.primary_text().len());
                 for file in files {
+                    cut_short |= file.cut_short();
                     for hit in Hit::of_file(file, span, true) {
                         if !fired.contains(&hit.rule) {
                             fired.push(hit.rule.clone());
@@ -411,6 +420,7 @@ impl Engine {
                     });
                 }
                 for file in files {
+                    cut_short |= file.cut_short();
                     for hit in Hit::of_file(file, inv.span, false) {
                         if !fired.contains(&hit.rule) {
                             fired.push(hit.rule.clone());
@@ -432,6 +442,7 @@ impl Engine {
             model = Some(m);
         }
 
+        cut_short |= hits.iter().any(|h| &*h.rule == DEADLINE_RULE);
         let whole = Span::new(0, op.primary_text().len());
         let judgement = combine(
             hits,
@@ -446,6 +457,7 @@ impl Engine {
             fired,
             model,
             overridden,
+            cut_short,
         }
     }
 

@@ -460,6 +460,7 @@ fn read_text(
     budget: &mut ScopeBudget,
 ) -> Result<Option<String>, PackError> {
     use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     let file = display(path);
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -467,7 +468,13 @@ fn read_text(
         Ok(_) if !follow_links => not_a_link(path)?,
         Ok(_) => {}
     }
-    let opened = std::fs::File::open(path)
+    // Without blocking: a FIFO (or a link to one, or to a pipe in `/proc/self/fd`) would
+    // wait for a writer forever, and a hook that never answers fails open. Whatever is
+    // not a regular file is refused below, once open.
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
         .map_err(|e| PackError::new(&file, format!("cannot read it: {e}")))?;
     let meta = opened
         .metadata()

@@ -27,6 +27,13 @@ pub(crate) enum FileVerdict {
     Unreadable { shown: String, why: String },
 }
 
+impl FileVerdict {
+    /// Whether the clock cut its judgement short.
+    pub(crate) fn cut_short(&self) -> bool {
+        matches!(self, FileVerdict::Judged { evaluation, .. } if evaluation.cut_short)
+    }
+}
+
 /// Judge the files `inv` runs. `judge(command, cwd)` judges a command line one file
 /// deeper; `depth` is how deep this invocation already is.
 pub(crate) fn judge_files(

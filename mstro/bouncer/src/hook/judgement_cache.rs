@@ -40,9 +40,9 @@ const MAX_ENTRY_BYTES: u64 = 512 * 1024;
 /// Most files of one configuration directory's `rules/` taken into the key; a
 /// directory with more is not cached.
 const MAX_RULE_FILES: usize = 256;
-/// Most bytes of one configuration file read into the key (the loader refuses larger
-/// files, whatever they hold past this).
-const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+/// Most bytes of one configuration directory read into the key (the loader refuses
+/// more: `MAX_SCOPE_BYTES` in `engine/src/config/load.rs`).
+const MAX_CONFIG_BYTES_PER_SCOPE: u64 = 4 * 1024 * 1024;
 
 /// What identifies a judgement: a SHA-256 over everything but the disk it looked at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,8 +67,9 @@ impl JudgementKey {
         part(serde_json::to_string(&call.tool_input).ok()?.as_bytes());
         let paths = ConfigPaths::discover(env, call.cwd.as_deref());
         part(format!("{paths:?}").as_bytes());
-        for dir in std::iter::once(&paths.user_dir).chain(&paths.project_dirs) {
-            part(configuration_state(dir)?.as_bytes());
+        part(configuration_state(&paths.user_dir, true)?.as_bytes());
+        for dir in &paths.project_dirs {
+            part(configuration_state(dir, false)?.as_bytes());
         }
         Some(JudgementKey(hex(&h.finalize())))
     }
@@ -93,14 +94,39 @@ fn this_binary() -> Option<String> {
     ))
 }
 
-/// What a configuration directory holds that the loader reads: `bouncer.yaml` and
-/// every file in `rules/`, each by its kind and a SHA-256 of its text.
-fn configuration_state(dir: &Path) -> Option<String> {
+/// What a configuration directory holds that the loader reads: the directory itself,
+/// `bouncer.yaml`, `rules/` and every entry in it, each by its kind and, for a regular
+/// file, a SHA-256 of its text. A project's links are recorded as links, never
+/// followed (its loader refuses them); the user's are followed, as the loader does.
+/// Nothing but a regular file is ever read: a FIFO, a device or `/proc/self/fd/1`
+/// would block or never end. `None` when there is more than the loader would read
+/// anyway (it then refuses the configuration itself, and nothing is kept).
+fn configuration_state(dir: &Path, follow_links: bool) -> Option<String> {
+    let mut budget = MAX_CONFIG_BYTES_PER_SCOPE;
     let mut out = String::new();
-    out.push_str(&file_state(&dir.join("bouncer.yaml")));
+    if !follow_links {
+        // A project's `.mstro` that is a link is refused by the loader. (Whether the
+        // user's exists at all changes with the first audit record; what is in it is
+        // what counts.)
+        out.push_str(&entry_state(dir, false, &mut budget)?);
+    }
+    out.push_str(&entry_state(
+        &dir.join("bouncer.yaml"),
+        follow_links,
+        &mut budget,
+    )?);
     let rules = dir.join("rules");
-    out.push_str(&file_state(&rules));
-    if let Ok(read) = std::fs::read_dir(&rules) {
+    out.push_str(&entry_state(&rules, follow_links, &mut budget)?);
+    let listing = if follow_links {
+        std::fs::read_dir(&rules)
+    } else {
+        // `read_dir` would follow a link; a project's `rules` link is recorded above.
+        match std::fs::symlink_metadata(&rules) {
+            Ok(m) if m.is_dir() => std::fs::read_dir(&rules),
+            _ => return Some(out),
+        }
+    };
+    if let Ok(read) = listing {
         let mut names: Vec<_> = read.flatten().map(|e| e.file_name()).collect();
         if names.len() > MAX_RULE_FILES {
             return None;
@@ -108,27 +134,74 @@ fn configuration_state(dir: &Path) -> Option<String> {
         names.sort();
         for name in names {
             out.push_str(&format!("{name:?}"));
-            out.push_str(&file_state(&rules.join(name)));
+            out.push_str(&entry_state(&rules.join(name), follow_links, &mut budget)?);
         }
     }
     Some(out)
 }
 
-fn file_state(path: &Path) -> String {
-    let kind = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => "link",
-        Ok(m) if m.is_file() => "file",
-        Ok(m) if m.is_dir() => return "dir;".to_owned(),
-        Ok(_) => return "other;".to_owned(),
-        Err(e) => return format!("{:?};", e.kind()),
+/// One entry: its kind (`lstat`, or `stat` through a link when `follow_links`), and
+/// the SHA-256 of a regular file's text, opened without blocking and checked to be a
+/// regular file once open. `None` once the directory's bytes are past `budget`.
+fn entry_state(path: &Path, follow_links: bool, budget: &mut u64) -> Option<String> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let kind = |t: std::fs::FileType| {
+        if t.is_symlink() {
+            "link"
+        } else if t.is_file() {
+            "file"
+        } else if t.is_dir() {
+            "dir"
+        } else if t.is_fifo() {
+            "fifo"
+        } else {
+            "other"
+        }
     };
-    let mut bytes = Vec::new();
-    let read = std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes));
-    match read {
-        Ok(_) => format!("{kind} {};", hex(&Sha256::digest(&bytes))),
-        Err(e) => format!("{kind} {:?};", e.kind()),
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("{:?};", e.kind())),
+    };
+    if meta.file_type().is_symlink() && !follow_links {
+        let target = std::fs::read_link(path).ok();
+        return Some(format!("link {target:?};"));
     }
+    let mut flags = libc::O_NONBLOCK;
+    if !follow_links {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path);
+    let file = match opened {
+        Ok(f) => f,
+        Err(e) => return Some(format!("{} {:?};", kind(meta.file_type()), e.kind())),
+    };
+    let Ok(open_meta) = file.metadata() else {
+        return Some(format!("{} unreadable;", kind(meta.file_type())));
+    };
+    if !open_meta.is_file() {
+        return Some(format!(
+            "{} {};",
+            kind(meta.file_type()),
+            kind(open_meta.file_type())
+        ));
+    }
+    if open_meta.len() > *budget {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(*budget + 1).read_to_end(&mut bytes).ok()?;
+    if bytes.len() as u64 > *budget {
+        return None;
+    }
+    *budget -= bytes.len() as u64;
+    Some(format!(
+        "{} {};",
+        kind(meta.file_type()),
+        hex(&Sha256::digest(&bytes))
+    ))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -162,6 +235,7 @@ impl Kept {
             fired: self.fired.iter().map(|r| r.as_str().into()).collect(),
             model: None,
             overridden: self.overridden.iter().map(|r| r.as_str().into()).collect(),
+            cut_short: false,
         })
     }
 }
@@ -206,8 +280,7 @@ impl JudgementCache {
         recorded: Recorded,
         config: &mstro_engine::Config,
     ) {
-        let deadline = evaluation.fired.iter().any(|r| &**r == "budget.deadline");
-        if !recorded.complete || recorded.observations.is_empty() || deadline {
+        if !recorded.complete || recorded.observations.is_empty() || evaluation.cut_short {
             return;
         }
         let kept = Kept {

@@ -150,3 +150,53 @@ fn calls_that_run_no_file_are_not_kept() {
     assert_eq!(hook(&s, &s.home, "rm -rf /").0, "deny");
     assert!(entries(&s).is_empty(), "{:?}", entries(&s));
 }
+
+/// A judgement the clock cut short depends on how busy the machine was: it is never
+/// kept, whether the cut fell in the command line or in a file it runs.
+#[test]
+fn a_judgement_cut_short_by_the_clock_is_not_kept() {
+    let long: String = (0..400).map(|i| format!("echo {i}\n")).collect();
+    let s = setup(&[
+        ("a1.sh", &long),
+        ("a2.sh", &long),
+        ("a3.sh", &long),
+        ("evil.sh", "rm -rf ~/\n"),
+    ]);
+    std::fs::create_dir_all(s.home.join(".mstro")).unwrap();
+    std::fs::write(s.home.join(".mstro/bouncer.yaml"), "deadline_ms: 1\n").unwrap();
+    let (decision, reason) = hook(
+        &s,
+        &s.home,
+        "bash a1.sh; bash a2.sh; bash a3.sh; bash evil.sh",
+    );
+    assert!(reason.contains("budget.deadline"), "{decision}: {reason}");
+    assert!(entries(&s).is_empty(), "{:?}", entries(&s));
+}
+
+/// What a cloned repository puts in its `.mstro` can neither hang the hook (a link to
+/// a pipe, a FIFO) nor keep a judgement the loader would now refuse (a `.mstro` that
+/// became a link).
+#[test]
+fn a_project_s_configuration_is_read_for_the_key_as_the_loader_reads_it() {
+    let s = setup(&[("build.sh", "mkdir -p dist\n")]);
+    let rules = s.project.join(".mstro/rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::os::unix::fs::symlink("/proc/self/fd/1", rules.join("README")).unwrap();
+    let fifo = std::ffi::CString::new(rules.join("pipe.yaml").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    // `hook` waits for the answer: a hook that blocked would hang the test here.
+    let (decision, reason) = answer(&s, "bash build.sh");
+    assert_ne!(decision, "", "{reason}");
+
+    let s = setup(&[("build.sh", "mkdir -p dist\n")]);
+    let config = s.project.join(".mstro");
+    std::fs::create_dir_all(config.join("rules")).unwrap();
+    std::fs::write(config.join("bouncer.yaml"), "{}\n").unwrap();
+    assert_eq!(answer(&s, "bash build.sh").0, "allow");
+    let moved = s.home.join("elsewhere");
+    std::fs::rename(&config, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &config).unwrap();
+    let (decision, reason) = answer(&s, "bash build.sh");
+    assert_eq!(decision, "deny", "a linked .mstro is refused: {reason}");
+}
