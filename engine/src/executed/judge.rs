@@ -142,7 +142,7 @@ pub(crate) fn judge_text(
         },
         RunsAs::Targets(run) => match run.tool {
             Tool::Make => super::make::judge_make(&runs.path, &runs.shown, text, &run, judge),
-            Tool::Just => super::just::judge_just(&runs.shown, text, &run, judge),
+            Tool::Just => super::just::judge_just(&runs.path, &runs.shown, text, &run, judge),
             Tool::Task => super::taskfile::judge_task(&runs.shown, text, &run, judge),
         },
         RunsAs::BuildScripts(scripts) => {

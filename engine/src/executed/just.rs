@@ -1,8 +1,10 @@
 //! The recipes `just` runs, judged: a small reader of justfiles (recipes with their
 //! parameters and dependencies, `@`/`-` line prefixes, string variables, backticks,
-//! `#!` recipes run by their interpreter), bounded in what it follows.
+//! `#!` recipes run by their interpreter, `import`ed justfiles), bounded in what it
+//! follows.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use super::judge::{FileVerdict, by_first_line, judge_text, line_of};
 use super::target::{Runs, RunsAs, shell_dialect};
@@ -11,10 +13,16 @@ use crate::engine::Evaluation;
 
 /// Most recipes one `just` runs that the bouncer follows.
 const MAX_RECIPES: usize = 64;
+/// Most justfiles one justfile imports, all levels together.
+const MAX_IMPORTS: usize = 16;
+/// Deepest chain of imports followed.
+const MAX_IMPORT_DEPTH: usize = 4;
 
 #[derive(Debug, Default, Clone)]
 struct Recipe {
     name: String,
+    /// The file it is in ([`Justfile::sources`]).
+    file: usize,
     /// `(name, variadic)`, and how many are required.
     params: Vec<(String, bool)>,
     before: Vec<String>,
@@ -27,19 +35,41 @@ struct Recipe {
 
 #[derive(Debug, Default)]
 struct Justfile {
+    /// The justfile and those it imports: as shown, and their text.
+    sources: Vec<(String, String)>,
+    /// In the order they are defined, imports in place. A name may be defined twice
+    /// (`set allow-duplicate-recipes`): every definition is judged.
     recipes: Vec<Recipe>,
-    aliases: HashMap<String, String>,
+    /// `alias name := recipe`, every one (a name may be given twice too).
+    aliases: Vec<(String, String)>,
     /// Variables with a literal value (`None`: only known at run time).
     vars: HashMap<String, Option<String>>,
-    /// Backtick commands, run when the justfile is evaluated: offset and text.
-    backticks: Vec<(usize, String)>,
+    /// Backtick commands, run when the justfile is evaluated: file, offset and text.
+    backticks: Vec<(usize, usize, String)>,
     /// A default recipe named by `[default]`.
     default: Option<String>,
 }
 
-/// Read a justfile; `Err` for what the bouncer does not follow.
-fn parse(text: &str) -> Result<Justfile, String> {
+/// Read the justfile `shown` at `path` (`None`: no file on disk, so imports cannot be
+/// followed) with its imports; `Err` for what the bouncer does not follow.
+fn parse(shown: &str, text: &str, path: Option<&Path>) -> Result<Justfile, String> {
     let mut jf = Justfile::default();
+    let mut imports = 0;
+    read_into(&mut jf, shown, text, path, 0, &mut imports)?;
+    Ok(jf)
+}
+
+/// Read one justfile into `jf`, its imports read in where they are.
+fn read_into(
+    jf: &mut Justfile,
+    shown: &str,
+    text: &str,
+    path: Option<&Path>,
+    depth: usize,
+    imports: &mut usize,
+) -> Result<(), String> {
+    let file = jf.sources.len();
+    jf.sources.push((shown.to_owned(), text.to_owned()));
     let mut offset = 0;
     let lines: Vec<(usize, &str)> = text
         .split_inclusive('\n')
@@ -68,9 +98,52 @@ fn parse(text: &str) -> Result<Justfile, String> {
         }
         let first = trimmed.split_whitespace().next().unwrap_or("");
         match first {
-            "import" | "import?" | "mod" | "mod?" => {
+            "import" | "import?" => {
+                let optional = first == "import?";
+                let literal = string_literal(trimmed[first.len()..].trim());
+                let (Some(name), Some(path)) = (literal, path) else {
+                    return Err(format!(
+                        "`{shown}` line {} loads a justfile it does not name plainly (`{trimmed}`)",
+                        line_of(text, at)
+                    ));
+                };
+                if name.starts_with('~') {
+                    return Err(format!("`{shown}` imports `{name}`, outside the project"));
+                }
+                let imported = path.parent().unwrap_or(Path::new(".")).join(&name);
+                let imported_text = match crate::disk::read_text(&imported) {
+                    Ok(Some(t)) => t,
+                    // A missing optional import is nothing; a missing one stops just
+                    // before anything runs, which the bouncer does not rely on.
+                    Ok(None) if optional => continue,
+                    Ok(None) => {
+                        return Err(format!("`{shown}` imports `{name}`, which is not there"));
+                    }
+                    Err(e) => return Err(format!("`{name}`, which `{shown}` imports: {e}")),
+                };
+                *imports += 1;
+                if *imports > MAX_IMPORTS || depth >= MAX_IMPORT_DEPTH {
+                    return Err(format!(
+                        "it imports more than {MAX_IMPORTS} justfiles, or imports nest too deep"
+                    ));
+                }
+                let imported_shown = match Path::new(shown).parent() {
+                    Some(p) if !p.as_os_str().is_empty() => format!("{}/{name}", p.display()),
+                    _ => name.clone(),
+                };
+                read_into(
+                    jf,
+                    &imported_shown,
+                    &imported_text,
+                    Some(&imported),
+                    depth + 1,
+                    imports,
+                )?;
+                continue;
+            }
+            "mod" | "mod?" => {
                 return Err(format!(
-                    "line {} loads another justfile (`{trimmed}`)",
+                    "`{shown}` line {} loads a module, which the bouncer does not read (`{trimmed}`)",
                     line_of(text, at)
                 ));
             }
@@ -103,7 +176,7 @@ fn parse(text: &str) -> Result<Justfile, String> {
             "alias" => {
                 if let Some((name, target)) = trimmed["alias".len()..].split_once(":=") {
                     jf.aliases
-                        .insert(name.trim().to_owned(), target.trim().to_owned());
+                        .push((name.trim().to_owned(), target.trim().to_owned()));
                 }
                 continue;
             }
@@ -121,7 +194,7 @@ fn parse(text: &str) -> Result<Justfile, String> {
             let literal = string_literal(value);
             if let Some(code) = value.strip_prefix('`').and_then(|v| v.strip_suffix('`')) {
                 let start = at + line.find('`').unwrap_or(0) + 1;
-                jf.backticks.push((start, code.to_owned()));
+                jf.backticks.push((file, start, code.to_owned()));
             } else if value.contains('`') {
                 return Err(format!(
                     "line {} builds a command at run time",
@@ -171,6 +244,7 @@ fn parse(text: &str) -> Result<Justfile, String> {
         attributes.clear();
         jf.recipes.push(Recipe {
             name,
+            file,
             params,
             before,
             after,
@@ -178,7 +252,7 @@ fn parse(text: &str) -> Result<Justfile, String> {
             script,
         });
     }
-    Ok(jf)
+    Ok(())
 }
 
 /// A `"..."` or `'...'` literal without interpolation, as its value.
@@ -231,8 +305,9 @@ fn dep_names(deps: &str) -> Vec<String> {
     out
 }
 
-/// Judge what `just` runs from the justfile `shown`, whose text is `text`.
+/// Judge what `just` runs from the justfile `shown` at `path`, whose text is `text`.
 pub(crate) fn judge_just(
+    path: &Path,
     shown: &str,
     text: &str,
     run: &TargetRun,
@@ -244,16 +319,29 @@ pub(crate) fn judge_just(
             why,
         }]
     };
-    let mut jf = match parse(text) {
+    let mut jf = match parse(shown, text, Some(path)) {
         Ok(j) => j,
         Err(why) => return unreadable(why),
     };
     for (name, value) in &run.vars {
         jf.vars.insert(name.clone(), value.clone());
     }
-    let find = |jf: &Justfile, name: &str| -> Option<usize> {
-        let name = jf.aliases.get(name).map_or(name, String::as_str);
-        jf.recipes.iter().position(|r| r.name == name)
+    // Every recipe a name may run: each definition of it, or of what it is an alias
+    // of. Which one just picks depends on settings and import order; judging all of
+    // them cannot miss the one it runs.
+    let find = |jf: &Justfile, name: &str| -> Vec<usize> {
+        let mut names: Vec<&str> = jf
+            .aliases
+            .iter()
+            .filter(|(alias, _)| alias == name)
+            .map(|(_, target)| target.as_str())
+            .collect();
+        if names.is_empty() {
+            names.push(name);
+        }
+        (0..jf.recipes.len())
+            .filter(|&r| names.contains(&jf.recipes[r].name.as_str()))
+            .collect()
     };
     // The recipes asked for, each with its arguments.
     let mut wanted: Vec<(usize, Vec<Option<String>>)> = Vec::new();
@@ -263,28 +351,40 @@ pub(crate) fn judge_just(
     } else if run.goals.is_empty() {
         let default = match &jf.default {
             Some(d) => find(&jf, d),
-            None => (!jf.recipes.is_empty()).then_some(0),
+            None => (!jf.recipes.is_empty()).then_some(0).into_iter().collect(),
         };
-        wanted.extend(default.map(|d| (d, Vec::new())));
+        wanted.extend(default.into_iter().map(|d| (d, Vec::new())));
     }
     while let Some(word) = words.next() {
         if let Some(word) = word.strip_prefix('\u{0}') {
             return unreadable(format!("the recipe `{word}` is only known at run time"));
         }
         // An unknown recipe stops just before anything runs.
-        let Some(r) = find(&jf, word) else {
+        let found = find(&jf, word);
+        let Some(&first) = found.first() else {
             return Vec::new();
         };
-        let recipe = &jf.recipes[r];
-        let variadic = recipe.params.iter().any(|p| p.1);
+        // The definitions of one name may take different parameters; the words after
+        // it are read as the first one reads them, and a definition that would read
+        // them otherwise makes the command unreadable.
+        let takes = |r: usize| {
+            let recipe = &jf.recipes[r];
+            (recipe.params.iter().any(|p| p.1), recipe.params.len())
+        };
+        if found.iter().any(|&r| takes(r) != takes(first)) {
+            return unreadable(format!(
+                "its recipe `{word}` is defined more than once, with different parameters"
+            ));
+        }
+        let (variadic, count) = takes(first);
         let mut args = Vec::new();
-        while (variadic || args.len() < recipe.params.len())
+        while (variadic || args.len() < count)
             && let Some(a) = words.peek()
         {
             args.push((!a.starts_with('\u{0}')).then(|| a.to_string()));
             words.next();
         }
-        wanted.push((r, args));
+        wanted.extend(found.into_iter().map(|r| (r, args.clone())));
     }
     // Dependencies first and after, once each, bounded.
     let mut order: Vec<(usize, Vec<Option<String>>)> = Vec::new();
@@ -300,17 +400,19 @@ pub(crate) fn judge_just(
         }
         let recipe = &jf.recipes[r];
         for d in recipe.before.iter().chain(&recipe.after).rev() {
-            match find(&jf, d) {
-                Some(d) => stack.push((d, Vec::new(), depth + 1)),
-                None => return unreadable(format!("its recipe `{d}` is not in the file")),
+            let found = find(&jf, d);
+            if found.is_empty() {
+                return unreadable(format!("its recipe `{d}` is not in the file"));
             }
+            stack.extend(found.into_iter().rev().map(|d| (d, Vec::new(), depth + 1)));
         }
         order.push((r, args));
     }
 
     let dir = run.dir.display().to_string();
     let mut out = Vec::new();
-    for (offset, code) in &jf.backticks {
+    for (file, offset, code) in &jf.backticks {
+        let (shown, text) = &jf.sources[*file];
         let evaluation = judge(code, Some(&dir));
         out.push(FileVerdict::Judged {
             shown: format!("a backtick at `{shown}:{}`", line_of(text, *offset)),
@@ -343,6 +445,8 @@ pub(crate) fn judge_just(
         let Some(&(first_at, _)) = recipe.body.first() else {
             continue;
         };
+        let (shown, text) = &jf.sources[recipe.file];
+        let (shown, text) = (shown.as_str(), text.as_str());
         let at = format!("the `{}` recipe at `{shown}:{{}}`", recipe.name);
         if recipe.script {
             let body: String = recipe
@@ -452,7 +556,7 @@ after:
     #!/usr/bin/env python3
     print(1)
 ";
-        let jf = parse(text).unwrap();
+        let jf = parse("justfile", text, None).unwrap();
         let names: Vec<&str> = jf.recipes.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, vec!["default", "build", "gen", "test", "after"]);
         assert_eq!(jf.recipes[1].params, vec![("mode".to_owned(), false)]);
@@ -460,7 +564,7 @@ after:
         assert_eq!(jf.recipes[3].after, vec!["after"]);
         assert!(jf.recipes[4].script);
         assert_eq!(jf.recipes[1].body.len(), 2);
-        assert_eq!(jf.aliases["t"], "test");
+        assert_eq!(jf.aliases, vec![("t".to_owned(), "test".to_owned())]);
         assert_eq!(jf.vars["dir"], Some("build".to_owned()));
         let values: HashMap<&str, Option<String>> =
             [("mode", Some("release".to_owned())), ("x", None)].into();
@@ -468,7 +572,8 @@ after:
             interpolate("cargo build --{{mode}} {{x}} {{{{", &values),
             "cargo build --release ${JUST_x} {{"
         );
-        assert!(parse("import 'other.just'\n").is_err());
-        assert!(parse("set shell := [\"python3\", \"-c\"]\n").is_err());
+        // Without the file on disk, an import cannot be followed.
+        assert!(parse("justfile", "import 'other.just'\n", None).is_err());
+        assert!(parse("justfile", "set shell := [\"python3\", \"-c\"]\n", None).is_err());
     }
 }

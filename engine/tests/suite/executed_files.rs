@@ -440,6 +440,10 @@ fn task_runners_that_cannot_be_judged_are_reviewed() {
         ("Makefile", "include $(CONF)\nall:\n\techo hi\n"),
         ("m2/Makefile", "x:\n\t$(eval A := 1)\n"),
         ("j/justfile", "import 'other.just'\nx:\n    echo\n"),
+        ("j2/justfile", "import x\nx:\n    echo\n"),
+        ("j3/justfile", "mod tools\nx:\n    echo\n"),
+        ("j4/justfile", "import 'a.just'\nx:\n    echo\n"),
+        ("j4/a.just", "import 'a.just'\n"),
         ("t/Taskfile.yml", "version: '3'\ntasks: ["),
     ]);
     for cmd in [
@@ -447,7 +451,12 @@ fn task_runners_that_cannot_be_judged_are_reviewed() {
         "make -C m2 x",
         "make \"$T\"",
         "make -e all",
+        // An import that is not there, not named by a literal, a module, an import
+        // that imports itself.
         "cd j && just x",
+        "cd j2 && just x",
+        "cd j3 && just x",
+        "cd j4 && just x",
         "cd t && task",
     ] {
         let (j, fired) = judge(&p, cmd);
@@ -496,6 +505,52 @@ fn python_m_of_a_package_runs_its_init_first() {
     // A namespace package (no `__init__.py`) runs only the module.
     let (j, fired) = judge(&p, "python3 -m ns.job");
     assert_eq!(j.verdict, Verdict::Allow, "{fired:?} {}", j.reason);
+}
+
+/// `just` reads the justfiles a justfile imports, and a recipe defined twice
+/// (`set allow-duplicate-recipes`, or an import and the importing file) is judged in
+/// every definition: which one runs depends on settings the bouncer need not follow.
+#[test]
+fn just_imports_and_recipes_defined_twice_are_judged() {
+    let p = project(&[
+        (
+            "justfile",
+            "import 'ci/tasks.just'\nimport? 'missing.just'\n\ntest:\n    cargo test\n",
+        ),
+        (
+            "ci/tasks.just",
+            "# deploy\n\nwipe:\n    rm -rf ~\n\nlint:\n    cargo clippy\n",
+        ),
+        (
+            "d/justfile",
+            "set allow-duplicate-recipes\n\nbuild:\n    echo ok\n\nbuild:\n    rm -rf ~\n",
+        ),
+        (
+            "a/justfile",
+            "set allow-duplicate-recipes\nalias b := build\n\nbuild:\n    cargo build\n\nbuild:\n    rm -rf /\n",
+        ),
+        (
+            "w/justfile",
+            "build:\n    cargo build\n\nbuild x:\n    rm -rf {{x}}\n",
+        ),
+    ]);
+    let (j, fired) = judge(&p, "just wipe");
+    assert_eq!(j.verdict, Verdict::Deny, "{fired:?} {}", j.reason);
+    assert!(j.reason.contains("ci/tasks.just:4"), "{}", j.reason);
+    for cmd in ["just test", "just lint"] {
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(j.verdict, Verdict::Allow, "`{cmd}`: {fired:?} {}", j.reason);
+    }
+    for cmd in ["cd d && just build", "cd a && just b"] {
+        let (j, fired) = judge(&p, cmd);
+        assert_eq!(j.verdict, Verdict::Deny, "`{cmd}`: {fired:?} {}", j.reason);
+    }
+    let (j, fired) = judge(&p, "cd w && just build dist");
+    assert_eq!(j.verdict, Verdict::Review, "{fired:?} {}", j.reason);
+    assert!(
+        fired.iter().any(|r| r == "shell.unreadable-file"),
+        "{fired:?}"
+    );
 }
 
 /// `cargo build`, `test` and `run` run the package's build script first: it is read
