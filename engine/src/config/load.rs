@@ -30,8 +30,9 @@ pub struct ConfigPaths {
 
 impl ConfigPaths {
     /// The user's directory, and the project's `.mstro` directories: those in the
-    /// working directory and its ancestors up to the project's root (a directory with
-    /// `.git`, or `$CLAUDE_PROJECT_DIR`), never the home directory or above it. With no
+    /// working directory and its ancestors up to the project's root (the outermost
+    /// directory with `.git`, or `$CLAUDE_PROJECT_DIR`), never the home directory or
+    /// above it. With no
     /// root in sight (work outside any repository), only the working directory's own
     /// `.mstro` counts, so that a `/tmp/.mstro` someone else left cannot apply. The
     /// user's own directory, however it is spelled, is never taken for a project's.
@@ -47,10 +48,15 @@ impl ConfigPaths {
         let home = Path::new(&env.home);
         let root = env.project_root.as_deref().map(Path::new);
         let mut found = Vec::new();
-        let mut bounded = false;
         if let Some(cwd) = cwd {
             let cwd_path = Path::new(cwd);
             let under_home = cwd_path.starts_with(home) && cwd_path != home;
+            // How many of `found` lie at or below the outermost repository seen. A
+            // repository inside another (a submodule, or one `git init` just made)
+            // does not end the walk: the outer project's rules, which may only tighten,
+            // still apply inside it.
+            let mut in_a_repository = None;
+            let mut bounded = false;
             for dir in cwd_path.ancestors() {
                 if under_home && dir == home {
                     bounded = true;
@@ -60,15 +66,21 @@ impl ConfigPaths {
                 if is_project_dir(&candidate) {
                     found.push(candidate);
                 }
-                if Some(dir) == root || exists(&dir.join(".git")) {
+                if Some(dir) == root {
                     bounded = true;
                     break;
                 }
+                if exists(&dir.join(".git")) {
+                    in_a_repository = Some(found.len());
+                }
             }
             if !bounded {
-                found.truncate(usize::from(
-                    found.first().is_some_and(|d| d.parent() == Some(cwd_path)),
-                ));
+                match in_a_repository {
+                    Some(n) => found.truncate(n),
+                    None => found.truncate(usize::from(
+                        found.first().is_some_and(|d| d.parent() == Some(cwd_path)),
+                    )),
+                }
             }
         }
         if let Some(root) = root {

@@ -436,6 +436,15 @@ fn nested_project_directories_all_apply() {
         judge(&engine, "make deploy").judgement.verdict,
         Verdict::Deny
     );
+
+    // A repository inside the project (a submodule, or one the agent just made with
+    // `git init`) does not shed the project's rules.
+    fs::create_dir_all(layers.project.join("pkg/.git")).unwrap();
+    let paths = ConfigPaths::discover(&env, cwd.to_str());
+    assert_eq!(
+        paths.project_dirs,
+        vec![layers.project.join(".mstro"), cwd.join(".mstro")]
+    );
 }
 
 /// Outside any repository only the working directory's own `.mstro` counts: one left in
