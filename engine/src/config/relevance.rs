@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use crate::operation::{Operation, ToolCall};
 use crate::pack::Relevance;
 use crate::path::PathEnv;
-use crate::shell::{self, Context, Limits};
+use crate::shell::{self, Context, FindingKind, Limits};
 
 /// The programs `call` runs (every invocation, nested ones included), and whether it is
 /// a tool other than Bash. A program written as a glob could be any program, a call
@@ -66,6 +66,21 @@ pub fn relevance_of(call: &ToolCall, env: &PathEnv) -> Relevance {
             &Limits::default(),
             context,
         );
+        // A reading cut short by a budget lists only some of the programs. The
+        // judgement reads the command again, with the configured deadline (which may
+        // be longer) and on a machine that may be less busy by then: it must have the
+        // rules for whatever that reading finds.
+        if model.findings.iter().any(|f| {
+            matches!(
+                f.kind,
+                FindingKind::TooSlow
+                    | FindingKind::TooManyInvocations
+                    | FindingKind::TooDeep
+                    | FindingKind::TooLarge
+            )
+        }) {
+            return Relevance::All;
+        }
         for inv in &model.invocations {
             // A command that runs a file (`bash x.sh`, `npm test`) runs whatever the file
             // holds, which any rule may be about.

@@ -153,6 +153,24 @@ fn a_command_running_a_file_needs_every_rule() {
     }
 }
 
+/// A command line its reading cut short (here: more commands than are read) lists only
+/// some of its programs: it needs every rule, since the judgement may read further.
+#[test]
+fn a_reading_cut_short_needs_every_rule() {
+    let env = mstro_engine::PathEnv::new("/home/dev", Some("/home/dev/p"));
+    let long = format!("{}rm -rf /", "ls; ".repeat(1200));
+    let call = mstro_engine::ToolCall::bash(&long).with_cwd("/home/dev/p");
+    assert!(matches!(
+        mstro_engine::config::relevance_of(&call, &env),
+        mstro_engine::pack::Relevance::All
+    ));
+    let short = mstro_engine::ToolCall::bash("ls; ls").with_cwd("/home/dev/p");
+    assert!(!matches!(
+        mstro_engine::config::relevance_of(&short, &env),
+        mstro_engine::pack::Relevance::All
+    ));
+}
+
 /// Code written to be run needs every rule too.
 #[test]
 fn writing_code_needs_every_rule() {
