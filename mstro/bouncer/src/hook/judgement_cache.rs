@@ -272,15 +272,20 @@ impl JudgementCache {
 
     /// Keep `evaluation`, judged under `key` with `recorded` looks at the disk, if it
     /// may be reused: it looked at the disk (else judging is cheap), saw all it
-    /// depended on, and was not cut short by the clock.
+    /// depended on, was not cut short by the clock, and `key` still holds now
+    /// (`key_now`: the configuration may have changed while it was read).
     pub fn put(
         &self,
         key: &JudgementKey,
+        key_now: impl FnOnce() -> Option<JudgementKey>,
         evaluation: &Evaluation,
         recorded: Recorded,
         config: &mstro_engine::Config,
     ) {
         if !recorded.complete || recorded.observations.is_empty() || evaluation.cut_short {
+            return;
+        }
+        if key_now().as_ref() != Some(key) {
             return;
         }
         let kept = Kept {

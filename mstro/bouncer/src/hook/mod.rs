@@ -234,12 +234,9 @@ fn judge(call: &ToolCall, env: PathEnv, flag: Option<Mode>) -> Result<Judged, St
         Ok::<_, String>((evaluation, mode, configured))
     });
     let (evaluation, mode, configured) = judged?;
-    // The configuration may have changed while it was read: keep the judgement only
-    // under the key it was judged with.
-    if let Some(key) = key
-        && JudgementKey::new(call, &env, flag).as_ref() == Some(&key)
-    {
-        cache.put(&key, &evaluation, recorded, &configured.config);
+    if let Some(key) = key {
+        let key_now = || JudgementKey::new(call, &env, flag);
+        cache.put(&key, key_now, &evaluation, recorded, &configured.config);
     }
     Ok(Judged {
         evaluation,
