@@ -175,8 +175,12 @@ pub enum Layer {
     Ai,
     /// The reviewer failed (error, bad answer, low-confidence allow): the failure outcome.
     AiError,
-    /// The input was too big, too deep or too slow to judge: never reviewed, never allowed.
+    /// The input was too big, too deep or too slow to judge: never sent to the AI
+    /// reviewer, and never allowed unless a person approves it.
     Budget,
+    /// A person decided, answering the approval request of a session in the browser
+    /// (`mstro`; docs/sessions.md, "Approvals").
+    Person,
 }
 
 impl Layer {
@@ -188,6 +192,7 @@ impl Layer {
             Layer::Ai => "ai",
             Layer::AiError => "ai-error",
             Layer::Budget => "budget",
+            Layer::Person => "person",
         }
     }
 }

@@ -84,6 +84,8 @@ async fn measure(
         },
         watchdog: WatchdogConfig::default(),
         cancel_grace: Duration::from_secs(3),
+        ask_person: mstro::session::runner::AskPerson::Never,
+        approval_timeout: Duration::from_secs(60),
     };
     let sessions = Tabs::new(
         work,

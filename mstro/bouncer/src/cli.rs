@@ -145,6 +145,22 @@ pub struct McpArgs {
     /// Working directory of the session (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub cwd: Option<PathBuf>,
+    /// When a person is asked to approve a `review` (only in a session `mstro` runs,
+    /// which shows the request in its owner's browsers).
+    #[arg(long, value_enum, default_value_t = AskPerson::AfterReviewer, env = "MSTRO_ASK_PERSON")]
+    pub ask_person: AskPerson,
+}
+
+/// `mcp --ask-person`: when the owner of a `mstro` session decides a `review`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AskPerson {
+    /// When the AI reviewer does not settle it (none configured, it failed, or it
+    /// was not confident enough); a confident reviewer's answer stands.
+    AfterReviewer,
+    /// Always, instead of the AI reviewer ("ask me").
+    First,
+    /// Never: what the reviewer does not settle is denied.
+    Never,
 }
 
 #[derive(Debug, Args)]

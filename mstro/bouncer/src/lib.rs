@@ -1,14 +1,14 @@
 //! `mstro-bouncer`: the engine's command line. `hook` for Claude Code's PreToolUse
 //! hook, `check` for CI and evaluation harnesses, `scan` for the commands files will
 //! run, `explain` for people, `mcp` for the sessions `mstro` runs (it reports what it
-//! decided through [`decision_report`]).
+//! decided, and asks the owner to approve, through [`run_channel`]).
 
 mod audit;
 mod cache_dir;
+mod call_digest;
 mod check;
 pub mod cli;
 mod configured;
-pub mod decision_report;
 mod explain;
 pub mod hook;
 pub mod install;
@@ -16,6 +16,7 @@ mod mcp;
 mod overrides;
 pub mod packs;
 pub(crate) mod review;
+pub mod run_channel;
 pub(crate) mod scan;
 
 /// Entry points of the fuzz targets in `fuzz/`, also run on their findings by the test

@@ -6,14 +6,17 @@
 //!
 //! The engine is loaded once for the session; each call is judged on tokio's blocking
 //! pool (the reviewer's HTTP client is blocking) and resolved under the mode's policy,
-//! headless by default: a reviewer failure denies.
+//! headless by default: a reviewer failure denies. In a session `mstro` runs, a
+//! `review` nothing else settled goes to the owner instead (`--ask-person`): the run
+//! shows an approval card in their browsers and this call waits for the answer
+//! ([`crate::run_channel`]); anything but an approval denies.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mstro_engine::policy::Detail;
-use mstro_engine::{Mode, Outcome, ToolCall};
+use mstro_engine::policy::{Detail, Step};
+use mstro_engine::{Judgement, Layer, Mode, Outcome, Policy, Resolution, ToolCall};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
     CustomResult, ErrorCode, Implementation, JsonObject, ListToolsResult, PaginatedRequestParams,
@@ -24,12 +27,12 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
 
 use super::audit::{AuditLog, AuditRecord};
-use super::cli::McpArgs;
+use super::cli::{AskPerson, McpArgs};
 use super::configured::Configured;
 use super::hook::reason;
-use super::review::ReviewSetup;
 use super::review::cache::ReviewCache;
-use crate::decision_report::{DecisionReport, Reporter};
+use super::review::{AiChoice, ReviewSetup, operation_text};
+use crate::run_channel::{ApprovalAsk, Reporter};
 use mstro_protocol::event::Decision;
 
 /// The tool's name; Claude Code is told `mcp__<server name>__approval_prompt`.
@@ -44,8 +47,11 @@ struct Session {
     user_request: Option<String>,
     cwd: String,
     audit: AuditLog,
-    /// The mstro session run that started us, told about every decision.
+    /// The mstro session run that started us, told about every decision and asked for
+    /// approvals.
     reporter: Reporter,
+    /// When the run's owner decides a `review` (only with a run to ask).
+    ask_person: AskPerson,
 }
 
 pub fn run(args: &McpArgs) -> i32 {
@@ -70,10 +76,22 @@ fn serve(args: &McpArgs) -> anyhow::Result<()> {
     let mode = Mode::from(args.mode);
     // Built outside the runtime: reqwest's blocking client may not be created (or
     // dropped) on a runtime thread.
+    let reporter = Reporter::from_env();
+    let ask_person = if reporter.has_run() {
+        args.ask_person
+    } else {
+        AskPerson::Never
+    };
+    // "Ask me": the owner decides instead of the AI reviewer.
+    let ai = if ask_person == AskPerson::First {
+        AiChoice::Off
+    } else {
+        args.ai
+    };
     let session = match configured {
         Ok(configured) => {
             let setup = ReviewSetup::new(
-                args.ai,
+                ai,
                 configured.config.reviewer.as_ref(),
                 ReviewCache::memory(),
             )
@@ -86,7 +104,8 @@ fn serve(args: &McpArgs) -> anyhow::Result<()> {
                 id: args.session_id.clone(),
                 user_request: args.user_request.clone(),
                 cwd,
-                reporter: Reporter::from_env(),
+                reporter,
+                ask_person,
             }))
         }
         Err(e) => Err(Arc::new(format!(
@@ -218,8 +237,31 @@ fn decide(session: &Session, args: Arguments) -> Value {
         || session.user_request.clone(),
     );
     let j = &evaluation.judgement;
-    let r = &resolved.resolution;
-    let mut text = reason::resolved(&evaluation.operation, j, r, session.mode);
+    let mut resolution = resolved.resolution;
+    let mut text = reason::resolved(&evaluation.operation, j, &resolution, session.mode);
+    let mut decided_by = None;
+    if person_may_decide(session.ask_person, &policy, j, &resolution) {
+        let ask = approval_ask(&call, j, &resolution, tool_use_id.clone());
+        match session.reporter.ask(ask) {
+            Ok(reply) => {
+                resolution = Resolution {
+                    outcome: if reply.outcome.allows() {
+                        Outcome::Allow
+                    } else {
+                        Outcome::Deny
+                    },
+                    layer: Layer::Person,
+                    detail: Detail::Decided,
+                };
+                text = reason::by_person(&evaluation.operation, j, &reply);
+                decided_by = reply.by;
+            }
+            Err(e) => {
+                text = format!("{text} The session's owner could not be asked to approve it: {e}.");
+            }
+        }
+    }
+    let r = &resolution;
     let decision = match r.outcome {
         Outcome::Allow | Outcome::Pass => json!({"behavior": "allow", "updatedInput": input}),
         Outcome::Deny => deny(text.clone()),
@@ -238,31 +280,92 @@ fn decide(session: &Session, args: Arguments) -> Value {
     let record = AuditRecord {
         session: session.id.clone(),
         reviewer: resolved.reviewer.clone(),
+        decided_by: decided_by.clone(),
         latency_us: started.elapsed().as_micros() as u64,
         ..AuditRecord::new("mcp", &call, &evaluation, &logged, text, session.mode)
     };
     if let Err(e) = session.audit.append(&record) {
         eprintln!("mstro-bouncer mcp: could not write the audit log: {e}");
     }
-    session.reporter.report(&DecisionReport {
-        token: session.reporter.token().to_owned(),
-        decision: Decision {
-            tool_use_id,
-            tool: record.tool,
-            operation: record.operation,
-            verdict: record.verdict.as_str().to_owned(),
-            outcome: record.outcome.as_str().to_owned(),
-            reason: record.reason,
-            rule_ids: record.rule_ids,
-            layer: record.layer.as_str().to_owned(),
-            latency_ms: record.latency_us as f64 / 1000.0,
-            reviewer_reason: match &r.detail {
-                Detail::Reviewed(answer) => Some(answer.reasoning.clone()),
-                _ => None,
-            },
-        },
+    session.reporter.report(Decision {
+        tool_use_id,
+        tool: record.tool,
+        operation: record.operation,
+        verdict: record.verdict.as_str().to_owned(),
+        outcome: record.outcome.as_str().to_owned(),
+        reason: record.reason,
+        rule_ids: record.rule_ids,
+        layer: record.layer.as_str().to_owned(),
+        latency_ms: record.latency_us as f64 / 1000.0,
+        reviewer_reason: reviewer_reasoning(r),
+        alternative: j.alternative.clone(),
+        decided_by,
     });
     decision
+}
+
+/// Does the owner decide this call? Only a `review` (or deploy mode's unvouched
+/// allow) that nothing else settled: no reviewer, a failed one, one not confident
+/// enough, or a call too big to judge. A confident reviewer's deny stands.
+fn person_may_decide(
+    ask: AskPerson,
+    policy: &Policy,
+    judgement: &Judgement,
+    resolution: &Resolution,
+) -> bool {
+    ask != AskPerson::Never
+        && matches!(policy.step(judgement), Step::Review { .. })
+        && resolution.outcome != Outcome::Allow
+        && matches!(
+            resolution.detail,
+            Detail::Unreviewed
+                | Detail::ReviewFailed(_)
+                | Detail::LowConfidence { .. }
+                | Detail::OverBudget
+        )
+}
+
+/// The reviewer's own words, when it answered.
+fn reviewer_reasoning(resolution: &Resolution) -> Option<String> {
+    match &resolution.detail {
+        Detail::Reviewed(a) | Detail::LowConfidence { answer: a, .. } => Some(a.reasoning.clone()),
+        _ => None,
+    }
+}
+
+/// The most of an operation an approval card shows; beyond it, the card says how much
+/// is left out (the person can still deny).
+const MAX_APPROVAL_OPERATION_CHARS: usize = 16 * 1024;
+
+/// What the owner is asked: the operation in full (secrets redacted), why, and the
+/// fingerprint that makes "the same operation" exact.
+fn approval_ask(
+    call: &ToolCall,
+    judgement: &Judgement,
+    resolution: &Resolution,
+    tool_use_id: Option<String>,
+) -> ApprovalAsk {
+    let [tool, cwd, input] = crate::call_digest::operation_parts(call);
+    ApprovalAsk {
+        tool_use_id,
+        tool: call.tool_name.clone(),
+        operation: AuditRecord::operation_capped(
+            &operation_text(call),
+            MAX_APPROVAL_OPERATION_CHARS,
+        ),
+        fingerprint: crate::call_digest::digest(&[&tool, &cwd, &input]),
+        reason: judgement.reason.clone(),
+        alternative: judgement.alternative.clone(),
+        rule_ids: judgement.rule_ids.iter().map(|r| r.to_string()).collect(),
+        reviewer_reason: match &resolution.detail {
+            Detail::ReviewFailed(why) => Some(format!("The AI reviewer failed: {why}")),
+            Detail::LowConfidence { answer, threshold } => Some(format!(
+                "{} (only {}% confident; {threshold}% is needed)",
+                answer.reasoning, answer.confidence
+            )),
+            _ => reviewer_reasoning(resolution),
+        },
+    }
 }
 
 impl ServerHandler for PermissionServer {

@@ -62,6 +62,10 @@ pub struct Envelope {
     /// Relay → machine: what the sending browser's user may do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<Permission>,
+    /// Relay → machine: the name of the signed-in person who sent it, for the records
+    /// that say who decided (an approval). Overwritten by the relay like `permission`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 /// Why a frame is not an envelope.
@@ -84,6 +88,7 @@ impl Envelope {
             from: None,
             to: None,
             permission: None,
+            user: None,
         }
     }
 
@@ -136,6 +141,7 @@ impl Envelope {
             from: None,
             to: self.from.clone(),
             permission: None,
+            user: None,
         }
     }
 

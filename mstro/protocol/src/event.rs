@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::approval::{ApprovalRequest, ApprovalResolved};
+
 /// One event of a tab, serialised as `{"type": <camelCase variant>, "data": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -34,6 +36,10 @@ pub enum TabEvent {
     MovementError(MovementError),
     /// The tab became idle or running (or was removed).
     TabStateChanged(TabStateChanged),
+    /// A call waits for the owner's approval.
+    ApprovalRequest(ApprovalRequest),
+    /// An approval request ended: answered, expired, or its run ended.
+    ApprovalResolved(ApprovalResolved),
 }
 
 impl TabEvent {
@@ -76,6 +82,8 @@ impl TabEvent {
             TabEvent::MovementComplete(_) => "movementComplete",
             TabEvent::MovementError(_) => "movementError",
             TabEvent::TabStateChanged(_) => "tabStateChanged",
+            TabEvent::ApprovalRequest(_) => "approvalRequest",
+            TabEvent::ApprovalResolved(_) => "approvalResolved",
         }
     }
 
@@ -90,6 +98,8 @@ impl TabEvent {
             TabEvent::MovementWarning(e) => Some(&e.movement_id),
             TabEvent::MovementComplete(e) => Some(&e.movement_id),
             TabEvent::MovementError(e) => Some(&e.movement_id),
+            TabEvent::ApprovalRequest(e) => Some(&e.movement_id),
+            TabEvent::ApprovalResolved(e) => Some(&e.movement_id),
             TabEvent::TabStateChanged(_) => None,
         }
     }
@@ -196,7 +206,7 @@ pub struct BouncerDecision {
 }
 
 /// What the bouncer decided about one tool call, as `mstro-bouncer mcp` reports it
-/// (`session::decision_report`) and browsers see it.
+/// (`mstro_bouncer::run_channel`) and browsers see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[cfg_attr(test, ts(optional_fields))]
@@ -215,12 +225,20 @@ pub struct Decision {
     /// Why, as the model was told.
     pub reason: String,
     pub rule_ids: Vec<String>,
-    /// Which layer decided: `rule`, `default`, `cache`, `ai`, `ai-error`, `budget`.
+    /// Which layer decided: `rule`, `default`, `cache`, `ai`, `ai-error`, `budget`,
+    /// `person`.
     pub layer: String,
     pub latency_ms: f64,
     /// The AI reviewer's own reasoning, when it decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewer_reason: Option<String>,
+    /// The safer way to get the same done, when the rule knows one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<String>,
+    /// Who approved or denied it from the browser, when a person decided (layer
+    /// `person`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
 }
 
 /// `streamingTokens`.

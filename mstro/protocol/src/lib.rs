@@ -1,11 +1,12 @@
 //! `mstro-protocol`: what the browser, the relay and the machine say to each other
 //! (MSTRO.md §2–5, docs/relay-api.md): the frame envelope, the machine's handshake, the
-//! device-login bodies, the bodies of the relay's HTTP API the web app reads ([`http`]),
+//! device-login bodies, a person's approval of a tool call ([`approval`]), the bodies of the relay's HTTP API the web app reads ([`http`]),
 //! the error codes, the requests a browser sends the machine and who may send each
 //! ([`request`]), the machine's replies ([`reply`]), the events a tab streams to
 //! browsers ([`event`]) and the history of them it keeps ([`history`]), and the
 //! timestamps they carry ([`timestamp`]). Data only: no I/O.
 
+pub mod approval;
 pub mod device;
 pub mod envelope;
 pub mod error;

@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+pub use crate::approval::AnswerApprovalArg;
 use crate::envelope::Permission;
 
 /// A request from a browser.
@@ -34,6 +35,8 @@ pub enum Request {
     GetSessionById(SessionPageArg),
     DeleteSession(SessionArg),
     SearchHistory(SearchArg),
+    /// The owner's answer to an `approvalRequest` of the tab's run.
+    AnswerApproval(AnswerApprovalArg),
 }
 
 /// `{path}`: relative to the workspace root.
@@ -152,11 +155,12 @@ pub enum RequestKind {
     GetSessionById,
     DeleteSession,
     SearchHistory,
+    AnswerApproval,
 }
 
 impl RequestKind {
     /// Every kind, for tests and listings.
-    pub const ALL: [RequestKind; 14] = [
+    pub const ALL: [RequestKind; 15] = [
         RequestKind::Ping,
         RequestKind::ListDirectory,
         RequestKind::ReadFile,
@@ -171,6 +175,7 @@ impl RequestKind {
         RequestKind::GetSessionById,
         RequestKind::DeleteSession,
         RequestKind::SearchHistory,
+        RequestKind::AnswerApproval,
     ];
 
     /// The frame `type` that names this kind.
@@ -190,6 +195,7 @@ impl RequestKind {
             RequestKind::GetSessionById => "getSessionById",
             RequestKind::DeleteSession => "deleteSession",
             RequestKind::SearchHistory => "searchHistory",
+            RequestKind::AnswerApproval => "answerApproval",
         }
     }
 
@@ -215,7 +221,8 @@ impl RequestKind {
             | RequestKind::Execute
             | RequestKind::Cancel
             | RequestKind::New
-            | RequestKind::DeleteSession => Permission::Owner,
+            | RequestKind::DeleteSession
+            | RequestKind::AnswerApproval => Permission::Owner,
         }
     }
 }
@@ -250,6 +257,7 @@ impl Request {
             Request::GetSessionById(_) => RequestKind::GetSessionById,
             Request::DeleteSession(_) => RequestKind::DeleteSession,
             Request::SearchHistory(_) => RequestKind::SearchHistory,
+            Request::AnswerApproval(_) => RequestKind::AnswerApproval,
         }
     }
 
@@ -287,6 +295,7 @@ mod tests {
             "getSessionById",
             "deleteSession",
             "searchHistory",
+            "answerApproval",
         ];
         for kind in RequestKind::ALL
             .iter()

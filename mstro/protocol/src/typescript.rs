@@ -6,6 +6,7 @@
 
 use ts_rs::{Config, TS};
 
+use crate::approval::{ApprovalAnswered, ApprovalChoice, ApprovalOutcome};
 use crate::envelope::{Envelope, ErrorData, Gap, MachineStatus, Permission};
 use crate::error::ErrorCode;
 use crate::event::*;
@@ -98,6 +99,12 @@ fn generate() -> String {
     decl::<MovementError>(&cfg, &mut out);
     decl::<TabState>(&cfg, &mut out);
     decl::<TabStateChanged>(&cfg, &mut out);
+    decl::<ApprovalRequest>(&cfg, &mut out);
+    decl::<ApprovalResolved>(&cfg, &mut out);
+    decl::<ApprovalOutcome>(&cfg, &mut out);
+    decl::<ApprovalChoice>(&cfg, &mut out);
+    decl::<AnswerApprovalArg>(&cfg, &mut out);
+    decl::<ApprovalAnswered>(&cfg, &mut out);
     decl::<Health>(&cfg, &mut out);
     decl::<Person>(&cfg, &mut out);
     decl::<SignedInAs>(&cfg, &mut out);

@@ -61,7 +61,7 @@ pub const URGENT_QUEUE: usize = 32;
 
 /// Request types that overtake others on their way to the machine when the owner
 /// sends them.
-pub const URGENT_KINDS: &[&str] = &["cancel", "removeTab"];
+pub const URGENT_KINDS: &[&str] = &["cancel", "removeTab", "answerApproval"];
 
 impl Link {
     pub fn new(tx: mpsc::Sender<Outbound>) -> Link {

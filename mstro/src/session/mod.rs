@@ -7,7 +7,7 @@
 //! - `mstro_protocol::event`: what a tab streams to browsers; [`coalesce`] batches text
 //!   deltas.
 //! - [`event_log`]: a tab's recent events, for reconnecting browsers.
-//! - `mstro_bouncer::decision_report`: how the bouncer tells the run what it decided.
+//! - `mstro_bouncer::run_channel`: how the bouncer tells the run what it decided and asks the owner to approve.
 //! - [`watchdog`]: warn about, then stop, a run that went silent.
 //! - [`history`]: one JSON file per session under `<project>/.mstro/history/`.
 //! - [`ids`]: tab, session and prompt ids, checked.

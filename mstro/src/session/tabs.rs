@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::FutureExt;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::attachments::{self, Attachment};
 use super::event_log::{Catchup, EventLog, LogLimits};
@@ -20,9 +20,11 @@ use super::history::record::is_claude_session_id;
 use super::history::window::{self, MAX_WINDOW_BYTES, Window};
 use super::history::{HistoryError, HistoryStore, MovementRecord, SessionRecord};
 use super::ids;
+use super::runner::approvals::{ApprovalAnswer, NotWaiting, SessionApprovals};
 use super::runner::command::{Invocation, valid_model};
-use super::runner::{self, RunnerConfig};
+use super::runner::{self, RunControl, RunnerConfig};
 use crate::machine::relay_client::Outbox;
+use mstro_protocol::approval::{AnswerApprovalArg, ApprovalAnswered};
 use mstro_protocol::event::{
     MovementErrorKind, MovementStart, MovementWarning, TabEvent, TabState, TabStateChanged,
 };
@@ -90,6 +92,8 @@ struct Shared {
     saves: Mutex<HashMap<String, u64>>,
     /// The last save failure told about, per session (each is told once).
     save_failures: Mutex<HashMap<String, String>>,
+    /// What owners approved "for this session", per session, while this process runs.
+    approved: SessionApprovals,
 }
 
 #[derive(Default)]
@@ -121,6 +125,8 @@ pub const MAX_MOVEMENT_RECORD_BYTES: usize = 24 * 1024 * 1024;
 
 struct ActiveRun {
     cancel: watch::Sender<bool>,
+    /// The owner's answers to the run's approval requests.
+    answers: mpsc::Sender<ApprovalAnswer>,
 }
 
 impl Tab {
@@ -215,6 +221,7 @@ impl Tabs {
                 tabs: Mutex::new(OpenTabs::default()),
                 saves: Mutex::new(HashMap::new()),
                 save_failures: Mutex::new(HashMap::new()),
+                approved: SessionApprovals::default(),
             }),
         }
     }
@@ -411,6 +418,7 @@ impl Tabs {
             })
             .collect();
         let (cancel_tx, cancel_rx) = watch::channel(false);
+        let (answers_tx, answers_rx) = mpsc::channel(16);
         let (record, session_id, resume) = {
             let mut tabs = self.tabs();
             let tab = tabs
@@ -447,7 +455,10 @@ impl Tabs {
                 events: Vec::new(),
             });
             let session_id = record.id.clone();
-            tab.run = Some(ActiveRun { cancel: cancel_tx });
+            tab.run = Some(ActiveRun {
+                cancel: cancel_tx,
+                answers: answers_tx,
+            });
             let start = TabEvent::MovementStart(MovementStart {
                 movement_id: movement_id.clone(),
                 msg_id: msg_id.clone(),
@@ -481,6 +492,7 @@ impl Tabs {
                     model,
                     attachments,
                     cancel_rx,
+                    answers_rx,
                 )
                 .await;
         });
@@ -498,6 +510,7 @@ impl Tabs {
         model: Option<String>,
         attachments: Vec<Attachment>,
         cancel: watch::Receiver<bool>,
+        answers: mpsc::Receiver<ApprovalAnswer>,
     ) {
         let shared = &self.shared;
         let prompt = match self.attach(&movement_id, attachments).await {
@@ -520,7 +533,12 @@ impl Tabs {
                 tab.emit(&shared.outbox, event);
             }
         };
-        let run = runner::run(&shared.runner, &movement_id, invocation, cancel, &mut emit);
+        let control = RunControl {
+            cancel,
+            answers,
+            remembered: shared.approved.clone(),
+        };
+        let run = runner::run(&shared.runner, &movement_id, invocation, control, &mut emit);
         let terminal = to_the_end(run, &movement_id).await;
         self.finish(&tab_id, terminal);
     }
@@ -761,6 +779,52 @@ impl Tabs {
         })
     }
 
+    /// `answerApproval`: the owner's answer to one of the tab's run's approval
+    /// requests; refused when that request is not waiting (answered in another window,
+    /// expired, or its run ended).
+    pub async fn answer_approval(
+        &self,
+        tab_id: String,
+        arg: AnswerApprovalArg,
+        by: Option<String>,
+    ) -> Result<ApprovalAnswered, Refusal> {
+        let tab_id = checked(tab_id, "tabId")?;
+        let approval_id = checked(arg.approval_id, "approvalId")?;
+        let not_waiting = || {
+            Refusal::new(
+                ErrorCode::NotFound,
+                "that approval is no longer waiting: it was answered in another window, \
+                 its deadline passed, or its run ended",
+            )
+        };
+        let answers = {
+            let tabs = self.tabs();
+            let tab = tabs
+                .by_id
+                .get(&tab_id)
+                .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "no such tab"))?;
+            tab.run
+                .as_ref()
+                .map(|r| r.answers.clone())
+                .ok_or_else(not_waiting)?
+        };
+        let (done, taken) = oneshot::channel();
+        let answer = ApprovalAnswer {
+            approval_id: approval_id.clone(),
+            choice: arg.choice,
+            by,
+            done,
+        };
+        answers.send(answer).await.map_err(|_| not_waiting())?;
+        match taken.await {
+            Ok(Ok(outcome)) => Ok(ApprovalAnswered {
+                approval_id,
+                outcome,
+            }),
+            Ok(Err(NotWaiting)) | Err(_) => Err(not_waiting()),
+        }
+    }
+
     /// `removeTab`: cancels its run first; the tab goes once the run has stopped.
     pub fn remove_tab(&self, tab_id: String) -> Result<(), Refusal> {
         let tab_id = checked(tab_id, "tabId")?;
@@ -820,6 +884,7 @@ impl Tabs {
         }
         // Saves still queued for it must not bring it back.
         *self.saves().entry(session_id.clone()).or_default() += 1;
+        self.shared.approved.forget(&session_id);
         let history = self.shared.history.clone();
         blocking(move || history.delete(&session_id).map_err(Refusal::from)).await
     }

@@ -90,6 +90,13 @@ impl Watchdog {
         }
     }
 
+    /// Something the run waits for outside Claude Code (a person's approval) holds
+    /// both deadlines until `until` or [`tool_done`](Self::tool_done) with the same id.
+    pub fn hold(&mut self, id: &str, until: Instant) {
+        let entry = self.in_flight.entry(id.to_owned()).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
     /// The tool's result came: its budget no longer holds the run open.
     pub fn tool_done(&mut self, id: &str) {
         self.in_flight.remove(id);

@@ -449,6 +449,7 @@ async fn a_view_user_is_refused_every_mutating_type_and_users_never_see_each_oth
         "gitCommit",
         "gitCheckout",
         "uploadChunk",
+        "answerApproval",
         "somethingNew",
     ];
     for kind in mutating {

@@ -13,21 +13,21 @@ use mstro_tests::{claude, require};
 use serde_json::{Value, json};
 
 /// One run of the real CLI, generously: a loaded two-core CI machine.
-const RUN_LIMIT: Duration = Duration::from_secs(120);
+pub(crate) const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 /// A machine (`mstro up`) with a workspace, a home for Claude Code and mstro, and a
 /// signed-in browser.
-struct Machine {
-    dir: tempfile::TempDir,
-    up: MstroUp,
-    session: Session,
+pub(crate) struct Machine {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) up: MstroUp,
+    pub(crate) session: Session,
 }
 
 impl Machine {
-    fn work(&self) -> PathBuf {
+    pub(crate) fn work(&self) -> PathBuf {
         self.dir.path().join("work")
     }
-    fn mstro_home(&self) -> PathBuf {
+    pub(crate) fn mstro_home(&self) -> PathBuf {
         self.dir.path().join("mstro-home")
     }
     fn history_dir(&self) -> PathBuf {
@@ -54,7 +54,7 @@ fn up(dir: &Path, env: Vec<(String, String)>) -> MstroUp {
 
 /// A machine whose sessions use the real CLI against `api`, or `None` (skipped) when
 /// the CLI is unavailable outside CI.
-async fn machine_with(
+pub(crate) async fn machine_with(
     api: &FakeApi,
     extra: &[(&str, &str)],
 ) -> Result<(Machine, BrowserSocket), String> {
@@ -82,14 +82,14 @@ async fn machine_running(program: &Path) -> (Machine, BrowserSocket) {
     (Machine { dir, up, session }, socket)
 }
 
-async fn create_tab(socket: &mut BrowserSocket) -> String {
+pub(crate) async fn create_tab(socket: &mut BrowserSocket) -> String {
     let reply = socket.request("createTab", json!({})).await;
     assert_eq!(reply["type"], "createTab", "{reply}");
     reply["data"]["tabId"].as_str().unwrap().to_owned()
 }
 
 /// The first tool result among `events`.
-fn tool_result(events: &[Value]) -> &Value {
+pub(crate) fn tool_result(events: &[Value]) -> &Value {
     events
         .iter()
         .find(|e| e["type"] == "toolUse" && e["data"]["phase"] == "result")
@@ -97,7 +97,7 @@ fn tool_result(events: &[Value]) -> &Value {
 }
 
 /// Every tool result the model was sent, in order.
-fn told(api: &FakeApi) -> Vec<String> {
+pub(crate) fn told(api: &FakeApi) -> Vec<String> {
     api.requests()
         .iter()
         .flat_map(|r| {
@@ -118,7 +118,11 @@ fn of_tab<'a>(frames: &'a [Value], tab: &str) -> Vec<&'a Value> {
 }
 
 /// Read events of `tab` until its movement ended and the tab is idle again.
-async fn until_idle(socket: &mut BrowserSocket, tab: &str, mut events: Vec<Value>) -> Vec<Value> {
+pub(crate) async fn until_idle(
+    socket: &mut BrowserSocket,
+    tab: &str,
+    mut events: Vec<Value>,
+) -> Vec<Value> {
     let deadline = Instant::now() + RUN_LIMIT;
     loop {
         let ended = events.iter().any(|e| {
@@ -143,7 +147,12 @@ async fn until_idle(socket: &mut BrowserSocket, tab: &str, mut events: Vec<Value
 }
 
 /// `execute` a prompt on `tab`; the frames that arrived before the ack.
-async fn start(socket: &mut BrowserSocket, tab: &str, prompt: &str, msg_id: &str) -> Vec<Value> {
+pub(crate) async fn start(
+    socket: &mut BrowserSocket,
+    tab: &str,
+    prompt: &str,
+    msg_id: &str,
+) -> Vec<Value> {
     let mut early = Vec::new();
     let ack = socket
         .request_tab(
@@ -159,7 +168,12 @@ async fn start(socket: &mut BrowserSocket, tab: &str, prompt: &str, msg_id: &str
 }
 
 /// `execute` a prompt on `tab` and collect the movement's events.
-async fn run(socket: &mut BrowserSocket, tab: &str, prompt: &str, msg_id: &str) -> Vec<Value> {
+pub(crate) async fn run(
+    socket: &mut BrowserSocket,
+    tab: &str,
+    prompt: &str,
+    msg_id: &str,
+) -> Vec<Value> {
     let early = start(socket, tab, prompt, msg_id).await;
     until_idle(socket, tab, early).await
 }
@@ -171,7 +185,7 @@ async fn until_output(socket: &mut BrowserSocket, events: &mut Vec<Value>, count
     }
 }
 
-fn pretty(events: &[Value]) -> String {
+pub(crate) fn pretty(events: &[Value]) -> String {
     events
         .iter()
         .map(|e| e.to_string())
@@ -182,7 +196,7 @@ fn pretty(events: &[Value]) -> String {
 /// The sequence as a list of words: `type` (with the toolUse phase, the decision's
 /// outcome, the terminal status), consecutive text chunks merged (their split depends
 /// on timing), `streamingTokens` left out (when they arrive depends on timing too).
-fn shape(events: &[Value]) -> Vec<String> {
+pub(crate) fn shape(events: &[Value]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for e in events {
         let d = &e["data"];
@@ -228,7 +242,7 @@ fn text(events: &[Value], kind: &str) -> String {
         .collect()
 }
 
-fn find<'a>(events: &'a [Value], kind: &str) -> &'a Value {
+pub(crate) fn find<'a>(events: &'a [Value], kind: &str) -> &'a Value {
     events
         .iter()
         .find(|e| e["type"] == kind)
@@ -236,7 +250,9 @@ fn find<'a>(events: &'a [Value], kind: &str) -> &'a Value {
 }
 
 /// The conversation: the given Bash commands one after another, then a final text.
-fn conversation(commands: &'static [&'static str]) -> impl Fn(&Value) -> Reply + Send + Sync {
+pub(crate) fn conversation(
+    commands: &'static [&'static str],
+) -> impl Fn(&Value) -> Reply + Send + Sync {
     move |req| match commands.get(tool_results(req).len()) {
         Some(c) => Reply::bash(c),
         None => Reply::Text("All done.".into()),
@@ -1030,7 +1046,9 @@ async fn reads_claude_code_would_not_ask_about_are_judged_too() {
             _ => Reply::Text("Done.".into()),
         }
     });
-    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    // Nobody is asked to approve here (approvals.rs has that): what the reviewer does
+    // not settle is denied.
+    let (m, mut socket) = require!(machine_with(&api, &[("MSTRO_ASK_PERSON", "never")]).await);
     std::fs::write(m.work().join(".env"), "API_TOKEN=sk-live-do-not-leak\n").unwrap();
     let tab = create_tab(&mut socket).await;
 

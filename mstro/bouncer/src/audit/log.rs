@@ -107,6 +107,7 @@ mod tests {
             cwd: Some("/p".into()),
             tool: "Bash".into(),
             operation: format!("echo {n}"),
+            decided_by: None,
             verdict: Verdict::Allow,
             outcome: Outcome::Allow,
             layer: Layer::Rule,

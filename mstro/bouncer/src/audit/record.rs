@@ -36,6 +36,9 @@ pub struct AuditRecord {
     /// The reviewer that took part, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewer: Option<String>,
+    /// The person who approved or denied it from the browser (layer `person`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
     pub latency_us: u64,
     pub mode: Mode,
 }
@@ -71,6 +74,7 @@ impl AuditRecord {
             reason,
             confidence: resolution.confidence(),
             reviewer: None,
+            decided_by: None,
             latency_us: 0,
             mode,
         }
@@ -78,9 +82,15 @@ impl AuditRecord {
 
     /// The operation as it may be stored: secrets out, then cut to size.
     pub fn operation_for_log(text: &str) -> String {
+        AuditRecord::operation_capped(text, MAX_OPERATION_CHARS)
+    }
+
+    /// The operation with secrets out, cut to `max` characters with a note of the
+    /// whole length.
+    pub fn operation_capped(text: &str, max: usize) -> String {
         let redacted = redact(text);
-        if redacted.chars().count() > MAX_OPERATION_CHARS {
-            let kept: String = redacted.chars().take(MAX_OPERATION_CHARS).collect();
+        if redacted.chars().count() > max {
+            let kept: String = redacted.chars().take(max).collect();
             format!("{kept}… [{} chars]", redacted.chars().count())
         } else {
             redacted.into_owned()

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cache_dir::{CacheDir, now};
+use crate::call_digest::hex;
 
 /// How long a judgement is kept.
 pub const TTL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -202,10 +203,6 @@ fn entry_state(path: &Path, follow_links: bool, budget: &mut u64) -> Option<Stri
         kind(meta.file_type()),
         hex(&Sha256::digest(&bytes))
     ))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A kept judgement, with the configuration's say in what follows it.

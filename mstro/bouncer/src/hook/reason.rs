@@ -156,3 +156,45 @@ fn failure(
         )
     }
 }
+
+/// The reason for a call the session's owner decided from the browser.
+pub fn by_person(
+    op: &Operation,
+    j: &Judgement,
+    reply: &crate::run_channel::ApprovalReply,
+) -> String {
+    use mstro_protocol::approval::ApprovalOutcome;
+    let what = excerpt(op, j);
+    let who = reply.by.as_deref().unwrap_or("the session's owner");
+    let because = j.reason.trim_end_matches('.');
+    match reply.outcome {
+        ApprovalOutcome::Approved | ApprovalOutcome::ApprovedForSession if reply.remembered => {
+            format!(
+                "{who} approved `{what}`{} for this session earlier, from the browser",
+                rules(j)
+            )
+        }
+        ApprovalOutcome::Approved => {
+            format!("{who} approved `{what}`{} from the browser", rules(j))
+        }
+        ApprovalOutcome::ApprovedForSession => format!(
+            "{who} approved `{what}`{} from the browser, for the rest of this session",
+            rules(j)
+        ),
+        ApprovalOutcome::Denied => format!(
+            "mstro-bouncer blocked `{what}`{}: {who} denied it from the browser (it was asked because: {because}).{} Do not try another way to do the same.",
+            rules(j),
+            safer(j)
+        ),
+        ApprovalOutcome::Expired => format!(
+            "mstro-bouncer blocked `{what}`{}: it needs a person's approval ({because}) and nobody answered within {}.{}",
+            rules(j),
+            humantime::format_duration(std::time::Duration::from_secs(reply.waited_secs)),
+            safer(j)
+        ),
+        ApprovalOutcome::Ended => format!(
+            "mstro-bouncer blocked `{what}`{}: it needed a person's approval ({because}) and the run ended before anyone answered.",
+            rules(j)
+        ),
+    }
+}

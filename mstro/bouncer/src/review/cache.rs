@@ -17,10 +17,9 @@ use std::time::{Duration, Instant};
 use mstro_engine::ToolCall;
 use mstro_engine::review::ReviewAnswer;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::cache_dir::{CacheDir, now};
+use crate::call_digest;
 
 /// How long a decision is reused.
 pub const TTL: Duration = Duration::from_secs(60 * 60);
@@ -35,48 +34,10 @@ impl CacheKey {
     /// `None` without a session id: nothing is shared between unknown sessions.
     pub fn new(session: Option<&str>, call: &ToolCall) -> Option<CacheKey> {
         let session = session.filter(|s| !s.is_empty())?;
-        let mut input = call.tool_input.clone();
-        // Bash's `description` is the model's prose about the command, not the command.
-        if let Some(o) = input.as_object_mut() {
-            o.remove("description");
-        }
-        let mut h = Sha256::new();
-        for part in [
-            session,
-            &call.tool_name.to_ascii_lowercase(),
-            call.cwd.as_deref().unwrap_or(""),
-            &canonical(&input),
-        ] {
-            h.update((part.len() as u64).to_le_bytes());
-            h.update(part.as_bytes());
-        }
-        Some(CacheKey(hex(&h.finalize())))
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// JSON with object keys sorted, so key order never makes two calls differ.
-fn canonical(v: &Value) -> String {
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let parts: Vec<String> = keys
-                .into_iter()
-                .map(|k| format!("{}:{}", Value::String(k.clone()), canonical(&map[k])))
-                .collect();
-            format!("{{{}}}", parts.join(","))
-        }
-        Value::Array(items) => {
-            format!(
-                "[{}]",
-                items.iter().map(canonical).collect::<Vec<_>>().join(",")
-            )
-        }
-        other => other.to_string(),
+        let [tool, cwd, input] = call_digest::operation_parts(call);
+        Some(CacheKey(call_digest::digest(&[
+            session, &tool, &cwd, &input,
+        ])))
     }
 }
 
@@ -249,9 +210,18 @@ mod tests {
             CacheKey::new(Some("s1"), &call("make").with_cwd("/q")).unwrap()
         );
         assert!(CacheKey::new(None, &call("make")).is_none());
+        let reordered = ToolCall {
+            tool_name: "Bash".into(),
+            tool_input: serde_json::json!({"timeout": 5, "command": "make"}),
+            cwd: Some("/p".into()),
+        };
+        let ordered = ToolCall {
+            tool_input: serde_json::json!({"command": "make", "timeout": 5}),
+            ..reordered.clone()
+        };
         assert_eq!(
-            canonical(&serde_json::json!({"b": 1, "a": [{"d": 2, "c": 3}]})),
-            canonical(&serde_json::json!({"a": [{"c": 3, "d": 2}], "b": 1}))
+            CacheKey::new(Some("s1"), &reordered),
+            CacheKey::new(Some("s1"), &ordered)
         );
     }
 

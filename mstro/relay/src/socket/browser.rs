@@ -1,6 +1,6 @@
 //! `/ws/web?machine=ID`: a signed-in browser's socket to one machine. The relay checks
-//! the user may see the machine before the upgrade, stamps every frame with `from`
-//! and the user's `permission` (overwriting whatever the browser put there), and
+//! the user may see the machine before the upgrade, stamps every frame with `from`,
+//! the user's `permission` and name (overwriting whatever the browser put there), and
 //! answers for an offline machine itself.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -54,16 +54,27 @@ pub async fn upgrade(
         .await?
         .ok_or_else(|| ApiError::not_found("machine"))?;
     let expires_at = session.expires_at;
+    let sender = Sender {
+        permission,
+        name: session.user.name.clone(),
+    };
     Ok(ws
         .max_message_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run(socket, state, identity, permission, expires_at)))
+        .on_upgrade(move |socket| run(socket, state, identity, sender, expires_at)))
+}
+
+/// Who the frames of one browser socket come from, as the relay stamps them.
+struct Sender {
+    permission: Permission,
+    /// The signed-in person's name.
+    name: String,
 }
 
 async fn run(
     socket: WebSocket,
     state: RelayState,
     identity: BrowserIdentity,
-    permission: Permission,
+    sender: Sender,
     expires_at: i64,
 ) {
     let (mut sink, mut stream) = socket.split();
@@ -113,7 +124,7 @@ async fn run(
                     _ => break,
                 };
                 let reply = match message {
-                    Message::Text(text) => forward(&state, &machine_id, &browser_id, permission, &text),
+                    Message::Text(text) => forward(&state, &machine_id, &browser_id, &sender, &text),
                     Message::Binary(_) => Some(Envelope::error(ErrorCode::Malformed, "binary frames are not part of the protocol")),
                     Message::Close(_) => break,
                     _ => None,
@@ -138,15 +149,17 @@ fn forward(
     state: &RelayState,
     machine_id: &str,
     browser_id: &str,
-    permission: Permission,
+    sender: &Sender,
     text: &str,
 ) -> Option<Envelope> {
+    let permission = sender.permission;
     let mut envelope = match Envelope::parse(text) {
         Ok(e) => e,
         Err(e) => return Some(Envelope::error(ErrorCode::Malformed, e.to_string())),
     };
     envelope.from = Some(browser_id.to_owned());
     envelope.permission = Some(permission);
+    envelope.user = Some(sender.name.clone());
     envelope.to = None;
     let urgent = permission == Permission::Owner
         && crate::hub::URGENT_KINDS.contains(&envelope.kind.as_str());

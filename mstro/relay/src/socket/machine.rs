@@ -138,6 +138,7 @@ async fn run(socket: WebSocket, state: RelayState, hello: MachineHello) {
                             let to = envelope.to.take();
                             envelope.from = None;
                             envelope.permission = None;
+                            envelope.user = None;
                             state.hub.from_machine(&machine_id, to.as_deref(), envelope.to_text().into());
                         }
                         Err(e) => eprintln!("mstro relay: machine {machine_id} sent a bad frame: {e}"),

@@ -36,7 +36,12 @@ to?: string,
 /**
  * Relay → machine: what the sending browser's user may do.
  */
-permission?: Permission, };
+permission?: Permission, 
+/**
+ * Relay → machine: the name of the signed-in person who sent it, for the records
+ * that say who decided (an approval). Overwritten by the relay like `permission`.
+ */
+user?: string, };
 
 /**
  * Why a request got an error answer instead of a reply.
@@ -71,7 +76,7 @@ export type MachineStatus = { online: boolean, };
 /**
  * A request from a browser.
  */
-export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg };
+export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg } | { "type": "answerApproval", "data": AnswerApprovalArg };
 
 /**
  * `{path}`: relative to the workspace root.
@@ -454,7 +459,7 @@ events: Array<TabEvent>, };
 /**
  * One event of a tab, serialised as `{"type": <camelCase variant>, "data": {...}}`.
  */
-export type TabEvent = { "type": "movementStart", "data": MovementStart } | { "type": "output", "data": TextChunk } | { "type": "thinking", "data": TextChunk } | { "type": "toolUse", "data": ToolUse } | { "type": "bouncerDecision", "data": BouncerDecision } | { "type": "streamingTokens", "data": StreamingTokens } | { "type": "movementWarning", "data": MovementWarning } | { "type": "movementComplete", "data": MovementComplete } | { "type": "movementError", "data": MovementError } | { "type": "tabStateChanged", "data": TabStateChanged };
+export type TabEvent = { "type": "movementStart", "data": MovementStart } | { "type": "output", "data": TextChunk } | { "type": "thinking", "data": TextChunk } | { "type": "toolUse", "data": ToolUse } | { "type": "bouncerDecision", "data": BouncerDecision } | { "type": "streamingTokens", "data": StreamingTokens } | { "type": "movementWarning", "data": MovementWarning } | { "type": "movementComplete", "data": MovementComplete } | { "type": "movementError", "data": MovementError } | { "type": "tabStateChanged", "data": TabStateChanged } | { "type": "approvalRequest", "data": ApprovalRequest } | { "type": "approvalResolved", "data": ApprovalResolved };
 
 /**
  * `movementStart`.
@@ -538,17 +543,27 @@ outcome: string,
  */
 reason: string, ruleIds: Array<string>, 
 /**
- * Which layer decided: `rule`, `default`, `cache`, `ai`, `ai-error`, `budget`.
+ * Which layer decided: `rule`, `default`, `cache`, `ai`, `ai-error`, `budget`,
+ * `person`.
  */
 layer: string, latencyMs: number, 
 /**
  * The AI reviewer's own reasoning, when it decided.
  */
-reviewerReason?: string, };
+reviewerReason?: string, 
+/**
+ * The safer way to get the same done, when the rule knows one.
+ */
+alternative?: string, 
+/**
+ * Who approved or denied it from the browser, when a person decided (layer
+ * `person`).
+ */
+decidedBy?: string, };
 
 /**
  * What the bouncer decided about one tool call, as `mstro-bouncer mcp` reports it
- * (`session::decision_report`) and browsers see it.
+ * (`mstro_bouncer::run_channel`) and browsers see it.
  */
 export type Decision = { 
 /**
@@ -572,13 +587,23 @@ outcome: string,
  */
 reason: string, ruleIds: Array<string>, 
 /**
- * Which layer decided: `rule`, `default`, `cache`, `ai`, `ai-error`, `budget`.
+ * Which layer decided: `rule`, `default`, `cache`, `ai`, `ai-error`, `budget`,
+ * `person`.
  */
 layer: string, latencyMs: number, 
 /**
  * The AI reviewer's own reasoning, when it decided.
  */
-reviewerReason?: string, };
+reviewerReason?: string, 
+/**
+ * The safer way to get the same done, when the rule knows one.
+ */
+alternative?: string, 
+/**
+ * Who approved or denied it from the browser, when a person decided (layer
+ * `person`).
+ */
+decidedBy?: string, };
 
 /**
  * `streamingTokens`.
@@ -652,6 +677,69 @@ export type TabStateChanged = { state: TabState,
  * The history session the tab shows (absent before its first prompt).
  */
 sessionId?: string, };
+
+/**
+ * `approvalRequest`: a call waits for a person's answer until `deadline`.
+ */
+export type ApprovalRequest = { movementId: string, 
+/**
+ * Names this request in `answerApproval` and `approvalResolved`.
+ */
+approvalId: string, 
+/**
+ * The tool call waiting, when Claude Code said which.
+ */
+toolUseId?: string, tool: string, 
+/**
+ * The operation in full (secrets redacted), not an excerpt.
+ */
+operation: string, 
+/**
+ * Why the bouncer wants a person: the rules' reason.
+ */
+reason: string, 
+/**
+ * The safer way to get the same done, when the rule knows one.
+ */
+alternative?: string, ruleIds: Array<string>, 
+/**
+ * What the AI reviewer said, when it was asked and did not settle it.
+ */
+reviewerReason?: string, 
+/**
+ * When an unanswered request is denied (RFC 3339).
+ */
+deadline: string, };
+
+/**
+ * `approvalResolved`: the end of an approval request.
+ */
+export type ApprovalResolved = { movementId: string, approvalId: string, outcome: ApprovalOutcome, 
+/**
+ * Who answered (the name the relay knows them by), when a person did.
+ */
+by?: string, };
+
+/**
+ * How an approval request ended.
+ */
+export type ApprovalOutcome = "approved" | "approvedForSession" | "denied" | "expired" | "ended";
+
+/**
+ * What the owner answers.
+ */
+export type ApprovalChoice = "once" | "session" | "deny";
+
+/**
+ * `answerApproval {approvalId, choice}` (owner only; the tab is the envelope's `tabId`).
+ */
+export type AnswerApprovalArg = { approvalId: string, choice: ApprovalChoice, };
+
+/**
+ * The reply to `answerApproval`: the answer was taken. A request already decided
+ * (in another window, or by its deadline) is an `error` with code `not_found`.
+ */
+export type ApprovalAnswered = { approvalId: string, outcome: ApprovalOutcome, };
 
 /**
  * `GET /health`: `{"status": "ok", "version"}`.

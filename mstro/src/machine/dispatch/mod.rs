@@ -168,6 +168,11 @@ impl Dispatcher {
                 let results = blocking(move || history.search(&arg.query, limit)).await?;
                 frame.reply_with(&SearchResults { results })
             }
+            Request::AnswerApproval(arg) => frame.reply_with(
+                &sessions
+                    .answer_approval(tab()?, arg, frame.user.clone())
+                    .await?,
+            ),
             Request::Ping {} | Request::ListDirectory(_) | Request::ReadFile(_) => {
                 return Err(Refusal {
                     code: ErrorCode::Internal,

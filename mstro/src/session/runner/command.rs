@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use mstro_bouncer::decision_report::{SOCKET_ENV, TOKEN_ENV};
+use mstro_bouncer::cli::AskPerson;
+use mstro_bouncer::run_channel::{SOCKET_ENV, TOKEN_ENV};
 
 /// The MCP server's name; Claude Code calls its tool `mcp__mstro-bouncer__approval_prompt`.
 pub const SERVER_NAME: &str = "mstro-bouncer";
@@ -61,10 +62,17 @@ pub fn mcp_config(
     invocation: &Invocation<'_>,
     socket: &Path,
     token: &str,
+    ask_person: AskPerson,
 ) -> serde_json::Value {
+    let ask_person = match ask_person {
+        AskPerson::AfterReviewer => "after-reviewer",
+        AskPerson::First => "first",
+        AskPerson::Never => "never",
+    };
     let mut env = json!({
         "MSTRO_USER_REQUEST": cut(invocation.prompt, MAX_REQUEST_BYTES),
         "MSTRO_BOUNCER_MODE": "headless",
+        "MSTRO_ASK_PERSON": ask_person,
         SOCKET_ENV: socket,
         TOKEN_ENV: token,
     });
@@ -239,6 +247,7 @@ mod tests {
             &invocation(None, &long),
             Path::new("/tmp/x/decisions.sock"),
             "tok",
+            AskPerson::First,
         );
         let server = &c["mcpServers"]["mstro-bouncer"];
         assert_eq!(server["command"], "/bin/mstro-bouncer");
@@ -248,6 +257,7 @@ mod tests {
         );
         assert_eq!(server["env"][TOKEN_ENV], "tok");
         assert_eq!(server["env"]["MSTRO_BOUNCER_MODE"], "headless");
+        assert_eq!(server["env"]["MSTRO_ASK_PERSON"], "first");
         let request = server["env"]["MSTRO_USER_REQUEST"].as_str().unwrap();
         assert!(request.len() <= MAX_REQUEST_BYTES && request.starts_with("éé"));
     }

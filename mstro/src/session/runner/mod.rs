@@ -4,7 +4,9 @@
 //!
 //! - [`command`]: the command line and the MCP configuration.
 //! - [`process`]: the process group, stdin, bounded stdout lines, stderr's tail.
+//! - [`approvals`]: the calls waiting for the owner's approval.
 
+pub mod approvals;
 pub mod command;
 pub mod process;
 
@@ -12,13 +14,16 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
+use self::approvals::{ApprovalAnswer, Approvals, SessionApprovals, watchdog_key};
 use self::command::{Binaries, Invocation};
 use self::process::{ClaudeProcess, Line};
 use super::coalesce::{COALESCE_EVERY, Coalescer};
 use super::stream::Translator;
 use super::stream::translate::usage;
 use super::watchdog::{Alarm, Watchdog, WatchdogConfig};
-use mstro_bouncer::decision_report::{DecisionListener, DecisionReport};
+pub use mstro_bouncer::cli::AskPerson;
+use mstro_bouncer::run_channel::{FromBouncer, RunListener};
+use mstro_protocol::event::Decision;
 use mstro_protocol::event::{
     BouncerDecision, MovementComplete, MovementError, MovementErrorKind, MovementStatus,
     MovementWarning, TabEvent, ToolPhase,
@@ -31,6 +36,10 @@ pub struct RunnerConfig {
     pub watchdog: WatchdogConfig,
     /// Between SIGTERM and SIGKILL.
     pub cancel_grace: Duration,
+    /// When the owner is asked to approve a `review`.
+    pub ask_person: AskPerson,
+    /// How long an approval request waits before it is denied.
+    pub approval_timeout: Duration,
 }
 
 impl RunnerConfig {
@@ -40,10 +49,25 @@ impl RunnerConfig {
             .ok()
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map_or(Duration::from_secs(3), Duration::from_millis);
+        let ask_person = match std::env::var("MSTRO_ASK_PERSON").ok().as_deref() {
+            Some("first") => AskPerson::First,
+            Some("never") => AskPerson::Never,
+            _ => AskPerson::AfterReviewer,
+        };
+        let approval_timeout = std::env::var("MSTRO_APPROVAL_TIMEOUT_SECS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&s| s > 0)
+            // A day at most: added to `Instant`s.
+            .map_or(approvals::DEFAULT_TIMEOUT, |s| {
+                Duration::from_secs(s.min(24 * 3600))
+            });
         RunnerConfig {
             binaries: Binaries::from_env(),
             watchdog: WatchdogConfig::from_env(),
             cancel_grace: grace,
+            ask_person,
+            approval_timeout,
         }
     }
 }
@@ -58,9 +82,14 @@ pub async fn run(
     config: &RunnerConfig,
     movement_id: &str,
     invocation: Invocation<'_>,
-    mut cancel: watch::Receiver<bool>,
+    control: RunControl,
     emit: &mut (dyn FnMut(TabEvent) + Send),
 ) -> TabEvent {
+    let RunControl {
+        mut cancel,
+        mut answers,
+        remembered,
+    } = control;
     let fail = |kind, message: String| TabEvent::failed_early(movement_id, kind, message);
     let prepared = match prepare(config, &invocation) {
         Ok(p) => p,
@@ -92,6 +121,12 @@ pub async fn run(
         coalescer: Coalescer::default(),
         watchdog: Watchdog::new(config.watchdog, Instant::now()),
         decided: std::collections::HashSet::new(),
+        approvals: Approvals::new(
+            movement_id,
+            invocation.session_id,
+            config.approval_timeout,
+            remembered,
+        ),
         emit,
     };
     let mut flush_at: Option<tokio::time::Instant> = None;
@@ -109,7 +144,10 @@ pub async fn run(
                     break Ending::Cancelled;
                 }
             }
-            Some(report) = decisions.recv() => driver.decision(report),
+            Some(message) = decisions.recv() => driver.heard(message),
+            Some(answer) = answers.recv() => driver.answer(answer),
+            _ = sleep_until(driver.approvals.next_deadline().map(tokio::time::Instant::from_std)),
+                if driver.approvals.next_deadline().is_some() => driver.expire_approvals(),
             line = process.stdout.next() => match line {
                 Ok(Line::Text(text)) => driver.line(&text, &mut decisions).await,
                 Ok(Line::TooLong) => driver.watchdog.output(Instant::now()),
@@ -140,9 +178,10 @@ pub async fn run(
         }
     };
     // Reports written just before the end (a denial that ended the turn) still count.
-    while let Ok(Some(report)) = tokio::time::timeout(REPORT_WAIT, decisions.recv()).await {
-        driver.decision(report);
+    while let Ok(Some(message)) = tokio::time::timeout(REPORT_WAIT, decisions.recv()).await {
+        driver.heard(message);
     }
+    driver.end_approvals();
     driver.flush();
     let status = match ending {
         Ending::Exited => process.wait_exit(config.cancel_grace).await,
@@ -158,6 +197,14 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
+}
+
+/// What a run takes from its tab besides the prompt: the stop signal, the owner's
+/// answers to approval requests, and what the session approved earlier.
+pub struct RunControl {
+    pub cancel: watch::Receiver<bool>,
+    pub answers: mpsc::Receiver<ApprovalAnswer>,
+    pub remembered: SessionApprovals,
 }
 
 /// How the loop ended.
@@ -214,8 +261,8 @@ fn sweep_run_dirs_in(temp: &std::path::Path) -> usize {
 struct Prepared {
     dir: tempfile::TempDir,
     config_path: std::path::PathBuf,
-    listener: DecisionListener,
-    decisions: mpsc::Receiver<DecisionReport>,
+    listener: RunListener,
+    decisions: mpsc::Receiver<FromBouncer>,
 }
 
 fn prepare(config: &RunnerConfig, invocation: &Invocation<'_>) -> Result<Prepared, String> {
@@ -238,10 +285,16 @@ fn prepare(config: &RunnerConfig, invocation: &Invocation<'_>) -> Result<Prepare
     let dir = builder
         .tempdir()
         .map_err(|e| format!("cannot create a private directory for the run: {e}"))?;
-    let (listener, decisions) = DecisionListener::bind(dir.path())
+    let (listener, decisions) = RunListener::bind(dir.path())
         .map_err(|e| format!("cannot listen for the bouncer's decisions: {e}"))?;
     let config_path = dir.path().join("mcp.json");
-    let mcp = command::mcp_config(bouncer, invocation, &listener.path, &listener.token);
+    let mcp = command::mcp_config(
+        bouncer,
+        invocation,
+        &listener.path,
+        &listener.token,
+        config.ask_person,
+    );
     mstro_fs::write_atomic(&config_path, mcp.to_string().as_bytes(), 0o600)
         .map_err(|e| format!("cannot write the MCP configuration: {e}"))?;
     Ok(Prepared {
@@ -260,6 +313,7 @@ struct Driver<'a> {
     watchdog: Watchdog,
     /// Tool calls the bouncer has reported on.
     decided: std::collections::HashSet<String>,
+    approvals: Approvals,
     emit: &'a mut (dyn FnMut(TabEvent) + Send),
 }
 
@@ -276,18 +330,64 @@ impl Driver<'_> {
         }
     }
 
-    fn decision(&mut self, report: DecisionReport) {
+    fn heard(&mut self, message: FromBouncer) {
+        match message {
+            FromBouncer::Decision(decision) => self.decision(decision),
+            FromBouncer::Approval(pending) => {
+                let now = Instant::now();
+                self.watchdog.output(now);
+                if let Some((card, id, deadline)) = self.approvals.ask(pending, now) {
+                    // Claude Code is silent while a person decides: the wait is no stall.
+                    self.watchdog
+                        .hold(&watchdog_key(&id), deadline + Duration::from_secs(60));
+                    self.send(card);
+                    self.flush();
+                }
+            }
+        }
+    }
+
+    fn decision(&mut self, decision: Decision) {
         self.watchdog.output(Instant::now());
-        if let Some(id) = &report.decision.tool_use_id {
+        if let Some(id) = &decision.tool_use_id {
             self.decided.insert(id.clone());
         }
         self.send(TabEvent::BouncerDecision(BouncerDecision {
             movement_id: self.movement_id.to_owned(),
-            decision: report.decision,
+            decision,
         }));
     }
 
-    async fn line(&mut self, text: &str, decisions: &mut mpsc::Receiver<DecisionReport>) {
+    fn answer(&mut self, answer: ApprovalAnswer) {
+        let id = answer.approval_id.clone();
+        let now = Instant::now();
+        if let Some(resolved) = self.approvals.answer(answer, now) {
+            self.watchdog.tool_done(&watchdog_key(&id));
+            self.watchdog.output(now);
+            self.send(resolved);
+            self.flush();
+        }
+    }
+
+    fn expire_approvals(&mut self) {
+        let now = Instant::now();
+        for resolved in self.approvals.expire(now) {
+            if let TabEvent::ApprovalResolved(r) = &resolved {
+                self.watchdog.tool_done(&watchdog_key(&r.approval_id));
+            }
+            self.send(resolved);
+        }
+        self.watchdog.output(now);
+        self.flush();
+    }
+
+    fn end_approvals(&mut self) {
+        for resolved in self.approvals.end(Instant::now()) {
+            self.send(resolved);
+        }
+    }
+
+    async fn line(&mut self, text: &str, decisions: &mut mpsc::Receiver<FromBouncer>) {
         let now = Instant::now();
         self.watchdog.output(now);
         for event in self.translator.line(text) {
@@ -307,7 +407,7 @@ impl Driver<'_> {
                             tokio::pin!(wait);
                             while !self.decided.contains(&id) {
                                 tokio::select! {
-                                    Some(r) = decisions.recv() => self.decision(r),
+                                    Some(m) = decisions.recv() => self.heard(m),
                                     _ = &mut wait => break,
                                 }
                             }
