@@ -1,9 +1,11 @@
 //! The `mstro` crate's end-to-end tests, one test binary (linking the crate once
 //! rather than once per file): the relay and the machine on loopback
 //! ([`relay_machine`]), sessions of the real Claude Code CLI against the fake
-//! Messages API ([`sessions`]), and the web app in headless Chromium ([`browser`]).
+//! Messages API ([`sessions`]), and the web app in headless Chromium ([`browser`], and
+//! its layout on a phone and a desktop: [`layout`]).
 //! Shared set-ups are in the `mstro-tests` crate (`tests/src/`).
 
 mod browser;
+mod layout;
 mod relay_machine;
 mod sessions;
