@@ -32,7 +32,7 @@ async fn content_of(client: &Client, css: &str) -> Option<String> {
 
 /// Click the element matching `css` once it is there. A click that WebDriver carried
 /// out is never repeated (a second click on a directory would fold it again).
-async fn click(client: &Client, what: &str, css: &str) {
+pub(crate) async fn click(client: &Client, what: &str, css: &str) {
     wait_for(
         client,
         &format!("{what} ({css}) to be clickable"),
@@ -235,7 +235,7 @@ async fn wait_for_chip(client: &Client, what: &str, name: &str) {
 }
 
 /// Type into `#prompt` and press Enter.
-async fn send_prompt(client: &Client, text: &str) {
+pub(crate) async fn send_prompt(client: &Client, text: &str) {
     let prompt = wait_for(client, "the prompt box", LIMIT, async |c| {
         let p = c.find(Locator::Css("#prompt")).await.ok()?;
         p.is_enabled().await.ok()?.then_some(p)
@@ -466,7 +466,7 @@ async fn overflows_sideways(client: &Client) -> bool {
     v.as_bool().unwrap_or(true)
 }
 
-async fn signed_in_as(client: &Client, name: &str) {
+pub(crate) async fn signed_in_as(client: &Client, name: &str) {
     wait_for(
         client,
         &format!("the header to name {name}"),

@@ -251,19 +251,29 @@ function renderHeader(routeName) {
     'aria-current': active ? 'page' : null,
   }, label);
 
-  const signOut = h('button', { id: 'sign-out', type: 'button', class: 'btn btn-ghost btn-sm' }, 'Sign out');
-  signOut.addEventListener('click', () => doSignOut(signOut));
+  // On a phone the header keeps every destination on one row: "a device" goes, the
+  // account link's name shrinks, Sign out keeps only its icon (app.css).
+  const signOutLabel = h('span', { class: 'sign-out-label' }, 'Sign out');
+  const signOut = h('button', {
+    id: 'sign-out', type: 'button', class: 'btn btn-ghost btn-sm sign-out', title: 'Sign out',
+  }, h('span', { class: 'glyph glyph-sign-out', 'aria-hidden': 'true' }), signOutLabel);
+  signOut.addEventListener('click', () => doSignOut(signOut, signOutLabel));
 
   setChildren(headerEl, h('div', { class: 'topbar-inner' },
     brand,
     h('nav', { class: 'topnav', 'aria-label': 'Main' },
       navLink('#/', 'Machines', routeName === 'machines' || routeName === 'machine'),
-      navLink('#/device', 'Connect a device', routeName === 'device'),
-      navLink('#/account', 'Account', routeName === 'account')),
-    h('div', { class: 'topbar-user' },
+      navLink('#/device', ['Connect', h('span', { class: 'nav-more' }, ' a device')], routeName === 'device'),
+      h('a', {
+        class: 'nav-link account-link',
+        href: '#/account',
+        title: 'Account',
+        'aria-label': `Account (${user.name})`,
+        'aria-current': routeName === 'account' ? 'page' : null,
+      },
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, initial(user.name)),
-      h('span', { id: 'user-name', class: 'user-name', title: 'Signed in' }, user.name),
-      signOut)));
+      h('span', { id: 'user-name', class: 'user-name' }, user.name))),
+    signOut));
   headerEl.hidden = false;
 }
 
@@ -272,15 +282,15 @@ function initial(name) {
   return s ? Array.from(s)[0].toUpperCase() : '?';
 }
 
-async function doSignOut(button) {
+async function doSignOut(button, label) {
   button.disabled = true;
-  button.textContent = 'Signing out…';
+  label.textContent = 'Signing out…';
   try {
     await post('/api/auth/logout');
   } catch (err) {
     if (err.status !== 401) {
       button.disabled = false;
-      button.textContent = 'Sign out';
+      label.textContent = 'Sign out';
       showToast(`Couldn't sign out: ${err.message}`);
       return;
     }

@@ -1,6 +1,6 @@
 // @ts-check
-// #/m/{machineId}[/{path}]: one machine. A lazily loaded file tree on the left; on the
-// right either the chat (session/chat.js: tabs, transcript, prompt, history) or the
+// #/m/{machineId}[/{path}]: one machine. A lazily loaded file tree on the left (not on
+// a phone); on the right either the chat (session/chat.js: tabs, transcript, prompt, history) or the
 // current directory or file, switched with Chat / Files (a path in the address shows
 // the file). All over one machine socket.
 //
@@ -119,13 +119,12 @@ export function mount(container, route, ctx) {
   const refreshButton = h('button', {
     type: 'button', class: 'btn btn-ghost btn-icon', title: 'Refresh', 'aria-label': 'Refresh files',
   }, h('span', { class: 'glyph glyph-refresh', 'aria-hidden': 'true' }));
-  const treeToggle = h('button', {
-    type: 'button', class: 'btn btn-ghost btn-sm tree-toggle', 'aria-expanded': 'true', 'aria-controls': 'tree-body',
-  }, 'Hide');
+  // On a phone the tree is not shown: Files shows the directory listing, which is the
+  // same navigation in a width a thumb can use (app.css).
   const treePane = h('aside', { class: 'tree-pane', 'aria-label': 'File tree' },
     h('div', { class: 'pane-head' },
       h('span', { class: 'pane-title' }, 'Files'),
-      h('span', { class: 'pane-actions' }, refreshButton, treeToggle)),
+      h('span', { class: 'pane-actions' }, refreshButton)),
     h('div', { id: 'tree-body', class: 'tree-body' }, treeMsg, tree));
 
   const crumbs = h('nav', { class: 'crumbs', 'aria-label': 'Path' });
@@ -137,11 +136,13 @@ export function mount(container, route, ctx) {
   const showFilesButton = h('button', { id: 'show-files', type: 'button', class: 'pane-btn', 'aria-pressed': 'false' }, 'Files');
   const paneSwitch = h('div', { class: 'pane-switch', role: 'group', 'aria-label': 'Show' }, showChatButton, showFilesButton);
 
+  // One row of chrome above the panes: the header's Machines link is the way back, and
+  // the working directory is the root of the path above the files.
   const view = h('section', { id: 'machine-view', class: 'machine-view', 'data-online': 'false', 'data-machine-id': machineId },
     h('header', { class: 'mv-head' },
-      h('a', { class: 'back-link', href: '#/' }, h('span', { 'aria-hidden': 'true' }, '← '), 'Machines'),
-      h('div', { class: 'mv-titlebar' }, titleEl, statusEl, badgeSlot, paneSwitch),
-      metaEl),
+      h('div', { class: 'mv-titlebar' }, titleEl, statusEl, badgeSlot),
+      metaEl,
+      paneSwitch),
     banner,
     h('div', { class: 'mv-body' }, treePane, h('div', { class: 'mv-main', 'data-pane': 'chat' })));
   setChildren(container, view);
@@ -377,12 +378,6 @@ export function mount(container, route, ctx) {
       if (node !== rootNode && node.loaded && node.expanded && rows.has(node.path)) loadDir(node, { force: true });
     }
     if (current.path != null) go(current.path, { force: true });
-  });
-
-  treeToggle.addEventListener('click', () => {
-    const collapsed = treePane.classList.toggle('is-collapsed');
-    treeToggle.setAttribute('aria-expanded', String(!collapsed));
-    treeToggle.textContent = collapsed ? 'Show' : 'Hide';
   });
 
   // ---------------------------------------------------------------- tree model
