@@ -294,6 +294,7 @@ fn decide(session: &Session, args: Arguments) -> Value {
         verdict: record.verdict.as_str().to_owned(),
         outcome: record.outcome.as_str().to_owned(),
         reason: record.reason,
+        rule_reason: Some(j.reason.clone()).filter(|r| !r.is_empty()),
         rule_ids: record.rule_ids,
         layer: record.layer.as_str().to_owned(),
         latency_ms: record.latency_us as f64 / 1000.0,

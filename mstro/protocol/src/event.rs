@@ -222,8 +222,11 @@ pub struct Decision {
     pub verdict: String,
     /// What the session was told: `allow` or `deny`.
     pub outcome: String,
-    /// Why, as the model was told.
+    /// Why, as the model was told (with the excerpt, the rules and the safer way).
     pub reason: String,
+    /// The rules' own reason, without the wording for the model: what a person reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_reason: Option<String>,
     pub rule_ids: Vec<String>,
     /// Which layer decided: `rule`, `default`, `cache`, `ai`, `ai-error`, `budget`,
     /// `person`.

@@ -129,6 +129,7 @@ mod tests {
             verdict: "allow".into(),
             outcome: "allow".into(),
             reason: "safe".into(),
+            rule_reason: None,
             rule_ids: vec![],
             layer: "rule".into(),
             latency_ms: 0.2,

@@ -539,9 +539,13 @@ verdict: string,
  */
 outcome: string, 
 /**
- * Why, as the model was told.
+ * Why, as the model was told (with the excerpt, the rules and the safer way).
  */
-reason: string, ruleIds: Array<string>, 
+reason: string, 
+/**
+ * The rules' own reason, without the wording for the model: what a person reads.
+ */
+ruleReason?: string, ruleIds: Array<string>, 
 /**
  * Which layer decided: `rule`, `default`, `cache`, `ai`, `ai-error`, `budget`,
  * `person`.
@@ -583,9 +587,13 @@ verdict: string,
  */
 outcome: string, 
 /**
- * Why, as the model was told.
+ * Why, as the model was told (with the excerpt, the rules and the safer way).
  */
-reason: string, ruleIds: Array<string>, 
+reason: string, 
+/**
+ * The rules' own reason, without the wording for the model: what a person reads.
+ */
+ruleReason?: string, ruleIds: Array<string>, 
 /**
  * Which layer decided: `rule`, `default`, `cache`, `ai`, `ai-error`, `budget`,
  * `person`.

@@ -29,6 +29,7 @@ const MAX_SEND_BYTES = 1024 * 1024 - 4096;
 const EVENT_TYPES = new Set([
   'movementStart', 'output', 'thinking', 'toolUse', 'bouncerDecision', 'streamingTokens',
   'movementWarning', 'movementComplete', 'movementError', 'tabStateChanged',
+  'approvalRequest', 'approvalResolved',
 ]);
 const TRANSIENT = new Set(['connection_lost', 'machine_offline', 'timeout', 'busy']);
 const MAX_BUFFER = 20000;
@@ -266,6 +267,12 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
       emptyHint: (tab) => emptyHint(tab),
       onDropPending: () => dropPending(ctl),
       onLoadEarlier: () => loadEarlier(ctl),
+      approvals: {
+        canAnswer: () => isOwner() && !ctl.model.readOnly,
+        answer: (approvalId, choice) => sock.request('answerApproval',
+          { approvalId, choice: /** @type {import('../../types/protocol').ApprovalChoice} */ (choice) },
+          { tabId: ctl.model.tabId }),
+      },
     });
     tabs.set(tabId, ctl);
     if (at != null && at >= 0 && at <= order.length) order.splice(at, 0, tabId);
@@ -354,9 +361,12 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
       tab.tabIndex = isSel ? 0 : -1;
       tab.dataset.state = m.state;
       tab.classList.toggle('is-readonly', m.readOnly);
+      // A call waiting for a person shows on its tab, whichever tab is open.
+      const waiting = store.waitingApprovals(m).length;
+      tab.classList.toggle('needs-approval', waiting > 0);
       const titleEl = tab.querySelector('.tab-title');
       if (titleEl.textContent !== label) titleEl.textContent = label;
-      tab.title = m.readOnly ? `${label} (read only)` : label;
+      tab.title = m.readOnly ? `${label} (read only)` : (waiting ? `${label} (waiting for your approval)` : label);
       ctl.closeEl.hidden = !(isOwner() || m.readOnly);
       ctl.closeEl.setAttribute('aria-label', `Close ${label}`);
       ctl.tabWrap.classList.toggle('is-selected', isSel);

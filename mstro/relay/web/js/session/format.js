@@ -109,18 +109,21 @@ export function elapsedOf(m, now) {
 }
 
 /**
- * The words of a bouncer badge: {label, detail} (detail: the reason to show).
- * @param {Pick<Decision, 'layer' | 'outcome' | 'reason' | 'reviewerReason'>} d
+ * The words of a bouncer badge: {label, detail}. The label is short (it sits in a tool
+ * call's summary line); the reason is shown once, in the decision card, not in it.
+ * `detail` is the reason a denied call was given, for the card's headline.
+ * @param {Pick<Decision, 'layer' | 'outcome' | 'reason' | 'reviewerReason'> & {decidedBy?: string | null}} d
  * @returns {{label: string, detail: string}}
  */
 export function decisionText(d) {
-  const reviewed = d.layer === 'ai';
+  const who = d.decidedBy || 'the owner';
   if (d.outcome === 'deny') {
-    const who = reviewed ? 'denied by the reviewer' : 'denied';
-    const why = d.reason || d.reviewerReason || '';
-    return { label: why ? `${who}: ${why}` : who, detail: reviewed ? (d.reviewerReason || '') : '' };
+    const label = d.layer === 'ai' ? 'denied by the reviewer'
+      : d.layer === 'person' ? `denied by ${who}` : 'denied';
+    return { label, detail: d.reason || d.reviewerReason || '' };
   }
-  if (reviewed) return { label: 'reviewed', detail: d.reviewerReason || d.reason || '' };
+  if (d.layer === 'person') return { label: `approved by ${who}`, detail: '' };
+  if (d.layer === 'ai') return { label: 'allowed by the reviewer', detail: d.reviewerReason || '' };
   if (d.layer === 'cache') return { label: 'allowed (cached review)', detail: '' };
   return { label: 'allowed', detail: '' };
 }
@@ -133,6 +136,7 @@ const LAYERS = {
   ai: 'the AI reviewer',
   'ai-error': 'the reviewer failing',
   budget: 'the review budget',
+  person: 'a person, from the browser',
 };
 
 /**

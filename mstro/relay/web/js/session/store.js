@@ -8,12 +8,14 @@
 // movement = {movementId, msgId, prompt, startedAt, receivedAt, status, items,
 //             tools: {toolUseId → tool item}, outputTokens, usage, result, error,
 //             finishedAt, rev, nextKey}
-// item = {key, rev, kind: 'text' | 'thinking' | 'tool' | 'decision' | 'warning', …}
+// item = {key, rev, kind: 'text' | 'thinking' | 'tool' | 'decision' | 'approval' | 'warning', …}
 //   text/thinking: {text}
 //   tool: {toolUseId, name, input, hasInput, result, hasResult, isError, truncated,
 //          status: 'running' | 'done' | 'error' | 'unfinished', decisions: [], children: [items],
 //          parentToolUseId}
 //   decision: {decision}   (a bouncer decision no tool call claimed)
+//   approval: {approval: {approvalId, toolUseId, tool, operation, reason, alternative,
+//              ruleIds, reviewerReason, deadline, outcome (null while it waits), by}}
 //   warning: {message, silentSecs}
 //
 // `rev` numbers grow on every change (tab, movement, item, and the tool items a change
@@ -100,6 +102,7 @@ function makeMovement(fields) {
     status: 'running',
     items: [],
     tools: Object.create(null),
+    approvals: Object.create(null),
     outputTokens: null,
     usage: null,
     result: null,
@@ -242,7 +245,60 @@ function decisionOf(data) {
     layer: str(data.layer),
     latencyMs: num(data.latencyMs),
     reviewerReason: optStr(data.reviewerReason),
+    alternative: optStr(data.alternative),
+    decidedBy: optStr(data.decidedBy),
+    ruleReason: optStr(data.ruleReason),
   };
+}
+
+const APPROVAL_OUTCOMES = new Set(['approved', 'approvedForSession', 'denied', 'expired', 'ended']);
+
+function approvalRequest(tab, m, data) {
+  const id = optStr(data.approvalId);
+  if (!id || m.approvals[id]) return;
+  const item = newItem(m, 'approval', {
+    approval: {
+      approvalId: id,
+      toolUseId: optStr(data.toolUseId),
+      tool: str(data.tool),
+      operation: str(data.operation),
+      reason: str(data.reason),
+      alternative: optStr(data.alternative),
+      ruleIds: Array.isArray(data.ruleIds) ? data.ruleIds.filter((r) => typeof r === 'string') : [],
+      reviewerReason: optStr(data.reviewerReason),
+      deadline: optStr(data.deadline),
+      outcome: null,
+      by: null,
+    },
+    parentToolUseId: null,
+  });
+  m.approvals[id] = item;
+  m.items.push(item);
+  touch(tab, m, item);
+}
+
+function approvalResolved(tab, m, data) {
+  const item = m.approvals[optStr(data.approvalId) || ''];
+  if (!item) return;
+  item.approval.outcome = APPROVAL_OUTCOMES.has(data.outcome) ? data.outcome : 'ended';
+  item.approval.by = optStr(data.by);
+  touch(tab, m, item);
+}
+
+/**
+ * The approval requests of `tab` still waiting for an answer.
+ * @param {any} tab
+ * @returns {any[]} their `approval` records
+ */
+export function waitingApprovals(tab) {
+  const out = [];
+  for (const m of tab.movements) {
+    if (m.status !== 'running') continue;
+    for (const item of Object.values(m.approvals)) {
+      if (item.approval.outcome === null) out.push(item.approval);
+    }
+  }
+  return out;
 }
 
 function bouncerDecision(tab, m, data) {
@@ -276,6 +332,14 @@ function finishTools(tab, m) {
     if (tool.status === 'running') {
       tool.status = 'unfinished';
       touch(tab, m, tool);
+    }
+  }
+  // The machine ends its requests with the run; one that never said so (mstro
+  // stopped) waits for nobody either.
+  for (const item of Object.values(m.approvals)) {
+    if (item.approval.outcome === null) {
+      item.approval.outcome = 'ended';
+      touch(tab, m, item);
     }
   }
 }
@@ -327,6 +391,16 @@ export function reduce(tab, type, data, meta = {}) {
     case 'bouncerDecision': {
       const m = getMovement(tab, data.movementId);
       bouncerDecision(tab, m, data);
+      return true;
+    }
+    case 'approvalRequest': {
+      const m = getMovement(tab, data.movementId);
+      approvalRequest(tab, m, data);
+      return true;
+    }
+    case 'approvalResolved': {
+      const m = getMovement(tab, data.movementId);
+      approvalResolved(tab, m, data);
       return true;
     }
     case 'streamingTokens': {

@@ -8,8 +8,10 @@
 // DOM: .movement[data-movement-id][data-status] > .prompt, .movement-body (items),
 // .movement-foot. Items: .output (assistant text; .subagent-output when nested),
 // details.thinking, details.tool-call[data-tool-use-id][data-name][data-status] with
-// .badge.bouncer[data-outcome][data-layer], .decision-inline, .movement-warning;
-// .movement-error for a failed run.
+// .badge.bouncer[data-outcome][data-layer] and a .decision card per decision,
+// .decision-inline (a decision no tool claimed), section.approval[data-approval-id]
+// [data-state] (a call waiting for the owner), .movement-warning; .movement-error for a
+// failed run; .movement-denied in the foot when a call was refused.
 
 import { h, setChildren, formatDateTime } from '../dom.js';
 import { renderMarkdown } from '../markdown.js';
@@ -46,21 +48,129 @@ export function bouncerBadge(d) {
   }, label);
 }
 
-function decisionDetail(d) {
-  const { detail } = decisionText(d);
-  return detail ? h('span', { class: 'bouncer-reason', title: detail }, detail) : null;
+/** Rule ids, the reviewer's notes and what the model was told, behind a disclosure. */
+function decisionMore(d) {
+  const rows = [];
+  if (d.ruleIds.length) rows.push(h('p', { class: 'decision-rules' }, h('strong', null, 'Rules: '), d.ruleIds.join(', ')));
+  if (d.reviewerReason) rows.push(h('p', { class: 'decision-reviewer' }, h('strong', null, 'Reviewer: '), d.reviewerReason));
+  if (d.reason && d.ruleReason && d.reason !== d.ruleReason) {
+    rows.push(h('p', { class: 'decision-told' }, h('strong', null, 'The model was told: '), d.reason));
+  }
+  if (!rows.length) return null;
+  return h('details', { class: 'decision-more' }, h('summary', null, 'Details'), ...rows);
 }
 
-function decisionBlock(d) {
-  const rows = [
-    h('div', { class: 'decision-head' }, bouncerBadge(d),
-      h('span', { class: 'decision-by muted' }, [layerText(d.layer), d.latencyMs != null ? `${Math.round(d.latencyMs)} ms` : ''].filter(Boolean).join(' · '))),
-  ];
-  if (d.operation) rows.push(h('div', { class: 'decision-op' }, h('code', null, d.operation)));
-  if (d.reason && d.outcome === 'allow') rows.push(h('p', { class: 'decision-reason' }, d.reason));
-  if (d.reviewerReason) rows.push(h('p', { class: 'decision-reviewer' }, h('strong', null, 'Reviewer: '), d.reviewerReason));
-  if (d.ruleIds.length) rows.push(h('p', { class: 'decision-rules muted' }, `Rules: ${d.ruleIds.join(', ')}`));
-  return h('li', { class: 'decision', 'data-outcome': d.outcome }, rows);
+/**
+ * A decision as a card: the verdict as its headline, the operation in full, the
+ * reason once, the safer way, and the rest behind a disclosure.
+ */
+export function decisionCard(d) {
+  const { label } = decisionText(d);
+  const denied = d.outcome === 'deny';
+  const why = d.ruleReason || d.reason;
+  const by = [layerText(d.layer), d.latencyMs != null ? `${Math.round(d.latencyMs)} ms` : ''].filter(Boolean).join(' · ');
+  return h('div', { class: 'decision', 'data-outcome': d.outcome, 'data-layer': d.layer || 'unknown' },
+    h('div', { class: 'decision-head' },
+      h('strong', { class: 'decision-verdict' }, label[0].toUpperCase() + label.slice(1)),
+      by ? h('span', { class: 'decision-by muted' }, by) : null),
+    d.operation ? h('pre', { class: 'decision-op' }, h('code', null, d.operation)) : null,
+    // An allow's reason ("nothing risky") is noise; a denial's, or a reviewer's, is the point.
+    why && (denied || d.layer === 'ai' || d.layer === 'person') ? h('p', { class: 'decision-reason' }, why) : null,
+    denied && d.alternative ? h('p', { class: 'decision-alternative' }, h('strong', null, 'Safer: '), d.alternative) : null,
+    decisionMore(d));
+}
+
+/** When `deadline` (RFC 3339) is, from `now` (ms): "in 4:05", or "now". */
+function timeLeft(deadline, now) {
+  const at = Date.parse(deadline || '');
+  if (Number.isNaN(at)) return '';
+  const secs = Math.max(0, Math.round((at - now) / 1000));
+  if (secs === 0) return 'now';
+  return `in ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}`;
+}
+
+const APPROVAL_ENDINGS = {
+  approved: (by) => `Approved by ${by || 'the owner'}: it ran.`,
+  approvedForSession: (by) => `Approved by ${by || 'the owner'} for this session: it ran, and the same operation runs again without asking.`,
+  denied: (by) => `Denied by ${by || 'the owner'}: it did not run.`,
+  expired: () => 'Nobody answered in time: it was denied.',
+  ended: () => 'The run ended before anyone answered: it did not run.',
+};
+
+/**
+ * A call waiting for the owner: the operation in full, why, the safer way, and the
+ * answers (only for the owner, only while it waits), with the time left.
+ */
+function approvalView(item, ctx) {
+  const a = item.approval;
+  const stateEl = h('p', { class: 'approval-state', role: 'status' });
+  const leftEl = h('span', { class: 'approval-left muted' });
+  const errorEl = h('p', { class: 'approval-error', role: 'alert', hidden: true });
+  const actions = h('div', { class: 'approval-actions' });
+  const viewerNote = h('p', { class: 'approval-viewer muted', hidden: true }, "Only the machine's owner can answer this.");
+  const el = h('section', { class: 'approval', 'data-approval-id': a.approvalId, 'aria-label': 'Approval needed' },
+    h('div', { class: 'approval-head' },
+      h('strong', { class: 'approval-title' }, `Approve this ${a.tool || 'call'}?`), leftEl),
+    h('pre', { class: 'approval-op' }, h('code', null, a.operation)),
+    a.reason ? h('p', { class: 'approval-reason' }, a.reason) : null,
+    a.alternative ? h('p', { class: 'decision-alternative' }, h('strong', null, 'Safer: '), a.alternative) : null,
+    decisionMore({ ruleIds: a.ruleIds, reviewerReason: a.reviewerReason, reason: '', ruleReason: '' }),
+    actions, viewerNote, errorEl, stateEl);
+  let timer = 0;
+  const buttons = [
+    ['once', 'Approve once', 'btn btn-primary btn-sm'],
+    ['session', 'Approve for this session', 'btn btn-sm'],
+    ['deny', 'Deny', 'btn btn-danger-outline btn-sm'],
+  ].map(([choice, text, cls]) => {
+    const b = h('button', { type: 'button', class: cls, 'data-choice': choice }, text);
+    b.addEventListener('click', async () => {
+      for (const other of actions.querySelectorAll('button')) other.disabled = true;
+      errorEl.hidden = true;
+      try {
+        await ctx.answer(a.approvalId, choice);
+      } catch (err) {
+        errorEl.textContent = (err && err.message) || 'The answer did not reach the machine.';
+        errorEl.hidden = false;
+        for (const other of actions.querySelectorAll('button')) other.disabled = false;
+      }
+    });
+    return b;
+  });
+  actions.append(...buttons);
+
+  function tick() {
+    leftEl.textContent = a.deadline ? `denied ${timeLeft(a.deadline, Date.now())} unless answered` : '';
+  }
+
+  return {
+    el,
+    patch(it) {
+      const ap = it.approval;
+      const waiting = ap.outcome === null;
+      el.dataset.state = waiting ? 'waiting' : ap.outcome;
+      const owner = Boolean(ctx && ctx.canAnswer && ctx.canAnswer());
+      actions.hidden = !(waiting && owner);
+      viewerNote.hidden = !(waiting && !owner);
+      stateEl.textContent = waiting ? '' : APPROVAL_ENDINGS[ap.outcome](ap.by);
+      stateEl.hidden = waiting;
+      if (waiting && !timer) {
+        tick();
+        timer = setInterval(() => {
+          if (!el.isConnected && timer) {
+            // Re-attached later by the same view; stop while away.
+            clearInterval(timer);
+            timer = 0;
+            return;
+          }
+          tick();
+        }, 1000);
+      } else if (!waiting) {
+        if (timer) clearInterval(timer);
+        timer = 0;
+        leftEl.textContent = '';
+      }
+    },
+  };
 }
 
 // ---------------------------------------------------------------- items
@@ -76,12 +186,12 @@ function itemView(item, ctx) {
     case 'decision':
       return {
         el: h('div', { class: 'decision-inline', 'data-tool-use-id': item.decision.toolUseId || null },
-          bouncerBadge(item.decision),
-          decisionDetail(item.decision),
           item.decision.tool ? h('span', { class: 'decision-tool' }, item.decision.tool) : null,
-          item.decision.operation ? h('code', { class: 'decision-op-inline' }, item.decision.operation) : null),
+          decisionCard(item.decision)),
         patch() {},
       };
+    case 'approval':
+      return approvalView(item, ctx);
     case 'warning':
       return {
         el: h('div', { class: 'movement-warning', role: 'status' },
@@ -143,7 +253,7 @@ function toolView(item, ctx) {
   const stateEl = h('span', { class: 'tool-state' });
   const summary = h('summary', { class: 'tool-summary' },
     h('span', { class: 'tool-icon', 'aria-hidden': 'true' }), nameEl, briefEl, badgesEl, stateEl);
-  const decisionsEl = h('ul', { class: 'tool-decisions', hidden: true });
+  const decisionsEl = h('div', { class: 'tool-decisions', hidden: true });
   const inputEl = h('div', { class: 'tool-section tool-input', hidden: true });
   const resultEl = h('div', { class: 'tool-section tool-result', hidden: true });
   const childrenEl = h('div', { class: 'subagent', hidden: true });
@@ -181,9 +291,11 @@ function toolView(item, ctx) {
       }
       if (it.decisions.length !== shown.decisions) {
         shown.decisions = it.decisions.length;
-        badgesEl.replaceChildren(...it.decisions.flatMap((d) => [bouncerBadge(d), decisionDetail(d)].filter(Boolean)));
-        decisionsEl.replaceChildren(...it.decisions.map(decisionBlock));
+        badgesEl.replaceChildren(...it.decisions.map(bouncerBadge));
+        decisionsEl.replaceChildren(...it.decisions.map(decisionCard));
         decisionsEl.hidden = it.decisions.length === 0;
+        // A refused call shows why without a click.
+        if (it.decisions.some((d) => d.outcome === 'deny')) el.open = true;
       }
       if (it.hasResult && (!shown.hasResult || shown.isError !== it.isError)) {
         shown.hasResult = true;
@@ -264,7 +376,7 @@ function usageText(m) {
   return bits.join(' · ');
 }
 
-function movementView(m) {
+function movementView(m, ctx) {
   const promptEl = h('div', { class: 'prompt' });
   const attachedEl = h('ul', { class: 'attachments', 'aria-label': 'Attached files', hidden: true });
   const promptWrap = h('div', { class: 'prompt-row' },
@@ -296,7 +408,7 @@ function movementView(m) {
         attachedEl.replaceChildren(...mv.attachments.map((path) =>
           h('li', { class: 'attachment', title: path }, h('span', { class: 'attachment-name' }, baseName(path)))));
       }
-      reconcile(body, mv.items, cache, null);
+      reconcile(body, mv.items, cache, ctx);
 
       // The final answer, when no text streamed (e.g. a replay of an old run).
       const hasText = mv.items.some((it) => it.kind === 'text');
@@ -308,13 +420,29 @@ function movementView(m) {
         resultEl.replaceChildren(result ? md(result) : '');
       }
 
-      const key = `${mv.status}|${mv.error ? mv.error.message : ''}|${usageText(mv)}`;
+      const key = `${mv.status}|${mv.error ? mv.error.message : ''}|${usageText(mv)}|${deniedCount(mv)}`;
       if (key !== shownFoot) {
         shownFoot = key;
         foot.replaceChildren(...footFor(mv));
       }
     },
   };
+}
+
+/** How many of the movement's calls the bouncer (or a person) refused. */
+function deniedCount(m) {
+  let n = 0;
+  const count = (items) => {
+    for (const it of items) {
+      if (it.kind === 'decision' && it.decision.outcome === 'deny') n += 1;
+      if (it.kind === 'tool') {
+        n += it.decisions.filter((d) => d.outcome === 'deny').length;
+        count(it.children);
+      }
+    }
+  };
+  count(m.items);
+  return n;
 }
 
 function footFor(m) {
@@ -338,8 +466,11 @@ function footFor(m) {
     error: 'Failed',
     interrupted: 'Interrupted: mstro stopped before this finished',
   }[m.status] || '';
+  const denied = deniedCount(m);
   out.push(h('div', { class: 'movement-stats muted', 'data-status': m.status },
     h('span', { class: 'movement-status' }, label),
+    denied ? h('span', { class: 'movement-denied', 'data-count': String(denied) },
+      ` · ${denied === 1 ? '1 call was' : `${denied} calls were`} denied`) : null,
     stats ? h('span', { class: 'movement-usage' }, ` · ${stats}`) : null));
   return out;
 }
@@ -386,12 +517,15 @@ function omittedView(omitted, onLoadEarlier) {
  * A transcript for one tab. `scroller` is the element that scrolls (the tab panel).
  * Options: `emptyHint()` → node shown when there is nothing yet; `onDropPending()`;
  * `onLoadEarlier()` → a promise, asked for the movements a large session left out.
+ * `approvals` answers approval cards: `canAnswer()` (the owner, on a live tab) and
+ * `answer(approvalId, choice)` → a promise that rejects with what went wrong.
  *
  * @param {HTMLElement} scroller
  * @param {{emptyHint?: (tab: any) => Node | string, onDropPending?: () => void,
- *   onLoadEarlier?: () => Promise<unknown>}} [options]
+ *   onLoadEarlier?: () => Promise<unknown>,
+ *   approvals?: {canAnswer: () => boolean, answer: (approvalId: string, choice: string) => Promise<unknown>}}} [options]
  */
-export function createTranscript(scroller, { emptyHint, onDropPending, onLoadEarlier } = {}) {
+export function createTranscript(scroller, { emptyHint, onDropPending, onLoadEarlier, approvals } = {}) {
   const list = h('div', { class: 'movements', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-busy': 'false' });
   const views = new Map();
   let generation = -1;
@@ -435,7 +569,7 @@ export function createTranscript(scroller, { emptyHint, onDropPending, onLoadEar
         present.add(m.movementId);
         let v = views.get(m.movementId);
         if (!v) {
-          v = movementView(m);
+          v = movementView(m, approvals || null);
           views.set(m.movementId, v);
         }
         if (v.rev !== m.rev) {
