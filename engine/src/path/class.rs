@@ -1412,17 +1412,21 @@ fn is_bouncer_binary(abs: &str, env: &PathEnv, classes: PathClasses) -> bool {
         && !classes.contains(PathClasses::BUILD_ARTIFACT)
 }
 
-/// The bouncer's own configuration: `MSTRO_HOME` itself, its `bouncer.yaml` and `rules/`,
-/// and any project `.mstro` with its `bouncer.yaml` and `rules/`: the bouncer reads
-/// every one between the repository's root and the working directory, so where one
-/// counts depends on where the agent stands.
+/// The bouncer's own configuration: `MSTRO_HOME` itself, its `bouncer.yaml`, `rules/`
+/// and `claude-runs/` (the `claude` processes `mstro` runs, whose calls the hook leaves
+/// to their permission tool: mstro/bouncer/src/hook/run_registry.rs), and any project
+/// `.mstro` with its `bouncer.yaml` and `rules/`: the bouncer reads every one between
+/// the repository's root and the working directory, so where one counts depends on
+/// where the agent stands.
 fn is_bouncer_config(abs: &str, env: &PathEnv) -> bool {
     if abs.eq_ignore_ascii_case(&env.mstro_home) {
         return true;
     }
     if let Some(rel) =
         strip_prefix_ci(abs, env.mstro_home.as_str()).and_then(|r| r.strip_prefix('/'))
-        && (rel.eq_ignore_ascii_case("bouncer.yaml") || under_ci(rel, "rules"))
+        && (rel.eq_ignore_ascii_case("bouncer.yaml")
+            || under_ci(rel, "rules")
+            || under_ci(rel, "claude-runs"))
     {
         return true;
     }
@@ -1650,6 +1654,11 @@ mod tests {
             "`rm -rf .*` at the root may remove .mstro"
         );
         assert!(names("/home/dev/.mstro/logs/bouncer-audit.jsonl").contains(&"agent-config"));
+        assert!(!names("/home/dev/.mstro/logs/bouncer-audit.jsonl").contains(&"bouncer-config"));
+        // An entry there makes the hook leave a session's calls to the permission tool.
+        assert!(names("/home/dev/.mstro/claude-runs/4242-99-b00t").contains(&"bouncer-config"));
+        assert!(names("/home/dev/.mstro/claude-runs").contains(&"bouncer-config"));
+        assert!(!names("/home/dev/project/claude-runs/x").contains(&"bouncer-config"));
     }
 
     #[test]

@@ -88,7 +88,7 @@ enum Command {
     MovementReaper(ReaperCli),
 }
 
-/// `mstro movement-reaper --parent PID --grace-ms MS -- PROGRAM ARGS...`
+/// `mstro movement-reaper --parent PID --grace-ms MS [--run-registry DIR] -- PROGRAM ARGS...`
 #[cfg(target_os = "linux")]
 #[derive(Debug, Args)]
 struct ReaperCli {
@@ -96,6 +96,8 @@ struct ReaperCli {
     parent: i32,
     #[arg(long)]
     grace_ms: u64,
+    #[arg(long, value_name = "DIR")]
+    run_registry: Option<std::path::PathBuf>,
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<std::ffi::OsString>,
 }
@@ -119,6 +121,7 @@ pub fn main() -> i32 {
             grace: std::time::Duration::from_millis(reaper.grace_ms),
             program,
             args: command.collect(),
+            run_registry: reaper.run_registry,
         });
     }
     let home = match MstroHome::from_env() {

@@ -109,9 +109,11 @@ impl Machine {
             },
             token.clone(),
         );
-        // What a crash of an earlier mstro left: run directories and half-written
-        // state files.
+        // What a crash of an earlier mstro left: run directories, registrations of
+        // runs that are over (harmless, since each names one process by its start
+        // time and boot), and half-written state files.
         crate::session::runner::sweep_run_dirs();
+        mstro_bouncer::hook::run_registry::RunRegistry::for_work_in(workspace.root()).sweep();
         for dir in [
             config.home.dir().to_path_buf(),
             workspace.root().join(".mstro/history"),

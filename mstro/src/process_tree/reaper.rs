@@ -8,7 +8,10 @@
 //! process, and it waits for them synchronously with `sigtimedwait`.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+use mstro_bouncer::hook::run_registry::{GATE_ENV, RunRegistry};
 
 use super::descendants::descendants;
 
@@ -33,6 +36,10 @@ pub struct ReaperArgs {
     pub grace: Duration,
     pub program: OsString,
     pub args: Vec<OsString>,
+    /// Where to register the program while it runs, so that the bouncer's hook, if the
+    /// person installed it, leaves the program's calls to its permission tool
+    /// (`mstro_bouncer::hook::run_registry`).
+    pub run_registry: Option<PathBuf>,
 }
 
 /// Run the program to its end and leave nothing of it behind. Returns the exit code
@@ -63,10 +70,13 @@ pub fn run(args: ReaperArgs) -> i32 {
     }
     // std::process resets the signal mask in the child, so the program starts with
     // every signal deliverable.
-    let program = match std::process::Command::new(&args.program)
-        .args(&args.args)
-        .spawn()
-    {
+    let mut command = std::process::Command::new(&args.program);
+    command.args(&args.args);
+    if args.run_registry.is_some() {
+        // Only lets the hook look for the registration; it proves nothing by itself.
+        command.env(GATE_ENV, "1");
+    }
+    let program = match command.spawn() {
         Ok(child) => child.id() as i32,
         Err(e) => {
             eprintln!(
@@ -76,6 +86,20 @@ pub fn run(args: ReaperArgs) -> i32 {
             return 127;
         }
     };
+    // Right away: the program asks about its first tool call long after it started,
+    // and a call asked about before this is only judged twice, never not at all.
+    let registration = args
+        .run_registry
+        .map(|dir| RunRegistry::at(dir).register(program))
+        .and_then(|registered| {
+            registered
+                .inspect_err(|e| {
+                    eprintln!(
+                        "mstro movement-reaper: {e}; the bouncer's hook, if installed, judges this run's calls too"
+                    )
+                })
+                .ok()
+        });
     // Our copies of the output pipe would hold it open after the program closed it.
     detach_stdio();
     let me = std::process::id() as i32;
@@ -94,6 +118,8 @@ pub fn run(args: ReaperArgs) -> i32 {
             break;
         }
     }
+    // Before dying of the program's signal, which would skip it.
+    drop(registration);
     match ended {
         Some(status) if libc::WIFEXITED(status) => libc::WEXITSTATUS(status),
         Some(status) if libc::WIFSIGNALED(status) => die_of(libc::WTERMSIG(status)),

@@ -1078,6 +1078,150 @@ async fn reads_claude_code_would_not_ask_about_are_judged_too() {
     );
 }
 
+/// The bouncer's audit records in `mstro_home`.
+fn audit_records(mstro_home: &Path) -> Vec<Value> {
+    std::fs::read_to_string(mstro_home.join("logs/bouncer-audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an audit line is JSON"))
+        .collect()
+}
+
+/// The supervisor registers the program it starts (pid, start time, boot) while it
+/// runs, with the gate in its environment, and removes the entry once it has exited.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_supervisor_registers_its_program_while_it_runs() {
+    let registry = tempfile::tempdir().unwrap();
+    let dir = registry.path().join("claude-runs");
+    // The program waits until its entry is there, then says what it sees.
+    let script = r#"for i in $(seq 400); do ls "$1" 2>/dev/null | grep -q "^$$-" && break; sleep 0.05; done
+echo "pid=$$ gate=$MSTRO_RUN"; ls "$1"; ls -ld "$1""#;
+    let out = std::process::Command::new(mstro_tests::binaries::mstro())
+        .args(["movement-reaper", "--parent"])
+        .arg(std::process::id().to_string())
+        .args(["--grace-ms", "100", "--run-registry"])
+        .arg(&dir)
+        .args(["--", "/bin/sh", "-c", script, "sh"])
+        .arg(&dir)
+        .env_remove("MSTRO_RUN")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    let lines: Vec<&str> = text.lines().collect();
+    let pid = lines[0]
+        .strip_prefix("pid=")
+        .and_then(|l| l.strip_suffix(" gate=1"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    let entry: Vec<&str> = lines[1].splitn(3, '-').collect();
+    assert_eq!(entry[0], pid, "{text}");
+    assert!(entry[1].parse::<u64>().is_ok(), "a start time: {text}");
+    assert_eq!(entry[2], boot.trim(), "{text}");
+    assert!(lines[2].starts_with("drwx------"), "{text}");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "gone after the end"
+    );
+}
+
+/// With the bouncer's hook installed for every Claude Code session, as the README says
+/// (`mstro-bouncer install`), a session mstro runs is still judged once per call: by
+/// its permission tool, which reports each decision to the browser. The hook, which
+/// would allow the `touch` itself and deny `rm -rf ~` with a bare error, leaves both to
+/// it. The person's own settings allow Bash: the run's own hook still sends every call
+/// to the permission tool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_hook_installed_every_call_is_judged_once_by_the_permission_tool() {
+    let api = FakeApi::start(conversation(&["touch judged-once.txt", "rm -rf ~"]));
+    let (m, mut socket) = require!(machine_with(&api, &[]).await);
+    let home = m.dir.path().join("home");
+    let installed = std::process::Command::new(mstro_tests::binaries::mstro_bouncer())
+        .arg("install")
+        .env("HOME", &home)
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .output()
+        .unwrap();
+    assert!(installed.status.success(), "{installed:?}");
+    let settings_path = home.join(".claude/settings.json");
+    let mut settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings_path).unwrap()).unwrap();
+    assert!(settings.to_string().contains("mstro-bouncer"), "{settings}");
+    settings["permissions"] = json!({"allow": ["Bash"]});
+    std::fs::write(&settings_path, settings.to_string()).unwrap();
+    let marker = home.join("keep-me");
+    std::fs::write(&marker, "x").unwrap();
+
+    let tab = create_tab(&mut socket).await;
+    let events = run(&mut socket, &tab, "Make a file, then clean up", "p-1").await;
+    let call = [
+        "toolUse:start",
+        "toolUse:input",
+        "bouncerDecision:allow",
+        "toolUse:result",
+    ];
+    let denied = [
+        "toolUse:start",
+        "toolUse:input",
+        "bouncerDecision:deny",
+        "toolUse:result",
+    ];
+    let middle: Vec<&str> = call
+        .iter()
+        .chain(&denied)
+        .chain(&["output"])
+        .copied()
+        .collect();
+    assert_eq!(
+        shape(&events),
+        expect(&middle, "movementComplete:completed"),
+        "{}",
+        pretty(&events)
+    );
+    assert!(m.work().join("judged-once.txt").is_file());
+    assert!(marker.is_file(), "the home directory survived");
+    let decisions: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "bouncerDecision")
+        .map(|e| &e["data"])
+        .collect();
+    let results: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "toolUse" && e["data"]["phase"] == "result")
+        .map(|e| &e["data"])
+        .collect();
+    for (d, r) in decisions.iter().zip(&results) {
+        assert_eq!(d["toolUseId"], r["toolUseId"], "{}", pretty(&events));
+    }
+    assert_eq!(results[1]["isError"], true);
+    let reason = decisions[1]["reason"].as_str().unwrap();
+    assert!(
+        told(&api).iter().any(|t| t.contains(reason)),
+        "the model was told the permission tool's reason: {:?}",
+        told(&api)
+    );
+
+    let records = audit_records(&m.mstro_home());
+    let summary: Vec<(&Value, &Value)> = records
+        .iter()
+        .map(|r| (&r["source"], &r["outcome"]))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (&json!("mcp"), &json!("allow")),
+            (&json!("mcp"), &json!("deny"))
+        ],
+        "{records:#?}"
+    );
+    // `claude` was registered while it ran, and is no longer.
+    let registry = m.mstro_home().join("claude-runs");
+    assert!(registry.is_dir(), "the run was registered");
+    assert_eq!(std::fs::read_dir(&registry).unwrap().count(), 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attached_file_is_saved_and_read_through_the_bouncer() {
     // The model reads the attached file it is told about.

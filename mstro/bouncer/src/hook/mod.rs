@@ -3,12 +3,16 @@
 //! Claude Code treats a hook that crashes, exits non-zero without JSON, or times out
 //! as "no decision" and carries on (protocol reference §1.4): fail-open. So the hook
 //! catches everything itself, always exits 0, and answers every failure with `deny`.
+//!
+//! In a session `mstro` runs, the hook leaves every call to the session's permission
+//! tool, which judges each of them ([`run_registry`]).
 
 mod crash;
 pub mod input;
 mod judgement_cache;
 pub mod output;
 pub(crate) mod reason;
+pub mod run_registry;
 
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
@@ -134,6 +138,11 @@ pub fn decide(stdin: impl std::io::Read, mode: Option<Mode>, ai: AiChoice) -> Op
     };
     let env = Configured::env_for(call.cwd.as_deref());
     let home = std::path::Path::new(&env.mstro_home).to_path_buf();
+    // A session `mstro` runs asks its permission tool about every call, which judges
+    // it: judging it here as well would only double the decision and its record.
+    if run_registry::serves_registered_run(&home) {
+        return None;
+    }
     let judged = match judge(&call, env, mode) {
         Ok(j) => j,
         Err(why) => return deny(why),

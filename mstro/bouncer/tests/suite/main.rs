@@ -10,6 +10,7 @@ mod claude_review;
 mod fuzz_regressions;
 mod hook_config;
 mod hook_golden;
+mod hook_in_mstro_run;
 mod hook_properties;
 mod install_doctor;
 mod judgement_cache;

@@ -43,7 +43,7 @@ impl ClaudeProcess {
     /// error here, not a failure of the reaper later.
     pub fn spawn(start: Start<'_>, prompt: String) -> std::io::Result<ClaudeProcess> {
         let program = resolve_program(start.program)?;
-        let mut command = supervised(&program, start.args, start.grace);
+        let mut command = supervised(&program, start.args, start.grace, start.dir);
         command
             .current_dir(start.dir)
             .stdin(Stdio::piped())
@@ -142,9 +142,12 @@ impl Drop for ClaudeProcess {
 }
 
 /// The command that starts `program`: through the reaper on Linux (`/proc/self/exe`
-/// is this very binary, even if the file was replaced since it started).
+/// is this very binary, even if the file was replaced since it started), which
+/// registers it where the bouncer's hook of a session working in `dir` looks, so that
+/// the hook leaves its calls to the permission tool (docs/sessions.md, "The run").
 #[cfg(target_os = "linux")]
-fn supervised(program: &Path, args: Vec<OsString>, grace: Duration) -> Command {
+fn supervised(program: &Path, args: Vec<OsString>, grace: Duration, dir: &Path) -> Command {
+    let registry = mstro_bouncer::hook::run_registry::RunRegistry::for_work_in(dir);
     let mut command = Command::new("/proc/self/exe");
     command
         .arg(crate::process_tree::reaper::SUBCOMMAND)
@@ -152,14 +155,18 @@ fn supervised(program: &Path, args: Vec<OsString>, grace: Duration) -> Command {
         .arg(std::process::id().to_string())
         .arg("--grace-ms")
         .arg(grace.as_millis().to_string())
+        .arg("--run-registry")
+        .arg(registry.dir())
         .arg("--")
         .arg(program)
         .args(args);
     command
 }
 
+/// Without a reaper nothing registers `program`: the bouncer's hook, if the person
+/// installed it, judges its calls as well as the permission tool.
 #[cfg(not(target_os = "linux"))]
-fn supervised(program: &Path, args: Vec<OsString>, _grace: Duration) -> Command {
+fn supervised(program: &Path, args: Vec<OsString>, _grace: Duration, _dir: &Path) -> Command {
     let mut command = Command::new(program);
     command.args(args);
     command
