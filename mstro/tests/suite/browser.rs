@@ -437,7 +437,12 @@ async fn a_prompt_streams_with_bouncer_badges_stops_and_survives_a_reload() {
 
 /// A one-time link printed by `mstro relay add-user` or `mstro relay link` for the
 /// relay of `mstro up` (its store is under the home it was given).
-fn relay_link(home: &std::path::Path, up: &MstroUp, command: &str, name: &str) -> String {
+pub(crate) fn relay_link(
+    home: &std::path::Path,
+    up: &MstroUp,
+    command: &str,
+    name: &str,
+) -> String {
     let out = std::process::Command::new(mstro_tests::binaries::mstro())
         .args(["relay", command, name, "--data"])
         .arg(home.join("relay"))

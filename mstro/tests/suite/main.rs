@@ -2,10 +2,11 @@
 //! rather than once per file): the relay and the machine on loopback
 //! ([`relay_machine`]), sessions of the real Claude Code CLI against the fake
 //! Messages API ([`sessions`]), a person approving calls from the browser
-//! ([`approvals`]), and the web app in headless Chromium ([`browser`], and its layout
+//! ([`approvals`], and in Chromium: [`approval_browser`]), and the web app in headless Chromium ([`browser`], and its layout
 //! on a phone and a desktop: [`layout`]).
 //! Shared set-ups are in the `mstro-tests` crate (`tests/src/`).
 
+mod approval_browser;
 mod approvals;
 mod browser;
 mod layout;
