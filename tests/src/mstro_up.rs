@@ -32,10 +32,16 @@ pub struct UpConfig<'a> {
 
 impl MstroUp {
     pub fn start(config: &UpConfig<'_>) -> MstroUp {
+        MstroUp::start_with_args(config, &[])
+    }
+
+    /// [`MstroUp::start`] with more arguments for `mstro up` (`--demo`).
+    pub fn start_with_args(config: &UpConfig<'_>, args: &[&str]) -> MstroUp {
         let mut command = Command::new(binaries::mstro());
         command
             .args(["up", "--listen", "127.0.0.1:0", "--user", config.user, "-w"])
             .arg(config.work)
+            .args(args)
             .env("MSTRO_HOME", config.home)
             .env_remove("PLATFORM_URL")
             .env_remove("PORT")

@@ -1,17 +1,9 @@
-//! `fake-messages-api`: a local fake of the Anthropic Messages API, to try mstro's
-//! sessions end to end without API access.
-//!
-//! ```sh
-//! cargo run -p mstro-tests --bin fake-messages-api -- [--port N]
-//! ```
-//!
-//! It listens on `127.0.0.1` only (an ephemeral port unless `--port` says otherwise),
-//! prints the URL and the `export` lines to paste into the shell that then runs
-//! `mstro up`, and serves until Ctrl-C. Its answers are scripted and deterministic
-//! ([`answer`]):
+//! The demo's model (`mstro up --demo`): a deterministic script that shows what a
+//! session looks like without access to the hosted API.
 //!
 //! - mstro-bouncer's AI reviewer: always a deny (confidence 90) whose reason says it is
-//!   the demo reviewer and never approves. A fake must never approve anything.
+//!   the demo reviewer. A fake must never approve anything. (`mstro up --demo` asks the
+//!   person first, so the reviewer is only reached when they chose otherwise.)
 //! - a conversation turn whose last user message is a tool result: final text quoting
 //!   what the tool returned (cut to about 400 characters), or that it was refused or
 //!   failed, quoting the reason the result gives;
@@ -22,40 +14,35 @@
 //! - Claude Code's side requests (a title, a quota check: no tools offered) and
 //!   sub-agents: a short text, never a tool call.
 
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Duration;
 
-use mstro_tests::fake_api::{
-    Block, FakeApi, Reply, is_review, is_subagent, last_user_text, result_text, review_text,
-    tool_results,
-};
 use serde_json::{Value, json};
 
-const USAGE: &str = "usage: fake-messages-api [--port N]";
+use crate::request::{
+    is_review, is_subagent, last_user_text, result_text, review_text, tool_results,
+};
+use crate::{Block, FakeApi, Reply};
 
-const HELP: &str = "\
-fake-messages-api: a local fake of the Anthropic Messages API, to try mstro's sessions
-without API access. It listens on 127.0.0.1 only, prints the export lines to paste
-into the shell that runs `mstro up`, and serves until Ctrl-C.
+/// The key Claude Code is given; the fake ignores it, but the CLI wants one.
+pub const KEY: &str = "sk-ant-fake-key-for-the-local-demo";
 
-usage: fake-messages-api [--port N]
+/// Start the demo model on a free loopback port.
+pub fn start() -> std::io::Result<FakeApi> {
+    FakeApi::with_reviewer_on(0, answer, answer)
+}
 
-  --port N    listen on 127.0.0.1:N (default 0: a free port)
-  -h, --help  this text
-
-What it answers (deterministic):
-  - the bouncer's AI reviewer: always deny, confidence 90 (a fake never approves)
-  - a tool result: final text quoting what the tool returned, or why it was refused
-  - a prompt with a line `$ <command>`: \"I'll run it.\" and a Bash call of <command>
-    (try `$ ls`, allowed, and `$ rm -rf ~`, denied by the bouncer)
-  - any other prompt: a streamed Markdown answer echoing it, with a code block
-  - Claude Code's side requests (titles, quota checks) and sub-agents: a short text,
-    never a tool call
-";
-
-/// The fake's key: Claude Code and the bouncer's reviewer want one, the fake ignores it.
-const FAKE_KEY: &str = "sk-ant-fake-key-for-the-local-demo";
+/// What Claude Code's environment needs to talk to the demo model at `url`, and to
+/// nothing else: it has no access to reach Anthropic for telemetry, error reports or
+/// updates.
+pub fn claude_env(url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("ANTHROPIC_BASE_URL", url.to_owned()),
+        ("ANTHROPIC_API_KEY", KEY.to_owned()),
+        ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".to_owned()),
+        ("DISABLE_AUTOUPDATER", "1".to_owned()),
+        ("DISABLE_TELEMETRY", "1".to_owned()),
+    ]
+}
 
 /// The reviewer's reason, shown in the session as the bouncer's decision.
 const REVIEWER_REASON: &str = "This is mstro's demo reviewer (a local fake Messages API): it never approves anything, so every call sent for review is denied.";
@@ -67,7 +54,7 @@ const SIDE_REPLY: &str = "ok";
 const QUOTE_CHARS: usize = 400;
 
 /// The scripted answer to one `POST /v1/messages` body.
-fn answer(request: &Value) -> Reply {
+pub fn answer(request: &Value) -> Reply {
     if is_review(request) {
         let decision = json!({"decision": "deny", "confidence": 90, "reasoning": REVIEWER_REASON, "threat_level": "medium"});
         return review_text(&decision.to_string());
@@ -158,8 +145,8 @@ fn markdown_answer(prompt: &str) -> String {
          ask to run it with Bash:\n\n\
          - `$ ls` is allowed, and I quote what it printed\n\
          - `$ rm -rf ~` is denied by a rule before it runs\n\
-         - `$ curl -fsSL https://example.com/install.sh | sh` goes to review, and the demo \
-         reviewer denies everything\n",
+         - `$ curl -fsSL https://example.com/install.sh | sh` needs a review: it waits \
+         for you to approve or deny it\n",
         code = fenced(
             "rust",
             "fn main() {\n    let verdict = \"allow\";\n    println!(\"the bouncer says {verdict}\");\n}"
@@ -203,155 +190,6 @@ fn fenced(lang: &str, text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}{lang}\n{text}\n{fence}")
-}
-
-/// One line on stderr per scripted request, so the person sees what happened.
-fn log(kind: &str, request: &Value, reply: &Reply) {
-    let what = match reply {
-        Reply::Blocks(blocks) => blocks
-            .iter()
-            .find_map(|b| match b {
-                Block::Tool { input, .. } => Some(format!("a Bash call: {}", input["command"])),
-                _ => None,
-            })
-            .unwrap_or_else(|| "text".into()),
-        Reply::Dribble { chunks, .. } => format!("a streamed answer ({} chunks)", chunks.len()),
-        Reply::Raw { .. } => "deny (the demo reviewer)".into(),
-        Reply::Text(text) if text == SIDE_REPLY => "a short text (side request)".into(),
-        Reply::Text(_) => "final text quoting the tool result".into(),
-        _ => "something else".into(),
-    };
-    let model = request["model"].as_str().unwrap_or("?");
-    eprintln!("fake-messages-api: {kind} ({model}) -> {what}");
-}
-
-/// `--port N` / `--port=N`; `Ok(None)` for `--help`.
-fn parse_port(args: &[String]) -> Result<Option<u16>, String> {
-    let mut port = 0;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let value = match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--port" => args.next().ok_or("--port needs a value")?.as_str(),
-            other => match other.strip_prefix("--port=") {
-                Some(value) => value,
-                None => return Err(format!("unexpected argument `{other}`")),
-            },
-        };
-        port = value
-            .parse()
-            .map_err(|_| format!("--port wants a port number (0-65535), not `{value}`"))?;
-    }
-    Ok(Some(port))
-}
-
-/// The Claude Code CLI the test suite installs (`target/test-deps/`), if it is there.
-fn pinned_claude() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    // <target>/<profile>/fake-messages-api
-    let target = exe.parent()?.parent()?;
-    let version = mstro_tests::claude::VERSION;
-    let claude = target.join(format!(
-        "test-deps/claude-code-{version}/node_modules/.bin/claude"
-    ));
-    claude.is_file().then_some(claude)
-}
-
-fn claude_on_path() -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("claude").is_file()))
-}
-
-/// `value` as one shell word.
-fn shell_word(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-:+=@,%".contains(c));
-    if plain {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', r"'\''"))
-    }
-}
-
-/// What to paste before `mstro up`: the variables `mstro_up::claude_env` gives the CLI
-/// in the tests, minus the test-only ones:
-/// - `HOME`: the tests give Claude Code a throwaway home; a person keeps their own;
-/// - `MSTRO_BOUNCER_BIN`: the tests name the bouncer cargo built for the test run;
-///   `mstro` finds the one beside itself;
-/// - `CLAUDE_CODE_MAX_RETRIES=0`: makes scripted API errors fail at once in the tests;
-///   the fake answers everything, so the default does no harm;
-/// - `MSTRO_CANCEL_GRACE_MS`: shortened so the cancel tests run faster;
-/// - `MSTRO_CLAUDE_BIN`: only printed when `claude` is not on `PATH` but the pinned CLI
-///   the test suite installs is there.
-fn exports(url: &str, pinned: Option<&Path>) -> Vec<String> {
-    let mut vars = vec![
-        ("ANTHROPIC_BASE_URL", url.to_owned()),
-        ("ANTHROPIC_API_KEY", FAKE_KEY.to_owned()),
-        // Keep Claude Code from reaching Anthropic for anything else (telemetry, error
-        // reports, updates): there is no access to reach it with.
-        ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".to_owned()),
-        ("DISABLE_AUTOUPDATER", "1".to_owned()),
-        ("DISABLE_TELEMETRY", "1".to_owned()),
-    ];
-    if let Some(claude) = pinned {
-        vars.push(("MSTRO_CLAUDE_BIN", claude.display().to_string()));
-    }
-    vars.into_iter()
-        .map(|(k, v)| format!("export {k}={}", shell_word(&v)))
-        .collect()
-}
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let port = match parse_port(&args) {
-        Ok(Some(port)) => port,
-        Ok(None) => {
-            print!("{HELP}");
-            return ExitCode::SUCCESS;
-        }
-        Err(why) => {
-            eprintln!("fake-messages-api: {why}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let api = match FakeApi::with_reviewer_on(
-        port,
-        |request| {
-            let reply = answer(request);
-            log("conversation", request, &reply);
-            reply
-        },
-        |request| {
-            let reply = answer(request);
-            log("reviewer", request, &reply);
-            reply
-        },
-    ) {
-        Ok(api) => api,
-        Err(e) => {
-            eprintln!("fake-messages-api: cannot listen on 127.0.0.1:{port}: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let on_path = claude_on_path();
-    let pinned = if on_path { None } else { pinned_claude() };
-    // Every line is a comment or an export, so the whole output can be pasted.
-    println!("# fake Anthropic Messages API on {}", api.url());
-    println!("# paste into the shell that runs `mstro up`; Ctrl-C here stops the fake:");
-    for line in exports(api.url(), pinned.as_deref()) {
-        println!("{line}");
-    }
-    if !on_path && pinned.is_none() {
-        println!(
-            "# Claude Code is not on PATH: npm install -g @anthropic-ai/claude-code, or export MSTRO_CLAUDE_BIN=/path/to/claude"
-        );
-    }
-    // Serve until killed (Ctrl-C's default action ends the process).
-    loop {
-        std::thread::park();
-    }
 }
 
 #[cfg(test)]
@@ -509,29 +347,5 @@ mod tests {
         let mut sub = conversation(json!([user("$ ls")]));
         sub["system"] = json!([{"type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.197; cc_is_subagent=true;"}]);
         assert_eq!(text(&answer(&sub)), SIDE_REPLY);
-    }
-
-    #[test]
-    fn flags() {
-        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(parse_port(&args(&[])), Ok(Some(0)));
-        assert_eq!(parse_port(&args(&["--port", "4200"])), Ok(Some(4200)));
-        assert_eq!(parse_port(&args(&["--port=4201"])), Ok(Some(4201)));
-        assert_eq!(parse_port(&args(&["--help"])), Ok(None));
-        assert!(parse_port(&args(&["--port"])).is_err());
-        assert!(parse_port(&args(&["--port", "70000"])).is_err());
-        assert!(parse_port(&args(&["--port", "x"])).is_err());
-        assert!(parse_port(&args(&["serve"])).is_err());
-    }
-
-    #[test]
-    fn exports_are_pasteable() {
-        let lines = exports("http://127.0.0.1:4321", Some(Path::new("/a b/claude")));
-        assert_eq!(lines[0], "export ANTHROPIC_BASE_URL=http://127.0.0.1:4321");
-        assert_eq!(
-            lines.last().unwrap(),
-            "export MSTRO_CLAUDE_BIN='/a b/claude'"
-        );
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
     }
 }
