@@ -61,6 +61,7 @@ async fn main() {
         working_dir: dir.path().join("work"),
         port: Some(0),
         home: MstroHome::at(dir.path().join("home")),
+        runner: None,
     })
     .await
     .expect("the machine starts");

@@ -86,6 +86,7 @@ async fn measure(
         cancel_grace: Duration::from_secs(3),
         ask_person: mstro::session::runner::AskPerson::Never,
         approval_timeout: Duration::from_secs(60),
+        claude_env: Vec::new(),
     };
     let sessions = Tabs::new(
         work,

@@ -41,6 +41,17 @@ pub struct Person {
     pub name: String,
 }
 
+/// `GET /api/auth/options`: how people sign in to this relay, for the sign-in page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SignInOptions {
+    /// Whether anyone has a password here. Nobody does on a relay that only `mstro up`
+    /// or `mstro relay add-user` (without `--password-stdin`) made: everyone signs in
+    /// with one-time links, and a password form would only mislead.
+    pub password_sign_in: bool,
+}
+
 /// `{"user"}`: whom a browser is signed in as (`POST /api/auth/login`,
 /// `POST /api/auth/link`, `GET /api/me`), or whom a sign-in link would sign it in as
 /// (`POST /api/auth/link/peek`).
@@ -210,6 +221,16 @@ mod tests {
     #[test]
     fn health() {
         same_json(&Health::ok("0.1.0"), r#"{"status":"ok","version":"0.1.0"}"#);
+    }
+
+    #[test]
+    fn sign_in_options() {
+        same_json(
+            &SignInOptions {
+                password_sign_in: false,
+            },
+            r#"{"passwordSignIn":false}"#,
+        );
     }
 
     #[test]

@@ -107,6 +107,7 @@ fn generate() -> String {
     decl::<ApprovalAnswered>(&cfg, &mut out);
     decl::<Health>(&cfg, &mut out);
     decl::<Person>(&cfg, &mut out);
+    decl::<SignInOptions>(&cfg, &mut out);
     decl::<SignedInAs>(&cfg, &mut out);
     decl::<Machines>(&cfg, &mut out);
     decl::<MachineSummary>(&cfg, &mut out);

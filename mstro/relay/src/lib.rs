@@ -55,13 +55,13 @@ impl RelayConfig {
 /// Why a relay did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
-    #[error("cannot open the relay's store in {dir}: {source}")]
+    #[error("cannot open the relay's store in {dir}")]
     Store {
         dir: String,
         #[source]
         source: StoreError,
     },
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
         #[source]

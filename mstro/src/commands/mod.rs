@@ -191,6 +191,23 @@ fn parse_listen(value: &str) -> anyhow::Result<SocketAddr> {
     })
 }
 
+/// A relay that cannot listen because the address is taken is, nine times out of ten,
+/// another `mstro up` or `mstro relay`: say so, and what to do.
+fn explain_start_failure(e: mstro_relay::RelayError) -> anyhow::Error {
+    match &e {
+        mstro_relay::RelayError::Bind { source, .. }
+            if source.kind() == std::io::ErrorKind::AddrInUse =>
+        {
+            anyhow::anyhow!(
+                "{e}: the address is in use, most likely by another `mstro up` or `mstro relay` \
+                 (`mstro status` lists the mstro instances of this account). Stop it, or pick \
+                 another address with --listen 127.0.0.1:PORT"
+            )
+        }
+        _ => e.into(),
+    }
+}
+
 /// Ctrl-C or SIGTERM.
 async fn interrupted() {
     #[cfg(unix)]

@@ -140,7 +140,8 @@ pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
                 device_poll_interval_secs: args.device_poll_interval,
                 ..RelayConfig::new(listen, data)
             })
-            .await?;
+            .await
+            .map_err(super::explain_start_failure)?;
             println!(
                 "mstro relay: serving {} (listening on {})",
                 relay.public_url, relay.addr

@@ -28,6 +28,7 @@ pub async fn run(home: &MstroHome, args: StartArgs) -> anyhow::Result<i32> {
         working_dir,
         port: args.port,
         home: home.clone(),
+        runner: None,
     })
     .await?;
     println!(

@@ -36,6 +36,9 @@ pub struct MachineConfig {
     /// `-p`: the local server's port (default: first free from 4101).
     pub port: Option<u16>,
     pub home: MstroHome,
+    /// How sessions run; `None` takes the defaults and the environment's overrides
+    /// ([`RunnerConfig::from_env`]).
+    pub runner: Option<RunnerConfig>,
 }
 
 /// Why a machine stopped.
@@ -120,7 +123,7 @@ impl Machine {
         ] {
             mstro_fs::sweep_leftovers(&dir, mstro_fs::LEFTOVER_AGE);
         }
-        let runner = RunnerConfig::from_env();
+        let runner = config.runner.clone().unwrap_or_else(RunnerConfig::from_env);
         if !runner.binaries.bouncer.is_file() {
             // Said now, not only when the first prompt fails: sessions never run without
             // the bouncer.

@@ -9,6 +9,7 @@
 mod approval_browser;
 mod approvals;
 mod browser;
+mod demo;
 mod layout;
 mod relay_machine;
 mod sessions;

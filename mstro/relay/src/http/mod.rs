@@ -32,6 +32,7 @@ pub fn router(state: RelayState) -> Router {
     let hosts = Arc::new(AllowedHosts::for_public_url(&state.public_url));
     Router::new()
         .route("/health", get(health))
+        .route("/api/auth/options", get(people::sign_in_options))
         .route("/api/auth/login", post(people::login))
         .route("/api/auth/link", post(people::redeem_link))
         .route("/api/auth/link/peek", post(people::peek_link))

@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use mstro_protocol::ErrorCode;
-use mstro_protocol::http::{BrowserSession, BrowserSessions, EndedSessions, SignedInAs};
+use mstro_protocol::http::{
+    BrowserSession, BrowserSessions, EndedSessions, SignInOptions, SignedInAs,
+};
 use serde::Deserialize;
 
 use super::client_address::ClientAddress;
@@ -176,6 +178,14 @@ pub async fn end_other_sessions(
     Ok(Json(EndedSessions {
         ended: ended.len() as u64,
     }))
+}
+
+/// `GET /api/auth/options`: whether the sign-in page should offer a password form.
+pub async fn sign_in_options(
+    State(state): State<RelayState>,
+) -> Result<Json<SignInOptions>, ApiError> {
+    let password_sign_in = state.db(|s| s.any_password()).await?;
+    Ok(Json(SignInOptions { password_sign_in }))
 }
 
 pub async fn me(SignedIn(user): SignedIn) -> Json<SignedInAs> {

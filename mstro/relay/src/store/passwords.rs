@@ -47,6 +47,15 @@ impl Store {
         Ok(())
     }
 
+    /// Whether any user has a password (the sign-in page offers the form only then).
+    pub fn any_password(&self) -> Result<bool, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE password_hash IS NOT NULL)",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
     /// The user named `name` (case-insensitively) if `password` is theirs; `None` for a
     /// wrong password, an unknown name or a user without a password, which all take
     /// one argon2 verification.
@@ -77,6 +86,20 @@ mod tests {
     use argon2::{Params, PasswordHash};
 
     use super::*;
+
+    #[test]
+    fn any_password_tells_whether_the_form_is_of_use() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(!store.any_password().unwrap(), "an empty relay");
+        let ana = store.create_user("ana").unwrap();
+        store.create_user("bob").unwrap();
+        assert!(
+            !store.any_password().unwrap(),
+            "users signed in by link only"
+        );
+        store.set_password(&ana.id, "correct horse").unwrap();
+        assert!(store.any_password().unwrap());
+    }
 
     #[test]
     fn password_set_and_check() {

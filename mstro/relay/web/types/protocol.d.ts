@@ -776,6 +776,17 @@ id: string,
 name: string, };
 
 /**
+ * `GET /api/auth/options`: how people sign in to this relay, for the sign-in page.
+ */
+export type SignInOptions = { 
+/**
+ * Whether anyone has a password here. Nobody does on a relay that only `mstro up`
+ * or `mstro relay add-user` (without `--password-stdin`) made: everyone signs in
+ * with one-time links, and a password form would only mislead.
+ */
+passwordSignIn: boolean, };
+
+/**
  * `{"user"}`: whom a browser is signed in as (`POST /api/auth/login`,
  * `POST /api/auth/link`, `GET /api/me`), or whom a sign-in link would sign it in as
  * (`POST /api/auth/link/peek`).

@@ -40,6 +40,9 @@ pub struct RunnerConfig {
     pub ask_person: AskPerson,
     /// How long an approval request waits before it is denied.
     pub approval_timeout: Duration,
+    /// Set in Claude Code's environment on top of mstro's own (`mstro up --demo` points
+    /// it at the demo model). The permission tool inherits it.
+    pub claude_env: Vec<(String, String)>,
 }
 
 impl RunnerConfig {
@@ -68,6 +71,7 @@ impl RunnerConfig {
             cancel_grace: grace,
             ask_person,
             approval_timeout,
+            claude_env: Vec::new(),
         }
     }
 }
@@ -100,6 +104,7 @@ pub async fn run(
         args: command::arguments(&invocation, &prepared.config_path),
         dir: invocation.workspace,
         grace: config.cancel_grace,
+        env: &config.claude_env,
     };
     let mut process = match ClaudeProcess::spawn(start, invocation.prompt.to_owned()) {
         Ok(p) => p,

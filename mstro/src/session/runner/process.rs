@@ -35,6 +35,8 @@ pub struct Start<'a> {
     pub dir: &'a Path,
     /// Between SIGTERM and SIGKILL, for the reaper's end of the run.
     pub grace: Duration,
+    /// Set on top of the inherited environment (the reaper passes it on).
+    pub env: &'a [(String, String)],
 }
 
 impl ClaudeProcess {
@@ -46,6 +48,7 @@ impl ClaudeProcess {
         let mut command = supervised(&program, start.args, start.grace, start.dir);
         command
             .current_dir(start.dir)
+            .envs(start.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -174,7 +177,7 @@ fn supervised(program: &Path, args: Vec<OsString>, _grace: Duration, _dir: &Path
 
 /// `program` as a path to an executable file: as given when it names a directory,
 /// else the first match on `PATH`.
-fn resolve_program(program: &Path) -> std::io::Result<PathBuf> {
+pub fn resolve_program(program: &Path) -> std::io::Result<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let executable = |p: &Path| {
         std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)

@@ -1,10 +1,14 @@
 // @ts-check
-// #/signin: name + password. A one-time link from `mstro relay add-user` works too.
+// #/signin: how to get in. Everyone can sign in with a one-time link (`mstro up` and
+// `mstro relay add-user` print one; `mstro relay link NAME` prints a new one); the
+// name + password form is shown only when someone on this relay has a password
+// (GET /api/auth/options), so a `mstro up` user is not asked for one they never had.
 
 import { get, post } from '../api.js';
 import { h, code, errorBox, setChildren } from '../dom.js';
 
 /** @typedef {import('../../types/protocol').SignedInAs} SignedInAs */
+/** @typedef {import('../../types/protocol').SignInOptions} SignInOptions */
 
 export function mount(root, _route, ctx) {
   ctx.setTitle('Sign in');
@@ -33,7 +37,6 @@ export function mount(root, _route, ctx) {
     autocorrect: 'off',
     spellcheck: 'false',
     required: true,
-    autofocus: true,
   });
   const password = h('input', {
     id: 'signin-password',
@@ -94,17 +97,40 @@ export function mount(root, _route, ctx) {
     }
   });
 
+  // Until the relay says whether anyone has a password, the form stays hidden; if it
+  // cannot say, the form is shown (a relay that answers nothing else still takes it).
+  form.hidden = true;
+  const lede = h('p', { class: 'auth-lede muted' }, 'Your machines and their Claude Code sessions, from any browser.');
+  const linkHelp = h('div', { id: 'signin-link-help', class: 'auth-hint muted' },
+    h('p', {}, 'Sign in with the one-time link ', code('mstro up'), ' or ', code('mstro relay add-user'),
+      ' printed: open it in this browser.'),
+    h('p', {}, 'Lost it, or it expired? On the machine that runs the relay, ',
+      code('mstro relay link YOUR-NAME'), ' prints a new one (with the same ', code('--data'),
+      ' and ', code('--listen'), ' as the relay, if you gave them).'));
+
+  function showForm(passwords) {
+    form.hidden = !passwords;
+    if (passwords) {
+      name.focus();
+    }
+  }
+  get('/api/auth/options')
+    .then((/** @type {SignInOptions} */ options) => {
+      if (alive) showForm(Boolean(options && options.passwordSignIn));
+    })
+    .catch(() => {
+      if (alive) showForm(true);
+    });
+
   setChildren(root, h('section', { class: 'auth-page' },
     h('div', { class: 'auth-card card' },
       h('div', { class: 'auth-brand' },
         h('img', { src: '/favicon.svg', alt: '', width: 40, height: 40 }),
         h('span', { class: 'auth-brand-name' }, 'mstro')),
       h('h1', { class: 'auth-title' }, 'Sign in'),
-      h('p', { class: 'auth-lede muted' }, 'Your machines and their Claude Code sessions, from any browser.'),
+      lede,
       form,
-      h('p', { class: 'auth-hint muted' },
-        'Got a one-time sign-in link from ', code('mstro relay add-user'),
-        '? Open it in this browser: it signs you in without a password.'))));
+      linkHelp)));
 
   return {
     unmount() {
