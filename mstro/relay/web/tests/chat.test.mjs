@@ -248,7 +248,13 @@ test('first visit: a tab is created, a prompt runs, the transcript and run state
   assert.ok(call.querySelector('.tool-output').classList.contains('is-error'));
   assert.ok(call.querySelector('.tool-json').textContent.includes('"command": "rm -rf /"'));
   assert.equal(ui.$('#run-state').dataset.state, 'idle');
-  assert.ok(ui.$('#run-state .cost').textContent.includes('$0.0042'));
+  // The run's figures once: at its end in the transcript, not again in the run state.
+  assert.equal(ui.$('#run-state .run-label').textContent, 'Done');
+  const usage = movement.querySelector('.movement-usage').textContent;
+  for (const figure of ['$0.0042', '100 in', '20 out']) {
+    assert.ok(usage.includes(figure), `${figure} in ${usage}`);
+    assert.equal(ui.chat.el.textContent.split(figure).length - 1, 1, `${figure} is shown once`);
+  }
   assert.equal(ui.$('#stop').disabled, true);
   ui.chat.destroy();
 });

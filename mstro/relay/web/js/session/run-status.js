@@ -2,11 +2,12 @@
 // The run state line left of the prompt's buttons (#run-state): what the selected tab
 // is doing (Ready, Sending…, Running with the time and tokens so far, Stopping…, or how
 // its last run ended) and the New session button. While a run goes it ticks every
-// second.
+// second. A run's final figures (duration, tokens, cost) are not repeated here: they
+// are at the end of the run in the transcript.
 
 import { h } from '../dom.js';
 import * as store from './store.js';
-import { formatClock, formatCost, formatCount, formatDuration, elapsedOf, movementDuration } from './format.js';
+import { formatClock, formatCount, elapsedOf } from './format.js';
 
 const ENDINGS = { completed: 'Done', cancelled: 'Cancelled', error: 'Failed', interrupted: 'Interrupted' };
 
@@ -19,11 +20,10 @@ export function createRunStatus({ onNewSession }) {
   const label = h('span', { class: 'run-label' }, 'Ready');
   const elapsed = h('span', { class: 'elapsed' });
   const tokens = h('span', { class: 'tokens' });
-  const cost = h('span', { class: 'cost' });
   const newSession = h('button', { type: 'button', class: 'btn btn-ghost btn-sm new-session', hidden: true, title: 'Start a fresh session in this tab' }, 'New session');
   const el = h('div', { id: 'run-state', class: 'run-state', 'data-state': 'idle', role: 'status', 'aria-live': 'off' },
     h('span', { class: 'run-indicator', 'aria-hidden': 'true' }),
-    label, elapsed, tokens, cost,
+    label, elapsed, tokens,
     h('span', { class: 'run-spacer' }),
     newSession);
   let tickTimer = 0;
@@ -36,13 +36,11 @@ export function createRunStatus({ onNewSession }) {
    * @param {string} l
    * @param {string} [e]
    * @param {string} [t]
-   * @param {string} [c]
    */
-  function set(l, e = '', t = '', c = '') {
+  function set(l, e = '', t = '') {
     label.textContent = l;
     elapsed.textContent = e;
     tokens.textContent = t;
-    cost.textContent = c;
   }
 
   /**
@@ -65,13 +63,7 @@ export function createRunStatus({ onNewSession }) {
       if (m && m.pending) {
         set(m.pending.status === 'waiting' ? 'Waiting for the connection' : 'Sending…');
       } else if (lastRun && lastRun.status !== 'running') {
-        const dur = movementDuration(lastRun);
-        set(ENDINGS[lastRun.status] || 'Ready',
-          dur != null ? formatDuration(dur) : '',
-          lastRun.usage
-            ? `${formatCount(lastRun.usage.inputTokens + lastRun.usage.cacheReadInputTokens + lastRun.usage.cacheCreationInputTokens)} in · ${formatCount(lastRun.usage.outputTokens)} out`
-            : (lastRun.outputTokens != null ? `${formatCount(lastRun.outputTokens)} tokens` : ''),
-          lastRun.usage ? formatCost(lastRun.usage.costUsd) : '');
+        set(ENDINGS[lastRun.status] || 'Ready');
       } else {
         set(m ? 'Ready' : 'No tab open');
       }
