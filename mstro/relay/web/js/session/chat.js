@@ -30,6 +30,7 @@ import { approvalsFor } from './approvals.js';
 
 const PERMISSION_WAIT_MS = 5000;
 const OFFLINE_NOTICE = 'The machine is offline. The chat picks up where it was when it is back.';
+const QUEUE_PLACEHOLDER = 'A prompt is running. What you send now waits and is sent when it ends.';
 const UNSUPPORTED_NOTICE = 'This machine runs a version of mstro without sessions. Update mstro on it to run Claude Code from here.';
 
 /**
@@ -94,6 +95,11 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
 
   function showAlert(message, err) {
     alertSlot.replaceChildren(errorBox(message, { code: err && err.code }));
+  }
+
+  /** Not an error: why what was asked did not happen yet. */
+  function showNote(message) {
+    alertSlot.replaceChildren(h('p', { class: 'warning chat-note', role: 'status' }, message));
   }
 
   function clearAlert() {
@@ -200,6 +206,7 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     isSupported,
     createTab: (options) => actions.createTab(options),
     showAlert,
+    showNote,
     clearAlert,
     refresh: () => updateChrome(),
   });
@@ -232,6 +239,7 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     showAlert,
     createTab: (options) => actions.createTab(options),
     resume: (ctl) => sender.resume(ctl),
+    onIdle: (ctl) => sender.sendQueued(ctl),
     onMovementStart: (ctl) => {
       if (tabs.isSelected(ctl.model.tabId)) clearAlert();
     },
@@ -279,9 +287,13 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     if (!owner) placeholder = 'Shared with you: only the owner can run prompts.';
     else if (readOnly) placeholder = 'Read only.';
     else if (!usable) placeholder = 'Sessions are not available on this machine.';
+    else if (running) placeholder = QUEUE_PLACEHOLDER;
+    // While a prompt runs, Send queues the next one; what cannot go yet is said by
+    // the sender (a note), never swallowed by a disabled button.
     prompt.setState({
       disabled: !owner || !usable || readOnly,
-      canSend: !running && !(m && m.pending),
+      canSend: true,
+      queue: running,
       canStop: owner && running && !ctl.cancelling && !readOnly,
       placeholder,
     });

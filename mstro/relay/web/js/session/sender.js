@@ -6,6 +6,11 @@
 // If the connection drops before the ack it stays pending ("waiting") and is sent again
 // with the same msgId after the next sync (resume): the machine runs a msgId once. A
 // prompt that could not be sent goes back into the box, with its files.
+//
+// A tab runs one prompt at a time. A prompt sent while one runs is queued: shown at the
+// end of the transcript as queued, sent by itself when the run ends (sendQueued), or
+// taken back into the box with Don't send. One prompt waits at a time; a second one
+// stays in the box, with a note saying why.
 
 import * as store from './store.js';
 import { encodeFiles } from './attachments.js';
@@ -19,10 +24,13 @@ const START_GRACE_MS = 15000;
 /** How many times a prompt is sent before it is given up. */
 const MAX_TRIES = 6;
 
+/** What the alert says to a prompt that cannot be queued behind another. */
+export const ALREADY_QUEUED = 'A prompt is already queued in this tab: it is sent when the run ends. Your text stays here; send it after, or take the queued one back with Don\'t send.';
+
 /**
  * createSender({sock, tabs, prompt, area, later, isAlive, isOwner, isSupported,
- * createTab, showAlert, clearAlert, refresh}) → {send(text, files), resume(tab),
- * drop(tab), stop(), newSession()}.
+ * createTab, showAlert, showNote, clearAlert, refresh}) → {send(text, files),
+ * resume(tab), sendQueued(tab), drop(tab), stop(), newSession()}.
  *
  * @param {{
  *   sock: {request: (type: string, data: object, opts?: object) => Promise<any>, isOpen?: boolean},
@@ -35,16 +43,18 @@ const MAX_TRIES = 6;
  *   isSupported: () => boolean | null,
  *   createTab: (options?: {select?: boolean}) => Promise<import('./tabs.js').Tab | null>,
  *   showAlert: (message: string, err?: any) => void,
+ *   showNote: (message: string) => void,
  *   clearAlert: () => void,
  *   refresh: () => void,
  * }} deps
  */
-export function createSender({ sock, tabs, prompt, area, later, isAlive, isOwner, isSupported, createTab, showAlert, clearAlert, refresh }) {
+export function createSender({ sock, tabs, prompt, area, later, isAlive, isOwner, isSupported, createTab, showAlert, showNote, clearAlert, refresh }) {
   let sendLock = false;
 
   /**
    * Send `text` (and `files`) in the selected tab (a new one if there is none, or it is
-   * read only). Resolves true when it went out.
+   * read only), or queue it while the tab runs a prompt. Resolves true when it left the
+   * box.
    * @param {string} text
    * @param {File[]} [files]
    */
@@ -64,10 +74,12 @@ export function createSender({ sock, tabs, prompt, area, later, isAlive, isOwner
     else if (ctl.creating && ctl.ready) ctl = await ctl.ready; // a new tab still on its way
     if (!ctl || !isAlive()) return false;
     const m = ctl.model;
-    if (m.state === 'running' || m.pending) {
-      showAlert(friendly({ code: 'tab_busy' }));
+    if (m.pending) {
+      // Never lose what was typed: it stays in the box.
+      showNote(m.pending.status === 'queued' ? ALREADY_QUEUED : 'The last prompt is still on its way. Your text stays here; send it when that one has started.');
       return false;
     }
+    const queue = m.state === 'running';
     clearAlert();
     let attachments = [];
     try {
@@ -83,7 +95,7 @@ export function createSender({ sock, tabs, prompt, area, later, isAlive, isOwner
       showAlert('The prompt and its attached files are too large to send together (1 MiB at most). Attach fewer or smaller files.');
       return false;
     }
-    store.setPending(m, { msgId: store.freshId('m'), prompt: text, attachments, files: files || [], status: 'sending', tries: 0 });
+    store.setPending(m, { msgId: store.freshId('m'), prompt: text, attachments, files: files || [], status: queue ? 'queued' : 'sending', tries: 0 });
     ctl.draft = '';
     ctl.draftFiles = [];
     if (ctl === tabs.selected()) {
@@ -92,8 +104,21 @@ export function createSender({ sock, tabs, prompt, area, later, isAlive, isOwner
     }
     area.scrollToEnd(ctl);
     area.markDirty(ctl);
-    execute(ctl);
+    if (queue) {
+      tabs.persist(); // a reload brings the queued text back into the box
+      refresh();
+    } else {
+      execute(ctl);
+    }
     return true;
+  }
+
+  /** The tab's run ended: a queued prompt goes now. */
+  function sendQueued(ctl) {
+    const p = ctl.model.pending;
+    if (!p || p.inFlight || p.status !== 'queued' || ctl.model.state !== 'idle' || !isOwner()) return;
+    execute(ctl);
+    tabs.persist(); // no longer queued: a reload must not offer it again
   }
 
   /** Send the tab's pending prompt (again, with the same msgId). */
@@ -132,6 +157,14 @@ export function createSender({ sock, tabs, prompt, area, later, isAlive, isOwner
     } catch (err) {
       p.inFlight = false;
       if (!isAlive() || m.pending !== p) return;
+      if (err.code === 'tab_busy' && p.tries < MAX_TRIES) {
+        // Another window started a prompt first: this one waits for that run too.
+        p.status = 'queued';
+        m.rev += 1;
+        area.markDirty(ctl);
+        if (m.state === 'idle') later(() => sendQueued(ctl), 1000);
+        return;
+      }
       if ((err.code === 'connection_lost' || err.code === 'machine_offline' || err.code === 'timeout') && p.tries < MAX_TRIES) {
         // We can't tell if it ran: send it again (same msgId) after the next sync.
         p.status = 'waiting';
@@ -141,13 +174,10 @@ export function createSender({ sock, tabs, prompt, area, later, isAlive, isOwner
         return;
       }
       store.setPending(m, null);
-      if (ctl === tabs.selected() && !prompt.value.trim()) restore(p);
-      else if (!ctl.draft) {
-        ctl.draft = p.prompt;
-        ctl.draftFiles = p.files || [];
-      }
+      giveBack(ctl, p);
       if (err.code !== 'closed') showAlert(`Not sent: ${friendly(err)}`, err);
       area.markDirty(ctl);
+      tabs.persist();
     }
   }
 
@@ -162,6 +192,7 @@ export function createSender({ sock, tabs, prompt, area, later, isAlive, isOwner
       return;
     }
     if (p.status === 'waiting') execute(ctl);
+    else sendQueued(ctl);
   }
 
   /** "Don't send": the pending prompt goes back into the box. */
@@ -169,14 +200,29 @@ export function createSender({ sock, tabs, prompt, area, later, isAlive, isOwner
     const p = ctl.model.pending;
     if (!p || p.inFlight) return;
     store.setPending(ctl.model, null);
-    if (ctl === tabs.selected() && !prompt.value.trim()) restore(p);
+    giveBack(ctl, p);
+    if (ctl === tabs.selected()) prompt.focus();
     area.markDirty(ctl);
+    tabs.persist();
+    refresh();
   }
 
-  /** A prompt that was not sent goes back into the box, with its files. */
-  function restore(p) {
-    prompt.setValue(p.prompt);
-    if (p.files && p.files.length) prompt.setFiles(p.files);
+  /**
+   * A prompt that was not sent goes back into its tab's box, with its files, before
+   * whatever was typed since (nothing typed is lost).
+   */
+  function giveBack(ctl, p) {
+    const shown = ctl === tabs.selected();
+    const typed = shown ? prompt.value : ctl.draft;
+    const text = typed && typed.trim() ? `${p.prompt}\n\n${typed}` : p.prompt;
+    const files = (p.files || []).concat(shown ? prompt.files : (ctl.draftFiles || []));
+    if (shown) {
+      prompt.setValue(text);
+      prompt.setFiles(files);
+    } else {
+      ctl.draft = text;
+      ctl.draftFiles = files;
+    }
   }
 
   async function stop() {
@@ -212,5 +258,5 @@ export function createSender({ sock, tabs, prompt, area, later, isAlive, isOwner
     }
   }
 
-  return { send, resume, drop, stop, newSession };
+  return { send, resume, sendQueued, drop, stop, newSession };
 }

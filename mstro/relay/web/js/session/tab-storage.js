@@ -8,10 +8,13 @@ import { isValidId } from './store.js';
 const STORAGE_PREFIX = 'mstro.chat.';
 const MAX_TABS = 50;
 const MAX_TITLE = 200;
+/** A queued prompt longer than this is not remembered (storage is small). */
+const MAX_QUEUED = 200000;
 
 /**
- * A remembered tab.
- * @typedef {{tabId: string, sessionId: string | null, title: string}} SavedTab
+ * A remembered tab. `queued`: the text of a prompt that was waiting for the tab's run
+ * to end (a reload puts it back into the box rather than lose it).
+ * @typedef {{tabId: string, sessionId: string | null, title: string, queued?: string}} SavedTab
  */
 
 /**
@@ -43,6 +46,7 @@ export function parseSavedTabs(raw) {
         tabId: t.tabId,
         sessionId: isValidId(t.sessionId) ? t.sessionId : null,
         title: typeof t.title === 'string' ? t.title.slice(0, MAX_TITLE) : '',
+        queued: typeof t.queued === 'string' && t.queued.length <= MAX_QUEUED ? t.queued : '',
       }))
       .slice(0, MAX_TABS),
   };

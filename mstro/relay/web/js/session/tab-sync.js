@@ -24,7 +24,8 @@ const OFFLINE_NOTICE = 'The machine is offline. The chat picks up where it was w
 /**
  * createTabSync({...}) → {sync(), initTab(tab), onFrame(frame)}.
  * Hooks: `resume(tab)` after a tab is up to date (a prompt still pending is sent
- * again); `onMovementStart(tab)`; `onRunEnded(tab)`; `refresh()` the chrome.
+ * again); `onIdle(tab)` when its run is over (a queued prompt goes);
+ * `onMovementStart(tab)`; `onRunEnded(tab)`; `refresh()` the chrome.
  *
  * @param {{
  *   sock: {request: (type: string, data: object, opts?: object) => Promise<any>},
@@ -41,6 +42,7 @@ const OFFLINE_NOTICE = 'The machine is offline. The chat picks up where it was w
  *   showAlert: (message: string, err?: any) => void,
  *   createTab: (options?: {select?: boolean}) => Promise<import('./tabs.js').Tab | null>,
  *   resume: (tab: import('./tabs.js').Tab) => void,
+ *   onIdle: (tab: import('./tabs.js').Tab) => void,
  *   onMovementStart: (tab: import('./tabs.js').Tab) => void,
  *   onRunEnded: (tab: import('./tabs.js').Tab) => void,
  *   refresh: () => void,
@@ -48,7 +50,7 @@ const OFFLINE_NOTICE = 'The machine is offline. The chat picks up where it was w
  */
 export function createTabSync({
   sock, tabs, markDirty, later, isAlive, isOwner, permissionReady, isSupported, setSupported,
-  markUnsupported, setNotice, showAlert, createTab, resume, onMovementStart, onRunEnded, refresh,
+  markUnsupported, setNotice, showAlert, createTab, resume, onIdle, onMovementStart, onRunEnded, refresh,
 }) {
   let syncing = false;
   let syncAgain = false;
@@ -108,6 +110,7 @@ export function createTabSync({
       onRunEnded(ctl);
     }
     markDirty(ctl);
+    if (type === 'tabStateChanged' && ctl.model.state === 'idle') onIdle(ctl);
   }
 
   // ---------------------------------------------------------------- initTab
@@ -271,7 +274,7 @@ export function createTabSync({
       // 1. On the first sync, the tabs remembered on this browser.
       if (!tabs.size) {
         for (const t of saved.tabs) {
-          if (!tabs.wasRemoved(t.tabId)) tabs.add({ tabId: t.tabId, sessionId: t.sessionId, title: t.title });
+          if (!tabs.wasRemoved(t.tabId)) tabs.add({ tabId: t.tabId, sessionId: t.sessionId, title: t.title, draft: t.queued || '' });
         }
         if (saved.selected && tabs.has(saved.selected)) tabs.select(saved.selected);
       }

@@ -62,10 +62,10 @@ export function createTabs({ machineId, attach, detach, onSelect, onChange }) {
   /**
    * A tab, new or the one with this id already.
    * @param {{tabId: string, sessionId?: string | null, title?: string, state?: string,
-   *   readOnly?: boolean, select?: boolean, at?: number | null}} fields
+   *   readOnly?: boolean, select?: boolean, at?: number | null, draft?: string}} fields
    * @returns {Tab}
    */
-  function add({ tabId, sessionId = null, title = '', state = 'idle', readOnly = false, select: doSelect = false, at = null }) {
+  function add({ tabId, sessionId = null, title = '', state = 'idle', readOnly = false, select: doSelect = false, at = null, draft = '' }) {
     let ctl = tabs.get(tabId);
     if (ctl) {
       if (doSelect) select(tabId);
@@ -81,7 +81,7 @@ export function createTabs({ machineId, attach, detach, onSelect, onChange }) {
       triedCreate: false,
       retry: 0,
       retryTimer: 0,
-      draft: '',
+      draft,
       cancelling: false,
     };
     tabs.set(tabId, ctl);
@@ -129,7 +129,11 @@ export function createTabs({ machineId, attach, detach, onSelect, onChange }) {
       tabs: order
         .map((id) => tabs.get(id))
         .filter((ctl) => ctl && !ctl.model.readOnly)
-        .map((ctl) => ({ tabId: ctl.model.tabId, sessionId: ctl.model.sessionId, title: store.tabLabel(ctl.model) })),
+        .map((ctl) => {
+          const p = ctl.model.pending;
+          const saved = { tabId: ctl.model.tabId, sessionId: ctl.model.sessionId, title: store.tabLabel(ctl.model) };
+          return p && p.status === 'queued' ? { ...saved, queued: p.prompt } : saved;
+        }),
     });
   }
 
