@@ -13,6 +13,7 @@
 //   breadcrumbs.js        the path above the viewer
 //   viewer.js             the shown directory or file (dir-view.js, file-view.js)
 //   errors.js             what a failed file request says
+//   place-memory.js       the pane and path to open again after a reload
 
 import { get } from '../api.js';
 import { MachineSocket } from '../socket.js';
@@ -24,6 +25,7 @@ import { createConnectionBanner } from './machine/connection-banner.js';
 import { createFileTree } from './machine/file-tree.js';
 import { createBreadcrumbs } from './machine/breadcrumbs.js';
 import { createViewer } from './machine/viewer.js';
+import { initialPlace, loadPlace, savePlace } from './machine/place-memory.js';
 
 /** @typedef {import('../../types/protocol').Machines} Machines */
 /** @typedef {import('../../types/protocol').MachineSummary} MachineSummary */
@@ -52,6 +54,7 @@ export function mount(container, route, ctx) {
   const panes = createPaneSwitch({
     main: mainEl,
     onShow(pane, { focus }) {
+      remember();
       if (pane !== 'chat') return;
       chat.shown();
       if (focus) chat.focusPrompt();
@@ -81,6 +84,7 @@ export function mount(container, route, ctx) {
     onPlace: (path) => {
       crumbs.render(path);
       updateTitle();
+      remember();
     },
   });
   const contentPane = h('section', { class: 'content-pane', 'aria-label': 'Viewer' }, crumbs.el, viewer.el);
@@ -99,6 +103,12 @@ export function mount(container, route, ctx) {
     updateTitle();
     banner.update();
     crumbs.render(viewer.current.path || '');
+  }
+
+  /** The pane and the path shown, for the next visit (place-memory.js). */
+  function remember() {
+    const path = viewer.current.path;
+    if (path != null) savePlace(machineId, { pane: panes.pane, path });
   }
 
   function updateTitle() {
@@ -170,7 +180,11 @@ export function mount(container, route, ctx) {
     onRunningChange: (running) => panes.setRunning(running),
   });
   mainEl.append(chat.el, contentPane);
-  panes.show(route.path ? 'files' : 'chat');
+  // A reload opens the pane it left, on the file or directory it showed; the address
+  // names that path, as if it had been followed there.
+  const place = initialPlace(route.path || '', loadPlace(machineId));
+  if (place.path !== (route.path || '')) history.replaceState(null, '', hrefFor(place.path));
+  panes.show(place.pane);
 
   sock.addEventListener('state', (event) => {
     banner.setSocketState(/** @type {CustomEvent} */ (event).detail);
@@ -231,7 +245,7 @@ export function mount(container, route, ctx) {
   }
 
   sock.start();
-  viewer.go(route.path || '', { force: true });
+  viewer.go(place.path, { force: true });
 
   return {
     update(next) {
