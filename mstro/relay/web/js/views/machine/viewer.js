@@ -33,6 +33,8 @@ export function createViewer({ request, tree, isAlive, hrefFor, workingDir, onPl
   /** @type {Place} */
   let current = { path: null, kind: null, state: 'idle' };
   let goSeq = 0;
+  /** Markdown opens rendered until the reader picks Source; then as source. */
+  let markdownPreview = true;
 
   function showLoading(seq) {
     setTimeout(() => {
@@ -94,7 +96,12 @@ export function createViewer({ request, tree, isAlive, hrefFor, workingDir, onPl
     if (!isAlive() || isStale()) return;
     current.kind = 'file';
     current.state = 'ok';
-    setChildren(el, renderFile(path, data || {}));
+    setChildren(el, renderFile(path, data || {}, {
+      preview: markdownPreview,
+      onPreview: (preview) => {
+        markdownPreview = preview;
+      },
+    }));
   }
 
   async function showDir(path, seq, force) {
