@@ -113,6 +113,10 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
   }
 
   // ---------------------------------------------------------------- parts
+  //
+  // The parts reach each other through the arrow functions given here, which name
+  // parts made further down: none of them runs before every part exists (the first
+  // call is updateChrome() at the end, then the socket's events).
 
   const tabs = createTabs({
     machineId,
