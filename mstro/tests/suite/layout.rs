@@ -1,7 +1,9 @@
 //! The web app's layout on a phone (390×844) and a desktop (1280×800), measured in
 //! headless Chromium: every view fits the viewport, sideways and downwards, the prompt
 //! box is on screen, the new-tab button is clear of the tabs, the Machines link is
-//! there, also after a chat with a long command line and a long output (issue 17).
+//! there, every toolbar is one row (also with the History open, a prompt running and
+//! another queued), also after a chat with a long command line and a long output
+//! (issue 17).
 //!
 //! Each test saves screenshots: to `<target>/screenshots/`, or to the directory named
 //! by `MSTRO_SCREENSHOTS` (relative to the workspace; the README's come from
@@ -11,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use mstro_tests::fake_api::{FakeApi, Reply, tool_results};
+use mstro_tests::fake_api::{self, FakeApi, Reply, tool_results};
 use mstro_tests::mstro_up::{MstroUp, UpConfig, claude_env};
 use mstro_tests::webdriver::{self, Chromedriver, wait_for};
 use mstro_tests::{claude, require};
@@ -42,8 +44,14 @@ fn long_work(root: &std::path::Path) -> PathBuf {
     )
     .unwrap();
     std::fs::write(work.join("hello.txt"), "hello\n").unwrap();
+    std::fs::write(work.join(README), README_TEXT).unwrap();
     work
 }
+
+/// A Markdown file with a long name: its head holds the name, its size and Preview /
+/// Source.
+const README: &str = "README-with-a-name-long-enough-to-crowd-its-head.md";
+const README_TEXT: &str = "# A heading that is rather long for a phone\n\nSome *text*, a [link](https://example.com) and `code`.\n\n```rust\nfn main() {}\n```\n";
 
 /// Resize the window until the page's viewport (`innerWidth` × `innerHeight`) is
 /// exactly `size`: the window's size also counts the browser's own bars.
@@ -139,6 +147,37 @@ const spread = (sel) => {
 };
 facts.chatBarSpread = spread('.chat-bar > *');
 facts.promptActionsSpread = spread('.prompt-actions .run-state > *, .prompt-actions .prompt-buttons > *');
+// Toolbars that must be one row: every item beside every other (no item below
+// another), nothing spilling out of the bar, and no item's own text broken over two
+// lines.
+// A text broken over lines has boxes at more than one height.
+const lines = (el) => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let most = 0;
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    if (!t.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(t);
+    const tops = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0).map((r) => r.top);
+    const rows = tops.filter((top, i) => tops.findIndex((o) => Math.abs(o - top) < 2) === i).length;
+    most = Math.max(most, rows);
+  }
+  return most;
+};
+facts.wrappedToolbars = [...document.querySelectorAll(
+  '.chat-bar, .prompt-actions, .run-state, .prompt-buttons, .history-head, .mv-head, .mv-titlebar, .file-head, .pane-switch')]
+  .filter(shown)
+  .map((el) => {
+    const kids = [...el.children].filter(shown).filter((k) => box(k).b - box(k).t > 0);
+    const top = Math.max(...kids.map((k) => box(k).t));
+    const bottom = Math.min(...kids.map((k) => box(k).b));
+    const broken = kids.filter((k) => k.textContent.trim() && lines(k) > 1).map(name);
+    if (kids.length > 1 && top >= bottom) return `${name(el)}: an item below another (${kids.map((k) => `${name(k)} ${Math.round(box(k).t)}–${Math.round(box(k).b)}`).join(', ')})`;
+    if (el.scrollHeight > el.clientHeight + 1) return `${name(el)}: ${el.scrollHeight} px of content in ${el.clientHeight} px`;
+    if (broken.length) return `${name(el)}: on two lines: ${broken.join(', ')}`;
+    return null;
+  })
+  .filter(Boolean);
 return facts;
 "##;
 
@@ -169,6 +208,11 @@ async fn assert_fits(client: &Client, what: &str, nav: bool) -> Value {
             "{what} at {vw} px: the Machines link is not on screen: {f:#}"
         );
     }
+    assert_eq!(
+        f["wrappedToolbars"],
+        json!([]),
+        "{what} at {vw} px: a toolbar is more than one row: {f:#}"
+    );
     f
 }
 
@@ -325,6 +369,25 @@ async fn every_view_fits_a_phone_and_a_desktop() {
         )
         .await;
         assert_fits(&browser, "a file with a long line", true).await;
+        // A Markdown file, rendered, its head with Preview / Source.
+        goto_hash(&browser, &base, &format!("#/m/{id}/{README}")).await;
+        wait_css(
+            &browser,
+            "the Markdown file rendered",
+            "#file-view #file-preview:not([hidden]) .md-codeblock",
+        )
+        .await;
+        assert_fits(&browser, "a Markdown file", true).await;
+        screenshot(&browser, &format!("{device}-markdown")).await;
+        click(&browser, "Source", "#md-source").await;
+        wait_css(
+            &browser,
+            "the Markdown source",
+            ".code-scroll:not([hidden]) #file-content",
+        )
+        .await;
+        assert_fits(&browser, "a Markdown file's source", true).await;
+        click(&browser, "Preview", "#md-preview").await;
         click(&browser, "the Chat switch", "#show-chat").await;
         wait_css(&browser, "the chat again", "#chat #prompt").await;
         assert_chat_fits(&browser, "the chat after the files").await;
@@ -334,8 +397,14 @@ async fn every_view_fits_a_phone_and_a_desktop() {
 
 /// The conversation: any prompt prints the long file with a long command line (a tool
 /// card with a long input and a long output), then answers with the long line in a
-/// code block and inline.
+/// code block and inline; a prompt asking to go "slowly" streams for a minute.
 fn long_output_script(req: &Value) -> Reply {
+    if fake_api::last_user_text(req).contains("slowly") {
+        return Reply::Dribble {
+            chunks: (0..300).map(|i| format!("word {i} ")).collect(),
+            every: Duration::from_millis(200),
+        };
+    }
     if tool_results(req).is_empty() {
         Reply::bash(&format!(
             "cat {LONG_DIR}/{LONG_FILE} {LONG_DIR}/../another-deeply-nested-directory/{LONG_FILE}"
@@ -443,6 +512,84 @@ async fn a_chat_with_long_output_fits_a_phone_and_a_desktop() {
         click(&browser, "History again", "#history-toggle").await;
         wait_css(&browser, "the history closed", "#history[hidden]").await;
     }
+
+    // The fullest toolbar: a prompt running (its time and tokens, Stop) and the next
+    // one queued behind it (Send reads Queue), with the History open beside it or over
+    // it.
+    send_prompt(&browser, "Answer slowly").await;
+    wait_css(
+        &browser,
+        "the slow run",
+        ".movement[data-status=\"running\"] .output",
+    )
+    .await;
+    send_prompt(&browser, "Then print the file again").await;
+    wait_css(
+        &browser,
+        "the queued prompt",
+        ".movement.pending[data-pending=\"queued\"]",
+    )
+    .await;
+    for (size, device) in [(PHONE, "phone"), (DESKTOP, "desktop")] {
+        set_viewport(&browser, size).await;
+        browser
+            .execute(
+                "const p = document.querySelector('#prompt'); p.value = 'a third prompt, typed'; \
+                 p.dispatchEvent(new Event('input'));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        wait_css(&browser, "Queue", "#send:enabled").await;
+        assert_chat_fits(&browser, "a running chat with a queued prompt").await;
+        click(&browser, "History", "#history-toggle").await;
+        wait_css(&browser, "the history", "#history:not([hidden])").await;
+        assert_chat_fits(&browser, "a running chat with the history open").await;
+        screenshot(&browser, &format!("{device}-running-history")).await;
+        click(&browser, "History again", "#history-toggle").await;
+        wait_css(&browser, "the history closed", "#history[hidden]").await;
+    }
+    // Stopped, the run ends and the queued prompt goes by itself.
+    click(&browser, "Stop", "#stop").await;
+    wait_for(
+        &browser,
+        "the queued prompt answered",
+        LIMIT * 4,
+        async |c| {
+            let done = c
+                .find_all(Locator::Css(".movement[data-status=\"completed\"] .prompt"))
+                .await
+                .ok()?;
+            let mut texts = Vec::new();
+            for p in done {
+                texts.push(p.text().await.ok()?);
+            }
+            texts
+                .iter()
+                .any(|t| t == "Then print the file again")
+                .then_some(())
+        },
+    )
+    .await;
+    assert!(
+        browser
+            .find(Locator::Css(".movement[data-status=\"cancelled\"]"))
+            .await
+            .is_ok(),
+        "the slow run was stopped"
+    );
+    assert_eq!(
+        browser
+            .find(Locator::Css("#prompt"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("a third prompt, typed"),
+        "what was typed meanwhile is still in the box"
+    );
     assert_eq!(
         webdriver::error_messages(&browser).await,
         Vec::<String>::new()

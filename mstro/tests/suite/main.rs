@@ -2,8 +2,9 @@
 //! rather than once per file): the relay and the machine on loopback
 //! ([`relay_machine`]), sessions of the real Claude Code CLI against the fake
 //! Messages API ([`sessions`]), a person approving calls from the browser
-//! ([`approvals`], and in Chromium: [`approval_browser`]), and the web app in headless Chromium ([`browser`], and its layout
-//! on a phone and a desktop: [`layout`]).
+//! ([`approvals`], and in Chromium: [`approval_browser`]), and the web app in headless Chromium ([`browser`], its layout
+//! on a phone and a desktop: [`layout`], the machine view's panes and file viewer:
+//! [`machine_view`]).
 //! Shared set-ups are in the `mstro-tests` crate (`tests/src/`).
 
 mod approval_browser;
@@ -11,5 +12,6 @@ mod approvals;
 mod browser;
 mod demo;
 mod layout;
+mod machine_view;
 mod relay_machine;
 mod sessions;

@@ -248,7 +248,13 @@ test('first visit: a tab is created, a prompt runs, the transcript and run state
   assert.ok(call.querySelector('.tool-output').classList.contains('is-error'));
   assert.ok(call.querySelector('.tool-json').textContent.includes('"command": "rm -rf /"'));
   assert.equal(ui.$('#run-state').dataset.state, 'idle');
-  assert.ok(ui.$('#run-state .cost').textContent.includes('$0.0042'));
+  // The run's figures once: at its end in the transcript, not again in the run state.
+  assert.equal(ui.$('#run-state .run-label').textContent, 'Done');
+  const usage = movement.querySelector('.movement-usage').textContent;
+  for (const figure of ['$0.0042', '100 in', '20 out']) {
+    assert.ok(usage.includes(figure), `${figure} in ${usage}`);
+    assert.equal(ui.chat.el.textContent.split(figure).length - 1, 1, `${figure} is shown once`);
+  }
   assert.equal(ui.$('#stop').disabled, true);
   ui.chat.destroy();
 });
@@ -367,6 +373,74 @@ test('a prompt whose ack was lost is sent again with the same msgId, and runs on
   assert.deepEqual(prompts, ['first', 'second']);
   assert.equal(ui.sock.sent('execute').length, 3, 'not sent again: the replay showed it ran');
   assert.equal(ui.$('.movement.pending'), null);
+  ui.chat.destroy();
+});
+
+test('Enter while a prompt runs queues it, says so, and sends it when the run ends; nothing typed is lost', async () => {
+  const machine = new FakeMachine();
+  let ui = mountChat(machine);
+  ui.chat.onOpen();
+  await settle();
+  const tabId = ui.$('#tabs [role="tab"]').dataset.tabId;
+  typeAndSend(ui, 'first');
+  await settle();
+  const first = ui.$('.movement[data-movement-id]').dataset.movementId;
+  assert.equal(ui.$('#run-state').dataset.state, 'running');
+  assert.equal(ui.$('#send').textContent, 'Queue', 'Send says what it does while a prompt runs');
+  assert.match(ui.$('#prompt').placeholder, /sent when it ends/);
+
+  // Enter queues: out of the box, shown at the end of the transcript, not sent yet.
+  typeAndSend(ui, 'second');
+  await settle();
+  assert.equal(ui.sock.sent('execute').length, 1, 'not sent while the first runs');
+  assert.equal(ui.$('#prompt').value, '');
+  const queued = ui.$('.movement.pending[data-pending="queued"]');
+  assert.equal(queued.querySelector('.prompt').textContent, 'second');
+  assert.match(queued.querySelector('.pending-text').textContent, /Queued: it is sent when the running prompt ends/);
+  assert.equal(queued.parentNode.children.at(-1), queued, 'after the running prompt');
+  assert.equal(JSON.parse(localStorage.getItem('mstro.chat.M1')).tabs[0].queued, 'second', 'a reload keeps it');
+
+  // A second one cannot queue behind it: it stays in the box, and a note says why.
+  typeAndSend(ui, 'third');
+  await settle();
+  assert.equal(ui.$('#prompt').value, 'third');
+  assert.match(ui.$('.chat-alert .chat-note').textContent, /already queued/);
+  assert.equal(ui.$$('.movement.pending').length, 1);
+
+  // The run ends: the queued prompt goes by itself; the box keeps what was typed.
+  machine.finish(tabId, first);
+  await settle();
+  const exec = ui.sock.sent('execute');
+  assert.equal(exec.length, 2);
+  assert.equal(exec[1].data.prompt, 'second');
+  assert.deepEqual(ui.$$('.movement[data-movement-id] .prompt').map((p) => p.textContent), ['first', 'second']);
+  assert.equal(ui.$('.movement.pending'), null);
+  assert.equal(ui.$('#prompt').value, 'third');
+  assert.equal(JSON.parse(localStorage.getItem('mstro.chat.M1')).tabs[0].queued, undefined, 'sent: no longer remembered as queued');
+
+  // Queued, then taken back: it returns to the box before what was typed since.
+  ui.$('#prompt').value = '';
+  typeAndSend(ui, 'fourth');
+  await settle();
+  assert.ok(ui.$('.movement.pending[data-pending="queued"]'));
+  const ta = ui.$('#prompt');
+  ta.value = 'and more';
+  ta.dispatchEvent(new Event('input'));
+  ui.$('.movement.pending .pending-drop').click();
+  await settle();
+  assert.equal(ui.$('.movement.pending'), null);
+  assert.equal(ui.$('#prompt').value, 'fourth\n\nand more');
+
+  // Queued when the page goes away: after a reload it is back in the box, not sent.
+  ta.value = '';
+  typeAndSend(ui, 'fifth');
+  await settle();
+  ui.chat.destroy();
+  ui = mountChat(machine);
+  ui.chat.onOpen();
+  await settle(10);
+  assert.equal(ui.$('#prompt').value, 'fifth');
+  assert.equal(ui.sock.sent('execute').length, 0);
   ui.chat.destroy();
 });
 

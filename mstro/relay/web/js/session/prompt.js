@@ -90,7 +90,7 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
     h('div', { class: 'prompt-actions' }, status || h('span'), h('span', { class: 'prompt-buttons' }, attach, stop, send)));
   let files = [];
 
-  let state = { canSend: true, canStop: false, disabled: false };
+  let state = { canSend: true, canStop: false, disabled: false, queue: false };
   const cache = new Map(); // dir → {at, promise}
   let ac = null; // {start, end, dir, filter, options, active}
   let acSeq = 0;
@@ -109,6 +109,9 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
     const hasText = textarea.value.trim().length > 0;
     send.disabled = state.disabled || !state.canSend || !hasText;
     stop.disabled = !state.canStop;
+    const label = state.queue ? 'Queue' : 'Send';
+    if (send.textContent !== label) send.textContent = label;
+    send.title = state.queue ? 'Send when the running prompt ends' : '';
   }
 
   // ---------------------------------------------------------------- autocomplete
@@ -386,7 +389,7 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
       attachError.hidden = true;
       renderFiles();
     },
-    /** {canSend, canStop, disabled, placeholder} */
+    /** {canSend, canStop, disabled, placeholder, queue (Send queues: a prompt runs)} */
     setState(next) {
       state = { ...state, ...next };
       textarea.disabled = Boolean(state.disabled);

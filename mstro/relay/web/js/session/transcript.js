@@ -475,18 +475,25 @@ function footFor(m) {
   return out;
 }
 
+/** What a prompt not yet started says of itself, by its state (sender.js). */
+const PENDING_TEXT = {
+  waiting: 'Not sent yet: waiting for the connection. It is sent when the machine is back.',
+  queued: 'Queued: it is sent when the running prompt ends.',
+  acked: 'Starting…',
+  sending: 'Sending…',
+};
+
 function pendingView(pending, onDrop) {
-  const waiting = pending.status === 'waiting';
-  const drop = h('button', { type: 'button', class: 'btn btn-ghost btn-sm' }, "Don't send");
+  // A prompt that has not gone out can be taken back into the box.
+  const droppable = pending.status === 'waiting' || pending.status === 'queued';
+  const drop = h('button', { type: 'button', class: 'btn btn-ghost btn-sm pending-drop' }, "Don't send");
   drop.addEventListener('click', () => onDrop());
-  return h('article', { class: 'movement pending', 'data-msg-id': pending.msgId, 'data-status': 'pending' },
+  return h('article', { class: 'movement pending', 'data-msg-id': pending.msgId, 'data-status': 'pending', 'data-pending': pending.status },
     h('div', { class: 'prompt-row' }, h('span', { class: 'sr-only' }, 'You: '), h('div', { class: 'prompt' }, pending.prompt)),
     h('div', { class: 'movement-foot' },
-      h('div', { class: 'movement-working muted' },
-        waiting
-          ? h('span', null, 'Not sent yet: waiting for the connection. It is sent when the machine is back.')
-          : h('span', null, pending.status === 'acked' ? 'Starting…' : 'Sending…'),
-        waiting ? drop : null)));
+      h('div', { class: 'movement-working muted', role: pending.status === 'queued' ? 'status' : null },
+        h('span', { class: 'pending-text' }, PENDING_TEXT[pending.status] || PENDING_TEXT.sending),
+        droppable ? drop : null)));
 }
 
 // ---------------------------------------------------------------- the transcript
