@@ -13,3 +13,4 @@ mod demo;
 mod layout;
 mod relay_machine;
 mod sessions;
+mod terminal;
