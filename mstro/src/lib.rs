@@ -1,5 +1,5 @@
 //! The `mstro` crate: the remote workspace's binary. The machine client ([`machine`]),
-//! the sessions it runs ([`session`]), the person's `~/.mstro` ([`home`]) and the
+//! the sessions it runs ([`session`]), its terminals ([`terminal`]), the person's `~/.mstro` ([`home`]) and the
 //! command line ([`commands`]), on top of `mstro-bouncer`, `mstro-relay` and
 //! `mstro-protocol`.
 
@@ -8,3 +8,4 @@ pub mod home;
 pub mod machine;
 pub mod process_tree;
 pub mod session;
+pub mod terminal;

@@ -200,6 +200,11 @@ pub struct MachineStatus {
     pub online: bool,
 }
 
+/// The `type` of the relay's word to a machine that a browser left it (the frame's
+/// `from`), so that the machine stops sending it anything (terminal output). Only the
+/// relay sends it: a browser's frame of this type is refused.
+pub const BROWSER_LEFT: &str = "browserLeft";
+
 /// The `type` of a [`Gap`] frame.
 pub const GAP: &str = "gap";
 

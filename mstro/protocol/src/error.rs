@@ -39,6 +39,9 @@ pub enum ErrorCode {
     IsADirectory,
     /// The answer is larger than the relay carries.
     TooLarge,
+    /// A limit of the machine is reached (terminals open at once, ...); the message says
+    /// which, and what to do.
+    LimitReached,
     /// A filesystem error on the machine (permission denied, ...).
     Io,
     /// A bug or an unexpected failure (machine, or the relay's store: 500).
@@ -78,7 +81,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 28] = [
         ErrorCode::UnknownType,
         ErrorCode::Malformed,
         ErrorCode::Forbidden,
@@ -90,6 +93,7 @@ impl ErrorCode {
         ErrorCode::NotADirectory,
         ErrorCode::IsADirectory,
         ErrorCode::TooLarge,
+        ErrorCode::LimitReached,
         ErrorCode::Io,
         ErrorCode::Internal,
         ErrorCode::RateLimited,
@@ -122,6 +126,7 @@ impl ErrorCode {
             ErrorCode::NotADirectory => "not_a_directory",
             ErrorCode::IsADirectory => "is_a_directory",
             ErrorCode::TooLarge => "too_large",
+            ErrorCode::LimitReached => "limit_reached",
             ErrorCode::Io => "io",
             ErrorCode::Internal => "internal",
             ErrorCode::RateLimited => "rate_limited",

@@ -3,7 +3,7 @@
 //! device-login bodies, a person's approval of a tool call ([`approval`]), the bodies of the relay's HTTP API the web app reads ([`http`]),
 //! the error codes, the requests a browser sends the machine and who may send each
 //! ([`request`]), the machine's replies ([`reply`]), the events a tab streams to
-//! browsers ([`event`]) and the history of them it keeps ([`history`]), and the
+//! browsers ([`event`]), terminals ([`terminal`]) and the history of them it keeps ([`history`]), and the
 //! timestamps they carry ([`timestamp`]). Data only: no I/O.
 
 pub mod approval;
@@ -16,13 +16,14 @@ pub mod history;
 pub mod http;
 pub mod reply;
 pub mod request;
+pub mod terminal;
 pub mod timestamp;
 #[cfg(test)]
 mod typescript;
 
 pub use envelope::{
-    Envelope, ErrorData, GAP, Gap, MACHINE_STATUS, MAX_FRAME_BYTES, MAX_MACHINE_FRAME_BYTES,
-    MachineStatus, Permission,
+    BROWSER_LEFT, Envelope, ErrorData, GAP, Gap, MACHINE_STATUS, MAX_FRAME_BYTES,
+    MAX_MACHINE_FRAME_BYTES, MachineStatus, Permission,
 };
 pub use error::ErrorCode;
 

@@ -7,6 +7,10 @@ use serde::Deserialize;
 
 pub use crate::approval::AnswerApprovalArg;
 use crate::envelope::Permission;
+pub use crate::terminal::{
+    TerminalAckArg, TerminalArg, TerminalAttachArg, TerminalCreateArg, TerminalInputArg,
+    TerminalResizeArg,
+};
 
 /// A request from a browser.
 // `deny_unknown_fields` makes the data-less requests (`ping`, `cancel`, ...) refuse any
@@ -37,6 +41,15 @@ pub enum Request {
     SearchHistory(SearchArg),
     /// The owner's answer to an `approvalRequest` of the tab's run.
     AnswerApproval(AnswerApprovalArg),
+    // Terminals (docs/terminal.md).
+    TerminalCreate(TerminalCreateArg),
+    TerminalList {},
+    TerminalAttach(TerminalAttachArg),
+    TerminalDetach(TerminalArg),
+    TerminalAck(TerminalAckArg),
+    TerminalInput(TerminalInputArg),
+    TerminalResize(TerminalResizeArg),
+    TerminalClose(TerminalArg),
 }
 
 /// `{path}`: relative to the workspace root.
@@ -156,11 +169,19 @@ pub enum RequestKind {
     DeleteSession,
     SearchHistory,
     AnswerApproval,
+    TerminalCreate,
+    TerminalList,
+    TerminalAttach,
+    TerminalDetach,
+    TerminalAck,
+    TerminalInput,
+    TerminalResize,
+    TerminalClose,
 }
 
 impl RequestKind {
     /// Every kind, for tests and listings.
-    pub const ALL: [RequestKind; 15] = [
+    pub const ALL: [RequestKind; 23] = [
         RequestKind::Ping,
         RequestKind::ListDirectory,
         RequestKind::ReadFile,
@@ -176,6 +197,14 @@ impl RequestKind {
         RequestKind::DeleteSession,
         RequestKind::SearchHistory,
         RequestKind::AnswerApproval,
+        RequestKind::TerminalCreate,
+        RequestKind::TerminalList,
+        RequestKind::TerminalAttach,
+        RequestKind::TerminalDetach,
+        RequestKind::TerminalAck,
+        RequestKind::TerminalInput,
+        RequestKind::TerminalResize,
+        RequestKind::TerminalClose,
     ];
 
     /// The frame `type` that names this kind.
@@ -196,6 +225,14 @@ impl RequestKind {
             RequestKind::DeleteSession => "deleteSession",
             RequestKind::SearchHistory => "searchHistory",
             RequestKind::AnswerApproval => "answerApproval",
+            RequestKind::TerminalCreate => "terminalCreate",
+            RequestKind::TerminalList => "terminalList",
+            RequestKind::TerminalAttach => "terminalAttach",
+            RequestKind::TerminalDetach => "terminalDetach",
+            RequestKind::TerminalAck => "terminalAck",
+            RequestKind::TerminalInput => "terminalInput",
+            RequestKind::TerminalResize => "terminalResize",
+            RequestKind::TerminalClose => "terminalClose",
         }
     }
 
@@ -215,14 +252,23 @@ impl RequestKind {
             | RequestKind::ReadFile
             | RequestKind::GetSessions
             | RequestKind::GetSessionById
-            | RequestKind::SearchHistory => Permission::View,
+            | RequestKind::SearchHistory
+            // Watching a terminal: viewers may, and must be able to pace what they get.
+            | RequestKind::TerminalList
+            | RequestKind::TerminalAttach
+            | RequestKind::TerminalDetach
+            | RequestKind::TerminalAck => Permission::View,
             RequestKind::CreateTab
             | RequestKind::RemoveTab
             | RequestKind::Execute
             | RequestKind::Cancel
             | RequestKind::New
             | RequestKind::DeleteSession
-            | RequestKind::AnswerApproval => Permission::Owner,
+            | RequestKind::AnswerApproval
+            | RequestKind::TerminalCreate
+            | RequestKind::TerminalInput
+            | RequestKind::TerminalResize
+            | RequestKind::TerminalClose => Permission::Owner,
         }
     }
 }
@@ -258,6 +304,14 @@ impl Request {
             Request::DeleteSession(_) => RequestKind::DeleteSession,
             Request::SearchHistory(_) => RequestKind::SearchHistory,
             Request::AnswerApproval(_) => RequestKind::AnswerApproval,
+            Request::TerminalCreate(_) => RequestKind::TerminalCreate,
+            Request::TerminalList {} => RequestKind::TerminalList,
+            Request::TerminalAttach(_) => RequestKind::TerminalAttach,
+            Request::TerminalDetach(_) => RequestKind::TerminalDetach,
+            Request::TerminalAck(_) => RequestKind::TerminalAck,
+            Request::TerminalInput(_) => RequestKind::TerminalInput,
+            Request::TerminalResize(_) => RequestKind::TerminalResize,
+            Request::TerminalClose(_) => RequestKind::TerminalClose,
         }
     }
 
@@ -296,6 +350,13 @@ mod tests {
             "deleteSession",
             "searchHistory",
             "answerApproval",
+            "terminalCreate",
+            "terminalAttach",
+            "terminalDetach",
+            "terminalAck",
+            "terminalInput",
+            "terminalResize",
+            "terminalClose",
         ];
         for kind in RequestKind::ALL
             .iter()

@@ -14,6 +14,7 @@ use crate::history::*;
 use crate::http::*;
 use crate::reply::*;
 use crate::request::*;
+use crate::terminal::*;
 
 /// A frame's `id`: chosen by the browser, echoed in the reply.
 #[derive(ts_rs::TS)]
@@ -58,6 +59,20 @@ fn generate() -> String {
     decl::<PageArg>(&cfg, &mut out);
     decl::<SessionArg>(&cfg, &mut out);
     decl::<SessionPageArg>(&cfg, &mut out);
+    decl::<TerminalCreateArg>(&cfg, &mut out);
+    decl::<TerminalArg>(&cfg, &mut out);
+    decl::<TerminalAttachArg>(&cfg, &mut out);
+    decl::<TerminalInputArg>(&cfg, &mut out);
+    decl::<TerminalResizeArg>(&cfg, &mut out);
+    decl::<TerminalAckArg>(&cfg, &mut out);
+    decl::<TerminalBackend>(&cfg, &mut out);
+    decl::<TerminalInfo>(&cfg, &mut out);
+    decl::<TerminalList>(&cfg, &mut out);
+    decl::<TerminalExit>(&cfg, &mut out);
+    decl::<TerminalAttached>(&cfg, &mut out);
+    decl::<TerminalOk>(&cfg, &mut out);
+    decl::<TerminalOutput>(&cfg, &mut out);
+    decl::<TerminalExited>(&cfg, &mut out);
     decl::<SearchArg>(&cfg, &mut out);
     decl::<Pong>(&cfg, &mut out);
     decl::<Listing>(&cfg, &mut out);

@@ -22,6 +22,7 @@ use crate::home::instances::{HEARTBEAT_EVERY, Registration};
 use crate::session::event_log::LogLimits;
 use crate::session::runner::RunnerConfig;
 use crate::session::tabs::Tabs;
+use crate::terminal::{TerminalConfig, Terminals};
 use mstro_fs::Workspace;
 use mstro_protocol::PROTOCOL_VERSION;
 use mstro_protocol::handshake::MachineHello;
@@ -67,6 +68,7 @@ pub struct Machine {
     pub workspace: Arc<Workspace>,
     registration: Registration,
     sessions: Tabs,
+    terminals: Terminals,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -141,7 +143,16 @@ impl Machine {
             relay.outbox.clone(),
             LogLimits::default(),
         );
-        let dispatcher = Arc::new(Dispatcher::new(workspace.clone(), sessions.clone()));
+        let terminals = Terminals::start(
+            workspace.root(),
+            relay.outbox.clone(),
+            TerminalConfig::from_env(),
+        );
+        let dispatcher = Arc::new(Dispatcher::new(
+            workspace.clone(),
+            sessions.clone(),
+            terminals.clone(),
+        ));
         let outbox = relay.outbox.clone();
         let dispatch_task = tokio::spawn(async move {
             // Requests in progress at once, shared fairly (admission.rs); more are
@@ -149,6 +160,13 @@ impl Machine {
             // must not exhaust memory), and the owner's cancel never waits.
             let slots = Arc::new(admission::Admission::default());
             while let Some(frame) = inbound.recv().await {
+                // Keystrokes and the like: answered here, in the order they came.
+                if let Some(reply) = dispatcher.answer_in_order(&frame) {
+                    if let Some(reply) = reply {
+                        outbox.push_text(reply);
+                    }
+                    continue;
+                }
                 let Some(slot) = slots.admit(&frame) else {
                     outbox.push(&frame.error_reply(
                         mstro_protocol::ErrorCode::Busy,
@@ -172,6 +190,7 @@ impl Machine {
             workspace,
             registration,
             sessions,
+            terminals,
             tasks: vec![client_task, dispatch_task, keeper],
         })
     }
@@ -211,6 +230,7 @@ impl Machine {
 
     /// Stop every run, close the relay socket and stop every task.
     pub async fn stop(self) {
+        self.terminals.stop();
         self.sessions
             .shutdown(std::time::Duration::from_secs(5))
             .await;

@@ -15,3 +15,4 @@ mod layout;
 mod machine_view;
 mod relay_machine;
 mod sessions;
+mod terminal;

@@ -141,6 +141,10 @@ async fn run(
         }
     }
     state.hub.detach_browser(&browser_id);
+    let mut left = Envelope::new(mstro_protocol::BROWSER_LEFT, serde_json::json!({}));
+    left.from = Some(browser_id);
+    // Best effort: an offline machine has nothing to stop sending.
+    let _ = state.hub.to_machine(&machine_id, left.to_text());
 }
 
 /// Stamp a browser frame and send it to the machine; the error frame to answer with,
@@ -157,6 +161,11 @@ fn forward(
         Ok(e) => e,
         Err(e) => return Some(Envelope::error(ErrorCode::Malformed, e.to_string())),
     };
+    if envelope.kind == mstro_protocol::BROWSER_LEFT {
+        return Some(
+            envelope.error_reply(ErrorCode::Malformed, "`browserLeft` is the relay's to send"),
+        );
+    }
     envelope.from = Some(browser_id.to_owned());
     envelope.permission = Some(permission);
     envelope.user = Some(sender.name.clone());

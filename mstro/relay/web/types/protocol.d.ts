@@ -46,7 +46,7 @@ user?: string, };
 /**
  * Why a request got an error answer instead of a reply.
  */
-export type ErrorCode = "unknown_type" | "malformed" | "forbidden" | "machine_offline" | "busy" | "tab_busy" | "outside_workspace" | "not_found" | "not_a_directory" | "is_a_directory" | "too_large" | "io" | "internal" | "rate_limited" | "unauthenticated" | "invalid" | "conflict" | "unknown_user" | "cross_origin" | "json_required" | "bad_credentials" | "invalid_link" | "invalid_token" | "unknown_code" | "expired" | "already_decided" | "unknown_host";
+export type ErrorCode = "unknown_type" | "malformed" | "forbidden" | "machine_offline" | "busy" | "tab_busy" | "outside_workspace" | "not_found" | "not_a_directory" | "is_a_directory" | "too_large" | "limit_reached" | "io" | "internal" | "rate_limited" | "unauthenticated" | "invalid" | "conflict" | "unknown_user" | "cross_origin" | "json_required" | "bad_credentials" | "invalid_link" | "invalid_token" | "unknown_code" | "expired" | "already_decided" | "unknown_host";
 
 /**
  * The `data` of an `error` frame.
@@ -76,7 +76,7 @@ export type MachineStatus = { online: boolean, };
 /**
  * A request from a browser.
  */
-export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg } | { "type": "answerApproval", "data": AnswerApprovalArg };
+export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg } | { "type": "answerApproval", "data": AnswerApprovalArg } | { "type": "terminalCreate", "data": TerminalCreateArg } | { "type": "terminalList", "data": Record<symbol, never> } | { "type": "terminalAttach", "data": TerminalAttachArg } | { "type": "terminalDetach", "data": TerminalArg } | { "type": "terminalAck", "data": TerminalAckArg } | { "type": "terminalInput", "data": TerminalInputArg } | { "type": "terminalResize", "data": TerminalResizeArg } | { "type": "terminalClose", "data": TerminalArg };
 
 /**
  * `{path}`: relative to the workspace root.
@@ -131,6 +131,117 @@ export type SessionArg = { sessionId: string, };
  * answer, to ask for the movements before those it had.
  */
 export type SessionPageArg = { sessionId: string, before?: number, };
+
+/**
+ * `terminalCreate {cols, rows, title?}` (owner).
+ */
+export type TerminalCreateArg = { cols: number, rows: number, title?: string, };
+
+/**
+ * `{terminalId}`: `terminalClose` (owner), `terminalDetach` (anyone who can see it).
+ */
+export type TerminalArg = { terminalId: string, };
+
+/**
+ * `terminalAttach {terminalId, fromOffset?}`: start receiving a terminal's output,
+ * from `fromOffset` (what this browser already has) or, without it or when those
+ * bytes are no longer kept, from the oldest byte of the scrollback.
+ */
+export type TerminalAttachArg = { terminalId: string, fromOffset: number, };
+
+/**
+ * `terminalInput {terminalId, data}` (owner): keystrokes or a paste, as typed (UTF-8).
+ */
+export type TerminalInputArg = { terminalId: string, data: string, };
+
+/**
+ * `terminalResize {terminalId, cols, rows}` (owner).
+ */
+export type TerminalResizeArg = { terminalId: string, cols: number, rows: number, };
+
+/**
+ * `terminalAck {terminalId, offset}`: this browser has taken the output up to
+ * `offset`; the machine sends it at most a window beyond.
+ */
+export type TerminalAckArg = { terminalId: string, offset: number, };
+
+/**
+ * What runs a terminal.
+ */
+export type TerminalBackend = "pty" | "tmux";
+
+/**
+ * One terminal, as lists and replies show it.
+ */
+export type TerminalInfo = { terminalId: string, title: string, cols: number, rows: number, backend: TerminalBackend, 
+/**
+ * RFC 3339.
+ */
+createdAt: string, 
+/**
+ * How it ended, once it has; `null` while it runs.
+ */
+exit: TerminalExit | null, };
+
+/**
+ * `{terminals}`: `terminalList`'s answer, and the `terminals` event every browser on
+ * the machine gets when one is created, renamed, resized, ends or is closed.
+ */
+export type TerminalList = { terminals: Array<TerminalInfo>, };
+
+/**
+ * How a terminal's shell ended: its exit code, or the signal that killed it.
+ */
+export type TerminalExit = { code: number | null, signal: string | null, 
+/**
+ * Why, in words ("closed from the browser", "the shell exited", "idle for 24 h").
+ */
+reason: string, };
+
+/**
+ * `terminalAttach`'s answer: the kept output from `offset` on, then live
+ * `terminalOutput` events continue from `offset + len(data)`.
+ */
+export type TerminalAttached = { terminal: TerminalInfo, 
+/**
+ * The offset of the first byte of `data`.
+ */
+offset: number, 
+/**
+ * Base64.
+ */
+data: string, 
+/**
+ * True when the browser's `fromOffset` could not be continued (those bytes are no
+ * longer kept, or it gave none): it should clear its screen before writing `data`.
+ */
+reset: boolean, };
+
+/**
+ * A terminal's reply to input, resize, ack, detach and close: `{ok: true}`.
+ */
+export type TerminalOk = { ok: boolean, };
+
+/**
+ * `terminalOutput {terminalId, offset, data}`: the next bytes for one browser (the
+ * frame's `to`), after what it was sent before.
+ */
+export type TerminalOutput = { terminalId: string, offset: number, 
+/**
+ * Base64.
+ */
+data: string, 
+/**
+ * True when this browser fell further behind than the scrollback keeps: the bytes
+ * between what it was sent and `offset` are lost to it, so it should clear its
+ * screen before writing `data`.
+ */
+reset: boolean, };
+
+/**
+ * `terminalExit {terminalId, exit}`: to every browser on the machine.
+ */
+export type TerminalExited = { terminalId: string, exit: TerminalExit, };
 
 /**
  * `searchHistory {query, limit?}`.

@@ -4,12 +4,14 @@
 //! reply or an `error`, addressed to the browser that sent it.
 
 pub mod files;
+pub mod terminal;
 
 use std::sync::Arc;
 
 use self::files::FileError;
 use crate::session::attachments;
 use crate::session::tabs::{Refusal, Tabs, ack_frame};
+use crate::terminal::Terminals;
 use mstro_fs::Workspace;
 use mstro_protocol::reply::{
     Cancelled, Deleted, NewSession, Pong, Removed, SearchResults, SessionById,
@@ -29,13 +31,15 @@ const MAX_REPLY_BYTES: usize = mstro_protocol::MAX_MACHINE_FRAME_BYTES - 64 * 10
 pub struct Dispatcher {
     workspace: Arc<Workspace>,
     sessions: Tabs,
+    terminals: Terminals,
 }
 
 impl Dispatcher {
-    pub fn new(workspace: Arc<Workspace>, sessions: Tabs) -> Dispatcher {
+    pub fn new(workspace: Arc<Workspace>, sessions: Tabs, terminals: Terminals) -> Dispatcher {
         Dispatcher {
             workspace,
             sessions,
+            terminals,
         }
     }
 
@@ -54,28 +58,34 @@ impl Dispatcher {
         reply
     }
 
-    async fn answer(&self, frame: &Envelope) -> Envelope {
+    /// The request in `frame`, if its sender may send it and it parses; else the
+    /// error answer.
+    fn admit(frame: &Envelope) -> Result<Request, Box<Envelope>> {
         let kind = RequestKind::from_type(&frame.kind);
         if !request::allows(frame.permission, kind) {
-            return frame.error_reply(
+            return Err(Box::new(frame.error_reply(
                 ErrorCode::Forbidden,
                 format!("`{}` needs the owner's permission", frame.kind),
-            );
+            )));
         }
         if kind.is_none() {
-            return frame.error_reply(
+            return Err(Box::new(frame.error_reply(
                 ErrorCode::UnknownType,
                 format!("this machine does not know `{}`", frame.kind),
-            );
+            )));
         }
-        let request = match Request::parse(&frame.kind, &frame.data) {
+        Request::parse(&frame.kind, &frame.data).map_err(|e| {
+            Box::new(frame.error_reply(
+                ErrorCode::Malformed,
+                format!("bad `{}` data: {e}", frame.kind),
+            ))
+        })
+    }
+
+    async fn answer(&self, frame: &Envelope) -> Envelope {
+        let request = match Self::admit(frame) {
             Ok(r) => r,
-            Err(e) => {
-                return frame.error_reply(
-                    ErrorCode::Malformed,
-                    format!("bad `{}` data: {e}", frame.kind),
-                );
-            }
+            Err(refused) => return *refused,
         };
         match request {
             Request::Ping {} => frame.reply_with(&Pong::REPLY),
@@ -89,6 +99,14 @@ impl Dispatcher {
                 let result = blocking(move || files::read_file(&ws, &arg.path)).await;
                 answer(frame, result)
             }
+            Request::TerminalCreate(_)
+            | Request::TerminalList {}
+            | Request::TerminalAttach(_)
+            | Request::TerminalDetach(_)
+            | Request::TerminalAck(_)
+            | Request::TerminalInput(_)
+            | Request::TerminalResize(_)
+            | Request::TerminalClose(_) => self.terminal_request(frame, request).await,
             tabs_or_sessions => match self.session_request(frame, tabs_or_sessions).await {
                 Ok(reply) => reply,
                 Err(refusal) => frame.error_reply(refusal.code, refusal.message),
@@ -173,7 +191,17 @@ impl Dispatcher {
                     .answer_approval(tab()?, arg, frame.user.clone())
                     .await?,
             ),
-            Request::Ping {} | Request::ListDirectory(_) | Request::ReadFile(_) => {
+            Request::Ping {}
+            | Request::ListDirectory(_)
+            | Request::ReadFile(_)
+            | Request::TerminalCreate(_)
+            | Request::TerminalList {}
+            | Request::TerminalAttach(_)
+            | Request::TerminalDetach(_)
+            | Request::TerminalAck(_)
+            | Request::TerminalInput(_)
+            | Request::TerminalResize(_)
+            | Request::TerminalClose(_) => {
                 return Err(Refusal {
                     code: ErrorCode::Internal,
                     message: "not a tab or session request".into(),
