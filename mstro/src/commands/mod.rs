@@ -74,7 +74,7 @@ enum Command {
         #[arg(long)]
         project: bool,
     },
-    /// Report terminal support.
+    /// Say what the browser's terminal will and will not do on this machine.
     SetupTerminal,
     /// Show or set the telemetry preference (this build sends no telemetry anywhere).
     Telemetry { value: Option<OnOff> },

@@ -19,18 +19,61 @@ pub fn configure_hooks(project: bool) -> i32 {
     })
 }
 
+/// What the browser's terminal will and will not do on this machine (docs/terminal.md),
+/// found by trying: a pseudo-terminal is opened, the shell and tmux are looked for.
+/// Exit code 1 when terminals cannot work at all.
 pub fn setup_terminal() -> i32 {
-    println!("Terminal: built in (a pseudo-terminal per browser terminal); nothing to set up.");
-    match mstro_bouncer::install::doctor::on_path("tmux") {
-        Some(path) => println!(
-            "tmux:     found at {} (optional: terminals survive mstro restarts)",
-            path.display()
+    use crate::terminal::{TerminalConfig, shell, tmux::Tmux};
+
+    let pty = portable_pty::native_pty_system().openpty(portable_pty::PtySize::default());
+    let works = match &pty {
+        Ok(_) => {
+            println!("pseudo-terminals: work (one was opened and closed)");
+            true
+        }
+        Err(e) => {
+            println!(
+                "pseudo-terminals: cannot open one ({e}): the browser's terminal will not work here"
+            );
+            false
+        }
+    };
+    drop(pty);
+    let shell = shell::person_shell();
+    println!(
+        "shell:            {} (from {}), started as a login shell in the workspace",
+        shell.path.display(),
+        shell.source
+    );
+    let config = TerminalConfig::from_env();
+    let root = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    match (config.tmux, Tmux::for_workspace(&root)) {
+        (true, Some(tmux)) => println!(
+            "tmux:             found; terminals run in mstro's private tmux server ({} for this directory) \
+             and outlive a restart of mstro",
+            tmux.socket()
         ),
-        None => println!(
-            "tmux:     not found (optional: install it for terminals that survive mstro restarts)"
+        (true, None) => println!(
+            "tmux:             not found; terminals end when mstro stops (install tmux for terminals that outlive it)"
+        ),
+        (false, _) => println!(
+            "tmux:             not used (MSTRO_TERMINAL_BACKEND=pty); terminals end when mstro stops"
         ),
     }
-    0
+    if cfg!(target_os = "linux") {
+        println!(
+            "closing:          ends everything a terminal started, however it detached (setsid, nohup, &)"
+        );
+    } else {
+        println!(
+            "closing:          ends the terminal's shell and its process group; a process that detached into a session of its own is not reached on this system"
+        );
+    }
+    println!(
+        "idle limit:       a terminal nobody watches or uses for {} is ended (MSTRO_TERMINAL_IDLE_HOURS)",
+        crate::terminal::in_hours(config.idle_limit)
+    );
+    if works { 0 } else { 1 }
 }
 
 pub fn telemetry(home: &MstroHome, value: Option<bool>) -> anyhow::Result<i32> {

@@ -103,6 +103,13 @@ impl TerminalConfig {
     }
 }
 
+/// A duration as the idle limit is said: in hours (`24 h`, `0.5 h`).
+pub fn in_hours(d: Duration) -> String {
+    let hours = d.as_secs_f64() / 3600.0;
+    let rounded = (hours * 100.0).round() / 100.0;
+    format!("{rounded} h")
+}
+
 /// One terminal, as the registry holds it.
 struct Entry {
     shared: Arc<Shared>,

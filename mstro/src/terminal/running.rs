@@ -198,7 +198,7 @@ pub async fn run(wiring: Wiring) {
                     end_reason
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .get_or_insert_with(|| format!("idle for {}", humantime::format_duration(idle_limit)));
+                        .get_or_insert_with(|| format!("idle for {}", super::in_hours(idle_limit)));
                     end();
                 }
             }

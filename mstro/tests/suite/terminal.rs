@@ -553,3 +553,31 @@ async fn with_tmux_a_terminal_outlives_a_restart_of_mstro() {
     assert_eq!(closed["data"]["ok"], true, "{closed}");
     let _ = m.work();
 }
+
+#[test]
+fn setup_terminal_says_what_the_terminal_will_do() {
+    let run = |backend: &str| {
+        let out = std::process::Command::new(mstro_tests::binaries::mstro())
+            .arg("setup-terminal")
+            .env("SHELL", "/bin/bash")
+            .env("MSTRO_TERMINAL_BACKEND", backend)
+            .env("MSTRO_TERMINAL_IDLE_HOURS", "2")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run("pty");
+    assert!(text.contains("pseudo-terminals: work"), "{text}");
+    assert!(text.contains("/bin/bash (from $SHELL)"), "{text}");
+    assert!(
+        text.contains("not used (MSTRO_TERMINAL_BACKEND=pty)"),
+        "{text}"
+    );
+    assert!(text.contains("terminals end when mstro stops"), "{text}");
+    assert!(text.contains("for 2 h"), "{text}");
+    if tmux().is_ok() {
+        let text = run("tmux");
+        assert!(text.contains("outlive a restart of mstro"), "{text}");
+    }
+}
