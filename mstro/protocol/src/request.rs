@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 pub use crate::approval::AnswerApprovalArg;
 use crate::envelope::Permission;
+pub use crate::tab_settings::SetTabSettingsArg;
 
 /// A request from a browser.
 // `deny_unknown_fields` makes the data-less requests (`ping`, `cancel`, ...) refuse any
@@ -23,6 +24,8 @@ pub enum Request {
     Ping {},
     ListDirectory(PathArg),
     ReadFile(PathArg),
+    /// File names across the workspace matching a query (the prompt's `@` completion).
+    FindFiles(FindFilesArg),
     // Tabs and sessions (docs/sessions.md); a tab's id is the envelope's `tabId`.
     GetActiveTabs {},
     CreateTab(CreateTabArg),
@@ -37,6 +40,8 @@ pub enum Request {
     SearchHistory(SearchArg),
     /// The owner's answer to an `approvalRequest` of the tab's run.
     AnswerApproval(AnswerApprovalArg),
+    /// The owner changes the tab's settings (model, when to ask the owner).
+    SetTabSettings(SetTabSettingsArg),
 }
 
 /// `{path}`: relative to the workspace root.
@@ -47,6 +52,17 @@ pub struct PathArg {
     #[serde(default)]
     #[cfg_attr(test, ts(as = "Option<String>"))]
     pub path: String,
+}
+
+/// `findFiles {query, limit?}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+pub struct FindFilesArg {
+    /// What the person typed after `@` (at most 256 bytes).
+    pub query: String,
+    /// How many files to answer with (default 50, at most 200).
+    pub limit: Option<usize>,
 }
 
 /// `createTab {tabId?, sessionId?}`.
@@ -144,6 +160,7 @@ pub enum RequestKind {
     Ping,
     ListDirectory,
     ReadFile,
+    FindFiles,
     GetActiveTabs,
     CreateTab,
     RemoveTab,
@@ -156,14 +173,16 @@ pub enum RequestKind {
     DeleteSession,
     SearchHistory,
     AnswerApproval,
+    SetTabSettings,
 }
 
 impl RequestKind {
     /// Every kind, for tests and listings.
-    pub const ALL: [RequestKind; 15] = [
+    pub const ALL: [RequestKind; 17] = [
         RequestKind::Ping,
         RequestKind::ListDirectory,
         RequestKind::ReadFile,
+        RequestKind::FindFiles,
         RequestKind::GetActiveTabs,
         RequestKind::CreateTab,
         RequestKind::RemoveTab,
@@ -176,6 +195,7 @@ impl RequestKind {
         RequestKind::DeleteSession,
         RequestKind::SearchHistory,
         RequestKind::AnswerApproval,
+        RequestKind::SetTabSettings,
     ];
 
     /// The frame `type` that names this kind.
@@ -184,6 +204,7 @@ impl RequestKind {
             RequestKind::Ping => "ping",
             RequestKind::ListDirectory => "listDirectory",
             RequestKind::ReadFile => "readFile",
+            RequestKind::FindFiles => "findFiles",
             RequestKind::GetActiveTabs => "getActiveTabs",
             RequestKind::CreateTab => "createTab",
             RequestKind::RemoveTab => "removeTab",
@@ -196,6 +217,7 @@ impl RequestKind {
             RequestKind::DeleteSession => "deleteSession",
             RequestKind::SearchHistory => "searchHistory",
             RequestKind::AnswerApproval => "answerApproval",
+            RequestKind::SetTabSettings => "setTabSettings",
         }
     }
 
@@ -213,6 +235,7 @@ impl RequestKind {
             | RequestKind::InitTab
             | RequestKind::ListDirectory
             | RequestKind::ReadFile
+            | RequestKind::FindFiles
             | RequestKind::GetSessions
             | RequestKind::GetSessionById
             | RequestKind::SearchHistory => Permission::View,
@@ -222,7 +245,8 @@ impl RequestKind {
             | RequestKind::Cancel
             | RequestKind::New
             | RequestKind::DeleteSession
-            | RequestKind::AnswerApproval => Permission::Owner,
+            | RequestKind::AnswerApproval
+            | RequestKind::SetTabSettings => Permission::Owner,
         }
     }
 }
@@ -246,6 +270,7 @@ impl Request {
             Request::Ping {} => RequestKind::Ping,
             Request::ListDirectory(_) => RequestKind::ListDirectory,
             Request::ReadFile(_) => RequestKind::ReadFile,
+            Request::FindFiles(_) => RequestKind::FindFiles,
             Request::GetActiveTabs {} => RequestKind::GetActiveTabs,
             Request::CreateTab(_) => RequestKind::CreateTab,
             Request::RemoveTab {} => RequestKind::RemoveTab,
@@ -258,6 +283,7 @@ impl Request {
             Request::DeleteSession(_) => RequestKind::DeleteSession,
             Request::SearchHistory(_) => RequestKind::SearchHistory,
             Request::AnswerApproval(_) => RequestKind::AnswerApproval,
+            Request::SetTabSettings(_) => RequestKind::SetTabSettings,
         }
     }
 
@@ -296,6 +322,7 @@ mod tests {
             "deleteSession",
             "searchHistory",
             "answerApproval",
+            "findFiles",
         ];
         for kind in RequestKind::ALL
             .iter()
@@ -354,6 +381,7 @@ mod tests {
             "getSessions",
             "getSessionById",
             "searchHistory",
+            "findFiles",
         ] {
             assert!(allows_type(Some(Permission::View), read), "{read}");
         }
@@ -364,6 +392,8 @@ mod tests {
             "createTab",
             "removeTab",
             "deleteSession",
+            "answerApproval",
+            "setTabSettings",
             "writeFile",
             "terminalInput",
             "gitCommit",

@@ -14,6 +14,7 @@ use crate::history::*;
 use crate::http::*;
 use crate::reply::*;
 use crate::request::*;
+use crate::tab_settings::*;
 
 /// A frame's `id`: chosen by the browser, echoed in the reply.
 #[derive(ts_rs::TS)]
@@ -51,6 +52,7 @@ fn generate() -> String {
     decl::<MachineStatus>(&cfg, &mut out);
     decl::<Request>(&cfg, &mut out);
     decl::<PathArg>(&cfg, &mut out);
+    decl::<FindFilesArg>(&cfg, &mut out);
     decl::<CreateTabArg>(&cfg, &mut out);
     decl::<InitTabArg>(&cfg, &mut out);
     decl::<ExecuteArg>(&cfg, &mut out);
@@ -64,6 +66,8 @@ fn generate() -> String {
     decl::<Entry>(&cfg, &mut out);
     decl::<EntryKind>(&cfg, &mut out);
     decl::<FileContent>(&cfg, &mut out);
+    decl::<FoundFiles>(&cfg, &mut out);
+    decl::<FoundFile>(&cfg, &mut out);
     decl::<ActiveTabs>(&cfg, &mut out);
     decl::<TabSummary>(&cfg, &mut out);
     decl::<TabInfo>(&cfg, &mut out);
@@ -105,11 +109,16 @@ fn generate() -> String {
     decl::<ApprovalChoice>(&cfg, &mut out);
     decl::<AnswerApprovalArg>(&cfg, &mut out);
     decl::<ApprovalAnswered>(&cfg, &mut out);
+    decl::<TabSettings>(&cfg, &mut out);
+    decl::<AskPerson>(&cfg, &mut out);
+    decl::<SetTabSettingsArg>(&cfg, &mut out);
     decl::<Health>(&cfg, &mut out);
     decl::<Person>(&cfg, &mut out);
     decl::<SignedInAs>(&cfg, &mut out);
     decl::<Machines>(&cfg, &mut out);
     decl::<MachineSummary>(&cfg, &mut out);
+    decl::<MachineShares>(&cfg, &mut out);
+    decl::<MachineShare>(&cfg, &mut out);
     decl::<BrowserSessions>(&cfg, &mut out);
     decl::<BrowserSession>(&cfg, &mut out);
     decl::<EndedSessions>(&cfg, &mut out);

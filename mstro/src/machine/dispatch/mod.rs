@@ -4,6 +4,8 @@
 //! reply or an `error`, addressed to the browser that sent it.
 
 pub mod files;
+pub mod find_files;
+pub mod fuzzy;
 
 use std::sync::Arc;
 
@@ -89,6 +91,17 @@ impl Dispatcher {
                 let result = blocking(move || files::read_file(&ws, &arg.path)).await;
                 answer(frame, result)
             }
+            Request::FindFiles(arg) => {
+                let ws = self.workspace.clone();
+                let bounds = find_files::Bounds::default();
+                let result =
+                    blocking(move || find_files::find_files(&ws, &arg.query, arg.limit, bounds))
+                        .await;
+                match result {
+                    Ok(found) => frame.reply_with(&found),
+                    Err(e) => frame.error_reply(ErrorCode::Malformed, e.to_string()),
+                }
+            }
             tabs_or_sessions => match self.session_request(frame, tabs_or_sessions).await {
                 Ok(reply) => reply,
                 Err(refusal) => frame.error_reply(refusal.code, refusal.message),
@@ -173,7 +186,13 @@ impl Dispatcher {
                     .answer_approval(tab()?, arg, frame.user.clone())
                     .await?,
             ),
-            Request::Ping {} | Request::ListDirectory(_) | Request::ReadFile(_) => {
+            Request::SetTabSettings(arg) => {
+                frame.reply_with(&sessions.set_tab_settings(tab()?, arg).await?)
+            }
+            Request::Ping {}
+            | Request::ListDirectory(_)
+            | Request::ReadFile(_)
+            | Request::FindFiles(_) => {
                 return Err(Refusal {
                     code: ErrorCode::Internal,
                     message: "not a tab or session request".into(),
