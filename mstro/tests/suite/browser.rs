@@ -19,7 +19,7 @@ const MAIN_RS: &str = "fn main() {}\n";
 const LIMIT: Duration = Duration::from_secs(30);
 
 /// The text of the first element matching `css`, if there is one.
-async fn text_of(client: &Client, css: &str) -> Option<String> {
+pub(crate) async fn text_of(client: &Client, css: &str) -> Option<String> {
     client.find(Locator::Css(css)).await.ok()?.text().await.ok()
 }
 
@@ -460,7 +460,7 @@ pub(crate) fn relay_link(
 }
 
 /// Whether the page scrolls sideways (something wider than the window).
-async fn overflows_sideways(client: &Client) -> bool {
+pub(crate) async fn overflows_sideways(client: &Client) -> bool {
     let v = client
         .execute(
             "return document.documentElement.scrollWidth > document.documentElement.clientWidth",

@@ -2,8 +2,9 @@
 //! rather than once per file): the relay and the machine on loopback
 //! ([`relay_machine`]), sessions of the real Claude Code CLI against the fake
 //! Messages API ([`sessions`]), a person approving calls from the browser
-//! ([`approvals`], and in Chromium: [`approval_browser`]), and the web app in headless Chromium ([`browser`], and its layout
-//! on a phone and a desktop: [`layout`]).
+//! ([`approvals`], and in Chromium: [`approval_browser`]), a tab's own settings
+//! ([`tab_settings`]), and the web app in headless Chromium ([`browser`], sharing a
+//! machine: [`sharing_browser`], and its layout on a phone and a desktop: [`layout`]).
 //! Shared set-ups are in the `mstro-tests` crate (`tests/src/`).
 
 mod approval_browser;
@@ -12,3 +13,5 @@ mod browser;
 mod layout;
 mod relay_machine;
 mod sessions;
+mod sharing_browser;
+mod tab_settings;
