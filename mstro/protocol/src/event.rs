@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use crate::approval::{ApprovalRequest, ApprovalResolved};
+use crate::tab_settings::TabSettings;
 
 /// One event of a tab, serialised as `{"type": <camelCase variant>, "data": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +41,9 @@ pub enum TabEvent {
     ApprovalRequest(ApprovalRequest),
     /// An approval request ended: answered, expired, or its run ended.
     ApprovalResolved(ApprovalResolved),
+    /// The owner changed the tab's settings: these are its settings now (they apply
+    /// from its next run on).
+    TabSettingsChanged(TabSettings),
 }
 
 impl TabEvent {
@@ -84,10 +88,12 @@ impl TabEvent {
             TabEvent::TabStateChanged(_) => "tabStateChanged",
             TabEvent::ApprovalRequest(_) => "approvalRequest",
             TabEvent::ApprovalResolved(_) => "approvalResolved",
+            TabEvent::TabSettingsChanged(_) => "tabSettingsChanged",
         }
     }
 
-    /// The movement this event belongs to (`tabStateChanged` belongs to none).
+    /// The movement this event belongs to (`tabStateChanged` and `tabSettingsChanged`
+    /// belong to none).
     pub fn movement_id(&self) -> Option<&str> {
         match self {
             TabEvent::MovementStart(e) => Some(&e.movement_id),
@@ -100,7 +106,7 @@ impl TabEvent {
             TabEvent::MovementError(e) => Some(&e.movement_id),
             TabEvent::ApprovalRequest(e) => Some(&e.movement_id),
             TabEvent::ApprovalResolved(e) => Some(&e.movement_id),
-            TabEvent::TabStateChanged(_) => None,
+            TabEvent::TabStateChanged(_) | TabEvent::TabSettingsChanged(_) => None,
         }
     }
 

@@ -91,6 +91,28 @@ pub struct MachineSummary {
     pub last_seen: Option<String>,
     /// What the person may do on it.
     pub permission: Permission,
+    /// For a machine shared with the person (`permission: "view"`), the name of its
+    /// owner, who shared it; `null` for their own.
+    #[serde(default)]
+    pub shared_by: Option<String>,
+}
+
+/// `GET /api/machines/{id}/shares` (the owner only): whom the machine is shared with,
+/// by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct MachineShares {
+    pub shares: Vec<MachineShare>,
+}
+
+/// One person of [`MachineShares`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct MachineShare {
+    /// Their sign-in name.
+    pub user: String,
+    /// What they may do there (only `view` exists).
+    pub permission: Permission,
 }
 
 /// `GET /api/sessions`: the person's signed-in browsers, newest first.
@@ -248,7 +270,7 @@ mod tests {
 
     #[test]
     fn machines() {
-        let machine = |last_seen: Option<&str>, permission| MachineSummary {
+        let machine = |last_seen: Option<&str>, permission: Permission| MachineSummary {
             id: "m1".to_owned(),
             name: "box".to_owned(),
             hostname: "box.local".to_owned(),
@@ -257,6 +279,7 @@ mod tests {
             working_dir: "/w".to_owned(),
             online: last_seen.is_none(),
             last_seen: last_seen.map(str::to_owned),
+            shared_by: (permission == Permission::View).then(|| "ana".to_owned()),
             permission,
         };
         same_json(
@@ -268,12 +291,21 @@ mod tests {
             },
             concat!(
                 r#"{"machines":["#,
-                r#"{"id":"m1","name":"box","hostname":"box.local","osType":"linux","cpuArch":"x86_64","workingDir":"/w","online":false,"lastSeen":"2026-11-21T10:00:00Z","permission":"owner"},"#,
-                r#"{"id":"m1","name":"box","hostname":"box.local","osType":"linux","cpuArch":"x86_64","workingDir":"/w","online":true,"lastSeen":null,"permission":"view"}"#,
+                r#"{"id":"m1","name":"box","hostname":"box.local","osType":"linux","cpuArch":"x86_64","workingDir":"/w","online":false,"lastSeen":"2026-11-21T10:00:00Z","permission":"owner","sharedBy":null},"#,
+                r#"{"id":"m1","name":"box","hostname":"box.local","osType":"linux","cpuArch":"x86_64","workingDir":"/w","online":true,"lastSeen":null,"permission":"view","sharedBy":"ana"}"#,
                 r#"]}"#,
             ),
         );
         same_json(&Machines { machines: vec![] }, r#"{"machines":[]}"#);
+        same_json(
+            &MachineShares {
+                shares: vec![MachineShare {
+                    user: "bob".to_owned(),
+                    permission: Permission::View,
+                }],
+            },
+            r#"{"shares":[{"user":"bob","permission":"view"}]}"#,
+        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! (MSTRO.md §2–5, docs/relay-api.md): the frame envelope, the machine's handshake, the
 //! device-login bodies, a person's approval of a tool call ([`approval`]), the bodies of the relay's HTTP API the web app reads ([`http`]),
 //! the error codes, the requests a browser sends the machine and who may send each
-//! ([`request`]), the machine's replies ([`reply`]), the events a tab streams to
-//! browsers ([`event`]), terminals ([`terminal`]) and the history of them it keeps ([`history`]), and the
+//! ([`request`]), the machine's replies ([`reply`]), a tab's own settings
+//! ([`tab_settings`]), terminals ([`terminal`]), the events a tab streams to
+//! browsers ([`event`]) and the history of them it keeps ([`history`]), and the
 //! timestamps they carry ([`timestamp`]). Data only: no I/O.
 
 pub mod approval;
@@ -16,6 +17,7 @@ pub mod history;
 pub mod http;
 pub mod reply;
 pub mod request;
+pub mod tab_settings;
 pub mod terminal;
 pub mod timestamp;
 #[cfg(test)]

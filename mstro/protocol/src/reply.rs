@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::event::TabState;
 use crate::history::{MovementRecord, SearchHit, SessionRecord};
+use crate::tab_settings::TabSettings;
 
 /// `ping`: `{pong: true}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,6 +94,27 @@ pub struct FileContent {
     pub content: Option<String>,
 }
 
+/// `findFiles`: the workspace's files whose paths match the query, best first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct FoundFiles {
+    pub files: Vec<FoundFile>,
+    /// The search stopped before it had looked at every file (too many files, or it
+    /// took too long): a better match may exist.
+    pub truncated: bool,
+}
+
+/// One file of [`FoundFiles`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct FoundFile {
+    /// Relative to the workspace root, `/`-separated.
+    pub path: String,
+    /// [`EntryKind::File`], or [`EntryKind::Symlink`] for a link that stays inside the
+    /// workspace.
+    pub kind: EntryKind,
+}
+
 /// `getActiveTabs`: the open tabs of this machine process, in the order they were
 /// opened.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,6 +123,9 @@ pub struct ActiveTabs {
     /// The machine's event-log epoch (it changes with every start).
     pub epoch: String,
     pub tabs: Vec<TabSummary>,
+    /// What a tab setting left at `null` means on this machine (`model: null`:
+    /// Claude Code's own default).
+    pub defaults: TabSettings,
 }
 
 /// One tab of [`ActiveTabs`].
@@ -116,6 +141,7 @@ pub struct TabSummary {
     pub state: TabState,
     /// The seq of the tab's last event (0 before any).
     pub seq: u64,
+    pub settings: TabSettings,
 }
 
 /// `createTab`: the tab, new or already open (a known tab id, or the tab that already
@@ -131,6 +157,7 @@ pub struct TabInfo {
     pub epoch: String,
     /// The seq of the tab's last event (0 before any).
     pub seq: u64,
+    pub settings: TabSettings,
 }
 
 /// `initTab`: what the browser missed since its `{epoch, lastSeenSeq}`, or, when the
@@ -140,10 +167,11 @@ pub struct TabInfo {
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "mode", rename_all = "camelCase")]
 pub enum InitTab {
-    /// Exactly the events after `lastSeenSeq`, in order.
+    /// Exactly the events after `lastSeenSeq`, in order, and the tab's settings now.
     Replay {
         epoch: String,
         events: Vec<ReplayedEvent>,
+        settings: TabSettings,
     },
     /// The tab as it is now; events from `seq` on follow live.
     Snapshot {
@@ -181,6 +209,7 @@ pub struct TabSnapshot {
     pub state: TabState,
     pub movements: Vec<MovementRecord>,
     pub omitted: usize,
+    pub settings: TabSettings,
 }
 
 /// `removeTab`: `{removed: true}` (a running prompt is cancelled first).
@@ -247,6 +276,7 @@ pub struct SearchResults {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tab_settings::AskPerson;
     use serde_json::json;
 
     fn wire(value: impl Serialize) -> String {
@@ -258,6 +288,16 @@ mod tests {
     #[test]
     fn replies_keep_their_wire_shape() {
         assert_eq!(wire(Pong::REPLY), r#"{"pong":true}"#);
+        assert_eq!(
+            wire(FoundFiles {
+                files: vec![FoundFile {
+                    path: "src/deep/main.rs".into(),
+                    kind: EntryKind::File,
+                }],
+                truncated: false,
+            }),
+            r#"{"files":[{"path":"src/deep/main.rs","kind":"file"}],"truncated":false}"#
+        );
         assert_eq!(
             wire(NewSession { session_id: None }),
             r#"{"sessionId":null}"#
@@ -277,8 +317,9 @@ mod tests {
                 state: TabState::Idle,
                 epoch: "e1".into(),
                 seq: 0,
+                settings: TabSettings::default(),
             }),
-            r#"{"tabId":"t1","sessionId":null,"state":"idle","epoch":"e1","seq":0}"#
+            r#"{"tabId":"t1","sessionId":null,"state":"idle","epoch":"e1","seq":0,"settings":{"model":null,"askPerson":null}}"#
         );
         assert_eq!(
             wire(ActiveTabs {
@@ -289,9 +330,17 @@ mod tests {
                     title: None,
                     state: TabState::Running,
                     seq: 3,
+                    settings: TabSettings {
+                        model: Some("opus".into()),
+                        ask_person: Some(AskPerson::First),
+                    },
                 }],
+                defaults: TabSettings {
+                    model: None,
+                    ask_person: Some(AskPerson::AfterReviewer),
+                },
             }),
-            r#"{"epoch":"e1","tabs":[{"tabId":"t1","sessionId":"s1","title":null,"state":"running","seq":3}]}"#
+            r#"{"epoch":"e1","tabs":[{"tabId":"t1","sessionId":"s1","title":null,"state":"running","seq":3,"settings":{"model":"opus","askPerson":"first"}}],"defaults":{"model":null,"askPerson":"after-reviewer"}}"#
         );
     }
 
@@ -304,10 +353,11 @@ mod tests {
                 tab_id: Some("t1".into()),
                 data: json!({"text": "hi", "epoch": "e1", "seq": 4}),
             }],
+            settings: TabSettings::default(),
         };
         assert_eq!(
             wire(replay),
-            r#"{"mode":"replay","epoch":"e1","events":[{"type":"output","tabId":"t1","data":{"text":"hi","epoch":"e1","seq":4}}]}"#
+            r#"{"mode":"replay","epoch":"e1","events":[{"type":"output","tabId":"t1","data":{"text":"hi","epoch":"e1","seq":4}}],"settings":{"model":null,"askPerson":null}}"#
         );
         let snapshot = InitTab::Snapshot {
             epoch: "e1".into(),
@@ -319,11 +369,12 @@ mod tests {
                 state: TabState::Idle,
                 movements: vec![],
                 omitted: 0,
+                settings: TabSettings::default(),
             },
         };
         assert_eq!(
             wire(snapshot),
-            r#"{"mode":"snapshot","epoch":"e1","seq":7,"snapshot":{"tabId":"t1","sessionId":null,"title":null,"state":"idle","movements":[],"omitted":0}}"#
+            r#"{"mode":"snapshot","epoch":"e1","seq":7,"snapshot":{"tabId":"t1","sessionId":null,"title":null,"state":"idle","movements":[],"omitted":0,"settings":{"model":null,"askPerson":null}}}"#
         );
     }
 }

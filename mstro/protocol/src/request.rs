@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 pub use crate::approval::AnswerApprovalArg;
 use crate::envelope::Permission;
+pub use crate::tab_settings::SetTabSettingsArg;
 pub use crate::terminal::{
     TerminalAckArg, TerminalArg, TerminalAttachArg, TerminalCreateArg, TerminalInputArg,
     TerminalResizeArg,
@@ -27,6 +28,8 @@ pub enum Request {
     Ping {},
     ListDirectory(PathArg),
     ReadFile(PathArg),
+    /// File names across the workspace matching a query (the prompt's `@` completion).
+    FindFiles(FindFilesArg),
     // Tabs and sessions (docs/sessions.md); a tab's id is the envelope's `tabId`.
     GetActiveTabs {},
     CreateTab(CreateTabArg),
@@ -50,6 +53,8 @@ pub enum Request {
     TerminalInput(TerminalInputArg),
     TerminalResize(TerminalResizeArg),
     TerminalClose(TerminalArg),
+    /// The owner changes the tab's settings (model, when to ask the owner).
+    SetTabSettings(SetTabSettingsArg),
 }
 
 /// `{path}`: relative to the workspace root.
@@ -60,6 +65,17 @@ pub struct PathArg {
     #[serde(default)]
     #[cfg_attr(test, ts(as = "Option<String>"))]
     pub path: String,
+}
+
+/// `findFiles {query, limit?}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+pub struct FindFilesArg {
+    /// What the person typed after `@` (at most 256 bytes).
+    pub query: String,
+    /// How many files to answer with (default 50, at most 200).
+    pub limit: Option<usize>,
 }
 
 /// `createTab {tabId?, sessionId?}`.
@@ -157,6 +173,7 @@ pub enum RequestKind {
     Ping,
     ListDirectory,
     ReadFile,
+    FindFiles,
     GetActiveTabs,
     CreateTab,
     RemoveTab,
@@ -177,14 +194,16 @@ pub enum RequestKind {
     TerminalInput,
     TerminalResize,
     TerminalClose,
+    SetTabSettings,
 }
 
 impl RequestKind {
     /// Every kind, for tests and listings.
-    pub const ALL: [RequestKind; 23] = [
+    pub const ALL: [RequestKind; 25] = [
         RequestKind::Ping,
         RequestKind::ListDirectory,
         RequestKind::ReadFile,
+        RequestKind::FindFiles,
         RequestKind::GetActiveTabs,
         RequestKind::CreateTab,
         RequestKind::RemoveTab,
@@ -205,6 +224,7 @@ impl RequestKind {
         RequestKind::TerminalInput,
         RequestKind::TerminalResize,
         RequestKind::TerminalClose,
+        RequestKind::SetTabSettings,
     ];
 
     /// The frame `type` that names this kind.
@@ -213,6 +233,7 @@ impl RequestKind {
             RequestKind::Ping => "ping",
             RequestKind::ListDirectory => "listDirectory",
             RequestKind::ReadFile => "readFile",
+            RequestKind::FindFiles => "findFiles",
             RequestKind::GetActiveTabs => "getActiveTabs",
             RequestKind::CreateTab => "createTab",
             RequestKind::RemoveTab => "removeTab",
@@ -233,6 +254,7 @@ impl RequestKind {
             RequestKind::TerminalInput => "terminalInput",
             RequestKind::TerminalResize => "terminalResize",
             RequestKind::TerminalClose => "terminalClose",
+            RequestKind::SetTabSettings => "setTabSettings",
         }
     }
 
@@ -250,6 +272,7 @@ impl RequestKind {
             | RequestKind::InitTab
             | RequestKind::ListDirectory
             | RequestKind::ReadFile
+            | RequestKind::FindFiles
             | RequestKind::GetSessions
             | RequestKind::GetSessionById
             | RequestKind::SearchHistory
@@ -268,7 +291,8 @@ impl RequestKind {
             | RequestKind::TerminalCreate
             | RequestKind::TerminalInput
             | RequestKind::TerminalResize
-            | RequestKind::TerminalClose => Permission::Owner,
+            | RequestKind::TerminalClose
+            | RequestKind::SetTabSettings => Permission::Owner,
         }
     }
 }
@@ -292,6 +316,7 @@ impl Request {
             Request::Ping {} => RequestKind::Ping,
             Request::ListDirectory(_) => RequestKind::ListDirectory,
             Request::ReadFile(_) => RequestKind::ReadFile,
+            Request::FindFiles(_) => RequestKind::FindFiles,
             Request::GetActiveTabs {} => RequestKind::GetActiveTabs,
             Request::CreateTab(_) => RequestKind::CreateTab,
             Request::RemoveTab {} => RequestKind::RemoveTab,
@@ -312,6 +337,7 @@ impl Request {
             Request::TerminalInput(_) => RequestKind::TerminalInput,
             Request::TerminalResize(_) => RequestKind::TerminalResize,
             Request::TerminalClose(_) => RequestKind::TerminalClose,
+            Request::SetTabSettings(_) => RequestKind::SetTabSettings,
         }
     }
 
@@ -357,6 +383,7 @@ mod tests {
             "terminalInput",
             "terminalResize",
             "terminalClose",
+            "findFiles",
         ];
         for kind in RequestKind::ALL
             .iter()
@@ -415,6 +442,7 @@ mod tests {
             "getSessions",
             "getSessionById",
             "searchHistory",
+            "findFiles",
         ] {
             assert!(allows_type(Some(Permission::View), read), "{read}");
         }
@@ -425,6 +453,8 @@ mod tests {
             "createTab",
             "removeTab",
             "deleteSession",
+            "answerApproval",
+            "setTabSettings",
             "writeFile",
             "terminalInput",
             "gitCommit",

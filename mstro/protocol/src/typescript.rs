@@ -14,6 +14,7 @@ use crate::history::*;
 use crate::http::*;
 use crate::reply::*;
 use crate::request::*;
+use crate::tab_settings::*;
 use crate::terminal::*;
 
 /// A frame's `id`: chosen by the browser, echoed in the reply.
@@ -52,6 +53,7 @@ fn generate() -> String {
     decl::<MachineStatus>(&cfg, &mut out);
     decl::<Request>(&cfg, &mut out);
     decl::<PathArg>(&cfg, &mut out);
+    decl::<FindFilesArg>(&cfg, &mut out);
     decl::<CreateTabArg>(&cfg, &mut out);
     decl::<InitTabArg>(&cfg, &mut out);
     decl::<ExecuteArg>(&cfg, &mut out);
@@ -79,6 +81,8 @@ fn generate() -> String {
     decl::<Entry>(&cfg, &mut out);
     decl::<EntryKind>(&cfg, &mut out);
     decl::<FileContent>(&cfg, &mut out);
+    decl::<FoundFiles>(&cfg, &mut out);
+    decl::<FoundFile>(&cfg, &mut out);
     decl::<ActiveTabs>(&cfg, &mut out);
     decl::<TabSummary>(&cfg, &mut out);
     decl::<TabInfo>(&cfg, &mut out);
@@ -120,12 +124,17 @@ fn generate() -> String {
     decl::<ApprovalChoice>(&cfg, &mut out);
     decl::<AnswerApprovalArg>(&cfg, &mut out);
     decl::<ApprovalAnswered>(&cfg, &mut out);
+    decl::<TabSettings>(&cfg, &mut out);
+    decl::<AskPerson>(&cfg, &mut out);
+    decl::<SetTabSettingsArg>(&cfg, &mut out);
     decl::<Health>(&cfg, &mut out);
     decl::<Person>(&cfg, &mut out);
     decl::<SignInOptions>(&cfg, &mut out);
     decl::<SignedInAs>(&cfg, &mut out);
     decl::<Machines>(&cfg, &mut out);
     decl::<MachineSummary>(&cfg, &mut out);
+    decl::<MachineShares>(&cfg, &mut out);
+    decl::<MachineShare>(&cfg, &mut out);
     decl::<BrowserSessions>(&cfg, &mut out);
     decl::<BrowserSession>(&cfg, &mut out);
     decl::<EndedSessions>(&cfg, &mut out);

@@ -229,8 +229,16 @@ impl Hub {
         let _ = self.presence.send(());
     }
 
+    /// Ticks whenever a machine list may have changed: a machine went on- or offline,
+    /// or was shared or unshared. Each machine-list stream reads its person's list anew.
     pub fn presence(&self) -> broadcast::Receiver<()> {
         self.presence.subscribe()
+    }
+
+    /// Who may see a machine changed (a share given or taken back): every open machine
+    /// list is read anew, so the person it was shared with sees it come or go.
+    pub fn machines_changed(&self) {
+        let _ = self.presence.send(());
     }
 
     /// Register a browser's socket, unless its user or its machine already has as many

@@ -28,6 +28,9 @@ pub enum Attempt {
     DevicePoll,
     /// Looking up, approving or denying a user code (a signed-in person).
     DeviceDecision,
+    /// Sharing a machine with a user by name (its owner): the list of shares that
+    /// follows tells whether the name has an account, so names are tried at a rate.
+    Share,
 }
 
 /// The limiters, one per attempt and key kind.
@@ -39,6 +42,7 @@ pub struct Limits {
     request_by_address: Limiter<IpAddr>,
     poll_by_address: Limiter<IpAddr>,
     decision_by_account: Limiter<String>,
+    share_by_account: Limiter<String>,
 }
 
 type Limiter<K> = DefaultKeyedRateLimiter<K>;
@@ -60,6 +64,7 @@ impl Default for Limits {
             request_by_address: per_minute(10, 5),
             poll_by_address: per_minute(120, 30),
             decision_by_account: per_minute(30, 10),
+            share_by_account: per_minute(20, 10),
         }
     }
 }
@@ -73,7 +78,7 @@ impl Limits {
             Attempt::RedeemLink => &self.link_by_address,
             Attempt::DeviceRequest => &self.request_by_address,
             Attempt::DevicePoll => &self.poll_by_address,
-            Attempt::DeviceDecision => return Ok(()),
+            Attempt::DeviceDecision | Attempt::Share => return Ok(()),
         };
         self.check(limiter, &key)
     }
@@ -84,6 +89,7 @@ impl Limits {
         let limiter = match attempt {
             Attempt::Login => &self.login_by_account,
             Attempt::DeviceDecision => &self.decision_by_account,
+            Attempt::Share => &self.share_by_account,
             _ => return Ok(()),
         };
         self.check(limiter, &name.to_ascii_lowercase())
@@ -104,6 +110,7 @@ impl Limits {
         self.request_by_address.retain_recent();
         self.poll_by_address.retain_recent();
         self.decision_by_account.retain_recent();
+        self.share_by_account.retain_recent();
     }
 }
 
@@ -151,6 +158,11 @@ mod tests {
         }
         assert!(limits.on_account(Attempt::Login, "ADA").is_err());
         assert!(limits.on_account(Attempt::Login, "bob").is_ok());
+        for _ in 0..10 {
+            limits.on_account(Attempt::Share, "u-1").unwrap();
+        }
+        assert!(limits.on_account(Attempt::Share, "u-1").is_err());
+        assert!(limits.on_account(Attempt::Share, "u-2").is_ok());
         let one: IpAddr = "2001:db8:1:2::1".parse().unwrap();
         let same_subnet: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
         for _ in 0..5 {

@@ -94,12 +94,12 @@ pub async fn run(home: &MstroHome, args: RelayArgs) -> anyhow::Result<i32> {
             let owned: Vec<_> = store
                 .machines_for_user(&user.id)?
                 .into_iter()
-                .filter(|(_, p)| *p == mstro_relay::store::Permission::Owner)
+                .filter(|v| v.permission == mstro_relay::store::Permission::Owner)
                 .collect();
             if owned.is_empty() {
                 println!("{name} owns no machine.");
             }
-            for (m, _) in owned {
+            for m in owned.iter().map(|v| &v.machine) {
                 println!("{}  {}  ({})", m.id, m.name, m.hostname);
             }
             Ok(0)

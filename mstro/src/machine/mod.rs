@@ -122,6 +122,7 @@ impl Machine {
         for dir in [
             config.home.dir().to_path_buf(),
             workspace.root().join(".mstro/history"),
+            workspace.root().join(".mstro/tabs"),
         ] {
             mstro_fs::sweep_leftovers(&dir, mstro_fs::LEFTOVER_AGE);
         }

@@ -11,6 +11,7 @@
 //! - [`watchdog`]: warn about, then stop, a run that went silent.
 //! - [`history`]: one JSON file per session under `<project>/.mstro/history/`.
 //! - [`ids`]: tab, session and prompt ids, checked.
+//! - [`tab_settings`]: each tab's model and when to ask the owner, kept on disk.
 
 pub mod attachments;
 pub mod coalesce;
@@ -19,5 +20,6 @@ pub mod history;
 pub mod ids;
 pub mod runner;
 pub mod stream;
+pub mod tab_settings;
 pub mod tabs;
 pub mod watchdog;

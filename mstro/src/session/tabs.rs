@@ -23,6 +23,7 @@ use super::ids;
 use super::runner::approvals::{ApprovalAnswer, NotWaiting, SessionApprovals};
 use super::runner::command::{Invocation, valid_model};
 use super::runner::{self, RunControl, RunnerConfig};
+use super::tab_settings::TabSettingsStore;
 use crate::machine::relay_client::Outbox;
 use mstro_protocol::approval::{AnswerApprovalArg, ApprovalAnswered};
 use mstro_protocol::event::{
@@ -31,6 +32,7 @@ use mstro_protocol::event::{
 use mstro_protocol::reply::{
     self, ActiveTabs, InitTab, ReplayedEvent, TabInfo, TabSnapshot, TabSummary,
 };
+use mstro_protocol::tab_settings::{SetTabSettingsArg, TabSettings};
 use mstro_protocol::{Envelope, ErrorCode, Permission};
 
 /// Tabs one machine keeps open at once.
@@ -94,6 +96,11 @@ struct Shared {
     save_failures: Mutex<HashMap<String, String>>,
     /// What owners approved "for this session", per session, while this process runs.
     approved: SessionApprovals,
+    /// Each tab's settings, on disk.
+    settings: Arc<TabSettingsStore>,
+    /// Held through a settings change (check, write, apply), so that two changes of
+    /// one tab land on disk and in the tab in the same order.
+    settings_change: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -115,6 +122,8 @@ struct Tab {
     /// About how many bytes of the current movement's events the record holds, and
     /// the movement they are counted for (see [`MAX_MOVEMENT_RECORD_BYTES`]).
     recorded: (String, usize),
+    /// The model and when to ask the owner, for its next run.
+    settings: TabSettings,
 }
 
 /// The most of one movement's events kept in its session record (in memory and in
@@ -214,6 +223,7 @@ impl Tabs {
             shared: Arc::new(Shared {
                 epoch: ids::fresh("e"),
                 history: Arc::new(HistoryStore::new(&workspace)),
+                settings: Arc::new(TabSettingsStore::open(&workspace)),
                 workspace,
                 runner,
                 outbox,
@@ -222,6 +232,7 @@ impl Tabs {
                 saves: Mutex::new(HashMap::new()),
                 save_failures: Mutex::new(HashMap::new()),
                 approved: SessionApprovals::default(),
+                settings_change: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -252,11 +263,21 @@ impl Tabs {
                 title: t.record.as_ref().map(|r| r.title.clone()),
                 state: t.state(),
                 seq: t.log.last_seq(),
+                settings: t.settings.clone(),
             })
             .collect();
         ActiveTabs {
             epoch: self.shared.epoch.clone(),
             tabs: list,
+            defaults: self.defaults(),
+        }
+    }
+
+    /// What a tab setting left at `null` means here.
+    fn defaults(&self) -> TabSettings {
+        TabSettings {
+            model: None,
+            ask_person: Some(runner::wire_ask_person(self.shared.runner.ask_person)),
         }
     }
 
@@ -312,6 +333,8 @@ impl Tabs {
                     msg_ids,
                     removing: false,
                     recorded: (String::new(), 0),
+                    // A tab that comes back (a restart) has the settings it had.
+                    settings: self.shared.settings.get(&tab_id),
                 },
             );
             tabs.order.push(tab_id.clone());
@@ -327,6 +350,7 @@ impl Tabs {
             state: tab.state(),
             epoch: self.shared.epoch.clone(),
             seq: tab.log.last_seq(),
+            settings: tab.settings.clone(),
         }
     }
 
@@ -372,6 +396,7 @@ impl Tabs {
                         data: f.data,
                     })
                     .collect(),
+                settings: tab.settings.clone(),
             }),
             Catchup::Snapshot => Ok(InitTab::Snapshot {
                 epoch: self.shared.epoch.clone(),
@@ -419,7 +444,7 @@ impl Tabs {
             .collect();
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let (answers_tx, answers_rx) = mpsc::channel(16);
-        let (record, session_id, resume) = {
+        let (record, session_id, resume, settings) = {
             let mut tabs = self.tabs();
             let tab = tabs
                 .by_id
@@ -469,8 +494,11 @@ impl Tabs {
             });
             tab.emit(&self.shared.outbox, start);
             tab.state_changed(&self.shared.outbox);
-            (tab.record.clone(), session_id, resume)
+            (tab.record.clone(), session_id, resume, tab.settings.clone())
         };
+        // The prompt's own model first, then the tab's.
+        let model = model.or(settings.model);
+        let ask_person = settings.ask_person.map(runner::ask_person_of);
         // The prompt is on disk before Claude Code starts: a crash loses no request.
         if let Some(record) = record {
             self.save(record);
@@ -490,6 +518,7 @@ impl Tabs {
                     prompt,
                     resume,
                     model,
+                    ask_person,
                     attachments,
                     cancel_rx,
                     answers_rx,
@@ -508,6 +537,7 @@ impl Tabs {
         prompt: String,
         resume: Option<String>,
         model: Option<String>,
+        ask_person: Option<runner::AskPerson>,
         attachments: Vec<Attachment>,
         cancel: watch::Receiver<bool>,
         answers: mpsc::Receiver<ApprovalAnswer>,
@@ -526,6 +556,7 @@ impl Tabs {
             prompt: &prompt,
             resume: resume.as_deref(),
             model: model.as_deref(),
+            ask_person,
             workspace: &shared.workspace,
         };
         let mut emit = |event: TabEvent| {
@@ -601,6 +632,7 @@ impl Tabs {
                 tab.state_changed(&shared.outbox);
                 tabs.by_id.remove(tab_id);
                 tabs.order.retain(|t| t != tab_id);
+                self.forget_settings(tab_id);
             } else {
                 tab.state_changed(&shared.outbox);
             }
@@ -841,7 +873,74 @@ impl Tabs {
         tab.state_changed(&self.shared.outbox);
         tabs.by_id.remove(&tab_id);
         tabs.order.retain(|t| t != &tab_id);
+        self.forget_settings(&tab_id);
         Ok(())
+    }
+
+    /// A closed tab's settings go from the disk (on the blocking pool). A failure is
+    /// a line on stderr: the entry stays, harmless, among the few kept.
+    fn forget_settings(&self, tab_id: &str) {
+        let store = self.shared.settings.clone();
+        let tab_id = tab_id.to_owned();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = store.forget(&tab_id) {
+                eprintln!("mstro: could not forget the settings of closed tab {tab_id}: {e}");
+            }
+        });
+    }
+
+    /// `setTabSettings {model?, askPerson?}`: change the tab's settings for its next
+    /// run; the tab's settings after the change. Saved before they apply (a failed
+    /// save changes nothing), and every browser is told with `tabSettingsChanged`.
+    pub async fn set_tab_settings(
+        &self,
+        tab_id: String,
+        change: SetTabSettingsArg,
+    ) -> Result<TabSettings, Refusal> {
+        let tab_id = checked(tab_id, "tabId")?;
+        if let Some(model) = change.model.value()
+            && !valid_model(model)
+        {
+            return Err(Refusal::new(
+                ErrorCode::Malformed,
+                "`model` must be 1-100 characters of A-Z a-z 0-9 . _ : - [ ] @ /, not \
+                 starting with -",
+            ));
+        }
+        let _one_at_a_time = self.shared.settings_change.lock().await;
+        let no_tab = || Refusal::new(ErrorCode::NotFound, "no such tab");
+        let now = self
+            .tabs()
+            .by_id
+            .get(&tab_id)
+            .filter(|t| !t.removing)
+            .map(|t| t.settings.clone())
+            .ok_or_else(no_tab)?;
+        let next = change.applied_to(&now);
+        if next == now {
+            return Ok(now);
+        }
+        let store = self.shared.settings.clone();
+        let (id, saved) = (tab_id.clone(), next.clone());
+        blocking(move || {
+            store
+                .set(&id, saved)
+                .map_err(|e| Refusal::new(ErrorCode::Io, format!("{e}; nothing changed")))
+        })
+        .await?;
+        let mut tabs = self.tabs();
+        let Some(tab) = tabs.by_id.get_mut(&tab_id).filter(|t| !t.removing) else {
+            // Closed while they were saved: they go with it.
+            drop(tabs);
+            self.forget_settings(&tab_id);
+            return Err(no_tab());
+        };
+        tab.settings = next.clone();
+        tab.emit(
+            &self.shared.outbox,
+            TabEvent::TabSettingsChanged(next.clone()),
+        );
+        Ok(next)
     }
 
     /// `new`: the tab's next prompt starts a fresh session.
@@ -952,6 +1051,7 @@ fn snapshot(tab_id: &str, tab: &Tab) -> TabSnapshot {
         state: tab.state(),
         movements: window.movements,
         omitted: window.omitted,
+        settings: tab.settings.clone(),
     }
 }
 
@@ -1009,6 +1109,7 @@ mod tests {
             msg_ids: HashSet::new(),
             removing: false,
             recorded: (String::new(), 0),
+            settings: TabSettings::default(),
         };
         // Thinking chunks do not merge with output: each is its own event.
         let chunk = "x".repeat(1024 * 1024);
@@ -1078,6 +1179,145 @@ mod tests {
         });
         let same = fine.clone();
         assert_eq!(to_the_end(async move { fine }, "m-1").await, same);
+    }
+
+    fn tabs_in(dir: &std::path::Path, outbox: Arc<Outbox>) -> Tabs {
+        let runner = RunnerConfig {
+            binaries: runner::command::Binaries {
+                claude: "/nonexistent/claude".into(),
+                bouncer: "/nonexistent/mstro-bouncer".into(),
+            },
+            watchdog: Default::default(),
+            cancel_grace: std::time::Duration::from_millis(100),
+            ask_person: runner::AskPerson::AfterReviewer,
+            approval_timeout: std::time::Duration::from_secs(5),
+            claude_env: Vec::new(),
+        };
+        Tabs::new(dir.to_owned(), runner, outbox, LogLimits::default())
+    }
+
+    /// Every frame in `outbox`, as JSON.
+    fn frames(outbox: &Outbox) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        while let Some(p) = outbox.next() {
+            outbox.sent(p.seq);
+            out.push(serde_json::from_str(&p.text).unwrap());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn settings_change_is_checked_told_and_kept_across_a_restart() {
+        use mstro_protocol::tab_settings::{AskPerson, Change};
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Arc::new(Outbox::with_limits(1000, usize::MAX));
+        let tabs = tabs_in(dir.path(), outbox.clone());
+        tabs.create_tab(Some("t-1".into()), None).await.unwrap();
+        let before = frames(&outbox);
+        let defaults = tabs.active_tabs().defaults;
+        assert_eq!(defaults.ask_person, Some(AskPerson::AfterReviewer));
+
+        let flag = SetTabSettingsArg {
+            model: Change::Set("--dangerously-skip-permissions".into()),
+            ask_person: Change::Set(AskPerson::First),
+        };
+        let refused = tabs.set_tab_settings("t-1".into(), flag).await.unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Malformed);
+        assert_eq!(
+            tabs.active_tabs().tabs[0].settings,
+            TabSettings::default(),
+            "nothing changed"
+        );
+        let unknown = SetTabSettingsArg::default();
+        assert_eq!(
+            tabs.set_tab_settings("t-9".into(), unknown)
+                .await
+                .unwrap_err()
+                .code,
+            ErrorCode::NotFound
+        );
+
+        let wanted = TabSettings {
+            model: Some("claude-opus-4-1".into()),
+            ask_person: Some(AskPerson::First),
+        };
+        let change = SetTabSettingsArg {
+            model: Change::Set("claude-opus-4-1".into()),
+            ask_person: Change::Set(AskPerson::First),
+        };
+        assert_eq!(
+            tabs.set_tab_settings("t-1".into(), change.clone())
+                .await
+                .unwrap(),
+            wanted
+        );
+        let told = frames(&outbox);
+        assert_eq!(told.len(), 1, "{before:?} {told:?}");
+        assert_eq!(told[0]["type"], "tabSettingsChanged");
+        assert_eq!(told[0]["tabId"], "t-1");
+        assert_eq!(told[0]["data"]["model"], "claude-opus-4-1");
+        assert_eq!(told[0]["data"]["askPerson"], "first");
+        assert_eq!(told[0]["data"]["seq"], 1, "a tab event: logged for replay");
+        // The same again changes nothing and tells nobody.
+        tabs.set_tab_settings("t-1".into(), change).await.unwrap();
+        assert!(frames(&outbox).is_empty());
+        assert_eq!(tabs.active_tabs().tabs[0].settings, wanted);
+        let Ok(InitTab::Replay { settings, .. }) = tabs
+            .init_tab(
+                "t-1".into(),
+                Some(tabs.epoch().to_owned()),
+                Some(0),
+                None,
+                None,
+            )
+            .await
+        else {
+            panic!("a replay");
+        };
+        assert_eq!(settings, wanted);
+
+        // mstro restarts: the tab that comes back has them, a new one does not.
+        let restarted = tabs_in(dir.path(), outbox.clone());
+        assert_eq!(
+            restarted
+                .create_tab(Some("t-1".into()), None)
+                .await
+                .unwrap()
+                .settings,
+            wanted
+        );
+        assert_eq!(
+            restarted
+                .create_tab(Some("t-2".into()), None)
+                .await
+                .unwrap()
+                .settings,
+            TabSettings::default()
+        );
+        // Back to the defaults, one field at a time.
+        let reset_model = SetTabSettingsArg {
+            model: Change::Reset,
+            ask_person: Change::Keep,
+        };
+        assert_eq!(
+            restarted
+                .set_tab_settings("t-1".into(), reset_model)
+                .await
+                .unwrap(),
+            TabSettings {
+                model: None,
+                ask_person: Some(AskPerson::First)
+            }
+        );
+        // Closed, it is forgotten.
+        restarted.remove_tab("t-1".into()).unwrap();
+        for _ in 0..200 {
+            if TabSettingsStore::open(dir.path()).get("t-1") == TabSettings::default() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the closed tab's settings were not forgotten");
     }
 
     #[test]

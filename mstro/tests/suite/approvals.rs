@@ -20,7 +20,7 @@ const SECRET: &str = "API_TOKEN=sk-live-only-with-approval";
 
 /// Read frames into `events` until the `n`th (from 1) event of `tab` of type `kind`
 /// has arrived; that one.
-async fn until_nth(
+pub(crate) async fn until_nth(
     socket: &mut BrowserSocket,
     tab: &str,
     kind: &str,
@@ -45,7 +45,7 @@ async fn until_nth(
 }
 
 /// `answerApproval` on `tab`; the reply frame (other frames go to `events`).
-async fn answer(
+pub(crate) async fn answer(
     socket: &mut BrowserSocket,
     tab: &str,
     approval_id: &str,
@@ -64,7 +64,7 @@ async fn answer(
 
 /// Bob, signed in to `m`'s relay with the machine shared with him read-only, and his
 /// socket to it.
-async fn viewer(m: &Machine) -> BrowserSocket {
+pub(crate) async fn viewer(m: &Machine) -> BrowserSocket {
     let out = std::process::Command::new(mstro_tests::binaries::mstro())
         .args(["relay", "add-user", "bob", "--data"])
         .arg(m.mstro_home().join("relay"))

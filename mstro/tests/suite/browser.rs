@@ -460,7 +460,7 @@ pub(crate) fn relay_link(
 }
 
 /// Whether the page scrolls sideways (something wider than the window).
-async fn overflows_sideways(client: &Client) -> bool {
+pub(crate) async fn overflows_sideways(client: &Client) -> bool {
     let v = client
         .execute(
             "return document.documentElement.scrollWidth > document.documentElement.clientWidth",

@@ -427,6 +427,12 @@ async fn a_view_user_is_refused_every_mutating_type_and_users_never_see_each_oth
         .await;
     assert_eq!(status, 204, "{body}");
     assert_eq!(bob.machines().await[0]["permission"], "view");
+    assert_eq!(
+        bob.machines().await[0]["sharedBy"],
+        "ada",
+        "bob is told whose it is"
+    );
+    assert_eq!(ada.machines().await[0]["sharedBy"], Value::Null);
 
     let mut viewer = bob.socket(&id).await.unwrap();
     let mutating = [
@@ -450,6 +456,7 @@ async fn a_view_user_is_refused_every_mutating_type_and_users_never_see_each_oth
         "gitCheckout",
         "uploadChunk",
         "answerApproval",
+        "setTabSettings",
         "somethingNew",
     ];
     for kind in mutating {
@@ -473,6 +480,14 @@ async fn a_view_user_is_refused_every_mutating_type_and_users_never_see_each_oth
         .request("readFile", json!({ "path": "hello.txt" }))
         .await;
     assert_eq!(read["data"]["content"], "hello from the machine\n");
+    let found = viewer
+        .request("findFiles", json!({ "query": "main" }))
+        .await;
+    assert_eq!(
+        found["data"],
+        json!({"files": [{"path": "src/main.rs", "kind": "file"}], "truncated": false}),
+        "a viewer may search file names: {found}"
+    );
 
     // Two browsers on the same machine: a reply reaches only the one that asked.
     let mut owner = ada.socket(&id).await.unwrap();
@@ -728,6 +743,14 @@ async fn access_is_taken_back_at_once_and_only_where_asked() {
     let (unknown, _) = ada.post(&shares, json!({ "user": "nobody-here" })).await;
     let (known, _) = ada.post(&shares, json!({ "user": "bob" })).await;
     assert_eq!((unknown, known), (204, 204));
+    // The owner sees whom it is shared with; the viewer is not told.
+    let (status, listed) = ada.get(&shares).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(
+        listed,
+        json!({"shares": [{"user": "bob", "permission": "view"}]})
+    );
+    assert_eq!(bob.get(&shares).await.0, 404, "not the viewer's to list");
 
     // Taking a share back closes the viewer's socket now, not at its next request.
     let mut viewer = bob.socket(&id).await.unwrap();
@@ -744,6 +767,7 @@ async fn access_is_taken_back_at_once_and_only_where_asked() {
     assert_eq!(code, 4403, "{reason}");
     assert!(bob.socket(&id).await.is_err(), "and cannot come back");
     assert!(bob.machines().await.is_empty());
+    assert_eq!(ada.get(&shares).await.1, json!({"shares": []}));
     let (again, _) = ada.delete(&format!("{shares}/bob")).await;
     let (nobody, _) = ada.delete(&format!("{shares}/nobody-here")).await;
     assert_eq!((again, nobody), (204, 204), "the same answer either way");

@@ -682,6 +682,13 @@ async fn a_machine_restart_yields_a_snapshot_and_history_survives_kill_9() {
     });
     let (mut m, mut socket) = require!(machine_with(&api, &[]).await);
     let tab = create_tab(&mut socket).await;
+    // The tab's settings come back with it.
+    let settings = json!({"model": null, "askPerson": "never"});
+    let mut told = Vec::new();
+    let set = socket
+        .request_tab("setTabSettings", &tab, settings.clone(), &mut told)
+        .await;
+    assert_eq!(set["data"], settings, "{set}");
     let first = run(&mut socket, &tab, "First prompt", "p-1").await;
     let epoch = first[0]["data"]["epoch"].clone();
     let last = first.last().unwrap()["data"]["seq"].clone();
@@ -733,6 +740,7 @@ async fn a_machine_restart_yields_a_snapshot_and_history_survives_kill_9() {
     let data = &reply["data"];
     assert_eq!(data["mode"], "snapshot", "{reply}");
     assert_ne!(data["epoch"], epoch);
+    assert_eq!(data["snapshot"]["settings"], settings, "{reply}");
     let movements = data["snapshot"]["movements"].as_array().unwrap();
     assert_eq!(movements[0]["prompt"], "First prompt");
     assert!(movements[0]["events"].to_string().contains("Remember me."));
@@ -1600,4 +1608,41 @@ async fn a_session_over_the_file_limit_goes_on_in_a_continuation() {
     )
     .unwrap();
     assert_eq!(cont["movements"].as_array().unwrap().len(), 2);
+}
+
+/// The prompt's `@` completion (issue 17): `@ma` finds a file deep in the tree, names
+/// before paths and shorter first, without what `.gitignore` leaves out or hidden
+/// files; a query too long is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_ma_finds_files_across_the_whole_tree() {
+    let (m, mut socket) = machine_running(Path::new("/nonexistent/claude")).await;
+    let work = m.work();
+    for (path, content) in [
+        ("src/deep/main.rs", "fn main() {}\n"),
+        ("src/domain.rs", "\n"),
+        ("target/debug/main.rs", "\n"),
+        (".secrets/main.txt", "\n"),
+        (".gitignore", "target/\n"),
+    ] {
+        std::fs::create_dir_all(work.join(path).parent().unwrap()).unwrap();
+        std::fs::write(work.join(path), content).unwrap();
+    }
+    let found = socket.request("findFiles", json!({"query": "ma"})).await;
+    assert_eq!(
+        found["data"],
+        json!({"files": [
+            {"path": "src/main.rs", "kind": "file"},
+            {"path": "src/deep/main.rs", "kind": "file"},
+            {"path": "src/domain.rs", "kind": "file"},
+        ], "truncated": false}),
+        "{found}"
+    );
+    let narrowed = socket
+        .request("findFiles", json!({"query": "deep/ma", "limit": 1}))
+        .await;
+    assert_eq!(narrowed["data"]["files"][0]["path"], "src/deep/main.rs");
+    let long = socket
+        .request("findFiles", json!({"query": "x".repeat(300)}))
+        .await;
+    assert_eq!(long["data"]["code"], "malformed", "{long}");
 }

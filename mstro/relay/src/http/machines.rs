@@ -8,12 +8,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
-use mstro_protocol::http::{MachineSummary, Machines};
+use mstro_protocol::http::{MachineShare, MachineShares, MachineSummary, Machines};
 use mstro_protocol::timestamp::rfc3339_unix;
 use serde::Deserialize;
 
 use super::error::{ApiError, JsonBody};
 use super::session::SignedIn;
+use crate::limits::Attempt;
 use crate::state::RelayState;
 use crate::store::{Permission, StoreError};
 
@@ -22,7 +23,8 @@ async fn machines_of(state: &RelayState, user_id: String) -> Result<Machines, Ap
     let rows = state.db(move |s| s.machines_for_user(&user_id)).await?;
     let machines = rows
         .into_iter()
-        .map(|(m, permission)| MachineSummary {
+        .map(|seen| (seen.machine, seen.permission, seen.owner_name))
+        .map(|(m, permission, owner_name)| MachineSummary {
             online: state.hub.is_online(&m.id),
             last_seen: m.last_seen.and_then(rfc3339_unix),
             id: m.id,
@@ -31,6 +33,7 @@ async fn machines_of(state: &RelayState, user_id: String) -> Result<Machines, Ap
             os_type: m.os_type,
             cpu_arch: m.cpu_arch,
             working_dir: m.working_dir,
+            shared_by: (permission == Permission::View).then_some(owner_name),
             permission,
         })
         .collect();
@@ -44,8 +47,8 @@ pub async fn list(
     machines_of(&state, user.id).await.map(Json)
 }
 
-/// `text/event-stream` of the list, sent on connect and whenever a machine goes on- or
-/// offline.
+/// `text/event-stream` of the list, sent on connect, whenever a machine goes on- or
+/// offline, and whenever a machine is shared or unshared.
 pub async fn events(
     State(state): State<RelayState>,
     SignedIn(user): SignedIn,
@@ -90,6 +93,10 @@ pub async fn share(
     if body.permission.is_some_and(|p| p != Permission::View) {
         return Err(ApiError::bad_request("only `view` sharing exists"));
     }
+    state
+        .limits
+        .on_account(Attempt::Share, &owner.id)
+        .map_err(ApiError::rate_limited)?;
     let id = machine_id.clone();
     let owner_id = owner.id.clone();
     let permission = state.db(move |s| s.permission(&owner_id, &id)).await?;
@@ -102,9 +109,38 @@ pub async fn share(
         .db(move |s| s.share_machine(&machine_id, &owner.id, &body.user))
         .await
     {
-        Ok(()) | Err(StoreError::UnknownUser(_)) => Ok(StatusCode::NO_CONTENT),
+        Ok(()) => {
+            state.hub.machines_changed();
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Err(StoreError::UnknownUser(_)) => Ok(StatusCode::NO_CONTENT),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `GET /api/machines/{id}/shares`: whom the owner's machine is shared with. 404 for
+/// a machine the person does not own (a viewer is not told who else sees it).
+pub async fn shares(
+    State(state): State<RelayState>,
+    SignedIn(owner): SignedIn,
+    Path(machine_id): Path<String>,
+) -> Result<Json<MachineShares>, ApiError> {
+    if machine_id.len() > 64 {
+        return Err(ApiError::not_found("machine"));
+    }
+    let shares = state
+        .db(move |s| s.machine_shares(&machine_id, &owner.id))
+        .await
+        .map_err(|e| match e {
+            StoreError::Forbidden | StoreError::NotFound => ApiError::not_found("machine"),
+            e => e.into(),
+        })?;
+    Ok(Json(MachineShares {
+        shares: shares
+            .into_iter()
+            .map(|(user, permission)| MachineShare { user, permission })
+            .collect(),
+    }))
 }
 
 /// `DELETE /api/machines/{id}/shares/{user}`: take back a share; the viewer's sockets
@@ -127,6 +163,7 @@ pub async fn unshare(
         })?;
     if let Some(viewer) = removed {
         state.hub.close_viewer(&viewer, &machine_id);
+        state.hub.machines_changed();
     }
     Ok(StatusCode::NO_CONTENT)
 }

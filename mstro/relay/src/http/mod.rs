@@ -43,7 +43,10 @@ pub fn router(state: RelayState) -> Router {
         .route("/api/sessions/{id}", delete(people::end_session))
         .route("/api/machines", get(machines::list))
         .route("/api/machines/events", get(machines::events))
-        .route("/api/machines/{id}/shares", post(machines::share))
+        .route(
+            "/api/machines/{id}/shares",
+            get(machines::shares).post(machines::share),
+        )
         .route("/api/machines/{id}/sign-out", post(machines::sign_out))
         .route(
             "/api/machines/{id}/shares/{user}",

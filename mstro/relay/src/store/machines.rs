@@ -34,6 +34,16 @@ pub struct Machine {
     pub last_seen: Option<i64>,
 }
 
+/// A machine as one user sees it: [`Store::machines_for_user`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisibleMachine {
+    pub machine: Machine,
+    /// What the user may do there.
+    pub permission: Permission,
+    /// The sign-in name of its owner (who shared it, for a viewer).
+    pub owner_name: String,
+}
+
 /// What a machine reports about itself when it connects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineInfo {
@@ -106,23 +116,50 @@ impl Store {
 
     /// The machines user `user_id` may see, with what they may do there: their own
     /// ([`Permission::Owner`]) and those shared with them ([`Permission::View`]), by
-    /// name (case-insensitively, then id so equal names keep a stable order).
-    pub fn machines_for_user(
-        &self,
-        user_id: &str,
-    ) -> Result<Vec<(Machine, Permission)>, StoreError> {
+    /// name (case-insensitively, then id so equal names keep a stable order), each with
+    /// its owner's name.
+    pub fn machines_for_user(&self, user_id: &str) -> Result<Vec<VisibleMachine>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
-            "SELECT {MACHINE_COLUMNS}, 'owner' AS permission, m.name AS sort_name
-             FROM machines m WHERE m.owner_id = ?1
+            "SELECT {MACHINE_COLUMNS}, 'owner' AS permission, u.name, m.name AS sort_name
+             FROM machines m JOIN users u ON u.id = m.owner_id WHERE m.owner_id = ?1
              UNION ALL
-             SELECT {MACHINE_COLUMNS}, s.permission, m.name
+             SELECT {MACHINE_COLUMNS}, s.permission, u.name, m.name
              FROM machine_shares s JOIN machines m ON m.id = s.machine_id
+             JOIN users u ON u.id = m.owner_id
              WHERE s.user_id = ?1 AND m.owner_id <> ?1
              ORDER BY sort_name COLLATE NOCASE, 1"
         ))?;
         let rows = stmt.query_map([user_id], |row| {
-            Ok((machine_from_row(row)?, permission_from_row(row, 8)?))
+            Ok(VisibleMachine {
+                machine: machine_from_row(row)?,
+                permission: permission_from_row(row, 8)?,
+                owner_name: row.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Whom `owner_id`'s machine `machine_id` is shared with: their names and
+    /// permissions, by name (case-insensitively). Errors as
+    /// [`share_machine`](Self::share_machine) for a machine the owner does not own.
+    pub fn machine_shares(
+        &self,
+        machine_id: &str,
+        owner_id: &str,
+    ) -> Result<Vec<(String, Permission)>, StoreError> {
+        let conn = self.conn();
+        match permission_on(&conn, owner_id, machine_id)? {
+            Some(Permission::Owner) => {}
+            Some(Permission::View) => return Err(StoreError::Forbidden),
+            None => return Err(StoreError::NotFound),
+        }
+        let mut stmt = conn.prepare(
+            "SELECT u.name, s.permission FROM machine_shares s JOIN users u ON u.id = s.user_id
+             WHERE s.machine_id = ?1 ORDER BY u.name COLLATE NOCASE, u.id",
+        )?;
+        let rows = stmt.query_map([machine_id], |row| {
+            Ok((row.get(0)?, permission_from_row(row, 1)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
@@ -425,6 +462,26 @@ mod tests {
         ));
         assert_eq!(store.permission(&carol.id, &m).unwrap(), None);
 
+        // The owner sees whom it is shared with; nobody else does.
+        store.share_machine(&m, &ana.id, "carol").unwrap();
+        assert_eq!(
+            store.machine_shares(&m, &ana.id).unwrap(),
+            vec![
+                ("bob".to_owned(), Permission::View),
+                ("carol".to_owned(), Permission::View)
+            ]
+        );
+        assert!(matches!(
+            store.machine_shares(&m, &bob.id),
+            Err(StoreError::Forbidden)
+        ));
+        assert!(matches!(
+            store.machine_shares(&m, &store.create_user("dave").unwrap().id),
+            Err(StoreError::NotFound)
+        ));
+        store.unshare_machine(&m, &ana.id, "carol").unwrap();
+        assert_eq!(store.machine_shares(&m, &ana.id).unwrap().len(), 1);
+
         // Sharing with oneself leaves the owner the owner.
         store.share_machine(&m, &ana.id, "ana").unwrap();
         assert_eq!(
@@ -451,7 +508,7 @@ mod tests {
             .machines_for_user(&ana.id)
             .unwrap()
             .into_iter()
-            .map(|(m, p)| (m.id, p))
+            .map(|v| (v.machine.id, v.permission))
             .collect();
         assert_eq!(
             listed,
@@ -461,11 +518,21 @@ mod tests {
                 (zeta.machine_id, Permission::Owner),
             ]
         );
+        let shared = &store.machines_for_user(&ana.id).unwrap()[1];
+        assert_eq!(
+            (shared.permission, shared.owner_name.as_str()),
+            (Permission::View, "bob"),
+            "a viewer is told whose machine it is"
+        );
+        assert_eq!(
+            store.machines_for_user(&ana.id).unwrap()[0].owner_name,
+            "ana"
+        );
         let bobs: Vec<(String, Permission)> = store
             .machines_for_user(&bob.id)
             .unwrap()
             .into_iter()
-            .map(|(m, p)| (m.id, p))
+            .map(|v| (v.machine.id, v.permission))
             .collect();
         assert_eq!(
             bobs,

@@ -35,7 +35,7 @@ use rusqlite::Connection;
 pub use device_flow::{DeviceInfo, DeviceRequest, PollOutcome, RequestState};
 pub use devices::Device;
 pub use error::StoreError;
-pub use machines::{Machine, MachineInfo, Permission};
+pub use machines::{Machine, MachineInfo, Permission, VisibleMachine};
 pub use passwords::MIN_PASSWORD_CHARS;
 pub use sessions::{PUBLIC_ID_LEN, SessionInfo, session_key};
 pub use users::{MAX_NAME_CHARS, User};

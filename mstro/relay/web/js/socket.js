@@ -23,6 +23,7 @@
  *   ping: import('../types/protocol').Pong,
  *   listDirectory: import('../types/protocol').Listing,
  *   readFile: import('../types/protocol').FileContent,
+ *   findFiles: import('../types/protocol').FoundFiles,
  *   getActiveTabs: import('../types/protocol').ActiveTabs,
  *   createTab: import('../types/protocol').TabInfo,
  *   removeTab: import('../types/protocol').Removed,
@@ -34,6 +35,7 @@
  *   getSessionById: import('../types/protocol').SessionById,
  *   deleteSession: import('../types/protocol').Deleted,
  *   searchHistory: import('../types/protocol').SearchResults,
+ *   setTabSettings: import('../types/protocol').TabSettings,
  * }} Replies
  */
 

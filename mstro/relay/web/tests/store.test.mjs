@@ -303,3 +303,21 @@ test('a large session opens with its newest movements and loads the older ones b
   store.applySession(tab, { id: 's1', movements: [] }, 'lots');
   assert.equal(tab.omitted, 0);
 });
+
+test('a tab\'s settings: from a snapshot, an event, a replay; anything odd is the default', () => {
+  const tab = store.newTab({ tabId: 't1' });
+  assert.deepEqual(tab.settings, { model: null, askPerson: null });
+  store.applySnapshot(tab, {
+    mode: 'snapshot', epoch: E, seq: 0,
+    snapshot: { tabId: 't1', sessionId: null, state: 'idle', movements: [], settings: { model: 'opus', askPerson: 'first' } },
+  });
+  assert.deepEqual(tab.settings, { model: 'opus', askPerson: 'first' });
+  const ev = stamper();
+  const rev = tab.rev;
+  assert.deepEqual(run(tab, [ev('tabSettingsChanged', { model: null, askPerson: 'never' })]), ['applied']);
+  assert.deepEqual(tab.settings, { model: null, askPerson: 'never' });
+  assert.ok(tab.rev > rev, 'a change is a change of the tab');
+  store.applyInit(tab, { mode: 'replay', epoch: E, events: [], settings: { model: 'sonnet', askPerson: 'always' } });
+  assert.deepEqual(tab.settings, { model: 'sonnet', askPerson: null });
+  assert.deepEqual(store.settingsOf({ model: 5, askPerson: 'after-reviewer' }), { model: null, askPerson: 'after-reviewer' });
+});

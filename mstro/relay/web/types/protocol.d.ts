@@ -76,12 +76,25 @@ export type MachineStatus = { online: boolean, };
 /**
  * A request from a browser.
  */
-export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg } | { "type": "answerApproval", "data": AnswerApprovalArg } | { "type": "terminalCreate", "data": TerminalCreateArg } | { "type": "terminalList", "data": Record<symbol, never> } | { "type": "terminalAttach", "data": TerminalAttachArg } | { "type": "terminalDetach", "data": TerminalArg } | { "type": "terminalAck", "data": TerminalAckArg } | { "type": "terminalInput", "data": TerminalInputArg } | { "type": "terminalResize", "data": TerminalResizeArg } | { "type": "terminalClose", "data": TerminalArg };
+export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "findFiles", "data": FindFilesArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg } | { "type": "answerApproval", "data": AnswerApprovalArg } | { "type": "terminalCreate", "data": TerminalCreateArg } | { "type": "terminalList", "data": Record<symbol, never> } | { "type": "terminalAttach", "data": TerminalAttachArg } | { "type": "terminalDetach", "data": TerminalArg } | { "type": "terminalAck", "data": TerminalAckArg } | { "type": "terminalInput", "data": TerminalInputArg } | { "type": "terminalResize", "data": TerminalResizeArg } | { "type": "terminalClose", "data": TerminalArg } | { "type": "setTabSettings", "data": SetTabSettingsArg };
 
 /**
  * `{path}`: relative to the workspace root.
  */
 export type PathArg = { path?: string, };
+
+/**
+ * `findFiles {query, limit?}`.
+ */
+export type FindFilesArg = { 
+/**
+ * What the person typed after `@` (at most 256 bytes).
+ */
+query: string, 
+/**
+ * How many files to answer with (default 50, at most 200).
+ */
+limit?: number, };
 
 /**
  * `createTab {tabId?, sessionId?}`.
@@ -337,6 +350,30 @@ truncated: boolean,
 content: string | null, };
 
 /**
+ * `findFiles`: the workspace's files whose paths match the query, best first.
+ */
+export type FoundFiles = { files: Array<FoundFile>, 
+/**
+ * The search stopped before it had looked at every file (too many files, or it
+ * took too long): a better match may exist.
+ */
+truncated: boolean, };
+
+/**
+ * One file of [`FoundFiles`].
+ */
+export type FoundFile = { 
+/**
+ * Relative to the workspace root, `/`-separated.
+ */
+path: string, 
+/**
+ * [`EntryKind::File`], or [`EntryKind::Symlink`] for a link that stays inside the
+ * workspace.
+ */
+kind: EntryKind, };
+
+/**
  * `getActiveTabs`: the open tabs of this machine process, in the order they were
  * opened.
  */
@@ -344,7 +381,12 @@ export type ActiveTabs = {
 /**
  * The machine's event-log epoch (it changes with every start).
  */
-epoch: string, tabs: Array<TabSummary>, };
+epoch: string, tabs: Array<TabSummary>, 
+/**
+ * What a tab setting left at `null` means on this machine (`model: null`:
+ * Claude Code's own default).
+ */
+defaults: TabSettings, };
 
 /**
  * One tab of [`ActiveTabs`].
@@ -361,7 +403,7 @@ title: string | null, state: TabState,
 /**
  * The seq of the tab's last event (0 before any).
  */
-seq: number, };
+seq: number, settings: TabSettings, };
 
 /**
  * `createTab`: the tab, new or already open (a known tab id, or the tab that already
@@ -375,14 +417,14 @@ sessionId: string | null, state: TabState, epoch: string,
 /**
  * The seq of the tab's last event (0 before any).
  */
-seq: number, };
+seq: number, settings: TabSettings, };
 
 /**
  * `initTab`: what the browser missed since its `{epoch, lastSeenSeq}`, or, when the
  * machine's log cannot say (another epoch, or the gap was evicted), a snapshot of the
  * tab. Tagged by `mode`.
  */
-export type InitTab = { "mode": "replay", epoch: string, events: Array<ReplayedEvent>, } | { "mode": "snapshot", epoch: string, seq: number, snapshot: TabSnapshot, };
+export type InitTab = { "mode": "replay", epoch: string, events: Array<ReplayedEvent>, settings: TabSettings, } | { "mode": "snapshot", epoch: string, seq: number, snapshot: TabSnapshot, };
 
 /**
  * One event of an [`InitTab::Replay`]: the frame the browser missed, as it was sent
@@ -403,7 +445,7 @@ sessionId: string | null,
 /**
  * The session's title as browsers are shown it; `null` without a session.
  */
-title: string | null, state: TabState, movements: Array<MovementRecord>, omitted: number, };
+title: string | null, state: TabState, movements: Array<MovementRecord>, omitted: number, settings: TabSettings, };
 
 /**
  * `removeTab`: `{removed: true}` (a running prompt is cancelled first).
@@ -570,7 +612,7 @@ events: Array<TabEvent>, };
 /**
  * One event of a tab, serialised as `{"type": <camelCase variant>, "data": {...}}`.
  */
-export type TabEvent = { "type": "movementStart", "data": MovementStart } | { "type": "output", "data": TextChunk } | { "type": "thinking", "data": TextChunk } | { "type": "toolUse", "data": ToolUse } | { "type": "bouncerDecision", "data": BouncerDecision } | { "type": "streamingTokens", "data": StreamingTokens } | { "type": "movementWarning", "data": MovementWarning } | { "type": "movementComplete", "data": MovementComplete } | { "type": "movementError", "data": MovementError } | { "type": "tabStateChanged", "data": TabStateChanged } | { "type": "approvalRequest", "data": ApprovalRequest } | { "type": "approvalResolved", "data": ApprovalResolved };
+export type TabEvent = { "type": "movementStart", "data": MovementStart } | { "type": "output", "data": TextChunk } | { "type": "thinking", "data": TextChunk } | { "type": "toolUse", "data": ToolUse } | { "type": "bouncerDecision", "data": BouncerDecision } | { "type": "streamingTokens", "data": StreamingTokens } | { "type": "movementWarning", "data": MovementWarning } | { "type": "movementComplete", "data": MovementComplete } | { "type": "movementError", "data": MovementError } | { "type": "tabStateChanged", "data": TabStateChanged } | { "type": "approvalRequest", "data": ApprovalRequest } | { "type": "approvalResolved", "data": ApprovalResolved } | { "type": "tabSettingsChanged", "data": TabSettings };
 
 /**
  * `movementStart`.
@@ -861,6 +903,37 @@ export type AnswerApprovalArg = { approvalId: string, choice: ApprovalChoice, };
 export type ApprovalAnswered = { approvalId: string, outcome: ApprovalOutcome, };
 
 /**
+ * A tab's settings. `null` is the machine's default:
+ * [`ActiveTabs::defaults`](crate::reply::ActiveTabs::defaults) says what that is.
+ */
+export type TabSettings = { 
+/**
+ * The model passed to Claude Code (`--model`); `null`: Claude Code's own choice.
+ * A prompt's own `execute {model}` comes first.
+ */
+model: string | null, 
+/**
+ * When the owner is asked to approve a call in this tab's runs.
+ */
+askPerson: AskPerson | null, };
+
+/**
+ * When the owner is asked to approve a `review` (the bouncer's `--ask-person`,
+ * `MSTRO_ASK_PERSON` for the whole machine).
+ */
+export type AskPerson = "after-reviewer" | "first" | "never";
+
+/**
+ * `setTabSettings {model?, askPerson?}` (envelope `tabId`): a field left out stays
+ * as it is, `null` goes back to the machine's default. Any other field is refused.
+ */
+export type SetTabSettingsArg = { 
+/**
+ * 1–100 characters of `A-Z a-z 0-9 . _ : - [ ] @ /`, not starting with `-`.
+ */
+model?: string | null, askPerson?: AskPerson | null, };
+
+/**
  * `GET /health`: `{"status": "ok", "version"}`.
  */
 export type Health = { 
@@ -944,6 +1017,30 @@ online: boolean,
 lastSeen: string | null, 
 /**
  * What the person may do on it.
+ */
+permission: Permission, 
+/**
+ * For a machine shared with the person (`permission: "view"`), the name of its
+ * owner, who shared it; `null` for their own.
+ */
+sharedBy: string | null, };
+
+/**
+ * `GET /api/machines/{id}/shares` (the owner only): whom the machine is shared with,
+ * by name.
+ */
+export type MachineShares = { shares: Array<MachineShare>, };
+
+/**
+ * One person of [`MachineShares`].
+ */
+export type MachineShare = { 
+/**
+ * Their sign-in name.
+ */
+user: string, 
+/**
+ * What they may do there (only `view` exists).
  */
 permission: Permission, };
 

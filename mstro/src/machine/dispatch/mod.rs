@@ -4,6 +4,8 @@
 //! reply or an `error`, addressed to the browser that sent it.
 
 pub mod files;
+pub mod find_files;
+pub mod fuzzy;
 pub mod terminal;
 
 use std::sync::Arc;
@@ -99,6 +101,17 @@ impl Dispatcher {
                 let result = blocking(move || files::read_file(&ws, &arg.path)).await;
                 answer(frame, result)
             }
+            Request::FindFiles(arg) => {
+                let ws = self.workspace.clone();
+                let bounds = find_files::Bounds::default();
+                let result =
+                    blocking(move || find_files::find_files(&ws, &arg.query, arg.limit, bounds))
+                        .await;
+                match result {
+                    Ok(found) => frame.reply_with(&found),
+                    Err(e) => frame.error_reply(ErrorCode::Malformed, e.to_string()),
+                }
+            }
             Request::TerminalCreate(_)
             | Request::TerminalList {}
             | Request::TerminalAttach(_)
@@ -191,9 +204,13 @@ impl Dispatcher {
                     .answer_approval(tab()?, arg, frame.user.clone())
                     .await?,
             ),
+            Request::SetTabSettings(arg) => {
+                frame.reply_with(&sessions.set_tab_settings(tab()?, arg).await?)
+            }
             Request::Ping {}
             | Request::ListDirectory(_)
             | Request::ReadFile(_)
+            | Request::FindFiles(_)
             | Request::TerminalCreate(_)
             | Request::TerminalList {}
             | Request::TerminalAttach(_)

@@ -53,6 +53,9 @@ pub struct Invocation<'a> {
     /// Claude Code's session to continue.
     pub resume: Option<&'a str>,
     pub model: Option<&'a str>,
+    /// When the owner is asked, if the tab chose; `None`: the machine's
+    /// ([`RunnerConfig::ask_person`](super::RunnerConfig::ask_person)).
+    pub ask_person: Option<AskPerson>,
     pub workspace: &'a Path,
 }
 
@@ -182,6 +185,7 @@ mod tests {
             prompt,
             resume,
             model: Some("claude-sonnet-4-5"),
+            ask_person: None,
             workspace: Path::new("/w"),
         }
     }

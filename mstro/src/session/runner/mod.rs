@@ -36,7 +36,8 @@ pub struct RunnerConfig {
     pub watchdog: WatchdogConfig,
     /// Between SIGTERM and SIGKILL.
     pub cancel_grace: Duration,
-    /// When the owner is asked to approve a `review`.
+    /// When the owner is asked to approve a `review`, unless the tab chose
+    /// ([`Invocation::ask_person`]).
     pub ask_person: AskPerson,
     /// How long an approval request waits before it is denied.
     pub approval_timeout: Duration,
@@ -73,6 +74,26 @@ impl RunnerConfig {
             approval_timeout,
             claude_env: Vec::new(),
         }
+    }
+}
+
+/// The bouncer's value for a tab's choice.
+pub fn ask_person_of(choice: mstro_protocol::tab_settings::AskPerson) -> AskPerson {
+    use mstro_protocol::tab_settings::AskPerson as Wire;
+    match choice {
+        Wire::AfterReviewer => AskPerson::AfterReviewer,
+        Wire::First => AskPerson::First,
+        Wire::Never => AskPerson::Never,
+    }
+}
+
+/// How the browser is told the bouncer's value (the machine's default).
+pub fn wire_ask_person(value: AskPerson) -> mstro_protocol::tab_settings::AskPerson {
+    use mstro_protocol::tab_settings::AskPerson as Wire;
+    match value {
+        AskPerson::AfterReviewer => Wire::AfterReviewer,
+        AskPerson::First => Wire::First,
+        AskPerson::Never => Wire::Never,
     }
 }
 
@@ -298,7 +319,7 @@ fn prepare(config: &RunnerConfig, invocation: &Invocation<'_>) -> Result<Prepare
         invocation,
         &listener.path,
         &listener.token,
-        config.ask_person,
+        invocation.ask_person.unwrap_or(config.ask_person),
     );
     mstro_fs::write_atomic(&config_path, mcp.to_string().as_bytes(), 0o600)
         .map_err(|e| format!("cannot write the MCP configuration: {e}"))?;

@@ -1,18 +1,25 @@
 // @ts-check
 // The prompt box: a textarea (#prompt) where Enter sends and Shift-Enter is a new
 // line, Send (#send) and Stop (#stop), and an autocomplete of workspace files for
-// "@path" (#autocomplete, role=listbox with role=option rows): "@src/ma" lists
-// `src/` and keeps the names that match "ma". Arrow keys move, Enter or Tab picks,
-// Escape closes. A directory picked keeps the list open on its contents.
+// "@path" (#autocomplete, role=listbox with role=option rows). With `findFiles` (the
+// machine's `findFiles`), "@ma" searches the whole tree, best matches first (asked
+// once typing pauses; an answer to an older query is dropped); "@", "@src/" (ending
+// in /) and "@.e" (hidden names, which the search skips) list that one directory.
+// Without it, "@src/ma" lists `src/` and keeps the names that match "ma". Arrow keys
+// move, Enter or Tab picks, Escape closes. A directory picked keeps the list open on
+// its contents.
 
 import { h } from '../dom.js';
 import { attachProblem } from './attachments.js';
 
 /** @typedef {import('../../types/protocol').Listing} Listing */
+/** @typedef {import('../../types/protocol').FoundFiles} FoundFiles */
 
 const MAX_OPTIONS = 50;
 const CACHE_MS = 10000;
 const MAX_HEIGHT_RATIO = 0.4;
+/** How long typing must pause before the tree is searched. */
+export const FIND_DEBOUNCE_MS = 120;
 export const PLACEHOLDER = 'Ask Claude Code…  (@ mentions a file · Shift+Enter for a new line)';
 
 /** The "@…" token that ends at `caret` in `value`, or null. Pure, for tests. */
@@ -33,6 +40,15 @@ export function mentionAt(value, caret) {
   return { start, end, query, dir: cleanDir, filter };
 }
 
+/**
+ * Is `found` (a mentionAt result) a search of the whole tree rather than a listing of
+ * one directory? Not for an empty query or one ending in "/" (browsing), nor for a
+ * hidden name (the search skips those). Pure, for tests.
+ */
+export function searchesTree(found) {
+  return Boolean(found && found.query && !found.query.endsWith('/') && !found.filter.startsWith('.'));
+}
+
 /** Entries of a listing that match `filter`: prefix matches first, then substrings. */
 export function matchEntries(entries, filter, limit = MAX_OPTIONS) {
   const f = filter.toLowerCase();
@@ -49,18 +65,20 @@ export function matchEntries(entries, filter, limit = MAX_OPTIONS) {
 }
 
 /**
- * createPrompt({listDirectory(path) → Promise<{entries}>, onSubmit(text, files) → bool,
- * onStop(), onChange(text), status (an element shown left of the buttons)}) →
+ * createPrompt({listDirectory(path) → Promise<{entries}>, findFiles(query, limit) →
+ * Promise<{files, truncated}>, onSubmit(text, files) → bool, onStop(), onChange(text),
+ * status (an element shown left of the buttons)}) →
  * {el, textarea, value, setValue, focus, setState, clearFiles}. `files` are the File
  * objects attached with #attach (listed as #attachments chips), checked against the
  * machine's limits as they are picked.
  *
  * @param {{listDirectory?: (path: string) => Promise<Listing>,
+ *   findFiles?: (query: string, limit: number) => Promise<FoundFiles>,
  *   onSubmit?: (text: string, files: File[]) => unknown,
  *   onStop?: () => void, onChange?: (text: string) => void,
  *   status?: HTMLElement | null}} [options]
  */
-export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status = null } = {}) {
+export function createPrompt({ listDirectory, findFiles, onSubmit, onStop, onChange, status = null } = {}) {
   const textarea = h('textarea', {
     id: 'prompt',
     class: 'prompt-input',
@@ -92,8 +110,9 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
 
   let state = { canSend: true, canStop: false, disabled: false, queue: false };
   const cache = new Map(); // dir → {at, promise}
-  let ac = null; // {start, end, dir, filter, options, active}
+  let ac = null; // {start, end, dir, filter, options, active, search}
   let acSeq = 0;
+  let findTimer = 0;
   let closedFor = null; // the token Escape closed (stays closed until it changes)
 
   // ---------------------------------------------------------------- sizing
@@ -127,6 +146,7 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
 
   function closeAc() {
     acSeq += 1;
+    clearTimeout(findTimer);
     ac = null;
     listbox.hidden = true;
     listbox.replaceChildren();
@@ -149,16 +169,36 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
     textarea.setAttribute('aria-activedescendant', optionId(ac.active));
   }
 
+  /** The workspace path an option stands for. */
+  function pathOf(entry) {
+    if (typeof entry.found === 'string') return entry.found;
+    return ac && ac.dir ? `${ac.dir}/${entry.name}` : entry.name;
+  }
+
+  /** The directory an option is in, as shown beside its name ('' for the root). */
+  function dirOf(entry) {
+    if (typeof entry.found !== 'string') return ac && ac.dir ? `${ac.dir}/` : '';
+    const slash = entry.found.lastIndexOf('/');
+    return slash >= 0 ? entry.found.slice(0, slash + 1) : '';
+  }
+
+  function emptyText() {
+    if (ac.loading) return 'Loading…';
+    if (ac.error) return ac.error;
+    if (ac.search) return `No files match “${ac.query}”`;
+    return `No files match “${ac.filter}”${ac.dir ? ` in ${ac.dir}/` : ''}`;
+  }
+
   function renderAc() {
     if (!ac) return;
     if (!ac.options.length) {
-      listbox.replaceChildren(h('li', { class: 'ac-empty muted', role: 'presentation' },
-        ac.loading ? 'Loading…' : (ac.error || `No files match “${ac.filter}”${ac.dir ? ` in ${ac.dir}/` : ''}`)));
+      listbox.replaceChildren(h('li', { class: 'ac-empty muted', role: 'presentation' }, emptyText()));
       textarea.removeAttribute('aria-activedescendant');
     } else {
       listbox.replaceChildren(...ac.options.map((entry, i) => {
         const isDir = entry.kind === 'dir';
-        const path = ac.dir ? `${ac.dir}/${entry.name}` : entry.name;
+        const path = pathOf(entry);
+        const dir = dirOf(entry);
         const li = h('li', {
           id: optionId(i),
           role: 'option',
@@ -169,7 +209,7 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
         },
         h('span', { class: `ficon ficon-${isDir ? 'dir' : entry.kind === 'symlink' ? 'symlink' : 'file'}`, 'aria-hidden': 'true' }),
         h('span', { class: 'ac-name' }, entry.name + (isDir ? '/' : '')),
-        ac.dir ? h('span', { class: 'ac-dir muted' }, `${ac.dir}/`) : null);
+        dir ? h('span', { class: 'ac-dir muted' }, dir) : null);
         li.addEventListener('mousedown', (event) => {
           event.preventDefault(); // keep focus in the textarea
           pick(i);
@@ -177,6 +217,9 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
         return li;
       }));
       textarea.setAttribute('aria-activedescendant', optionId(ac.active));
+      if (ac.truncated) {
+        listbox.append(h('li', { class: 'ac-more muted', role: 'presentation' }, 'Not every file was searched; type more to narrow it down'));
+      }
     }
     listbox.hidden = false;
     form.classList.add('ac-open');
@@ -189,7 +232,8 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
       return;
     }
     const found = mentionAt(textarea.value, textarea.selectionStart);
-    if (!found || !listDirectory) {
+    const tree = Boolean(findFiles) && searchesTree(found);
+    if (!found || (!tree && !listDirectory)) {
       closedFor = null;
       closeAc();
       return;
@@ -198,8 +242,13 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
     if (closedFor === tokenKey) return;
     closedFor = null;
     acSeq += 1;
+    clearTimeout(findTimer);
     const seq = acSeq;
-    const sameDir = ac && ac.dir === found.dir && ac.entries;
+    if (tree) {
+      search(found, seq);
+      return;
+    }
+    const sameDir = ac && !ac.search && ac.dir === found.dir && ac.entries;
     ac = {
       ...found,
       options: sameDir ? matchEntries(ac.entries, found.filter) : [],
@@ -228,11 +277,40 @@ export function createPrompt({ listDirectory, onSubmit, onStop, onChange, status
     renderAc();
   }
 
+  /**
+   * Search the tree for `found.query` once typing pauses. What is shown stays (the
+   * previous answer) until the answer comes; an answer to an older query is dropped.
+   */
+  function search(found, seq) {
+    const previous = ac && ac.search ? ac.options : [];
+    ac = { ...found, search: true, options: previous, active: 0, loading: previous.length === 0, error: '', truncated: false };
+    renderAc();
+    findTimer = setTimeout(async () => {
+      try {
+        const reply = await findFiles(found.query, MAX_OPTIONS);
+        if (seq !== acSeq || !ac) return;
+        const files = reply && Array.isArray(reply.files) ? reply.files : [];
+        ac.options = files
+          .filter((f) => f && typeof f.path === 'string' && f.path)
+          .map((f) => ({ name: f.path.slice(f.path.lastIndexOf('/') + 1), kind: f.kind === 'symlink' ? 'symlink' : 'file', found: f.path }));
+        ac.truncated = Boolean(reply && reply.truncated);
+        ac.loading = false;
+      } catch {
+        if (seq !== acSeq || !ac) return;
+        ac.options = [];
+        ac.loading = false;
+        ac.error = 'Files could not be searched';
+      }
+      ac.active = 0;
+      renderAc();
+    }, FIND_DEBOUNCE_MS);
+  }
+
   function pick(i) {
     if (!ac || !ac.options[i]) return;
     const entry = ac.options[i];
     const isDir = entry.kind === 'dir';
-    const path = ac.dir ? `${ac.dir}/${entry.name}` : entry.name;
+    const path = pathOf(entry);
     const insert = `@${path}${isDir ? '/' : ' '}`;
     const value = textarea.value;
     const after = value.slice(ac.end);

@@ -68,6 +68,23 @@ export function newTab({ tabId, sessionId = null, title = '', state = 'idle', re
     rev: 1,
     generation: 1,
     readOnly,
+    // The tab's own settings (setTabSettings); null: the machine's default.
+    settings: settingsOf(null),
+  };
+}
+
+const ASK_PERSON = ['after-reviewer', 'first', 'never'];
+
+/**
+ * A tab's settings from the machine (`tabSettingsChanged`, an initTab reply, a
+ * getActiveTabs row), field by field: anything else is the default (null).
+ * @returns {{model: string | null, askPerson: 'after-reviewer' | 'first' | 'never' | null}}
+ */
+export function settingsOf(value) {
+  const v = value && typeof value === 'object' ? value : {};
+  return {
+    model: typeof v.model === 'string' && v.model ? v.model : null,
+    askPerson: ASK_PERSON.includes(v.askPerson) ? v.askPerson : null,
   };
 }
 
@@ -437,6 +454,12 @@ export function reduce(tab, type, data, meta = {}) {
       };
       return ended(tab, m, data);
     }
+    case 'tabSettingsChanged': {
+      if (meta.inSnapshot) return false;
+      tab.settings = settingsOf(data);
+      touch(tab, null);
+      return true;
+    }
     case 'tabStateChanged': {
       if (meta.inSnapshot) return false;
       if (data.state === 'running' || data.state === 'idle' || data.state === 'removed') tab.state = data.state;
@@ -534,6 +557,7 @@ export function applySnapshot(tab, reply) {
   if (snap.state === 'running' || snap.state === 'idle') tab.state = snap.state;
   if (HOP.call(snap, 'sessionId')) tab.sessionId = optStr(snap.sessionId);
   if (typeof snap.title === 'string' && snap.title) tab.title = snap.title;
+  if (HOP.call(snap, 'settings')) tab.settings = settingsOf(snap.settings);
   loadMovements(tab, snap.movements, { running: tab.state === 'running' });
   tab.omitted = count(snap.omitted); // older movements left out (size)
   tab.epoch = typeof reply.epoch === 'string' ? reply.epoch : null;
@@ -550,6 +574,11 @@ export function applyReplay(tab, reply, meta = {}) {
   for (const ev of events) {
     const result = applyEvent(tab, ev, meta);
     if (result === 'gap' || result === 'epoch') return result;
+  }
+  // The settings as they are now (also when no event changed them while away).
+  if (HOP.call(reply, 'settings')) {
+    tab.settings = settingsOf(reply.settings);
+    tab.rev += 1;
   }
   return 'ok';
 }

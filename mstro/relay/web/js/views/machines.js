@@ -1,7 +1,10 @@
 // @ts-check
-// #/: the user's machines (own and shared), live through /api/machines/events.
+// #/: the user's machines (own and shared), live through /api/machines/events. Under
+// each of their own machines the owner shares it read-only and takes shares back
+// (machine-share.js); a machine shared with the person says by whom, view only.
 
 import { get } from '../api.js';
+import { createSharePanel } from './machine-share.js';
 import {
   h, code, errorBox, setChildren, spinner, timeAgo, formatDateTime, platformLabel,
 } from '../dom.js';
@@ -19,6 +22,8 @@ export function mount(root, _route, ctx) {
   let source = null;
   let recreateTimer = 0;
   const cards = new Map(); // id → <a class="machine">
+  const items = new Map(); // id → <li> holding the card (and, for the owner, its share panel)
+  const shares = new Map(); // id → share panel
 
   const live = h('span', { class: 'live', 'data-state': 'connecting', role: 'status' }, 'Connecting…');
   const count = h('span', { class: 'muted page-count' });
@@ -58,6 +63,9 @@ export function mount(root, _route, ctx) {
     if (machines.length === 0) {
       list.replaceChildren();
       cards.clear();
+      items.clear();
+      for (const panel of shares.values()) panel.destroy();
+      shares.clear();
       setChildren(body, emptyState());
       return;
     }
@@ -76,25 +84,47 @@ export function mount(root, _route, ctx) {
       if (!card) {
         card = h('a', { class: 'machine', href: `#/m/${encodeURIComponent(m.id)}`, 'data-machine-id': m.id });
         cards.set(m.id, card);
+        items.set(m.id, h('li', { class: 'machine-item', 'data-machine-id': m.id }, card));
       }
       fillCard(card, m);
+      fillShare(m);
     }
-    for (const [id, card] of cards) {
+    for (const [id, item] of items) {
       if (!seen.has(id)) {
-        card.parentElement?.remove();
+        item.remove();
+        items.delete(id);
         cards.delete(id);
+        shares.get(id)?.destroy();
+        shares.delete(id);
       }
     }
-    // Order the items; only touch the DOM when the order changed (keeps focus).
-    const wanted = sorted.map((m) => cards.get(m.id));
-    const currentOrder = Array.from(list.children, (li) => li.firstElementChild);
+    // Order the items; only touch the DOM when the order changed (keeps focus, and
+    // an open share panel open).
+    const wanted = sorted.map((m) => items.get(m.id));
+    const currentOrder = Array.from(list.children);
     const same = wanted.length === currentOrder.length && wanted.every((c, i) => c === currentOrder[i]);
     if (!same) {
       const focused = /** @type {HTMLElement | null} */ (document.activeElement);
-      list.replaceChildren(...wanted.map((card) => card.parentElement && card.parentElement.tagName === 'LI'
-        ? card.parentElement
-        : h('li', null, card)));
-      if (focused && document.activeElement !== focused && wanted.includes(focused)) focused.focus();
+      list.replaceChildren(...wanted);
+      if (focused && document.activeElement !== focused && wanted.some((li) => li.contains(focused))) focused.focus();
+    }
+  }
+
+  /**
+   * The owner's share panel under the card; none for a machine shared with them.
+   * @param {MachineSummary} m
+   */
+  function fillShare(m) {
+    const item = items.get(m.id);
+    const panel = shares.get(m.id);
+    if (m.permission === 'owner' && !panel && item) {
+      const created = createSharePanel(m.id, { signedOut: () => ctx.signedOut() });
+      shares.set(m.id, created);
+      item.append(created.el);
+    } else if (m.permission !== 'owner' && panel) {
+      panel.el.remove();
+      panel.destroy();
+      shares.delete(m.id);
     }
   }
 
@@ -105,6 +135,7 @@ export function mount(root, _route, ctx) {
   function fillCard(card, m) {
     const online = Boolean(m.online);
     card.dataset.online = String(online);
+    card.dataset.permission = m.permission === 'owner' ? 'owner' : 'view';
     const name = m.name || m.hostname || 'Unnamed machine';
     const platform = platformLabel(m.osType, m.cpuArch);
     const meta = [m.hostname && m.hostname !== name ? m.hostname : null, platform || null].filter(Boolean).join(' · ');
@@ -127,7 +158,16 @@ export function mount(root, _route, ctx) {
       m.workingDir ? h('div', { class: 'machine-dir', title: m.workingDir }, m.workingDir) : null,
       h('div', { class: 'machine-foot' },
         h('span', { class: 'machine-seen muted' }, seen),
-        m.permission === 'view' ? h('span', { class: 'badge', title: 'Shared with you; you can browse but not change anything' }, 'shared (view)') : null));
+        m.permission === 'view' ? sharedBadge(m) : null));
+  }
+
+  /** "Shared with you by X, view only". @param {MachineSummary} m */
+  function sharedBadge(m) {
+    const by = typeof m.sharedBy === 'string' && m.sharedBy ? m.sharedBy : null;
+    return h('span', {
+      class: 'badge shared-badge',
+      title: 'Shared with you: you can follow its files and sessions but not change anything or run prompts',
+    }, by ? `Shared with you by ${by} · view only` : 'Shared with you · view only');
   }
 
   function emptyState() {
@@ -225,6 +265,7 @@ export function mount(root, _route, ctx) {
       clearTimeout(recreateTimer);
       if (source) source.close();
       source = null;
+      for (const panel of shares.values()) panel.destroy();
     },
   };
 }
