@@ -3,6 +3,8 @@
 //! calls), plus generated pathological inputs ([`pathological`]). Each line has the
 //! shape `check --jsonl` reads, plus a `kind` to group results by.
 
+pub mod loopback;
+
 use mstro_engine::ToolCall;
 use serde_json::Value;
 
