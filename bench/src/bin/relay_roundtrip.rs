@@ -65,7 +65,10 @@ async fn main() {
     })
     .await
     .expect("the machine starts");
-    let machine_id = store.machines_for_user(&user.id).unwrap()[0].machine.id.clone();
+    let machine_id = store.machines_for_user(&user.id).unwrap()[0]
+        .machine
+        .id
+        .clone();
 
     let url = format!(
         "{}/ws/web?machine={machine_id}",
