@@ -511,6 +511,40 @@ async fn a_chat_with_long_output_fits_a_phone_and_a_desktop() {
         screenshot(&browser, &format!("{device}-history")).await;
         click(&browser, "History again", "#history-toggle").await;
         wait_css(&browser, "the history closed", "#history[hidden]").await;
+
+        // The tab's settings: a panel on screen; the owner asks to be asked first.
+        click(&browser, "Settings", "#tab-settings-toggle").await;
+        wait_css(&browser, "the settings", "#tab-settings:not([hidden])").await;
+        assert_chat_fits(&browser, "the chat with the tab's settings open").await;
+        let inside: Value = browser
+            .execute(
+                "const r = document.querySelector('#tab-settings').getBoundingClientRect(); \
+                 return r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            inside,
+            json!(true),
+            "{device}: the settings panel is not all on screen"
+        );
+        screenshot(&browser, &format!("{device}-settings")).await;
+        click(&browser, "Ask me first", "#tab-ask-first").await;
+        click(&browser, "Save", "#tab-settings-save").await;
+        wait_for(&browser, "the settings saved", LIMIT, async |c| {
+            let text = c
+                .find(Locator::Css(".settings-status"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            text.starts_with("Saved").then_some(())
+        })
+        .await;
+        click(&browser, "Settings again", "#tab-settings-toggle").await;
+        wait_css(&browser, "the settings closed", "#tab-settings[hidden]").await;
     }
 
     // The fullest toolbar: a prompt running (its time and tokens, Stop) and the next

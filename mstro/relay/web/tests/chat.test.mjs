@@ -9,6 +9,7 @@ installDom();
 const { createChat } = await import('../js/session/chat.js');
 const { SocketError } = await import('../js/socket.js');
 const { mentionAt, matchEntries } = await import('../js/session/prompt.js');
+const { settingsRequest } = await import('../js/session/tab-settings.js');
 
 const settle = async (rounds = 6) => {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 1));
@@ -59,7 +60,7 @@ class FakeMachine {
   }
 
   snapshot(tab) {
-    return { mode: 'snapshot', epoch: this.epoch, seq: tab.seq, snapshot: { tabId: tab.tabId, sessionId: tab.sessionId, state: tab.state, movements: structuredClone(tab.movements) } };
+    return { mode: 'snapshot', epoch: this.epoch, seq: tab.seq, snapshot: { tabId: tab.tabId, sessionId: tab.sessionId, state: tab.state, movements: structuredClone(tab.movements), settings: tab.settings || { model: null, askPerson: null } } };
   }
 
   /** Run a prompt: start, some output, a denied tool call, complete. */
@@ -144,6 +145,26 @@ class FakeMachine {
       case 'listDirectory':
         if (!this.files[data.path]) throw new SocketError('not_found', 'nope');
         return { path: data.path, entries: this.files[data.path], truncated: false };
+      case 'setTabSettings': {
+        if (opts.viewer) throw new SocketError('forbidden', 'owner only');
+        const settings = { model: data.model ?? null, askPerson: data.askPerson ?? null };
+        this.tabs.get(tabId).settings = settings;
+        this.emit(tabId, 'tabSettingsChanged', settings);
+        return settings;
+      }
+      case 'findFiles': {
+        // Every file of the tree whose path holds the query's letters in order.
+        const paths = Object.entries(this.files).flatMap(([dir, entries]) => entries
+          .filter((e) => e.kind === 'file' && !e.name.startsWith('.'))
+          .map((e) => (dir ? `${dir}/${e.name}` : e.name)));
+        const q = data.query.toLowerCase();
+        const fits = (p) => {
+          let i = 0;
+          for (const c of p.toLowerCase()) if (c === q[i]) i += 1;
+          return i === q.length;
+        };
+        return { files: paths.filter(fits).map((path) => ({ path, kind: 'file' })), truncated: false };
+      }
       default:
         throw new SocketError('unknown_type', type);
     }
@@ -594,7 +615,7 @@ test('an mstro without sessions: a quiet notice, no error', async () => {
   ui.chat.destroy();
 });
 
-test('@ autocomplete lists the directory typed so far', async () => {
+test('@ autocomplete searches the whole tree, and lists a directory typed so far', async () => {
   assert.deepEqual(mentionAt('look at @src/ma', 15), { start: 8, end: 15, query: 'src/ma', dir: 'src', filter: 'ma' });
   assert.equal(mentionAt('mail me@x', 9), null, 'an @ inside a word is not a mention');
   assert.equal(mentionAt('@../etc', 7), null);
@@ -611,10 +632,18 @@ test('@ autocomplete lists the directory typed so far', async () => {
     ta.selectionStart = ta.selectionEnd = text.length;
     ta.dispatchEvent(new Event('input'));
   };
-  type('read @s');
+  // A name anywhere in the tree: the machine's findFiles, once typing pauses.
+  type('read @lib');
+  await new Promise((resolve) => setTimeout(resolve, 200));
   await settle();
   let options = ui.$$('#autocomplete [role="option"]');
-  assert.deepEqual(options.map((o) => o.dataset.path), ['src']);
+  assert.deepEqual(options.map((o) => o.dataset.path), ['src/lib.rs']);
+  assert.deepEqual(ui.sock.sent('findFiles').map((r) => r.data.query), ['lib']);
+  // "@" alone lists the top directory; a directory picked lists its contents.
+  type('read @');
+  await settle();
+  options = ui.$$('#autocomplete [role="option"]');
+  assert.deepEqual(options.map((o) => o.dataset.path), ['src', 'README.md']);
   ta.dispatchEvent(new Event('keydown', { key: 'Enter' }));
   await settle();
   assert.equal(ta.value, 'read @src/');
@@ -627,9 +656,10 @@ test('@ autocomplete lists the directory typed so far', async () => {
   await settle();
   assert.equal(ta.value, 'read @src/lib.rs ');
   assert.equal(ui.$('#autocomplete').hidden, true);
-  type('read @src/lib.rs and @R');
+  type('read @src/lib.rs and @src/m');
+  await new Promise((resolve) => setTimeout(resolve, 200));
   await settle();
-  assert.deepEqual(ui.$$('#autocomplete [role="option"]').map((o) => o.dataset.path), ['README.md', 'src'], 'prefix matches first, then substrings');
+  assert.deepEqual(ui.$$('#autocomplete [role="option"]').map((o) => o.dataset.path), ['src/main.rs'], 'a partial path is searched too');
   ta.dispatchEvent(new Event('keydown', { key: 'Escape' }));
   assert.equal(ui.$('#autocomplete').hidden, true);
   assert.equal(ui.sock.sent('execute').length, 0, 'Enter in the list never sent the prompt');
@@ -694,4 +724,43 @@ test('an approval card: the owner answers it, a second answer is refused, a view
     assert.equal(second.dataset.state, 'ended');
     ui.chat.destroy();
   }
+});
+
+test("a tab's settings: the owner sets the model and asks to be asked first; a viewer only sees them", async () => {
+  assert.deepEqual(settingsRequest('  claude-opus-4-1 ', 'first'), { model: 'claude-opus-4-1', askPerson: 'first' });
+  assert.deepEqual(settingsRequest('', ''), { model: null, askPerson: null }, 'blank is the machine default');
+
+  const machine = new FakeMachine();
+  const ui = mountChat(machine);
+  ui.chat.onOpen();
+  await settle();
+  const toggle = ui.$('#tab-settings-toggle');
+  assert.equal(ui.$('#tab-settings').hidden, true);
+  toggle.dispatchEvent(new Event('click'));
+  assert.equal(ui.$('#tab-settings').hidden, false);
+  assert.equal(toggle.getAttribute('aria-expanded'), 'true');
+  assert.equal(ui.$('#tab-ask-default').checked, true, 'nothing set: the machine default');
+  ui.$('#tab-model').value = 'claude-opus-4-1';
+  ui.$('#tab-ask-first').checked = true;
+  ui.$('#tab-ask-default').checked = false;
+  ui.$('#tab-settings form').dispatchEvent(new Event('submit'));
+  await settle();
+  const sent = ui.sock.sent('setTabSettings');
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0].data, { model: 'claude-opus-4-1', askPerson: 'first' });
+  assert.equal(sent[0].tabId, ui.$$('#tabs [role="tab"]')[0].dataset.tabId);
+  assert.match(ui.$('.settings-status').textContent, /Saved/);
+  ui.chat.destroy();
+
+  // A viewer of the same tab: the values, no way to change them.
+  const view = mountChat(machine, { permission: 'view' });
+  view.chat.onOpen();
+  await settle();
+  view.$('#tab-settings-toggle').dispatchEvent(new Event('click'));
+  assert.equal(view.$('#tab-model').value, 'claude-opus-4-1');
+  assert.equal(view.$('#tab-ask-first').checked, true);
+  assert.equal(view.$('#tab-model').disabled, true);
+  assert.equal(view.$('#tab-settings-save').disabled, true);
+  assert.equal(view.$('.settings-view-only').hidden, false);
+  view.chat.destroy();
 });

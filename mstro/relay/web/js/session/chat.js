@@ -15,6 +15,7 @@
 //   tab-actions.js      opening and closing tabs on the machine
 //   history-dock.js     the History toggle and panel, opening past sessions
 //   approvals.js        answering approval cards
+//   tab-settings.js     the selected tab's model and when to ask the owner
 
 import { h, errorBox } from '../dom.js';
 import { createPrompt, PLACEHOLDER } from './prompt.js';
@@ -27,6 +28,7 @@ import { createTabSync } from './tab-sync.js';
 import { createTabActions } from './tab-actions.js';
 import { createHistoryDock } from './history-dock.js';
 import { approvalsFor } from './approvals.js';
+import { createTabSettings } from './tab-settings.js';
 
 const PERMISSION_WAIT_MS = 5000;
 const OFFLINE_NOTICE = 'The machine is offline. The chat picks up where it was when it is back.';
@@ -177,6 +179,7 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
   const prompt = createPrompt({
     status: runStatus.el,
     listDirectory: (path) => sock.request('listDirectory', { path }),
+    findFiles: (query, limit) => sock.request('findFiles', { query, limit }),
     onSubmit: (text, files) => sender.send(text, files),
     onStop: () => sender.stop(),
     onChange: (text) => {
@@ -254,12 +257,16 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
     },
   });
 
+  const tabSettings = createTabSettings({ sock, selected: () => tabs.selected(), isOwner });
+
   const el = h('section', { id: 'chat', class: 'chat', 'aria-label': 'Chat' },
     h('div', { class: 'chat-bar' },
       h('div', { class: 'tabs-scroll' }, strip.tablist),
       strip.newButton,
       h('span', { class: 'chat-bar-spacer' }),
+      tabSettings.toggle,
       historyDock.toggle),
+    tabSettings.panel,
     h('div', { class: 'chat-main' },
       h('div', { class: 'chat-column' },
         notice,
@@ -302,6 +309,7 @@ export function createChat({ sock, machineId, workingDir = () => '', onRunningCh
       placeholder,
     });
     strip.setNewEnabled(owner && usable);
+    tabSettings.refresh();
     area.setNoTabs(tabs.size === 0 && supported === true, owner);
 
     const nowRunning = anyRunning();
