@@ -79,7 +79,8 @@ pub async fn start(dir: &std::path::Path) -> Loopback {
     request
         .headers_mut()
         .insert("cookie", format!("mstro_session={cookie}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+    // TCP_NODELAY, as browsers have it.
+    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
         .expect("the browser socket");
     loop {

@@ -10,6 +10,9 @@
 //!   second of wall time, decoded.
 //!
 //! `cargo run --release -p mstro-bench --bin terminal [N]`
+//!
+//! The binary also answers `movement-reaper` (the supervisor a terminal's shell runs
+//! under, which the machine starts as its own executable), as `mstro` does.
 
 use std::time::{Duration, Instant};
 
@@ -21,18 +24,27 @@ use tokio_tungstenite::tungstenite::Message;
 
 const THROUGHPUT_BYTES: u64 = 256 * 1024 * 1024;
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(2000);
-    // SAFETY: before any other thread of ours reads the environment (the runtime's
-    // workers do not).
+fn main() {
+    // A terminal's shell runs under mstro's supervisor, which the machine starts as
+    // this executable with `movement-reaper ...`: answer as `mstro` would, before any
+    // thread exists (the supervisor's signal handling relies on it).
+    if std::env::args().nth(1).as_deref() == Some("movement-reaper") {
+        std::process::exit(mstro::commands::main());
+    }
+    // SAFETY: no other thread exists yet.
     unsafe {
         std::env::set_var("MSTRO_TERMINAL_BACKEND", "pty");
         std::env::set_var("SHELL", "/bin/sh");
     }
+    bench();
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn bench() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(2000);
     let dir = tempfile::tempdir().expect("a temporary directory");
     std::fs::create_dir_all(dir.path().join("work")).unwrap();
     let loopback::Loopback {

@@ -150,6 +150,13 @@ pub async fn start(config: RelayConfig) -> Result<RunningRelay, RelayError> {
     tokio::spawn(sweep(state.clone()));
     let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let task = tokio::spawn(async move {
+        // Frames are small and come in pairs (a reply, then an event): without
+        // TCP_NODELAY the second waits for the peer's delayed ACK, some 40 ms a
+        // keystroke in a terminal.
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         if let Err(e) = axum::serve(listener, app).await {
             eprintln!("mstro relay: server stopped: {e}");
         }

@@ -2,8 +2,9 @@
 //! to it, turns what the program prints into `terminalOutput` frames paced per browser
 //! ([`super::pacing`]), and reports the program's end once its last output is kept.
 //!
-//! Output is sent at once after a quiet moment (a keystroke's echo does not wait) and
-//! otherwise gathered for [`COALESCE`], so a flood goes out in large frames.
+//! Output is sent at once while it comes in small amounts (a keystroke's echo never
+//! waits) and otherwise gathered for [`COALESCE`] after the last send, so a flood goes
+//! out in large frames.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +23,9 @@ use mstro_protocol::terminal::{
 
 /// How long output is gathered into one frame while it keeps coming.
 pub const COALESCE: Duration = Duration::from_millis(4);
+/// Output sent in one go below this is interactive (echoes, prompts): the next output
+/// is sent at once too, without waiting for [`COALESCE`].
+const INTERACTIVE_BYTES: u64 = 4096;
 /// The output a terminal keeps for browsers that attach later.
 pub const SCROLLBACK_BYTES: usize = 1024 * 1024;
 /// Browsers attached to one terminal at once.
@@ -130,6 +134,9 @@ pub async fn run(wiring: Wiring) {
     let mut reported = false;
     let mut flush_at: Option<tokio::time::Instant> = None;
     let mut last_flush = Instant::now() - COALESCE;
+    // How much the last send carried (the scrollback's end then, and the bytes).
+    let mut flushed_end = 0u64;
+    let mut last_flush_bytes = 0u64;
     let mut tick = tokio::time::interval(TICK);
     let far = || tokio::time::Instant::now() + Duration::from_secs(3600);
     loop {
@@ -145,9 +152,11 @@ pub async fn run(wiring: Wiring) {
                         scrollback.push(&more);
                     }
                     shared.touch();
-                    if last_flush.elapsed() >= COALESCE {
+                    if last_flush.elapsed() >= COALESCE || last_flush_bytes < INTERACTIVE_BYTES {
                         flush(&id, &scrollback, &mut attached, &outbox);
                         last_flush = Instant::now();
+                        last_flush_bytes = scrollback.end() - flushed_end;
+                        flushed_end = scrollback.end();
                     } else if flush_at.is_none() {
                         flush_at = Some(tokio::time::Instant::from_std(last_flush + COALESCE));
                     }
@@ -158,6 +167,8 @@ pub async fn run(wiring: Wiring) {
                 flush_at = None;
                 flush(&id, &scrollback, &mut attached, &outbox);
                 last_flush = Instant::now();
+                last_flush_bytes = scrollback.end() - flushed_end;
+                flushed_end = scrollback.end();
             }
             status = &mut ended, if exit.is_none() => {
                 exit = Some(status.unwrap_or(Ended { code: None, signal: None }));

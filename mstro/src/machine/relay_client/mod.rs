@@ -215,7 +215,9 @@ async fn connection(
     let mut config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
     config.max_message_size = Some(MAX_FRAME_BYTES + 4096);
     config.max_frame_size = Some(MAX_FRAME_BYTES + 4096);
-    let connect = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), false);
+    // `true`: TCP_NODELAY. A reply and an event go out back to back; with Nagle the
+    // second waits for the relay's delayed ACK (about 40 ms per terminal keystroke).
+    let connect = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true);
     let mut ws = match tokio::time::timeout(STEP_TIMEOUT, connect).await {
         Err(_) => return lost("connect timed out".to_owned()),
         Ok(Err(Error::Http(response))) if matches!(response.status().as_u16(), 401 | 403) => {
