@@ -34,6 +34,14 @@
  *   getSessionById: import('../types/protocol').SessionById,
  *   deleteSession: import('../types/protocol').Deleted,
  *   searchHistory: import('../types/protocol').SearchResults,
+ *   terminalCreate: import('../types/protocol').TerminalInfo,
+ *   terminalList: import('../types/protocol').TerminalList,
+ *   terminalAttach: import('../types/protocol').TerminalAttached,
+ *   terminalAck: import('../types/protocol').TerminalOk,
+ *   terminalDetach: import('../types/protocol').TerminalOk,
+ *   terminalInput: import('../types/protocol').TerminalOk,
+ *   terminalResize: import('../types/protocol').TerminalOk,
+ *   terminalClose: import('../types/protocol').TerminalOk,
  * }} Replies
  */
 
