@@ -74,6 +74,17 @@ function openLink(_event, uri) {
 }
 
 /**
+ * A link a program drew with OSC 8: its text need not be its address, so the address
+ * is shown before it opens.
+ * @param {MouseEvent} event
+ * @param {string} uri
+ */
+function openHyperlink(event, uri) {
+  // eslint-disable-next-line no-alert
+  if (/^https?:\/\//i.test(uri) && window.confirm(`Open ${uri}?`)) openLink(event, uri);
+}
+
+/**
  * createScreen({...}) → a screen, not yet showing a terminal: open() it once its
  * element is on the page and shown, bind() it to a terminal, attach().
  *
@@ -145,6 +156,7 @@ export function createScreen({ sock, lib, isOwner, fontSize, transformInput, onF
       theme: THEME,
       disableStdin: true,
       cursorBlink: true,
+      linkHandler: { activate: openHyperlink, allowNonHttpProtocols: false },
     });
     fit = new lib.FitAddon();
     term.loadAddon(fit);
