@@ -4,7 +4,8 @@
 //! Messages API ([`sessions`]), a person approving calls from the browser
 //! ([`approvals`], and in Chromium: [`approval_browser`]), and the web app in headless Chromium ([`browser`], its layout
 //! on a phone and a desktop: [`layout`], the machine view's panes and file viewer:
-//! [`machine_view`]).
+//! [`machine_view`], the Terminal view: [`terminal_browser`]); terminals on the machine
+//! ([`terminal`]).
 //! Shared set-ups are in the `mstro-tests` crate (`tests/src/`).
 
 mod approval_browser;
@@ -16,3 +17,4 @@ mod machine_view;
 mod relay_machine;
 mod sessions;
 mod terminal;
+mod terminal_browser;
