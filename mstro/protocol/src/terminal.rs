@@ -46,7 +46,6 @@ pub struct TerminalArg {
 #[serde(rename_all = "camelCase")]
 pub struct TerminalAttachArg {
     pub terminal_id: String,
-    #[cfg_attr(test, ts(type = "number"))]
     pub from_offset: Option<u64>,
 }
 

@@ -68,10 +68,24 @@ pub fn run(args: ReaperArgs) -> i32 {
             return 125;
         }
     }
-    // std::process resets the signal mask in the child, so the program starts with
-    // every signal deliverable.
     let mut command = std::process::Command::new(&args.program);
     command.args(&args.args);
+    // The signal mask is inherited through exec, and std::process leaves it as it is:
+    // the program would start with the signals blocked above, and so would everything
+    // it starts (a terminal's Ctrl-C would interrupt nothing; a SIGTERM would wait for
+    // the SIGKILL). It starts with every signal deliverable.
+    // SAFETY: between fork and exec only pthread_sigmask runs, which is
+    // async-signal-safe, on a set built before the fork.
+    let none_blocked = signal_set(&[]);
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(move || {
+            match libc::pthread_sigmask(libc::SIG_SETMASK, &none_blocked, std::ptr::null_mut()) {
+                0 => Ok(()),
+                error => Err(std::io::Error::from_raw_os_error(error)),
+            }
+        });
+    }
     if args.run_registry.is_some() {
         // Only lets the hook look for the registration; it proves nothing by itself.
         command.env(GATE_ENV, "1");

@@ -246,10 +246,13 @@ pub async fn run(wiring: Wiring) {
 
 /// The kept output for a browser that has everything before `from`.
 fn attach_answer(scrollback: &Scrollback, from: Option<u64>) -> (u64, Vec<u8>, bool) {
-    let wanted = from.unwrap_or(0);
+    // A browser past the end holds the bytes of another stream: this terminal's started
+    // afresh (a restart of mstro attached its tmux session again). It starts afresh
+    // too, with all that is kept.
+    let wanted = from.filter(|&f| f <= scrollback.end()).unwrap_or(0);
     let (offset, data) = scrollback.read_from(wanted, usize::MAX);
     // A browser without an offset starts afresh; one whose bytes are gone must too.
-    let reset = from.is_none() || offset > wanted;
+    let reset = from != Some(offset);
     (offset, data, reset)
 }
 
@@ -285,5 +288,38 @@ fn flush(id: &str, scrollback: &Scrollback, attached: &mut [Attachment], outbox:
             outbox.push(&frame);
             a.sent_frame(from + data.len() as u64);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attach_continues_or_starts_afresh() {
+        let mut scrollback = Scrollback::new(4);
+        scrollback.push(b"abcdef");
+        // Nothing held: all that is kept, from the oldest byte.
+        assert_eq!(
+            attach_answer(&scrollback, None),
+            (2, b"cdef".to_vec(), true)
+        );
+        // Continues where it is.
+        assert_eq!(
+            attach_answer(&scrollback, Some(3)),
+            (3, b"def".to_vec(), false)
+        );
+        assert_eq!(attach_answer(&scrollback, Some(6)), (6, Vec::new(), false));
+        // Its bytes are gone: from the oldest kept.
+        assert_eq!(
+            attach_answer(&scrollback, Some(1)),
+            (2, b"cdef".to_vec(), true)
+        );
+        // Past the end: it held another stream's bytes (the terminal started afresh
+        // under a new mstro); it starts again, with everything kept.
+        assert_eq!(
+            attach_answer(&scrollback, Some(99)),
+            (2, b"cdef".to_vec(), true)
+        );
     }
 }

@@ -55,7 +55,7 @@ const README_TEXT: &str = "# A heading that is rather long for a phone\n\nSome *
 
 /// Resize the window until the page's viewport (`innerWidth` × `innerHeight`) is
 /// exactly `size`: the window's size also counts the browser's own bars.
-async fn set_viewport(client: &Client, (width, height): (u32, u32)) {
+pub(crate) async fn set_viewport(client: &Client, (width, height): (u32, u32)) {
     let mut window = (width, height);
     for _ in 0..3 {
         client.set_window_size(window.0, window.1).await.unwrap();
@@ -86,7 +86,7 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-async fn screenshot(client: &Client, name: &str) {
+pub(crate) async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("a screenshot");
     let path = screenshot_dir().join(format!("{name}.png"));
     std::fs::write(&path, png).unwrap();
@@ -94,7 +94,7 @@ async fn screenshot(client: &Client, name: &str) {
 }
 
 /// What the page measures of itself (see `FACTS`).
-async fn facts(client: &Client) -> Value {
+pub(crate) async fn facts(client: &Client) -> Value {
     client
         .execute(FACTS, vec![])
         .await
@@ -185,7 +185,7 @@ return facts;
 /// than the screen (the app scrolls in its panes; a page taller than the screen is
 /// what pushed the prompt box below the fold), and the header's Machines link is on
 /// screen when `nav`.
-async fn assert_fits(client: &Client, what: &str, nav: bool) -> Value {
+pub(crate) async fn assert_fits(client: &Client, what: &str, nav: bool) -> Value {
     let f = facts(client).await;
     let (vw, vh) = (f["vw"].as_f64().unwrap(), f["vh"].as_f64().unwrap());
     assert!(

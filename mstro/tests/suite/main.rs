@@ -6,7 +6,8 @@
 //! ([`tab_settings`]), `mstro up --demo` ([`demo`]), terminals on real pseudo-terminals
 //! ([`terminal`]), and the web app in headless Chromium ([`browser`], sharing a
 //! machine: [`sharing_browser`], its layout on a phone and a desktop: [`layout`], the
-//! machine view's panes and file viewer: [`machine_view`]).
+//! machine view's panes and file viewer: [`machine_view`], the Terminal view:
+//! [`terminal_browser`]).
 //! Shared set-ups are in the `mstro-tests` crate (`tests/src/`).
 
 mod approval_browser;
@@ -20,3 +21,4 @@ mod sessions;
 mod sharing_browser;
 mod tab_settings;
 mod terminal;
+mod terminal_browser;

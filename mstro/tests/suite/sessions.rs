@@ -1135,6 +1135,24 @@ echo "pid=$$ gate=$MSTRO_RUN"; ls "$1"; ls -ld "$1""#;
     );
 }
 
+/// The supervisor waits for its signals with them blocked; the program it starts, and
+/// what that starts, get them as usual (a terminal's Ctrl-C reaches the program in the
+/// foreground; a SIGTERM ends a run at once rather than after the grace).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_supervisor_s_program_starts_with_no_signal_blocked() {
+    let out = std::process::Command::new(mstro_tests::binaries::mstro())
+        .args(["movement-reaper", "--parent"])
+        .arg(std::process::id().to_string())
+        .args(["--grace-ms", "100", "--"])
+        .args(["/bin/sh", "-c", "grep -E '^SigBlk' /proc/self/status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(text.trim(), "SigBlk:\t0000000000000000", "{text}");
+}
+
 /// With the bouncer's hook installed for every Claude Code session, as the README says
 /// (`mstro-bouncer install`), a session mstro runs is still judged once per call: by
 /// its permission tool, which reports each decision to the browser. The hook, which

@@ -270,6 +270,28 @@ async fn typing_resizing_and_a_full_screen_program() {
 }
 
 #[tokio::test]
+async fn ctrl_c_interrupts_the_program_in_the_foreground() {
+    let m = machine("pty").await;
+    let mut t = Term::new(m.socket().await);
+    t.create(80, 24).await;
+    t.type_in("echo ready-$((1+1))\r").await;
+    t.until("ready-2").await;
+    t.type_in("sleep 60; echo slept-$((1+1))\r").await;
+    // Typed before sleep runs, the ^C would only clear the command line.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let start = Instant::now();
+    t.type_in("\u{3}").await;
+    t.type_in("echo after-$((1+1))\r").await;
+    t.until("after-2").await;
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "the sleep ran on: {:?}",
+        t.text()
+    );
+    assert!(!t.text().contains("slept-2"), "{}", t.text());
+}
+
+#[tokio::test]
 async fn a_browser_that_comes_back_gets_the_scrollback_and_continues() {
     let m = machine("pty").await;
     let mut first = Term::new(m.socket().await);

@@ -10,6 +10,11 @@ use axum::response::{IntoResponse, Response};
 #[exclude = "tests/*"]
 #[exclude = "types/*"]
 #[exclude = "jsconfig.json"]
+// Of the vendored xterm.js (`web/vendor/xterm/`), the built modules, the stylesheet and
+// the licences are served; its declarations and update script are for development.
+#[exclude = "vendor/*/typings/*"]
+#[exclude = "vendor/*.d.mts"]
+#[exclude = "vendor/*/update.sh"]
 struct Assets;
 
 /// `/` is the app; any other path is a file of it, or 404.
@@ -44,5 +49,35 @@ mod tests {
         assert!(Assets::get("js/session/store.js").is_some());
         assert!(Assets::get("tests/store.test.mjs").is_none());
         assert!(Assets::iter().all(|p| !p.starts_with("tests/")));
+    }
+
+    #[test]
+    fn xterm_is_served_as_modules_without_its_development_files() {
+        let module = Assets::get("vendor/xterm/xterm.mjs").expect("xterm.js");
+        // A module script needs a JavaScript type (browsers refuse anything else).
+        assert!(
+            module.metadata.mimetype().contains("javascript"),
+            "{}",
+            module.metadata.mimetype()
+        );
+        let css = Assets::get("vendor/xterm/xterm.css").expect("its stylesheet");
+        assert_eq!(css.metadata.mimetype(), "text/css");
+        for file in [
+            "addon-fit.mjs",
+            "addon-web-links.mjs",
+            "addon-unicode11.mjs",
+            "LICENSE",
+        ] {
+            assert!(
+                Assets::get(&format!("vendor/xterm/{file}")).is_some(),
+                "{file}"
+            );
+        }
+        for file in ["typings/xterm.d.ts", "xterm.d.mts", "update.sh"] {
+            assert!(
+                Assets::get(&format!("vendor/xterm/{file}")).is_none(),
+                "{file}"
+            );
+        }
     }
 }

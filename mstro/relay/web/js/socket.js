@@ -36,6 +36,14 @@
  *   deleteSession: import('../types/protocol').Deleted,
  *   searchHistory: import('../types/protocol').SearchResults,
  *   setTabSettings: import('../types/protocol').TabSettings,
+ *   terminalCreate: import('../types/protocol').TerminalInfo,
+ *   terminalList: import('../types/protocol').TerminalList,
+ *   terminalAttach: import('../types/protocol').TerminalAttached,
+ *   terminalAck: import('../types/protocol').TerminalOk,
+ *   terminalDetach: import('../types/protocol').TerminalOk,
+ *   terminalInput: import('../types/protocol').TerminalOk,
+ *   terminalResize: import('../types/protocol').TerminalOk,
+ *   terminalClose: import('../types/protocol').TerminalOk,
  * }} Replies
  */
 

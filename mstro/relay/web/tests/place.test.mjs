@@ -26,7 +26,8 @@ test('a path in the address wins; its pane is the one remembered only if it is t
 test('what is read back is checked', () => {
   assert.equal(parsePlace(null), null);
   assert.equal(parsePlace('not json'), null);
-  assert.equal(parsePlace('{"pane":"terminal","path":""}'), null);
+  assert.equal(parsePlace('{"pane":"shell","path":""}'), null);
+  assert.deepEqual(parsePlace('{"pane":"terminal","path":"src"}'), { pane: 'terminal', path: 'src' });
   assert.equal(parsePlace('{"pane":"files","path":3}'), null);
   assert.equal(parsePlace(JSON.stringify({ pane: 'files', path: 'a'.repeat(5000) })), null);
   assert.deepEqual(parsePlace('{"pane":"files","path":"./a//b"}'), { pane: 'files', path: 'a/b' });

@@ -160,7 +160,7 @@ export type TerminalArg = { terminalId: string, };
  * from `fromOffset` (what this browser already has) or, without it or when those
  * bytes are no longer kept, from the oldest byte of the scrollback.
  */
-export type TerminalAttachArg = { terminalId: string, fromOffset: number, };
+export type TerminalAttachArg = { terminalId: string, fromOffset?: number, };
 
 /**
  * `terminalInput {terminalId, data}` (owner): keystrokes or a paste, as typed (UTF-8).

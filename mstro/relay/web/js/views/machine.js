@@ -1,13 +1,14 @@
 // @ts-check
 // #/m/{machineId}[/{path}]: one machine. A lazily loaded file tree on the left (not on
-// a phone); on the right either the chat (session/chat.js: tabs, transcript, prompt,
-// history) or the current directory or file, switched with Chat / Files (a path in the
-// address shows the file). All over one machine socket.
+// a phone); on the right the chat (session/chat.js: tabs, transcript, prompt,
+// history), the current directory or file, or the terminals (terminal/terminal.js),
+// switched with Chat / Files / Terminal (a path in the address shows the file). All
+// over one machine socket.
 //
 // This module puts the parts together and owns the machine's record, the socket and
 // the route; the parts, in views/machine/:
 //   machine-head.js       name, status, badges, host and working directory
-//   pane-switch.js        Chat / Files
+//   pane-switch.js        Chat / Files / Terminal
 //   connection-banner.js  connecting, lost, too many connections, machine offline
 //   file-tree.js          the tree (tree-model.js: its nodes)
 //   breadcrumbs.js        the path above the viewer
@@ -18,6 +19,7 @@
 import { get } from '../api.js';
 import { MachineSocket } from '../socket.js';
 import { createChat } from '../session/chat.js';
+import { createTerminalPane } from '../terminal/terminal.js';
 import { h, errorBox, setChildren, basename, encodePath } from '../dom.js';
 import { createMachineHead, machineName as nameOf } from './machine/machine-head.js';
 import { createPaneSwitch } from './machine/pane-switch.js';
@@ -55,6 +57,8 @@ export function mount(container, route, ctx) {
     main: mainEl,
     onShow(pane, { focus }) {
       remember();
+      if (pane === 'terminal') terminal.shown({ focus });
+      else terminal.hidden();
       if (pane !== 'chat') return;
       chat.shown();
       if (focus) chat.focusPrompt();
@@ -139,6 +143,7 @@ export function mount(container, route, ctx) {
       machine = found;
       applyMeta();
       chat.setPermission(found.permission);
+      terminal.setPermission(found.permission);
       if (online === null) setOnline(Boolean(found.online));
     })
     .catch((err) => {
@@ -179,7 +184,12 @@ export function mount(container, route, ctx) {
     workingDir: () => (machine && machine.workingDir) || '',
     onRunningChange: (running) => panes.setRunning(running),
   });
-  mainEl.append(chat.el, contentPane);
+  const terminal = createTerminalPane({
+    sock,
+    machineId,
+    workingDir: () => (machine && machine.workingDir) || '',
+  });
+  mainEl.append(chat.el, contentPane, terminal.el);
   // A reload opens the pane it left, on the file or directory it showed; the address
   // names that path, as if it had been followed there.
   const place = initialPlace(route.path || '', loadPlace(machineId));
@@ -188,6 +198,7 @@ export function mount(container, route, ctx) {
 
   sock.addEventListener('state', (event) => {
     banner.setSocketState(/** @type {CustomEvent} */ (event).detail);
+    terminal.onSocketState(/** @type {CustomEvent} */ (event).detail);
   });
   sock.addEventListener('open', (event) => {
     if (/** @type {CustomEvent} */ (event).detail.reconnected) scheduleRefresh();
@@ -204,8 +215,10 @@ export function mount(container, route, ctx) {
       // is on screen may be missing some of them (docs/relay-api.md, machine socket).
       scheduleRefresh();
       chat.onGap();
+      terminal.onGap();
       return;
     }
+    if (terminal.onFrame(frame)) return;
     chat.onFrame(frame);
   });
 
@@ -217,6 +230,7 @@ export function mount(container, route, ctx) {
     if (machine) machine.online = value;
     banner.setOnline(value);
     chat.setOnline(value);
+    terminal.setOnline(value);
     if (value && before === false) scheduleRefresh();
   }
 
@@ -239,6 +253,7 @@ export function mount(container, route, ctx) {
   function stopEverything() {
     alive = false;
     chat.destroy();
+    terminal.destroy();
     banner.destroy();
     clearTimeout(refreshTimer);
     sock.stop();

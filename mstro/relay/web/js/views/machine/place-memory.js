@@ -1,15 +1,15 @@
 // @ts-check
 // Where you were on a machine, remembered per machine on this browser
-// (localStorage `mstro.place.{machineId}`): the pane (chat or files) and the path the
-// viewer shows, so that a reload, or coming back from the machine list, opens the
-// same pane on the same file or directory.
+// (localStorage `mstro.place.{machineId}`): the pane (chat, files or terminal) and the
+// path the viewer shows, so that a reload, or coming back from the machine list, opens
+// the same pane on the same file or directory.
 
 import { normalizePath } from './tree-model.js';
 
 const PREFIX = 'mstro.place.';
 const MAX_PATH = 4096;
 
-/** @typedef {{pane: 'chat' | 'files', path: string}} Place */
+/** @typedef {{pane: 'chat' | 'files' | 'terminal', path: string}} Place */
 
 /**
  * Stored text → the place (null on anything malformed).
@@ -24,7 +24,7 @@ export function parsePlace(raw) {
     return null;
   }
   if (!data || typeof data !== 'object') return null;
-  if (data.pane !== 'chat' && data.pane !== 'files') return null;
+  if (data.pane !== 'chat' && data.pane !== 'files' && data.pane !== 'terminal') return null;
   if (typeof data.path !== 'string' || data.path.length > MAX_PATH) return null;
   return { pane: data.pane, path: normalizePath(data.path) };
 }
