@@ -57,7 +57,12 @@ const README_TEXT: &str = "# A heading that is rather long for a phone\n\nSome *
 /// exactly `size`: the window's size also counts the browser's own bars.
 pub(crate) async fn set_viewport(client: &Client, (width, height): (u32, u32)) {
     let mut window = (width, height);
-    for _ in 0..3 {
+    // Chromium applies a new window size asynchronously (slowly on a loaded machine):
+    // measure again before correcting for the window's frame.
+    for attempt in 0..8 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+        }
         client.set_window_size(window.0, window.1).await.unwrap();
         let inner = client
             .execute("return [innerWidth, innerHeight]", vec![])

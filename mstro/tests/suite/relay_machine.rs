@@ -598,11 +598,14 @@ async fn mstro_up_gives_a_working_sign_in_link_on_loopback_only() {
     assert_eq!(again.status(), 401);
 
     // Both listeners (the relay's and the machine's local server) are loopback only.
+    // Registrations only: a heartbeat's atomic write may have its `.tmp-*.part` there
+    // for a moment.
     let instances: Vec<PathBuf> = std::fs::read_dir(machine.home().join("instances"))
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
-    assert_eq!(instances.len(), 1);
+    assert_eq!(instances.len(), 1, "{instances:?}");
     let instance: Value =
         serde_json::from_str(&std::fs::read_to_string(&instances[0]).unwrap()).unwrap();
     let relay_port: u16 = relay.rsplit(':').next().unwrap().parse().unwrap();
