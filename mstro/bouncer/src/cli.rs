@@ -177,12 +177,37 @@ pub struct AuditArgs {
     /// Only decisions since a time (2026-11-21T09:00:00Z) or for a duration (30m, 2h).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
-    /// One JSON object per line (with --stats, one JSON summary).
-    #[arg(long)]
+    /// Output format: a table, or one JSON record per line (with --stats, one JSON
+    /// summary).
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+    /// Deprecated spelling of `--format json`, kept so that existing scripts work.
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
     /// Counts per verdict, outcome, layer and rule, and latency percentiles.
     #[arg(long)]
     pub stats: bool,
+}
+
+impl AuditArgs {
+    /// The format asked for, by `--format` or by the deprecated `--json`.
+    pub fn format(&self) -> AuditFormat {
+        if self.json {
+            AuditFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// How `audit` prints decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// A table with a header row, one decision per line, cut to the terminal's width.
+    Text,
+    /// One audit record per line, exactly as the log holds it.
+    #[value(alias = "jsonl")]
+    Json,
 }
 
 #[derive(Debug, Args)]

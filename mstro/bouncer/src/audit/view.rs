@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use mstro_engine::{PathEnv, Verdict};
 
 use super::{AuditLog, AuditRecord};
-use crate::cli::AuditArgs;
+use crate::cli::{AuditArgs, AuditFormat};
 
 pub fn run(args: &AuditArgs) -> i32 {
     match view(args) {
@@ -73,55 +73,199 @@ fn view(args: &AuditArgs) -> anyhow::Result<()> {
     if unreadable > 0 {
         eprintln!("mstro-bouncer audit: skipped {unreadable} unreadable line(s)");
     }
+    let format = args.format();
+    if args.json {
+        eprintln!("mstro-bouncer audit: --json is deprecated; use --format json");
+    }
     if args.stats {
-        print!("{}", stats(&records, args.json));
+        print!("{}", stats(&records, format == AuditFormat::Json));
         return Ok(());
     }
     let tail = args
         .tail
         .unwrap_or(if args.follow { 10 } else { usize::MAX });
     let skip = records.len().saturating_sub(tail);
+    let shown = &records[skip..];
+    let table = Table::new(terminal_width(), shown);
     let mut out = std::io::stdout().lock();
-    for r in &records[skip..] {
-        writeln!(out, "{}", render(r, args.json))?;
+    if format == AuditFormat::Text && (!shown.is_empty() || args.follow) {
+        writeln!(out, "{}", table.header())?;
+    }
+    for r in shown {
+        writeln!(out, "{}", render(r, format, &table))?;
     }
     out.flush()?;
     drop(out);
     if args.follow {
-        follow(&log, &filter, args.json)?;
+        follow(&log, &filter, format, &table)?;
     }
     Ok(())
 }
 
-fn render(r: &AuditRecord, json: bool) -> String {
-    if json {
-        return serde_json::to_string(r).unwrap_or_default();
+fn render(r: &AuditRecord, format: AuditFormat, table: &Table) -> String {
+    match format {
+        AuditFormat::Json => serde_json::to_string(r).unwrap_or_default(),
+        AuditFormat::Text => table.row(r),
     }
-    let rules = if r.rule_ids.is_empty() {
-        String::new()
-    } else {
-        format!(" [{}]", r.rule_ids.join(", "))
-    };
-    let confidence = r.confidence.map(|c| format!(" ({c}%)")).unwrap_or_default();
-    let op: String = r.operation.split_whitespace().collect::<Vec<_>>().join(" ");
-    let op: String = if op.chars().count() > 100 {
-        op.chars().take(100).collect::<String>() + "…"
-    } else {
-        op
-    };
-    format!(
-        "{}  {:<6} {:<5} {:<8} {:<12} {op}{rules}{confidence}  {} µs",
-        r.time.get(..19).unwrap_or(&r.time),
-        r.verdict.to_string(),
-        r.outcome.as_str(),
-        r.layer.as_str(),
-        r.tool,
-        r.latency_us
-    )
+}
+
+/// The table's width: `COLUMNS` when the shell exports it, else 100.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .unwrap_or(DEFAULT_WIDTH)
+        .max(MIN_WIDTH)
+}
+
+const DEFAULT_WIDTH: usize = 100;
+/// Narrower than this, the operation would have no room at all.
+const MIN_WIDTH: usize = 72;
+const TIME: usize = 19;
+const VERDICT: usize = 7;
+const OUTCOME: usize = 7;
+const LAYER: usize = 8;
+/// The source and tool columns fit their longest value among the rows shown first,
+/// within these bounds; longer values are cut.
+const SOURCE: (usize, usize) = (6, 24);
+const TOOL: (usize, usize) = (4, 12);
+/// The least room the operation gets: the source and then the tool column give way.
+const OPERATION: usize = 20;
+
+/// The text table: columns sized once, from the rows printed first, so that rows
+/// `--follow` prints later line up with them. Each row fits `width` characters: the
+/// operation, last, takes what is left and is cut with an ellipsis.
+struct Table {
+    width: usize,
+    source: usize,
+    tool: usize,
+}
+
+impl Table {
+    fn new(width: usize, rows: &[AuditRecord]) -> Table {
+        let widest = |f: &dyn Fn(&AuditRecord) -> usize, (min, max): (usize, usize)| {
+            rows.iter().map(f).max().unwrap_or(0).clamp(min, max)
+        };
+        let mut table = Table {
+            width,
+            source: widest(&|r| source_of(r).chars().count(), SOURCE),
+            tool: widest(&|r| r.tool.chars().count(), TOOL),
+        };
+        let short = OPERATION.saturating_sub(table.operation());
+        let from_source = short.min(table.source.saturating_sub(12));
+        table.source -= from_source;
+        table.tool -= (short - from_source).min(table.tool - TOOL.0);
+        table
+    }
+
+    /// Room left for the operation.
+    fn operation(&self) -> usize {
+        let fixed = TIME + VERDICT + OUTCOME + LAYER + self.source + self.tool + 6;
+        self.width.saturating_sub(fixed)
+    }
+
+    fn header(&self) -> String {
+        self.line([
+            "TIME",
+            "VERDICT",
+            "OUTCOME",
+            "LAYER",
+            "SOURCE",
+            "TOOL",
+            "OPERATION",
+        ])
+    }
+
+    fn row(&self, r: &AuditRecord) -> String {
+        let time = r.time.get(..19).unwrap_or(&r.time).replacen('T', " ", 1);
+        let rules = if r.rule_ids.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", r.rule_ids.join(", "))
+        };
+        let confidence = r.confidence.map(|c| format!(" ({c}%)")).unwrap_or_default();
+        let op = r.operation.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.line([
+            &time,
+            &r.verdict.to_string(),
+            r.outcome.as_str(),
+            r.layer.as_str(),
+            &source_of(r),
+            &r.tool,
+            &operation_cell(&op, &format!("{rules}{confidence}"), self.operation()),
+        ])
+    }
+
+    fn line(&self, cells: [&str; 7]) -> String {
+        let widths = [
+            TIME,
+            VERDICT,
+            OUTCOME,
+            LAYER,
+            self.source,
+            self.tool,
+            self.operation(),
+        ];
+        let mut line = String::with_capacity(self.width);
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if i > 0 {
+                line.push(' ');
+            }
+            line.push_str(&fit(cell, width));
+        }
+        line.truncate(line.trim_end().len());
+        line
+    }
+}
+
+/// Which consumer decided, in which mode, and the person when one did: `hook/repl`,
+/// `mcp/headless by ana`.
+fn source_of(r: &AuditRecord) -> String {
+    match &r.decided_by {
+        Some(person) => format!("{}/{} by {person}", r.source, r.mode),
+        None => format!("{}/{}", r.source, r.mode),
+    }
+}
+
+/// The operation and, after it, the rules and confidence, in `width` characters. The
+/// rules say what decided, so a long operation is cut before them rather than them
+/// being cut, unless they would take more than half the room.
+fn operation_cell(op: &str, after: &str, width: usize) -> String {
+    let (op_len, after_len) = (op.chars().count(), after.chars().count());
+    if op_len + after_len <= width || after_len > width / 2 {
+        return cut(&format!("{op}{after}"), width);
+    }
+    format!("{}{after}", cut(op, width - after_len))
+}
+
+/// `text` in exactly `width` characters: cut with an ellipsis, or padded. Control
+/// characters are shown as `?`: the log holds what an agent wrote, and an escape
+/// sequence must not reach the terminal.
+fn fit(text: &str, width: usize) -> String {
+    let cut = cut(text, width);
+    let pad = width.saturating_sub(cut.chars().count());
+    format!("{cut}{}", " ".repeat(pad))
+}
+
+/// `text` in at most `width` characters, cut with an ellipsis, control characters
+/// replaced.
+fn cut(text: &str, width: usize) -> String {
+    let clean = text.chars().map(|c| if c.is_control() { '?' } else { c });
+    if text.chars().count() <= width {
+        return clean.collect();
+    }
+    let mut s: String = clean.take(width.saturating_sub(1)).collect();
+    s.push('…');
+    s
 }
 
 /// Print new records as they are appended, across rotations, until interrupted.
-fn follow(log: &AuditLog, filter: &Filter, json: bool) -> anyhow::Result<()> {
+fn follow(
+    log: &AuditLog,
+    filter: &Filter,
+    format: AuditFormat,
+    table: &Table,
+) -> anyhow::Result<()> {
     let path = log.path();
     let mut offset = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let mut pending = String::new();
@@ -150,7 +294,7 @@ fn follow(log: &AuditLog, filter: &Filter, json: bool) -> anyhow::Result<()> {
             if let Ok(r) = serde_json::from_str::<AuditRecord>(line.trim_end())
                 && filter.keeps(&r)
             {
-                writeln!(out, "{}", render(&r, json))?;
+                writeln!(out, "{}", render(&r, format, table))?;
             }
         }
         out.flush()?;

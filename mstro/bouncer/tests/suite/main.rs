@@ -4,6 +4,7 @@
 
 mod common;
 
+mod audit_cli;
 mod check_contract;
 mod claude_hook;
 mod claude_review;
