@@ -220,6 +220,27 @@ impl Dir {
         Err(last.unwrap_or_else(|| io::Error::other("no temporary name was free")))
     }
 
+    /// Creates a directory of a new unguessable name (`.tmp-<random>.part`) with `mode`
+    /// less the umask; its name.
+    pub fn create_temp_dir(&self, mode: u32) -> io::Result<OsString> {
+        let mut last = None;
+        for _ in 0..16 {
+            let name = temp_name();
+            match self.mkdir(&name, mode) {
+                Ok(()) => return Ok(name),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::other("no temporary name was free")))
+    }
+
+    /// Sets this directory's own permission bits to exactly `mode` (no umask).
+    pub fn set_mode(&self, mode: u32) -> io::Result<()> {
+        rustix::fs::fchmod(&self.fd, Mode::from_raw_mode(mode as _))?;
+        Ok(())
+    }
+
     /// Creates the directory `name` with `mode` less the umask.
     pub fn mkdir(&self, name: &OsStr, mode: u32) -> io::Result<()> {
         rustix::fs::mkdirat(&self.fd, plain(name)?, Mode::from_raw_mode(mode as _))?;
@@ -280,6 +301,11 @@ impl Dir {
             return Err(io::Error::other("the directory tree is too deep to remove"));
         }
         let dir = self.open_dir(name)?;
+        // A directory its owner made read-only (a copied tree, a package cache) must be
+        // writable to be emptied.
+        if meta.mode & 0o700 != 0o700 {
+            let _ = dir.set_mode(meta.mode | 0o700);
+        }
         for child in dir.names()? {
             dir.remove_tree(&child?, max_depth - 1)?;
         }
@@ -507,6 +533,18 @@ mod tests {
         symlink(f.base.join("outside"), f.base.join("root/a/b/out")).unwrap();
         std::fs::create_dir_all(f.base.join("root/deep/1/2/3")).unwrap();
         assert!(root.remove_tree(os("deep"), 2).is_err());
+        // Read-only directories are emptied too.
+        std::fs::create_dir_all(f.base.join("root/ro/inner")).unwrap();
+        std::fs::write(f.base.join("root/ro/inner/f"), "x").unwrap();
+        for d in ["root/ro/inner", "root/ro"] {
+            std::fs::set_permissions(
+                f.base.join(d),
+                std::os::unix::fs::PermissionsExt::from_mode(0o555),
+            )
+            .unwrap();
+        }
+        root.remove_tree(os("ro"), 8).unwrap();
+        assert!(!f.base.join("root/ro").exists());
         root.remove_tree(os("a"), 8).unwrap();
         assert!(!f.base.join("root/a").exists());
         assert_eq!(
@@ -523,6 +561,10 @@ mod tests {
         let (a, _) = root.create_temp(0o600).unwrap();
         let (b, _) = root.create_temp(0o600).unwrap();
         assert_ne!(a, b);
+        let d = root.create_temp_dir(0o700).unwrap();
+        let dir = root.open_dir(&d).unwrap();
+        dir.set_mode(0o751).unwrap();
+        assert_eq!(dir.meta_self().unwrap().mode, 0o751);
         let a = a.to_string_lossy();
         assert!(a.starts_with(".tmp-") && a.ends_with(".part"), "{a}");
     }
