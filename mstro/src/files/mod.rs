@@ -15,6 +15,8 @@
 //! - [`hash`]: the content hash `readFile` and `writeFile` speak in.
 //! - [`Files`]: the machine's service the dispatcher calls.
 
+#[cfg(test)]
+mod attacks;
 pub mod copy;
 pub mod create;
 pub mod hash;
