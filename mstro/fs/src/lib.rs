@@ -12,8 +12,12 @@
 //! - [`lock`]: an exclusive lock on a file, released when dropped.
 //! - [`workspace`]: the directory a machine serves, and the one function that confines
 //!   a browser's path to it.
+//! - [`beneath`] (unix): changing the workspace through directory descriptors, so that a
+//!   symbolic link swapped in after the check is refused rather than followed.
 
 pub mod atomic;
+#[cfg(unix)]
+pub mod beneath;
 pub mod lock;
 pub mod no_follow;
 pub mod private_dir;
@@ -27,4 +31,4 @@ pub use no_follow::{
 pub use private_dir::{
     DirError, create_new_private_dir, create_private_dir, create_real_dir, real_dir_exists,
 };
-pub use workspace::{PathError, Workspace};
+pub use workspace::{EntryPath, NewPath, PathError, Workspace, check_new_name};

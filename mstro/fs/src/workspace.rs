@@ -4,18 +4,29 @@
 //! path is turned into a filesystem path by [`Workspace::resolve`] and by nothing else; the
 //! handlers only ever touch the canonical path it returns.
 //!
-//! # Limits
+//! Three entry points, one set of rules ([`sanitize`], then canonicalisation confined to
+//! the root): [`Workspace::resolve`] for something that exists, followed to what it is;
+//! [`Workspace::resolve_entry`] for an entry acted on itself (its last component not
+//! followed: a rename or a delete of a symbolic link moves the link); and
+//! [`Workspace::resolve_new`] for something to be made (the deepest existing ancestor,
+//! and new names held to [`check_new_name`]).
+//!
+//! # Check and use
 //!
 //! `resolve` checks the path as it is at the moment of the call. Someone with write access
 //! to the workspace can swap a component for a symlink between `resolve` and the open that
-//! follows (a time-of-check/time-of-use race). The handlers narrow this: they open the
-//! canonical path (which contains no symlink at check time), and on Unix `readFile` opens it
-//! with `O_NOFOLLOW`, so a final component swapped for a symlink is refused. A *directory*
-//! component swapped for a symlink after the check is not caught; closing that would need
-//! `openat2(RESOLVE_BENEATH)` or a component-by-component `openat` walk. The threat model is
-//! a hostile *browser*, which cannot create symlinks; the machine's own user can already read
+//! follows (a time-of-check/time-of-use race). What changes the workspace closes it on
+//! Unix: it opens the canonical directory with [`Workspace::open_dir`], one component at
+//! a time from the root, each with `O_NOFOLLOW | O_DIRECTORY` (a component swapped for a
+//! symlink is refused: [`PathError::Changed`]), and then works relative to that
+//! descriptor (`openat`, `mkdirat`, `renameat2`, `unlinkat` with no-follow flags:
+//! [`crate::beneath`]). `readFile` opens the canonical path with `O_NOFOLLOW`, so a final
+//! component swapped for a symlink is refused; a directory component swapped after its
+//! check is not caught there, which matters less: the threat model is a hostile
+//! *browser*, which cannot create symlinks, and the machine's own user can already read
 //! anything the machine can.
 
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
@@ -48,6 +59,96 @@ pub enum PathError {
     /// Any other filesystem error while resolving (permission denied, symlink loop, ...).
     #[error("cannot access {0}: {1}")]
     Io(String, #[source] io::Error),
+    /// Something that must be a directory (to list, or to make something in) is not.
+    #[error("not a directory: {0}")]
+    NotADirectory(String),
+    /// Between the check and the use, a directory of the path was replaced by a symbolic
+    /// link or something else ([`Workspace::open_dir`] noticed); nothing was done.
+    #[error(
+        "{0} changed while it was being used (a symbolic link or a file took the place of a directory); nothing was done"
+    )]
+    Changed(String),
+}
+
+/// An existing entry a browser names, its last component *not* followed: what a
+/// rename, a copy or a delete acts on (a symbolic link is moved, copied or deleted
+/// itself, never what it points to). From [`Workspace::resolve_entry`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryPath {
+    /// The directory the entry is in: canonical, the root or under it.
+    pub parent: PathBuf,
+    /// The entry's name in it: one plain component, as the browser wrote it.
+    pub name: OsString,
+}
+
+impl EntryPath {
+    /// `parent/name`. Its last component may be a symbolic link: open it with a
+    /// no-follow call through [`Workspace::open_dir`]`(parent)`, never by this path.
+    pub fn path(&self) -> PathBuf {
+        self.parent.join(&self.name)
+    }
+}
+
+/// Where something new is to be made, from [`Workspace::resolve_new`]: the deepest
+/// ancestor that exists, and the names to create under it, each checked by
+/// [`check_new_name`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPath {
+    /// Canonical, the root or under it. Usually a directory; when it is not, opening it
+    /// with [`Workspace::open_dir`] says so.
+    pub existing: PathBuf,
+    /// The directories to create in `existing`, outermost first (empty when the parent
+    /// exists), then the new entry's own name: never empty.
+    pub missing: Vec<OsString>,
+}
+
+impl NewPath {
+    /// The new entry's name.
+    pub fn name(&self) -> &OsStr {
+        self.missing.last().expect("a NewPath names something")
+    }
+
+    /// The path the new entry will have (for display and messages).
+    pub fn path(&self) -> PathBuf {
+        let mut path = self.existing.clone();
+        path.extend(&self.missing);
+        path
+    }
+}
+
+/// Whether `name` may be given to something new: the rules a person creating,
+/// renaming, copying or restoring something must follow, on top of [`sanitize`]'s.
+/// Names that already exist are not held to them (a file with a newline in its name
+/// can still be read, renamed or deleted).
+///
+/// Refused: control characters (C0, DEL, C1: a newline or an escape sequence in a name
+/// misleads terminals and logs) and the invisible bidirectional controls (U+200E,
+/// U+200F, U+202A–U+202E, U+2066–U+2069: they make `txt.exe` look like `exe.txt`).
+pub fn check_new_name(name: &str) -> Result<(), PathError> {
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(PathError::InvalidPath(format!(
+            "the name {} contains a control character (U+{:04X})",
+            shown_name(name),
+            u32::from(c)
+        )));
+    }
+    if let Some(c) = name.chars().find(|c| is_bidi_control(*c)) {
+        return Err(PathError::InvalidPath(format!(
+            "the name {} contains an invisible direction control (U+{:04X})",
+            shown_name(name),
+            u32::from(c)
+        )));
+    }
+    Ok(())
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A name quoted for an error message, its control characters escaped.
+fn shown_name(name: &str) -> String {
+    format!("{:?}", name)
 }
 
 impl Workspace {
@@ -85,7 +186,65 @@ impl Workspace {
     /// See the module documentation for the race this cannot close.
     pub fn resolve(&self, requested: &str) -> Result<PathBuf, PathError> {
         let relative = sanitize(requested)?;
-        let joined = self.root.join(&relative);
+        self.resolve_relative(&relative, requested)
+    }
+
+    /// An existing entry named by `requested`, its last component not followed (see
+    /// [`EntryPath`]): its directory goes through [`resolve`](Self::resolve), its name
+    /// is kept as written. The root itself is no entry ([`PathError::InvalidPath`]).
+    /// Whether the entry exists is the caller's to find out, through
+    /// [`open_dir`](Self::open_dir) on `parent`.
+    pub fn resolve_entry(&self, requested: &str) -> Result<EntryPath, PathError> {
+        let relative = sanitize(requested)?;
+        let Some(name) = relative.file_name().map(OsStr::to_owned) else {
+            return Err(PathError::InvalidPath(
+                "the path names the workspace root, which cannot be changed this way".into(),
+            ));
+        };
+        let parent_relative = relative.parent().unwrap_or(Path::new(""));
+        let parent = self.resolve_relative(parent_relative, requested)?;
+        Ok(EntryPath { parent, name })
+    }
+
+    /// Where to make something new named `requested`: the deepest of its ancestors that
+    /// exists (through [`resolve`](Self::resolve), so symbolic links in it are followed
+    /// only while they stay inside), and the missing names below it, each held to
+    /// [`check_new_name`]. The root is refused, as by
+    /// [`resolve_entry`](Self::resolve_entry). Whether the entry itself exists already
+    /// is not looked at: creating it with an exclusive call finds out without a race.
+    pub fn resolve_new(&self, requested: &str) -> Result<NewPath, PathError> {
+        let relative = sanitize(requested)?;
+        let components: Vec<&OsStr> = relative.iter().collect();
+        if components.is_empty() {
+            return Err(PathError::InvalidPath(
+                "the path names the workspace root, which cannot be changed this way".into(),
+            ));
+        }
+        // The parent's prefixes, longest first, until one exists.
+        for existing_len in (0..components.len()).rev() {
+            let prefix: PathBuf = components[..existing_len].iter().collect();
+            match self.resolve_relative(&prefix, requested) {
+                Ok(existing) => {
+                    let missing: Vec<OsString> = components[existing_len..]
+                        .iter()
+                        .map(|c| c.to_os_string())
+                        .collect();
+                    for name in &missing {
+                        check_new_name(&name.to_string_lossy())?;
+                    }
+                    return Ok(NewPath { existing, missing });
+                }
+                Err(PathError::NotFound(_)) if existing_len > 0 => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        unreachable!("the root always resolves or errs")
+    }
+
+    /// [`resolve`](Self::resolve) of an already sanitised relative path; errors name
+    /// `requested`.
+    fn resolve_relative(&self, relative: &Path, requested: &str) -> Result<PathBuf, PathError> {
+        let joined = self.root.join(relative);
         let canonical = match std::fs::canonicalize(&joined) {
             Ok(path) => path,
             Err(e)
@@ -241,6 +400,237 @@ mod tests {
             Err(PathError::InvalidPath(_)) => "malformed",
             Err(PathError::NotFound(_)) => "not_found",
             Err(PathError::Io(..)) => "io",
+            Err(PathError::NotADirectory(_)) => "not_a_directory",
+            Err(PathError::Changed(_)) => "changed",
+        }
+    }
+
+    fn refusal<T: std::fmt::Debug>(result: Result<T, PathError>) -> &'static str {
+        match result {
+            Ok(value) => panic!("expected refusal, got {value:?}"),
+            Err(e) => code(Err(e)),
+        }
+    }
+
+    #[test]
+    fn an_entry_is_its_resolved_parent_and_its_own_name() {
+        let f = Fixture::new();
+        let entry = f.ws.resolve_entry("a//./b/file.txt").unwrap();
+        assert_eq!(entry.parent, f.root().join("a/b"));
+        assert_eq!(entry.name, "file.txt");
+        assert_eq!(entry.path(), f.root().join("a/b/file.txt"));
+        // The last component is not looked at: missing is fine, the caller finds out.
+        assert_eq!(f.ws.resolve_entry("a/missing").unwrap().name, "missing");
+        assert_eq!(f.ws.resolve_entry("top.txt/").unwrap().name, "top.txt");
+        for root in ["", ".", "./", ".//."] {
+            assert_eq!(refusal(f.ws.resolve_entry(root)), "malformed", "{root:?}");
+        }
+        assert_eq!(refusal(f.ws.resolve_entry("a/missing/x")), "not_found");
+        assert_eq!(refusal(f.ws.resolve_entry("../x")), "outside_workspace");
+        assert_eq!(refusal(f.ws.resolve_entry("a/..")), "outside_workspace");
+        assert_eq!(
+            refusal(f.ws.resolve_entry("/etc/passwd")),
+            "outside_workspace"
+        );
+        // Existing names are not held to the rules for new ones.
+        assert_eq!(
+            f.ws.resolve_entry("a/line\nbreak").unwrap().name,
+            "line\nbreak"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_s_last_link_is_the_link_and_its_parent_stays_inside() {
+        let f = Fixture::new();
+        std::os::unix::fs::symlink(f.base.join("outside/secret"), f.root().join("s")).unwrap();
+        std::os::unix::fs::symlink(f.base.join("outside"), f.root().join("out")).unwrap();
+        std::os::unix::fs::symlink("a/b", f.root().join("in")).unwrap();
+        // The link itself, in the root: deleting it is fine, following it is not.
+        let link = f.ws.resolve_entry("s").unwrap();
+        assert_eq!(
+            (link.parent.as_path(), link.name.as_os_str()),
+            (f.root().as_path(), OsStr::new("s"))
+        );
+        assert_eq!(f.ws.resolve_entry("out").unwrap().name, "out");
+        assert_eq!(
+            refusal(f.ws.resolve_entry("out/secret")),
+            "outside_workspace"
+        );
+        assert_eq!(
+            f.ws.resolve_entry("in/file.txt").unwrap().parent,
+            f.root().join("a/b")
+        );
+    }
+
+    #[test]
+    fn new_paths_find_the_deepest_existing_ancestor() {
+        let f = Fixture::new();
+        let new = f.ws.resolve_new("a/b/new.txt").unwrap();
+        assert_eq!(new.existing, f.root().join("a/b"));
+        assert_eq!(new.missing, ["new.txt"]);
+        assert_eq!(new.name(), "new.txt");
+        let deep = f.ws.resolve_new("a/x/y/z.txt").unwrap();
+        assert_eq!(deep.existing, f.root().join("a"));
+        assert_eq!(deep.missing, ["x", "y", "z.txt"]);
+        assert_eq!(deep.path(), f.root().join("a/x/y/z.txt"));
+        let top = f.ws.resolve_new("n/m").unwrap();
+        assert_eq!(
+            (top.existing, top.missing),
+            (f.root(), vec![OsString::from("n"), "m".into()])
+        );
+        // An existing entry is still a new path (whether it may be replaced is the caller's).
+        assert_eq!(f.ws.resolve_new("top.txt").unwrap().missing, ["top.txt"]);
+        // Through a file: the file is the existing part; opening it says it is no directory.
+        assert_eq!(
+            f.ws.resolve_new("top.txt/x").unwrap().existing,
+            f.root().join("top.txt")
+        );
+        assert_eq!(refusal(f.ws.resolve_new("")), "malformed");
+        assert_eq!(refusal(f.ws.resolve_new("../new")), "outside_workspace");
+        assert_eq!(
+            refusal(f.ws.resolve_new("a/../../new")),
+            "outside_workspace"
+        );
+        assert_eq!(refusal(f.ws.resolve_new("/tmp/new")), "outside_workspace");
+        assert_eq!(refusal(f.ws.resolve_new("a\\b")), "malformed");
+        assert_eq!(refusal(f.ws.resolve_new(&"x".repeat(256))), "malformed");
+    }
+
+    #[test]
+    fn new_names_refuse_control_and_direction_characters() {
+        let f = Fixture::new();
+        for bad in [
+            "new\nline",
+            "tab\there",
+            "esc\u{1b}[31m",
+            "del\u{7f}",
+            "c1\u{85}",
+            "bell\u{7}",
+            "txt.\u{202E}exe",
+            "a\u{2066}b",
+            "mark\u{200F}",
+        ] {
+            assert_eq!(refusal(f.ws.resolve_new(bad)), "malformed", "{bad:?}");
+            assert_eq!(
+                refusal(f.ws.resolve_new(&format!("dir/{bad}/x"))),
+                "malformed",
+                "{bad:?}"
+            );
+            assert!(check_new_name(bad).is_err(), "{bad:?}");
+        }
+        let err = check_new_name("a\nb").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid path: the name \"a\\nb\" contains a control character (U+000A)"
+        );
+        for good in [
+            "plain.txt",
+            "ünïcödé",
+            "日本語",
+            "emoji 😀",
+            "spaces and-dashes_",
+            ".hidden",
+            "...",
+        ] {
+            check_new_name(good).unwrap();
+            assert_eq!(f.ws.resolve_new(good).unwrap().name(), good);
+        }
+        // Only the missing names are held to the rules: an existing odd directory is fine.
+        fs::create_dir(f.root().join("odd\nname")).unwrap();
+        assert_eq!(
+            f.ws.resolve_new("odd\nname/fine").unwrap().missing,
+            ["fine"]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_paths_never_start_outside() {
+        let f = Fixture::new();
+        std::os::unix::fs::symlink(f.base.join("outside"), f.root().join("out")).unwrap();
+        std::os::unix::fs::symlink(f.base.join("nowhere"), f.root().join("dangling")).unwrap();
+        assert_eq!(refusal(f.ws.resolve_new("out/new")), "outside_workspace");
+        assert_eq!(
+            refusal(f.ws.resolve_new("out/deeper/new")),
+            "outside_workspace"
+        );
+        // A dangling link resolves to nothing: it is a name to create, which then exists.
+        let dangling = f.ws.resolve_new("dangling/x").unwrap();
+        assert_eq!((dangling.existing, dangling.missing.len()), (f.root(), 2));
+    }
+
+    mod attacks {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Pieces an attacker builds paths from.
+        fn piece() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("..".to_owned()),
+                Just(".".to_owned()),
+                Just("".to_owned()),
+                Just("a".to_owned()),
+                Just("b".to_owned()),
+                Just("file.txt".to_owned()),
+                Just("out".to_owned()),
+                Just("in".to_owned()),
+                Just("dangling".to_owned()),
+                Just("C:".to_owned()),
+                Just("\\".to_owned()),
+                Just("\0".to_owned()),
+                Just("\n".to_owned()),
+                Just("\u{202E}".to_owned()),
+                Just("x".repeat(256)),
+                "[a-z.]{1,4}",
+            ]
+        }
+
+        fn attack() -> impl Strategy<Value = String> {
+            (any::<bool>(), proptest::collection::vec(piece(), 0..6)).prop_map(|(abs, parts)| {
+                let path = parts.join("/");
+                if abs { format!("/{path}") } else { path }
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            /// Whatever the path, every function answers inside the root or refuses,
+            /// and what it leaves to create is plain, checked names.
+            #[test]
+            fn nothing_resolves_outside(path in attack()) {
+                let f = Fixture::new();
+                #[cfg(unix)]
+                {
+                    std::os::unix::fs::symlink(f.base.join("outside"), f.root().join("out")).unwrap();
+                    std::os::unix::fs::symlink("a", f.root().join("in")).unwrap();
+                    std::os::unix::fs::symlink(f.base.join("gone"), f.root().join("dangling")).unwrap();
+                }
+                let root = f.root();
+                if let Ok(p) = f.ws.resolve(&path) {
+                    prop_assert!(p.starts_with(&root), "{path:?} -> {p:?}");
+                }
+                if let Ok(entry) = f.ws.resolve_entry(&path) {
+                    prop_assert!(entry.parent.starts_with(&root), "{path:?} -> {entry:?}");
+                    let name = entry.name.to_string_lossy();
+                    prop_assert!(!name.is_empty() && name != "." && name != ".." && !name.contains('/'));
+                }
+                if let Ok(new) = f.ws.resolve_new(&path) {
+                    prop_assert!(new.existing.starts_with(&root), "{path:?} -> {new:?}");
+                    prop_assert!(!new.missing.is_empty());
+                    for name in &new.missing {
+                        let name = name.to_string_lossy();
+                        prop_assert!(name != "." && name != ".." && !name.contains('/') && !name.contains('\\'));
+                        prop_assert!(check_new_name(&name).is_ok());
+                    }
+                }
+                // Never the outside, by any name.
+                let outside = f.base.join("outside");
+                for p in [f.ws.resolve(&path).ok(), f.ws.resolve_entry(&path).ok().map(|e| e.parent)].into_iter().flatten() {
+                    prop_assert!(!p.starts_with(&outside));
+                }
+            }
         }
     }
 

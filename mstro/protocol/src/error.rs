@@ -39,6 +39,9 @@ pub enum ErrorCode {
     IsADirectory,
     /// The answer is larger than the relay carries.
     TooLarge,
+    /// Something is already at the path a new file, directory, move, copy or restore
+    /// would take.
+    AlreadyExists,
     /// A limit of the machine is reached (terminals open at once, ...); the message says
     /// which, and what to do.
     LimitReached,
@@ -54,7 +57,8 @@ pub enum ErrorCode {
     Unauthenticated,
     /// A user name or password the relay does not accept (400).
     Invalid,
-    /// The name is taken (409).
+    /// The name is taken (409); `writeFile`: the file changed since the version the
+    /// writer edited (the error's data also carries `currentHash`).
     Conflict,
     /// No user by that name (404).
     UnknownUser,
@@ -81,7 +85,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::UnknownType,
         ErrorCode::Malformed,
         ErrorCode::Forbidden,
@@ -93,6 +97,7 @@ impl ErrorCode {
         ErrorCode::NotADirectory,
         ErrorCode::IsADirectory,
         ErrorCode::TooLarge,
+        ErrorCode::AlreadyExists,
         ErrorCode::LimitReached,
         ErrorCode::Io,
         ErrorCode::Internal,
@@ -126,6 +131,7 @@ impl ErrorCode {
             ErrorCode::NotADirectory => "not_a_directory",
             ErrorCode::IsADirectory => "is_a_directory",
             ErrorCode::TooLarge => "too_large",
+            ErrorCode::AlreadyExists => "already_exists",
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::Io => "io",
             ErrorCode::Internal => "internal",

@@ -3,7 +3,7 @@
 //! device-login bodies, a person's approval of a tool call ([`approval`]), the bodies of the relay's HTTP API the web app reads ([`http`]),
 //! the error codes, the requests a browser sends the machine and who may send each
 //! ([`request`]), the machine's replies ([`reply`]), a tab's own settings
-//! ([`tab_settings`]), terminals ([`terminal`]), the events a tab streams to
+//! ([`tab_settings`]), terminals ([`terminal`]), changing and watching files ([`files`]), the events a tab streams to
 //! browsers ([`event`]) and the history of them it keeps ([`history`]), and the
 //! timestamps they carry ([`timestamp`]). Data only: no I/O.
 
@@ -12,6 +12,7 @@ pub mod device;
 pub mod envelope;
 pub mod error;
 pub mod event;
+pub mod files;
 pub mod handshake;
 pub mod history;
 pub mod http;

@@ -92,6 +92,10 @@ pub struct FileContent {
     /// The text read. When truncated in the middle of a multi-byte character, the partial
     /// character is dropped.
     pub content: Option<String>,
+    /// Lowercase hex SHA-256 of the file's bytes: what `writeFile` sends back as
+    /// `baseHash` to replace exactly this version. `null` when `truncated` (the file
+    /// was not read whole).
+    pub hash: Option<String>,
 }
 
 /// `findFiles`: the workspace's files whose paths match the query, best first.

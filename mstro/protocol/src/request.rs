@@ -7,6 +7,10 @@ use serde::Deserialize;
 
 pub use crate::approval::AnswerApprovalArg;
 use crate::envelope::Permission;
+pub use crate::files::{
+    CopyArg, CreateDirectoryArg, CreateFileArg, DeleteArg, RenameArg, RestoreTrashArg, UnwatchArg,
+    WatchArg, WriteFileArg,
+};
 pub use crate::tab_settings::SetTabSettingsArg;
 pub use crate::terminal::{
     TerminalAckArg, TerminalArg, TerminalAttachArg, TerminalCreateArg, TerminalInputArg,
@@ -55,6 +59,17 @@ pub enum Request {
     TerminalClose(TerminalArg),
     /// The owner changes the tab's settings (model, when to ask the owner).
     SetTabSettings(SetTabSettingsArg),
+    // Changing files and watching them (docs/files.md).
+    CreateFile(CreateFileArg),
+    CreateDirectory(CreateDirectoryArg),
+    Rename(RenameArg),
+    Copy(CopyArg),
+    Delete(DeleteArg),
+    RestoreTrash(RestoreTrashArg),
+    ListTrash {},
+    WriteFile(WriteFileArg),
+    Watch(WatchArg),
+    Unwatch(UnwatchArg),
 }
 
 /// `{path}`: relative to the workspace root.
@@ -195,11 +210,21 @@ pub enum RequestKind {
     TerminalResize,
     TerminalClose,
     SetTabSettings,
+    CreateFile,
+    CreateDirectory,
+    Rename,
+    Copy,
+    Delete,
+    RestoreTrash,
+    ListTrash,
+    WriteFile,
+    Watch,
+    Unwatch,
 }
 
 impl RequestKind {
     /// Every kind, for tests and listings.
-    pub const ALL: [RequestKind; 25] = [
+    pub const ALL: [RequestKind; 35] = [
         RequestKind::Ping,
         RequestKind::ListDirectory,
         RequestKind::ReadFile,
@@ -225,6 +250,16 @@ impl RequestKind {
         RequestKind::TerminalResize,
         RequestKind::TerminalClose,
         RequestKind::SetTabSettings,
+        RequestKind::CreateFile,
+        RequestKind::CreateDirectory,
+        RequestKind::Rename,
+        RequestKind::Copy,
+        RequestKind::Delete,
+        RequestKind::RestoreTrash,
+        RequestKind::ListTrash,
+        RequestKind::WriteFile,
+        RequestKind::Watch,
+        RequestKind::Unwatch,
     ];
 
     /// The frame `type` that names this kind.
@@ -255,6 +290,16 @@ impl RequestKind {
             RequestKind::TerminalResize => "terminalResize",
             RequestKind::TerminalClose => "terminalClose",
             RequestKind::SetTabSettings => "setTabSettings",
+            RequestKind::CreateFile => "createFile",
+            RequestKind::CreateDirectory => "createDirectory",
+            RequestKind::Rename => "rename",
+            RequestKind::Copy => "copy",
+            RequestKind::Delete => "delete",
+            RequestKind::RestoreTrash => "restoreTrash",
+            RequestKind::ListTrash => "listTrash",
+            RequestKind::WriteFile => "writeFile",
+            RequestKind::Watch => "watch",
+            RequestKind::Unwatch => "unwatch",
         }
     }
 
@@ -280,7 +325,10 @@ impl RequestKind {
             | RequestKind::TerminalList
             | RequestKind::TerminalAttach
             | RequestKind::TerminalDetach
-            | RequestKind::TerminalAck => Permission::View,
+            | RequestKind::TerminalAck
+            // Watching files change: a viewer's tree and open file stay current too.
+            | RequestKind::Watch
+            | RequestKind::Unwatch => Permission::View,
             RequestKind::CreateTab
             | RequestKind::RemoveTab
             | RequestKind::Execute
@@ -292,7 +340,16 @@ impl RequestKind {
             | RequestKind::TerminalInput
             | RequestKind::TerminalResize
             | RequestKind::TerminalClose
-            | RequestKind::SetTabSettings => Permission::Owner,
+            | RequestKind::SetTabSettings
+            | RequestKind::CreateFile
+            | RequestKind::CreateDirectory
+            | RequestKind::Rename
+            | RequestKind::Copy
+            | RequestKind::Delete
+            | RequestKind::RestoreTrash
+            // The trash is there to restore from, which is the owner's.
+            | RequestKind::ListTrash
+            | RequestKind::WriteFile => Permission::Owner,
         }
     }
 }
@@ -338,6 +395,16 @@ impl Request {
             Request::TerminalResize(_) => RequestKind::TerminalResize,
             Request::TerminalClose(_) => RequestKind::TerminalClose,
             Request::SetTabSettings(_) => RequestKind::SetTabSettings,
+            Request::CreateFile(_) => RequestKind::CreateFile,
+            Request::CreateDirectory(_) => RequestKind::CreateDirectory,
+            Request::Rename(_) => RequestKind::Rename,
+            Request::Copy(_) => RequestKind::Copy,
+            Request::Delete(_) => RequestKind::Delete,
+            Request::RestoreTrash(_) => RequestKind::RestoreTrash,
+            Request::ListTrash {} => RequestKind::ListTrash,
+            Request::WriteFile(_) => RequestKind::WriteFile,
+            Request::Watch(_) => RequestKind::Watch,
+            Request::Unwatch(_) => RequestKind::Unwatch,
         }
     }
 
@@ -384,6 +451,14 @@ mod tests {
             "terminalResize",
             "terminalClose",
             "findFiles",
+            "createFile",
+            "createDirectory",
+            "rename",
+            "copy",
+            "delete",
+            "restoreTrash",
+            "writeFile",
+            "watch",
         ];
         for kind in RequestKind::ALL
             .iter()
@@ -427,6 +502,43 @@ mod tests {
         assert_eq!(RequestKind::from_type("somethingNew"), None);
     }
 
+    #[test]
+    fn file_requests_parse() {
+        assert_eq!(
+            Request::parse(
+                "writeFile",
+                &json!({"path": "a.txt", "content": "x", "baseHash": "ab"})
+            )
+            .unwrap(),
+            Request::WriteFile(WriteFileArg {
+                path: "a.txt".into(),
+                content: "x".into(),
+                base_hash: Some("ab".into()),
+            })
+        );
+        assert!(Request::parse("writeFile", &json!({"path": "a.txt"})).is_err());
+        assert_eq!(
+            Request::parse("rename", &json!({"from": "a", "to": "b"})).unwrap(),
+            Request::Rename(RenameArg {
+                from: "a".into(),
+                to: "b".into(),
+                overwrite: None,
+            })
+        );
+        assert_eq!(
+            Request::parse("unwatch", &json!(null)).unwrap(),
+            Request::Unwatch(UnwatchArg { paths: None })
+        );
+        assert_eq!(
+            Request::parse("watch", &json!({"paths": ["", "src"]})).unwrap(),
+            Request::Watch(WatchArg {
+                paths: vec!["".into(), "src".into()],
+            })
+        );
+        assert!(Request::parse("watch", &json!({"paths": "src"})).is_err());
+        assert!(Request::parse("listTrash", &json!({"x": 1})).is_err());
+    }
+
     fn allows_type(permission: Option<Permission>, kind: &str) -> bool {
         allows(permission, RequestKind::from_type(kind))
     }
@@ -443,6 +555,8 @@ mod tests {
             "getSessionById",
             "searchHistory",
             "findFiles",
+            "watch",
+            "unwatch",
         ] {
             assert!(allows_type(Some(Permission::View), read), "{read}");
         }
@@ -456,6 +570,13 @@ mod tests {
             "answerApproval",
             "setTabSettings",
             "writeFile",
+            "createFile",
+            "createDirectory",
+            "rename",
+            "copy",
+            "delete",
+            "restoreTrash",
+            "listTrash",
             "terminalInput",
             "gitCommit",
             "somethingNew",

@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use self::dispatch::Dispatcher;
 use self::relay_client::{ClientConfig, ConnectionState, RelayHandle};
+use crate::files::{Files, FilesConfig};
 use crate::home::MstroHome;
 use crate::home::instances::{HEARTBEAT_EVERY, Registration};
 use crate::session::event_log::LogLimits;
@@ -69,6 +70,7 @@ pub struct Machine {
     registration: Registration,
     sessions: Tabs,
     terminals: Terminals,
+    files: Files,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -149,10 +151,17 @@ impl Machine {
             relay.outbox.clone(),
             TerminalConfig::from_env(),
         );
+        // Also empties the trash's expired entries, now and daily.
+        let files = Files::start(
+            workspace.clone(),
+            relay.outbox.clone(),
+            FilesConfig::from_env(),
+        );
         let dispatcher = Arc::new(Dispatcher::new(
             workspace.clone(),
             sessions.clone(),
             terminals.clone(),
+            files.clone(),
         ));
         let outbox = relay.outbox.clone();
         let dispatch_task = tokio::spawn(async move {
@@ -192,6 +201,7 @@ impl Machine {
             registration,
             sessions,
             terminals,
+            files,
             tasks: vec![client_task, dispatch_task, keeper],
         })
     }
@@ -232,6 +242,7 @@ impl Machine {
     /// Stop every run, close the relay socket and stop every task.
     pub async fn stop(self) {
         self.terminals.stop();
+        self.files.stop();
         self.sessions
             .shutdown(std::time::Duration::from_secs(5))
             .await;

@@ -4,7 +4,7 @@
 //! Messages API ([`sessions`]), a person approving calls from the browser
 //! ([`approvals`], and in Chromium: [`approval_browser`]), a tab's own settings
 //! ([`tab_settings`]), `mstro up --demo` ([`demo`]), terminals on real pseudo-terminals
-//! ([`terminal`]), and the web app in headless Chromium ([`browser`], sharing a
+//! ([`terminal`]), changing and watching files ([`files`]), and the web app in headless Chromium ([`browser`], sharing a
 //! machine: [`sharing_browser`], its layout on a phone and a desktop: [`layout`], the
 //! machine view's panes and file viewer: [`machine_view`], the Terminal view:
 //! [`terminal_browser`]).
@@ -14,6 +14,7 @@ mod approval_browser;
 mod approvals;
 mod browser;
 mod demo;
+mod files;
 mod layout;
 mod machine_view;
 mod relay_machine;

@@ -46,7 +46,7 @@ user?: string, };
 /**
  * Why a request got an error answer instead of a reply.
  */
-export type ErrorCode = "unknown_type" | "malformed" | "forbidden" | "machine_offline" | "busy" | "tab_busy" | "outside_workspace" | "not_found" | "not_a_directory" | "is_a_directory" | "too_large" | "limit_reached" | "io" | "internal" | "rate_limited" | "unauthenticated" | "invalid" | "conflict" | "unknown_user" | "cross_origin" | "json_required" | "bad_credentials" | "invalid_link" | "invalid_token" | "unknown_code" | "expired" | "already_decided" | "unknown_host";
+export type ErrorCode = "unknown_type" | "malformed" | "forbidden" | "machine_offline" | "busy" | "tab_busy" | "outside_workspace" | "not_found" | "not_a_directory" | "is_a_directory" | "too_large" | "already_exists" | "limit_reached" | "io" | "internal" | "rate_limited" | "unauthenticated" | "invalid" | "conflict" | "unknown_user" | "cross_origin" | "json_required" | "bad_credentials" | "invalid_link" | "invalid_token" | "unknown_code" | "expired" | "already_decided" | "unknown_host";
 
 /**
  * The `data` of an `error` frame.
@@ -76,7 +76,7 @@ export type MachineStatus = { online: boolean, };
 /**
  * A request from a browser.
  */
-export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "findFiles", "data": FindFilesArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg } | { "type": "answerApproval", "data": AnswerApprovalArg } | { "type": "terminalCreate", "data": TerminalCreateArg } | { "type": "terminalList", "data": Record<symbol, never> } | { "type": "terminalAttach", "data": TerminalAttachArg } | { "type": "terminalDetach", "data": TerminalArg } | { "type": "terminalAck", "data": TerminalAckArg } | { "type": "terminalInput", "data": TerminalInputArg } | { "type": "terminalResize", "data": TerminalResizeArg } | { "type": "terminalClose", "data": TerminalArg } | { "type": "setTabSettings", "data": SetTabSettingsArg };
+export type Request = { "type": "ping", "data": Record<symbol, never> } | { "type": "listDirectory", "data": PathArg } | { "type": "readFile", "data": PathArg } | { "type": "findFiles", "data": FindFilesArg } | { "type": "getActiveTabs", "data": Record<symbol, never> } | { "type": "createTab", "data": CreateTabArg } | { "type": "removeTab", "data": Record<symbol, never> } | { "type": "initTab", "data": InitTabArg } | { "type": "execute", "data": ExecuteArg } | { "type": "cancel", "data": Record<symbol, never> } | { "type": "new", "data": Record<symbol, never> } | { "type": "getSessions", "data": PageArg } | { "type": "getSessionById", "data": SessionPageArg } | { "type": "deleteSession", "data": SessionArg } | { "type": "searchHistory", "data": SearchArg } | { "type": "answerApproval", "data": AnswerApprovalArg } | { "type": "terminalCreate", "data": TerminalCreateArg } | { "type": "terminalList", "data": Record<symbol, never> } | { "type": "terminalAttach", "data": TerminalAttachArg } | { "type": "terminalDetach", "data": TerminalArg } | { "type": "terminalAck", "data": TerminalAckArg } | { "type": "terminalInput", "data": TerminalInputArg } | { "type": "terminalResize", "data": TerminalResizeArg } | { "type": "terminalClose", "data": TerminalArg } | { "type": "setTabSettings", "data": SetTabSettingsArg } | { "type": "createFile", "data": CreateFileArg } | { "type": "createDirectory", "data": CreateDirectoryArg } | { "type": "rename", "data": RenameArg } | { "type": "copy", "data": CopyArg } | { "type": "delete", "data": DeleteArg } | { "type": "restoreTrash", "data": RestoreTrashArg } | { "type": "listTrash", "data": Record<symbol, never> } | { "type": "writeFile", "data": WriteFileArg } | { "type": "watch", "data": WatchArg } | { "type": "unwatch", "data": UnwatchArg };
 
 /**
  * `{path}`: relative to the workspace root.
@@ -257,6 +257,207 @@ reset: boolean, };
 export type TerminalExited = { terminalId: string, exit: TerminalExit, };
 
 /**
+ * `createFile {path, content?}`: a new file (missing parent directories are made too);
+ * something already there is `already_exists`.
+ */
+export type CreateFileArg = { path: string, 
+/**
+ * UTF-8 text; empty without it.
+ */
+content?: string, };
+
+/**
+ * `createDirectory {path}`: a new directory (and its missing parents).
+ */
+export type CreateDirectoryArg = { path: string, };
+
+/**
+ * `rename {from, to, overwrite?}`: moves a file, directory or link (the link itself)
+ * anywhere in the workspace; missing parents of `to` are made. Something at `to` is
+ * `already_exists` unless `overwrite` (then a file or an empty directory there is
+ * replaced).
+ */
+export type RenameArg = { from: string, to: string, overwrite?: boolean, };
+
+/**
+ * `copy {from, to}`: copies a file, a link (as a link) or a directory tree to `to`,
+ * which must not exist; bounded (`limit_reached` before anything is copied).
+ */
+export type CopyArg = { from: string, to: string, };
+
+/**
+ * `delete {path}`: moves a file, directory or link into the workspace's trash
+ * (`.mstro/trash/<id>/`), from which `restoreTrash` brings it back.
+ */
+export type DeleteArg = { path: string, };
+
+/**
+ * `restoreTrash {id}`: puts a deleted entry back where it was (its missing parents
+ * made); something now at that path is `already_exists`.
+ */
+export type RestoreTrashArg = { id: string, };
+
+/**
+ * `writeFile {path, content, baseHash?}`: replaces a file's content, atomically,
+ * keeping its mode. `baseHash` is the `hash` of the version the writer edited (from
+ * `readFile` or an earlier `writeFile`): when the file on disk has another, the answer
+ * is a `conflict` error ([`ConflictData`]) and nothing is written. Without `baseHash`
+ * the file must not exist yet (it is created; one that exists is a `conflict` too).
+ */
+export type WriteFileArg = { path: string, 
+/**
+ * UTF-8 text, at most [`MAX_WRITE_BYTES`].
+ */
+content: string, 
+/**
+ * Lowercase hex SHA-256 of the bytes the writer started from.
+ */
+baseHash?: string, };
+
+/**
+ * `watch {paths}`: this browser wants `fileChanged` events for these directories
+ * (their entries) and files. Viewers may.
+ */
+export type WatchArg = { paths: Array<string>, };
+
+/**
+ * `unwatch {paths?}`: no more events for these paths (as `watch` answered them);
+ * without `paths`, for any.
+ */
+export type UnwatchArg = { paths?: Array<string>, };
+
+/**
+ * `createFile` and `createDirectory`: what now exists.
+ */
+export type Created = { 
+/**
+ * Its display path (its real place, if an ancestor was reached through a link).
+ */
+path: string, kind: EntryKind, 
+/**
+ * A file's content hash (lowercase hex SHA-256, what a later `writeFile` sends as
+ * `baseHash`); `null` for a directory.
+ */
+hash: string | null, };
+
+/**
+ * `writeFile`: the new version.
+ */
+export type Written = { path: string, 
+/**
+ * Lowercase hex SHA-256 of what was written: the next `baseHash`.
+ */
+hash: string, size: number, };
+
+/**
+ * `rename`: where the entry is now.
+ */
+export type Moved = { from: string, to: string, kind: EntryKind, };
+
+/**
+ * `copy`: what was made.
+ */
+export type Copied = { path: string, kind: EntryKind, 
+/**
+ * Files, directories and links copied (the top one included).
+ */
+entries: number, 
+/**
+ * Bytes of file content copied.
+ */
+bytes: number, 
+/**
+ * FIFOs, sockets and devices in the tree, which are not copied.
+ */
+skipped: number, };
+
+/**
+ * `delete`: the entry is in the trash, under `id`.
+ */
+export type Trashed = { path: string, id: string, kind: EntryKind, };
+
+/**
+ * `restoreTrash`: the entry is back at `path`.
+ */
+export type Restored = { id: string, path: string, kind: EntryKind, };
+
+/**
+ * `listTrash`: what the trash holds, newest first.
+ */
+export type TrashList = { entries: Array<TrashEntry>, 
+/**
+ * More entries than a listing holds (1 000); the newest are listed.
+ */
+truncated: boolean, };
+
+/**
+ * One entry of [`TrashList`].
+ */
+export type TrashEntry = { id: string, 
+/**
+ * Where it was (where `restoreTrash` puts it).
+ */
+path: string, kind: EntryKind, 
+/**
+ * Bytes of a file (or a link); 0 for a directory.
+ */
+size: number, 
+/**
+ * RFC 3339.
+ */
+deletedAt: string, 
+/**
+ * RFC 3339: when the machine empties it from the trash for good.
+ */
+expiresAt: string, };
+
+/**
+ * `watch` and `unwatch`: what this browser now watches, and the paths of this request
+ * that could not be watched.
+ */
+export type Watching = { 
+/**
+ * Display paths (a directory or file reached through a link: its real place).
+ */
+paths: Array<string>, refused: Array<WatchRefused>, };
+
+/**
+ * A path `watch` did not take, and why.
+ */
+export type WatchRefused = { 
+/**
+ * As the request wrote it.
+ */
+path: string, code: ErrorCode, message: string, };
+
+/**
+ * How a watched path changed.
+ */
+export type FileChangeKind = "created" | "modified" | "removed" | "overflow";
+
+/**
+ * `fileChanged {path, kind}`: to one browser (the frame's `to`), about a path it
+ * watches (a watched directory's entry, the directory itself, or a watched file).
+ * Changes to one path within a fraction of a second come as one event.
+ */
+export type FileChanged = { path: string, kind: FileChangeKind, };
+
+/**
+ * The `data` of a `conflict` error answering `writeFile`: the `ErrorData` fields plus
+ * the hash of the file as it is now.
+ */
+export type ConflictData = { 
+/**
+ * Always `conflict`.
+ */
+code: ErrorCode, message: string, 
+/**
+ * Lowercase hex SHA-256 of the file on disk; `null` when it is gone (or is no
+ * longer a regular file).
+ */
+currentHash: string | null, };
+
+/**
  * `searchHistory {query, limit?}`.
  */
 export type SearchArg = { query: string, limit?: number, };
@@ -347,7 +548,13 @@ truncated: boolean,
  * The text read. When truncated in the middle of a multi-byte character, the partial
  * character is dropped.
  */
-content: string | null, };
+content: string | null, 
+/**
+ * Lowercase hex SHA-256 of the file's bytes: what `writeFile` sends back as
+ * `baseHash` to replace exactly this version. `null` when `truncated` (the file
+ * was not read whole).
+ */
+hash: string | null, };
 
 /**
  * `findFiles`: the workspace's files whose paths match the query, best first.

@@ -50,6 +50,9 @@ pub fn path_code(e: &PathError) -> ErrorCode {
         PathError::InvalidPath(_) => ErrorCode::Malformed,
         PathError::NotFound(_) => ErrorCode::NotFound,
         PathError::Io(..) => ErrorCode::Io,
+        PathError::NotADirectory(_) => ErrorCode::NotADirectory,
+        // A link appeared in the path: refused as a way out would be.
+        PathError::Changed(_) => ErrorCode::OutsideWorkspace,
     }
 }
 
@@ -176,6 +179,8 @@ pub fn read_file(ws: &Workspace, path: &str) -> Result<FileContent, FileError> {
         buf.truncate(MAX_READ_BYTES as usize);
         truncated = true;
     }
+    // The version `writeFile` must name to replace this file: only when it was read whole.
+    let hash = (!truncated).then(|| crate::files::hash::of_bytes(&buf));
     let content = decode_text(buf, truncated);
     Ok(FileContent {
         path: shown,
@@ -183,6 +188,7 @@ pub fn read_file(ws: &Workspace, path: &str) -> Result<FileContent, FileError> {
         binary: content.is_none(),
         truncated,
         content,
+        hash,
     })
 }
 
@@ -419,7 +425,12 @@ mod tests {
         assert!(!read.binary);
         assert!(!read.truncated);
         assert_eq!(read.content.as_deref(), Some("héllo\nwörld\n"));
+        assert_eq!(
+            read.hash.as_deref(),
+            Some(crate::files::hash::of_bytes("héllo\nwörld\n".as_bytes()).as_str())
+        );
         let value = serde_json::to_value(&read).unwrap();
+        assert_eq!(value["hash"].as_str().unwrap().len(), 64);
         assert_eq!(value["content"], "héllo\nwörld\n");
         assert_eq!(value["binary"], false);
 
@@ -438,6 +449,10 @@ mod tests {
         assert_eq!(read.size, size as u64);
         assert!(read.truncated);
         assert!(!read.binary);
+        assert_eq!(
+            read.hash, None,
+            "not read whole: no version to write against"
+        );
         assert_eq!(read.content.unwrap().len(), MAX_READ_BYTES as usize);
 
         f.write("exact.txt", "a".repeat(MAX_READ_BYTES as usize));
@@ -452,6 +467,11 @@ mod tests {
         f.write("nul.bin", b"text\0more text");
         let nul = read_file(&f.ws, "nul.bin").unwrap();
         assert!(nul.binary);
+        assert_eq!(
+            nul.hash.as_deref(),
+            Some(crate::files::hash::of_bytes(b"text\0more text").as_str()),
+            "binary files have a version too"
+        );
         assert_eq!(nul.content, None);
         assert_eq!(
             serde_json::to_value(&nul).unwrap()["content"],
@@ -596,6 +616,8 @@ mod tests {
         );
         for (refusal, code) in [
             (PathError::OutsideWorkspace("x".into()), "outside_workspace"),
+            (PathError::NotADirectory("x".into()), "not_a_directory"),
+            (PathError::Changed("x".into()), "outside_workspace"),
             (PathError::InvalidPath("x".into()), "malformed"),
             (PathError::Io("x".into(), io::Error::other("e")), "io"),
         ] {

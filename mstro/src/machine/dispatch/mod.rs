@@ -3,6 +3,7 @@
 //! then its handler. Every frame gets exactly one answer, a
 //! reply or an `error`, addressed to the browser that sent it.
 
+pub mod file_ops;
 pub mod files;
 pub mod find_files;
 pub mod fuzzy;
@@ -11,6 +12,7 @@ pub mod terminal;
 use std::sync::Arc;
 
 use self::files::FileError;
+use crate::files::Files;
 use crate::session::attachments;
 use crate::session::tabs::{Refusal, Tabs, ack_frame};
 use crate::terminal::Terminals;
@@ -34,14 +36,21 @@ pub struct Dispatcher {
     workspace: Arc<Workspace>,
     sessions: Tabs,
     terminals: Terminals,
+    files: Files,
 }
 
 impl Dispatcher {
-    pub fn new(workspace: Arc<Workspace>, sessions: Tabs, terminals: Terminals) -> Dispatcher {
+    pub fn new(
+        workspace: Arc<Workspace>,
+        sessions: Tabs,
+        terminals: Terminals,
+        files: Files,
+    ) -> Dispatcher {
         Dispatcher {
             workspace,
             sessions,
             terminals,
+            files,
         }
     }
 
@@ -120,6 +129,16 @@ impl Dispatcher {
             | Request::TerminalInput(_)
             | Request::TerminalResize(_)
             | Request::TerminalClose(_) => self.terminal_request(frame, request).await,
+            Request::CreateFile(_)
+            | Request::CreateDirectory(_)
+            | Request::Rename(_)
+            | Request::Copy(_)
+            | Request::Delete(_)
+            | Request::RestoreTrash(_)
+            | Request::ListTrash {}
+            | Request::WriteFile(_)
+            | Request::Watch(_)
+            | Request::Unwatch(_) => self.file_request(frame, request).await,
             tabs_or_sessions => match self.session_request(frame, tabs_or_sessions).await {
                 Ok(reply) => reply,
                 Err(refusal) => frame.error_reply(refusal.code, refusal.message),
@@ -218,7 +237,17 @@ impl Dispatcher {
             | Request::TerminalAck(_)
             | Request::TerminalInput(_)
             | Request::TerminalResize(_)
-            | Request::TerminalClose(_) => {
+            | Request::TerminalClose(_)
+            | Request::CreateFile(_)
+            | Request::CreateDirectory(_)
+            | Request::Rename(_)
+            | Request::Copy(_)
+            | Request::Delete(_)
+            | Request::RestoreTrash(_)
+            | Request::ListTrash {}
+            | Request::WriteFile(_)
+            | Request::Watch(_)
+            | Request::Unwatch(_) => {
                 return Err(Refusal {
                     code: ErrorCode::Internal,
                     message: "not a tab or session request".into(),

@@ -24,6 +24,7 @@ impl Dispatcher {
         if frame.kind == BROWSER_LEFT {
             if let Some(browser) = &frame.from {
                 self.terminals.browser_left(browser);
+                self.files.browser_left(browser);
             }
             return Some(None);
         }
